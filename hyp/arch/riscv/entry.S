@@ -1,0 +1,163 @@
+/*
+ * popek's first instructions and its trap vector.
+ *
+ * OpenSBI enters _start in S-mode with the MMU off: a0 = hart id, a1 = the
+ * physical address of the device tree, pc = POPEK_LOAD_PA.  popek is linked
+ * at its direct-map address (memlayout.h), so until paging is on only
+ * pc-relative code may run here.
+ */
+#include "arch/riscv/memlayout.h"
+#include "arch/riscv/trap_frame.h"
+
+#define BOOT_PTE_RWX 0xcf /* V R W X A D: a 512 GiB leaf (Sv48 allows leaves at every level) */
+
+	.section .text.entry, "ax"
+	.globl _start
+_start:
+	lla	sp, boot_stack_top
+
+	lla	t0, __bss_start
+	lla	t1, __bss_end
+1:	bgeu	t0, t1, 2f
+	sd	zero, 0(t0)
+	addi	t0, t0, 8
+	j	1b
+2:
+	/*
+	 * Boot page table: physical 0..512 GiB mapped twice, at itself (slot 0,
+	 * for the next few instructions) and in the direct map (slot 510).
+	 * mmu_init() replaces it with popek's real table, without slot 0.
+	 */
+	lla	t0, boot_pgtable
+	li	t1, BOOT_PTE_RWX
+	sd	t1, 0(t0)
+	li	t2, DIRECT_MAP_SLOT * 8
+	add	t2, t2, t0
+	sd	t1, 0(t2)
+	srli	t0, t0, 12
+	li	t1, 9
+	slli	t1, t1, 60 /* satp.MODE = Sv48 */
+	or	t0, t0, t1
+	sfence.vma
+	csrw	satp, t0
+	sfence.vma
+
+	/* Jump to the direct-map alias of the next instruction; move sp there too. */
+	lla	t0, .Lhigh_addr
+	ld	t0, 0(t0)
+	li	t1, DIRECT_MAP_BASE
+	add	sp, sp, t1
+	jr	t0
+.Lhigh:
+	csrw	sscratch, zero
+	call	popek_main
+3:	wfi
+	j	3b
+
+	.section .rodata
+	.p2align 3
+.Lhigh_addr:
+	.dword	.Lhigh
+
+/*
+ * The trap vector (stvec, direct mode).  sscratch is 0 while popek runs;
+ * a non-zero sscratch will mean "trapped from a guest" (issue 4 adds that
+ * path).  A trap from popek itself saves a struct trap_frame on the
+ * current stack and calls trap_from_popek(frame).
+ */
+	.section .text
+	.p2align 2
+	.globl trap_vector
+trap_vector:
+	addi	sp, sp, -TF_SIZE
+	sd	x0, TF_X(0)(sp)
+	sd	x1, TF_X(1)(sp)
+	sd	x3, TF_X(3)(sp)
+	sd	x4, TF_X(4)(sp)
+	sd	x5, TF_X(5)(sp)
+	sd	x6, TF_X(6)(sp)
+	sd	x7, TF_X(7)(sp)
+	sd	x8, TF_X(8)(sp)
+	sd	x9, TF_X(9)(sp)
+	sd	x10, TF_X(10)(sp)
+	sd	x11, TF_X(11)(sp)
+	sd	x12, TF_X(12)(sp)
+	sd	x13, TF_X(13)(sp)
+	sd	x14, TF_X(14)(sp)
+	sd	x15, TF_X(15)(sp)
+	sd	x16, TF_X(16)(sp)
+	sd	x17, TF_X(17)(sp)
+	sd	x18, TF_X(18)(sp)
+	sd	x19, TF_X(19)(sp)
+	sd	x20, TF_X(20)(sp)
+	sd	x21, TF_X(21)(sp)
+	sd	x22, TF_X(22)(sp)
+	sd	x23, TF_X(23)(sp)
+	sd	x24, TF_X(24)(sp)
+	sd	x25, TF_X(25)(sp)
+	sd	x26, TF_X(26)(sp)
+	sd	x27, TF_X(27)(sp)
+	sd	x28, TF_X(28)(sp)
+	sd	x29, TF_X(29)(sp)
+	sd	x30, TF_X(30)(sp)
+	sd	x31, TF_X(31)(sp)
+	addi	t0, sp, TF_SIZE
+	sd	t0, TF_X(2)(sp)
+	csrr	t0, sepc
+	sd	t0, TF_SEPC(sp)
+	csrr	t0, sstatus
+	sd	t0, TF_SSTATUS(sp)
+	csrr	t0, scause
+	sd	t0, TF_SCAUSE(sp)
+	csrr	t0, stval
+	sd	t0, TF_STVAL(sp)
+
+	mv	a0, sp
+	call	trap_from_popek
+
+	ld	t0, TF_SEPC(sp)
+	csrw	sepc, t0
+	ld	t0, TF_SSTATUS(sp)
+	csrw	sstatus, t0
+	ld	x1, TF_X(1)(sp)
+	ld	x3, TF_X(3)(sp)
+	ld	x4, TF_X(4)(sp)
+	ld	x5, TF_X(5)(sp)
+	ld	x6, TF_X(6)(sp)
+	ld	x7, TF_X(7)(sp)
+	ld	x8, TF_X(8)(sp)
+	ld	x9, TF_X(9)(sp)
+	ld	x10, TF_X(10)(sp)
+	ld	x11, TF_X(11)(sp)
+	ld	x12, TF_X(12)(sp)
+	ld	x13, TF_X(13)(sp)
+	ld	x14, TF_X(14)(sp)
+	ld	x15, TF_X(15)(sp)
+	ld	x16, TF_X(16)(sp)
+	ld	x17, TF_X(17)(sp)
+	ld	x18, TF_X(18)(sp)
+	ld	x19, TF_X(19)(sp)
+	ld	x20, TF_X(20)(sp)
+	ld	x21, TF_X(21)(sp)
+	ld	x22, TF_X(22)(sp)
+	ld	x23, TF_X(23)(sp)
+	ld	x24, TF_X(24)(sp)
+	ld	x25, TF_X(25)(sp)
+	ld	x26, TF_X(26)(sp)
+	ld	x27, TF_X(27)(sp)
+	ld	x28, TF_X(28)(sp)
+	ld	x29, TF_X(29)(sp)
+	ld	x30, TF_X(30)(sp)
+	ld	x31, TF_X(31)(sp)
+	addi	sp, sp, TF_SIZE
+	sret
+
+	.section .bss
+	.p2align 12
+	.globl boot_pgtable
+boot_pgtable:
+	.space	4096
+	.globl boot_stack, boot_stack_top
+boot_stack:
+	.space	16384
+boot_stack_top:

@@ -1,0 +1,12 @@
+/* Trap entry from the hardware: the vector in entry.S calls into here. */
+#ifndef POPEK_ARCH_RISCV_TRAP_H
+#define POPEK_ARCH_RISCV_TRAP_H
+
+struct trap_frame;
+
+/* Points stvec at popek's vector.  Panics are reported properly from here on. */
+void trap_init(void);
+/* A trap taken while popek itself ran (sstatus.SPP = S). */
+void trap_from_popek(struct trap_frame *tf);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * Checking the boot bundle before popek uses a byte of it.  See bundle.h.
+ * Pure logic: compiled into popek, into the launcher (to check what it
+ * wrote) and into the unit tests.
+ */
+#include "core/bundle.h"
+
+#include <stddef.h>
+
+#define BUNDLE_MAX_SIZE (1ULL << 40)
+
+/* True when [off, off + size) lies inside [0, len) without overflow. */
+static int range_inside(uint64_t off, uint64_t size, uint64_t len)
+{
+	return off <= len && size <= len - off;
+}
+
+static int name_ok(const char *name)
+{
+	for (int i = 0; i < BUNDLE_NAME_MAX; i++) {
+		if (name[i] == '\0')
+			return i > 0;
+	}
+	return 0;
+}
+
+static const char *vm_check(const struct bundle_vm *vm, uint64_t len)
+{
+	if (!name_ok(vm->name))
+		return "VM name empty or not terminated";
+	if (vm->memory == 0 || vm->memory % (2ULL << 20) != 0 || vm->memory > BUNDLE_MAX_SIZE)
+		return "VM memory not a non-zero multiple of 2 MiB";
+	if (vm->boot > BUNDLE_BOOT_FIRMWARE || vm->timer > BUNDLE_TIMER_VIRTUAL)
+		return "VM boot or timer mode unknown";
+	if (vm->nblobs > BUNDLE_MAX_BLOBS || vm->ndisks > BUNDLE_MAX_DISKS)
+		return "VM has too many blobs or disks";
+
+	uint64_t ram_end = BUNDLE_GUEST_RAM_BASE + vm->memory;
+	if (vm->entry < BUNDLE_GUEST_RAM_BASE || vm->entry >= ram_end)
+		return "VM entry point outside its RAM";
+	if (vm->dtb_gpa < BUNDLE_GUEST_RAM_BASE || vm->dtb_gpa >= ram_end)
+		return "VM device tree outside its RAM";
+	for (uint32_t i = 0; i < vm->nblobs; i++) {
+		const struct bundle_blob *b = &vm->blobs[i];
+		if (b->offset % BUNDLE_ALIGN != 0 || !range_inside(b->offset, b->size, len))
+			return "blob outside the bundle";
+		if (b->gpa < BUNDLE_GUEST_RAM_BASE ||
+		    !range_inside(b->gpa - BUNDLE_GUEST_RAM_BASE, b->size, vm->memory))
+			return "blob outside its VM's RAM";
+		if (b->kind > BUNDLE_BLOB_DTB)
+			return "blob of unknown kind";
+	}
+	for (uint32_t i = 0; i < vm->ndisks; i++) {
+		const struct bundle_disk *d = &vm->disks[i];
+		if (d->start % 512 != 0 || d->size % 512 != 0 || d->size == 0 ||
+		    d->start + d->size < d->start)
+			return "minidisk extent not 512-aligned or empty";
+	}
+	return 0;
+}
+
+const char *bundle_check(const struct bundle_header *b, uint64_t len)
+{
+	static const char magic[8] = BUNDLE_MAGIC;
+
+	if (len < sizeof(*b))
+		return "bundle shorter than its header";
+	for (int i = 0; i < 8; i++) {
+		if (b->magic[i] != magic[i])
+			return "bad magic: not a popek boot bundle";
+	}
+	if (b->version != BUNDLE_VERSION)
+		return "bundle version not supported by this popek";
+	if (b->header_size != sizeof(*b))
+		return "bundle header size mismatch";
+	if (b->total_size > len || b->total_size < sizeof(*b))
+		return "bundle total size larger than what was loaded";
+	if (b->nvms == 0 || b->nvms > BUNDLE_MAX_VMS)
+		return "bundle names no VMs, or too many";
+	for (uint32_t i = 0; i < b->nvms; i++) {
+		const char *why = vm_check(&b->vms[i], b->total_size);
+		if (why)
+			return why;
+	}
+	return 0;
+}

@@ -1,0 +1,13 @@
+/*
+ * `popek run FILE`: validate, pack and start popek (or, with --bare, the
+ * first VM's kernel alone) on QEMU.
+ */
+#ifndef POPEK_TOOLS_CMD_RUN_H
+#define POPEK_TOOLS_CMD_RUN_H
+
+#include "options.h"
+
+extern const struct command_spec cmd_run_spec;
+int cmd_run(int argc, char **argv);
+
+#endif

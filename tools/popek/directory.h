@@ -1,0 +1,116 @@
+/*
+ * The VM directory: the INI file that names every VM (DESIGN.md §7).
+ *
+ *   [machine]                the real machine (QEMU virt)
+ *   memory = 1G              RAM given to QEMU; default 1G
+ *   harts = 1                1..8; default 1
+ *   disk = PATH              optional: the real disk, divided into minidisks
+ *
+ *   [vm NAME]                NAME: 1 to 31 of a-z 0-9 _ -, unique; at most 16 VMs
+ *   memory = 256M            required; a multiple of 2M
+ *   kernel = PATH            required; ELF64 RISC-V or raw RISC-V Linux Image
+ *   initrd = PATH            optional
+ *   bootargs = TEXT          optional; the guest's /chosen bootargs
+ *   boot = sbi               sbi | firmware
+ *   timer = real             real | virtual
+ *   quantum = 10ms           scheduling quantum, 100us..1s
+ *   minidisk = START SIZE    repeatable: an extent of the real disk, 512-aligned
+ *   link = VM N ro           repeatable: VM's minidisk N (0-based), read-only
+ *   trace = off              on | off
+ *
+ * Sizes are decimal with an optional K/M/G (binary) suffix.  Relative paths
+ * are resolved against the folder that holds the directory file, not the
+ * current directory.  A VM has at most 8 disks (minidisks and links).
+ *
+ * The disk file: when some VM has a minidisk, [machine] disk must name an
+ * existing, readable file, and every minidisk must lie inside it.  When no VM
+ * has a minidisk, a missing disk file is not an error (`popek disk create`
+ * may not have run yet); `run` then attaches no disk.
+ *
+ * directory_load() reads and validates the text; every problem found is
+ * added to dir->diag as "FILE:LINE: what is wrong".  It opens the files the
+ * directory names (to check they are readable) but never looks inside a
+ * kernel: that is plan.c's job.
+ */
+#ifndef POPEK_TOOLS_DIRECTORY_H
+#define POPEK_TOOLS_DIRECTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/bundle.h"
+#include "diag.h"
+
+#define DIRECTORY_DEFAULT_MEMORY  (1ULL << 30)
+#define DIRECTORY_DEFAULT_QUANTUM 10000 /* us */
+#define DIRECTORY_MIN_QUANTUM     100
+#define DIRECTORY_MAX_QUANTUM     1000000
+#define DIRECTORY_MAX_HARTS       8
+#define DIRECTORY_MAX_KEYS        16 /* keys per section kind */
+
+struct directory_minidisk {
+	uint64_t start; /* byte offset on the real disk */
+	uint64_t size;
+	int line;
+};
+
+struct directory_link {
+	char vm[BUNDLE_NAME_MAX]; /* the VM that owns the minidisk */
+	unsigned index;           /* which of its minidisks, 0-based */
+	int line;
+	int target; /* index of that VM in directory.vms once resolved, else -1 */
+};
+
+struct directory_vm {
+	char name[BUNDLE_NAME_MAX];
+	int line;                         /* of the [vm NAME] header */
+	int key_line[DIRECTORY_MAX_KEYS]; /* where each key of the vm table was set; 0: not set */
+
+	uint64_t memory;
+	char *kernel; /* resolved path, NULL when unset or unreadable */
+	char *initrd;
+	char *bootargs;
+	enum bundle_boot boot;
+	enum bundle_timer timer;
+	uint32_t quantum_us;
+	bool trace;
+
+	struct directory_minidisk minidisks[BUNDLE_MAX_DISKS];
+	unsigned nminidisks;
+	struct directory_link links[BUNDLE_MAX_DISKS];
+	unsigned nlinks;
+};
+
+struct directory {
+	char *path;     /* as given */
+	char *base_dir; /* the folder relative paths are resolved against */
+	struct diag diag;
+
+	int machine_line; /* of the [machine] header; 0 when there is none */
+	int machine_key_line[DIRECTORY_MAX_KEYS];
+	uint64_t machine_memory;
+	unsigned harts;
+	char *disk;         /* resolved path, or NULL */
+	bool disk_exists;   /* the disk file is there and readable */
+	uint64_t disk_size; /* its size when it exists */
+
+	struct directory_vm vms[BUNDLE_MAX_VMS];
+	unsigned nvms;
+};
+
+/* The line where a key was set, or 0; `key` must name a key of its table. */
+int directory_vm_key_line(const struct directory_vm *vm, const char *key);
+int directory_machine_key_line(const struct directory *dir, const char *key);
+
+/*
+ * Reads and validates the directory at `path`.  Returns the number of
+ * problems found (0: the directory is good); they are in dir->diag.
+ * Always call directory_free() afterwards.
+ */
+unsigned directory_load(struct directory *dir, const char *path);
+void directory_free(struct directory *dir);
+
+/* Resolves `path` against dir->base_dir (a new string; absolute paths are copied). */
+char *directory_resolve(const struct directory *dir, const char *path);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * Planning a directory's boot.  See plan.h.
+ */
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "guest_layout.h"
+#include "guestfdt.h"
+#include "pack.h"
+#include "units.h"
+
+#define DTB_BUF_SIZE (64 * 1024)
+
+const char *plan_place(uint64_t memory, uint64_t kernel_gpa, uint64_t kernel_span,
+                       uint64_t initrd_size, uint64_t dtb_size, struct plan_placement *out)
+{
+	uint64_t ram_end = GUEST_RAM_BASE + memory;
+
+	if (memory < GUEST_DTB_FROM_END || dtb_size > GUEST_DTB_MAX)
+		return "no room for the device tree";
+	uint64_t dtb_gpa = ram_end - GUEST_DTB_FROM_END;
+	if (kernel_gpa < GUEST_RAM_BASE)
+		return "the kernel loads below RAM (0x80000000)";
+	if (kernel_gpa > dtb_gpa || kernel_span > dtb_gpa - kernel_gpa)
+		return "the kernel does not fit below the device tree (RAM end - 2M)";
+	uint64_t kernel_end = kernel_gpa + kernel_span;
+
+	out->dtb_gpa = dtb_gpa;
+	out->initrd_gpa = 0;
+	if (initrd_size == 0)
+		return NULL;
+	if (initrd_size > dtb_gpa - kernel_end)
+		return "the initrd does not fit between the kernel and the device tree";
+	uint64_t initrd_gpa = (dtb_gpa - initrd_size) & ~(GUEST_PAGE_SIZE - 1);
+	if (initrd_gpa < kernel_end)
+		return "the initrd does not fit between the kernel and the device tree";
+	out->initrd_gpa = initrd_gpa;
+	return NULL;
+}
+
+static void plan_vm(struct directory *dir, unsigned v, struct plan_vm *pv)
+{
+	const struct directory_vm *vm = &dir->vms[v];
+	int kernel_line = directory_vm_key_line(vm, "kernel");
+	int initrd_line = directory_vm_key_line(vm, "initrd");
+	int memory_line = directory_vm_key_line(vm, "memory");
+	uint8_t *buf;
+	size_t len;
+	int err;
+
+	if (!vm->kernel)
+		return; /* already reported by directory_load() */
+
+	err = image_read_file(vm->kernel, &buf, &len);
+	if (err) {
+		diag_add(&dir->diag, kernel_line, "cannot read kernel '%s': %s", vm->kernel,
+		         strerror(err));
+		return;
+	}
+	const char *why = image_load_kernel(buf, len, &pv->kernel);
+	free(buf);
+	if (why) {
+		diag_add(&dir->diag, kernel_line, "kernel '%s': %s", vm->kernel, why);
+		return;
+	}
+	if (pv->kernel.entry < pv->kernel.gpa ||
+	    pv->kernel.entry >= pv->kernel.gpa + pv->kernel.span) {
+		diag_add(&dir->diag, kernel_line, "kernel '%s': entry 0x%llx is outside the kernel",
+		         vm->kernel, (unsigned long long)pv->kernel.entry);
+		return;
+	}
+	if (vm->boot == BUNDLE_BOOT_FIRMWARE && pv->kernel.entry != GUEST_RAM_BASE) {
+		diag_add(&dir->diag, kernel_line,
+		         "kernel '%s' is entered at 0x%llx, but boot = firmware starts at "
+		         "0x80000000",
+		         vm->kernel, (unsigned long long)pv->kernel.entry);
+		return;
+	}
+
+	if (vm->memory == 0 || (initrd_line && !vm->initrd))
+		return; /* already reported by directory_load() */
+	if (vm->initrd) {
+		err = image_read_file(vm->initrd, &pv->initrd, &pv->initrd_size);
+		if (err) {
+			diag_add(&dir->diag, initrd_line, "cannot read initrd '%s': %s", vm->initrd,
+			         strerror(err));
+			return;
+		}
+	}
+
+	/* The tree's size does not depend on where the initrd goes: place first. */
+	why = plan_place(vm->memory, pv->kernel.gpa, pv->kernel.span, pv->initrd_size, DTB_BUF_SIZE,
+	                 &pv->at);
+	if (why) {
+		diag_add(&dir->diag, memory_line,
+		         "vm '%s' does not fit in its memory = %lluM: %s (kernel 0x%llx..0x%llx, "
+		         "initrd %zu bytes)",
+		         vm->name, (unsigned long long)(vm->memory / MiB), why,
+		         (unsigned long long)pv->kernel.gpa,
+		         (unsigned long long)(pv->kernel.gpa + pv->kernel.span), pv->initrd_size);
+		return;
+	}
+
+	struct guestfdt_vm g = {
+	    .memory = vm->memory,
+	    .bootargs = vm->bootargs,
+	    .initrd_start = pv->at.initrd_gpa,
+	    .initrd_end = pv->initrd_size ? pv->at.initrd_gpa + pv->initrd_size : 0,
+	    .boot = vm->boot,
+	    .ndisks = vm->nminidisks + vm->nlinks,
+	};
+	pv->dtb = malloc(DTB_BUF_SIZE);
+	int size = pv->dtb ? guestfdt_build(&g, pv->dtb, DTB_BUF_SIZE) : -1;
+	if (size < 0) {
+		diag_add(&dir->diag, vm->line, "vm '%s': cannot build its device tree (%d)",
+		         vm->name, size);
+		return;
+	}
+	pv->dtb_size = (size_t)size;
+	pv->ok = true;
+}
+
+unsigned plan_build(struct directory *dir, struct plan *plan)
+{
+	size_t before = dir->diag.count;
+	uint64_t vm_memory = 0;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->nvms = dir->nvms;
+	for (unsigned v = 0; v < dir->nvms; v++)
+		plan_vm(dir, v, &plan->vms[v]);
+	plan->bundle_size = pack_size(plan);
+
+	/* The machine: name the first VM that no longer fits. */
+	uint64_t need = PLAN_POPEK_RESERVED + plan->bundle_size;
+	for (unsigned v = 0; v < dir->nvms; v++) {
+		vm_memory += dir->vms[v].memory;
+		if (need + vm_memory <= dir->machine_memory)
+			continue;
+		diag_add(&dir->diag, dir->vms[v].line,
+		         "vm '%s' does not fit in the machine: VMs need %lluM (up to here) + 64M "
+		         "for popek + %lluM bundle, the machine has %lluM (raise [machine] memory)",
+		         dir->vms[v].name, (unsigned long long)(vm_memory / MiB),
+		         (unsigned long long)((plan->bundle_size + MiB - 1) / MiB),
+		         (unsigned long long)(dir->machine_memory / MiB));
+		break;
+	}
+	return (unsigned)(dir->diag.count - before);
+}
+
+void plan_free(struct plan *plan)
+{
+	for (unsigned v = 0; v < plan->nvms; v++) {
+		image_free(&plan->vms[v].kernel);
+		free(plan->vms[v].initrd);
+		free(plan->vms[v].dtb);
+	}
+	memset(plan, 0, sizeof(*plan));
+}

@@ -1,0 +1,265 @@
+/*
+ * The QEMU command lines.  See qemu.h.
+ */
+#include "qemu.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "units.h"
+
+extern char **environ;
+
+void qemu_argv_add(struct qemu_argv *a, const char *s)
+{
+	if (a->count + 2 > a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 32;
+		a->argv = realloc(a->argv, a->cap * sizeof(*a->argv));
+		if (!a->argv)
+			abort();
+	}
+	a->argv[a->count] = strdup(s);
+	if (!a->argv[a->count])
+		abort();
+	a->argv[++a->count] = NULL;
+}
+
+void qemu_argv_addf(struct qemu_argv *a, const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	qemu_argv_add(a, s);
+	free(s);
+}
+
+void qemu_argv_free(struct qemu_argv *a)
+{
+	for (size_t i = 0; i < a->count; i++)
+		free(a->argv[i]);
+	free(a->argv);
+	memset(a, 0, sizeof(*a));
+}
+
+/* QEMU's -m takes a size with a suffix; megabytes are exact for every size we allow. */
+static void add_memory(struct qemu_argv *a, uint64_t bytes)
+{
+	qemu_argv_add(a, "-m");
+	qemu_argv_addf(a, "%lluM", (unsigned long long)(bytes / MiB));
+}
+
+/* QEMU's option syntax doubles a comma to put it inside a value. */
+static char *opt_escape(const char *s)
+{
+	char *out = malloc(2 * strlen(s) + 1), *p = out;
+
+	if (!out)
+		abort();
+	for (; *s; s++) {
+		*p++ = *s;
+		if (*s == ',')
+			*p++ = ',';
+	}
+	*p = '\0';
+	return out;
+}
+
+static void add_machine(struct qemu_argv *a, const struct qemu_opts *o)
+{
+	qemu_argv_add(a, o->binary ? o->binary : QEMU_DEFAULT_BINARY);
+	qemu_argv_add(a, "-M");
+	qemu_argv_add(a, "virt");
+	qemu_argv_add(a, "-cpu");
+	qemu_argv_add(a, "rv64,h=false");
+}
+
+static void add_console(struct qemu_argv *a, const struct qemu_opts *o)
+{
+	qemu_argv_add(a, "-nographic");
+	qemu_argv_add(a, "-chardev");
+	if (o->log_file) {
+		char *log = opt_escape(o->log_file);
+		qemu_argv_addf(a, "stdio,id=con0,mux=on,signal=off,logfile=%s", log);
+		free(log);
+	} else {
+		qemu_argv_add(a, "stdio,id=con0,mux=on,signal=off");
+	}
+	qemu_argv_add(a, "-serial");
+	qemu_argv_add(a, "chardev:con0");
+	qemu_argv_add(a, "-mon");
+	qemu_argv_add(a, "chardev=con0,mode=readline");
+	qemu_argv_add(a, "-global");
+	qemu_argv_add(a, "virtio-mmio.force-legacy=false");
+	if (o->gdb) {
+		qemu_argv_add(a, "-s");
+		qemu_argv_add(a, "-S");
+	}
+}
+
+void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a)
+{
+	add_machine(a, o);
+	add_memory(a, dir->machine_memory);
+	qemu_argv_add(a, "-smp");
+	qemu_argv_addf(a, "%u", dir->harts);
+	qemu_argv_add(a, "-bios");
+	qemu_argv_add(a, "default");
+	qemu_argv_add(a, "-kernel");
+	qemu_argv_add(a, o->popek_image);
+	qemu_argv_add(a, "-initrd");
+	qemu_argv_add(a, o->bundle);
+	add_console(a, o);
+	if (dir->disk && dir->disk_exists) {
+		char *disk = opt_escape(dir->disk);
+		qemu_argv_add(a, "-drive");
+		qemu_argv_addf(a, "file=%s,format=raw,if=none,id=disk0", disk);
+		qemu_argv_add(a, "-device");
+		qemu_argv_add(a, "virtio-blk-device,drive=disk0");
+		free(disk);
+	}
+}
+
+static void add_slice(struct qemu_argv *a, const char *disk, unsigned n, uint64_t start,
+                      uint64_t size, bool ro)
+{
+	qemu_argv_add(a, "-blockdev");
+	qemu_argv_addf(a,
+	               "driver=raw,node-name=md%u,offset=%llu,size=%llu,file.driver=file,"
+	               "file.filename=%s,file.locking=off%s",
+	               n, (unsigned long long)start, (unsigned long long)size, disk,
+	               ro ? ",read-only=on" : "");
+	qemu_argv_add(a, "-device");
+	qemu_argv_addf(a, "virtio-blk-device,drive=md%u,bus=virtio-mmio-bus.%u", n, n);
+}
+
+void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a)
+{
+	const struct directory_vm *vm = &dir->vms[0];
+
+	add_machine(a, o);
+	add_memory(a, vm->memory);
+	qemu_argv_add(a, "-smp");
+	qemu_argv_add(a, "1");
+	qemu_argv_add(a, "-bios");
+	qemu_argv_add(a, vm->boot == BUNDLE_BOOT_FIRMWARE ? "none" : "default");
+	qemu_argv_add(a, "-kernel");
+	qemu_argv_add(a, vm->kernel);
+	if (vm->initrd) {
+		qemu_argv_add(a, "-initrd");
+		qemu_argv_add(a, vm->initrd);
+	}
+	if (vm->bootargs) {
+		qemu_argv_add(a, "-append");
+		qemu_argv_add(a, vm->bootargs);
+	}
+	add_console(a, o);
+
+	/*
+	 * Slot N of popek's layout (0x1000_1000 + N * 0x1000) is QEMU's
+	 * virtio-mmio-bus.N; without bus= QEMU fills the top slot first.  The
+	 * slices share one file, so QEMU's image locking (one writer per file)
+	 * is off: the directory has already checked that they do not overlap.
+	 */
+	if (!dir->disk)
+		return;
+	char *disk = opt_escape(dir->disk);
+	for (unsigned i = 0; i < vm->nminidisks + vm->nlinks; i++) {
+		if (i < vm->nminidisks) {
+			const struct directory_minidisk *m = &vm->minidisks[i];
+			add_slice(a, disk, i, m->start, m->size, false);
+		} else {
+			const struct directory_link *l = &vm->links[i - vm->nminidisks];
+			const struct directory_minidisk *m =
+			    &dir->vms[l->target].minidisks[l->index];
+			add_slice(a, disk, i, m->start, m->size, true);
+		}
+	}
+	free(disk);
+}
+
+void qemu_argv_print(const struct qemu_argv *a, FILE *out)
+{
+	for (size_t i = 0; i < a->count; i++) {
+		const char *s = a->argv[i];
+		bool plain = *s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                             "0123456789-_=,.:/+@%") == strlen(s);
+		fputs(i ? " " : "", out);
+		if (plain) {
+			fputs(s, out);
+			continue;
+		}
+		fputc('\'', out);
+		for (; *s; s++) {
+			if (*s == '\'')
+				fputs("'\\''", out);
+			else
+				fputc(*s, out);
+		}
+		fputc('\'', out);
+	}
+	fputc('\n', out);
+}
+
+static volatile sig_atomic_t child_pid;
+
+/* A SIGTERM or SIGHUP sent to the launcher alone must not orphan QEMU: pass it on. */
+static void forward_signal(int sig)
+{
+	if (child_pid > 0)
+		kill((pid_t)child_pid, sig);
+}
+
+int qemu_spawn(const struct qemu_argv *a)
+{
+	struct sigaction ignore = {.sa_handler = SIG_IGN}, old_int, old_quit;
+	struct sigaction forward = {.sa_handler = forward_signal}, old_term, old_hup;
+	posix_spawnattr_t attr;
+	sigset_t defaults;
+	pid_t pid;
+	int status, err;
+
+	/*
+	 * As system() does: while QEMU runs, a terminal's SIGINT or SIGQUIT is
+	 * QEMU's to handle (with signal=off it never sees them: the keys go to
+	 * the guest), and the launcher must outlive QEMU to report its status.
+	 */
+	sigaction(SIGINT, &ignore, &old_int);
+	sigaction(SIGQUIT, &ignore, &old_quit);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGINT);
+	sigaddset(&defaults, SIGQUIT);
+	sigaddset(&defaults, SIGTERM);
+	sigaddset(&defaults, SIGHUP);
+	posix_spawnattr_setsigdefault(&attr, &defaults);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+	err = posix_spawnp(&pid, a->argv[0], NULL, &attr, a->argv, environ);
+	posix_spawnattr_destroy(&attr);
+
+	int result = -1;
+	if (err) {
+		errno = err;
+	} else {
+		child_pid = pid;
+		sigaction(SIGTERM, &forward, &old_term);
+		sigaction(SIGHUP, &forward, &old_hup);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		result = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		sigaction(SIGTERM, &old_term, NULL);
+		sigaction(SIGHUP, &old_hup, NULL);
+		child_pid = 0;
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	return result;
+}

@@ -1,0 +1,58 @@
+/*
+ * The QEMU command lines `popek run` starts.  Building them is pure (a
+ * vector of strings from the directory and the options), so the tests can
+ * look at them; qemu_spawn() is the one function that starts a process.
+ *
+ * Both lines use QEMU's virt board with the hypervisor extension off, and
+ * virtio-mmio version 2 (force-legacy=false), so that popek and a bare run
+ * see the same machine.  The console is a stdio chardev with signal=off and
+ * mux=on: Ctrl-C reaches the guest, Ctrl-A x quits QEMU, Ctrl-A c reaches
+ * QEMU's monitor.  With a log directory the chardev also writes the output
+ * to a file.
+ */
+#ifndef POPEK_TOOLS_QEMU_H
+#define POPEK_TOOLS_QEMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "directory.h"
+
+#define QEMU_DEFAULT_BINARY "qemu-system-riscv64"
+
+struct qemu_argv {
+	char **argv; /* NULL-terminated */
+	size_t count;
+	size_t cap;
+};
+
+struct qemu_opts {
+	const char *binary;      /* the QEMU to run */
+	const char *popek_image; /* popek.bin (monitor runs) */
+	const char *bundle;      /* the boot bundle (monitor runs) */
+	const char *log_file;    /* console copy, or NULL */
+	bool gdb;                /* -s -S: wait for gdb on :1234 */
+};
+
+void qemu_argv_add(struct qemu_argv *a, const char *s);
+void qemu_argv_addf(struct qemu_argv *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void qemu_argv_free(struct qemu_argv *a);
+
+/* popek on the whole machine: memory, harts, the real disk, the bundle as the initrd. */
+void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a);
+
+/* The first VM's kernel alone on a machine of its size, its minidisks as slices of the disk. */
+void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a);
+
+/* Prints the command line, shell-quoted where needed. */
+void qemu_argv_print(const struct qemu_argv *a, FILE *out);
+
+/*
+ * Runs the command and waits for it.  Returns its exit status (128 + the
+ * signal if it was killed), or -1 with errno set when it could not start.
+ */
+int qemu_spawn(const struct qemu_argv *a);
+
+#endif

@@ -2,10 +2,17 @@
 #include "core/machine.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/sbi.h"
+#include "drivers/plic.h"
 #include "drivers/uart.h"
 #include "lib/printf.h"
 
-static int have_uart;
+#define INPUT_SIZE 256
+
+static int have_uart, have_plic;
+static uint32_t uart_irq;
+static int source = CONSOLE_POPEK; /* whose bytes the stream carries now */
+static char input[INPUT_SIZE];
+static unsigned input_head, input_tail; /* free-running; head - tail bytes waiting */
 
 void console_init(const struct machine *m)
 {
@@ -15,11 +22,74 @@ void console_init(const struct machine *m)
 	have_uart = 1;
 }
 
+void console_enable_input(const struct machine *m)
+{
+	if (!have_uart || !m->plic.present || m->plic.s_context < 0)
+		return;
+	plic_init(pa_to_va(m->plic.base), m->plic.s_context);
+	uart_irq = m->uart.irq;
+	plic_enable(uart_irq);
+	uart_enable_rx_irq();
+	have_plic = 1;
+}
+
+static void poll_uart(void)
+{
+	for (int c; have_uart && (c = uart_getc()) >= 0;) {
+		if (input_head - input_tail < INPUT_SIZE)
+			input[input_head++ % INPUT_SIZE] = (char)c;
+	}
+}
+
+void console_handle_irq(void)
+{
+	if (!have_plic)
+		return;
+	for (uint32_t irq; (irq = plic_claim()) != 0;) {
+		if (irq == uart_irq)
+			poll_uart();
+		plic_complete(irq);
+	}
+}
+
+int console_getc(void)
+{
+	poll_uart();
+	if (input_head == input_tail)
+		return -1;
+	return (unsigned char)input[input_tail++ % INPUT_SIZE];
+}
+
+static void out(char c)
+{
+	if (have_uart)
+		uart_putc(c);
+	else
+		sbi_putchar(c);
+}
+
+static void select_source(int s)
+{
+	if (s == source)
+		return;
+	out(CONSOLE_SWITCH);
+	out((char)s);
+	source = s;
+}
+
 void console_putc(char c)
 {
-	void (*out)(char) = have_uart ? uart_putc : sbi_putchar;
+	select_source(CONSOLE_POPEK);
 	if (c == '\n')
 		out('\r');
+	out(c);
+}
+
+void console_vm_putc(int id, char c)
+{
+	select_source('0' + id);
+	if (c == CONSOLE_SWITCH)
+		out(CONSOLE_SWITCH);
 	out(c);
 }
 

@@ -1,6 +1,12 @@
 /*
  * popek's operator console: the real UART once console_init() has found it,
  * the SBI console before that.
+ *
+ * Output from popek and from every VM shares it, framed so that the
+ * launcher can tell the sources apart (docs/console.md): the byte 0x1E
+ * followed by '@' switches to popek's own output, followed by '0' + i to
+ * the output of VM i; 0x1E 0x1E is a literal 0x1E.  popek's messages end
+ * lines with "\r\n"; a VM's bytes pass exactly as the guest wrote them.
  */
 #ifndef POPEK_CORE_CONSOLE_H
 #define POPEK_CORE_CONSOLE_H
@@ -9,8 +15,20 @@
 
 struct machine;
 
+#define CONSOLE_SWITCH 0x1e
+#define CONSOLE_POPEK  '@'
+
 void console_init(const struct machine *m);
+/* Routes the UART's receive interrupt to popek through the real PLIC. */
+void console_enable_input(const struct machine *m);
+/* A real external interrupt: takes whatever the UART received. */
+void console_handle_irq(void);
+/* The next byte typed on the operator console, or -1. */
+int console_getc(void);
+
 void console_putc(char c);
+/* One byte of VM `id`'s terminal output. */
+void console_vm_putc(int id, char c);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
 

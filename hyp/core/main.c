@@ -8,11 +8,14 @@
 #include "core/machine.h"
 #include "core/mem.h"
 #include "core/panic.h"
+#include "core/vm.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/mmu.h"
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/trap.h"
 #include "lib/dt.h"
+
+#include <stddef.h>
 
 #define POPEK_VERSION "0.1"
 #define MIB           (1024 * 1024)
@@ -20,6 +23,7 @@
 extern char __popek_start[], __popek_end[];
 
 static struct machine machine;
+static struct vm vms[1];
 
 static void machine_init(uint64_t hart, uint64_t dtb_pa, struct dt *dt)
 {
@@ -103,8 +107,14 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 	mmu_init(&machine);                  // popek's own Sv48 page tables
 	banner(&machine);
 	selftest(&machine);
-	if (bundle_find(&machine))
-		kprintf("popek: this build cannot run VMs yet (trap-and-emulate is not "
-			"implemented); powering off\n");
+	const struct bundle_header *b = bundle_find(&machine);
+	if (b) {
+		if (b->nvms > 1)
+			kprintf("popek: this build runs one VM at a time; running %s only\n",
+				b->vms[0].name);
+		console_enable_input(&machine); // typed input reaches the VM's terminal
+		vm_create(&vms[0], 0, b, &b->vms[0]);
+		vm_run(&vms[0]);
+	}
 	sbi_shutdown(0);
 }

@@ -5,13 +5,16 @@
  */
 #include "drivers/uart.h"
 
+#define UART_RBR 0 /* receive buffer (read) */
 #define UART_THR 0 /* transmit holding (write) */
 #define UART_IER 1 /* interrupt enable */
 #define UART_FCR 2 /* FIFO control (write) */
 #define UART_LCR 3 /* line control */
 #define UART_LSR 5 /* line status */
 
+#define LSR_DR    0x01 /* data ready */
 #define LSR_THRE  0x20 /* transmit holding register empty */
+#define IER_ERBFI 0x01 /* interrupt when data is received */
 #define LCR_8N1   0x03
 #define FCR_FIFOS 0x07 /* enable and clear both FIFOs */
 
@@ -37,4 +40,16 @@ void uart_putc(char c)
 	while (!(*reg(UART_LSR) & LSR_THRE))
 		;
 	*reg(UART_THR) = (uint8_t)c;
+}
+
+void uart_enable_rx_irq(void)
+{
+	*reg(UART_IER) = IER_ERBFI;
+}
+
+int uart_getc(void)
+{
+	if (!(*reg(UART_LSR) & LSR_DR))
+		return -1;
+	return *reg(UART_RBR);
 }

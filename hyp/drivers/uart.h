@@ -7,5 +7,8 @@
 /* `regs`: the mapped register window; registers are 2^shift bytes apart. */
 void uart_init(volatile uint8_t *regs, uint32_t shift);
 void uart_putc(char c);
+/* A received byte, or -1 when none is waiting. */
+int uart_getc(void);
+void uart_enable_rx_irq(void);
 
 #endif

@@ -4,6 +4,8 @@
  */
 #include "lib/string.h"
 
+#include <stdint.h>
+
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	return memmove(dst, src, n);
@@ -26,7 +28,14 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
-	for (size_t i = 0; i < n; i++)
+	size_t i = 0;
+	/* Whole doublewords when aligned: page tables are zeroed on every shadow fill. */
+	if (((uintptr_t)d & 7) == 0) {
+		uint64_t w = 0x0101010101010101ULL * (unsigned char)c;
+		for (; i + 8 <= n; i += 8)
+			*(uint64_t *)(d + i) = w;
+	}
+	for (; i < n; i++)
 		d[i] = (unsigned char)c;
 	return dst;
 }

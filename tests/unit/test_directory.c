@@ -22,7 +22,7 @@
 
 #include "core/bundle.h"
 #include "directory.h"
-#include "guest_layout.h"
+#include "core/guest_layout.h"
 #include "image.h"
 #include "pack.h"
 #include "plan.h"

@@ -12,7 +12,7 @@
 #include <libfdt.h>
 #include <string.h>
 
-#include "guest_layout.h"
+#include "core/guest_layout.h"
 #include "guestfdt.h"
 
 static uint8_t fdt[65536];

@@ -6,6 +6,31 @@
  * The bundle goes to a fresh folder under $TMPDIR (default /tmp), named
  * popek-XXXXXX, which is removed when QEMU exits; --bundle FILE writes it
  * to FILE instead and keeps it.
+ *
+ * The operator console of a monitor run.  popek multiplexes its messages and
+ * every VM's output onto the one UART (console_demux.h has the framing), so
+ * the launcher must see the bytes before the terminal does: QEMU's serial is
+ * still a `-chardev stdio` with mux=on, but its standard output is a pipe the
+ * launcher reads, demultiplexes, tags and logs (console.c).  QEMU keeps the
+ * launcher's standard input.  That is the simplest design that stays robust:
+ *
+ *  - input needs no code here: QEMU reads the keys itself, so Ctrl-A x
+ *    (quit), Ctrl-A c (QEMU's monitor) and signal=off (Ctrl-C to the guest)
+ *    work as before;
+ *  - the terminal is QEMU's to put in raw mode and to restore, as before;
+ *    the launcher never changes its settings, so no exit path of ours can
+ *    leave it raw;
+ *  - with stdin /dev/null or a pipe QEMU sees end of file and goes on; the
+ *    pipe QEMU writes ends when QEMU exits, and so does the run.
+ *
+ * The price: what QEMU's mux itself writes (Ctrl-A h help, the monitor's
+ * replies) comes down the same pipe unmarked, so it is shown, and logged, as
+ * the current source's; only the "QEMU: Terminated" of Ctrl-A x, which ends
+ * the stream, is recognised and kept out of the VM's log.  (Owning the
+ * terminal instead, raw mode and Ctrl-A keys in the launcher, would mark the
+ * quit message but not the monitor's replies, which interleave with the
+ * serial's bytes in QEMU.)  The bare run has no framing; there QEMU's own
+ * logfile= is the log.
  */
 #include "cmd_run.h"
 
@@ -20,6 +45,7 @@
 
 #include "cmd_check.h"
 #include "cmd_pack.h"
+#include "console.h"
 #include "qemu.h"
 
 static struct {
@@ -32,7 +58,7 @@ static struct {
 
 static const struct option_spec run_options[] = {
     {"log-dir", 'l', OPTION_STRING, &opt.log_dir, "DIR",
-     "also write the console to DIR/console.log (--bare: DIR/NAME.log)"},
+     "write each VM's output to DIR/NAME.log and the terminal's to DIR/console.log"},
     {"bare", 'b', OPTION_FLAG, &opt.bare, NULL,
      "boot the first VM's kernel directly on QEMU, no monitor"},
     {"gdb", 'g', OPTION_FLAG, &opt.gdb, NULL, "start QEMU halted, its gdb stub on :1234"},
@@ -50,11 +76,14 @@ const struct command_spec cmd_run_spec = {
                    "[machine] memory, harts and disk; OpenSBI loads popek (build/popek.bin) and\n"
                    "popek finds the boot bundle where QEMU put it as the initrd.  The console is\n"
                    "this terminal: Ctrl-A x quits, Ctrl-A c switches to QEMU's monitor, Ctrl-C\n"
-                   "goes to the guest.  popek run exits when QEMU does, with its exit status.\n"
+                   "goes to the guest.  Every line a VM writes is shown after its name\n"
+                   "('NAME | '); with --log-dir, DIR/NAME.log gets exactly the bytes VM NAME\n"
+                   "wrote.  popek run exits when QEMU does, with its exit status.\n"
                    "\n"
                    "With --bare the first VM's kernel (and initrd, bootargs and minidisks, as\n"
                    "slices of the real disk) runs alone on a virt board of the VM's size, as\n"
-                   "the reference for comparing popek against the real machine.\n"
+                   "the reference for comparing popek against the real machine; --log-dir\n"
+                   "then writes the whole console (firmware included) to DIR/NAME.log.\n"
                    "\n"
                    "Environment: POPEK_IMAGE overrides popek.bin (default: ../popek.bin next\n"
                    "to this program's folder); POPEK_QEMU overrides qemu-system-riscv64.\n",
@@ -134,6 +163,31 @@ static int start(const struct qemu_argv *a)
 	return status;
 }
 
+/* A monitor run: QEMU's output through the console's demultiplexer (see the top). */
+static int start_monitor(const struct directory *dir, const struct qemu_argv *a)
+{
+	const char *names[CONSOLE_MAX_VMS];
+	struct console con;
+	int status = 1;
+
+	if (opt.dry_run) {
+		qemu_argv_print(a, stdout);
+		return 0;
+	}
+	for (unsigned i = 0; i < dir->nvms && i < CONSOLE_MAX_VMS; i++)
+		names[i] = dir->vms[i].name;
+	if (console_open(&con, names, dir->nvms, opt.log_dir)) {
+		status = qemu_spawn_reading(a, console_output, &con);
+		if (status < 0) {
+			fprintf(stderr, "popek run: cannot start %s: %s\n", a->argv[0],
+			        strerror(errno));
+			status = 1;
+		}
+	}
+	console_close(&con);
+	return status;
+}
+
 static int run_bare(const struct directory *dir, struct qemu_opts *q)
 {
 	struct qemu_argv a = {0};
@@ -160,7 +214,6 @@ static int run_monitor(const struct directory *dir, const struct plan *plan, str
 	char tmpdir[PATH_MAX] = "";
 	char *bundle = NULL;
 	char *image = popek_image_path();
-	char *log = NULL;
 	int status = 1;
 
 	if (!opt.dry_run && access(image, R_OK) != 0) {
@@ -170,7 +223,7 @@ static int run_monitor(const struct directory *dir, const struct plan *plan, str
 		        image, strerror(errno));
 		goto out;
 	}
-	if (opt.log_dir && !(log = log_path("console")))
+	if (opt.log_dir && !make_dirs(opt.log_dir))
 		goto out;
 
 	if (opt.bundle) {
@@ -193,7 +246,7 @@ static int run_monitor(const struct directory *dir, const struct plan *plan, str
 	struct qemu_argv a = {0};
 	q->popek_image = image;
 	q->bundle = bundle;
-	q->log_file = log;
+	q->log_file = NULL; /* the launcher writes the logs */
 	qemu_argv_monitor(dir, q, &a);
 	if (opt.gdb) {
 		size_t n = strlen(image);
@@ -203,7 +256,7 @@ static int run_monitor(const struct directory *dir, const struct plan *plan, str
 		        "  gdb-multiarch %.*s%s -ex 'target remote :1234'\n",
 		        (int)(bin ? n - 4 : n), image, bin ? ".elf" : "");
 	}
-	status = start(&a);
+	status = start_monitor(dir, &a);
 	qemu_argv_free(&a);
 out:
 	if (tmpdir[0]) {
@@ -213,7 +266,6 @@ out:
 	}
 	free(bundle);
 	free(image);
-	free(log);
 	return status;
 }
 

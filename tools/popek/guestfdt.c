@@ -7,7 +7,7 @@
 #include <libfdt.h>
 #include <stdio.h>
 
-#include "guest_layout.h"
+#include "core/guest_layout.h"
 
 _Static_assert(GUEST_RAM_BASE == BUNDLE_GUEST_RAM_BASE, "one RAM base");
 

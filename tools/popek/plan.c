@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guest_layout.h"
+#include "core/guest_layout.h"
 #include "guestfdt.h"
 #include "pack.h"
 #include "units.h"

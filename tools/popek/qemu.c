@@ -4,12 +4,14 @@
 #include "qemu.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "units.h"
 
@@ -218,32 +220,52 @@ static void forward_signal(int sig)
 		kill((pid_t)child_pid, sig);
 }
 
-int qemu_spawn(const struct qemu_argv *a)
+/*
+ * Starts the command; with `out`, its standard output is a pipe whose bytes
+ * go to out() as they arrive, until QEMU closes it.  Then waits for it.
+ */
+static int qemu_run(const struct qemu_argv *a, void (*out)(void *arg, const char *buf, size_t n),
+                    void *arg)
 {
-	struct sigaction ignore = {.sa_handler = SIG_IGN}, old_int, old_quit;
+	struct sigaction ignore = {.sa_handler = SIG_IGN}, old_int, old_quit, old_pipe;
 	struct sigaction forward = {.sa_handler = forward_signal}, old_term, old_hup;
+	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
 	sigset_t defaults;
+	int fds[2] = {-1, -1};
 	pid_t pid;
 	int status, err;
+
+	if (out && pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
 
 	/*
 	 * As system() does: while QEMU runs, a terminal's SIGINT or SIGQUIT is
 	 * QEMU's to handle (with signal=off it never sees them: the keys go to
 	 * the guest), and the launcher must outlive QEMU to report its status.
+	 * A reader of our output that goes away is not a reason to die either:
+	 * the writes fail with EPIPE instead.
 	 */
 	sigaction(SIGINT, &ignore, &old_int);
 	sigaction(SIGQUIT, &ignore, &old_quit);
+	sigaction(SIGPIPE, &ignore, &old_pipe);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&defaults);
 	sigaddset(&defaults, SIGINT);
 	sigaddset(&defaults, SIGQUIT);
 	sigaddset(&defaults, SIGTERM);
 	sigaddset(&defaults, SIGHUP);
+	sigaddset(&defaults, SIGPIPE);
 	posix_spawnattr_setsigdefault(&attr, &defaults);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-	err = posix_spawnp(&pid, a->argv[0], NULL, &attr, a->argv, environ);
+	posix_spawn_file_actions_init(&actions);
+	if (out)
+		posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+	err = posix_spawnp(&pid, a->argv[0], &actions, &attr, a->argv, environ);
+	posix_spawn_file_actions_destroy(&actions);
 	posix_spawnattr_destroy(&attr);
+	if (out)
+		close(fds[1]);
 
 	int result = -1;
 	if (err) {
@@ -252,6 +274,14 @@ int qemu_spawn(const struct qemu_argv *a)
 		child_pid = pid;
 		sigaction(SIGTERM, &forward, &old_term);
 		sigaction(SIGHUP, &forward, &old_hup);
+		while (out) {
+			char buf[4096];
+			ssize_t n = read(fds[0], buf, sizeof(buf));
+			if (n > 0)
+				out(arg, buf, (size_t)n);
+			else if (n == 0 || errno != EINTR)
+				break;
+		}
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		result = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -259,7 +289,21 @@ int qemu_spawn(const struct qemu_argv *a)
 		sigaction(SIGHUP, &old_hup, NULL);
 		child_pid = 0;
 	}
+	if (out)
+		close(fds[0]);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	return result;
+}
+
+int qemu_spawn(const struct qemu_argv *a)
+{
+	return qemu_run(a, NULL, NULL);
+}
+
+int qemu_spawn_reading(const struct qemu_argv *a, void (*out)(void *arg, const char *buf, size_t n),
+                       void *arg)
+{
+	return qemu_run(a, out, arg);
 }

@@ -1,14 +1,15 @@
 /*
  * The QEMU command lines `popek run` starts.  Building them is pure (a
  * vector of strings from the directory and the options), so the tests can
- * look at them; qemu_spawn() is the one function that starts a process.
+ * look at them; qemu_run() in qemu.c is the one function that starts a process.
  *
  * Both lines use QEMU's virt board with the hypervisor extension off, and
  * virtio-mmio version 2 (force-legacy=false), so that popek and a bare run
  * see the same machine.  The console is a stdio chardev with signal=off and
  * mux=on: Ctrl-C reaches the guest, Ctrl-A x quits QEMU, Ctrl-A c reaches
- * QEMU's monitor.  With a log directory the chardev also writes the output
- * to a file.
+ * QEMU's monitor.  With a log file (bare runs) the chardev also writes the
+ * output to it; a monitor run reads QEMU's output through a pipe
+ * (qemu_spawn_reading) and writes its logs itself.
  */
 #ifndef POPEK_TOOLS_QEMU_H
 #define POPEK_TOOLS_QEMU_H
@@ -54,5 +55,13 @@ void qemu_argv_print(const struct qemu_argv *a, FILE *out);
  * signal if it was killed), or -1 with errno set when it could not start.
  */
 int qemu_spawn(const struct qemu_argv *a);
+
+/*
+ * The same, but QEMU's standard output is a pipe: its bytes go to
+ * out(arg, buf, n) as they arrive, until QEMU closes it (it exits).  QEMU's
+ * standard input and error stay the launcher's.
+ */
+int qemu_spawn_reading(const struct qemu_argv *a, void (*out)(void *arg, const char *buf, size_t n),
+                       void *arg);
 
 #endif

@@ -8,6 +8,7 @@
  */
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/trap_frame.h"
+#include "arch/riscv/vcpu.h"
 
 #define BOOT_PTE_RWX 0xcf /* V R W X A D: a 512 GiB leaf (Sv48 allows leaves at every level) */
 
@@ -60,15 +61,19 @@ _start:
 	.dword	.Lhigh
 
 /*
- * The trap vector (stvec, direct mode).  sscratch is 0 while popek runs;
- * a non-zero sscratch will mean "trapped from a guest" (issue 4 adds that
- * path).  A trap from popek itself saves a struct trap_frame on the
- * current stack and calls trap_from_popek(frame).
+ * The trap vector (stvec, direct mode).  sscratch is 0 while popek runs and
+ * points at the running vCPU while a guest runs.  A trap from popek itself
+ * saves a struct trap_frame on the current stack and calls
+ * trap_from_popek(frame); a trap from a guest saves the guest's registers
+ * into its vCPU and returns from vcpu_enter() on popek's stack.
  */
 	.section .text
 	.p2align 2
 	.globl trap_vector
 trap_vector:
+	csrrw	sp, sscratch, sp
+	bnez	sp, .Lfrom_guest
+	csrrw	sp, sscratch, sp
 	addi	sp, sp, -TF_SIZE
 	sd	x0, TF_X(0)(sp)
 	sd	x1, TF_X(1)(sp)
@@ -150,6 +155,121 @@ trap_vector:
 	ld	x30, TF_X(30)(sp)
 	ld	x31, TF_X(31)(sp)
 	addi	sp, sp, TF_SIZE
+	sret
+
+/*
+ * A trap from the guest: sp = the vCPU, sscratch = the guest's sp.  Save
+ * everything, make sscratch 0 again, and return from vcpu_enter().
+ */
+.Lfrom_guest:
+	sd	x1, VCPU_X(1)(sp)
+	sd	x3, VCPU_X(3)(sp)
+	sd	x4, VCPU_X(4)(sp)
+	sd	x5, VCPU_X(5)(sp)
+	sd	x6, VCPU_X(6)(sp)
+	sd	x7, VCPU_X(7)(sp)
+	sd	x8, VCPU_X(8)(sp)
+	sd	x9, VCPU_X(9)(sp)
+	sd	x10, VCPU_X(10)(sp)
+	sd	x11, VCPU_X(11)(sp)
+	sd	x12, VCPU_X(12)(sp)
+	sd	x13, VCPU_X(13)(sp)
+	sd	x14, VCPU_X(14)(sp)
+	sd	x15, VCPU_X(15)(sp)
+	sd	x16, VCPU_X(16)(sp)
+	sd	x17, VCPU_X(17)(sp)
+	sd	x18, VCPU_X(18)(sp)
+	sd	x19, VCPU_X(19)(sp)
+	sd	x20, VCPU_X(20)(sp)
+	sd	x21, VCPU_X(21)(sp)
+	sd	x22, VCPU_X(22)(sp)
+	sd	x23, VCPU_X(23)(sp)
+	sd	x24, VCPU_X(24)(sp)
+	sd	x25, VCPU_X(25)(sp)
+	sd	x26, VCPU_X(26)(sp)
+	sd	x27, VCPU_X(27)(sp)
+	sd	x28, VCPU_X(28)(sp)
+	sd	x29, VCPU_X(29)(sp)
+	sd	x30, VCPU_X(30)(sp)
+	sd	x31, VCPU_X(31)(sp)
+	csrr	t0, sscratch
+	sd	t0, VCPU_X(2)(sp)
+	csrr	t0, sepc
+	sd	t0, VCPU_PC(sp)
+	csrw	sscratch, zero
+	ld	sp, VCPU_POPEK_SP(sp)
+	ld	ra, 0(sp)
+	ld	s0, 8(sp)
+	ld	s1, 16(sp)
+	ld	s2, 24(sp)
+	ld	s3, 32(sp)
+	ld	s4, 40(sp)
+	ld	s5, 48(sp)
+	ld	s6, 56(sp)
+	ld	s7, 64(sp)
+	ld	s8, 72(sp)
+	ld	s9, 80(sp)
+	ld	s10, 88(sp)
+	ld	s11, 96(sp)
+	addi	sp, sp, 112
+	ret
+
+/*
+ * void vcpu_enter(struct vcpu *v): run the guest until it traps.  popek's
+ * callee-saved registers wait on popek's stack; the caller has set up
+ * sstatus (SPP = U), satp and the timer.
+ */
+	.globl vcpu_enter
+vcpu_enter:
+	addi	sp, sp, -112
+	sd	ra, 0(sp)
+	sd	s0, 8(sp)
+	sd	s1, 16(sp)
+	sd	s2, 24(sp)
+	sd	s3, 32(sp)
+	sd	s4, 40(sp)
+	sd	s5, 48(sp)
+	sd	s6, 56(sp)
+	sd	s7, 64(sp)
+	sd	s8, 72(sp)
+	sd	s9, 80(sp)
+	sd	s10, 88(sp)
+	sd	s11, 96(sp)
+	sd	sp, VCPU_POPEK_SP(a0)
+	csrw	sscratch, a0
+	ld	t0, VCPU_PC(a0)
+	csrw	sepc, t0
+	ld	x1, VCPU_X(1)(a0)
+	ld	x2, VCPU_X(2)(a0)
+	ld	x3, VCPU_X(3)(a0)
+	ld	x4, VCPU_X(4)(a0)
+	ld	x5, VCPU_X(5)(a0)
+	ld	x6, VCPU_X(6)(a0)
+	ld	x7, VCPU_X(7)(a0)
+	ld	x8, VCPU_X(8)(a0)
+	ld	x9, VCPU_X(9)(a0)
+	ld	x11, VCPU_X(11)(a0)
+	ld	x12, VCPU_X(12)(a0)
+	ld	x13, VCPU_X(13)(a0)
+	ld	x14, VCPU_X(14)(a0)
+	ld	x15, VCPU_X(15)(a0)
+	ld	x16, VCPU_X(16)(a0)
+	ld	x17, VCPU_X(17)(a0)
+	ld	x18, VCPU_X(18)(a0)
+	ld	x19, VCPU_X(19)(a0)
+	ld	x20, VCPU_X(20)(a0)
+	ld	x21, VCPU_X(21)(a0)
+	ld	x22, VCPU_X(22)(a0)
+	ld	x23, VCPU_X(23)(a0)
+	ld	x24, VCPU_X(24)(a0)
+	ld	x25, VCPU_X(25)(a0)
+	ld	x26, VCPU_X(26)(a0)
+	ld	x27, VCPU_X(27)(a0)
+	ld	x28, VCPU_X(28)(a0)
+	ld	x29, VCPU_X(29)(a0)
+	ld	x30, VCPU_X(30)(a0)
+	ld	x31, VCPU_X(31)(a0)
+	ld	x10, VCPU_X(10)(a0)
 	sret
 
 	.section .bss

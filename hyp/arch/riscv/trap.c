@@ -1,13 +1,19 @@
 /*
- * Traps taken while popek itself runs.  popek runs with interrupts off and
- * touches only memory it mapped, so today every such trap is either a
- * panic() (an ebreak with a message) or a bug: both end in a register dump.
- * Traps from guests arrive through a separate path (issue 4).
+ * Traps.  From popek itself every trap is a panic() (an ebreak with a
+ * message) or a bug: both end in a register dump.  From a guest, the
+ * exception cause indexes a table of handlers (docs/trap-flow.md); each
+ * returns what happens next.
  */
 #include "arch/riscv/trap.h"
+#include "arch/riscv/emulate.h"
+#include "arch/riscv/inject.h"
 #include "arch/riscv/riscv.h"
+#include "arch/riscv/shadow.h"
 #include "arch/riscv/trap_frame.h"
+#include "arch/riscv/vsbi.h"
+#include "core/console.h"
 #include "core/panic.h"
+#include "core/vm.h"
 
 #include <stddef.h>
 
@@ -30,4 +36,94 @@ void trap_from_popek(struct trap_frame *tf)
 	if (tf->scause == CAUSE_BREAKPOINT && msg)
 		panic_dump(tf, msg);
 	panic_dump(tf, "unexpected trap in popek");
+}
+
+/* Hands the trap to the guest's own trap vector, unchanged. */
+static enum trap_action reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
+{
+	v->stats.reflected++;
+	vcpu_inject_trap(v, cause, tval);
+	return TRAP_RESUME;
+}
+
+static enum trap_action handle_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
+{
+	return reflect(v, cause, tval);
+}
+
+/* ecall from real U: an SBI call from vS, a system call from vU. */
+static enum trap_action handle_ecall(struct vcpu *v, uint64_t cause, uint64_t tval)
+{
+	(void)cause;
+	(void)tval;
+	if (v->mode == VMODE_U)
+		return reflect(v, CAUSE_ECALL_U, 0);
+	return vsbi_handle(v);
+}
+
+static const uint64_t access_fault_of[] = {
+	[CAUSE_FETCH_PAGE] = CAUSE_FETCH_ACCESS,
+	[CAUSE_LOAD_PAGE] = CAUSE_LOAD_ACCESS,
+	[CAUSE_STORE_PAGE] = CAUSE_STORE_ACCESS,
+};
+
+/* Shadow miss, guest page fault, guest access fault, or guest MMIO. */
+static enum trap_action handle_page_fault(struct vcpu *v, uint64_t cause, uint64_t va)
+{
+	uint64_t gpa;
+	switch (shadow_fault(v, cause, va, &gpa)) {
+	case SHADOW_FILLED:
+		return TRAP_RESUME;
+	case SHADOW_PAGE_FAULT:
+		return reflect(v, cause, va);
+	case SHADOW_ACCESS_FAULT:
+		return reflect(v, access_fault_of[cause], va);
+	case SHADOW_MMIO:
+		if (cause != CAUSE_FETCH_PAGE && emulate_mmio(v, gpa, cause == CAUSE_STORE_PAGE))
+			return TRAP_RESUME;
+		return reflect(v, access_fault_of[cause], va);
+	}
+	return TRAP_RESUME;
+}
+
+typedef enum trap_action (*guest_handler)(struct vcpu *v, uint64_t cause, uint64_t tval);
+
+static const guest_handler guest_exceptions[CAUSE_EXCEPTION_MAX] = {
+	[CAUSE_MISALIGNED_PC] = handle_reflect,
+	[CAUSE_FETCH_ACCESS] = handle_reflect,
+	[CAUSE_ILLEGAL_INSN] = emulate_illegal,
+	[CAUSE_BREAKPOINT] = handle_reflect,
+	[CAUSE_MISALIGNED_LD] = handle_reflect,
+	[CAUSE_LOAD_ACCESS] = handle_reflect,
+	[CAUSE_MISALIGNED_ST] = handle_reflect,
+	[CAUSE_STORE_ACCESS] = handle_reflect,
+	[CAUSE_ECALL_U] = handle_ecall,
+	[CAUSE_FETCH_PAGE] = handle_page_fault,
+	[CAUSE_LOAD_PAGE] = handle_page_fault,
+	[CAUSE_STORE_PAGE] = handle_page_fault,
+};
+
+static const char *const mode_names[] = {[VMODE_U] = "vU", [VMODE_S] = "vS", [VMODE_M] = "vM"};
+
+enum trap_action trap_from_guest(struct vcpu *v)
+{
+	uint64_t scause = csr_read(scause), stval = csr_read(stval);
+	v->stats.traps++;
+	if (scause & CAUSE_INTERRUPT) {
+		vcpu_handle_irq(v, scause & ~CAUSE_INTERRUPT);
+		return TRAP_RESUME;
+	}
+	enum vmode mode = v->mode;
+	uint64_t pc = v->pc;
+	guest_handler h = scause < CAUSE_EXCEPTION_MAX ? guest_exceptions[scause] : NULL;
+	if (!h)
+		panic("vm %s: exception %lu from U-mode cannot happen", v->vm->name, scause);
+	v->stats.by_cause[scause]++;
+	enum trap_action next = h(v, scause, stval);
+	if (next == TRAP_RESUME)
+		emulate_ahead(v);
+	if (v->vm->trace)
+		kprintf("trace %s %s pc=%lx cause=%lu tval=%lx -> %s pc=%lx\n", v->vm->name,
+			mode_names[mode], pc, scause, stval, mode_names[v->mode], v->pc);
+	return next;
 }

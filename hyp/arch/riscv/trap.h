@@ -2,11 +2,15 @@
 #ifndef POPEK_ARCH_RISCV_TRAP_H
 #define POPEK_ARCH_RISCV_TRAP_H
 
+#include "arch/riscv/vcpu.h"
+
 struct trap_frame;
 
 /* Points stvec at popek's vector.  Panics are reported properly from here on. */
 void trap_init(void);
 /* A trap taken while popek itself ran (sstatus.SPP = S). */
 void trap_from_popek(struct trap_frame *tf);
+/* A trap taken while the guest ran; its registers are in v.  Says what happens next. */
+enum trap_action trap_from_guest(struct vcpu *v);
 
 #endif

@@ -13,8 +13,8 @@
  *   0x8000_0000  RAM            the VM's memory; its device tree sits 2 MiB below
  *                               the end, its initrd (page-aligned) just below that
  */
-#ifndef POPEK_TOOLS_GUEST_LAYOUT_H
-#define POPEK_TOOLS_GUEST_LAYOUT_H
+#ifndef POPEK_CORE_GUEST_LAYOUT_H
+#define POPEK_CORE_GUEST_LAYOUT_H
 
 #define GUEST_RAM_BASE      0x80000000ULL
 

@@ -1,0 +1,59 @@
+/*
+ * modes.c — what the kernel does once booted, chosen by "mode=NAME" in the
+ * device tree's bootargs.  A new mode is one line in the table.
+ */
+#include "modes.h"
+#include "bench.h"
+#include "console.h"
+#include "printf.h"
+#include "proc.h"
+#include "string.h"
+#include "tests.h"
+#include "timer.h"
+
+/* No mode: the shell; reap whatever gets orphaned until everything is gone. */
+static void shell_run(void)
+{
+	console_echo = 1;
+	proc_report_kills = 1;
+	timer_start();
+	if (proc_spawn("sh", 0, myproc()) < 0)
+		panic("cannot start sh");
+	while (proc_wait(0) >= 0)
+		;
+}
+
+static const struct mode {
+	const char *name;
+	void (*run)(void);
+} modes[] = {
+    {"test", tests_run}, {"bench", bench_run}, {"", shell_run}, /* default */
+};
+
+/* The value of "mode=" in bootargs, copied into buf ("" when absent). */
+static void bootarg_mode(const char *args, char *buf, unsigned size)
+{
+	buf[0] = 0;
+	for (const char *p = args; *p; p++) {
+		if ((p == args || p[-1] == ' ') && strncmp(p, "mode=", 5) == 0) {
+			unsigned n = 0;
+			for (p += 5; *p && *p != ' ' && n + 1 < size; p++)
+				buf[n++] = *p;
+			buf[n] = 0;
+			return;
+		}
+	}
+}
+
+void mode_run(const char *bootargs)
+{
+	char name[16];
+	bootarg_mode(bootargs, name, sizeof(name));
+	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(modes[i].name, name) == 0) {
+			modes[i].run();
+			return;
+		}
+	}
+	kprintf("teach: unknown mode \"%s\"\n", name);
+}

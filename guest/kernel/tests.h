@@ -1,0 +1,6 @@
+#ifndef TESTS_H
+#define TESTS_H
+
+void tests_run(void);
+
+#endif

@@ -1,0 +1,32 @@
+/* Emulating what a guest cannot be allowed to do itself: privileged instructions and MMIO. */
+#ifndef POPEK_ARCH_RISCV_EMULATE_H
+#define POPEK_ARCH_RISCV_EMULATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/riscv/vcpu.h"
+
+/* What popek emulated, for the counters. */
+enum emul_kind {
+	EMUL_CSR,
+	EMUL_SRET,
+	EMUL_WFI,
+	EMUL_SFENCE,
+	EMUL_MMIO,
+	EMUL_KIND_COUNT,
+};
+
+/*
+ * An illegal-instruction trap from real U-mode (`tval`: the instruction bits
+ * the hardware reported, or 0).  Privileged instructions the guest's virtual
+ * mode may execute are emulated; everything else is reflected as illegal
+ * instruction, exactly as the hardware would.
+ */
+enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval);
+/* Emulates the sensitive instructions that follow, saving their traps (emulate.c). */
+void emulate_ahead(struct vcpu *v);
+/* A load or store at guest-physical gpa, a device window: true when emulated. */
+bool emulate_mmio(struct vcpu *v, uint64_t gpa, bool store);
+
+#endif

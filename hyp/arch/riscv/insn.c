@@ -1,0 +1,170 @@
+/*
+ * Instruction decoding by mask/match tables (in the manner of Linux KVM's
+ * arch/riscv/kvm/vcpu_insn.c): the first row whose mask selects bits equal
+ * to its match describes the instruction.  Encodings: unprivileged spec
+ * 20191213 chapters 2 (RV32I), 5 (RV64I), 9 (Zicsr), 16 (RVC); privileged
+ * spec 1.12 §3.3 and §4.2.1 for the SYSTEM instructions.
+ */
+#include "arch/riscv/insn.h"
+
+#include <stddef.h>
+
+/*
+ * Unpriv spec §1.5 "Base Instruction-Length Encoding": bits 1:0 != 11 is a
+ * 16-bit instruction; bits 4:2 != 111 (with 1:0 = 11) a 32-bit one; the rest
+ * are 48 bits or longer, which popek never emulates.
+ */
+int insn_length(uint16_t first_half)
+{
+	if ((first_half & 0x3) != 0x3)
+		return 2;
+	if ((first_half & 0x1c) != 0x1c)
+		return 4;
+	return 0;
+}
+
+/* Where the register of a load or store sits. */
+enum insn_field {
+	F_RD,   /* bits 11:7: rd of a 32-bit load, c.lwsp, c.ldsp */
+	F_RS2,  /* bits 24:20: rs2 of a 32-bit store */
+	F_CREG, /* bits 4:2: rd' or rs2' of c.lw/c.ld/c.sw/c.sd, meaning x8 + value (§16.2) */
+	F_CRS2, /* bits 6:2: rs2 of c.swsp, c.sdsp */
+};
+
+static const struct insn_mem_row {
+	uint32_t mask, match;
+	uint8_t len, width;
+	bool is_store, sign_extend;
+	enum insn_field field;
+	bool rd_nonzero; /* §16.3: c.lwsp and c.ldsp with rd = x0 are reserved */
+} insn_mem_rows[] = {
+    /* RV64I LOAD (opcode 0x03) and STORE (0x23), by funct3 */
+    {0x0000707f, 0x00000003, 4, 1, false, true, F_RD, false},  /* lb */
+    {0x0000707f, 0x00001003, 4, 2, false, true, F_RD, false},  /* lh */
+    {0x0000707f, 0x00002003, 4, 4, false, true, F_RD, false},  /* lw */
+    {0x0000707f, 0x00003003, 4, 8, false, false, F_RD, false}, /* ld */
+    {0x0000707f, 0x00004003, 4, 1, false, false, F_RD, false}, /* lbu */
+    {0x0000707f, 0x00005003, 4, 2, false, false, F_RD, false}, /* lhu */
+    {0x0000707f, 0x00006003, 4, 4, false, false, F_RD, false}, /* lwu */
+    {0x0000707f, 0x00000023, 4, 1, true, false, F_RS2, false}, /* sb */
+    {0x0000707f, 0x00001023, 4, 2, true, false, F_RS2, false}, /* sh */
+    {0x0000707f, 0x00002023, 4, 4, true, false, F_RS2, false}, /* sw */
+    {0x0000707f, 0x00003023, 4, 8, true, false, F_RS2, false}, /* sd */
+    /* RVC (RV64): quadrant in bits 1:0, funct3 in bits 15:13 */
+    {0x0000e003, 0x00004000, 2, 4, false, true, F_CREG, false},  /* c.lw */
+    {0x0000e003, 0x00006000, 2, 8, false, false, F_CREG, false}, /* c.ld */
+    {0x0000e003, 0x0000c000, 2, 4, true, false, F_CREG, false},  /* c.sw */
+    {0x0000e003, 0x0000e000, 2, 8, true, false, F_CREG, false},  /* c.sd */
+    {0x0000e003, 0x00004002, 2, 4, false, true, F_RD, true},     /* c.lwsp */
+    {0x0000e003, 0x00006002, 2, 8, false, false, F_RD, true},    /* c.ldsp */
+    {0x0000e003, 0x0000c002, 2, 4, true, false, F_CRS2, false},  /* c.swsp */
+    {0x0000e003, 0x0000e002, 2, 8, true, false, F_CRS2, false},  /* c.sdsp */
+};
+
+static uint8_t insn_reg(uint32_t insn, enum insn_field f)
+{
+	static const struct {
+		uint8_t shift, mask, base;
+	} fields[] = {
+	    [F_RD] = {7, 31, 0},
+	    [F_RS2] = {20, 31, 0},
+	    [F_CREG] = {2, 7, 8},
+	    [F_CRS2] = {2, 31, 0},
+	};
+	return (uint8_t)(fields[f].base + ((insn >> fields[f].shift) & fields[f].mask));
+}
+
+/* A 16-bit instruction's upper halfword is whatever followed it in memory: drop it. */
+static uint32_t insn_trim(uint32_t insn)
+{
+	return insn_length((uint16_t)insn) == 2 ? (insn & 0xffff) : insn;
+}
+
+int insn_decode_mem(uint32_t insn, struct insn_mem *m)
+{
+	if (insn_length((uint16_t)insn) == 0)
+		return -1;
+	insn = insn_trim(insn);
+	for (size_t i = 0; i < sizeof(insn_mem_rows) / sizeof(insn_mem_rows[0]); i++) {
+		const struct insn_mem_row *r = &insn_mem_rows[i];
+		if ((insn & r->mask) != r->match)
+			continue;
+		m->is_store = r->is_store;
+		m->sign_extend = r->sign_extend;
+		m->width = r->width;
+		m->reg = insn_reg(insn, r->field);
+		m->len = r->len;
+		if (r->rd_nonzero && m->reg == 0)
+			return -1;
+		return 0;
+	}
+	return -1;
+}
+
+uint64_t insn_extend(uint64_t v, const struct insn_mem *m)
+{
+	unsigned bits = m->width * 8u;
+	uint64_t mask;
+
+	if (bits >= 64)
+		return v;
+	mask = (1ull << bits) - 1;
+	v &= mask;
+	if (m->sign_extend && (v >> (bits - 1)) & 1)
+		v |= ~mask;
+	return v;
+}
+
+static const struct insn_sys_row {
+	uint32_t mask, match;
+	enum insn_sys_kind kind;
+	enum insn_csr_op op;
+	bool is_imm;
+} insn_sys_rows[] = {
+    /* priv spec 1.12 §3.3.1 ecall, ebreak; §3.3.2 sret, mret; §3.3.3 wfi; §4.2.1 sfence.vma */
+    {0xffffffff, 0x00000073, INSN_SYS_ECALL, 0, false},
+    {0xffffffff, 0x00100073, INSN_SYS_EBREAK, 0, false},
+    {0xffffffff, 0x10200073, INSN_SYS_SRET, 0, false},
+    {0xffffffff, 0x30200073, INSN_SYS_MRET, 0, false},
+    {0xffffffff, 0x10500073, INSN_SYS_WFI, 0, false},
+    {0xfe007fff, 0x12000073, INSN_SYS_SFENCE_VMA, 0, false}, /* rd = 0, funct3 = 0 */
+    {0xffffffff, 0x00009002, INSN_SYS_EBREAK, 0, false},     /* c.ebreak (unpriv §16.5) */
+    /* Zicsr (unpriv §9.1): funct3 1..3 register forms, 5..7 immediate forms; 4 is not CSR */
+    {0x0000707f, 0x00001073, INSN_SYS_CSR, INSN_CSR_RW, false},
+    {0x0000707f, 0x00002073, INSN_SYS_CSR, INSN_CSR_RS, false},
+    {0x0000707f, 0x00003073, INSN_SYS_CSR, INSN_CSR_RC, false},
+    {0x0000707f, 0x00005073, INSN_SYS_CSR, INSN_CSR_RW, true},
+    {0x0000707f, 0x00006073, INSN_SYS_CSR, INSN_CSR_RS, true},
+    {0x0000707f, 0x00007073, INSN_SYS_CSR, INSN_CSR_RC, true},
+};
+
+enum insn_sys_kind insn_decode_sys(uint32_t insn, struct insn_sys *s)
+{
+	const struct insn_sys_row *r = NULL;
+
+	insn = insn_trim(insn);
+	for (size_t i = 0; i < sizeof(insn_sys_rows) / sizeof(insn_sys_rows[0]); i++) {
+		if ((insn & insn_sys_rows[i].mask) == insn_sys_rows[i].match) {
+			r = &insn_sys_rows[i];
+			break;
+		}
+	}
+	*s = (struct insn_sys){
+	    .kind = r ? r->kind : INSN_SYS_OTHER,
+	    .len = (uint8_t)insn_length((uint16_t)insn),
+	};
+	if (s->len == 4) {
+		s->rd = (insn >> 7) & 31;
+		s->rs1 = (insn >> 15) & 31;
+		s->rs2 = (insn >> 20) & 31;
+	}
+	if (s->kind == INSN_SYS_CSR) {
+		s->op = r->op;
+		s->is_imm = r->is_imm;
+		s->csr = (uint16_t)(insn >> 20);
+		s->rs2 = 0;
+		s->does_read = r->op != INSN_CSR_RW || s->rd != 0;
+		s->does_write = r->op == INSN_CSR_RW || s->rs1 != 0;
+	}
+	return s->kind;
+}

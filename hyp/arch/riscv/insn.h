@@ -1,0 +1,75 @@
+/*
+ * Decoding the guest instructions popek emulates: integer loads and stores
+ * that reach an MMIO window, and the SYSTEM-opcode instructions (CSR
+ * accesses, sret, wfi, sfence.vma...) a guest in virtual S-mode executes.
+ * Pure functions of the instruction bits: no guest state, no hardware.
+ *
+ * An instruction is passed as a uint32_t holding its bits as fetched (little
+ * endian, first halfword in bits 15:0).  For a 16-bit instruction only bits
+ * 15:0 are looked at.
+ */
+#ifndef POPEK_ARCH_RISCV_INSN_H
+#define POPEK_ARCH_RISCV_INSN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The length in bytes from the first halfword: 2, 4, or 0 for 48-bit and longer encodings. */
+int insn_length(uint16_t first_half);
+
+/* An integer load or store. */
+struct insn_mem {
+	bool is_store;
+	bool sign_extend; /* loads: lb, lh, lw (and c.lw, c.lwsp) */
+	uint8_t width;    /* bytes accessed: 1, 2, 4 or 8 */
+	uint8_t reg;      /* x register: rd for loads, rs2 for stores */
+	uint8_t len;      /* instruction length: 2 or 4 */
+};
+
+/*
+ * 0 and *m filled when insn is a plain integer load or store (RV64I or RVC);
+ * -1 for anything else, including FP loads/stores, AMOs, LR/SC and reserved
+ * encodings: on MMIO those get an access fault.
+ */
+int insn_decode_mem(uint32_t insn, struct insn_mem *m);
+/* v as loaded (low m->width bytes) extended to 64 bits as the load would. */
+uint64_t insn_extend(uint64_t v, const struct insn_mem *m);
+
+enum insn_sys_kind {
+	INSN_SYS_OTHER, /* not one of the below (hfence, sinval, uret, dret, reserved...) */
+	INSN_SYS_CSR,
+	INSN_SYS_ECALL,
+	INSN_SYS_EBREAK, /* ebreak or c.ebreak */
+	INSN_SYS_SRET,
+	INSN_SYS_MRET,
+	INSN_SYS_WFI,
+	INSN_SYS_SFENCE_VMA,
+};
+
+enum insn_csr_op {
+	INSN_CSR_RW,
+	INSN_CSR_RS,
+	INSN_CSR_RC,
+};
+
+struct insn_sys {
+	enum insn_sys_kind kind;
+	uint8_t len; /* insn_length(): 4, or 2 for c.ebreak; how far the pc advances */
+	uint8_t rd;
+	uint8_t rs1; /* CSR: rs1, or the 5-bit uimm when is_imm.  SFENCE_VMA: vaddr register */
+	uint8_t rs2; /* SFENCE_VMA: asid register */
+	/* INSN_SYS_CSR only: */
+	enum insn_csr_op op;
+	bool is_imm;
+	uint16_t csr;
+	/*
+	 * Unpriv spec 20191213 §9.1 (Zicsr): csrrw[i] with rd = x0 does not read
+	 * the CSR; csrrs[i]/csrrc[i] with rs1 = x0 (uimm = 0) do not write it.
+	 */
+	bool does_read, does_write;
+};
+
+/* Classify a SYSTEM-opcode instruction; *s is filled in every case (kind OTHER when unknown). */
+enum insn_sys_kind insn_decode_sys(uint32_t insn, struct insn_sys *s);
+
+#endif

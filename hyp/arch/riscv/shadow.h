@@ -1,0 +1,50 @@
+/*
+ * Shadow page tables (docs/shadow.md).  The guest's own tables never reach
+ * the hardware: popek keeps one Sv48 root per *view* of the guest's memory
+ * and fills it lazily from the guest's tables on page faults.
+ */
+#ifndef POPEK_ARCH_RISCV_SHADOW_H
+#define POPEK_ARCH_RISCV_SHADOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum shadow_view {
+	VIEW_BARE,  /* satp = Bare: guest-virtual = guest-physical */
+	VIEW_U,     /* vU with paging: guest U=1 pages only */
+	VIEW_S,     /* vS, SUM = 0: guest U=0 pages */
+	VIEW_S_SUM, /* vS, SUM = 1: U=0 pages, and U=1 pages for loads and stores */
+	VIEW_COUNT,
+};
+
+struct shadow {
+	uint64_t root[VIEW_COUNT]; /* physical address of each view's Sv48 root */
+	bool coarse[VIEW_COUNT];   /* a guest superpage was shadowed in pieces */
+	uint64_t pages;            /* table pages in use below the roots */
+	uint64_t page_limit;       /* past this, every view is flushed */
+};
+
+struct vcpu;
+
+void shadow_init(struct shadow *s, uint64_t guest_ram);
+/* The view the vCPU's current mode, satp and SUM select. */
+enum shadow_view shadow_view_of(const struct vcpu *v);
+/* satp value that installs `view` (Sv48, root, ASID = view + 1). */
+uint64_t shadow_satp(const struct shadow *s, enum shadow_view view);
+
+/* Result of a guest page fault, once popek has looked at it. */
+enum shadow_fault {
+	SHADOW_FILLED,       /* a shadow leaf now exists: resume */
+	SHADOW_PAGE_FAULT,   /* the guest's own tables say fault: reflect a page fault */
+	SHADOW_ACCESS_FAULT, /* no RAM or device there: reflect an access fault */
+	SHADOW_MMIO,         /* the address is a guest device: emulate (gpa set) */
+};
+
+/* `cause` is the real page-fault cause; on SHADOW_MMIO *gpa is the device address. */
+enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va, uint64_t *gpa);
+/* Guest sfence.vma: all = true for rs1 = x0; otherwise just the page at va. */
+void shadow_flush(struct vcpu *v, bool all, uint64_t va);
+/* Translate va for popek's own use (reading the guest's instruction): gpa or -1. */
+int shadow_translate(struct vcpu *v, uint64_t va, bool fetch, uint64_t *gpa);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * Running a vCPU: before every entry popek delivers what interrupt the guest
+ * can take, installs the shadow view for its virtual mode, and aims the
+ * real timer at the guest's deadline; after every exit trap.c handles the
+ * trap.  A vCPU in wfi leaves the real hart idle until an interrupt is due.
+ */
+#include "arch/riscv/vcpu.h"
+#include "arch/riscv/inject.h"
+#include "arch/riscv/mmu.h"
+#include "arch/riscv/riscv.h"
+#include "arch/riscv/sbi.h"
+#include "arch/riscv/trap.h"
+#include "core/console.h"
+#include "core/vm.h"
+
+#include <stddef.h>
+
+_Static_assert(offsetof(struct vcpu, pc) == VCPU_PC, "vcpu layout");
+_Static_assert(offsetof(struct vcpu, popek_sp) == VCPU_POPEK_SP, "vcpu layout");
+
+#define SIP_STIP (1UL << IRQ_S_TIMER)
+#define SIP_SEIP (1UL << IRQ_S_EXT)
+#define NO_DEADLINE UINT64_MAX
+
+static uint64_t real_deadline = NO_DEADLINE; /* what the real timer is set to */
+
+static uint64_t rdtime(void)
+{
+	return csr_read(time);
+}
+
+void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg)
+{
+	v->vm = vm;
+	v->hart_id = 0;
+	v->mode = VMODE_S;
+	v->pc = pc;
+	v->x[10] = v->hart_id;
+	v->x[11] = arg;
+	/* As OpenSBI leaves a hart on the bare board: FP on (FS = Dirty), all else clear. */
+	v->csr.sstatus = SSTATUS_FS;
+	v->timer_deadline = NO_DEADLINE;
+	v->state = VCPU_RUNNABLE;
+	shadow_init(&v->shadow, vm->ram_size);
+}
+
+static void set_real_timer(uint64_t deadline)
+{
+	if (deadline != real_deadline) {
+		real_deadline = deadline;
+		sbi_set_timer(deadline);
+	}
+}
+
+/* Brings the guest's pending bits up to date with its timer and its vPLIC. */
+static void sync_interrupts(struct vcpu *v)
+{
+	if (v->timer_deadline != NO_DEADLINE && rdtime() >= v->timer_deadline) {
+		v->csr.sip |= SIP_STIP; /* stays pending until the guest sets a new deadline */
+		v->timer_deadline = NO_DEADLINE;
+	}
+	vm_console_feed(v->vm);
+	if (vplic_pending(&v->vm->plic, 1))
+		v->csr.sip |= SIP_SEIP;
+	else
+		v->csr.sip &= ~SIP_SEIP;
+}
+
+/* A real interrupt, taken from the guest or noticed while idle. */
+void vcpu_handle_irq(struct vcpu *v, uint64_t code)
+{
+	if (code < 16)
+		v->stats.irqs[code]++;
+	if (code == IRQ_S_TIMER) {
+		real_deadline = 0; /* force the next set_real_timer() to reprogram */
+		set_real_timer(NO_DEADLINE);
+	} else if (code == IRQ_S_EXT) {
+		console_handle_irq();
+	} else {
+		csr_clear(sip, 1UL << IRQ_S_SOFT);
+	}
+}
+
+/* Nothing for the guest to do: wait for a real interrupt with interrupts masked (§3.3.3). */
+static void idle(struct vcpu *v)
+{
+	set_real_timer(v->timer_deadline);
+	__asm__ volatile("wfi");
+	uint64_t sip = csr_read(sip);
+	if (sip & (1UL << IRQ_S_TIMER))
+		vcpu_handle_irq(v, IRQ_S_TIMER);
+	if (sip & (1UL << IRQ_S_EXT))
+		vcpu_handle_irq(v, IRQ_S_EXT);
+}
+
+/* Real sstatus, satp and scounteren for running the guest in its current virtual mode. */
+static void load_hardware(struct vcpu *v)
+{
+	uint64_t s = csr_read(sstatus);
+	s &= ~(SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR | SSTATUS_SIE);
+	s |= (v->csr.sstatus & SSTATUS_FS) | SSTATUS_SPIE;
+	csr_write(sstatus, s);
+	uint64_t satp = shadow_satp(&v->shadow, shadow_view_of(v));
+	if (csr_read(satp) != satp) {
+		csr_write(satp, satp);
+		v->stats.satp_writes++;
+	}
+	/*
+	 * In vS the guest may read every counter, as S-mode may on the bare board;
+	 * in vU only those its own scounteren allows (priv spec §4.1.5).
+	 */
+	csr_write(scounteren, v->mode == VMODE_S ? 0xffffffffUL : v->csr.scounteren);
+	set_real_timer(v->timer_deadline);
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	csr_set(sie, (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT));
+	while (v->state != VCPU_HALTED) {
+		sync_interrupts(v);
+		if (v->state == VCPU_WFI) {
+			if (!vcpu_wfi_wakes(v)) {
+				idle(v);
+				continue;
+			}
+			v->state = VCPU_RUNNABLE;
+		}
+		uint64_t irq = vcpu_deliverable_irq(v);
+		if (irq)
+			vcpu_inject_trap(v, irq, 0);
+		load_hardware(v);
+		vcpu_enter(v);
+		/* The guest may have dirtied its FP state: sstatus.FS tells (§3.1.6.6). */
+		if ((csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS)
+			v->csr.sstatus |= SSTATUS_FS;
+		switch (trap_from_guest(v)) {
+		case TRAP_RESUME:
+			break;
+		case TRAP_YIELD:
+			v->state = VCPU_WFI;
+			break;
+		case TRAP_HALT:
+			v->state = VCPU_HALTED;
+			break;
+		}
+	}
+	csr_write(satp, SATP_MODE_SV48 | mmu_root() >> PAGE_SHIFT);
+	sfence_vma_all();
+	set_real_timer(NO_DEADLINE);
+}

@@ -1,0 +1,77 @@
+/*
+ * A virtual CPU: the guest's registers as saved by entry.S, its virtual
+ * privilege and CSRs, its timer, and its shadow page tables.
+ */
+#ifndef POPEK_ARCH_RISCV_VCPU_H
+#define POPEK_ARCH_RISCV_VCPU_H
+
+/* Offsets used by entry.S (checked by static assertions in vcpu.c). */
+#define VCPU_X(n)     ((n) * 8)
+#define VCPU_PC       256
+#define VCPU_POPEK_SP 264
+
+#ifndef __ASSEMBLER__
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/riscv/shadow.h"
+#include "arch/riscv/vcsr.h"
+
+struct vm;
+
+/* What a trap handler wants to happen next; see trap.c. */
+enum trap_action {
+	TRAP_RESUME, /* run the guest on, at its (possibly updated) pc */
+	TRAP_YIELD,  /* the vCPU waits (wfi) until an interrupt is pending for it */
+	TRAP_HALT,   /* the VM has stopped (powered off, or popek stopped it) */
+};
+
+enum vcpu_state {
+	VCPU_RUNNABLE,
+	VCPU_WFI,
+	VCPU_HALTED,
+};
+
+struct vcpu_stats {
+	uint64_t traps;
+	uint64_t by_cause[16];      /* exceptions, by scause */
+	uint64_t irqs[16];          /* real interrupts taken while the guest ran */
+	uint64_t emulated[8];       /* by enum emul_kind (trap.c) */
+	uint64_t shadow_fills;
+	uint64_t shadow_flushes;
+	uint64_t reflected;
+	uint64_t mmio;
+	uint64_t sbi_calls;
+	uint64_t satp_writes;
+	uint64_t ahead; /* sensitive instructions emulated without a trap of their own */
+};
+
+struct vcpu {
+	/* Saved and restored by entry.S: x[0] is always 0. */
+	uint64_t x[32];
+	uint64_t pc;
+	uint64_t popek_sp;
+
+	enum vmode mode;
+	struct vcsr csr;
+	enum vcpu_state state;
+	uint64_t timer_deadline; /* SBI TIME: raise STIP when time reaches it */
+	uint64_t hart_id;
+	struct shadow shadow;
+	struct vm *vm;
+	struct vcpu_stats stats;
+};
+
+/* Runs the guest until it traps; entry.S.  Returns with v->x and v->pc saved. */
+void vcpu_enter(struct vcpu *v);
+
+/* Sets up a vCPU to start in vS at pc with a0 = hart, a1 = arg. */
+void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg);
+/* A real interrupt (scause code) taken while the guest ran or popek idled. */
+void vcpu_handle_irq(struct vcpu *v, uint64_t code);
+/* Runs the vCPU until its VM stops. */
+void vcpu_run(struct vcpu *v);
+
+#endif /* __ASSEMBLER__ */
+
+#endif

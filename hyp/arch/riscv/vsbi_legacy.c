@@ -1,0 +1,48 @@
+/* SBI v0.1 legacy extensions 0x00-0x08 (SBI spec §5): one return value, in a0. */
+#include "arch/riscv/riscv.h"
+#include "arch/riscv/shadow.h"
+#include "arch/riscv/vsbi.h"
+#include "core/console.h"
+#include "core/vm.h"
+
+static enum trap_action legacy_call(struct vcpu *v, uint64_t ext, uint64_t fid,
+				    struct vsbi_ret *ret)
+{
+	(void)fid;
+	ret->error = SBI_SUCCESS;
+	switch (ext) {
+	case 0x00: /* set_timer */
+		v->timer_deadline = v->x[10];
+		v->csr.sip &= ~(1UL << IRQ_S_TIMER);
+		break;
+	case 0x01: /* console_putchar */
+		vsbi_console_putc(v, (char)v->x[10]);
+		break;
+	case 0x02: /* console_getchar: -1 when nothing is waiting */
+		ret->error = vm_console_in(v->vm);
+		break;
+	case 0x03: /* clear_ipi */
+		v->csr.sip &= ~(1UL << IRQ_S_SOFT);
+		break;
+	case 0x04: /* send_ipi: the VM's only hart is the caller */
+		v->csr.sip |= 1UL << IRQ_S_SOFT;
+		break;
+	case 0x05: /* remote_fence_i */
+		__asm__ volatile("fence.i" ::: "memory");
+		break;
+	case 0x06: /* remote_sfence_vma */
+	case 0x07: /* remote_sfence_vma_asid */
+		shadow_flush(v, true, 0);
+		break;
+	case 0x08: /* shutdown */
+		kprintf("popek: vm %s: shutdown requested\n", v->vm->name);
+		v->state = VCPU_HALTED;
+		return TRAP_HALT;
+	default:
+		ret->error = SBI_ERR_NOT_SUPPORTED;
+		break;
+	}
+	return TRAP_RESUME;
+}
+
+const struct vsbi_ext vsbi_legacy = {0x00, 0x0f, "legacy", legacy_call, true};

@@ -1,0 +1,37 @@
+/* SBI RFENCE extension (SBI spec §8): remote fences, on a VM with one hart. */
+#include "arch/riscv/shadow.h"
+#include "arch/riscv/vsbi.h"
+
+#define SBI_EXT_RFENCE 0x52464e43
+
+
+static enum trap_action rfence_call(struct vcpu *v, uint64_t ext, uint64_t fid,
+				    struct vsbi_ret *ret)
+{
+	(void)ext;
+	int hit;
+	if (fid > 2) /* the HFENCE functions need the H extension, which a VM does not have */
+		return TRAP_RESUME;
+	if (vsbi_hart_mask(v->x[10], v->x[11], &hit) < 0) {
+		ret->error = SBI_ERR_INVALID_PARAM;
+		return TRAP_RESUME;
+	}
+	ret->error = SBI_SUCCESS;
+	if (!hit)
+		return TRAP_RESUME;
+	if (fid == 0) {
+		__asm__ volatile("fence.i" ::: "memory");
+		return TRAP_RESUME;
+	}
+	/* sfence.vma (fid 1) or by ASID (fid 2): start a2, size a3; size 0 or -1 means all. */
+	uint64_t start = v->x[12], size = v->x[13];
+	if (size == 0 || size == (uint64_t)-1 || size > 64 * 4096) {
+		shadow_flush(v, true, 0);
+	} else {
+		for (uint64_t va = start & ~4095UL; va < start + size; va += 4096)
+			shadow_flush(v, false, va);
+	}
+	return TRAP_RESUME;
+}
+
+const struct vsbi_ext vsbi_rfence = {SBI_EXT_RFENCE, SBI_EXT_RFENCE, "rfence", rfence_call, false};

@@ -1,0 +1,27 @@
+/* SBI System Reset (SBI spec §10): shutting down or resetting stops the VM. */
+#include "arch/riscv/vsbi.h"
+#include "core/console.h"
+#include "core/vm.h"
+
+#define SBI_EXT_SRST_ID 0x53525354
+
+static const char *const reset_types[] = {"shutdown", "cold reboot", "warm reboot"};
+
+static enum trap_action srst_call(struct vcpu *v, uint64_t ext, uint64_t fid, struct vsbi_ret *ret)
+{
+	(void)ext;
+	if (fid != 0)
+		return TRAP_RESUME;
+	uint32_t type = (uint32_t)v->x[10], reason = (uint32_t)v->x[11];
+	if (type > 2 || (reason > 1 && reason < 0xe0000000)) {
+		ret->error = SBI_ERR_INVALID_PARAM;
+		return TRAP_RESUME;
+	}
+	kprintf("popek: vm %s: %s requested%s\n", v->vm->name, reset_types[type],
+		reason == 1 ? " (system failure)" : "");
+	v->state = VCPU_HALTED;
+	ret->error = SBI_SUCCESS;
+	return TRAP_HALT;
+}
+
+const struct vsbi_ext vsbi_srst = {SBI_EXT_SRST_ID, SBI_EXT_SRST_ID, "srst", srst_call, false};

@@ -1,0 +1,117 @@
+/*
+ * Building a VM from its bundle entry and running it.  The VM's RAM is one
+ * contiguous, 2 MiB-aligned range of host memory; everything else a guest
+ * can reach is a device model behind the MMIO registry.
+ */
+#include "core/vm.h"
+#include "core/console.h"
+#include "core/guest_layout.h"
+#include "core/mem.h"
+#include "core/panic.h"
+#include "arch/riscv/memlayout.h"
+#include "lib/string.h"
+
+void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	uint64_t off = gpa - vm->ram_gpa;
+	if (gpa < vm->ram_gpa || off >= vm->ram_size || len > vm->ram_size - off)
+		return NULL;
+	return pa_to_va(vm->ram_hpa + off);
+}
+
+void vm_console_out(struct vm *vm, char c)
+{
+	console_vm_putc(vm->id, c);
+}
+
+int vm_console_in(struct vm *vm)
+{
+	(void)vm; /* one VM: the operator console's input is all its own */
+	return console_getc();
+}
+
+void vm_console_feed(struct vm *vm)
+{
+	while (vuart_can_accept(&vm->uart)) {
+		int c = vm_console_in(vm);
+		if (c < 0)
+			break;
+		vuart_input(&vm->uart, (char)c);
+	}
+}
+
+static void uart_out(void *arg, char c)
+{
+	vm_console_out(arg, c);
+}
+
+/* Zeroes guest RAM a doubleword at a time: a VM never sees what was there before. */
+static void zero_ram(void *p, uint64_t size)
+{
+	uint64_t *d = p;
+	for (uint64_t i = 0; i < size / 8; i++)
+		d[i] = 0;
+}
+
+void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struct bundle_vm *bv)
+{
+	memset(vm, 0, sizeof(*vm));
+	memcpy(vm->name, bv->name, BUNDLE_NAME_MAX);
+	vm->id = id;
+	vm->trace = bv->trace;
+	vm->ram_gpa = BUNDLE_GUEST_RAM_BASE;
+	vm->ram_size = bv->memory;
+	vm->ram_hpa = mem_alloc_range(bv->memory, 2UL << 20);
+	if (!vm->ram_hpa)
+		panic("vm %s: no room for %lu MiB of RAM", vm->name, bv->memory >> 20);
+	zero_ram(pa_to_va(vm->ram_hpa), vm->ram_size);
+
+	/* bundle_check() has verified every blob lies inside the bundle and the VM's RAM. */
+	for (uint32_t i = 0; i < bv->nblobs; i++) {
+		const struct bundle_blob *blob = &bv->blobs[i];
+		memcpy(vm_gpa_to_hva(vm, blob->gpa, blob->size), (const char *)b + blob->offset,
+		       blob->size);
+	}
+
+	vplic_init(&vm->plic);
+	vuart_init(&vm->uart, &vm->plic, GUEST_UART_IRQ, uart_out, vm);
+	if (emul_add(&vm->emul, GUEST_PLIC_BASE, GUEST_PLIC_SIZE, &vplic_ops, &vm->plic) < 0 ||
+	    emul_add(&vm->emul, GUEST_UART_BASE, GUEST_UART_SIZE, &vuart_ops, &vm->uart) < 0)
+		panic("vm %s: device windows overlap", vm->name);
+
+	vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa);
+}
+
+void vm_run(struct vm *vm)
+{
+	kprintf("popek: vm %s: starting (%lu MiB at %lx)\n", vm->name, vm->ram_size >> 20,
+		vm->ram_hpa);
+	vcpu_run(&vm->vcpu);
+	vm_report(vm);
+}
+
+void vm_report(const struct vm *vm)
+{
+	static const char *const cause_names[16] = {
+		"misaligned fetch", "fetch access", "illegal insn", "breakpoint",
+		"misaligned load",  "load access",  "misaligned store", "store access",
+		"ecall",            NULL,           NULL,             NULL,
+		"fetch page",       "load page",    NULL,             "store page",
+	};
+	static const char *const emul_names[] = {"csr", "sret", "wfi", "sfence.vma", "mmio"};
+	const struct vcpu_stats *s = &vm->vcpu.stats;
+	kprintf("popek: vm %s stopped: %lu traps (%lu timer, %lu external interrupts)\n", vm->name,
+		s->traps, s->irqs[5], s->irqs[9]);
+	kprintf("popek: vm %s exceptions:", vm->name);
+	for (int i = 0; i < 16; i++) {
+		if (s->by_cause[i])
+			kprintf(" %s %lu;", cause_names[i] ? cause_names[i] : "other", s->by_cause[i]);
+	}
+	kprintf("\npopek: vm %s emulated:", vm->name);
+	for (int i = 0; i < 5; i++)
+		kprintf(" %s %lu;", emul_names[i], s->emulated[i]);
+	kprintf(" sbi %lu; reflected %lu; shadow fills %lu, flushes %lu; satp writes %lu; "
+		"emulated ahead %lu\n",
+		s->sbi_calls, s->reflected, s->shadow_fills, s->shadow_flushes, s->satp_writes,
+		s->ahead);
+}

@@ -1,0 +1,50 @@
+/*
+ * A virtual machine: its RAM (one contiguous range of host memory), its
+ * devices, and its one vCPU.
+ */
+#ifndef POPEK_CORE_VM_H
+#define POPEK_CORE_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/riscv/vcpu.h"
+#include "core/bundle.h"
+#include "core/emul.h"
+#include "dev/vplic.h"
+#include "dev/vuart.h"
+
+struct vm {
+	char name[BUNDLE_NAME_MAX];
+	int id;
+	uint64_t ram_gpa; /* guest-physical base of RAM */
+	uint64_t ram_size;
+	uint64_t ram_hpa; /* where that RAM really is */
+	bool trace;
+	struct emul emul; /* guest MMIO ranges */
+	struct vplic plic;
+	struct vuart uart;
+	struct vcpu vcpu;
+};
+
+/*
+ * The one guest-memory accessor: popek's pointer to [gpa, gpa+len) when it
+ * lies wholly in the VM's RAM, else NULL.  A guest address is never used
+ * any other way.
+ */
+void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/* Builds VM number `id` from its bundle entry: RAM, images, devices, vCPU. */
+void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struct bundle_vm *bv);
+/* Output from the VM's terminal (its UART or SBI console) to the operator console. */
+void vm_console_out(struct vm *vm, char c);
+/* The next byte typed for the VM (SBI console reads), or -1. */
+int vm_console_in(struct vm *vm);
+/* Moves typed input into the VM's UART while it has room. */
+void vm_console_feed(struct vm *vm);
+/* Runs the VM until it stops, then reports its counters. */
+void vm_run(struct vm *vm);
+/* Prints the VM's trap counters. */
+void vm_report(const struct vm *vm);
+
+#endif

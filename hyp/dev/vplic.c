@@ -1,0 +1,192 @@
+/*
+ * Virtual PLIC.  The gateway of every source is level-triggered (PLIC spec
+ * 1.0.0, "Interrupt Gateways"): a source is pending while its line is high
+ * and it is not claimed; a claim takes it out of service until the matching
+ * complete, after which a line still high makes it pending again.
+ */
+#include "dev/vplic.h"
+
+#include <stddef.h>
+
+#include "lib/string.h"
+
+/*
+ * Sources that exist: 1..31.  Bit 0 of pending and enable is hardwired to 0
+ * (spec: "Interrupt Pending Bits", "Interrupt Enables").
+ */
+#define VPLIC_SOURCES_MASK 0xfffffffeu
+
+void vplic_init(struct vplic *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+void vplic_set_level(struct vplic *p, uint32_t irq, int level)
+{
+	if (irq == 0 || irq >= VPLIC_NSOURCES)
+		return;
+	if (level)
+		p->level |= 1u << irq;
+	else
+		p->level &= ~(1u << irq);
+}
+
+static uint32_t vplic_pending_bits(const struct vplic *p)
+{
+	return p->level & ~p->claimed & VPLIC_SOURCES_MASK;
+}
+
+/*
+ * The source a claim by ctx would return, or 0: the highest-priority pending
+ * enabled source whose priority exceeds the threshold (spec "Priority
+ * Thresholds": the PLIC "masks all PLIC interrupts of a priority less than or
+ * equal to threshold"); ties go to the lowest id (spec "Interrupt Priorities").
+ */
+static uint32_t vplic_best(const struct vplic *p, int ctx)
+{
+	uint32_t cand = vplic_pending_bits(p) & p->enable[ctx];
+	uint32_t best = 0, best_prio = p->threshold[ctx];
+
+	for (uint32_t irq = 1; irq < VPLIC_NSOURCES; irq++) {
+		if ((cand & (1u << irq)) && p->priority[irq] > best_prio) {
+			best = irq;
+			best_prio = p->priority[irq];
+		}
+	}
+	return best;
+}
+
+bool vplic_pending(const struct vplic *p, int ctx)
+{
+	if (ctx < 0 || ctx >= VPLIC_NCTX)
+		return false;
+	return vplic_best(p, ctx) != 0;
+}
+
+/* Registers.  idx is the index within a bank (source, or context). */
+
+static uint32_t priority_read(struct vplic *p, uint32_t src)
+{
+	return p->priority[src];
+}
+
+/* WARL (spec "Interrupt Priorities"): the low 3 bits are kept, as QEMU does. */
+static void priority_write(struct vplic *p, uint32_t src, uint32_t val)
+{
+	if (src != 0)
+		p->priority[src] = val & VPLIC_PRIO_MAX;
+}
+
+static uint32_t pending_read(struct vplic *p, uint32_t idx)
+{
+	(void)idx;
+	return vplic_pending_bits(p);
+}
+
+static uint32_t enable_read(struct vplic *p, uint32_t ctx)
+{
+	return p->enable[ctx];
+}
+
+static void enable_write(struct vplic *p, uint32_t ctx, uint32_t val)
+{
+	p->enable[ctx] = val & VPLIC_SOURCES_MASK;
+}
+
+static uint32_t threshold_read(struct vplic *p, uint32_t ctx)
+{
+	return p->threshold[ctx];
+}
+
+/* WARL (spec "Priority Thresholds"); like QEMU, a value above 7 leaves it unchanged. */
+static void threshold_write(struct vplic *p, uint32_t ctx, uint32_t val)
+{
+	if (val <= VPLIC_PRIO_MAX)
+		p->threshold[ctx] = val;
+}
+
+/* Spec "Interrupt Claim Process": returns the best source (or 0) and clears its pending bit. */
+static uint32_t claim_read(struct vplic *p, uint32_t ctx)
+{
+	uint32_t irq = vplic_best(p, (int)ctx);
+
+	if (irq != 0)
+		p->claimed |= 1u << irq;
+	return irq;
+}
+
+/*
+ * Spec "Interrupt Completion": completion re-arms the gateway; an id that is not a source enabled
+ * for this context is silently ignored.
+ */
+static void complete_write(struct vplic *p, uint32_t ctx, uint32_t val)
+{
+	if (val < VPLIC_NSOURCES && (p->enable[ctx] & (1u << val)))
+		p->claimed &= ~(1u << val);
+}
+
+struct vplic_bank {
+	uint32_t base, stride, count;
+	uint32_t (*read)(struct vplic *p, uint32_t idx);
+	void (*write)(struct vplic *p, uint32_t idx, uint32_t val); /* NULL: read-only */
+};
+
+static const struct vplic_bank vplic_banks[] = {
+    {0x000000, 4, VPLIC_NSOURCES, priority_read, priority_write},
+    {0x001000, 4, 1, pending_read, NULL},
+    {0x002000, 0x80, VPLIC_NCTX, enable_read, enable_write},
+    {0x200000, 0x1000, VPLIC_NCTX, threshold_read, threshold_write},
+    {0x200004, 0x1000, VPLIC_NCTX, claim_read, complete_write},
+};
+
+static const struct vplic_bank *vplic_lookup(uint64_t off, uint32_t *idx)
+{
+	for (size_t i = 0; i < sizeof(vplic_banks) / sizeof(vplic_banks[0]); i++) {
+		const struct vplic_bank *b = &vplic_banks[i];
+		if (off < b->base || (off - b->base) % b->stride != 0)
+			continue;
+		if ((off - b->base) / b->stride < b->count) {
+			*idx = (uint32_t)((off - b->base) / b->stride);
+			return b;
+		}
+	}
+	return NULL;
+}
+
+/* Only aligned 32-bit accesses: the registers are 32 bits wide (spec "Memory Map"). */
+static bool vplic_access_ok(uint64_t off, unsigned width)
+{
+	return width == 4 && (off & 3) == 0 && off < VPLIC_SIZE;
+}
+
+static int vplic_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
+{
+	struct vplic *p = dev;
+	const struct vplic_bank *b;
+	uint32_t idx;
+
+	if (!vplic_access_ok(off, width))
+		return -1;
+	b = vplic_lookup(off, &idx);
+	*val = b ? b->read(p, idx) : 0;
+	return 0;
+}
+
+static int vplic_write(void *dev, uint64_t off, unsigned width, uint64_t val)
+{
+	struct vplic *p = dev;
+	const struct vplic_bank *b;
+	uint32_t idx;
+
+	if (!vplic_access_ok(off, width))
+		return -1;
+	b = vplic_lookup(off, &idx);
+	if (b && b->write)
+		b->write(p, idx, (uint32_t)val);
+	return 0;
+}
+
+const struct mmio_ops vplic_ops = {
+    .read = vplic_read,
+    .write = vplic_write,
+};

@@ -1,0 +1,348 @@
+/*
+ * Virtual 16550A.  Register behaviour follows the National Semiconductor
+ * PC16550D data sheet and, where the data sheet leaves room, QEMU 7.2's
+ * hw/char/serial.c (the device the same guest meets on the bare virt board).
+ */
+#include "dev/vuart.h"
+
+#include "lib/string.h"
+
+#define IER_ERBFI  0x01 /* received data available */
+#define IER_ETBEI  0x02 /* transmitter holding register empty */
+#define IER_ELSI   0x04 /* receiver line status */
+#define IER_EDSSI  0x08 /* modem status */
+
+#define IIR_NONE   0x01
+#define IIR_MSI    0x00
+#define IIR_THRI   0x02
+#define IIR_RDI    0x04
+#define IIR_RLSI   0x06
+#define IIR_CTI    0x0c
+#define IIR_FIFOS  0xc0 /* both bits set while FCR.FE is */
+
+#define FCR_FE     0x01
+#define FCR_RFR    0x02 /* clear the receive FIFO */
+#define FCR_XFR    0x04 /* clear the transmit FIFO */
+#define FCR_KEEP   0xc9 /* FE, DMA mode, receive trigger level */
+
+#define LCR_DLAB   0x80
+#define MCR_OUT2   0x08
+#define MCR_LOOP   0x10
+#define MCR_MASK   0x1f
+
+#define LSR_DR     0x01
+#define LSR_OE     0x02
+#define LSR_BI     0x10
+#define LSR_THRE   0x20
+#define LSR_TEMT   0x40
+#define LSR_ERRORS 0x1e /* OE, PE, FE, BI: the receiver line status conditions */
+
+#define MSR_DELTAS 0x0f
+#define MSR_CTS    0x10
+#define MSR_DSR    0x20
+#define MSR_DCD    0x80
+
+/* Receive FIFO trigger levels, indexed by FCR bits 7:6 (data sheet, FCR). */
+static const uint8_t vuart_trigger[4] = {1, 4, 8, 14};
+
+static unsigned vuart_capacity(const struct vuart *u)
+{
+	/* Without FIFOs the 16550 is a 16450: one receiver holding register. */
+	return (u->fcr & FCR_FE) ? VUART_FIFO_SIZE : 1;
+}
+
+static bool vuart_fifo_push(struct vuart *u, uint8_t c)
+{
+	if (u->count >= vuart_capacity(u))
+		return false;
+	u->fifo[(u->head + u->count) % VUART_FIFO_SIZE] = c;
+	u->count++;
+	return true;
+}
+
+static void vuart_fifo_reset(struct vuart *u)
+{
+	u->head = u->count = 0;
+	u->lsr &= ~LSR_BI;
+}
+
+/* Interrupt conditions, highest priority first (data sheet, Table IV). */
+
+static bool irq_line_status(const struct vuart *u)
+{
+	return (u->ier & IER_ELSI) && (u->lsr & LSR_ERRORS);
+}
+
+static bool irq_rx_trigger(const struct vuart *u)
+{
+	if (!(u->ier & IER_ERBFI) || u->count == 0)
+		return false;
+	return !(u->fcr & FCR_FE) || u->count >= vuart_trigger[u->fcr >> 6];
+}
+
+/*
+ * Below the trigger level a real 16550 reports a character timeout after four
+ * character times without activity.  popek has no notion of line speed, so the
+ * timeout is taken to have elapsed already: the guest sees the same IIR value
+ * it eventually would, and drains the FIFO the same way.
+ */
+static bool irq_rx_timeout(const struct vuart *u)
+{
+	return (u->ier & IER_ERBFI) && u->count != 0;
+}
+
+static bool irq_thr_empty(const struct vuart *u)
+{
+	return (u->ier & IER_ETBEI) && u->thr_ipending;
+}
+
+static bool irq_modem_status(const struct vuart *u)
+{
+	return (u->ier & IER_EDSSI) && (u->msr & MSR_DELTAS);
+}
+
+static const struct {
+	uint8_t iir;
+	bool (*active)(const struct vuart *u);
+} vuart_irqs[] = {
+    {IIR_RLSI, irq_line_status}, {IIR_RDI, irq_rx_trigger},   {IIR_CTI, irq_rx_timeout},
+    {IIR_THRI, irq_thr_empty},   {IIR_MSI, irq_modem_status},
+};
+
+/* The identification of the highest-priority pending interrupt, or IIR_NONE. */
+static uint8_t vuart_irq_id(const struct vuart *u)
+{
+	for (size_t i = 0; i < sizeof(vuart_irqs) / sizeof(vuart_irqs[0]); i++) {
+		if (vuart_irqs[i].active(u))
+			return vuart_irqs[i].iir;
+	}
+	return IIR_NONE;
+}
+
+/*
+ * QEMU drives the line whatever MCR.OUT2 says (on a PC, OUT2 gates it on the
+ * board, not in the chip); so does popek.
+ */
+static void vuart_update(struct vuart *u)
+{
+	if (u->plic)
+		vplic_set_level(u->plic, u->irq, vuart_irq_id(u) != IIR_NONE);
+}
+
+/* A byte arriving at the receiver: from the host, or from THR in loopback. */
+static void vuart_receive(struct vuart *u, uint8_t c)
+{
+	if (vuart_fifo_push(u, c))
+		u->rbr = c;
+	else
+		u->lsr |= LSR_OE; /* data sheet, LSR bit 1: the FIFO keeps its contents */
+}
+
+/* Register reads (DLAB = 0). */
+
+static uint8_t rbr_read(struct vuart *u)
+{
+	if (u->count == 0)
+		return (u->fcr & FCR_FE) ? 0 : u->rbr;
+	u->rbr = u->fifo[u->head];
+	u->head = (u->head + 1) % VUART_FIFO_SIZE;
+	if (--u->count == 0)
+		u->lsr &= ~LSR_BI;
+	return u->rbr;
+}
+
+static uint8_t ier_read(struct vuart *u)
+{
+	return u->ier;
+}
+
+/* Reading IIR acknowledges a THR-empty interrupt when that is the one it reports (data sheet). */
+static uint8_t iir_read(struct vuart *u)
+{
+	uint8_t id = vuart_irq_id(u);
+
+	if (id == IIR_THRI)
+		u->thr_ipending = false;
+	return id | ((u->fcr & FCR_FE) ? IIR_FIFOS : 0);
+}
+
+static uint8_t lcr_read(struct vuart *u)
+{
+	return u->lcr;
+}
+
+static uint8_t mcr_read(struct vuart *u)
+{
+	return u->mcr;
+}
+
+/* Reading LSR clears the error bits OE and BI (data sheet, LSR bits 1 and 4). */
+static uint8_t lsr_read(struct vuart *u)
+{
+	uint8_t v = u->lsr | LSR_THRE | LSR_TEMT | (u->count ? LSR_DR : 0);
+
+	u->lsr &= ~(LSR_OE | LSR_BI);
+	return v;
+}
+
+/* In loopback the modem control outputs drive the status inputs (data sheet, MCR bit 4). */
+static uint8_t msr_read(struct vuart *u)
+{
+	uint8_t v;
+
+	if (u->mcr & MCR_LOOP)
+		return (uint8_t)(((u->mcr & 0x0c) << 4) | ((u->mcr & 0x02) << 3) |
+		                 ((u->mcr & 0x01) << 5));
+	v = u->msr;
+	u->msr &= ~MSR_DELTAS;
+	return v;
+}
+
+static uint8_t scr_read(struct vuart *u)
+{
+	return u->scr;
+}
+
+/* Register writes (DLAB = 0). */
+
+static void thr_write(struct vuart *u, uint8_t v)
+{
+	if (u->mcr & MCR_LOOP)
+		vuart_receive(u, v);
+	else if (u->out)
+		u->out(u->arg, (char)v);
+	/* Transmission is instant: THR is empty again, which raises THRI. */
+	u->thr_ipending = true;
+}
+
+/*
+ * Enabling ETBEI while THR is empty raises THRI even if an IIR read had
+ * acknowledged it (not in the data sheet; QEMU and Bochs do it, Windows relies on it).
+ */
+static void ier_write(struct vuart *u, uint8_t v)
+{
+	uint8_t changed = (u->ier ^ v) & 0x0f;
+
+	u->ier = v & 0x0f;
+	if (changed & IER_ETBEI)
+		u->thr_ipending = (u->ier & IER_ETBEI) != 0;
+}
+
+/* Toggling FCR.FE clears both FIFOs (data sheet, FCR bit 0). */
+static void fcr_write(struct vuart *u, uint8_t v)
+{
+	if ((v ^ u->fcr) & FCR_FE)
+		v |= FCR_RFR | FCR_XFR;
+	if (v & FCR_RFR)
+		vuart_fifo_reset(u);
+	if (v & FCR_XFR)
+		u->thr_ipending = true;
+	u->fcr = v & FCR_KEEP;
+}
+
+static void lcr_write(struct vuart *u, uint8_t v)
+{
+	u->lcr = v;
+}
+
+static void mcr_write(struct vuart *u, uint8_t v)
+{
+	u->mcr = v & MCR_MASK;
+}
+
+static void scr_write(struct vuart *u, uint8_t v)
+{
+	u->scr = v;
+}
+
+static void ro_write(struct vuart *u, uint8_t v)
+{
+	(void)u;
+	(void)v;
+}
+
+static uint8_t (*const vuart_read_regs[8])(struct vuart *u) = {
+    rbr_read, ier_read, iir_read, lcr_read, mcr_read, lsr_read, msr_read, scr_read,
+};
+
+static void (*const vuart_write_regs[8])(struct vuart *u, uint8_t v) = {
+    thr_write, ier_write, fcr_write, lcr_write, mcr_write, ro_write, ro_write, scr_write,
+};
+
+/*
+ * QEMU 7.2's serial_mm_ops on virt say .valid.max_access_size = 8 and the
+ * region is 8 bytes: any naturally aligned access of 1..8 bytes at offsets
+ * 0..7 is accepted and acts on the register at that offset with the low byte
+ * (reads return it zero-extended).  Linux and simple kernels use single bytes.
+ * Offsets 8..0xff are unassigned on the board: an access fault.
+ */
+static bool vuart_access_ok(uint64_t off, unsigned width)
+{
+	return (width == 1 || width == 2 || width == 4 || width == 8) && off < 8 &&
+	       (off & (width - 1)) == 0;
+}
+
+static int vuart_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
+{
+	struct vuart *u = dev;
+
+	if (!vuart_access_ok(off, width))
+		return -1;
+	if ((u->lcr & LCR_DLAB) && off < 2)
+		*val = off == 0 ? u->dll : u->dlm;
+	else
+		*val = vuart_read_regs[off](u);
+	vuart_update(u);
+	return 0;
+}
+
+static int vuart_write(void *dev, uint64_t off, unsigned width, uint64_t val)
+{
+	struct vuart *u = dev;
+	uint8_t v = (uint8_t)val;
+
+	if (!vuart_access_ok(off, width))
+		return -1;
+	if ((u->lcr & LCR_DLAB) && off == 0)
+		u->dll = v;
+	else if ((u->lcr & LCR_DLAB) && off == 1)
+		u->dlm = v;
+	else
+		vuart_write_regs[off](u, v);
+	vuart_update(u);
+	return 0;
+}
+
+const struct mmio_ops vuart_ops = {
+    .read = vuart_read,
+    .write = vuart_write,
+};
+
+/* Reset values as QEMU's serial_reset: 9600 8N1 (divisor 12), OUT2 set, DCD/DSR/CTS asserted. */
+void vuart_init(struct vuart *u, struct vplic *plic, uint32_t irq, void (*out)(void *, char),
+                void *arg)
+{
+	memset(u, 0, sizeof(*u));
+	u->mcr = MCR_OUT2;
+	u->msr = MSR_DCD | MSR_DSR | MSR_CTS;
+	u->dll = 12;
+	u->plic = plic;
+	u->irq = irq;
+	u->out = out;
+	u->arg = arg;
+	vuart_update(u);
+}
+
+bool vuart_can_accept(const struct vuart *u)
+{
+	return u->count < vuart_capacity(u);
+}
+
+int vuart_input(struct vuart *u, char c)
+{
+	if (!vuart_can_accept(u))
+		return -1;
+	vuart_receive(u, (uint8_t)c);
+	vuart_update(u);
+	return 0;
+}

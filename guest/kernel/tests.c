@@ -178,7 +178,7 @@ static const char *t_fdt_devices(void)
 	CHECK(fdt_find_compatible(-1, "riscv,plic0") >= 0 ||
 	          fdt_find_compatible(-1, "sifive,plic-1.0.0") >= 0,
 	      "no PLIC");
-	CHECK(fdt_find_compatible(-1, "virtio,mmio") >= 0, "no virtio,mmio slot");
+	/* virtio,mmio slots are optional: a popek VM without disks has none. */
 	return 0;
 }
 

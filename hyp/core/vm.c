@@ -75,6 +75,8 @@ void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struc
 
 	vplic_init(&vm->plic);
 	vuart_init(&vm->uart, &vm->plic, GUEST_UART_IRQ, uart_out, vm);
+	if (bv->boot == BUNDLE_BOOT_SBI)
+		vuart_firmware_setup(&vm->uart);
 	if (emul_add(&vm->emul, GUEST_PLIC_BASE, GUEST_PLIC_SIZE, &vplic_ops, &vm->plic) < 0 ||
 	    emul_add(&vm->emul, GUEST_UART_BASE, GUEST_UART_SIZE, &vuart_ops, &vm->uart) < 0)
 		panic("vm %s: device windows overlap", vm->name);

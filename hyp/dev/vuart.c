@@ -333,6 +333,24 @@ void vuart_init(struct vuart *u, struct vplic *plic, uint32_t irq, void (*out)(v
 	vuart_update(u);
 }
 
+/*
+ * On the bare board a kernel started by OpenSBI finds the UART as OpenSBI's
+ * uart8250 driver leaves it: divisor for 115200 baud from the 3.6864 MHz
+ * clock, 8N1, FIFOs on, modem control and scratch cleared.  A VM's kernel
+ * must find it the same way: enabling FIFOs that are already on clears
+ * nothing, switching them on from off drops received bytes.
+ */
+void vuart_firmware_setup(struct vuart *u)
+{
+	u->dll = 2;
+	u->dlm = 0;
+	u->lcr = 0x03;
+	u->fcr = FCR_FE;
+	u->mcr = 0;
+	u->scr = 0;
+	vuart_update(u);
+}
+
 bool vuart_can_accept(const struct vuart *u)
 {
 	return u->count < vuart_capacity(u);

@@ -45,6 +45,8 @@ struct vuart {
 void vuart_init(struct vuart *u, struct vplic *plic, uint32_t irq, void (*out)(void *, char),
                 void *arg);
 /* Host → guest: queue one received byte.  0, or -1 when the receiver is full. */
+/* The state OpenSBI leaves the UART in for the kernel it starts (boot = sbi). */
+void vuart_firmware_setup(struct vuart *u);
 int vuart_input(struct vuart *u, char c);
 bool vuart_can_accept(const struct vuart *u);
 

@@ -16,7 +16,7 @@
 #define LSR_THRE  0x20 /* transmit holding register empty */
 #define IER_ERBFI 0x01 /* interrupt when data is received */
 #define LCR_8N1   0x03
-#define FCR_FIFOS 0x07 /* enable and clear both FIFOs */
+#define FCR_FIFOS 0x01 /* enable the FIFOs; clearing them would drop input typed early */
 
 static volatile uint8_t *uart_regs;
 static uint32_t uart_shift;

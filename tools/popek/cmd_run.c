@@ -30,7 +30,7 @@
  * terminal instead, raw mode and Ctrl-A keys in the launcher, would mark the
  * quit message but not the monitor's replies, which interleave with the
  * serial's bytes in QEMU.)  The bare run has no framing; there QEMU's own
- * logfile= is the log.
+ * logfile= is the log, less the firmware's banner (banner.h).
  */
 #include "cmd_run.h"
 
@@ -43,6 +43,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "banner.h"
 #include "cmd_check.h"
 #include "cmd_pack.h"
 #include "console.h"
@@ -204,6 +205,8 @@ static int run_bare(const struct directory *dir, struct qemu_opts *q)
 		        "  gdb-multiarch %s -ex 'target remote :1234'\n",
 		        dir->vms[0].kernel);
 	status = start(&a);
+	if (log && dir->vms[0].boot == BUNDLE_BOOT_SBI && banner_strip_file(log) < 0)
+		fprintf(stderr, "popek run: cannot rewrite %s: %s\n", log, strerror(errno));
 	qemu_argv_free(&a);
 	free(log);
 	return status;

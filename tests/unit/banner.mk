@@ -1,0 +1,2 @@
+UNIT_TESTS += banner
+banner_SRCS := tests/unit/test_banner.c tools/popek/banner.c

@@ -1,5 +1,6 @@
 #include "core/console.h"
 #include "core/machine.h"
+#include "core/monitor.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/sbi.h"
 #include "drivers/plic.h"
@@ -11,8 +12,10 @@
 static int have_uart, have_plic;
 static uint32_t uart_irq;
 static int source = CONSOLE_POPEK; /* whose bytes the stream carries now */
-static char input[INPUT_SIZE];
-static unsigned input_head, input_tail; /* free-running; head - tail bytes waiting */
+static struct {
+	char buf[INPUT_SIZE];
+	unsigned head, tail; /* free-running; head - tail bytes waiting */
+} input[CONSOLE_MAX_VMS];
 
 void console_init(const struct machine *m)
 {
@@ -20,6 +23,13 @@ void console_init(const struct machine *m)
 		return;
 	uart_init(pa_to_va(m->uart.base), m->uart.reg_shift);
 	have_uart = 1;
+}
+
+/* Every byte typed goes to the monitor, which routes it. */
+static void poll_uart(void)
+{
+	for (int c; have_uart && (c = uart_getc()) >= 0;)
+		monitor_input((char)c);
 }
 
 void console_enable_input(const struct machine *m)
@@ -31,14 +41,7 @@ void console_enable_input(const struct machine *m)
 	plic_enable(uart_irq);
 	uart_enable_rx_irq();
 	have_plic = 1;
-}
-
-static void poll_uart(void)
-{
-	for (int c; have_uart && (c = uart_getc()) >= 0;) {
-		if (input_head - input_tail < INPUT_SIZE)
-			input[input_head++ % INPUT_SIZE] = (char)c;
-	}
+	poll_uart(); /* what was typed before the interrupt was on */
 }
 
 void console_handle_irq(void)
@@ -52,12 +55,18 @@ void console_handle_irq(void)
 	}
 }
 
-int console_getc(void)
+void console_push(int id, char c)
 {
-	poll_uart();
-	if (input_head == input_tail)
+	if (id < 0 || id >= CONSOLE_MAX_VMS || input[id].head - input[id].tail == INPUT_SIZE)
+		return; /* a full queue drops, as a UART's overrun would */
+	input[id].buf[input[id].head++ % INPUT_SIZE] = c;
+}
+
+int console_getc(int id)
+{
+	if (id < 0 || id >= CONSOLE_MAX_VMS || input[id].head == input[id].tail)
 		return -1;
-	return (unsigned char)input[input_tail++ % INPUT_SIZE];
+	return (unsigned char)input[id].buf[input[id].tail++ % INPUT_SIZE];
 }
 
 static void out(char c)

@@ -7,6 +7,9 @@
  * followed by '@' switches to popek's own output, followed by '0' + i to
  * the output of VM i; 0x1E 0x1E is a literal 0x1E.  popek's messages end
  * lines with "\r\n"; a VM's bytes pass exactly as the guest wrote them.
+ *
+ * Input goes to one VM at a time, or to popek's monitor (core/monitor.c
+ * decides which); each VM has its own queue of typed bytes.
  */
 #ifndef POPEK_CORE_CONSOLE_H
 #define POPEK_CORE_CONSOLE_H
@@ -15,16 +18,18 @@
 
 struct machine;
 
-#define CONSOLE_SWITCH 0x1e
-#define CONSOLE_POPEK  '@'
+#define CONSOLE_SWITCH  0x1e
+#define CONSOLE_POPEK   '@'
+#define CONSOLE_MAX_VMS 16
 
 void console_init(const struct machine *m);
 /* Routes the UART's receive interrupt to popek through the real PLIC. */
 void console_enable_input(const struct machine *m);
 /* A real external interrupt: takes whatever the UART received. */
 void console_handle_irq(void);
-/* The next byte typed on the operator console, or -1. */
-int console_getc(void);
+/* Queues a typed byte for VM `id`; console_getc(id) takes the next, or -1. */
+void console_push(int id, char c);
+int console_getc(int id);
 
 void console_putc(char c);
 /* One byte of VM `id`'s terminal output. */

@@ -8,6 +8,8 @@
 #include "core/machine.h"
 #include "core/mem.h"
 #include "core/panic.h"
+#include "core/monitor.h"
+#include "core/sched.h"
 #include "core/vm.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/mmu.h"
@@ -23,7 +25,7 @@
 extern char __popek_start[], __popek_end[];
 
 static struct machine machine;
-static struct vm vms[1];
+static struct vm vms[BUNDLE_MAX_VMS];
 
 static void machine_init(uint64_t hart, uint64_t dtb_pa, struct dt *dt)
 {
@@ -109,12 +111,12 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 	selftest(&machine);
 	const struct bundle_header *b = bundle_find(&machine);
 	if (b) {
-		if (b->nvms > 1)
-			kprintf("popek: this build runs one VM at a time; running %s only\n",
-				b->vms[0].name);
-		console_enable_input(&machine); // typed input reaches the VM's terminal
-		vm_create(&vms[0], 0, b, &b->vms[0]);
-		vm_run(&vms[0]);
+		for (uint32_t i = 0; i < b->nvms; i++)
+			vm_create(&vms[i], (int)i, b, &b->vms[i]); // RAM, images, devices, vCPU
+		monitor_init(vms, (int)b->nvms);          // typed input goes to the first VM
+		console_enable_input(&machine);           // ... through the UART's interrupt
+		sched_run(vms, (int)b->nvms, machine.timebase_hz); // until every VM stops
+		kprintf("popek: every VM has stopped; powering off\n");
 	}
 	sbi_shutdown(0);
 }

@@ -26,8 +26,7 @@ void vm_console_out(struct vm *vm, char c)
 
 int vm_console_in(struct vm *vm)
 {
-	(void)vm; /* one VM: the operator console's input is all its own */
-	return console_getc();
+	return console_getc(vm->id);
 }
 
 void vm_console_feed(struct vm *vm)
@@ -59,6 +58,7 @@ void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struc
 	memcpy(vm->name, bv->name, BUNDLE_NAME_MAX);
 	vm->id = id;
 	vm->trace = bv->trace;
+	vm->quantum_us = bv->quantum_us ? bv->quantum_us : 10000;
 	vm->ram_gpa = BUNDLE_GUEST_RAM_BASE;
 	vm->ram_size = bv->memory;
 	vm->ram_hpa = mem_alloc_range(bv->memory, 2UL << 20);
@@ -81,15 +81,15 @@ void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struc
 	    emul_add(&vm->emul, GUEST_UART_BASE, GUEST_UART_SIZE, &vuart_ops, &vm->uart) < 0)
 		panic("vm %s: device windows overlap", vm->name);
 
-	vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa);
+	vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa, 1 + id * VIEW_COUNT);
+	kprintf("popek: vm %s: %lu MiB at %lx, quantum %u us\n", vm->name, vm->ram_size >> 20,
+		vm->ram_hpa, vm->quantum_us);
 }
 
-void vm_run(struct vm *vm)
+void vm_stop(struct vm *vm, const char *why)
 {
-	kprintf("popek: vm %s: starting (%lu MiB at %lx)\n", vm->name, vm->ram_size >> 20,
-		vm->ram_hpa);
-	vcpu_run(&vm->vcpu);
-	vm_report(vm);
+	kprintf("popek: vm %s: %s; stopping it\n", vm->name, why);
+	vm->vcpu.state = VCPU_HALTED;
 }
 
 void vm_report(const struct vm *vm)

@@ -21,6 +21,8 @@ struct vm {
 	uint64_t ram_size;
 	uint64_t ram_hpa; /* where that RAM really is */
 	bool trace;
+	uint32_t quantum_us;
+	bool reported; /* its counters have been printed since it stopped */
 	struct emul emul; /* guest MMIO ranges */
 	struct vplic plic;
 	struct vuart uart;
@@ -42,8 +44,8 @@ void vm_console_out(struct vm *vm, char c);
 int vm_console_in(struct vm *vm);
 /* Moves typed input into the VM's UART while it has room. */
 void vm_console_feed(struct vm *vm);
-/* Runs the VM until it stops, then reports its counters. */
-void vm_run(struct vm *vm);
+/* Stops the VM from outside (the monitor, or popek finding it wedged). */
+void vm_stop(struct vm *vm, const char *why);
 /* Prints the VM's trap counters. */
 void vm_report(const struct vm *vm);
 

@@ -45,8 +45,9 @@ static uint64_t new_root(void)
 	return root;
 }
 
-void shadow_init(struct shadow *s, uint64_t guest_ram)
+void shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
 {
+	s->asid_base = asid_base;
 	for (int i = 0; i < VIEW_COUNT; i++) {
 		s->root[i] = new_root();
 		s->coarse[i] = false;
@@ -67,7 +68,7 @@ enum shadow_view shadow_view_of(const struct vcpu *v)
 
 uint64_t shadow_satp(const struct shadow *s, enum shadow_view view)
 {
-	return SATP_MODE_SV48 | (uint64_t)(view + 1) << 44 | s->root[view] >> PAGE_SHIFT;
+	return SATP_MODE_SV48 | (uint64_t)(s->asid_base + view) << 44 | s->root[view] >> PAGE_SHIFT;
 }
 
 /* Frees the table at `pa` (a level-`level` table) and everything below it. */

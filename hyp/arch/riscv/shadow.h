@@ -22,14 +22,15 @@ struct shadow {
 	bool coarse[VIEW_COUNT];   /* a guest superpage was shadowed in pieces */
 	uint64_t pages;            /* table pages in use below the roots */
 	uint64_t page_limit;       /* past this, every view is flushed */
+	unsigned asid_base;        /* view v runs with real ASID asid_base + v */
 };
 
 struct vcpu;
 
-void shadow_init(struct shadow *s, uint64_t guest_ram);
+void shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base);
 /* The view the vCPU's current mode, satp and SUM select. */
 enum shadow_view shadow_view_of(const struct vcpu *v);
-/* satp value that installs `view` (Sv48, root, ASID = view + 1). */
+/* satp value that installs `view` (Sv48, its root, its own ASID). */
 uint64_t shadow_satp(const struct shadow *s, enum shadow_view view);
 
 /* Result of a guest page fault, once popek has looked at it. */

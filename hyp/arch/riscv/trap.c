@@ -38,10 +38,26 @@ void trap_from_popek(struct trap_frame *tf)
 	panic_dump(tf, "unexpected trap in popek");
 }
 
+/*
+ * A guest whose trap vector itself faults takes the same trap at the same
+ * place forever, as it would on the bare machine.  popek notices the loop,
+ * reports it, and stops that VM rather than let it spin.
+ */
+#define WEDGED_AFTER 10000
+
 /* Hands the trap to the guest's own trap vector, unchanged. */
 static enum trap_action reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
 	v->stats.reflected++;
+	uint64_t vector = v->csr.stvec & ~3UL;
+	v->fault_loop = v->pc == vector && v->mode == VMODE_S ? v->fault_loop + 1 : 0;
+	if (v->fault_loop == WEDGED_AFTER) {
+		kprintf("popek: vm %s: wedged: its trap vector at %lx faults (scause %lu, stval "
+			"%lx) every time\n",
+			v->vm->name, vector, cause, tval);
+		vm_stop(v->vm, "it cannot make progress");
+		return TRAP_HALT;
+	}
 	vcpu_inject_trap(v, cause, tval);
 	return TRAP_RESUME;
 }

@@ -1,8 +1,9 @@
 /*
  * Running a vCPU: before every entry popek delivers what interrupt the guest
  * can take, installs the shadow view for its virtual mode, and aims the
- * real timer at the guest's deadline; after every exit trap.c handles the
- * trap.  A vCPU in wfi leaves the real hart idle until an interrupt is due.
+ * real timer at the earlier of the guest's deadline and the end of its
+ * quantum; after every exit trap.c handles the trap.  The scheduler
+ * (core/sched.c) decides which vCPU runs and for how long.
  */
 #include "arch/riscv/vcpu.h"
 #include "arch/riscv/inject.h"
@@ -18,18 +19,23 @@
 _Static_assert(offsetof(struct vcpu, pc) == VCPU_PC, "vcpu layout");
 _Static_assert(offsetof(struct vcpu, popek_sp) == VCPU_POPEK_SP, "vcpu layout");
 
-#define SIP_STIP (1UL << IRQ_S_TIMER)
-#define SIP_SEIP (1UL << IRQ_S_EXT)
+#define SIP_STIP    (1UL << IRQ_S_TIMER)
+#define SIP_SEIP    (1UL << IRQ_S_EXT)
 #define NO_DEADLINE UINT64_MAX
+#define FS_INITIAL  (1UL << 13)
+
+void fp_save(uint64_t *area);
+void fp_restore(const uint64_t *area);
 
 static uint64_t real_deadline = NO_DEADLINE; /* what the real timer is set to */
+static struct vcpu *fp_owner;                /* whose FP state is in the real registers */
 
-static uint64_t rdtime(void)
+uint64_t vcpu_now(void)
 {
 	return csr_read(time);
 }
 
-void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg)
+void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigned asid_base)
 {
 	v->vm = vm;
 	v->hart_id = 0;
@@ -41,7 +47,7 @@ void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg)
 	v->csr.sstatus = SSTATUS_FS;
 	v->timer_deadline = NO_DEADLINE;
 	v->state = VCPU_RUNNABLE;
-	shadow_init(&v->shadow, vm->ram_size);
+	shadow_init(&v->shadow, vm->ram_size, asid_base);
 }
 
 static void set_real_timer(uint64_t deadline)
@@ -55,7 +61,7 @@ static void set_real_timer(uint64_t deadline)
 /* Brings the guest's pending bits up to date with its timer and its vPLIC. */
 static void sync_interrupts(struct vcpu *v)
 {
-	if (v->timer_deadline != NO_DEADLINE && rdtime() >= v->timer_deadline) {
+	if (v->timer_deadline != NO_DEADLINE && vcpu_now() >= v->timer_deadline) {
 		v->csr.sip |= SIP_STIP; /* stays pending until the guest sets a new deadline */
 		v->timer_deadline = NO_DEADLINE;
 	}
@@ -66,10 +72,19 @@ static void sync_interrupts(struct vcpu *v)
 		v->csr.sip &= ~SIP_SEIP;
 }
 
-/* A real interrupt, taken from the guest or noticed while idle. */
+bool vcpu_ready(struct vcpu *v)
+{
+	if (v->state == VCPU_HALTED)
+		return false;
+	sync_interrupts(v);
+	if (v->state == VCPU_WFI && vcpu_wfi_wakes(v))
+		v->state = VCPU_RUNNABLE;
+	return v->state == VCPU_RUNNABLE;
+}
+
 void vcpu_handle_irq(struct vcpu *v, uint64_t code)
 {
-	if (code < 16)
+	if (v && code < 16)
 		v->stats.irqs[code]++;
 	if (code == IRQ_S_TIMER) {
 		real_deadline = 0; /* force the next set_real_timer() to reprogram */
@@ -81,21 +96,36 @@ void vcpu_handle_irq(struct vcpu *v, uint64_t code)
 	}
 }
 
-/* Nothing for the guest to do: wait for a real interrupt with interrupts masked (§3.3.3). */
-static void idle(struct vcpu *v)
+void vcpu_idle(uint64_t until)
 {
-	set_real_timer(v->timer_deadline);
+	set_real_timer(until);
+	csr_set(sie, (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT));
+	/* §3.3.3: wfi wakes on a pending enabled interrupt even with sstatus.SIE = 0. */
 	__asm__ volatile("wfi");
 	uint64_t sip = csr_read(sip);
 	if (sip & (1UL << IRQ_S_TIMER))
-		vcpu_handle_irq(v, IRQ_S_TIMER);
+		vcpu_handle_irq(NULL, IRQ_S_TIMER);
 	if (sip & (1UL << IRQ_S_EXT))
-		vcpu_handle_irq(v, IRQ_S_EXT);
+		vcpu_handle_irq(NULL, IRQ_S_EXT);
 }
 
-/* Real sstatus, satp and scounteren for running the guest in its current virtual mode. */
-static void load_hardware(struct vcpu *v)
+/* Gives the real FP registers to v, keeping the previous owner's values. */
+static void fp_switch(struct vcpu *v)
 {
+	if (fp_owner == v)
+		return;
+	csr_set(sstatus, FS_INITIAL); /* popek may touch the registers */
+	if (fp_owner && (fp_owner->csr.sstatus & SSTATUS_FS))
+		fp_save(fp_owner->fp);
+	if (v->csr.sstatus & SSTATUS_FS)
+		fp_restore(v->fp);
+	fp_owner = v;
+}
+
+/* Real sstatus, satp, scounteren and timer for running the guest in its current virtual mode. */
+static void load_hardware(struct vcpu *v, uint64_t until)
+{
+	fp_switch(v);
 	uint64_t s = csr_read(sstatus);
 	s &= ~(SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR | SSTATUS_SIE);
 	s |= (v->csr.sstatus & SSTATUS_FS) | SSTATUS_SPIE;
@@ -110,25 +140,21 @@ static void load_hardware(struct vcpu *v)
 	 * in vU only those its own scounteren allows (priv spec §4.1.5).
 	 */
 	csr_write(scounteren, v->mode == VMODE_S ? 0xffffffffUL : v->csr.scounteren);
-	set_real_timer(v->timer_deadline);
+	set_real_timer(v->timer_deadline < until ? v->timer_deadline : until);
 }
 
-void vcpu_run(struct vcpu *v)
+enum slice_end vcpu_run_slice(struct vcpu *v, uint64_t until)
 {
 	csr_set(sie, (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT));
-	while (v->state != VCPU_HALTED) {
-		sync_interrupts(v);
-		if (v->state == VCPU_WFI) {
-			if (!vcpu_wfi_wakes(v)) {
-				idle(v);
-				continue;
-			}
-			v->state = VCPU_RUNNABLE;
-		}
+	for (;;) {
+		if (!vcpu_ready(v))
+			return v->state == VCPU_HALTED ? SLICE_HALTED : SLICE_IDLE;
+		if (vcpu_now() >= until)
+			return SLICE_EXPIRED;
 		uint64_t irq = vcpu_deliverable_irq(v);
 		if (irq)
 			vcpu_inject_trap(v, irq, 0);
-		load_hardware(v);
+		load_hardware(v, until);
 		vcpu_enter(v);
 		/* The guest may have dirtied its FP state: sstatus.FS tells (§3.1.6.6). */
 		if ((csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS)
@@ -144,7 +170,4 @@ void vcpu_run(struct vcpu *v)
 			break;
 		}
 	}
-	csr_write(satp, SATP_MODE_SV48 | mmu_root() >> PAGE_SHIFT);
-	sfence_vma_all();
-	set_real_timer(NO_DEADLINE);
 }

@@ -57,6 +57,8 @@ struct vcpu {
 	enum vcpu_state state;
 	uint64_t timer_deadline; /* SBI TIME: raise STIP when time reaches it */
 	uint64_t hart_id;
+	uint64_t fault_loop; /* traps reflected in a row at the trap vector itself */
+	uint64_t fp[33]; /* f0-f31 and fcsr while another vCPU has the real ones */
 	struct shadow shadow;
 	struct vm *vm;
 	struct vcpu_stats stats;
@@ -65,12 +67,25 @@ struct vcpu {
 /* Runs the guest until it traps; entry.S.  Returns with v->x and v->pc saved. */
 void vcpu_enter(struct vcpu *v);
 
-/* Sets up a vCPU to start in vS at pc with a0 = hart, a1 = arg. */
-void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg);
-/* A real interrupt (scause code) taken while the guest ran or popek idled. */
+/* Why vcpu_run_slice() returned. */
+enum slice_end {
+	SLICE_EXPIRED, /* the quantum ran out: schedule someone else */
+	SLICE_IDLE,    /* the vCPU waits in wfi for an interrupt */
+	SLICE_HALTED,  /* its VM has stopped */
+};
+
+/* Sets up a vCPU to start in vS at pc with a0 = hart, a1 = arg; asid_base numbers its views. */
+void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigned asid_base);
+/* Runs the vCPU until the real time `until`, an idle wfi, or its VM stopping. */
+enum slice_end vcpu_run_slice(struct vcpu *v, uint64_t until);
+/* True when a vCPU in wfi has something to wake it; updates its pending bits. */
+bool vcpu_ready(struct vcpu *v);
+/* Waits, with the hart idle, until a real interrupt arrives or the time `until`. */
+void vcpu_idle(uint64_t until);
+/* Real time, in timebase ticks. */
+uint64_t vcpu_now(void);
+/* A real interrupt (scause code) taken while the guest ran or popek idled; v may be NULL. */
 void vcpu_handle_irq(struct vcpu *v, uint64_t code);
-/* Runs the vCPU until its VM stops. */
-void vcpu_run(struct vcpu *v);
 
 #endif /* __ASSEMBLER__ */
 

@@ -1,0 +1,134 @@
+#include "core/monitor.h"
+#include "core/console.h"
+#include "core/vm.h"
+#include "lib/string.h"
+
+#define MONITOR_FOCUS -1
+#define LINE_MAX      64
+
+static struct vm *vms;
+static int nvms;
+static int focus; /* VM index, or MONITOR_FOCUS */
+static char line[LINE_MAX];
+static unsigned len;
+
+static const char *const state_names[] = {
+	[VCPU_RUNNABLE] = "running", [VCPU_WFI] = "waiting (wfi)", [VCPU_HALTED] = "stopped"};
+
+void monitor_init(struct vm *list, int n)
+{
+	vms = list;
+	nvms = n;
+	focus = n > 0 ? 0 : MONITOR_FOCUS;
+	if (n > 1)
+		kprintf("popek: typing goes to vm %s; Ctrl-] moves it to the next VM, then to "
+			"popek's monitor\n",
+			vms[0].name);
+}
+
+static struct vm *find(const char *name)
+{
+	for (int i = 0; i < nvms; i++) {
+		if (strcmp(vms[i].name, name) == 0)
+			return &vms[i];
+	}
+	kprintf("no vm named '%s'\n", name);
+	return NULL;
+}
+
+static void cmd_help(const char *arg)
+{
+	(void)arg;
+	kprintf("commands: help | vms | stats NAME | stop NAME    (Ctrl-] leaves the monitor)\n");
+}
+
+static void cmd_vms(const char *arg)
+{
+	(void)arg;
+	for (int i = 0; i < nvms; i++)
+		kprintf("  %-16s %4lu MiB  %-14s %lu traps\n", vms[i].name, vms[i].ram_size >> 20,
+			state_names[vms[i].vcpu.state], vms[i].vcpu.stats.traps);
+}
+
+static void cmd_stats(const char *arg)
+{
+	struct vm *vm = find(arg);
+	if (vm)
+		vm_report(vm);
+}
+
+static void cmd_stop(const char *arg)
+{
+	struct vm *vm = find(arg);
+	if (vm && vm->vcpu.state != VCPU_HALTED)
+		vm_stop(vm, "stopped from the monitor");
+}
+
+static const struct {
+	const char *name;
+	void (*run)(const char *arg);
+} commands[] = {
+	{"help", cmd_help},
+	{"vms", cmd_vms},
+	{"stats", cmd_stats},
+	{"stop", cmd_stop},
+};
+
+static void execute(void)
+{
+	line[len] = '\0';
+	char *arg = line;
+	while (*arg && *arg != ' ')
+		arg++;
+	if (*arg)
+		*arg++ = '\0';
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(line, commands[i].name) == 0) {
+			commands[i].run(arg);
+			return;
+		}
+	}
+	if (len)
+		kprintf("unknown command '%s' (try help)\n", line);
+}
+
+static void prompt(void)
+{
+	kprintf("popek> ");
+}
+
+static void next_focus(void)
+{
+	focus = focus + 1 >= nvms ? MONITOR_FOCUS : focus + 1;
+	if (focus == MONITOR_FOCUS) {
+		kprintf("\npopek: monitor (help lists the commands)\n");
+		len = 0;
+		prompt();
+	} else {
+		kprintf("\npopek: typing goes to vm %s\n", vms[focus].name);
+	}
+}
+
+void monitor_input(char c)
+{
+	if (c == MONITOR_ATTENTION) {
+		next_focus();
+		return;
+	}
+	if (focus != MONITOR_FOCUS) {
+		console_push(focus, c);
+		return;
+	}
+	if (c == '\r' || c == '\n') {
+		kprintf("\n");
+		execute();
+		len = 0;
+		prompt();
+	} else if ((c == 0x7f || c == '\b') && len > 0) {
+		len--;
+		kprintf("\b \b");
+	} else if (c >= ' ' && c < 0x7f && len + 1 < LINE_MAX) {
+		line[len++] = c;
+		kprintf("%c", c);
+	}
+}

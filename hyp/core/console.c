@@ -7,10 +7,11 @@
 #include "drivers/uart.h"
 #include "lib/printf.h"
 
+#include <stddef.h>
+
 #define INPUT_SIZE 256
 
-static int have_uart, have_plic;
-static uint32_t uart_irq;
+static int have_uart;
 static int source = CONSOLE_POPEK; /* whose bytes the stream carries now */
 static struct {
 	char buf[INPUT_SIZE];
@@ -32,27 +33,18 @@ static void poll_uart(void)
 		monitor_input((char)c);
 }
 
-void console_enable_input(const struct machine *m)
+static void uart_irq(void *arg)
 {
-	if (!have_uart || !m->plic.present || m->plic.s_context < 0)
-		return;
-	plic_init(pa_to_va(m->plic.base), m->plic.s_context);
-	uart_irq = m->uart.irq;
-	plic_enable(uart_irq);
-	uart_enable_rx_irq();
-	have_plic = 1;
-	poll_uart(); /* what was typed before the interrupt was on */
+	(void)arg;
+	poll_uart();
 }
 
-void console_handle_irq(void)
+void console_enable_input(const struct machine *m)
 {
-	if (!have_plic)
+	if (!have_uart || plic_register(m->uart.irq, uart_irq, NULL) < 0)
 		return;
-	for (uint32_t irq; (irq = plic_claim()) != 0;) {
-		if (irq == uart_irq)
-			poll_uart();
-		plic_complete(irq);
-	}
+	uart_enable_rx_irq();
+	poll_uart(); /* what was typed before the interrupt was on */
 }
 
 void console_push(int id, char c)

@@ -23,10 +23,8 @@ struct machine;
 #define CONSOLE_MAX_VMS 16
 
 void console_init(const struct machine *m);
-/* Routes the UART's receive interrupt to popek through the real PLIC. */
+/* Routes the UART's receive interrupt to popek through the real PLIC (plic_init first). */
 void console_enable_input(const struct machine *m);
-/* A real external interrupt: takes whatever the UART received. */
-void console_handle_irq(void);
 /* Queues a typed byte for VM `id`; console_getc(id) takes the next, or -1. */
 void console_push(int id, char c);
 int console_getc(int id);

@@ -15,6 +15,9 @@
 #include "arch/riscv/mmu.h"
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/trap.h"
+#include "drivers/plic.h"
+#include "drivers/virtio_blk.h"
+#include "arch/riscv/riscv.h"
 #include "lib/dt.h"
 
 #include <stddef.h>
@@ -25,7 +28,6 @@
 extern char __popek_start[], __popek_end[];
 
 static struct machine machine;
-static struct vm vms[BUNDLE_MAX_VMS];
 
 static void machine_init(uint64_t hart, uint64_t dtb_pa, struct dt *dt)
 {
@@ -108,14 +110,21 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 	mem_init(&machine, dtb_pa, dt.total_size); // free physical memory
 	mmu_init(&machine);                  // popek's own Sv48 page tables
 	banner(&machine);
+	if (machine.plic.present && machine.plic.s_context >= 0)
+		plic_init(pa_to_va(machine.plic.base), machine.plic.s_context); // real device IRQs
+	disk_init(&machine);                 // the real disk, divided into minidisks
 	selftest(&machine);
 	const struct bundle_header *b = bundle_find(&machine);
 	if (b) {
-		for (uint32_t i = 0; i < b->nvms; i++)
-			vm_create(&vms[i], (int)i, b, &b->vms[i]); // RAM, images, devices, vCPU
-		monitor_init(vms, (int)b->nvms);          // typed input goes to the first VM
+		int n = (int)b->nvms;
+		struct vm *vms = pa_to_va(mem_alloc_range(n * sizeof(struct vm), PAGE_SIZE));
+		if (vms == pa_to_va(0))
+			panic("no memory for %d VMs", n);
+		for (int i = 0; i < n; i++)
+			vm_create(&vms[i], i, b, &b->vms[i]); // RAM, images, devices, vCPU
+		monitor_init(vms, n);                     // typed input goes to the first VM
 		console_enable_input(&machine);           // ... through the UART's interrupt
-		sched_run(vms, (int)b->nvms, machine.timebase_hz); // until every VM stops
+		sched_run(vms, n, machine.timebase_hz);   // until every VM stops
 		kprintf("popek: every VM has stopped; powering off\n");
 	}
 	sbi_shutdown(0);

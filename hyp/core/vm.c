@@ -8,6 +8,7 @@
 #include "core/guest_layout.h"
 #include "core/mem.h"
 #include "core/panic.h"
+#include "core/vdisk.h"
 #include "arch/riscv/memlayout.h"
 #include "lib/string.h"
 
@@ -81,9 +82,16 @@ void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struc
 	    emul_add(&vm->emul, GUEST_UART_BASE, GUEST_UART_SIZE, &vuart_ops, &vm->uart) < 0)
 		panic("vm %s: device windows overlap", vm->name);
 
+	/* VDISK */
 	vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa, 1 + id * VIEW_COUNT);
 	kprintf("popek: vm %s: %lu MiB at %lx, quantum %u us\n", vm->name, vm->ram_size >> 20,
 		vm->ram_hpa, vm->quantum_us);
+	/* What this popek cannot give a VM yet: refuse plainly rather than run it wrongly. */
+	if (bv->boot == BUNDLE_BOOT_FIRMWARE)
+		vm_stop(vm, "boot = firmware needs virtual M-mode, which this popek does not have");
+	else if (bv->timer == BUNDLE_TIMER_VIRTUAL)
+		vm_stop(vm, "timer = virtual is impossible here: the firmware (OpenSBI) answers "
+			    "U-mode reads of time itself, so popek cannot stop a VM's clock");
 }
 
 void vm_stop(struct vm *vm, const char *why)

@@ -11,6 +11,7 @@
 #include "arch/riscv/vcpu.h"
 #include "core/bundle.h"
 #include "core/emul.h"
+#include "dev/vblk.h"
 #include "dev/vplic.h"
 #include "dev/vuart.h"
 
@@ -26,6 +27,7 @@ struct vm {
 	struct emul emul; /* guest MMIO ranges */
 	struct vplic plic;
 	struct vuart uart;
+	struct vblk disks[BUNDLE_MAX_DISKS]; /* minidisks, then links, at virtio slots 0.. */
 	struct vcpu vcpu;
 };
 

@@ -1,5 +1,7 @@
-/* RISC-V PLIC spec 1.0.0 §3-§8: priorities, per-context enables, threshold, claim/complete. */
+/* RISC-V PLIC spec 1.0.0: priorities, per-context enables, threshold, claim/complete. */
 #include "drivers/plic.h"
+
+#include <stddef.h>
 
 #define PLIC_PRIORITY(irq)  (4 * (irq))
 #define PLIC_ENABLE(ctx)    (0x2000 + 0x80 * (ctx))
@@ -8,6 +10,10 @@
 
 static volatile uint8_t *plic_regs;
 static int plic_ctx;
+static struct {
+	void (*fn)(void *arg);
+	void *arg;
+} handlers[PLIC_MAX_IRQ];
 
 static volatile uint32_t *reg(uint64_t off)
 {
@@ -21,18 +27,24 @@ void plic_init(volatile uint8_t *regs, int context)
 	*reg(PLIC_THRESHOLD(context)) = 0;
 }
 
-void plic_enable(uint32_t irq)
+int plic_register(uint32_t irq, void (*fn)(void *arg), void *arg)
 {
+	if (!plic_regs || irq == 0 || irq >= PLIC_MAX_IRQ)
+		return -1;
+	handlers[irq].fn = fn;
+	handlers[irq].arg = arg;
 	*reg(PLIC_PRIORITY(irq)) = 1;
 	*reg(PLIC_ENABLE(plic_ctx) + 4 * (irq / 32)) |= 1u << (irq % 32);
+	return 0;
 }
 
-uint32_t plic_claim(void)
+void plic_dispatch(void)
 {
-	return *reg(PLIC_CLAIM(plic_ctx));
-}
-
-void plic_complete(uint32_t irq)
-{
-	*reg(PLIC_CLAIM(plic_ctx)) = irq;
+	if (!plic_regs)
+		return;
+	for (uint32_t irq; (irq = *reg(PLIC_CLAIM(plic_ctx))) != 0;) {
+		if (irq < PLIC_MAX_IRQ && handlers[irq].fn)
+			handlers[irq].fn(handlers[irq].arg);
+		*reg(PLIC_CLAIM(plic_ctx)) = irq;
+	}
 }

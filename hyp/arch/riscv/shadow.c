@@ -143,9 +143,10 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 	struct shadow *s = &v->shadow;
 	if (s->pages + LEVELS > s->page_limit) {
 		/* A guest churning through address space: start over rather than grow. */
-		flush_paged(v);
 		for (int i = 0; i < VIEW_COUNT; i++)
 			flush_view(s, i);
+		v->stats.shadow_flushes++;
+		sfence_vma_all();
 	}
 	uint64_t *t = table(s->root[view]);
 	for (int l = LEVELS - 1; l > level; l--) {
@@ -227,6 +228,8 @@ enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va, uint
 		break;
 	}
 	uint64_t perms = gwalk_shadow_perms(r.pte, v->mode, sum, mxr);
+	if (!perms) /* cannot follow a walk that allowed the access; never install V with no R/W/X */
+		return SHADOW_PAGE_FAULT;
 	return map_guest_page(v, view, va, r.page_va, r.page_gpa, r.level, perms, gpa);
 }
 

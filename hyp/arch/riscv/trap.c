@@ -127,6 +127,9 @@ enum trap_action trap_from_guest(struct vcpu *v)
 	v->stats.traps++;
 	if (scause & CAUSE_INTERRUPT) {
 		vcpu_handle_irq(v, scause & ~CAUSE_INTERRUPT);
+		if (v->vm->trace)
+			kprintf("trace %s %s pc=%lx interrupt=%lu (popek's) -> resume\n", v->vm->name,
+				mode_names[v->mode], v->pc, scause & ~CAUSE_INTERRUPT);
 		return TRAP_RESUME;
 	}
 	enum vmode mode = v->mode;

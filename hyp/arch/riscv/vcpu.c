@@ -12,6 +12,7 @@
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/trap.h"
 #include "core/console.h"
+#include "drivers/plic.h"
 #include "core/vm.h"
 
 #include <stddef.h>
@@ -90,7 +91,7 @@ void vcpu_handle_irq(struct vcpu *v, uint64_t code)
 		real_deadline = 0; /* force the next set_real_timer() to reprogram */
 		set_real_timer(NO_DEADLINE);
 	} else if (code == IRQ_S_EXT) {
-		console_handle_irq();
+		plic_dispatch();
 	} else {
 		csr_clear(sip, 1UL << IRQ_S_SOFT);
 	}
@@ -152,8 +153,13 @@ enum slice_end vcpu_run_slice(struct vcpu *v, uint64_t until)
 		if (vcpu_now() >= until)
 			return SLICE_EXPIRED;
 		uint64_t irq = vcpu_deliverable_irq(v);
-		if (irq)
+		if (irq) {
+			uint64_t from = v->pc;
 			vcpu_inject_trap(v, irq, 0);
+			if (v->vm->trace)
+				kprintf("trace %s pc=%lx inject interrupt %lu -> vS pc=%lx\n",
+					v->vm->name, from, irq & ~CAUSE_INTERRUPT, v->pc);
+		}
 		load_hardware(v, until);
 		vcpu_enter(v);
 		/* The guest may have dirtied its FP state: sstatus.FS tells (§3.1.6.6). */

@@ -1,0 +1,17 @@
+/*
+ * Minidisks: joins each VM's virtual virtio-blk devices (dev/vblk.c) to
+ * the real disk (drivers/virtio_blk.c).  A request's guest-physical buffers
+ * become host-physical ones inside the VM's RAM; its sector, already moved
+ * into the minidisk's extent and bounds-checked by the model, goes to the
+ * real disk as it is.
+ */
+#ifndef POPEK_CORE_VDISK_H
+#define POPEK_CORE_VDISK_H
+
+struct vm;
+struct bundle_vm;
+
+/* Creates the VM's virtio-blk devices, one per disk in its bundle entry. */
+void vdisk_create(struct vm *vm, const struct bundle_vm *bv);
+
+#endif

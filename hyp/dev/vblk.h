@@ -1,0 +1,107 @@
+/*
+ * A virtual virtio-blk device (virtio 1.1 §4.2 virtio-mmio, §5.2 block
+ * device) presenting one minidisk — an extent of the real disk — to a VM.
+ *
+ * The model is pure logic: it reads the guest's virtqueue through
+ * vblk->mem (guest memory, bounds checked), turns each request into a
+ * struct vblk_io for the backend (popek's real disk driver), and completes
+ * it in the guest's used ring when the backend calls vblk_complete().
+ * Nothing a guest puts in its queue can make it touch memory outside the
+ * VM's RAM or sectors outside its extent.
+ */
+#ifndef POPEK_DEV_VBLK_H
+#define POPEK_DEV_VBLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/emul.h"
+
+struct vplic;
+
+#define VBLK_SIZE      0x1000 /* one virtio-mmio slot */
+#define VBLK_QUEUE_MAX 64     /* QueueNumMax */
+#define VBLK_MAX_SEG   16     /* data descriptors per request */
+#define VBLK_SECTOR    512
+
+/* Guest memory as the model may see it: a pointer to [gpa, gpa+len) in RAM, or NULL. */
+struct vblk_mem {
+	void *(*at)(void *ctx, uint64_t gpa, uint64_t len);
+	void *ctx;
+};
+
+struct vblk;
+
+/* One request for the backend. */
+struct vblk_io {
+	struct vblk *dev;
+	uint32_t type;   /* VIRTIO_BLK_T_IN, _OUT or _FLUSH */
+	uint64_t sector; /* on the REAL disk: the extent's start already added */
+	uint32_t nseg;
+	struct {
+		uint64_t gpa; /* guest-physical; wholly inside the VM's RAM */
+		uint32_t len; /* a multiple of 512 */
+	} seg[VBLK_MAX_SEG];
+	/* completion bookkeeping, the model's own */
+	uint16_t head;
+	uint32_t written; /* bytes the device writes into the guest's buffers */
+	uint64_t status_gpa;
+	uint32_t gen; /* the device's generation when submitted: stale after a reset */
+	bool busy;    /* with the backend (stale ones too, until it completes them) */
+};
+
+struct vblk_backend {
+	/*
+	 * Starts io; 0 when accepted, -1 when the backend is full: the model
+	 * leaves the request in the avail ring, and the backend calls
+	 * vblk_kick() once it has room again.
+	 */
+	int (*submit)(void *ctx, struct vblk_io *io);
+	void *ctx;
+};
+
+struct vblk {
+	/* configuration, set by vblk_init */
+	uint64_t start, size; /* the extent on the real disk, bytes */
+	bool read_only;
+	struct vblk_mem mem;
+	struct vblk_backend backend;
+	struct vplic *plic;
+	uint32_t irq;
+	/* virtio-mmio registers */
+	uint32_t status, dev_features_sel, drv_features_sel, queue_sel;
+	uint64_t drv_features;
+	uint32_t interrupt_status;
+	uint32_t queue_num;
+	bool queue_ready;
+	uint64_t desc, avail, used; /* guest-physical ring addresses */
+	uint16_t last_avail; /* next avail ring entry to take */
+	uint16_t used_idx;   /* the device's own copy of used->idx */
+	bool broken;         /* the guest broke the queue; requests fail until reset */
+	uint32_t gen;        /* bumped by every reset */
+	/* requests with the backend */
+	struct vblk_io io[VBLK_QUEUE_MAX];
+};
+
+void vblk_init(struct vblk *d, uint64_t start, uint64_t size, bool read_only,
+	       struct vblk_mem mem, struct vblk_backend backend, struct vplic *plic, uint32_t irq);
+/* The backend finished io: ok = false for an I/O error. */
+void vblk_complete(struct vblk_io *io, bool ok);
+/*
+ * Starts requests the backend refused earlier, now that it may have room (also
+ * those held back because every io slot was in use).
+ */
+void vblk_kick(struct vblk *d);
+
+extern const struct mmio_ops vblk_ops; /* dev = struct vblk * */
+
+/* virtio 1.1 §5.2.6 */
+#define VIRTIO_BLK_T_IN     0
+#define VIRTIO_BLK_T_OUT    1
+#define VIRTIO_BLK_T_FLUSH  4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_S_OK     0
+#define VIRTIO_BLK_S_IOERR  1
+#define VIRTIO_BLK_S_UNSUPP 2
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * The real disk: the virtio-blk device QEMU offers (virtio 1.1, mmio
+ * version 2), divided into minidisks.  Requests complete asynchronously by
+ * interrupt, through the real PLIC; the data moves by DMA straight to and
+ * from the physical pages given, which for guest I/O are the VM's own RAM.
+ */
+#ifndef POPEK_DRIVERS_VIRTIO_BLK_H
+#define POPEK_DRIVERS_VIRTIO_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct machine;
+
+#define DISK_MAX_SEG 16
+
+struct disk_req {
+	uint32_t type;   /* VIRTIO_BLK_T_IN, _OUT or _FLUSH */
+	uint64_t sector; /* 512-byte sectors */
+	uint32_t nseg;
+	struct {
+		uint64_t pa;
+		uint32_t len;
+	} seg[DISK_MAX_SEG];
+	void (*done)(struct disk_req *r, bool ok); /* called from the disk's interrupt */
+	void *arg;
+};
+
+/* Finds the disk among the machine's virtio-mmio slots and starts it; 0, or -1 if none. */
+int disk_init(const struct machine *m);
+/* Capacity in bytes (0 without a disk). */
+uint64_t disk_capacity(void);
+/* Queues r; 0, or -1 when the disk's queue is full (try again after a completion). */
+int disk_submit(struct disk_req *r);
+
+#endif

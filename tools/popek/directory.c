@@ -543,7 +543,7 @@ static void check_required(struct directory *dir)
 		         "no VMs: add a [vm NAME] section");
 }
 
-static void check_disks(struct directory *dir)
+static void check_disks(struct directory *dir, unsigned flags)
 {
 	const struct directory_minidisk *first = NULL;
 	int disk_line = directory_machine_key_line(dir, "disk");
@@ -559,7 +559,8 @@ static void check_disks(struct directory *dir)
 		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 			dir->disk_exists = true;
 			dir->disk_size = (uint64_t)st.st_size;
-		} else if (first) {
+		} else if (first &&
+		           !(fd < 0 && errno == ENOENT && (flags & DIRECTORY_DISK_TO_CREATE))) {
 			diag_add(&dir->diag, disk_line, "cannot read disk '%s': %s", dir->disk,
 			         fd < 0 ? strerror(errno) : "not a regular file");
 		}
@@ -575,7 +576,8 @@ static void check_disks(struct directory *dir)
 		const struct directory_vm *vm = &dir->vms[v];
 		for (unsigned i = 0; i < vm->nminidisks; i++) {
 			const struct directory_minidisk *m = &vm->minidisks[i];
-			if (dir->disk_exists && m->start + m->size > dir->disk_size)
+			if (dir->disk_exists && m->start + m->size > dir->disk_size &&
+			    !(flags & DIRECTORY_DISK_TO_CREATE))
 				diag_add(&dir->diag, m->line,
 				         "minidisk ends at byte %llu, past the end of disk '%s' "
 				         "(%llu bytes)",
@@ -642,6 +644,11 @@ char *directory_resolve(const struct directory *dir, const char *path)
 
 unsigned directory_load(struct directory *dir, const char *path)
 {
+	return directory_load_flags(dir, path, 0);
+}
+
+unsigned directory_load_flags(struct directory *dir, const char *path, unsigned flags)
+{
 	struct parser p = {.dir = dir, .section = SECTION_NONE};
 
 	memset(dir, 0, sizeof(*dir));
@@ -663,7 +670,7 @@ unsigned directory_load(struct directory *dir, const char *path)
 	free(p.buf);
 
 	check_required(dir);
-	check_disks(dir);
+	check_disks(dir, flags);
 	check_links(dir);
 	return (unsigned)dir->diag.count;
 }

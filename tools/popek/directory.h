@@ -108,6 +108,17 @@ int directory_machine_key_line(const struct directory *dir, const char *key);
  * Always call directory_free() afterwards.
  */
 unsigned directory_load(struct directory *dir, const char *path);
+
+/*
+ * Flags for directory_load_flags().  DIRECTORY_DISK_TO_CREATE: the disk file
+ * may be missing (ENOENT) or too small for the minidisks; `popek disk create`
+ * is about to make it.  Every other problem is still reported.
+ */
+#define DIRECTORY_DISK_TO_CREATE (1u << 0)
+
+/* directory_load(), with flags relaxing some checks. */
+unsigned directory_load_flags(struct directory *dir, const char *path, unsigned flags);
+
 void directory_free(struct directory *dir);
 
 /* Resolves `path` against dir->base_dir (a new string; absolute paths are copied). */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cmd_check.h"
+#include "cmd_disk.h"
 #include "cmd_pack.h"
 #include "cmd_run.h"
 #include "options.h"
@@ -26,6 +27,7 @@ static const struct command commands[] = {
     {&cmd_check_spec, cmd_check},
     {&cmd_run_spec, cmd_run},
     {&cmd_pack_spec, cmd_pack},
+    {&cmd_disk_spec, cmd_disk},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -3,12 +3,23 @@
 #include "core/vm.h"
 #include "lib/string.h"
 
+#include <stdbool.h>
+
 #define MONITOR_FOCUS -1
 #define LINE_MAX      64
 
+/* Where framed input goes (docs/console.md, "Input framing"). */
+enum {
+	DEST_FOCUS = -1,   /* wherever the attention key has put the focus */
+	DEST_MONITOR = -2, /* popek's monitor */
+	DEST_NONE = -3,    /* a selector naming nothing: its bytes are dropped */
+};
+
 static struct vm *vms;
 static int nvms;
-static int focus; /* VM index, or MONITOR_FOCUS */
+static int focus;             /* VM index, or MONITOR_FOCUS */
+static int dest = DEST_FOCUS; /* DEST_* or a VM index */
+static bool marker;           /* the last byte was an unpaired CONSOLE_SWITCH */
 static char line[LINE_MAX];
 static unsigned len;
 
@@ -20,6 +31,8 @@ void monitor_init(struct vm *list, int n)
 	vms = list;
 	nvms = n;
 	focus = n > 0 ? 0 : MONITOR_FOCUS;
+	dest = DEST_FOCUS;
+	marker = false;
 	if (n > 1)
 		kprintf("popek: typing goes to vm %s; Ctrl-] moves it to the next VM, then to "
 			"popek's monitor\n",
@@ -109,16 +122,9 @@ static void next_focus(void)
 	}
 }
 
-void monitor_input(char c)
+/* A byte for the monitor's command line. */
+static void monitor_edit(char c)
 {
-	if (c == MONITOR_ATTENTION) {
-		next_focus();
-		return;
-	}
-	if (focus != MONITOR_FOCUS) {
-		console_push(focus, c);
-		return;
-	}
 	if (c == '\r' || c == '\n') {
 		kprintf("\n");
 		execute();
@@ -131,4 +137,54 @@ void monitor_input(char c)
 		line[len++] = c;
 		kprintf("%c", c);
 	}
+}
+
+/* An unframed byte: the attention key, or a byte for whoever has the focus. */
+static void focus_input(char c)
+{
+	if (c == MONITOR_ATTENTION)
+		next_focus();
+	else if (focus != MONITOR_FOCUS)
+		console_push(focus, c);
+	else
+		monitor_edit(c);
+}
+
+/* The destination a marker's selector names. */
+static int select_dest(char sel)
+{
+	if (sel == MONITOR_SEL_FOCUS)
+		return DEST_FOCUS;
+	if (sel == CONSOLE_POPEK)
+		return DEST_MONITOR;
+	if (sel >= '0' && sel - '0' < nvms)
+		return sel - '0';
+	return DEST_NONE;
+}
+
+/*
+ * The launcher frames input like output: CONSOLE_SWITCH then a selector
+ * switches the destination, a doubled CONSOLE_SWITCH is one literal byte.
+ * A framed byte is data for its VM or the monitor, Ctrl-] included; only
+ * the focus's bytes (and a plain terminal's, which never sends a marker)
+ * know the attention key.
+ */
+void monitor_input(char c)
+{
+	if (marker) {
+		marker = false;
+		if (c != CONSOLE_SWITCH) {
+			dest = select_dest(c);
+			return;
+		}
+	} else if (c == CONSOLE_SWITCH) {
+		marker = true;
+		return;
+	}
+	if (dest == DEST_FOCUS)
+		focus_input(c);
+	else if (dest == DEST_MONITOR)
+		monitor_edit(c);
+	else if (dest >= 0)
+		console_push(dest, c);
 }

@@ -4,6 +4,17 @@
  * attention key (Ctrl-]) moves it to the next VM, and after the last one
  * to popek's monitor, which takes commands: help, vms, stats NAME,
  * stop NAME.
+ *
+ * Typed bytes may come framed (the launcher merges the operator's terminal
+ * and `popek console` clients into the one UART; docs/console.md):
+ *
+ *   0x1E '*'        the following bytes follow the focus (the stream starts so)
+ *   0x1E '0'+i      ... are for VM i, whatever the focus
+ *   0x1E '@'        ... are for the monitor's command line
+ *   0x1E 0x1E       one literal 0x1E for the current destination
+ *
+ * A selector naming no VM drops the bytes up to the next marker.  Only
+ * bytes that follow the focus know the attention key.
  */
 #ifndef POPEK_CORE_MONITOR_H
 #define POPEK_CORE_MONITOR_H
@@ -11,9 +22,10 @@
 struct vm;
 
 #define MONITOR_ATTENTION 0x1d /* Ctrl-] */
+#define MONITOR_SEL_FOCUS '*'  /* input selector: back to the focus */
 
 void monitor_init(struct vm *vms, int n);
-/* One byte typed on the operator console. */
+/* One byte typed on the operator console: parses the framing, routes the byte. */
 void monitor_input(char c);
 
 #endif

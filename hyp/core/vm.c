@@ -82,7 +82,7 @@ void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struc
 	    emul_add(&vm->emul, GUEST_UART_BASE, GUEST_UART_SIZE, &vuart_ops, &vm->uart) < 0)
 		panic("vm %s: device windows overlap", vm->name);
 
-	/* VDISK */
+	vdisk_create(vm, bv);
 	vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa, 1 + id * VIEW_COUNT);
 	kprintf("popek: vm %s: %lu MiB at %lx, quantum %u us\n", vm->name, vm->ram_size >> 20,
 		vm->ram_hpa, vm->quantum_us);

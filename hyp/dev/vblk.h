@@ -75,16 +75,16 @@ struct vblk {
 	uint32_t queue_num;
 	bool queue_ready;
 	uint64_t desc, avail, used; /* guest-physical ring addresses */
-	uint16_t last_avail; /* next avail ring entry to take */
-	uint16_t used_idx;   /* the device's own copy of used->idx */
-	bool broken;         /* the guest broke the queue; requests fail until reset */
-	uint32_t gen;        /* bumped by every reset */
+	uint16_t last_avail;        /* next avail ring entry to take */
+	uint16_t used_idx;          /* the device's own copy of used->idx */
+	bool broken;                /* the guest broke the queue; requests fail until reset */
+	uint32_t gen;               /* bumped by every reset */
 	/* requests with the backend */
 	struct vblk_io io[VBLK_QUEUE_MAX];
 };
 
-void vblk_init(struct vblk *d, uint64_t start, uint64_t size, bool read_only,
-	       struct vblk_mem mem, struct vblk_backend backend, struct vplic *plic, uint32_t irq);
+void vblk_init(struct vblk *d, uint64_t start, uint64_t size, bool read_only, struct vblk_mem mem,
+               struct vblk_backend backend, struct vplic *plic, uint32_t irq);
 /* The backend finished io: ok = false for an I/O error. */
 void vblk_complete(struct vblk_io *io, bool ok);
 /*

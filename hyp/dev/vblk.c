@@ -1,0 +1,809 @@
+/*
+ * Virtual virtio-blk over virtio-mmio version 2 (virtio 1.1 §4.2.2 registers,
+ * §2.6 split virtqueue, §5.2 block device).  One queue, no indirect
+ * descriptors, no event index.
+ *
+ * Everything the guest controls is read once into popek's own memory before
+ * it is checked (a descriptor, the request header, avail->idx), so a guest
+ * changing its rings behind popek's back can only hurt its own requests.
+ */
+#include "dev/vblk.h"
+
+#include <stddef.h>
+
+#include "dev/vplic.h"
+#include "lib/string.h"
+
+/* Registers (§4.2.2, Table 4.1).  All are 32 bits wide. */
+#define REG_MAGIC             0x000
+#define REG_VERSION           0x004
+#define REG_DEVICE_ID         0x008
+#define REG_VENDOR_ID         0x00c
+#define REG_DEVICE_FEATURES   0x010
+#define REG_DEVICE_FEAT_SEL   0x014
+#define REG_DRIVER_FEATURES   0x020
+#define REG_DRIVER_FEAT_SEL   0x024
+#define REG_QUEUE_SEL         0x030
+#define REG_QUEUE_NUM_MAX     0x034
+#define REG_QUEUE_NUM         0x038
+#define REG_QUEUE_READY       0x044
+#define REG_QUEUE_NOTIFY      0x050
+#define REG_INTERRUPT_STATUS  0x060
+#define REG_INTERRUPT_ACK     0x064
+#define REG_STATUS            0x070
+#define REG_QUEUE_DESC_LOW    0x080
+#define REG_QUEUE_DESC_HIGH   0x084
+#define REG_QUEUE_DRIVER_LOW  0x090
+#define REG_QUEUE_DRIVER_HIGH 0x094
+#define REG_QUEUE_DEVICE_LOW  0x0a0
+#define REG_QUEUE_DEVICE_HIGH 0x0a4
+#define REG_SHM_LEN_LOW       0x0b0
+#define REG_SHM_LEN_HIGH      0x0b4
+#define REG_CONFIG_GENERATION 0x0fc
+#define REG_CONFIG            0x100
+#define VBLK_REGS             (REG_CONFIG / 4)
+
+#define VBLK_MAGIC            0x74726976 /* "virt" */
+#define VBLK_VERSION          2
+#define VBLK_DEVICE_ID        2          /* §5.2.1 */
+#define VBLK_VENDOR_ID        0x554d4551 /* "QEMU", as on the bare board */
+
+/* Device status (§2.1). */
+#define STATUS_FEATURES_OK 0x08
+#define STATUS_NEEDS_RESET 0x40
+
+/* InterruptStatus (§4.2.2). */
+#define INT_USED_BUFFER   0x1
+#define INT_CONFIG_CHANGE 0x2
+
+/* Feature bits (§6, §5.2.3). */
+#define VIRTIO_BLK_F_SEG_MAX  (1ull << 2)
+#define VIRTIO_BLK_F_RO       (1ull << 5)
+#define VIRTIO_BLK_F_BLK_SIZE (1ull << 6)
+#define VIRTIO_BLK_F_FLUSH    (1ull << 9)
+#define VIRTIO_F_VERSION_1    (1ull << 32)
+
+/* struct virtio_blk_config (§5.2.4), as far as virtio 1.1 defines it. */
+#define CFG_CAPACITY 0x00
+#define CFG_SIZE_MAX 0x08
+#define CFG_SEG_MAX  0x0c
+#define CFG_BLK_SIZE 0x14
+#define CFG_LEN      0x3c
+
+/* Split virtqueue (§2.6.5): flags of a descriptor. */
+#define VIRTQ_DESC_F_NEXT     1
+#define VIRTQ_DESC_F_WRITE    2
+#define VIRTQ_DESC_F_INDIRECT 4
+
+/* §2.6 Table 2.2: sizes and alignments of the three parts of a queue of num entries. */
+#define DESC_BYTES(num)  (16ull * (num))
+#define AVAIL_BYTES(num) (6ull + 2ull * (num))
+#define USED_BYTES(num)  (6ull + 8ull * (num))
+#define DESC_ALIGN       16
+#define AVAIL_ALIGN      2
+#define USED_ALIGN       4
+
+#define VBLK_ID_BYTES    20 /* §5.2.6: GET_ID answers 20 bytes, NUL-padded */
+#define VBLK_HDR_LEN     16 /* type, reserved, sector */
+
+/* A request handler's answer when the backend must do the work. */
+#define VBLK_SUBMIT (-1)
+
+struct vblk_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+/* What a walk of a descriptor chain found. */
+struct vblk_chain {
+	struct vblk_desc first, last; /* the request header, the status byte */
+	uint32_t n;                   /* descriptors in the chain */
+	bool bad;                     /* one is INDIRECT, or not wholly in RAM */
+	bool data_in, data_out;       /* some data buffer is device-writable, -readable */
+	bool odd;                     /* some data buffer is not a whole number of sectors */
+	bool too_many;                /* more data buffers than VBLK_MAX_SEG */
+	uint64_t data_len;            /* bytes in the data buffers */
+};
+
+/* The one way into guest memory: [gpa, gpa+len) wholly in the VM's RAM, or NULL. */
+static void *vblk_at(const struct vblk *d, uint64_t gpa, uint64_t len)
+{
+	if (len == 0 || gpa + len < gpa)
+		return NULL;
+	return d->mem.at(d->mem.ctx, gpa, len);
+}
+
+/*
+ * Ring fields are read and written exactly once each through volatile
+ * accesses (the guest may change them at any time), and ordered by fences:
+ * §2.6.13 has the driver write a ring entry before avail->idx, and the device
+ * a used element before used->idx (§2.6.8.2).
+ */
+static uint16_t ring_rd16(const void *p)
+{
+	return *(const volatile uint16_t *)p;
+}
+
+static void ring_wr16(void *p, uint16_t v)
+{
+	*(volatile uint16_t *)p = v;
+}
+
+static void ring_wr32(void *p, uint32_t v)
+{
+	*(volatile uint32_t *)p = v;
+}
+
+static void vblk_fence(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static struct vblk_desc desc_read(const uint8_t *table, uint16_t i)
+{
+	const volatile uint8_t *p = table + 16 * (size_t)i;
+	struct vblk_desc x;
+
+	x.addr = *(const volatile uint64_t *)p;
+	x.len = *(const volatile uint32_t *)(p + 8);
+	x.flags = *(const volatile uint16_t *)(p + 12);
+	x.next = *(const volatile uint16_t *)(p + 14);
+	return x;
+}
+
+/* Interrupts: the line follows InterruptStatus (level-triggered, like QEMU's). */
+
+static void vblk_update_irq(struct vblk *d)
+{
+	if (d->plic)
+		vplic_set_level(d->plic, d->irq, d->interrupt_status != 0);
+}
+
+static void vblk_interrupt(struct vblk *d, uint32_t bits)
+{
+	d->interrupt_status |= bits;
+	vblk_update_irq(d);
+}
+
+/*
+ * §2.1.2: a device in an error state sets DEVICE_NEEDS_RESET and sends a
+ * configuration change notification.  Nothing is taken from or put in the
+ * queue until the driver resets the device.
+ */
+static void vblk_break(struct vblk *d)
+{
+	d->broken = true;
+	d->status |= STATUS_NEEDS_RESET;
+	vblk_interrupt(d, INT_CONFIG_CHANGE);
+}
+
+static uint64_t vblk_features(const struct vblk *d)
+{
+	return VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE |
+	       VIRTIO_BLK_F_FLUSH | (d->read_only ? VIRTIO_BLK_F_RO : 0);
+}
+
+/* Puts {head, len} in the used ring: the element first, then the index (§2.6.8.2). */
+static void vblk_used_push(struct vblk *d, uint16_t head, uint32_t len)
+{
+	uint8_t *used = vblk_at(d, d->used, USED_BYTES(d->queue_num));
+	uint8_t *elem;
+
+	if (!used) {
+		vblk_break(d);
+		return;
+	}
+	elem = used + 4 + 8 * (size_t)(d->used_idx % d->queue_num);
+	ring_wr32(elem, head);
+	ring_wr32(elem + 4, len);
+	vblk_fence();
+	d->used_idx++;
+	ring_wr16(used + 2, d->used_idx);
+	vblk_fence();
+	vblk_interrupt(d, INT_USED_BUFFER);
+}
+
+/* Writes the status byte and returns the buffers to the guest. */
+static void vblk_finish(struct vblk *d, const struct vblk_io *io, uint8_t status)
+{
+	uint8_t *st = vblk_at(d, io->status_gpa, 1);
+
+	if (st)
+		*(volatile uint8_t *)st = status;
+	vblk_used_push(d, io->head, io->written);
+}
+
+/* Walking a chain (§2.6.5.2). */
+
+static void chain_add_data(struct vblk_chain *c, struct vblk_io *io, const struct vblk_desc *x)
+{
+	if (x->len == 0)
+		return;
+	if (x->flags & VIRTQ_DESC_F_WRITE)
+		c->data_in = true;
+	else
+		c->data_out = true;
+	if (x->len % VBLK_SECTOR)
+		c->odd = true;
+	c->data_len += x->len;
+	if (io->nseg == VBLK_MAX_SEG) {
+		c->too_many = true;
+		return;
+	}
+	io->seg[io->nseg].gpa = x->addr;
+	io->seg[io->nseg].len = x->len;
+	io->nseg++;
+}
+
+/*
+ * Follows the chain from head, putting its middle descriptors in io->seg.
+ * Returns -1 when there is no status byte to answer in: the chain leaves the
+ * table, loops (more descriptors than the queue has), or does not end in a
+ * device-writable descriptor in RAM after at least a header.
+ */
+static int vblk_walk(struct vblk *d, uint16_t head, struct vblk_chain *c, struct vblk_io *io)
+{
+	const uint8_t *table = vblk_at(d, d->desc, DESC_BYTES(d->queue_num));
+	uint16_t i = head;
+
+	memset(c, 0, sizeof(*c));
+	io->nseg = 0;
+	if (!table)
+		return -1;
+	for (;;) {
+		struct vblk_desc x;
+
+		if (i >= d->queue_num || c->n == d->queue_num)
+			return -1;
+		x = desc_read(table, i);
+		if ((x.flags & VIRTQ_DESC_F_INDIRECT) || (x.len && !vblk_at(d, x.addr, x.len)))
+			c->bad = true;
+		if (c->n == 0)
+			c->first = x;
+		else if (c->n >= 2)
+			chain_add_data(c, io, &c->last);
+		c->last = x;
+		c->n++;
+		if (!(x.flags & VIRTQ_DESC_F_NEXT))
+			break;
+		i = x.next;
+	}
+	if (c->n < 2 || !(c->last.flags & VIRTQ_DESC_F_WRITE) ||
+	    (c->last.flags & VIRTQ_DESC_F_INDIRECT) || !vblk_at(d, c->last.addr, c->last.len))
+		return -1;
+	/* QEMU takes the status from the last byte of the device-writable part. */
+	io->status_gpa = c->last.addr + c->last.len - 1;
+	return 0;
+}
+
+/*
+ * Request handlers (§5.2.6), by type.  Each returns the status to answer
+ * at once, or VBLK_SUBMIT with io ready for the backend.
+ */
+
+static int vblk_rw(struct vblk *d, const struct vblk_chain *c, struct vblk_io *io, uint64_t sector)
+{
+	bool in = io->type == VIRTIO_BLK_T_IN;
+
+	if (c->too_many || c->odd || (in ? c->data_out : c->data_in))
+		return VIRTIO_BLK_S_IOERR;
+	if (!in && d->read_only)
+		return VIRTIO_BLK_S_IOERR;
+	/* Within the extent, written so that nothing overflows. */
+	if (sector > d->size / VBLK_SECTOR || c->data_len > d->size - sector * VBLK_SECTOR)
+		return VIRTIO_BLK_S_IOERR;
+	/* used.len is 32 bits: it must be able to count the bytes read. */
+	if (c->data_len >= UINT32_MAX)
+		return VIRTIO_BLK_S_IOERR;
+	io->sector = d->start / VBLK_SECTOR + sector;
+	io->written = in ? (uint32_t)c->data_len + 1 : 1;
+	return io->nseg ? VBLK_SUBMIT : VIRTIO_BLK_S_OK;
+}
+
+static int vblk_flush(struct vblk *d, const struct vblk_chain *c, struct vblk_io *io,
+                      uint64_t sector)
+{
+	(void)c;
+	(void)sector;
+	io->nseg = 0;
+	io->sector = d->start / VBLK_SECTOR;
+	io->written = 1;
+	return VBLK_SUBMIT;
+}
+
+/* "popek-<start of the extent in hex>", truncated to the buffers given, as QEMU does. */
+static int vblk_get_id(struct vblk *d, const struct vblk_chain *c, struct vblk_io *io,
+                       uint64_t sector)
+{
+	static const char hex[] = "0123456789abcdef";
+	char id[VBLK_ID_BYTES] = "popek-";
+	size_t n = 6, done = 0;
+	int shift = 60;
+
+	(void)sector;
+	if (c->data_out || c->too_many)
+		return VIRTIO_BLK_S_IOERR;
+	while (shift > 0 && !((d->start >> shift) & 0xf))
+		shift -= 4;
+	for (; shift >= 0 && n < sizeof(id); shift -= 4)
+		id[n++] = hex[(d->start >> shift) & 0xf];
+	for (uint32_t s = 0; s < io->nseg && done < sizeof(id); s++) {
+		size_t k = io->seg[s].len < sizeof(id) - done ? io->seg[s].len : sizeof(id) - done;
+		void *p = vblk_at(d, io->seg[s].gpa, k);
+
+		if (!p)
+			return VIRTIO_BLK_S_IOERR;
+		memcpy(p, id + done, k);
+		done += k;
+	}
+	io->written = (uint32_t)done + 1;
+	return VIRTIO_BLK_S_OK;
+}
+
+typedef int (*vblk_handler)(struct vblk *d, const struct vblk_chain *c, struct vblk_io *io,
+                            uint64_t sector);
+
+static const vblk_handler vblk_handlers[] = {
+    [VIRTIO_BLK_T_IN] = vblk_rw,
+    [VIRTIO_BLK_T_OUT] = vblk_rw,
+    [VIRTIO_BLK_T_FLUSH] = vblk_flush,
+    [VIRTIO_BLK_T_GET_ID] = vblk_get_id,
+};
+
+/* The status for the request in c, or VBLK_SUBMIT. */
+static int vblk_parse(struct vblk *d, const struct vblk_chain *c, struct vblk_io *io)
+{
+	uint8_t hdr[VBLK_HDR_LEN];
+	uint64_t sector;
+	const void *p;
+
+	if (c->bad)
+		return VIRTIO_BLK_S_IOERR;
+	if ((c->first.flags & VIRTQ_DESC_F_WRITE) || c->first.len != VBLK_HDR_LEN)
+		return VIRTIO_BLK_S_IOERR;
+	p = vblk_at(d, c->first.addr, VBLK_HDR_LEN);
+	if (!p)
+		return VIRTIO_BLK_S_IOERR;
+	memcpy(hdr, p, sizeof(hdr)); /* once: the guest may change it behind us */
+	memcpy(&io->type, hdr, 4);
+	memcpy(&sector, hdr + 8, 8);
+	if (io->type >= sizeof(vblk_handlers) / sizeof(vblk_handlers[0]) ||
+	    !vblk_handlers[io->type])
+		return VIRTIO_BLK_S_UNSUPP;
+	return vblk_handlers[io->type](d, c, io, sector);
+}
+
+static struct vblk_io *vblk_io_alloc(struct vblk *d)
+{
+	for (size_t i = 0; i < VBLK_QUEUE_MAX; i++) {
+		if (!d->io[i].busy)
+			return &d->io[i];
+	}
+	return NULL;
+}
+
+/* Hands req to the backend in a free slot: 0, or -1 when it has to wait. */
+static int vblk_submit(struct vblk *d, const struct vblk_io *req)
+{
+	struct vblk_io *io = vblk_io_alloc(d);
+
+	if (!io)
+		return -1;
+	*io = *req;
+	io->dev = d;
+	io->gen = d->gen;
+	io->busy = true;
+	if (d->backend.submit(d->backend.ctx, io) != 0) {
+		io->busy = false;
+		return -1;
+	}
+	return 0;
+}
+
+/* Takes the request at head: 0 when it is consumed, -1 when it must wait for the backend. */
+static int vblk_request(struct vblk *d, uint16_t head)
+{
+	struct vblk_chain c;
+	struct vblk_io req;
+	int status;
+
+	memset(&req, 0, sizeof(req));
+	req.head = head;
+	if (vblk_walk(d, head, &c, &req) != 0) {
+		/* Nowhere to say why, but the guest gets its head back. */
+		vblk_used_push(d, head, 0);
+		return 0;
+	}
+	req.written = 1;
+	status = vblk_parse(d, &c, &req);
+	if (status == VBLK_SUBMIT)
+		return vblk_submit(d, &req);
+	vblk_finish(d, &req, (uint8_t)status);
+	return 0;
+}
+
+/* Takes requests from the avail ring until it is empty or the backend is full. */
+static void vblk_process(struct vblk *d)
+{
+	const uint8_t *avail;
+	uint16_t idx;
+
+	if (!d->queue_ready || d->broken)
+		return;
+	avail = vblk_at(d, d->avail, AVAIL_BYTES(d->queue_num));
+	if (!avail) {
+		vblk_break(d);
+		return;
+	}
+	idx = ring_rd16(avail + 2);
+	/* §2.6.6: the driver cannot have made more than num entries available. */
+	if ((uint16_t)(idx - d->last_avail) > d->queue_num) {
+		vblk_break(d);
+		return;
+	}
+	vblk_fence();
+	while (d->last_avail != idx && !d->broken) {
+		uint16_t head = ring_rd16(avail + 4 + 2 * (size_t)(d->last_avail % d->queue_num));
+
+		if (vblk_request(d, head) != 0)
+			break;
+		d->last_avail++;
+	}
+}
+
+void vblk_kick(struct vblk *d)
+{
+	vblk_process(d);
+}
+
+void vblk_complete(struct vblk_io *io, bool ok)
+{
+	struct vblk *d = io->dev;
+
+	if (!io->busy)
+		return;
+	io->busy = false;
+	/* Reset (or the queue disabled) since: the guest no longer expects an answer. */
+	if (io->gen != d->gen || !d->queue_ready)
+		return;
+	vblk_finish(d, io, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR);
+}
+
+/* §2.1.1 / §4.2.2.1: writing 0 to Status resets the device.  ios still with the backend go stale. */
+static void vblk_reset(struct vblk *d)
+{
+	d->status = 0;
+	d->dev_features_sel = d->drv_features_sel = d->queue_sel = 0;
+	d->drv_features = 0;
+	d->interrupt_status = 0;
+	d->queue_num = 0;
+	d->queue_ready = false;
+	d->desc = d->avail = d->used = 0;
+	d->last_avail = d->used_idx = 0;
+	d->broken = false;
+	d->gen++;
+	vblk_update_irq(d);
+}
+
+/*
+ * QueueReady = 1: the queue's size and parts must be what §2.6 allows, and
+ * each part must lie in the VM's RAM; otherwise the device is broken.
+ */
+static void vblk_queue_enable(struct vblk *d)
+{
+	uint32_t num = d->queue_num;
+
+	d->queue_ready = true;
+	if (num == 0 || num > VBLK_QUEUE_MAX || (num & (num - 1)) || d->desc % DESC_ALIGN ||
+	    d->avail % AVAIL_ALIGN || d->used % USED_ALIGN ||
+	    !vblk_at(d, d->desc, DESC_BYTES(num)) || !vblk_at(d, d->avail, AVAIL_BYTES(num)) ||
+	    !vblk_at(d, d->used, USED_BYTES(num)))
+		vblk_break(d);
+}
+
+/* Registers.  Only queue 0 exists; a queue's setup is fixed while it is ready. */
+
+static bool vblk_queue_setup(const struct vblk *d)
+{
+	return d->queue_sel == 0 && !d->queue_ready;
+}
+
+static void set_low(uint64_t *r, uint32_t v)
+{
+	*r = (*r & ~0xffffffffull) | v;
+}
+
+static void set_high(uint64_t *r, uint32_t v)
+{
+	*r = (*r & 0xffffffffull) | (uint64_t)v << 32;
+}
+
+static uint32_t magic_read(struct vblk *d)
+{
+	(void)d;
+	return VBLK_MAGIC;
+}
+
+static uint32_t version_read(struct vblk *d)
+{
+	(void)d;
+	return VBLK_VERSION;
+}
+
+static uint32_t device_id_read(struct vblk *d)
+{
+	(void)d;
+	return VBLK_DEVICE_ID;
+}
+
+static uint32_t vendor_id_read(struct vblk *d)
+{
+	(void)d;
+	return VBLK_VENDOR_ID;
+}
+
+static uint32_t device_features_read(struct vblk *d)
+{
+	if (d->dev_features_sel > 1)
+		return 0;
+	return (uint32_t)(vblk_features(d) >> (32 * d->dev_features_sel));
+}
+
+static uint32_t queue_num_max_read(struct vblk *d)
+{
+	return d->queue_sel == 0 ? VBLK_QUEUE_MAX : 0;
+}
+
+static uint32_t queue_ready_read(struct vblk *d)
+{
+	return d->queue_sel == 0 && d->queue_ready;
+}
+
+static uint32_t interrupt_status_read(struct vblk *d)
+{
+	return d->interrupt_status;
+}
+
+static uint32_t status_read(struct vblk *d)
+{
+	return d->status;
+}
+
+/* §4.2.2: "Reading from a non-existent region ... results in a length of -1". */
+static uint32_t shm_len_read(struct vblk *d)
+{
+	(void)d;
+	return 0xffffffff;
+}
+
+static uint32_t (*const vblk_read_regs[VBLK_REGS])(struct vblk *d) = {
+    [REG_MAGIC / 4] = magic_read,
+    [REG_VERSION / 4] = version_read,
+    [REG_DEVICE_ID / 4] = device_id_read,
+    [REG_VENDOR_ID / 4] = vendor_id_read,
+    [REG_DEVICE_FEATURES / 4] = device_features_read,
+    [REG_QUEUE_NUM_MAX / 4] = queue_num_max_read,
+    [REG_QUEUE_READY / 4] = queue_ready_read,
+    [REG_INTERRUPT_STATUS / 4] = interrupt_status_read,
+    [REG_STATUS / 4] = status_read,
+    [REG_SHM_LEN_LOW / 4] = shm_len_read,
+    [REG_SHM_LEN_HIGH / 4] = shm_len_read,
+    /* ConfigGeneration: the configuration never changes, so always 0. */
+};
+
+static void device_features_sel_write(struct vblk *d, uint32_t v)
+{
+	d->dev_features_sel = v;
+}
+
+/* §3.1.1: features are the driver's to choose until it sets FEATURES_OK. */
+static void driver_features_write(struct vblk *d, uint32_t v)
+{
+	if (d->drv_features_sel > 1 || (d->status & STATUS_FEATURES_OK))
+		return;
+	if (d->drv_features_sel == 0)
+		set_low(&d->drv_features, v);
+	else
+		set_high(&d->drv_features, v);
+}
+
+static void driver_features_sel_write(struct vblk *d, uint32_t v)
+{
+	d->drv_features_sel = v;
+}
+
+static void queue_sel_write(struct vblk *d, uint32_t v)
+{
+	d->queue_sel = v;
+}
+
+static void queue_num_write(struct vblk *d, uint32_t v)
+{
+	if (vblk_queue_setup(d))
+		d->queue_num = v;
+}
+
+static void queue_ready_write(struct vblk *d, uint32_t v)
+{
+	if (d->queue_sel != 0)
+		return;
+	if (v & 1) {
+		if (!d->queue_ready)
+			vblk_queue_enable(d);
+	} else {
+		d->queue_ready = false;
+	}
+}
+
+/* The value is the queue's index (§4.2.2; no VIRTIO_F_NOTIFICATION_DATA). */
+static void queue_notify_write(struct vblk *d, uint32_t v)
+{
+	if (v == 0)
+		vblk_process(d);
+}
+
+static void interrupt_ack_write(struct vblk *d, uint32_t v)
+{
+	d->interrupt_status &= ~v;
+	vblk_update_irq(d);
+}
+
+/*
+ * §2.2.2 / §3.1.1: the device refuses FEATURES_OK (leaves it clear) for
+ * features it did not offer, and a version 2 device requires VERSION_1 (§6.1).
+ */
+static void status_write(struct vblk *d, uint32_t v)
+{
+	if (v == 0) {
+		vblk_reset(d);
+		return;
+	}
+	if ((v & STATUS_FEATURES_OK) && !(d->status & STATUS_FEATURES_OK) &&
+	    ((d->drv_features & ~vblk_features(d)) || !(d->drv_features & VIRTIO_F_VERSION_1)))
+		v &= ~STATUS_FEATURES_OK;
+	d->status = (v & 0xff) | (d->status & STATUS_NEEDS_RESET);
+}
+
+static void queue_desc_low_write(struct vblk *d, uint32_t v)
+{
+	if (vblk_queue_setup(d))
+		set_low(&d->desc, v);
+}
+
+static void queue_desc_high_write(struct vblk *d, uint32_t v)
+{
+	if (vblk_queue_setup(d))
+		set_high(&d->desc, v);
+}
+
+static void queue_driver_low_write(struct vblk *d, uint32_t v)
+{
+	if (vblk_queue_setup(d))
+		set_low(&d->avail, v);
+}
+
+static void queue_driver_high_write(struct vblk *d, uint32_t v)
+{
+	if (vblk_queue_setup(d))
+		set_high(&d->avail, v);
+}
+
+static void queue_device_low_write(struct vblk *d, uint32_t v)
+{
+	if (vblk_queue_setup(d))
+		set_low(&d->used, v);
+}
+
+static void queue_device_high_write(struct vblk *d, uint32_t v)
+{
+	if (vblk_queue_setup(d))
+		set_high(&d->used, v);
+}
+
+static void (*const vblk_write_regs[VBLK_REGS])(struct vblk *d, uint32_t v) = {
+    [REG_DEVICE_FEAT_SEL / 4] = device_features_sel_write,
+    [REG_DRIVER_FEATURES / 4] = driver_features_write,
+    [REG_DRIVER_FEAT_SEL / 4] = driver_features_sel_write,
+    [REG_QUEUE_SEL / 4] = queue_sel_write,
+    [REG_QUEUE_NUM / 4] = queue_num_write,
+    [REG_QUEUE_READY / 4] = queue_ready_write,
+    [REG_QUEUE_NOTIFY / 4] = queue_notify_write,
+    [REG_INTERRUPT_ACK / 4] = interrupt_ack_write,
+    [REG_STATUS / 4] = status_write,
+    [REG_QUEUE_DESC_LOW / 4] = queue_desc_low_write,
+    [REG_QUEUE_DESC_HIGH / 4] = queue_desc_high_write,
+    [REG_QUEUE_DRIVER_LOW / 4] = queue_driver_low_write,
+    [REG_QUEUE_DRIVER_HIGH / 4] = queue_driver_high_write,
+    [REG_QUEUE_DEVICE_LOW / 4] = queue_device_low_write,
+    [REG_QUEUE_DEVICE_HIGH / 4] = queue_device_high_write,
+};
+
+static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* struct virtio_blk_config, little-endian (§5.2.4); geometry and topology are 0. */
+static void vblk_config(const struct vblk *d, uint8_t cfg[CFG_LEN])
+{
+	memset(cfg, 0, CFG_LEN);
+	put_le(cfg + CFG_CAPACITY, d->size / VBLK_SECTOR, 8);
+	put_le(cfg + CFG_SIZE_MAX, 0, 4); /* VIRTIO_BLK_F_SIZE_MAX is not offered */
+	put_le(cfg + CFG_SEG_MAX, VBLK_MAX_SEG, 4);
+	put_le(cfg + CFG_BLK_SIZE, VBLK_SECTOR, 4);
+}
+
+/*
+ * Registers take aligned 32-bit accesses only (§4.2.2: "The driver MUST only
+ * use 32 bit wide and aligned reads and writes" to the control registers);
+ * the configuration space takes naturally aligned accesses of 1, 2, 4 or 8
+ * bytes (§4.2.2.2).  Anything else is an access fault.
+ */
+static bool vblk_reg_ok(uint64_t off, unsigned width)
+{
+	return off < REG_CONFIG && width == 4 && off % 4 == 0;
+}
+
+static bool vblk_config_ok(uint64_t off, unsigned width)
+{
+	return (width == 1 || width == 2 || width == 4 || width == 8) && off >= REG_CONFIG &&
+	       off - REG_CONFIG <= CFG_LEN - width && off % width == 0;
+}
+
+static int vblk_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
+{
+	struct vblk *d = dev;
+
+	if (vblk_config_ok(off, width)) {
+		uint8_t cfg[CFG_LEN];
+
+		vblk_config(d, cfg);
+		*val = 0;
+		for (unsigned i = 0; i < width; i++)
+			*val |= (uint64_t)cfg[off - REG_CONFIG + i] << (8 * i);
+		return 0;
+	}
+	if (!vblk_reg_ok(off, width))
+		return -1;
+	/* Write-only and unassigned registers read 0, as in QEMU. */
+	*val = vblk_read_regs[off / 4] ? vblk_read_regs[off / 4](d) : 0;
+	return 0;
+}
+
+static int vblk_write(void *dev, uint64_t off, unsigned width, uint64_t val)
+{
+	struct vblk *d = dev;
+
+	/* No configuration field is writable without VIRTIO_BLK_F_CONFIG_WCE. */
+	if (vblk_config_ok(off, width))
+		return 0;
+	if (!vblk_reg_ok(off, width))
+		return -1;
+	if (vblk_write_regs[off / 4])
+		vblk_write_regs[off / 4](d, (uint32_t)val);
+	return 0;
+}
+
+const struct mmio_ops vblk_ops = {
+    .read = vblk_read,
+    .write = vblk_write,
+};
+
+void vblk_init(struct vblk *d, uint64_t start, uint64_t size, bool read_only, struct vblk_mem mem,
+               struct vblk_backend backend, struct vplic *plic, uint32_t irq)
+{
+	memset(d, 0, sizeof(*d));
+	d->start = start;
+	d->size = size;
+	d->read_only = read_only;
+	d->mem = mem;
+	d->backend = backend;
+	d->plic = plic;
+	d->irq = irq;
+	for (size_t i = 0; i < VBLK_QUEUE_MAX; i++)
+		d->io[i].dev = d;
+	vblk_update_irq(d);
+}

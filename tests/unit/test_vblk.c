@@ -1,0 +1,1068 @@
+/*
+ * The virtual virtio-blk: a small driver in the test sets up the queue in a
+ * fake guest RAM as a guest would, posts requests (good and hostile), and
+ * checks the status byte, the used ring, the backend's calls and the
+ * interrupt line as a real vPLIC sees it.  A fake backend records each io
+ * and completes it on demand, moving data to and from a fake real disk.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dev/vblk.h"
+#include "dev/vplic.h"
+
+/* Guest RAM: 1 MiB at 0x80000000, laid out by the test's driver. */
+#define RAM_BASE 0x80000000ull
+#define RAM_SIZE 0x100000ull
+#define DESC     (RAM_BASE + 0x0000)
+#define AVAIL    (RAM_BASE + 0x1000)
+#define USED     (RAM_BASE + 0x2000)
+#define HDR      (RAM_BASE + 0x3000)
+#define ST       (RAM_BASE + 0x3800)
+#define BUF(k)   (RAM_BASE + 0x10000 + 0x2000ull * (k))
+#define RAM_END  (RAM_BASE + RAM_SIZE)
+
+/* The minidisk: 64 sectors at byte 0x10000 of a 256 KiB real disk. */
+#define START     0x10000ull
+#define SIZE      0x8000ull
+#define NSECT     (SIZE / 512)
+#define DISK_SIZE 0x40000ull
+
+#define QN        32 /* the queue size the driver picks */
+#define BLK_IRQ   8  /* the virt board's first virtio-mmio slot */
+#define PLIC_CTX  1
+
+/* virtio-mmio registers (virtio 1.1 §4.2.2). */
+enum {
+	MAGIC = 0x000,
+	VERSION = 0x004,
+	DEVICE_ID = 0x008,
+	VENDOR_ID = 0x00c,
+	DEV_FEAT = 0x010,
+	DEV_FEAT_SEL = 0x014,
+	DRV_FEAT = 0x020,
+	DRV_FEAT_SEL = 0x024,
+	QUEUE_SEL = 0x030,
+	QUEUE_NUM_MAX = 0x034,
+	QUEUE_NUM = 0x038,
+	QUEUE_READY = 0x044,
+	QUEUE_NOTIFY = 0x050,
+	INT_STATUS = 0x060,
+	INT_ACK = 0x064,
+	STATUS = 0x070,
+	DESC_LO = 0x080,
+	DESC_HI = 0x084,
+	AVAIL_LO = 0x090,
+	AVAIL_HI = 0x094,
+	USED_LO = 0x0a0,
+	USED_HI = 0x0a4,
+	SHM_LEN_LO = 0x0b0,
+	CONFIG_GEN = 0x0fc,
+	CONFIG = 0x100,
+};
+
+#define F_NEXT       1
+#define F_W          2
+#define F_IND        4
+
+#define S_ACK        1
+#define S_DRIVER     2
+#define S_DRIVER_OK  4
+#define S_FEAT_OK    8
+#define S_NEEDS_RST  0x40
+#define FEAT_VERSION (1ull << 32)
+
+#define SENTINEL     0xee /* the status byte before the device writes it */
+
+/* The test bench: RAM, real disk, vPLIC, device, fake backend. */
+struct bench {
+	uint8_t ram[RAM_SIZE];
+	uint8_t disk[DISK_SIZE];
+	struct vplic plic;
+	struct vblk blk;
+	int calls;    /* submit() calls, refused ones included */
+	int refuse;   /* refuse this many more */
+	int ram_gets; /* mem.at calls */
+	struct vblk_io *pending[2 * VBLK_QUEUE_MAX];
+	int npending;
+	struct vblk_io last; /* a copy of the last io accepted */
+	uint16_t avail_idx;
+};
+
+static struct bench bench;
+
+static void *ram_at(void *ctx, uint64_t gpa, uint64_t len)
+{
+	struct bench *b = ctx;
+
+	b->ram_gets++;
+	if (gpa < RAM_BASE || len > RAM_SIZE || gpa - RAM_BASE > RAM_SIZE - len)
+		return NULL;
+	return b->ram + (gpa - RAM_BASE);
+}
+
+static uint8_t *ram(struct bench *b, uint64_t gpa)
+{
+	return b->ram + (gpa - RAM_BASE);
+}
+
+static int fake_submit(void *ctx, struct vblk_io *io)
+{
+	struct bench *b = ctx;
+
+	b->calls++;
+	if (b->refuse > 0) {
+		b->refuse--;
+		return -1;
+	}
+	b->pending[b->npending++] = io;
+	b->last = *io;
+	return 0;
+}
+
+/* The backend finishes pending io k: moves its data, then tells the model. */
+static void fake_complete(struct bench *b, int k, bool ok)
+{
+	struct vblk_io *io = b->pending[k];
+	uint64_t off = io->sector * 512;
+
+	for (uint32_t s = 0; s < io->nseg && ok; s++) {
+		uint8_t *g = ram(b, io->seg[s].gpa);
+
+		assert_true(off + io->seg[s].len <= DISK_SIZE);
+		if (io->type == VIRTIO_BLK_T_IN)
+			memcpy(g, b->disk + off, io->seg[s].len);
+		else
+			memcpy(b->disk + off, g, io->seg[s].len);
+		off += io->seg[s].len;
+	}
+	memmove(&b->pending[k], &b->pending[k + 1], (b->npending - k - 1) * sizeof(b->pending[0]));
+	b->npending--;
+	vblk_complete(io, ok);
+}
+
+/* The model's io slots in use: exactly those the backend holds. */
+static int busy_slots(struct bench *b)
+{
+	int n = 0;
+
+	for (int i = 0; i < VBLK_QUEUE_MAX; i++)
+		n += b->blk.io[i].busy;
+	return n;
+}
+
+static void fake_complete_all(struct bench *b)
+{
+	while (b->npending)
+		fake_complete(b, 0, true);
+}
+
+static uint64_t rd(struct bench *b, uint64_t off)
+{
+	uint64_t v = 0xdeadbeef;
+
+	assert_int_equal(vblk_ops.read(&b->blk, off, 4, &v), 0);
+	return v;
+}
+
+static void wr(struct bench *b, uint64_t off, uint64_t v)
+{
+	assert_int_equal(vblk_ops.write(&b->blk, off, 4, v), 0);
+}
+
+static bool line(struct bench *b)
+{
+	return vplic_pending(&b->plic, PLIC_CTX);
+}
+
+static void bench_init(struct bench *b, bool read_only)
+{
+	struct vblk_mem mem = {ram_at, b};
+	struct vblk_backend be = {fake_submit, b};
+
+	memset(b, 0, sizeof(*b));
+	for (uint64_t i = 0; i < DISK_SIZE; i++)
+		b->disk[i] = (uint8_t)(i * 7 + (i >> 9));
+	for (uint64_t i = 0x10000; i < RAM_SIZE; i++)
+		b->ram[i] = (uint8_t)(i * 13 + 5);
+	vplic_init(&b->plic);
+	b->plic.priority[BLK_IRQ] = 1;
+	b->plic.enable[PLIC_CTX] = 1u << BLK_IRQ;
+	vblk_init(&b->blk, START, SIZE, read_only, mem, be, &b->plic, BLK_IRQ);
+}
+
+/* The driver's side of initialisation (§3.1.1, §4.2.3.2) with rings at desc, avail, used. */
+static void drv_setup_at(struct bench *b, uint32_t num, uint64_t desc, uint64_t avail,
+                         uint64_t used)
+{
+	memset(ram(b, DESC), 0, 0x3000);
+	b->avail_idx = 0;
+	wr(b, STATUS, 0);
+	wr(b, STATUS, S_ACK);
+	wr(b, STATUS, S_ACK | S_DRIVER);
+	wr(b, DRV_FEAT_SEL, 1);
+	wr(b, DRV_FEAT, 1); /* VERSION_1 */
+	wr(b, DRV_FEAT_SEL, 0);
+	wr(b, DRV_FEAT, 1u << 9); /* FLUSH */
+	wr(b, STATUS, S_ACK | S_DRIVER | S_FEAT_OK);
+	assert_int_equal(rd(b, STATUS) & S_FEAT_OK, S_FEAT_OK);
+	wr(b, QUEUE_SEL, 0);
+	assert_int_equal(rd(b, QUEUE_NUM_MAX), VBLK_QUEUE_MAX);
+	wr(b, QUEUE_NUM, num);
+	wr(b, DESC_LO, (uint32_t)desc);
+	wr(b, DESC_HI, desc >> 32);
+	wr(b, AVAIL_LO, (uint32_t)avail);
+	wr(b, AVAIL_HI, avail >> 32);
+	wr(b, USED_LO, (uint32_t)used);
+	wr(b, USED_HI, used >> 32);
+	wr(b, QUEUE_READY, 1);
+	wr(b, STATUS, S_ACK | S_DRIVER | S_FEAT_OK | S_DRIVER_OK);
+}
+
+static void drv_setup(struct bench *b, uint32_t num)
+{
+	drv_setup_at(b, num, DESC, AVAIL, USED);
+}
+
+static void put_desc(struct bench *b, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
+                     uint16_t next)
+{
+	uint8_t *p = ram(b, DESC + 16 * i);
+
+	memcpy(p, &addr, 8);
+	memcpy(p + 8, &len, 4);
+	memcpy(p + 12, &flags, 2);
+	memcpy(p + 14, &next, 2);
+}
+
+static void put_hdr(struct bench *b, uint64_t at, uint32_t type, uint64_t sector)
+{
+	uint32_t zero = 0;
+
+	memcpy(ram(b, at), &type, 4);
+	memcpy(ram(b, at + 4), &zero, 4);
+	memcpy(ram(b, at + 8), &sector, 8);
+}
+
+/* Makes head available (§2.6.13) without notifying. */
+static void drv_post(struct bench *b, uint32_t num, uint16_t head)
+{
+	memcpy(ram(b, AVAIL + 4 + 2 * (b->avail_idx % num)), &head, 2);
+	b->avail_idx++;
+	memcpy(ram(b, AVAIL + 2), &b->avail_idx, 2);
+}
+
+static uint16_t used_idx(struct bench *b)
+{
+	uint16_t v;
+
+	memcpy(&v, ram(b, USED + 2), 2);
+	return v;
+}
+
+static void used_elem(struct bench *b, uint32_t num, uint16_t i, uint32_t *id, uint32_t *len)
+{
+	memcpy(id, ram(b, USED + 4 + 8 * (i % num)), 4);
+	memcpy(len, ram(b, USED + 4 + 8 * (i % num) + 4), 4);
+}
+
+/* A three-descriptor read of one sector into BUF(k), head at descriptor 3k, status at ST + k. */
+static void drv_read(struct bench *b, uint32_t num, unsigned k, uint64_t sector)
+{
+	put_hdr(b, HDR + 16 * k, VIRTIO_BLK_T_IN, sector);
+	put_desc(b, 3 * k, HDR + 16 * k, 16, F_NEXT, 3 * k + 1);
+	put_desc(b, 3 * k + 1, BUF(k), 512, F_W | F_NEXT, 3 * k + 2);
+	put_desc(b, 3 * k + 2, ST + k, 1, F_W, 0);
+	*ram(b, ST + k) = SENTINEL;
+	drv_post(b, num, 3 * k);
+}
+
+/*
+ * The table of single requests.  Descriptor i of a case goes to slot i of
+ * the table; NEXT is set on all but the last, pointing at the following
+ * one, unless .next says otherwise.
+ */
+struct tdesc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags; /* F_W, F_IND (and F_NEXT for an explicit last one) */
+	int next;       /* 0: the following descriptor; NX(i): descriptor i */
+};
+#define NX(i) ((i) + 1)
+
+#define H_D                   \
+	{                     \
+		HDR, 16, 0, 0 \
+	}
+#define S_D                   \
+	{                     \
+		ST, 1, F_W, 0 \
+	}
+#define DIN(k, len)                 \
+	{                           \
+		BUF(k), len, F_W, 0 \
+	}
+#define DOUT(k, len)              \
+	{                         \
+		BUF(k), len, 0, 0 \
+	}
+#define NOSTATUS (-1)
+
+static const struct rcase {
+	const char *name;
+	bool ro;
+	uint32_t type;
+	uint64_t sector;
+	struct tdesc d[QN];
+	int head;             /* the avail ring entry (default descriptor 0) */
+	int status;           /* the status byte, or NOSTATUS: left as it was */
+	uint32_t used_len;    /* used.len */
+	int submits;          /* backend calls */
+	uint64_t real_sector; /* of the io submitted */
+	const char *id;       /* GET_ID: the 20 bytes expected in BUF(0) */
+} rcases[] = {
+    {"read one sector", .type = VIRTIO_BLK_T_IN, .sector = 3, .d = {H_D, DIN(0, 512), S_D},
+     .status = 0, .used_len = 513, .submits = 1, .real_sector = START / 512 + 3},
+    {"write two sectors", .type = VIRTIO_BLK_T_OUT, .sector = 10, .d = {H_D, DOUT(0, 1024), S_D},
+     .status = 0, .used_len = 1, .submits = 1, .real_sector = START / 512 + 10},
+    {"multi-segment read", .type = VIRTIO_BLK_T_IN, .sector = 0,
+     .d = {H_D, DIN(0, 512), DIN(1, 4096), DIN(2, 1024), S_D}, .status = 0, .used_len = 5633,
+     .submits = 1, .real_sector = START / 512},
+    {"multi-segment write", .type = VIRTIO_BLK_T_OUT, .sector = 50,
+     .d = {H_D, DOUT(0, 2048), DOUT(1, 512), S_D}, .status = 0, .used_len = 1, .submits = 1,
+     .real_sector = START / 512 + 50},
+    {"sixteen segments", .type = VIRTIO_BLK_T_IN, .sector = 1,
+     .d = {H_D, DIN(0, 512), DIN(1, 512), DIN(2, 512), DIN(3, 512), DIN(4, 512), DIN(5, 512),
+           DIN(6, 512), DIN(7, 512), DIN(8, 512), DIN(9, 512), DIN(10, 512), DIN(11, 512),
+           DIN(12, 512), DIN(13, 512), DIN(14, 512), DIN(15, 512), S_D},
+     .status = 0, .used_len = 16 * 512 + 1, .submits = 1, .real_sector = START / 512 + 1},
+    {"seventeen segments", .type = VIRTIO_BLK_T_IN, .sector = 1,
+     .d = {H_D, DIN(0, 512), DIN(1, 512), DIN(2, 512), DIN(3, 512), DIN(4, 512), DIN(5, 512),
+           DIN(6, 512), DIN(7, 512), DIN(8, 512), DIN(9, 512), DIN(10, 512), DIN(11, 512),
+           DIN(12, 512), DIN(13, 512), DIN(14, 512), DIN(15, 512), DIN(16, 512), S_D},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"zero-length data descriptors are skipped", .type = VIRTIO_BLK_T_IN, .sector = 2,
+     .d = {H_D, DIN(0, 0), DIN(1, 512), S_D}, .status = 0, .used_len = 513, .submits = 1,
+     .real_sector = START / 512 + 2},
+    {"a read of nothing completes at once", .type = VIRTIO_BLK_T_IN, .sector = 5, .d = {H_D, S_D},
+     .status = 0, .used_len = 1},
+    {"a read of nothing past the end", .type = VIRTIO_BLK_T_IN, .sector = NSECT + 1,
+     .d = {H_D, S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"flush", .type = VIRTIO_BLK_T_FLUSH, .d = {H_D, S_D}, .status = 0, .used_len = 1, .submits = 1,
+     .real_sector = START / 512},
+    {"flush on a read-only disk", .ro = true, .type = VIRTIO_BLK_T_FLUSH, .d = {H_D, S_D},
+     .status = 0, .used_len = 1, .submits = 1, .real_sector = START / 512},
+    {"get-id", .type = VIRTIO_BLK_T_GET_ID, .d = {H_D, DIN(0, 20), S_D}, .status = 0,
+     .used_len = 21, .id = "popek-10000\0\0\0\0\0\0\0\0\0"},
+    {"get-id into a larger buffer writes 20 bytes", .type = VIRTIO_BLK_T_GET_ID,
+     .d = {H_D, DIN(0, 512), S_D}, .status = 0, .used_len = 21,
+     .id = "popek-10000\0\0\0\0\0\0\0\0\0"},
+    {"get-id into a device-readable buffer", .type = VIRTIO_BLK_T_GET_ID,
+     .d = {H_D, DOUT(0, 20), S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"last sector", .type = VIRTIO_BLK_T_IN, .sector = NSECT - 1, .d = {H_D, DIN(0, 512), S_D},
+     .status = 0, .used_len = 513, .submits = 1, .real_sector = START / 512 + NSECT - 1},
+    {"sector past the end", .type = VIRTIO_BLK_T_IN, .sector = NSECT, .d = {H_D, DIN(0, 512), S_D},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"write past the end", .type = VIRTIO_BLK_T_OUT, .sector = NSECT, .d = {H_D, DOUT(0, 512), S_D},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"read straddling the end", .type = VIRTIO_BLK_T_IN, .sector = NSECT - 1,
+     .d = {H_D, DIN(0, 1024), S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"sector*512 + length overflows u64", .type = VIRTIO_BLK_T_OUT, .sector = (1ull << 55) - 1,
+     .d = {H_D, DOUT(0, 512), S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"sector*512 overflows u64", .type = VIRTIO_BLK_T_IN, .sector = UINT64_MAX,
+     .d = {H_D, DIN(0, 512), S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"write to a read-only disk", .ro = true, .type = VIRTIO_BLK_T_OUT,
+     .d = {H_D, DOUT(0, 512), S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"read from a read-only disk", .ro = true, .type = VIRTIO_BLK_T_IN,
+     .d = {H_D, DIN(0, 512), S_D}, .status = 0, .used_len = 513, .submits = 1,
+     .real_sector = START / 512},
+    {"unknown type", .type = 99, .d = {H_D, DIN(0, 512), S_D}, .status = VIRTIO_BLK_S_UNSUPP,
+     .used_len = 1},
+    {"discard is not offered", .type = 11, .d = {H_D, DOUT(0, 16), S_D},
+     .status = VIRTIO_BLK_S_UNSUPP, .used_len = 1},
+    {"odd length", .type = VIRTIO_BLK_T_IN, .d = {H_D, DIN(0, 100), S_D},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"odd segment in a whole-sector total", .type = VIRTIO_BLK_T_OUT,
+     .d = {H_D, DOUT(0, 256), DOUT(1, 256), S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"read into device-readable buffers", .type = VIRTIO_BLK_T_IN, .d = {H_D, DOUT(0, 512), S_D},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"write from device-writable buffers", .type = VIRTIO_BLK_T_OUT, .d = {H_D, DIN(0, 512), S_D},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"header not readable", .type = VIRTIO_BLK_T_IN, .d = {{HDR, 16, F_W, 0}, DIN(0, 512), S_D},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"header too short", .type = VIRTIO_BLK_T_IN, .d = {{HDR, 8, 0, 0}, DIN(0, 512), S_D},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"status not writable", .type = VIRTIO_BLK_T_IN, .d = {H_D, DIN(0, 512), {ST, 1, 0, 0}},
+     .status = NOSTATUS, .used_len = 0},
+    {"status of length 0", .type = VIRTIO_BLK_T_IN, .d = {H_D, DIN(0, 512), {ST, 0, F_W, 0}},
+     .status = NOSTATUS, .used_len = 0},
+    {"a header alone", .type = VIRTIO_BLK_T_FLUSH, .d = {H_D}, .status = NOSTATUS, .used_len = 0},
+    {"data below RAM", .type = VIRTIO_BLK_T_IN, .d = {H_D, {RAM_BASE - 512, 512, F_W, 0}, S_D},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"data above RAM", .type = VIRTIO_BLK_T_IN, .d = {H_D, {RAM_END, 512, F_W, 0}, S_D},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"data straddling the end of RAM", .type = VIRTIO_BLK_T_OUT,
+     .d = {H_D, {RAM_END - 256, 512, 0, 0}, S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"data wrapping around 2^64", .type = VIRTIO_BLK_T_IN,
+     .d = {H_D, {UINT64_MAX - 255, 512, F_W, 0}, S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"header outside RAM", .type = VIRTIO_BLK_T_IN, .d = {{RAM_END, 16, 0, 0}, DIN(0, 512), S_D},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"status outside RAM", .type = VIRTIO_BLK_T_IN, .d = {H_D, DIN(0, 512), {RAM_END, 1, F_W, 0}},
+     .status = NOSTATUS, .used_len = 0},
+    {"a chain that loops", .type = VIRTIO_BLK_T_IN, .d = {H_D, {BUF(0), 512, F_W, NX(1)}, S_D},
+     .status = NOSTATUS, .used_len = 0},
+    {"a chain through the whole table and back", .type = VIRTIO_BLK_T_IN,
+     .d = {H_D,          DIN(0, 512),  DIN(1, 512),  DIN(2, 512),
+           DIN(3, 512),  DIN(4, 512),  DIN(5, 512),  DIN(6, 512),
+           DIN(7, 512),  DIN(8, 512),  DIN(9, 512),  DIN(10, 512),
+           DIN(11, 512), DIN(12, 512), DIN(13, 512), DIN(14, 512),
+           DIN(15, 512), DIN(16, 512), DIN(17, 512), DIN(18, 512),
+           DIN(19, 512), DIN(20, 512), DIN(21, 512), DIN(22, 512),
+           DIN(23, 512), DIN(24, 512), DIN(25, 512), DIN(26, 512),
+           DIN(27, 512), DIN(28, 512), DIN(29, 512), {ST, 1, F_W | F_NEXT, NX(0)}},
+     .status = NOSTATUS, .used_len = 0},
+    {"a chain as long as the queue is walked", .type = VIRTIO_BLK_T_IN,
+     .d = {H_D,          DIN(0, 512),  DIN(1, 512),  DIN(2, 512),  DIN(3, 512),  DIN(4, 512),
+           DIN(5, 512),  DIN(6, 512),  DIN(7, 512),  DIN(8, 512),  DIN(9, 512),  DIN(10, 512),
+           DIN(11, 512), DIN(12, 512), DIN(13, 512), DIN(14, 512), DIN(15, 512), DIN(16, 512),
+           DIN(17, 512), DIN(18, 512), DIN(19, 512), DIN(20, 512), DIN(21, 512), DIN(22, 512),
+           DIN(23, 512), DIN(24, 512), DIN(25, 512), DIN(26, 512), DIN(27, 512), DIN(28, 512),
+           DIN(29, 512), S_D},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"next index past the queue", .type = VIRTIO_BLK_T_IN,
+     .d = {H_D, {BUF(0), 512, F_W, NX(QN)}, S_D}, .status = NOSTATUS, .used_len = 0},
+    {"next index past the queue size but inside VBLK_QUEUE_MAX", .type = VIRTIO_BLK_T_IN,
+     .d = {{HDR, 16, 0, NX(QN + 1)}, DIN(0, 512), S_D}, .status = NOSTATUS, .used_len = 0},
+    {"head index past the queue", .type = VIRTIO_BLK_T_IN, .d = {H_D, DIN(0, 512), S_D},
+     .head = 0xffff, .status = NOSTATUS, .used_len = 0},
+    {"indirect data descriptor", .type = VIRTIO_BLK_T_IN, .d = {H_D, {BUF(0), 512, F_IND, 0}, S_D},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"indirect header", .type = VIRTIO_BLK_T_IN, .d = {{HDR, 16, F_IND, 0}, DIN(0, 512), S_D},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+    {"indirect status", .type = VIRTIO_BLK_T_IN, .d = {H_D, DIN(0, 512), {ST, 1, F_W | F_IND, 0}},
+     .status = NOSTATUS, .used_len = 0},
+    {"a longer status buffer answers in its last byte", .type = VIRTIO_BLK_T_FLUSH,
+     .d = {H_D, {ST - 3, 4, F_W, 0}}, .status = 0, .used_len = 1, .submits = 1,
+     .real_sector = START / 512},
+};
+
+static int rcase_ndesc(const struct rcase *c)
+{
+	int n = 0;
+
+	while (n < QN && (c->d[n].addr || c->d[n].len))
+		n++;
+	return n;
+}
+
+static void test_request(void **state)
+{
+	const struct rcase *c = *state;
+	struct bench *b = &bench;
+	int n = rcase_ndesc(c), nseg = 0;
+	uint16_t head = c->head ? (uint16_t)c->head : 0;
+	uint32_t id, len;
+	static uint8_t before[RAM_SIZE - 0x10000];
+
+	bench_init(b, c->ro);
+	drv_setup(b, QN);
+	put_hdr(b, HDR, c->type, c->sector);
+	*ram(b, ST) = SENTINEL;
+	for (int i = 0; i < n; i++) {
+		const struct tdesc *t = &c->d[i];
+		uint16_t flags = t->flags, next = 0;
+
+		if (t->next) {
+			flags |= F_NEXT;
+			next = (uint16_t)(t->next - 1);
+		} else if (i + 1 < n) {
+			flags |= F_NEXT;
+			next = (uint16_t)(i + 1);
+		}
+		put_desc(b, i, t->addr, t->len, flags, next);
+		if (i > 0 && i < n - 1 && t->len)
+			nseg++;
+	}
+	/* Past the queue's descriptors: bait that would make a good status descriptor. */
+	for (int i = QN; i < VBLK_QUEUE_MAX; i++)
+		put_desc(b, i, ST, 1, F_W, 0);
+	memcpy(before, ram(b, RAM_BASE + 0x10000), sizeof(before));
+	drv_post(b, QN, head);
+	b->ram_gets = 0;
+	wr(b, QUEUE_NOTIFY, 0);
+
+	/* The walk is bounded by the queue size, whatever the chain. */
+	assert_in_range(b->ram_gets, 1, 2 * QN + 8);
+	assert_int_equal(b->calls, c->submits);
+	assert_int_equal(busy_slots(b), b->npending);
+	if (c->submits) {
+		/* With the backend: nothing answered yet, and the io is what the chain says. */
+		assert_int_equal(used_idx(b), 0);
+		assert_false(line(b));
+		assert_int_equal(b->last.sector, c->real_sector);
+		assert_int_equal(b->last.type, c->type);
+		assert_int_equal(b->last.head, head);
+		assert_int_equal(b->last.nseg, c->type == VIRTIO_BLK_T_FLUSH ? 0 : nseg);
+		for (uint32_t s = 0, i = 1; s < b->last.nseg; i++) {
+			if (!c->d[i].len)
+				continue;
+			assert_int_equal(b->last.seg[s].gpa, c->d[i].addr);
+			assert_int_equal(b->last.seg[s].len, c->d[i].len);
+			s++;
+		}
+		fake_complete_all(b);
+		/* The data went between the right sectors and buffers. */
+		for (uint32_t s = 0, off = 0; s < b->last.nseg; s++) {
+			uint64_t at = c->real_sector * 512 + off;
+
+			if (c->type == VIRTIO_BLK_T_OUT)
+				assert_memory_equal(b->disk + at,
+				                    before + (b->last.seg[s].gpa - BUF(0)),
+				                    b->last.seg[s].len);
+			else
+				assert_memory_equal(ram(b, b->last.seg[s].gpa), b->disk + at,
+				                    b->last.seg[s].len);
+			off += b->last.seg[s].len;
+		}
+	}
+	assert_int_equal(used_idx(b), 1);
+	used_elem(b, QN, 0, &id, &len);
+	assert_int_equal(id, head);
+	assert_int_equal(len, c->used_len);
+	if (c->status == NOSTATUS)
+		assert_int_equal(*ram(b, ST), SENTINEL);
+	else
+		assert_int_equal(*ram(b, ST), c->status);
+	if (c->id)
+		assert_memory_equal(ram(b, BUF(0)), c->id, 20);
+	if (!(c->submits && c->type == VIRTIO_BLK_T_IN) && !c->id) /* nothing else in RAM changed */
+		assert_memory_equal(ram(b, RAM_BASE + 0x10000), before, sizeof(before));
+	assert_true(line(b));
+	assert_int_equal(rd(b, INT_STATUS), 1);
+	assert_false(b->blk.broken);
+	/* Reads of a chain that was not touched are not replayed by another notify. */
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(used_idx(b), 1);
+	assert_int_equal(b->calls, c->submits);
+}
+
+/* Register accesses, as scripts. */
+enum rop { R_END, R_RD, R_WR, R_BADR, R_BADW };
+
+struct rstep {
+	enum rop op;
+	uint64_t off;
+	unsigned width; /* 0: 4 */
+	uint64_t val;   /* R_RD: expected */
+};
+
+static const struct rscript {
+	const char *name;
+	struct rstep s[24];
+	bool ro;
+} rscripts[] = {
+    {"identification",
+     {{R_RD, MAGIC, 0, 0x74726976},
+      {R_RD, VERSION, 0, 2},
+      {R_RD, DEVICE_ID, 0, 2},
+      {R_RD, VENDOR_ID, 0, 0x554d4551},
+      {R_RD, CONFIG_GEN, 0, 0},
+      {R_RD, STATUS, 0, 0},
+      {R_RD, INT_STATUS, 0, 0},
+      {R_RD, SHM_LEN_LO, 0, 0xffffffff},
+      {R_RD, 0x0f0, 0, 0}}},
+    {"device features by selector",
+     {{R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 6) | (1u << 9)},
+      {R_WR, DEV_FEAT_SEL, 0, 1},
+      {R_RD, DEV_FEAT, 0, 1},
+      {R_WR, DEV_FEAT_SEL, 0, 2},
+      {R_RD, DEV_FEAT, 0, 0},
+      {R_WR, DEV_FEAT_SEL, 0, 0},
+      {R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 6) | (1u << 9)}}},
+    {"a read-only disk offers VIRTIO_BLK_F_RO", .ro = true,
+     .s = {{R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 5) | (1u << 6) | (1u << 9)}}},
+    {"queues",
+     {{R_RD, QUEUE_NUM_MAX, 0, VBLK_QUEUE_MAX},
+      {R_RD, QUEUE_READY, 0, 0},
+      {R_WR, QUEUE_SEL, 0, 1},
+      {R_RD, QUEUE_NUM_MAX, 0, 0},
+      {R_WR, QUEUE_READY, 0, 1},
+      {R_RD, QUEUE_READY, 0, 0},
+      {R_WR, QUEUE_SEL, 0, 0},
+      {R_RD, QUEUE_READY, 0, 0},
+      {R_RD, QUEUE_NUM, 0, 0}}},
+    {"registers take aligned 32-bit accesses only",
+     {{R_BADR, MAGIC, 1},
+      {R_BADR, MAGIC, 2},
+      {R_BADR, MAGIC, 8},
+      {R_BADR, MAGIC + 2, 4},
+      {R_BADR, MAGIC + 1, 1},
+      {R_BADR, VERSION, 3},
+      {R_BADW, STATUS, 1},
+      {R_BADW, STATUS, 8},
+      {R_BADW, QUEUE_NOTIFY + 2, 2},
+      {R_RD, STATUS, 0, 0}}},
+    {"configuration space",
+     {{R_RD, CONFIG, 8, NSECT},
+      {R_RD, CONFIG, 4, NSECT},
+      {R_RD, CONFIG + 4, 4, 0},
+      {R_RD, CONFIG, 1, NSECT & 0xff},
+      {R_RD, CONFIG, 2, NSECT},
+      {R_RD, CONFIG + 0x08, 4, 0},
+      {R_RD, CONFIG + 0x0c, 4, VBLK_MAX_SEG},
+      {R_RD, CONFIG + 0x10, 4, 0},
+      {R_RD, CONFIG + 0x14, 4, 512},
+      {R_RD, CONFIG + 0x14, 2, 512},
+      {R_RD, CONFIG + 0x15, 1, 2},
+      {R_RD, CONFIG + 0x38, 4, 0},
+      {R_BADR, CONFIG + 0x3c, 4},
+      {R_BADR, CONFIG + 0x3a, 4},
+      {R_BADR, CONFIG + 0x04, 8},
+      {R_BADR, CONFIG + 1, 2},
+      {R_BADR, CONFIG, 3},
+      {R_BADR, 0x200, 4},
+      {R_BADR, 0xffc, 4},
+      {R_WR, CONFIG, 8, 0},
+      {R_RD, CONFIG, 8, NSECT},
+      {R_BADW, 0x400, 4}}},
+    {"features are refused without VERSION_1",
+     {{R_WR, STATUS, 0, S_ACK | S_DRIVER},
+      {R_WR, DRV_FEAT, 0, 1u << 9},
+      {R_WR, STATUS, 0, S_ACK | S_DRIVER | S_FEAT_OK},
+      {R_RD, STATUS, 0, S_ACK | S_DRIVER}}},
+    {"features the device did not offer are refused",
+     {{R_WR, STATUS, 0, S_ACK | S_DRIVER},
+      {R_WR, DRV_FEAT_SEL, 0, 1},
+      {R_WR, DRV_FEAT, 0, 1},
+      {R_WR, DRV_FEAT_SEL, 0, 0},
+      {R_WR, DRV_FEAT, 0, 1u << 5}, /* RO, on a writable disk */
+      {R_WR, STATUS, 0, S_ACK | S_DRIVER | S_FEAT_OK},
+      {R_RD, STATUS, 0, S_ACK | S_DRIVER},
+      {R_WR, DRV_FEAT, 0, 1u << 28}, /* INDIRECT_DESC */
+      {R_WR, STATUS, 0, S_ACK | S_DRIVER | S_FEAT_OK},
+      {R_RD, STATUS, 0, S_ACK | S_DRIVER},
+      {R_WR, DRV_FEAT, 0, (1u << 9) | (1u << 6)},
+      {R_WR, STATUS, 0, S_ACK | S_DRIVER | S_FEAT_OK},
+      {R_RD, STATUS, 0, S_ACK | S_DRIVER | S_FEAT_OK},
+      {R_WR, STATUS, 0, 0},
+      {R_RD, STATUS, 0, 0}}},
+};
+
+static void test_registers(void **state)
+{
+	const struct rscript *sc = *state;
+	struct bench *b = &bench;
+
+	bench_init(b, sc->ro);
+	for (int i = 0; i < 24 && sc->s[i].op != R_END; i++) {
+		const struct rstep *st = &sc->s[i];
+		unsigned w = st->width ? st->width : 4;
+		uint64_t v = 0xdeadbeef;
+		int ret;
+
+		switch (st->op) {
+		case R_RD:
+			ret = vblk_ops.read(&b->blk, st->off, w, &v);
+			if (ret != 0 || v != st->val)
+				fail_msg("%s: step %d: read %#x/%u gave %d, %#llx; want %#llx",
+				         sc->name, i, (unsigned)st->off, w, ret,
+				         (unsigned long long)v, (unsigned long long)st->val);
+			break;
+		case R_WR:
+			if (vblk_ops.write(&b->blk, st->off, w, st->val) != 0)
+				fail_msg("%s: step %d: write %#x/%u refused", sc->name, i,
+				         (unsigned)st->off, w);
+			break;
+		case R_BADR:
+			if (vblk_ops.read(&b->blk, st->off, w, &v) != -1)
+				fail_msg("%s: step %d: read %#x/%u accepted", sc->name, i,
+				         (unsigned)st->off, w);
+			break;
+		case R_BADW:
+			if (vblk_ops.write(&b->blk, st->off, w, 0) != -1)
+				fail_msg("%s: step %d: write %#x/%u accepted", sc->name, i,
+				         (unsigned)st->off, w);
+			break;
+		case R_END:
+			break;
+		}
+	}
+}
+
+/* Queue setups the device must refuse: it is broken until reset, and touches nothing. */
+static const struct bad_queue {
+	const char *name;
+	uint32_t num;
+	uint64_t desc, avail, used;
+} bad_queues[] = {
+    {"queue size 0", 0, DESC, AVAIL, USED},
+    {"queue size not a power of 2", 24, DESC, AVAIL, USED},
+    {"queue size above QueueNumMax", 2 * VBLK_QUEUE_MAX, DESC, AVAIL, USED},
+    {"descriptor table below RAM", QN, RAM_BASE - 0x1000, AVAIL, USED},
+    {"descriptor table straddling the end of RAM", QN, RAM_END - 256, AVAIL, USED},
+    {"avail ring above RAM", QN, DESC, RAM_END, USED},
+    {"used ring straddling the end of RAM", QN, DESC, AVAIL, RAM_END - 128},
+    {"used ring at 2^64 - 8", QN, DESC, AVAIL, UINT64_MAX - 7},
+    {"misaligned descriptor table", QN, DESC + 8, AVAIL, USED},
+    {"misaligned avail ring", QN, DESC, AVAIL + 1, USED},
+    {"misaligned used ring", QN, DESC, AVAIL, USED + 2},
+};
+
+static void test_bad_queue(void **state)
+{
+	const struct bad_queue *q = *state;
+	struct bench *b = &bench;
+	uint8_t snap[0x4000];
+
+	bench_init(b, false);
+	drv_setup_at(b, q->num, q->desc, q->avail, q->used);
+	assert_true(b->blk.broken);
+	assert_int_equal(rd(b, STATUS) & S_NEEDS_RST, S_NEEDS_RST);
+	assert_int_equal(rd(b, INT_STATUS), 2); /* configuration change */
+	assert_true(line(b));
+	wr(b, INT_ACK, 2);
+	assert_false(line(b));
+	/* A good request in the test's own rings is not taken. */
+	drv_read(b, QN, 0, 0);
+	memcpy(snap, ram(b, RAM_BASE), sizeof(snap));
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->calls, 0);
+	assert_memory_equal(snap, ram(b, RAM_BASE), sizeof(snap));
+	/* A reset mends it. */
+	drv_setup(b, QN);
+	assert_false(b->blk.broken);
+	assert_int_equal(rd(b, STATUS), 0xf);
+	drv_read(b, QN, 0, 0);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->calls, 1);
+}
+
+/* GET_ID names the extent by its start in hex, truncated to 20 bytes. */
+static const struct id_case {
+	const char *name;
+	uint64_t start;
+	const char id[21];
+} id_cases[] = {
+    {"get-id of an extent at 0", 0, "popek-0"},
+    {"get-id in hex", 0xabcdef00, "popek-abcdef00"},
+    {"get-id truncated to 20 bytes", 0xfedcba9876543200, "popek-fedcba98765432"},
+};
+
+static void test_get_id(void **state)
+{
+	const struct id_case *c = *state;
+	struct bench *b = &bench;
+	struct vblk_mem mem = {ram_at, b};
+	struct vblk_backend be = {fake_submit, b};
+
+	bench_init(b, false);
+	vblk_init(&b->blk, c->start, SIZE, false, mem, be, &b->plic, BLK_IRQ);
+	drv_setup(b, QN);
+	put_hdr(b, HDR, VIRTIO_BLK_T_GET_ID, 0);
+	put_desc(b, 0, HDR, 16, F_NEXT, 1);
+	put_desc(b, 1, BUF(0), 20, F_W | F_NEXT, 2);
+	put_desc(b, 2, ST, 1, F_W, 0);
+	drv_post(b, QN, 0);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(*ram(b, ST), VIRTIO_BLK_S_OK);
+	assert_memory_equal(ram(b, BUF(0)), c->id, 20);
+}
+
+/* The backend is full: the request stays in the avail ring until vblk_kick(). */
+static void test_backend_full_then_kick(void **state)
+{
+	struct bench *b = &bench;
+	uint32_t id, len;
+
+	(void)state;
+	bench_init(b, false);
+	drv_setup(b, QN);
+	drv_read(b, QN, 0, 5);
+	drv_read(b, QN, 1, 6);
+	b->refuse = 1;
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->calls, 1);
+	assert_int_equal(b->npending, 0);
+	assert_int_equal(busy_slots(b), 0);
+	assert_int_equal(b->blk.last_avail, 0);
+	assert_int_equal(used_idx(b), 0);
+	/* Another notify retries too (the same head, not the next one). */
+	b->refuse = 1;
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->calls, 2);
+	assert_int_equal(b->blk.last_avail, 0);
+	vblk_kick(&b->blk);
+	assert_int_equal(b->calls, 4);
+	assert_int_equal(b->npending, 2);
+	assert_int_equal(busy_slots(b), 2);
+	assert_int_equal(b->pending[0]->head, 0);
+	assert_int_equal(b->pending[1]->head, 3);
+	assert_int_equal(b->pending[0]->sector, START / 512 + 5);
+	assert_int_equal(b->blk.last_avail, 2);
+	vblk_kick(&b->blk); /* nothing left to take */
+	assert_int_equal(b->calls, 4);
+	fake_complete_all(b);
+	assert_int_equal(used_idx(b), 2);
+	used_elem(b, QN, 0, &id, &len);
+	assert_int_equal(id, 0);
+	assert_int_equal(len, 513);
+	used_elem(b, QN, 1, &id, &len);
+	assert_int_equal(id, 3);
+	assert_memory_equal(ram(b, BUF(1)), b->disk + START + 6 * 512, 512);
+}
+
+/* A reset with a request in flight: its late completion must not touch guest memory. */
+static void test_reset_in_flight(void **state)
+{
+	struct bench *b = &bench;
+	static uint8_t snap[RAM_SIZE];
+	struct vblk_io *stale;
+
+	(void)state;
+	bench_init(b, false);
+	drv_setup(b, QN);
+	drv_read(b, QN, 0, 1);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->npending, 1);
+	wr(b, STATUS, 0);
+	assert_int_equal(rd(b, STATUS), 0);
+	assert_int_equal(rd(b, QUEUE_READY), 0);
+	/* The driver sets the queue up again at the same place and reuses head 0. */
+	drv_setup(b, QN);
+	drv_read(b, QN, 0, 2);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->npending, 2);
+	stale = b->pending[0];
+	assert_ptr_not_equal(stale, b->pending[1]);
+	memcpy(snap, b->ram, RAM_SIZE);
+	b->pending[0] = b->pending[1];
+	b->npending = 1;
+	vblk_complete(stale, true);
+	assert_memory_equal(snap, b->ram, RAM_SIZE);
+	assert_false(line(b));
+	assert_int_equal(rd(b, INT_STATUS), 0);
+	assert_false(stale->busy);
+	fake_complete_all(b);
+	assert_int_equal(used_idx(b), 1);
+	assert_int_equal(*ram(b, ST), VIRTIO_BLK_S_OK);
+	assert_true(line(b));
+}
+
+/* ios still with the backend at a reset keep their slots until it completes them. */
+static void test_stale_slots(void **state)
+{
+	struct bench *b = &bench;
+
+	(void)state;
+	bench_init(b, false);
+	drv_setup(b, VBLK_QUEUE_MAX);
+	for (unsigned k = 0; k < VBLK_QUEUE_MAX / 4; k++)
+		drv_read(b, VBLK_QUEUE_MAX, k, k);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->npending, VBLK_QUEUE_MAX / 4);
+	/* Fill the other slots through another reset. */
+	wr(b, STATUS, 0);
+	for (int round = 0; round < 3; round++) {
+		drv_setup(b, VBLK_QUEUE_MAX);
+		for (unsigned k = 0; k < VBLK_QUEUE_MAX / 4; k++)
+			drv_read(b, VBLK_QUEUE_MAX, k, k);
+		wr(b, QUEUE_NOTIFY, 0);
+		wr(b, STATUS, 0);
+	}
+	assert_int_equal(b->npending, VBLK_QUEUE_MAX);
+	drv_setup(b, VBLK_QUEUE_MAX);
+	drv_read(b, VBLK_QUEUE_MAX, 0, 7);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->npending, VBLK_QUEUE_MAX); /* no slot: waits */
+	assert_int_equal(b->blk.last_avail, 0);
+	fake_complete(b, 0, true); /* a stale one */
+	assert_int_equal(used_idx(b), 0);
+	vblk_kick(&b->blk);
+	assert_int_equal(b->npending, VBLK_QUEUE_MAX);
+	assert_int_equal(b->pending[VBLK_QUEUE_MAX - 1]->sector, START / 512 + 7);
+	fake_complete(b, VBLK_QUEUE_MAX - 1, true);
+	assert_int_equal(used_idx(b), 1);
+	assert_int_equal(*ram(b, ST), VIRTIO_BLK_S_OK);
+}
+
+/* InterruptStatus and the vPLIC line: up on a used buffer, down once acknowledged. */
+static void test_interrupt(void **state)
+{
+	struct bench *b = &bench;
+	uint64_t v;
+
+	(void)state;
+	bench_init(b, false);
+	drv_setup(b, QN);
+	assert_false(line(b));
+	drv_read(b, QN, 0, 0);
+	drv_read(b, QN, 1, 1);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_false(line(b));
+	fake_complete(b, 0, true);
+	assert_true(line(b));
+	assert_int_equal(rd(b, INT_STATUS), 1);
+	/* The guest claims it at the PLIC, acknowledges it at the device, completes it. */
+	vplic_ops.read(&b->plic, 0x200004 + 0x1000 * PLIC_CTX, 4, &v);
+	assert_int_equal(v, BLK_IRQ);
+	wr(b, INT_ACK, 2); /* a bit that is not set: no change */
+	assert_int_equal(rd(b, INT_STATUS), 1);
+	wr(b, INT_ACK, 1);
+	assert_int_equal(rd(b, INT_STATUS), 0);
+	vplic_ops.write(&b->plic, 0x200004 + 0x1000 * PLIC_CTX, 4, BLK_IRQ);
+	assert_false(line(b));
+	fake_complete(b, 0, true);
+	assert_true(line(b));
+	/* A reset lowers it. */
+	wr(b, STATUS, 0);
+	assert_false(line(b));
+}
+
+/* A backend error becomes VIRTIO_BLK_S_IOERR; completions may come in any order. */
+static void test_errors_and_order(void **state)
+{
+	struct bench *b = &bench;
+	struct vblk_io *io;
+	uint32_t id, len;
+
+	(void)state;
+	bench_init(b, false);
+	drv_setup(b, QN);
+	drv_read(b, QN, 0, 0);
+	drv_read(b, QN, 1, 1);
+	drv_read(b, QN, 2, 2);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->npending, 3);
+	fake_complete(b, 2, true);
+	fake_complete(b, 0, false);
+	io = b->pending[0];
+	fake_complete(b, 0, true);
+	assert_int_equal(used_idx(b), 3);
+	vblk_complete(io, true); /* a second completion of the same io is ignored */
+	assert_int_equal(used_idx(b), 3);
+	used_elem(b, QN, 0, &id, &len);
+	assert_int_equal(id, 6);
+	used_elem(b, QN, 1, &id, &len);
+	assert_int_equal(id, 0);
+	used_elem(b, QN, 2, &id, &len);
+	assert_int_equal(id, 3);
+	assert_int_equal(*ram(b, ST + 0), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(*ram(b, ST + 1), VIRTIO_BLK_S_OK);
+	assert_int_equal(*ram(b, ST + 2), VIRTIO_BLK_S_OK);
+}
+
+/* Many more requests than the queue has entries: the rings' indices wrap. */
+static void test_wrap(void **state)
+{
+	struct bench *b = &bench;
+	uint32_t id, len;
+
+	(void)state;
+	bench_init(b, false);
+	drv_setup(b, 4);
+	for (unsigned r = 0; r < 70000; r++) {
+		drv_read(b, 4, 0, r % NSECT);
+		wr(b, QUEUE_NOTIFY, 0);
+		assert_int_equal(b->npending, 1);
+		fake_complete(b, 0, true);
+		assert_int_equal(used_idx(b), (uint16_t)(r + 1));
+		used_elem(b, 4, (uint16_t)r, &id, &len);
+		assert_int_equal(id, 0);
+		assert_int_equal(len, 513);
+	}
+	assert_memory_equal(ram(b, BUF(0)), b->disk + START + (69999 % NSECT) * 512, 512);
+}
+
+/* A driver claiming more available entries than the queue has breaks the device. */
+static void test_avail_too_far(void **state)
+{
+	struct bench *b = &bench;
+	uint16_t idx = QN + 1;
+
+	(void)state;
+	bench_init(b, false);
+	drv_setup(b, QN);
+	drv_read(b, QN, 0, 0);
+	memcpy(ram(b, AVAIL + 2), &idx, 2);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->calls, 0);
+	assert_true(b->blk.broken);
+	assert_int_equal(rd(b, STATUS) & S_NEEDS_RST, S_NEEDS_RST);
+	assert_int_equal(used_idx(b), 0);
+}
+
+/* The queue's setup cannot change under a ready queue; notifies for other queues do nothing. */
+static void test_setup_fixed_while_ready(void **state)
+{
+	struct bench *b = &bench;
+
+	(void)state;
+	bench_init(b, false);
+	drv_setup(b, QN);
+	wr(b, QUEUE_NUM, 64);
+	wr(b, DESC_LO, 0);
+	wr(b, USED_HI, 1);
+	assert_int_equal(b->blk.queue_num, QN);
+	assert_int_equal(b->blk.desc, DESC);
+	assert_int_equal(b->blk.used, USED);
+	wr(b, QUEUE_SEL, 1);
+	assert_int_equal(rd(b, QUEUE_READY), 0);
+	wr(b, QUEUE_SEL, 0);
+	assert_int_equal(rd(b, QUEUE_READY), 1);
+	drv_read(b, QN, 0, 0);
+	wr(b, QUEUE_NOTIFY, 1);
+	assert_int_equal(b->calls, 0);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->calls, 1);
+	/* A disabled queue drops completions instead of writing to a ring it gave up. */
+	wr(b, QUEUE_READY, 0);
+	assert_int_equal(rd(b, QUEUE_READY), 0);
+	fake_complete_all(b);
+	assert_int_equal(used_idx(b), 0);
+	assert_int_equal(*ram(b, ST), SENTINEL);
+}
+
+int main(void)
+{
+	enum { NR = sizeof(rcases) / sizeof(rcases[0]) };
+	enum { NS = sizeof(rscripts) / sizeof(rscripts[0]) };
+	enum { NQ = sizeof(bad_queues) / sizeof(bad_queues[0]) };
+	enum { NI = sizeof(id_cases) / sizeof(id_cases[0]) };
+	static const struct CMUnitTest fixed[] = {
+	    cmocka_unit_test(test_backend_full_then_kick),
+	    cmocka_unit_test(test_reset_in_flight),
+	    cmocka_unit_test(test_stale_slots),
+	    cmocka_unit_test(test_interrupt),
+	    cmocka_unit_test(test_errors_and_order),
+	    cmocka_unit_test(test_wrap),
+	    cmocka_unit_test(test_avail_too_far),
+	    cmocka_unit_test(test_setup_fixed_while_ready),
+	};
+	enum { NF = sizeof(fixed) / sizeof(fixed[0]) };
+	struct CMUnitTest tests[NR + NS + NQ + NI + NF];
+	size_t n = 0;
+
+	for (size_t i = 0; i < NR; i++)
+		tests[n++] = (struct CMUnitTest){.name = rcases[i].name,
+		                                 .test_func = test_request,
+		                                 .initial_state = (void *)&rcases[i]};
+	for (size_t i = 0; i < NS; i++)
+		tests[n++] = (struct CMUnitTest){.name = rscripts[i].name,
+		                                 .test_func = test_registers,
+		                                 .initial_state = (void *)&rscripts[i]};
+	for (size_t i = 0; i < NQ; i++)
+		tests[n++] = (struct CMUnitTest){.name = bad_queues[i].name,
+		                                 .test_func = test_bad_queue,
+		                                 .initial_state = (void *)&bad_queues[i]};
+	for (size_t i = 0; i < NI; i++)
+		tests[n++] = (struct CMUnitTest){.name = id_cases[i].name,
+		                                 .test_func = test_get_id,
+		                                 .initial_state = (void *)&id_cases[i]};
+	for (size_t i = 0; i < NF; i++)
+		tests[n++] = fixed[i];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,3 @@
+# The virtual virtio-blk device model, with a real vPLIC for its interrupt line.
+UNIT_TESTS += vblk
+vblk_SRCS := tests/unit/test_vblk.c hyp/dev/vblk.c hyp/dev/vplic.c

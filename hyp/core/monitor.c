@@ -24,7 +24,7 @@ static char line[LINE_MAX];
 static unsigned len;
 
 static const char *const state_names[] = {
-	[VCPU_RUNNABLE] = "running", [VCPU_WFI] = "waiting (wfi)", [VCPU_HALTED] = "stopped"};
+    [VCPU_RUNNABLE] = "running", [VCPU_WFI] = "waiting (wfi)", [VCPU_HALTED] = "stopped"};
 
 void monitor_init(struct vm *list, int n)
 {
@@ -35,8 +35,8 @@ void monitor_init(struct vm *list, int n)
 	marker = false;
 	if (n > 1)
 		kprintf("popek: typing goes to vm %s; Ctrl-] moves it to the next VM, then to "
-			"popek's monitor\n",
-			vms[0].name);
+		        "popek's monitor\n",
+		        vms[0].name);
 }
 
 static struct vm *find(const char *name)
@@ -60,7 +60,7 @@ static void cmd_vms(const char *arg)
 	(void)arg;
 	for (int i = 0; i < nvms; i++)
 		kprintf("  %-16s %4lu MiB  %-14s %lu traps\n", vms[i].name, vms[i].ram_size >> 20,
-			state_names[vms[i].vcpu.state], vms[i].vcpu.stats.traps);
+		        state_names[vms[i].vcpu.state], vms[i].vcpu.stats.traps);
 }
 
 static void cmd_stats(const char *arg)
@@ -81,10 +81,10 @@ static const struct {
 	const char *name;
 	void (*run)(const char *arg);
 } commands[] = {
-	{"help", cmd_help},
-	{"vms", cmd_vms},
-	{"stats", cmd_stats},
-	{"stop", cmd_stop},
+    {"help", cmd_help},
+    {"vms", cmd_vms},
+    {"stats", cmd_stats},
+    {"stop", cmd_stop},
 };
 
 static void execute(void)

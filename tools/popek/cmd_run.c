@@ -11,25 +11,24 @@
  * every VM's output onto the one UART (console_demux.h has the framing), so
  * the launcher must see the bytes before the terminal does: QEMU's serial is
  * still a `-chardev stdio` with mux=on, but its standard output is a pipe the
- * launcher reads, demultiplexes, tags and logs (console.c).  QEMU keeps the
- * launcher's standard input.  That is the simplest design that stays robust:
+ * launcher reads, demultiplexes, tags and logs (console.c).
  *
- *  - input needs no code here: QEMU reads the keys itself, so Ctrl-A x
- *    (quit), Ctrl-A c (QEMU's monitor) and signal=off (Ctrl-C to the guest)
- *    work as before;
- *  - the terminal is QEMU's to put in raw mode and to restore, as before;
- *    the launcher never changes its settings, so no exit path of ours can
- *    leave it raw;
- *  - with stdin /dev/null or a pipe QEMU sees end of file and goes on; the
- *    pipe QEMU writes ends when QEMU exits, and so does the run.
+ * Its standard input is a pipe too: the launcher merges into it the keys of
+ * its own terminal and of every `popek console NAME` client (a UNIX socket
+ * per VM in the run directory, rundir.h), framed so that popek's monitor
+ * knows whose they are (console_input.h, console_server.h).  So the
+ * launcher puts its terminal in raw mode itself, as QEMU did (term.h), and
+ * restores it on every way out.  The terminal's bytes pass as typed, Ctrl-A
+ * included: Ctrl-A x still quits (with a SIGTERM after 2 s if QEMU does not),
+ * Ctrl-A c still reaches QEMU's monitor, Ctrl-C and Ctrl-] reach popek.
+ * With stdin a pipe or /dev/null nothing is put in raw mode, and its end
+ * only stops the reading: the VMs go on, and so do the consoles.
  *
  * The price: what QEMU's mux itself writes (Ctrl-A h help, the monitor's
- * replies) comes down the same pipe unmarked, so it is shown, and logged, as
- * the current source's; only the "QEMU: Terminated" of Ctrl-A x, which ends
- * the stream, is recognised and kept out of the VM's log.  (Owning the
- * terminal instead, raw mode and Ctrl-A keys in the launcher, would mark the
- * quit message but not the monitor's replies, which interleave with the
- * serial's bytes in QEMU.)  The bare run has no framing; there QEMU's own
+ * replies) comes down the output pipe unmarked, so it is shown, and logged,
+ * as the current source's; only the "QEMU: Terminated" of Ctrl-A x, which
+ * ends the stream, is recognised and kept out of the VM's log.  The bare run
+ * has no framing and no consoles: QEMU keeps the terminal, and its own
  * logfile= is the log, less the firmware's banner (banner.h).
  */
 #include "cmd_run.h"
@@ -47,6 +46,7 @@
 #include "cmd_check.h"
 #include "cmd_pack.h"
 #include "console.h"
+#include "console_server.h"
 #include "qemu.h"
 
 static struct {
@@ -77,9 +77,11 @@ const struct command_spec cmd_run_spec = {
                    "[machine] memory, harts and disk; OpenSBI loads popek (build/popek.bin) and\n"
                    "popek finds the boot bundle where QEMU put it as the initrd.  The console is\n"
                    "this terminal: Ctrl-A x quits, Ctrl-A c switches to QEMU's monitor, Ctrl-C\n"
-                   "goes to the guest.  Every line a VM writes is shown after its name\n"
-                   "('NAME | '); with --log-dir, DIR/NAME.log gets exactly the bytes VM NAME\n"
-                   "wrote.  popek run exits when QEMU does, with its exit status.\n"
+                   "goes to the guest, Ctrl-] moves the input to the next VM and then to popek's\n"
+                   "monitor.  Every line a VM writes is shown after its name ('NAME | '); with\n"
+                   "--log-dir, DIR/NAME.log gets exactly the bytes VM NAME wrote.  From another\n"
+                   "shell, 'popek console NAME' attaches to one VM's terminal alone.  popek run\n"
+                   "exits when QEMU does, with its exit status.\n"
                    "\n"
                    "With --bare the first VM's kernel (and initrd, bootargs and minidisks, as\n"
                    "slices of the real disk) runs alone on a virt board of the VM's size, as\n"
@@ -164,7 +166,7 @@ static int start(const struct qemu_argv *a)
 	return status;
 }
 
-/* A monitor run: QEMU's output through the console's demultiplexer (see the top). */
+/* A monitor run: QEMU's output demultiplexed, its input merged (see the top). */
 static int start_monitor(const struct directory *dir, const struct qemu_argv *a)
 {
 	const char *names[CONSOLE_MAX_VMS];
@@ -178,12 +180,18 @@ static int start_monitor(const struct directory *dir, const struct qemu_argv *a)
 	for (unsigned i = 0; i < dir->nvms && i < CONSOLE_MAX_VMS; i++)
 		names[i] = dir->vms[i].name;
 	if (console_open(&con, names, dir->nvms, opt.log_dir)) {
-		status = qemu_spawn_reading(a, console_output, &con);
+		struct console_server *server = malloc(sizeof(*server));
+		if (!server)
+			abort();
+		console_server_open(server, &con, names, dir->nvms);
+		status = qemu_spawn_serving(a, console_server_serve, server);
 		if (status < 0) {
 			fprintf(stderr, "popek run: cannot start %s: %s\n", a->argv[0],
 			        strerror(errno));
 			status = 1;
 		}
+		console_server_close(server);
+		free(server);
 	}
 	console_close(&con);
 	return status;

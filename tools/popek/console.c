@@ -80,6 +80,8 @@ static void console_vm(void *arg, unsigned vm, const char *buf, size_t n)
 	struct console *c = arg;
 
 	log_write(&c->vm_fd[vm], c->vm_path[vm], buf, n);
+	if (c->vm_hook)
+		c->vm_hook(c->vm_hook_arg, vm, buf, n);
 }
 
 static int log_create(const char *path)
@@ -107,7 +109,7 @@ bool console_open(struct console *c, const char *const *names, unsigned nvms, co
 	c->log_fd = -1;
 	for (unsigned i = 0; i < CONSOLE_MAX_VMS; i++)
 		c->vm_fd[i] = -1;
-	console_demux_init(&c->demux, names, nvms, console_term, log_dir ? console_vm : NULL, c);
+	console_demux_init(&c->demux, names, nvms, console_term, console_vm, c);
 	if (!log_dir)
 		return true;
 

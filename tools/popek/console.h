@@ -3,8 +3,9 @@
  * arrives through a pipe (qemu_spawn_reading), console_demux splits it by
  * source, and this file writes the pieces to the terminal (stdout) and, with
  * a log folder, to DIR/NAME.log (each VM's exact bytes) and DIR/console.log
- * (what the terminal showed).  Input does not pass through here: QEMU keeps
- * the launcher's stdin (see cmd_run.c).
+ * (what the terminal showed).  Each VM's exact bytes also go to vm_hook,
+ * when one is set (console_server.c: the `popek console` clients).  Input
+ * does not pass through here (console_server.h).
  */
 #ifndef POPEK_TOOLS_CONSOLE_H
 #define POPEK_TOOLS_CONSOLE_H
@@ -28,6 +29,8 @@ struct console {
 	size_t len;
 	char tail[CONSOLE_TAIL]; /* the last bytes of the stream */
 	size_t tail_len;
+	void (*vm_hook)(void *arg, unsigned vm, const char *buf, size_t n); /* or NULL */
+	void *vm_hook_arg;
 };
 
 /*

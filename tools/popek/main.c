@@ -3,6 +3,7 @@
  *
  *   popek check FILE       validate a VM directory
  *   popek run FILE         validate, pack and run popek on QEMU (--bare: the guest alone)
+ *   popek console NAME     attach to one VM's terminal of a running popek run
  *   popek pack FILE OUT    write the boot bundle
  *   popek help [COMMAND]   this list, or one command's options
  *
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "cmd_check.h"
+#include "cmd_console.h"
 #include "cmd_disk.h"
 #include "cmd_pack.h"
 #include "cmd_run.h"
@@ -24,10 +26,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {&cmd_check_spec, cmd_check},
-    {&cmd_run_spec, cmd_run},
-    {&cmd_pack_spec, cmd_pack},
-    {&cmd_disk_spec, cmd_disk},
+    {&cmd_check_spec, cmd_check}, {&cmd_run_spec, cmd_run},   {&cmd_console_spec, cmd_console},
+    {&cmd_pack_spec, cmd_pack},   {&cmd_disk_spec, cmd_disk},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

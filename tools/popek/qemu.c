@@ -220,11 +220,18 @@ static void forward_signal(int sig)
 		kill((pid_t)child_pid, sig);
 }
 
+void qemu_signal(int sig)
+{
+	if (child_pid > 0)
+		kill((pid_t)child_pid, sig);
+}
+
 /*
- * Starts the command; with `out`, its standard output is a pipe whose bytes
- * go to out() as they arrive, until QEMU closes it.  Then waits for it.
+ * Starts the command; with `serve`, its standard input and output are pipes
+ * handed to serve(), which returns when QEMU has closed its output (it
+ * exits).  Then waits for it.
  */
-static int qemu_run(const struct qemu_argv *a, void (*out)(void *arg, const char *buf, size_t n),
+static int qemu_run(const struct qemu_argv *a, int (*serve)(void *arg, int qemu_in, int qemu_out),
                     void *arg)
 {
 	struct sigaction ignore = {.sa_handler = SIG_IGN}, old_int, old_quit, old_pipe;
@@ -232,12 +239,20 @@ static int qemu_run(const struct qemu_argv *a, void (*out)(void *arg, const char
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
 	sigset_t defaults;
-	int fds[2] = {-1, -1};
+	int outs[2] = {-1, -1}, ins[2] = {-1, -1};
 	pid_t pid;
 	int status, err;
 
-	if (out && pipe2(fds, O_CLOEXEC) < 0)
+	if (serve && (pipe2(outs, O_CLOEXEC) < 0 || pipe2(ins, O_CLOEXEC) < 0)) {
+		err = errno;
+		close(outs[0]);
+		close(outs[1]);
+		errno = err;
 		return -1;
+	}
+	/* our end only: the launcher must never block on keys QEMU is not taking yet */
+	if (serve)
+		fcntl(ins[1], F_SETFL, fcntl(ins[1], F_GETFL) | O_NONBLOCK);
 
 	/*
 	 * As system() does: while QEMU runs, a terminal's SIGINT or SIGQUIT is
@@ -259,13 +274,17 @@ static int qemu_run(const struct qemu_argv *a, void (*out)(void *arg, const char
 	posix_spawnattr_setsigdefault(&attr, &defaults);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
 	posix_spawn_file_actions_init(&actions);
-	if (out)
-		posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+	if (serve) {
+		posix_spawn_file_actions_adddup2(&actions, ins[0], STDIN_FILENO);
+		posix_spawn_file_actions_adddup2(&actions, outs[1], STDOUT_FILENO);
+	}
 	err = posix_spawnp(&pid, a->argv[0], &actions, &attr, a->argv, environ);
 	posix_spawn_file_actions_destroy(&actions);
 	posix_spawnattr_destroy(&attr);
-	if (out)
-		close(fds[1]);
+	if (serve) {
+		close(ins[0]);
+		close(outs[1]);
+	}
 
 	int result = -1;
 	if (err) {
@@ -274,14 +293,8 @@ static int qemu_run(const struct qemu_argv *a, void (*out)(void *arg, const char
 		child_pid = pid;
 		sigaction(SIGTERM, &forward, &old_term);
 		sigaction(SIGHUP, &forward, &old_hup);
-		while (out) {
-			char buf[4096];
-			ssize_t n = read(fds[0], buf, sizeof(buf));
-			if (n > 0)
-				out(arg, buf, (size_t)n);
-			else if (n == 0 || errno != EINTR)
-				break;
-		}
+		if (serve)
+			serve(arg, ins[1], outs[0]);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		result = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -289,8 +302,10 @@ static int qemu_run(const struct qemu_argv *a, void (*out)(void *arg, const char
 		sigaction(SIGHUP, &old_hup, NULL);
 		child_pid = 0;
 	}
-	if (out)
-		close(fds[0]);
+	if (serve) {
+		close(ins[1]);
+		close(outs[0]);
+	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
 	sigaction(SIGPIPE, &old_pipe, NULL);
@@ -302,8 +317,8 @@ int qemu_spawn(const struct qemu_argv *a)
 	return qemu_run(a, NULL, NULL);
 }
 
-int qemu_spawn_reading(const struct qemu_argv *a, void (*out)(void *arg, const char *buf, size_t n),
-                       void *arg)
+int qemu_spawn_serving(const struct qemu_argv *a,
+                       int (*serve)(void *arg, int qemu_in, int qemu_out), void *arg)
 {
-	return qemu_run(a, out, arg);
+	return qemu_run(a, serve, arg);
 }

@@ -8,8 +8,9 @@
  * see the same machine.  The console is a stdio chardev with signal=off and
  * mux=on: Ctrl-C reaches the guest, Ctrl-A x quits QEMU, Ctrl-A c reaches
  * QEMU's monitor.  With a log file (bare runs) the chardev also writes the
- * output to it; a monitor run reads QEMU's output through a pipe
- * (qemu_spawn_reading) and writes its logs itself.
+ * output to it; a monitor run owns QEMU's standard input and output as
+ * pipes (qemu_spawn_serving): it merges the keys of its terminal and of the
+ * `popek console` clients, and writes the terminal and the logs itself.
  */
 #ifndef POPEK_TOOLS_QEMU_H
 #define POPEK_TOOLS_QEMU_H
@@ -57,11 +58,16 @@ void qemu_argv_print(const struct qemu_argv *a, FILE *out);
 int qemu_spawn(const struct qemu_argv *a);
 
 /*
- * The same, but QEMU's standard output is a pipe: its bytes go to
- * out(arg, buf, n) as they arrive, until QEMU closes it (it exits).  QEMU's
- * standard input and error stay the launcher's.
+ * The same, but QEMU's standard input and output are pipes, handed to
+ * serve(arg, qemu_in, qemu_out) (qemu_in non-blocking), which reads QEMU's
+ * output until it ends (QEMU exits) and then returns.  QEMU's standard
+ * error stays the launcher's.  A SIGTERM or SIGHUP the launcher gets
+ * meanwhile is passed on to QEMU.
  */
-int qemu_spawn_reading(const struct qemu_argv *a, void (*out)(void *arg, const char *buf, size_t n),
-                       void *arg);
+int qemu_spawn_serving(const struct qemu_argv *a,
+                       int (*serve)(void *arg, int qemu_in, int qemu_out), void *arg);
+
+/* Sends `sig` to the QEMU that qemu_spawn*() is running, if any. */
+void qemu_signal(int sig);
 
 #endif

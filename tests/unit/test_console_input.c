@@ -1,0 +1,341 @@
+/*
+ * Unit tests of typed input toward popek (docs/console.md, "Input"):
+ *
+ *  - the launcher's framer, console_input_encode(): a table of chunks, each
+ *    typed on the terminal or sent by a VM's console client, and the exact
+ *    bytes that must go to QEMU;
+ *  - the client's detach key, console_escape_feed();
+ *  - popek's parser, monitor_input() in hyp/core/monitor.c, linked with
+ *    stubs that record where each byte goes;
+ *  - the whole path: framer, QEMU's mux (its Ctrl-A escape, modelled
+ *    here), popek's parser.  Every byte value a client sends reaches its
+ *    VM, and only its VM.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "console_input.h"
+#include "core/monitor.h"
+#include "core/vm.h"
+
+#define RS       "\036"
+#define CTRL_A   "\001"
+#define CTRL_RB  "\035" /* Ctrl-] */
+#define TERM     CONSOLE_INPUT_TERM
+#define MAX_STEP 6
+
+/* ---- stubs for the rest of popek, recording what the monitor does ---- */
+
+#define NVMS 3
+static struct vm vms[NVMS];
+static char pushed[NVMS][1024]; /* bytes console_push() got, per VM */
+static size_t npushed[NVMS];
+static char printed[4096]; /* what the monitor printed */
+
+void console_push(int id, char c)
+{
+	assert_true(id >= 0 && id < NVMS);
+	assert_true(npushed[id] < sizeof(pushed[id]));
+	pushed[id][npushed[id]++] = c;
+}
+
+int kprintf(const char *fmt, ...)
+{
+	size_t len = strlen(printed);
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(printed + len, sizeof(printed) - len, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void vm_stop(struct vm *vm, const char *why)
+{
+	(void)why;
+	vm->vcpu.state = VCPU_HALTED;
+}
+
+void vm_report(const struct vm *vm)
+{
+	kprintf("report %s\n", vm->name);
+}
+
+static void monitor_reset(void)
+{
+	static const char *const names[NVMS] = {"alpha", "beta", "gamma"};
+
+	memset(vms, 0, sizeof(vms));
+	for (int i = 0; i < NVMS; i++) {
+		strcpy(vms[i].name, names[i]);
+		vms[i].id = i;
+	}
+	memset(npushed, 0, sizeof(npushed));
+	monitor_init(vms, NVMS);
+	printed[0] = '\0';
+}
+
+static void monitor_feed(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		monitor_input(s[i]);
+}
+
+static void assert_pushed(int vm, const char *want, size_t n)
+{
+	assert_int_equal(npushed[vm], n);
+	assert_memory_equal(pushed[vm], want, n);
+}
+#define ASSERT_PUSHED(vm, lit) assert_pushed(vm, lit, sizeof(lit) - 1)
+#define FEED(lit)              monitor_feed(lit, sizeof(lit) - 1)
+
+/* ---- the framer ---- */
+
+struct step {
+	int dest; /* TERM or a VM */
+	const char *in;
+	size_t len; /* 0: strlen(in) */
+};
+
+struct encode_case {
+	const char *name;
+	struct step steps[MAX_STEP]; /* ends at in == NULL */
+	const char *out;             /* the bytes for QEMU */
+	size_t out_len;              /* 0: strlen(out) */
+	bool quit;                   /* Ctrl-A x was typed */
+};
+
+static const struct encode_case encode_cases[] = {
+    {"terminal_unframed", {{TERM, "hello\nworld\n"}}, "hello\nworld\n"},
+    {"terminal_attention_key_as_typed", {{TERM, CTRL_RB "ls\r"}}, CTRL_RB "ls\r"},
+    {"terminal_rs_doubled", {{TERM, "a" RS "b"}}, "a" RS RS "b"},
+    {"terminal_ctrl_a_x_quits", {{TERM, "ab" CTRL_A "x"}}, "ab" CTRL_A "x", 0, true},
+    {"terminal_ctrl_a_c_as_typed", {{TERM, CTRL_A "c" CTRL_A CTRL_A}}, CTRL_A "c" CTRL_A CTRL_A},
+    /* the mux takes the byte after Ctrl-A: it must not be escaped for popek */
+    {"terminal_ctrl_a_then_rs_raw", {{TERM, CTRL_A RS "z"}}, CTRL_A RS "z"},
+    {"vm_framed", {{1, "ls\n"}}, RS "1ls\n"},
+    {"vm_one_marker_per_switch",
+     {{1, "a"}, {1, "b"}, {0, "c"}, {2, "d"}},
+     RS "1ab" RS "0c" RS "2d"},
+    {"vm_escapes_rs_and_ctrl_a",
+     {{0, "a" RS CTRL_A "x" CTRL_RB}},
+     RS "0a" RS RS CTRL_A CTRL_A "x" CTRL_RB},
+    {"vm_then_terminal_back_to_focus", {{1, "a"}, {TERM, "b"}, {TERM, "c"}}, RS "1a" RS "*bc"},
+    {"vm_nul_byte", {{1, "\0", 1}}, RS "1\0", 3},
+    {"empty_chunks_write_nothing", {{1, ""}, {TERM, ""}}, ""},
+    /* a Ctrl-A at the end of the terminal's chunk waits for its partner */
+    {"terminal_ctrl_a_held_across_client_input",
+     {{TERM, "ab" CTRL_A}, {1, "ls\n"}, {TERM, "x"}},
+     "ab" RS "1ls\n" RS "*" CTRL_A "x",
+     0,
+     true},
+    {"terminal_lone_ctrl_a_writes_nothing_yet", {{1, "a"}, {TERM, CTRL_A}}, RS "1a"},
+};
+
+static void test_encode(void **state)
+{
+	const struct encode_case *c = *state;
+	struct console_input e;
+	char out[256];
+	size_t k = 0;
+
+	console_input_init(&e);
+	for (const struct step *s = c->steps; s->in; s++) {
+		size_t n = s->len ? s->len : strlen(s->in);
+		assert_true(k + CONSOLE_INPUT_MAX(n) <= sizeof(out));
+		size_t w = console_input_encode(&e, s->dest, s->in, n, out + k);
+		assert_true(w <= CONSOLE_INPUT_MAX(n));
+		k += w;
+	}
+	size_t want = c->out_len ? c->out_len : strlen(c->out);
+	assert_int_equal(k, want);
+	assert_memory_equal(out, c->out, want);
+	assert_int_equal(e.quit, c->quit);
+}
+
+/* ---- the client's detach key ---- */
+
+struct escape_case {
+	const char *name;
+	const char *chunks[MAX_STEP];
+	const char *sent;
+	bool detach;
+};
+
+static const struct escape_case escape_cases[] = {
+    {"plain", {"ls -l\r"}, "ls -l\r", false},
+    {"detach_q",
+     {"ab" CTRL_RB "q"
+      "cd"},
+     "ab",
+     true},
+    {"detach_dot", {CTRL_RB "."}, "", true},
+    {"detach_split", {"a" CTRL_RB, "q"}, "a", true},
+    {"doubled_sends_one", {CTRL_RB CTRL_RB "z"}, CTRL_RB "z", false},
+    {"doubled_split", {CTRL_RB, CTRL_RB, "z"}, CTRL_RB "z", false},
+    {"other_key_sends_both", {CTRL_RB "x", CTRL_RB, "y"}, CTRL_RB "x" CTRL_RB "y", false},
+    {"q_alone_is_data", {"q."}, "q.", false},
+};
+
+static void test_escape(void **state)
+{
+	const struct escape_case *c = *state;
+	struct console_escape e = {0};
+	char sent[64];
+	size_t k = 0;
+	bool detach = false;
+
+	for (int i = 0; i < MAX_STEP && c->chunks[i] && !detach; i++) {
+		size_t n = strlen(c->chunks[i]), w;
+		assert_true(k + n + 1 <= sizeof(sent));
+		detach = console_escape_feed(&e, c->chunks[i], n, sent + k, &w);
+		assert_true(w <= n + 1);
+		k += w;
+	}
+	assert_int_equal(detach, c->detach);
+	assert_int_equal(k, strlen(c->sent));
+	assert_memory_equal(sent, c->sent, k);
+}
+
+/* ---- popek's parser ---- */
+
+static void test_monitor_unframed_follows_focus(void **state)
+{
+	(void)state;
+	monitor_reset();
+	FEED("hi\n");
+	ASSERT_PUSHED(0, "hi\n");
+	FEED(CTRL_RB "x"); /* the attention key: on to beta */
+	ASSERT_PUSHED(0, "hi\n");
+	ASSERT_PUSHED(1, "x");
+	assert_non_null(strstr(printed, "typing goes to vm beta"));
+}
+
+static void test_monitor_framed_ignores_focus(void **state)
+{
+	(void)state;
+	monitor_reset();
+	FEED(RS "2"
+	        "ls" CTRL_RB "\n"); /* Ctrl-] framed is gamma's data */
+	FEED(RS "*"
+	        "a");
+	FEED(RS "1"
+	        "b");
+	ASSERT_PUSHED(0, "a");
+	ASSERT_PUSHED(1, "b");
+	ASSERT_PUSHED(2, "ls" CTRL_RB "\n");
+	assert_null(strstr(printed, "typing goes to"));
+}
+
+static void test_monitor_literal_rs(void **state)
+{
+	(void)state;
+	monitor_reset();
+	FEED(RS RS "a" RS "1" RS RS);
+	ASSERT_PUSHED(0, RS "a");
+	ASSERT_PUSHED(1, RS);
+}
+
+static void test_monitor_unknown_selector_drops(void **state)
+{
+	(void)state;
+	monitor_reset();
+	FEED(RS "3"
+	        "lost" RS "z"
+	        "lost" RS "*"
+	        "kept"); /* only 3 VMs: '3' is none */
+	ASSERT_PUSHED(0, "kept");
+	ASSERT_PUSHED(1, "");
+	ASSERT_PUSHED(2, "");
+}
+
+static void test_monitor_framed_command_line(void **state)
+{
+	(void)state;
+	monitor_reset();
+	FEED(RS "@"
+	        "stop beta\r" RS "*"
+	        "z");
+	assert_int_equal(vms[1].vcpu.state, VCPU_HALTED);
+	assert_int_not_equal(vms[0].vcpu.state, VCPU_HALTED);
+	ASSERT_PUSHED(0, "z"); /* the focus never moved */
+}
+
+/* ---- the whole path ---- */
+
+/* QEMU's mux (chardev/char-mux.c): Ctrl-A Ctrl-A is one Ctrl-A, Ctrl-A c is a command. */
+static void mux_feed(const char *s, size_t n)
+{
+	static bool escape;
+
+	for (size_t i = 0; i < n; i++) {
+		if (escape) {
+			escape = false;
+			if (s[i] == CTRL_A[0])
+				monitor_input(s[i]);
+		} else if (s[i] == CTRL_A[0]) {
+			escape = true;
+		} else {
+			monitor_input(s[i]);
+		}
+	}
+}
+
+static void test_round_trip_every_byte(void **state)
+{
+	struct console_input e;
+	char all[256], out[CONSOLE_INPUT_MAX(256)];
+
+	(void)state;
+	for (int i = 0; i < 256; i++)
+		all[i] = (char)i;
+	monitor_reset();
+	console_input_init(&e);
+	/* interleaved: the terminal (focus alpha), beta's client, gamma's client */
+	mux_feed(out, console_input_encode(&e, TERM, "t1", 2, out));
+	mux_feed(out, console_input_encode(&e, 1, all, 128, out));
+	mux_feed(out, console_input_encode(&e, 2, all + 128, 128, out));
+	mux_feed(out, console_input_encode(&e, TERM, "t2" CTRL_A, 3, out)); /* Ctrl-A held */
+	mux_feed(out, console_input_encode(&e, 1, all + 128, 128, out));
+	mux_feed(out, console_input_encode(&e, 2, all, 128, out));
+	mux_feed(out, console_input_encode(&e, TERM, CTRL_A "t3", 3, out)); /* Ctrl-A Ctrl-A: one */
+	ASSERT_PUSHED(0, "t1t2" CTRL_A "t3");
+	assert_pushed(1, all, 256);
+	char gamma[256];
+	memcpy(gamma, all + 128, 128);
+	memcpy(gamma + 128, all, 128);
+	assert_pushed(2, gamma, 256);
+	assert_false(e.quit);
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(encode_cases) / sizeof(encode_cases[0]); i++)
+		tests[n++] = (struct CMUnitTest){.name = encode_cases[i].name,
+		                                 .test_func = test_encode,
+		                                 .initial_state = (void *)&encode_cases[i]};
+	for (size_t i = 0; i < sizeof(escape_cases) / sizeof(escape_cases[0]); i++)
+		tests[n++] = (struct CMUnitTest){.name = escape_cases[i].name,
+		                                 .test_func = test_escape,
+		                                 .initial_state = (void *)&escape_cases[i]};
+	const struct CMUnitTest fixed[] = {
+	    cmocka_unit_test(test_monitor_unframed_follows_focus),
+	    cmocka_unit_test(test_monitor_framed_ignores_focus),
+	    cmocka_unit_test(test_monitor_literal_rs),
+	    cmocka_unit_test(test_monitor_unknown_selector_drops),
+	    cmocka_unit_test(test_monitor_framed_command_line),
+	    cmocka_unit_test(test_round_trip_every_byte),
+	};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		tests[n++] = fixed[i];
+	return _cmocka_run_group_tests("console_input", tests, n, NULL, NULL);
+}

@@ -13,13 +13,12 @@
 
 #define EMULATE_AHEAD_MAX 16
 
-/* Reads the guest's instruction at its pc through its own page tables; 0 on failure. */
-static uint32_t fetch_insn(struct vcpu *v)
+uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
 {
 	uint32_t insn = 0;
 	for (int half = 0; half < 2; half++) {
 		uint64_t gpa;
-		if (shadow_translate(v, v->pc + 2 * half, true, &gpa) < 0)
+		if (shadow_translate(v, pc + 2 * half, true, &gpa) < 0)
 			return 0;
 		uint16_t *p = vm_gpa_to_hva(v->vm, gpa, 2);
 		if (!p)
@@ -34,6 +33,7 @@ static uint32_t fetch_insn(struct vcpu *v)
 static enum trap_action illegal(struct vcpu *v, uint64_t tval)
 {
 	v->stats.reflected++;
+	v->note = "reflected";
 	vcpu_inject_trap(v, CAUSE_ILLEGAL_INSN, tval);
 	return TRAP_RESUME;
 }
@@ -59,6 +59,7 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s, uint32_t insn)
 	if (fx & (VCSR_SATP | VCSR_MXR))
 		shadow_flush(v, true, 0);
 	v->stats.emulated[EMUL_CSR]++;
+	v->note = "emulated csr";
 	v->pc += 4;
 	return true;
 }
@@ -74,13 +75,14 @@ static enum trap_action emulate_sret(struct vcpu *v)
 	c->sstatus |= SSTATUS_SPIE;
 	v->pc = c->sepc;
 	v->stats.emulated[EMUL_SRET]++;
+	v->note = "emulated sret";
 	return TRAP_RESUME;
 }
 
 enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
 	(void)cause;
-	uint32_t insn = tval ? (uint32_t)tval : fetch_insn(v);
+	uint32_t insn = tval ? (uint32_t)tval : emulate_fetch(v, v->pc);
 	struct insn_sys s;
 	/* In vU every sensitive instruction is illegal, exactly as in real U. */
 	if (v->mode == VMODE_U || (insn & 0x7f) != 0x73)
@@ -94,10 +96,12 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 		/* §3.3.3: wfi may complete at once; it must when an interrupt is pending. */
 		v->pc += 4;
 		v->stats.emulated[EMUL_WFI]++;
+		v->note = "emulated wfi";
 		return vcpu_wfi_wakes(v) ? TRAP_RESUME : TRAP_YIELD;
 	case INSN_SYS_SFENCE_VMA:
 		shadow_flush(v, s.rs1 == 0, v->x[s.rs1]);
 		v->stats.emulated[EMUL_SFENCE]++;
+		v->note = "emulated sfence.vma";
 		v->pc += 4;
 		return TRAP_RESUME;
 	default: /* mret from vS, hypervisor instructions, reserved encodings */
@@ -118,7 +122,7 @@ void emulate_ahead(struct vcpu *v)
 {
 	for (int n = 0; n < EMULATE_AHEAD_MAX && v->mode == VMODE_S && !vcpu_deliverable_irq(v);
 	     n++) {
-		uint32_t insn = fetch_insn(v);
+		uint32_t insn = emulate_fetch(v, v->pc);
 		struct insn_sys s;
 		if ((insn & 0x7f) != 0x73)
 			return;
@@ -143,7 +147,7 @@ bool emulate_mmio(struct vcpu *v, uint64_t gpa, bool store)
 {
 	const struct mmio_region *r = emul_find(&v->vm->emul, gpa);
 	struct insn_mem m;
-	uint32_t insn = fetch_insn(v);
+	uint32_t insn = emulate_fetch(v, v->pc);
 	if (!r || !insn || insn_decode_mem(insn, &m) < 0 || m.is_store != store)
 		return false;
 	uint64_t off = gpa - r->base;
@@ -158,6 +162,7 @@ bool emulate_mmio(struct vcpu *v, uint64_t gpa, bool store)
 	}
 	v->stats.mmio++;
 	v->stats.emulated[EMUL_MMIO]++;
+	v->note = "emulated mmio";
 	v->pc += m.len;
 	return true;
 }

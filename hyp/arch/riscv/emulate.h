@@ -24,6 +24,8 @@ enum emul_kind {
  * instruction, exactly as the hardware would.
  */
 enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval);
+/* The guest's instruction at pc, read through its own page tables; 0 when unreadable. */
+uint32_t emulate_fetch(struct vcpu *v, uint64_t pc);
 /* Emulates the sensitive instructions that follow, saving their traps (emulate.c). */
 void emulate_ahead(struct vcpu *v);
 /* A load or store at guest-physical gpa, a device window: true when emulated. */

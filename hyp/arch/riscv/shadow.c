@@ -164,6 +164,7 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 		free_tree(s, PTE_TABLE(*pte), level - 1); /* stale smaller pages under a new superpage */
 	*pte = (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
 	v->stats.shadow_fills++;
+	v->note = "shadow filled";
 }
 
 static enum gwalk_access access_of(uint64_t cause)

@@ -49,6 +49,7 @@ void trap_from_popek(struct trap_frame *tf)
 static enum trap_action reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
 	v->stats.reflected++;
+	v->note = "reflected";
 	uint64_t vector = v->csr.stvec & ~3UL;
 	v->fault_loop = v->pc == vector && v->mode == VMODE_S ? v->fault_loop + 1 : 0;
 	if (v->fault_loop == WEDGED_AFTER) {
@@ -138,11 +139,16 @@ enum trap_action trap_from_guest(struct vcpu *v)
 	if (!h)
 		panic("vm %s: exception %lu from U-mode cannot happen", v->vm->name, scause);
 	v->stats.by_cause[scause]++;
+	v->note = "?";
+	uint64_t ahead = v->stats.ahead;
 	enum trap_action next = h(v, scause, stval);
 	if (next == TRAP_RESUME)
 		emulate_ahead(v);
 	if (v->vm->trace)
-		kprintf("trace %s %s pc=%lx cause=%lu tval=%lx -> %s pc=%lx\n", v->vm->name,
-			mode_names[mode], pc, scause, stval, mode_names[v->mode], v->pc);
+		kprintf("trace %s %s pc=%lx insn=%08x cause=%lu tval=%lx: %s%s -> %s pc=%lx\n",
+			v->vm->name, mode_names[mode], pc,
+			scause == CAUSE_ILLEGAL_INSN && stval ? (uint32_t)stval : emulate_fetch(v, pc),
+			scause, stval, v->note, v->stats.ahead != ahead ? " (and ahead)" : "",
+			mode_names[v->mode], v->pc);
 	return next;
 }

@@ -23,6 +23,7 @@ enum trap_action vsbi_handle(struct vcpu *v)
 	struct vsbi_ret ret = {SBI_ERR_NOT_SUPPORTED, 0};
 	enum trap_action next = TRAP_RESUME;
 	v->stats.sbi_calls++;
+	v->note = "emulated sbi";
 	v->pc += 4; /* set before the call: HSM and SRST may redirect or stop the vCPU */
 	if (e)
 		next = e->call(v, ext, fid, &ret);

@@ -36,6 +36,7 @@ setup:
 include hyp/hyp.mk
 -include tools/popek/popek.mk
 -include guest/guest.mk
+-include guest/probe/probe.mk
 -include tests/unit/unit.mk
 -include tests/e2e/e2e.mk
 

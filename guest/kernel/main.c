@@ -65,6 +65,6 @@ void kmain(uint64_t hartid, const void *dtb)
 	proc_init();                     // this thread becomes pid 0
 	timer_init(machine.timebase_hz); // the tick
 	kprintf("teach: booted, bootargs \"%s\"\n", machine.bootargs);
-	mode_run(machine.bootargs); // test, bench or shell
-	sbi_shutdown();             // power off
+	mode_run();     // test, bench, attack, spin, wedge or shell
+	sbi_shutdown(); // power off
 }

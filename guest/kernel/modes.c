@@ -3,13 +3,17 @@
  * device tree's bootargs.  A new mode is one line in the table.
  */
 #include "modes.h"
+#include "attack.h"
 #include "bench.h"
+#include "bootargs.h"
 #include "console.h"
 #include "printf.h"
 #include "proc.h"
+#include "spin.h"
 #include "string.h"
 #include "tests.h"
 #include "timer.h"
+#include "wedge.h"
 
 /* No mode: the shell; reap whatever gets orphaned until everything is gone. */
 static void shell_run(void)
@@ -27,28 +31,14 @@ static const struct mode {
 	const char *name;
 	void (*run)(void);
 } modes[] = {
-    {"test", tests_run}, {"bench", bench_run}, {"", shell_run}, /* default */
+    {"test", tests_run}, {"bench", bench_run}, {"attack", attack_run},
+    {"spin", spin_run},  {"wedge", wedge_run}, {"", shell_run}, /* default */
 };
 
-/* The value of "mode=" in bootargs, copied into buf ("" when absent). */
-static void bootarg_mode(const char *args, char *buf, unsigned size)
-{
-	buf[0] = 0;
-	for (const char *p = args; *p; p++) {
-		if ((p == args || p[-1] == ' ') && strncmp(p, "mode=", 5) == 0) {
-			unsigned n = 0;
-			for (p += 5; *p && *p != ' ' && n + 1 < size; p++)
-				buf[n++] = *p;
-			buf[n] = 0;
-			return;
-		}
-	}
-}
-
-void mode_run(const char *bootargs)
+void mode_run(void)
 {
 	char name[16];
-	bootarg_mode(bootargs, name, sizeof(name));
+	bootarg_value("mode", name, sizeof(name));
 	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		if (strcmp(modes[i].name, name) == 0) {
 			modes[i].run();

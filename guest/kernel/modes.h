@@ -1,6 +1,6 @@
 #ifndef MODES_H
 #define MODES_H
 
-void mode_run(const char *bootargs);
+void mode_run(void); /* the mode machine.bootargs names */
 
 #endif

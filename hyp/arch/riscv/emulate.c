@@ -8,6 +8,7 @@
 #include "arch/riscv/insn.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/shadow.h"
+#include "arch/riscv/trap.h"
 #include "core/emul.h"
 #include "core/vm.h"
 
@@ -32,10 +33,7 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
 
 static enum trap_action illegal(struct vcpu *v, uint64_t tval)
 {
-	v->stats.reflected++;
-	v->note = "reflected";
-	vcpu_inject_trap(v, CAUSE_ILLEGAL_INSN, tval);
-	return TRAP_RESUME;
+	return trap_reflect(v, CAUSE_ILLEGAL_INSN, tval);
 }
 
 static void set_reg(struct vcpu *v, unsigned r, uint64_t val)
@@ -74,6 +72,7 @@ static enum trap_action emulate_sret(struct vcpu *v)
 		c->sstatus |= SSTATUS_SIE;
 	c->sstatus |= SSTATUS_SPIE;
 	v->pc = c->sepc;
+	v->fault_loop = 0; /* the guest returned from a trap: it is making progress */
 	v->stats.emulated[EMUL_SRET]++;
 	v->note = "emulated sret";
 	return TRAP_RESUME;

@@ -39,23 +39,21 @@ void trap_from_popek(struct trap_frame *tf)
 }
 
 /*
- * A guest whose trap vector itself faults takes the same trap at the same
- * place forever, as it would on the bare machine.  popek notices the loop,
- * reports it, and stops that VM rather than let it spin.
+ * A guest whose trap handler itself faults takes trap after trap and never
+ * returns from any, as it would on the bare machine.  popek counts the traps
+ * delivered since the guest last executed sret; past WEDGED_AFTER it reports
+ * the VM and stops it rather than let it spin.
  */
 #define WEDGED_AFTER 10000
 
-/* Hands the trap to the guest's own trap vector, unchanged. */
-static enum trap_action reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
+enum trap_action trap_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
 	v->stats.reflected++;
 	v->note = "reflected";
-	uint64_t vector = v->csr.stvec & ~3UL;
-	v->fault_loop = v->pc == vector && v->mode == VMODE_S ? v->fault_loop + 1 : 0;
-	if (v->fault_loop == WEDGED_AFTER) {
-		kprintf("popek: vm %s: wedged: its trap vector at %lx faults (scause %lu, stval "
-			"%lx) every time\n",
-			v->vm->name, vector, cause, tval);
+	if (++v->fault_loop == WEDGED_AFTER) {
+		kprintf("popek: vm %s: wedged: %d traps delivered without a return, the last "
+			"at pc %lx (scause %lu, stval %lx)\n",
+			v->vm->name, WEDGED_AFTER, v->pc, cause, tval);
 		vm_stop(v->vm, "it cannot make progress");
 		return TRAP_HALT;
 	}
@@ -65,7 +63,7 @@ static enum trap_action reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
 
 static enum trap_action handle_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
-	return reflect(v, cause, tval);
+	return trap_reflect(v, cause, tval);
 }
 
 /* ecall from real U: an SBI call from vS, a system call from vU. */
@@ -74,7 +72,7 @@ static enum trap_action handle_ecall(struct vcpu *v, uint64_t cause, uint64_t tv
 	(void)cause;
 	(void)tval;
 	if (v->mode == VMODE_U)
-		return reflect(v, CAUSE_ECALL_U, 0);
+		return trap_reflect(v, CAUSE_ECALL_U, 0);
 	return vsbi_handle(v);
 }
 
@@ -92,13 +90,13 @@ static enum trap_action handle_page_fault(struct vcpu *v, uint64_t cause, uint64
 	case SHADOW_FILLED:
 		return TRAP_RESUME;
 	case SHADOW_PAGE_FAULT:
-		return reflect(v, cause, va);
+		return trap_reflect(v, cause, va);
 	case SHADOW_ACCESS_FAULT:
-		return reflect(v, access_fault_of[cause], va);
+		return trap_reflect(v, access_fault_of[cause], va);
 	case SHADOW_MMIO:
 		if (cause != CAUSE_FETCH_PAGE && emulate_mmio(v, gpa, cause == CAUSE_STORE_PAGE))
 			return TRAP_RESUME;
-		return reflect(v, access_fault_of[cause], va);
+		return trap_reflect(v, access_fault_of[cause], va);
 	}
 	return TRAP_RESUME;
 }
@@ -142,13 +140,14 @@ enum trap_action trap_from_guest(struct vcpu *v)
 	v->note = "?";
 	uint64_t ahead = v->stats.ahead;
 	enum trap_action next = h(v, scause, stval);
+	const char *note = v->note; /* what became of this trap, not of what was emulated ahead */
 	if (next == TRAP_RESUME)
 		emulate_ahead(v);
 	if (v->vm->trace)
 		kprintf("trace %s %s pc=%lx insn=%08x cause=%lu tval=%lx: %s%s -> %s pc=%lx\n",
 			v->vm->name, mode_names[mode], pc,
 			scause == CAUSE_ILLEGAL_INSN && stval ? (uint32_t)stval : emulate_fetch(v, pc),
-			scause, stval, v->note, v->stats.ahead != ahead ? " (and ahead)" : "",
+			scause, stval, note, v->stats.ahead != ahead ? " (and ahead)" : "",
 			mode_names[v->mode], v->pc);
 	return next;
 }

@@ -10,6 +10,8 @@ struct trap_frame;
 void trap_init(void);
 /* A trap taken while popek itself ran (sstatus.SPP = S). */
 void trap_from_popek(struct trap_frame *tf);
+/* Delivers a trap to the guest's own trap vector, unchanged (stopping a wedged VM). */
+enum trap_action trap_reflect(struct vcpu *v, uint64_t cause, uint64_t tval);
 /* A trap taken while the guest ran; its registers are in v.  Says what happens next. */
 enum trap_action trap_from_guest(struct vcpu *v);
 

@@ -58,7 +58,7 @@ struct vcpu {
 	uint64_t timer_deadline; /* SBI TIME: raise STIP when time reaches it */
 	uint64_t hart_id;
 	const char *note; /* what popek did with the last trap, for trace = on */
-	uint64_t fault_loop; /* traps reflected in a row at the trap vector itself */
+	uint64_t fault_loop; /* traps delivered since the guest last executed sret */
 	uint64_t fp[33]; /* f0-f31 and fcsr while another vCPU has the real ones */
 	struct shadow shadow;
 	struct vm *vm;

@@ -28,8 +28,9 @@ static enum trap_action rfence_call(struct vcpu *v, uint64_t ext, uint64_t fid,
 	if (size == 0 || size == (uint64_t)-1 || size > 64 * 4096) {
 		shadow_flush(v, true, 0);
 	} else {
-		for (uint64_t va = start & ~4095UL; va < start + size; va += 4096)
-			shadow_flush(v, false, va);
+		/* by offset, so a range that wraps past the top of the address space still works */
+		for (uint64_t off = 0; off < size + (start & 4095UL); off += 4096)
+			shadow_flush(v, false, (start & ~4095UL) + off);
 	}
 	return TRAP_RESUME;
 }

@@ -1,0 +1,6 @@
+#ifndef ATTACK_H
+#define ATTACK_H
+
+void attack_run(void);
+
+#endif

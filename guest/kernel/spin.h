@@ -1,0 +1,6 @@
+#ifndef SPIN_H
+#define SPIN_H
+
+void spin_run(void);
+
+#endif

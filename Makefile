@@ -37,13 +37,18 @@ include hyp/hyp.mk
 -include tools/popek/popek.mk
 -include guest/guest.mk
 -include guest/probe/probe.mk
+include guest/linux/linux.mk
 -include tests/unit/unit.mk
 -include tests/e2e/e2e.mk
+
+# Linux and busybox build in a cache outside the tree (guest/linux/README.md).
+ALL_TARGETS += $(BUILD)/guest/linux/Image $(BUILD)/guest/linux/initramfs.cpio.gz
 
 all: $(ALL_TARGETS)
 
 run: setup
 	@$(MAKE) --no-print-directory all
+	@$(BUILD)/bin/popek disk create dirs/demo.ini
 	$(BUILD)/bin/popek run dirs/demo.ini
 
 test: setup

@@ -110,16 +110,20 @@ void vcpu_idle(uint64_t until)
 		vcpu_handle_irq(NULL, IRQ_S_EXT);
 }
 
-/* Gives the real FP registers to v, keeping the previous owner's values. */
+/*
+ * Gives the real FP registers to v, keeping the previous owner's values.
+ * Always all of them: a guest kernel running with sstatus.FS = Off (Linux
+ * does, between user tasks) still counts on the registers keeping its user
+ * task's values.
+ */
 static void fp_switch(struct vcpu *v)
 {
 	if (fp_owner == v)
 		return;
 	csr_set(sstatus, FS_INITIAL); /* popek may touch the registers */
-	if (fp_owner && (fp_owner->csr.sstatus & SSTATUS_FS))
+	if (fp_owner)
 		fp_save(fp_owner->fp);
-	if (v->csr.sstatus & SSTATUS_FS)
-		fp_restore(v->fp);
+	fp_restore(v->fp);
 	fp_owner = v;
 }
 

@@ -83,6 +83,8 @@ void console_putc(char c)
 	select_source(CONSOLE_POPEK);
 	if (c == '\n')
 		out('\r');
+	if (c == CONSOLE_SWITCH)
+		out(CONSOLE_SWITCH);
 	out(c);
 }
 

@@ -117,9 +117,10 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 	const struct bundle_header *b = bundle_find(&machine);
 	if (b) {
 		int n = (int)b->nvms;
-		struct vm *vms = pa_to_va(mem_alloc_range(n * sizeof(struct vm), PAGE_SIZE));
-		if (vms == pa_to_va(0))
+		uint64_t vms_pa = mem_alloc_range(n * sizeof(struct vm), PAGE_SIZE);
+		if (!vms_pa)
 			panic("no memory for %d VMs", n);
+		struct vm *vms = pa_to_va(vms_pa);
 		for (int i = 0; i < n; i++)
 			vm_create(&vms[i], i, b, &b->vms[i]); // RAM, images, devices, vCPU
 		monitor_init(vms, n);                     // typed input goes to the first VM

@@ -159,7 +159,6 @@ bool emulate_mmio(struct vcpu *v, uint64_t gpa, bool store)
 			return false;
 		set_reg(v, m.reg, insn_extend(val, &m));
 	}
-	v->stats.mmio++;
 	v->stats.emulated[EMUL_MMIO]++;
 	v->note = "emulated mmio";
 	v->pc += m.len;

@@ -40,7 +40,6 @@ struct vcpu_stats {
 	uint64_t shadow_fills;
 	uint64_t shadow_flushes;
 	uint64_t reflected;
-	uint64_t mmio;
 	uint64_t sbi_calls;
 	uint64_t satp_writes;
 	uint64_t ahead; /* sensitive instructions emulated without a trap of their own */

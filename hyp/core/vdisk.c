@@ -16,8 +16,12 @@ static struct vdisk_req {
 	bool busy;
 } pool[VDISK_INFLIGHT];
 
-static struct vblk *devices[VDISK_MAX]; /* every minidisk device, to retry when room frees */
-static int ndevices;
+/* Every minidisk device and its VM, to retry waiting requests when room frees. */
+static struct {
+	struct vblk *dev;
+	struct vm *vm;
+} devices[VDISK_MAX];
+static int ndevices, next_kick;
 
 static void *guest_mem(void *ctx, uint64_t gpa, uint64_t len)
 {
@@ -29,8 +33,13 @@ static void done(struct disk_req *r, bool ok)
 	struct vdisk_req *q = r->arg;
 	q->busy = false;
 	vblk_complete(q->io, ok);
-	for (int i = 0; i < ndevices; i++)
-		vblk_kick(devices[i]);
+	/* Round-robin, so no VM's disk always gets the freed room first; stopped VMs never. */
+	for (int k = 0; k < ndevices; k++) {
+		int i = (next_kick + k) % ndevices;
+		if (devices[i].vm->vcpu.state != VCPU_HALTED)
+			vblk_kick(devices[i].dev);
+	}
+	next_kick = ndevices ? (next_kick + 1) % ndevices : 0;
 }
 
 static int submit(void *ctx, struct vblk_io *io)
@@ -78,7 +87,9 @@ void vdisk_create(struct vm *vm, const struct bundle_vm *bv)
 		if (emul_add(&vm->emul, GUEST_VIRTIO_BASE + i * GUEST_VIRTIO_SIZE, GUEST_VIRTIO_SIZE,
 			     &vblk_ops, d) < 0)
 			panic("vm %s: virtio slot %u overlaps another device", vm->name, i);
-		if (ndevices < VDISK_MAX)
-			devices[ndevices++] = d;
+		if (ndevices < VDISK_MAX) {
+			devices[ndevices].dev = d;
+			devices[ndevices++].vm = vm;
+		}
 	}
 }

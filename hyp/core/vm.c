@@ -110,8 +110,9 @@ void vm_report(const struct vm *vm)
 	};
 	static const char *const emul_names[] = {"csr", "sret", "wfi", "sfence.vma", "mmio"};
 	const struct vcpu_stats *s = &vm->vcpu.stats;
-	kprintf("popek: vm %s stopped: %lu traps (%lu timer, %lu external interrupts)\n", vm->name,
-		s->traps, s->irqs[5], s->irqs[9]);
+	kprintf("popek: vm %s %s: %lu traps (%lu timer, %lu external interrupts)\n", vm->name,
+		vm->vcpu.state == VCPU_HALTED ? "stopped" : "so far", s->traps, s->irqs[5],
+		s->irqs[9]);
 	kprintf("popek: vm %s exceptions:", vm->name);
 	for (int i = 0; i < 16; i++) {
 		if (s->by_cause[i])

@@ -5,6 +5,8 @@
  *   popek run FILE         validate, pack and run popek on QEMU (--bare: the guest alone)
  *   popek console NAME     attach to one VM's terminal of a running popek run
  *   popek pack FILE OUT    write the boot bundle
+ *   popek disk VERB ...    create the real disk; export or import one minidisk
+ *   popek pg               measure the Popek-Goldberg condition, RV64 vs the host's x86
  *   popek help [COMMAND]   this list, or one command's options
  *
  * One file per subcommand (cmd_*.c), each with its option table; this file

@@ -151,8 +151,10 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 	uint64_t *t = table(s->root[view]);
 	for (int l = LEVELS - 1; l > level; l--) {
 		uint64_t *pte = &t[vpn(va, l)];
-		if ((*pte & PTE_V) && is_leaf(*pte))
+		if ((*pte & PTE_V) && is_leaf(*pte)) {
 			*pte = 0; /* a stale larger leaf: replaced by a table */
+			sfence_vma_all();
+		}
 		if (!(*pte & PTE_V)) {
 			*pte = (page_alloc() >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
 			s->pages++;
@@ -160,8 +162,11 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 		t = table(PTE_TABLE(*pte));
 	}
 	uint64_t *pte = &t[vpn(va, level)];
-	if ((*pte & PTE_V) && !is_leaf(*pte) && level > 0)
+	if ((*pte & PTE_V) && !is_leaf(*pte) && level > 0) {
 		free_tree(s, PTE_TABLE(*pte), level - 1); /* stale smaller pages under a new superpage */
+		*pte = 0;
+		sfence_vma_all(); /* before the freed tables can be reused */
+	}
 	*pte = (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
 	v->stats.shadow_fills++;
 	v->note = "shadow filled";

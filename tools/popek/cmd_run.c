@@ -81,7 +81,7 @@ const struct command_spec cmd_run_spec = {
                    "monitor.  Every line a VM writes is shown after its name ('NAME | '); with\n"
                    "--log-dir, DIR/NAME.log gets exactly the bytes VM NAME wrote.  From another\n"
                    "shell, 'popek console NAME' attaches to one VM's terminal alone.  popek run\n"
-                   "exits when QEMU does, with its exit status.\n"
+                   "exits when QEMU does, with its exit status (70 when popek panicked).\n"
                    "\n"
                    "With --bare the first VM's kernel (and initrd, bootargs and minidisks, as\n"
                    "slices of the real disk) runs alone on a virt board of the VM's size, as\n"
@@ -166,6 +166,9 @@ static int start(const struct qemu_argv *a)
 	return status;
 }
 
+/* popek powers the machine off after a panic, and QEMU then exits 0: say otherwise. */
+#define POPEK_PANIC_STATUS 70
+
 /* A monitor run: QEMU's output demultiplexed, its input merged (see the top). */
 static int start_monitor(const struct directory *dir, const struct qemu_argv *a)
 {
@@ -192,6 +195,10 @@ static int start_monitor(const struct directory *dir, const struct qemu_argv *a)
 		}
 		console_server_close(server);
 		free(server);
+		if (con.popek_panicked && status == 0) {
+			fprintf(stderr, "popek run: popek panicked (its report is above)\n");
+			status = POPEK_PANIC_STATUS;
+		}
 	}
 	console_close(&con);
 	return status;

@@ -60,9 +60,27 @@ static void console_flush(struct console *c)
 	c->len = 0;
 }
 
+/* Notices popek's panic line in its own output, even split across reads. */
+static void watch_popek(struct console *c, const char *buf, size_t n)
+{
+	const size_t want = sizeof(CONSOLE_PANIC_LINE) - 1;
+	for (size_t i = 0; i < n && !c->popek_panicked; i++) {
+		if (c->popek_tail_len == want) {
+			memmove(c->popek_tail, c->popek_tail + 1, want - 1);
+			c->popek_tail_len--;
+		}
+		c->popek_tail[c->popek_tail_len++] = buf[i];
+		c->popek_panicked = c->popek_tail_len == want &&
+		                    memcmp(c->popek_tail, CONSOLE_PANIC_LINE, want) == 0;
+	}
+}
+
 static void console_term(void *arg, const char *buf, size_t n)
 {
 	struct console *c = arg;
+
+	if (c->demux.source == CONSOLE_SOURCE_POPEK)
+		watch_popek(c, buf, n);
 
 	while (n) {
 		if (c->len == sizeof(c->buf))

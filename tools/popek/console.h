@@ -18,6 +18,9 @@
 #define CONSOLE_BUF_SIZE 8192
 #define CONSOLE_TAIL     32 /* the stream's last bytes kept, for its end */
 
+/* How popek's panic report starts (hyp/core/panic.c). */
+#define CONSOLE_PANIC_LINE "popek: panic: "
+
 struct console {
 	struct console_demux demux;
 	int term_fd;                /* stdout; -1 once writing it failed */
@@ -30,6 +33,10 @@ struct console {
 	char tail[CONSOLE_TAIL]; /* the last bytes of the stream */
 	size_t tail_len;
 	void (*vm_hook)(void *arg, unsigned vm, const char *buf, size_t n); /* or NULL */
+	/* popek's own output, watched for its panic line (QEMU exits 0 even then) */
+	char popek_tail[sizeof(CONSOLE_PANIC_LINE)];
+	size_t popek_tail_len;
+	bool popek_panicked;
 	void *vm_hook_arg;
 };
 

@@ -108,11 +108,22 @@ static void timer_irq(uint64_t ops)
 #define DISK_CHUNK (64 * 1024)
 static uint8_t disk_buf[DISK_CHUNK] __attribute__((aligned(4096)));
 
+static void disk_1m(int write)
+{
+	for (uint64_t off = 0; off < (1 << 20); off += DISK_CHUNK)
+		virtio_blk_rw(off / SECTOR_SIZE, disk_buf, DISK_CHUNK / SECTOR_SIZE, write);
+}
+
 static void disk_read_1m(uint64_t ops)
 {
 	(void)ops;
-	for (uint64_t off = 0; off < (1 << 20); off += DISK_CHUNK)
-		virtio_blk_rw(off / SECTOR_SIZE, disk_buf, DISK_CHUNK / SECTOR_SIZE, 0);
+	disk_1m(0);
+}
+
+static void disk_write_1m(uint64_t ops)
+{
+	(void)ops;
+	disk_1m(1);
 }
 
 /* Runs one ubench program variant to completion. */
@@ -134,8 +145,13 @@ void bench_run(void)
 	for (long which = 0; which < 5; which++)
 		user_bench(which);
 	timer_stop();
-	if (virtio_blk_present() && virtio_blk_capacity() * SECTOR_SIZE >= (1 << 20))
+	int disk = virtio_blk_present() && virtio_blk_capacity() * SECTOR_SIZE >= (1 << 20);
+	if (disk)
 		measure("disk-read-1MiB", 1, 5, disk_read_1m);
 	else
 		kprintf("bench disk-read-1MiB skipped=no-disk\n");
+	if (disk && !virtio_blk_read_only())
+		measure("disk-write-1MiB", 1, 5, disk_write_1m);
+	else
+		kprintf("bench disk-write-1MiB skipped=%s\n", disk ? "read-only" : "no-disk");
 }

@@ -96,15 +96,30 @@ struct vblk_desc {
 	uint16_t next;
 };
 
-/* What a walk of a descriptor chain found. */
+/* Guest buffers as the device sees them (§2.6.4.1): no layout may be assumed. */
+struct vblk_span {
+	uint32_t n;
+	bool too_many; /* more pieces than VBLK_MAX_SEG */
+	uint64_t len;
+	struct {
+		uint64_t gpa;
+		uint32_t len;
+	} seg[VBLK_MAX_SEG];
+};
+
+/*
+ * What a walk of a descriptor chain found.  Like QEMU's device, popek reads
+ * the chain as two byte streams: the device-readable part (the 16-byte
+ * header, then the data of a write) and the device-writable part (the data
+ * of a read, then the status byte, its last byte).  How the guest cuts them
+ * into descriptors does not matter.
+ */
 struct vblk_chain {
-	struct vblk_desc first, last; /* the request header, the status byte */
-	uint32_t n;                   /* descriptors in the chain */
-	bool bad;                     /* one is INDIRECT, or not wholly in RAM */
-	bool data_in, data_out;       /* some data buffer is device-writable, -readable */
-	bool odd;                     /* some data buffer is not a whole number of sectors */
-	bool too_many;                /* more data buffers than VBLK_MAX_SEG */
-	uint64_t data_len;            /* bytes in the data buffers */
+	uint32_t n;                  /* descriptors in the chain */
+	bool bad;                    /* INDIRECT, a buffer not wholly in RAM, readable after writable */
+	uint8_t hdr[VBLK_HDR_LEN];   /* the header, gathered from the readable part */
+	uint32_t hdr_len;            /* how much of it the readable part held */
+	struct vblk_span out, in;    /* data: readable after the header; writable before the status */
 };
 
 /* The one way into guest memory: [gpa, gpa+len) wholly in the VM's RAM, or NULL. */
@@ -217,64 +232,72 @@ static void vblk_finish(struct vblk *d, const struct vblk_io *io, uint8_t status
 
 /* Walking a chain (§2.6.5.2). */
 
-static void chain_add_data(struct vblk_chain *c, struct vblk_io *io, const struct vblk_desc *x)
+static void span_add(struct vblk_span *sp, uint64_t gpa, uint64_t len)
 {
-	if (x->len == 0)
+	if (len == 0)
 		return;
-	if (x->flags & VIRTQ_DESC_F_WRITE)
-		c->data_in = true;
-	else
-		c->data_out = true;
-	if (x->len % VBLK_SECTOR)
-		c->odd = true;
-	c->data_len += x->len;
-	if (io->nseg == VBLK_MAX_SEG) {
-		c->too_many = true;
+	sp->len += len;
+	if (sp->n == VBLK_MAX_SEG) {
+		sp->too_many = true;
 		return;
 	}
-	io->seg[io->nseg].gpa = x->addr;
-	io->seg[io->nseg].len = x->len;
-	io->nseg++;
+	sp->seg[sp->n].gpa = gpa;
+	sp->seg[sp->n].len = (uint32_t)len;
+	sp->n++;
 }
 
 /*
- * Follows the chain from head, putting its middle descriptors in io->seg.
- * Returns -1 when there is no status byte to answer in: the chain leaves the
- * table, loops (more descriptors than the queue has), or does not end in a
- * device-writable descriptor in RAM after at least a header.
+ * Follows the chain from head into c, and sets io->status_gpa to the last
+ * byte of its device-writable part.  Returns -1 when there is no status byte
+ * to answer in: the chain leaves the table, loops (more descriptors than the
+ * queue has), or has no device-writable byte in RAM at its end.
  */
 static int vblk_walk(struct vblk *d, uint16_t head, struct vblk_chain *c, struct vblk_io *io)
 {
 	const uint8_t *table = vblk_at(d, d->desc, DESC_BYTES(d->queue_num));
+	struct vblk_desc x[VBLK_QUEUE_MAX];
 	uint16_t i = head;
 
 	memset(c, 0, sizeof(*c));
-	io->nseg = 0;
 	if (!table)
 		return -1;
 	for (;;) {
-		struct vblk_desc x;
-
 		if (i >= d->queue_num || c->n == d->queue_num)
 			return -1;
-		x = desc_read(table, i);
-		if ((x.flags & VIRTQ_DESC_F_INDIRECT) || (x.len && !vblk_at(d, x.addr, x.len)))
+		x[c->n] = desc_read(table, i);
+		if ((x[c->n].flags & VIRTQ_DESC_F_INDIRECT) ||
+		    (x[c->n].len && !vblk_at(d, x[c->n].addr, x[c->n].len)))
 			c->bad = true;
-		if (c->n == 0)
-			c->first = x;
-		else if (c->n >= 2)
-			chain_add_data(c, io, &c->last);
-		c->last = x;
-		c->n++;
-		if (!(x.flags & VIRTQ_DESC_F_NEXT))
+		if (!(x[c->n++].flags & VIRTQ_DESC_F_NEXT))
 			break;
-		i = x.next;
+		i = x[c->n - 1].next;
 	}
-	if (c->n < 2 || !(c->last.flags & VIRTQ_DESC_F_WRITE) ||
-	    (c->last.flags & VIRTQ_DESC_F_INDIRECT) || !vblk_at(d, c->last.addr, c->last.len))
+	/* The status byte: the last byte of the last descriptor, which must be writable. */
+	int st = (int)c->n - 1;
+	if (x[st].len == 0 || !(x[st].flags & VIRTQ_DESC_F_WRITE) ||
+	    (x[st].flags & VIRTQ_DESC_F_INDIRECT) || !vblk_at(d, x[st].addr, x[st].len))
 		return -1;
-	/* QEMU takes the status from the last byte of the device-writable part. */
-	io->status_gpa = c->last.addr + c->last.len - 1;
+	io->status_gpa = x[st].addr + x[st].len - 1;
+
+	bool writable = false;
+	for (uint32_t k = 0; k < c->n && !c->bad; k++) {
+		uint64_t addr = x[k].addr, len = x[k].len;
+		if (x[k].flags & VIRTQ_DESC_F_WRITE) {
+			writable = true;
+			span_add(&c->in, addr, (int)k == st ? len - 1 : len);
+			continue;
+		}
+		if (writable) { /* §2.6.4.2: readable buffers come first */
+			c->bad = true;
+			break;
+		}
+		uint32_t take = VBLK_HDR_LEN - c->hdr_len < len ? VBLK_HDR_LEN - c->hdr_len : (uint32_t)len;
+		if (take) {
+			memcpy(c->hdr + c->hdr_len, vblk_at(d, addr, take), take); /* once: the guest may change it */
+			c->hdr_len += take;
+		}
+		span_add(&c->out, addr + take, len - take);
+	}
 	return 0;
 }
 
@@ -286,19 +309,25 @@ static int vblk_walk(struct vblk *d, uint16_t head, struct vblk_chain *c, struct
 static int vblk_rw(struct vblk *d, const struct vblk_chain *c, struct vblk_io *io, uint64_t sector)
 {
 	bool in = io->type == VIRTIO_BLK_T_IN;
+	const struct vblk_span *data = in ? &c->in : &c->out; /* the other part is ignored, as QEMU does */
 
-	if (c->too_many || c->odd || (in ? c->data_out : c->data_in))
+	if (data->too_many || data->len % VBLK_SECTOR)
 		return VIRTIO_BLK_S_IOERR;
 	if (!in && d->read_only)
 		return VIRTIO_BLK_S_IOERR;
 	/* Within the extent, written so that nothing overflows. */
-	if (sector > d->size / VBLK_SECTOR || c->data_len > d->size - sector * VBLK_SECTOR)
+	if (sector > d->size / VBLK_SECTOR || data->len > d->size - sector * VBLK_SECTOR)
 		return VIRTIO_BLK_S_IOERR;
 	/* used.len is 32 bits: it must be able to count the bytes read. */
-	if (c->data_len >= UINT32_MAX)
+	if (data->len >= UINT32_MAX)
 		return VIRTIO_BLK_S_IOERR;
+	io->nseg = data->n;
+	for (uint32_t i = 0; i < data->n; i++) {
+		io->seg[i].gpa = data->seg[i].gpa;
+		io->seg[i].len = data->seg[i].len;
+	}
 	io->sector = d->start / VBLK_SECTOR + sector;
-	io->written = in ? (uint32_t)c->data_len + 1 : 1;
+	io->written = in ? (uint32_t)data->len + 1 : 1;
 	return io->nseg ? VBLK_SUBMIT : VIRTIO_BLK_S_OK;
 }
 
@@ -323,15 +352,13 @@ static int vblk_get_id(struct vblk *d, const struct vblk_chain *c, struct vblk_i
 	int shift = 60;
 
 	(void)sector;
-	if (c->data_out || c->too_many)
-		return VIRTIO_BLK_S_IOERR;
 	while (shift > 0 && !((d->start >> shift) & 0xf))
 		shift -= 4;
 	for (; shift >= 0 && n < sizeof(id); shift -= 4)
 		id[n++] = hex[(d->start >> shift) & 0xf];
-	for (uint32_t s = 0; s < io->nseg && done < sizeof(id); s++) {
-		size_t k = io->seg[s].len < sizeof(id) - done ? io->seg[s].len : sizeof(id) - done;
-		void *p = vblk_at(d, io->seg[s].gpa, k);
+	for (uint32_t s = 0; s < c->in.n && done < sizeof(id); s++) {
+		size_t k = c->in.seg[s].len < sizeof(id) - done ? c->in.seg[s].len : sizeof(id) - done;
+		void *p = vblk_at(d, c->in.seg[s].gpa, k);
 
 		if (!p)
 			return VIRTIO_BLK_S_IOERR;
@@ -355,20 +382,12 @@ static const vblk_handler vblk_handlers[] = {
 /* The status for the request in c, or VBLK_SUBMIT. */
 static int vblk_parse(struct vblk *d, const struct vblk_chain *c, struct vblk_io *io)
 {
-	uint8_t hdr[VBLK_HDR_LEN];
 	uint64_t sector;
-	const void *p;
 
-	if (c->bad)
+	if (c->bad || c->hdr_len < VBLK_HDR_LEN)
 		return VIRTIO_BLK_S_IOERR;
-	if ((c->first.flags & VIRTQ_DESC_F_WRITE) || c->first.len != VBLK_HDR_LEN)
-		return VIRTIO_BLK_S_IOERR;
-	p = vblk_at(d, c->first.addr, VBLK_HDR_LEN);
-	if (!p)
-		return VIRTIO_BLK_S_IOERR;
-	memcpy(hdr, p, sizeof(hdr)); /* once: the guest may change it behind us */
-	memcpy(&io->type, hdr, 4);
-	memcpy(&sector, hdr + 8, 8);
+	memcpy(&io->type, c->hdr, 4);
+	memcpy(&sector, c->hdr + 8, 8);
 	if (io->type >= sizeof(vblk_handlers) / sizeof(vblk_handlers[0]) ||
 	    !vblk_handlers[io->type])
 		return VIRTIO_BLK_S_UNSUPP;

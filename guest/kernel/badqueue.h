@@ -1,0 +1,6 @@
+#ifndef BADQUEUE_H
+#define BADQUEUE_H
+
+void badqueue_run(void);
+
+#endif

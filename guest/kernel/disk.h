@@ -1,0 +1,6 @@
+#ifndef DISK_H
+#define DISK_H
+
+void disk_run(void);
+
+#endif

@@ -70,9 +70,8 @@ static void at_exit(qemu_plugin_id_t id, void *p)
 	fclose(f);
 }
 
-__attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t id,
-                                                               const qemu_info_t *info,
-                                                               int argc, char **argv)
+__attribute__((visibility("default"))) int
+qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
 {
 	(void)info;
 	for (int i = 0; i < argc; i++) {

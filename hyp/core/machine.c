@@ -24,8 +24,7 @@ static void cells_of(const struct dt *dt, int node, uint32_t *ac, uint32_t *sc)
 }
 
 /* The `i`th (address, size) pair of `node`'s reg; 0 on success. */
-static int reg_of(const struct dt *dt, int parent, int node, int i, uint64_t *base,
-		  uint64_t *size)
+static int reg_of(const struct dt *dt, int parent, int node, int i, uint64_t *base, uint64_t *size)
 {
 	uint32_t ac, sc, len;
 	cells_of(dt, parent, &ac, &sc);
@@ -103,7 +102,8 @@ static int plic_s_context(const struct dt *dt, int plic, uint32_t intc)
 	uint32_t len;
 	const void *ie = dt_prop(dt, plic, "interrupts-extended", &len);
 	for (uint32_t i = 0; ie && intc && (i + 1) * 8 <= len; i++) {
-		if (dt_cells(ie, len, 2 * i, 1) == intc && dt_cells(ie, len, 2 * i + 1, 1) == IRQ_S_EXT)
+		if (dt_cells(ie, len, 2 * i, 1) == intc &&
+		    dt_cells(ie, len, 2 * i + 1, 1) == IRQ_S_EXT)
 			return (int)i;
 	}
 	return -1;
@@ -138,7 +138,7 @@ static void read_device(struct machine *m, const struct dt *dt, int parent, int 
 		m->uart.reg_shift = dt_prop_u32(dt, node, "reg-shift", 0);
 		m->uart.clock_hz = dt_prop_u32(dt, node, "clock-frequency", 0);
 	} else if (dt_compatible(dt, node, "sifive,plic-1.0.0") ||
-		   dt_compatible(dt, node, "riscv,plic0")) {
+	           dt_compatible(dt, node, "riscv,plic0")) {
 		m->plic.present = 1;
 		m->plic.base = base;
 		m->plic.size = size;
@@ -157,8 +157,8 @@ static void read_memory(struct machine *m, const struct dt *dt)
 		if (!type || strcmp(type, "memory") != 0)
 			continue;
 		uint64_t base, size;
-		for (int i = 0; m->nram < MACHINE_MAX_RAM && reg_of(dt, root, n, i, &base, &size) == 0;
-		     i++) {
+		for (int i = 0;
+		     m->nram < MACHINE_MAX_RAM && reg_of(dt, root, n, i, &base, &size) == 0; i++) {
 			if (size)
 				m->ram[m->nram++] = (struct mem_range){base, size};
 		}
@@ -166,7 +166,8 @@ static void read_memory(struct machine *m, const struct dt *dt)
 	int resv = dt_path(dt, "/reserved-memory");
 	for (int n = dt_child(dt, resv); resv >= 0 && n >= 0; n = dt_sibling(dt, n)) {
 		uint64_t base, size;
-		if (m->nreserved < MACHINE_MAX_RESERVED && reg_of(dt, resv, n, 0, &base, &size) == 0)
+		if (m->nreserved < MACHINE_MAX_RESERVED &&
+		    reg_of(dt, resv, n, 0, &base, &size) == 0)
 			m->reserved[m->nreserved++] = (struct mem_range){base, size};
 	}
 }
@@ -186,7 +187,7 @@ static void read_chosen(struct machine *m, const struct dt *dt)
 }
 
 int machine_from_dt(struct machine *m, const struct dt *dt, uint64_t boot_hart, char *err,
-		    size_t errlen)
+                    size_t errlen)
 {
 	memset(m, 0, sizeof(*m));
 	m->boot_hart = boot_hart;

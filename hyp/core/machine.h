@@ -59,7 +59,7 @@ struct machine {
  * missing in `err` (memory, cpus and timebase-frequency are required).
  */
 int machine_from_dt(struct machine *m, const struct dt *dt, uint64_t boot_hart, char *err,
-		    size_t errlen);
+                    size_t errlen);
 
 /* True if `word` appears in the bootargs as a whole word ("popek.x=y"). */
 int machine_bootarg(const struct machine *m, const char *word);

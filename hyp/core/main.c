@@ -44,9 +44,9 @@ static void banner(const struct machine *m)
 	kprintf("  harts     %u (booted on hart %lu)\n", m->harts, m->boot_hart);
 	for (int i = 0; i < m->nram; i++)
 		kprintf("  memory    %lx-%lx (%lu MiB)\n", m->ram[i].base,
-			m->ram[i].base + m->ram[i].size - 1, m->ram[i].size / MIB);
+		        m->ram[i].base + m->ram[i].size - 1, m->ram[i].size / MIB);
 	kprintf("  free      %lu MiB after popek, firmware, device tree and bundle\n",
-		mem_free_bytes() / MIB);
+	        mem_free_bytes() / MIB);
 	kprintf("  timebase  %lu Hz\n", m->timebase_hz);
 	kprintf("  isa       %s\n", m->isa);
 	kprintf("  mmu       %s (popek translates with Sv48)\n", m->mmu);
@@ -54,17 +54,17 @@ static void banner(const struct machine *m)
 		kprintf("  uart      ns16550a at %lx, irq %u\n", m->uart.base, m->uart.irq);
 	if (m->plic.present)
 		kprintf("  plic      at %lx, %u sources, S-mode context %d\n", m->plic.base,
-			m->plic.ndev, m->plic.s_context);
+		        m->plic.ndev, m->plic.s_context);
 	if (m->nvirtio)
 		kprintf("  virtio    %d mmio slots at %lx-%lx, irqs %u-%u\n", m->nvirtio,
-			m->virtio[0].base,
-			m->virtio[m->nvirtio - 1].base + m->virtio[m->nvirtio - 1].size - 1,
-			m->virtio[0].irq, m->virtio[m->nvirtio - 1].irq);
+		        m->virtio[0].base,
+		        m->virtio[m->nvirtio - 1].base + m->virtio[m->nvirtio - 1].size - 1,
+		        m->virtio[0].irq, m->virtio[m->nvirtio - 1].irq);
 	if (m->initrd_end > m->initrd_start)
 		kprintf("  initrd    %lx-%lx (%lu KiB)\n", m->initrd_start, m->initrd_end - 1,
-			(m->initrd_end - m->initrd_start) / 1024);
+		        (m->initrd_end - m->initrd_start) / 1024);
 	kprintf("  popek     %lx-%lx, page tables at %lx\n", va_to_pa(__popek_start),
-		va_to_pa(__popek_end) - 1, mmu_root());
+	        va_to_pa(__popek_end) - 1, mmu_root());
 }
 
 /* Finds the boot bundle QEMU loaded as the initrd and lists the VMs it describes. */
@@ -85,8 +85,8 @@ static const struct bundle_header *bundle_find(const struct machine *m)
 	for (uint32_t i = 0; i < b->nvms; i++) {
 		const struct bundle_vm *vm = &b->vms[i];
 		kprintf("  vm %-10s %lu MiB, boot %s, timer %s, %u disk%s, entry %lx\n", vm->name,
-			vm->memory / MIB, boot_names[vm->boot], timer_names[vm->timer], vm->ndisks,
-			vm->ndisks == 1 ? "" : "s", vm->entry);
+		        vm->memory / MIB, boot_names[vm->boot], timer_names[vm->timer], vm->ndisks,
+		        vm->ndisks == 1 ? "" : "s", vm->entry);
 	}
 	return b;
 }
@@ -104,15 +104,15 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 {
 	struct dt dt;
 
-	trap_init();                         // stvec: popek's vector; panics dump registers
-	machine_init(hart, dtb_pa, &dt);     // read the device tree OpenSBI handed us
-	console_init(&machine);              // the 16550 becomes the operator console
+	trap_init();                               // stvec: popek's vector; panics dump registers
+	machine_init(hart, dtb_pa, &dt);           // read the device tree OpenSBI handed us
+	console_init(&machine);                    // the 16550 becomes the operator console
 	mem_init(&machine, dtb_pa, dt.total_size); // free physical memory
-	mmu_init(&machine);                  // popek's own Sv48 page tables
+	mmu_init(&machine);                        // popek's own Sv48 page tables
 	banner(&machine);
 	if (machine.plic.present && machine.plic.s_context >= 0)
 		plic_init(pa_to_va(machine.plic.base), machine.plic.s_context); // real device IRQs
-	disk_init(&machine);                 // the real disk, divided into minidisks
+	disk_init(&machine); // the real disk, divided into minidisks
 	selftest(&machine);
 	const struct bundle_header *b = bundle_find(&machine);
 	if (b) {
@@ -123,9 +123,9 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 		struct vm *vms = pa_to_va(vms_pa);
 		for (int i = 0; i < n; i++)
 			vm_create(&vms[i], i, b, &b->vms[i]); // RAM, images, devices, vCPU
-		monitor_init(vms, n);                     // typed input goes to the first VM
-		console_enable_input(&machine);           // ... through the UART's interrupt
-		sched_run(vms, n, machine.timebase_hz);   // until every VM stops
+		monitor_init(vms, n);                         // typed input goes to the first VM
+		console_enable_input(&machine);               // ... through the UART's interrupt
+		sched_run(vms, n, machine.timebase_hz);       // until every VM stops
 		kprintf("popek: every VM has stopped; powering off\n");
 	}
 	sbi_shutdown(0);

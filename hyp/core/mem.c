@@ -25,12 +25,14 @@ void mem_init(const struct machine *m, uint64_t dtb_pa, uint64_t dtb_size)
 	}
 	uint64_t popek_pa = va_to_pa(__popek_start);
 	int bad = pmem_reserve(&phys, popek_pa, round_up(__popek_end - __popek_start, PAGE_SIZE));
-	bad |= pmem_reserve(&phys, dtb_pa & ~(PAGE_SIZE - 1), round_up(dtb_size + PAGE_SIZE, PAGE_SIZE));
+	bad |= pmem_reserve(&phys, dtb_pa & ~(PAGE_SIZE - 1),
+	                    round_up(dtb_size + PAGE_SIZE, PAGE_SIZE));
 	for (int i = 0; i < m->nreserved; i++)
 		bad |= pmem_reserve(&phys, m->reserved[i].base, m->reserved[i].size);
 	if (m->initrd_end > m->initrd_start)
 		bad |= pmem_reserve(&phys, m->initrd_start & ~(PAGE_SIZE - 1),
-				    round_up(m->initrd_end, PAGE_SIZE) - (m->initrd_start & ~(PAGE_SIZE - 1)));
+		                    round_up(m->initrd_end, PAGE_SIZE) -
+		                        (m->initrd_start & ~(PAGE_SIZE - 1)));
 	/* Everything below popek belongs to the firmware, whether or not the tree says so. */
 	bad |= pmem_reserve(&phys, 0, popek_pa);
 	if (bad)

@@ -77,15 +77,15 @@ void vdisk_create(struct vm *vm, const struct bundle_vm *bv)
 		uint64_t size = bd->size;
 		if (bd->start + bd->size > disk_capacity()) {
 			kprintf("popek: vm %s: minidisk %u lies outside the real disk (%lu MiB); "
-				"every request to it fails\n",
-				vm->name, i, disk_capacity() >> 20);
+			        "every request to it fails\n",
+			        vm->name, i, disk_capacity() >> 20);
 			size = 0;
 		}
 		vblk_init(d, bd->start, size, bd->flags & BUNDLE_DISK_RO,
-			  (struct vblk_mem){guest_mem, vm}, (struct vblk_backend){submit, vm},
-			  &vm->plic, GUEST_VIRTIO_IRQ(i));
-		if (emul_add(&vm->emul, GUEST_VIRTIO_BASE + i * GUEST_VIRTIO_SIZE, GUEST_VIRTIO_SIZE,
-			     &vblk_ops, d) < 0)
+		          (struct vblk_mem){guest_mem, vm}, (struct vblk_backend){submit, vm},
+		          &vm->plic, GUEST_VIRTIO_IRQ(i));
+		if (emul_add(&vm->emul, GUEST_VIRTIO_BASE + i * GUEST_VIRTIO_SIZE,
+		             GUEST_VIRTIO_SIZE, &vblk_ops, d) < 0)
 			panic("vm %s: virtio slot %u overlaps another device", vm->name, i);
 		if (ndevices < VDISK_MAX) {
 			devices[ndevices].dev = d;

@@ -85,13 +85,13 @@ void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struc
 	vdisk_create(vm, bv);
 	vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa, 1 + id * VIEW_COUNT);
 	kprintf("popek: vm %s: %lu MiB at %lx, quantum %u us\n", vm->name, vm->ram_size >> 20,
-		vm->ram_hpa, vm->quantum_us);
+	        vm->ram_hpa, vm->quantum_us);
 	/* What this popek cannot give a VM yet: refuse plainly rather than run it wrongly. */
 	if (bv->boot == BUNDLE_BOOT_FIRMWARE)
 		vm_stop(vm, "boot = firmware needs virtual M-mode, which this popek does not have");
 	else if (bv->timer == BUNDLE_TIMER_VIRTUAL)
 		vm_stop(vm, "timer = virtual is impossible here: the firmware (OpenSBI) answers "
-			    "U-mode reads of time itself, so popek cannot stop a VM's clock");
+		            "U-mode reads of time itself, so popek cannot stop a VM's clock");
 }
 
 void vm_stop(struct vm *vm, const char *why)
@@ -103,26 +103,39 @@ void vm_stop(struct vm *vm, const char *why)
 void vm_report(const struct vm *vm)
 {
 	static const char *const cause_names[16] = {
-		"misaligned fetch", "fetch access", "illegal insn", "breakpoint",
-		"misaligned load",  "load access",  "misaligned store", "store access",
-		"ecall",            NULL,           NULL,             NULL,
-		"fetch page",       "load page",    NULL,             "store page",
+	    "misaligned fetch",
+	    "fetch access",
+	    "illegal insn",
+	    "breakpoint",
+	    "misaligned load",
+	    "load access",
+	    "misaligned store",
+	    "store access",
+	    "ecall",
+	    NULL,
+	    NULL,
+	    NULL,
+	    "fetch page",
+	    "load page",
+	    NULL,
+	    "store page",
 	};
 	static const char *const emul_names[] = {"csr", "sret", "wfi", "sfence.vma", "mmio"};
 	const struct vcpu_stats *s = &vm->vcpu.stats;
 	kprintf("popek: vm %s %s: %lu traps (%lu timer, %lu external interrupts)\n", vm->name,
-		vm->vcpu.state == VCPU_HALTED ? "stopped" : "so far", s->traps, s->irqs[5],
-		s->irqs[9]);
+	        vm->vcpu.state == VCPU_HALTED ? "stopped" : "so far", s->traps, s->irqs[5],
+	        s->irqs[9]);
 	kprintf("popek: vm %s exceptions:", vm->name);
 	for (int i = 0; i < 16; i++) {
 		if (s->by_cause[i])
-			kprintf(" %s %lu;", cause_names[i] ? cause_names[i] : "other", s->by_cause[i]);
+			kprintf(" %s %lu;", cause_names[i] ? cause_names[i] : "other",
+			        s->by_cause[i]);
 	}
 	kprintf("\npopek: vm %s emulated:", vm->name);
 	for (int i = 0; i < 5; i++)
 		kprintf(" %s %lu;", emul_names[i], s->emulated[i]);
 	kprintf(" sbi %lu; reflected %lu; shadow fills %lu, flushes %lu; satp writes %lu; "
-		"emulated ahead %lu\n",
-		s->sbi_calls, s->reflected, s->shadow_fills, s->shadow_flushes, s->satp_writes,
-		s->ahead);
+	        "emulated ahead %lu\n",
+	        s->sbi_calls, s->reflected, s->shadow_fills, s->shadow_flushes, s->satp_writes,
+	        s->ahead);
 }

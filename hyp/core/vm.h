@@ -23,7 +23,7 @@ struct vm {
 	uint64_t ram_hpa; /* where that RAM really is */
 	bool trace;
 	uint32_t quantum_us;
-	bool reported; /* its counters have been printed since it stopped */
+	bool reported;    /* its counters have been printed since it stopped */
 	struct emul emul; /* guest MMIO ranges */
 	struct vplic plic;
 	struct vuart uart;

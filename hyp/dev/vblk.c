@@ -115,11 +115,11 @@ struct vblk_span {
  * into descriptors does not matter.
  */
 struct vblk_chain {
-	uint32_t n;                  /* descriptors in the chain */
-	bool bad;                    /* INDIRECT, a buffer not wholly in RAM, readable after writable */
-	uint8_t hdr[VBLK_HDR_LEN];   /* the header, gathered from the readable part */
-	uint32_t hdr_len;            /* how much of it the readable part held */
-	struct vblk_span out, in;    /* data: readable after the header; writable before the status */
+	uint32_t n; /* descriptors in the chain */
+	bool bad;   /* INDIRECT, a buffer not wholly in RAM, readable after writable */
+	uint8_t hdr[VBLK_HDR_LEN]; /* the header, gathered from the readable part */
+	uint32_t hdr_len;          /* how much of it the readable part held */
+	struct vblk_span out, in;  /* data: readable after the header; writable before the status */
 };
 
 /* The one way into guest memory: [gpa, gpa+len) wholly in the VM's RAM, or NULL. */
@@ -291,9 +291,11 @@ static int vblk_walk(struct vblk *d, uint16_t head, struct vblk_chain *c, struct
 			c->bad = true;
 			break;
 		}
-		uint32_t take = VBLK_HDR_LEN - c->hdr_len < len ? VBLK_HDR_LEN - c->hdr_len : (uint32_t)len;
+		uint32_t take =
+		    VBLK_HDR_LEN - c->hdr_len < len ? VBLK_HDR_LEN - c->hdr_len : (uint32_t)len;
 		if (take) {
-			memcpy(c->hdr + c->hdr_len, vblk_at(d, addr, take), take); /* once: the guest may change it */
+			memcpy(c->hdr + c->hdr_len, vblk_at(d, addr, take),
+			       take); /* once: the guest may change it */
 			c->hdr_len += take;
 		}
 		span_add(&c->out, addr + take, len - take);
@@ -309,7 +311,8 @@ static int vblk_walk(struct vblk *d, uint16_t head, struct vblk_chain *c, struct
 static int vblk_rw(struct vblk *d, const struct vblk_chain *c, struct vblk_io *io, uint64_t sector)
 {
 	bool in = io->type == VIRTIO_BLK_T_IN;
-	const struct vblk_span *data = in ? &c->in : &c->out; /* the other part is ignored, as QEMU does */
+	const struct vblk_span *data =
+	    in ? &c->in : &c->out; /* the other part is ignored, as QEMU does */
 
 	if (data->too_many || data->len % VBLK_SECTOR)
 		return VIRTIO_BLK_S_IOERR;
@@ -357,7 +360,8 @@ static int vblk_get_id(struct vblk *d, const struct vblk_chain *c, struct vblk_i
 	for (; shift >= 0 && n < sizeof(id); shift -= 4)
 		id[n++] = hex[(d->start >> shift) & 0xf];
 	for (uint32_t s = 0; s < c->in.n && done < sizeof(id); s++) {
-		size_t k = c->in.seg[s].len < sizeof(id) - done ? c->in.seg[s].len : sizeof(id) - done;
+		size_t k =
+		    c->in.seg[s].len < sizeof(id) - done ? c->in.seg[s].len : sizeof(id) - done;
 		void *p = vblk_at(d, c->in.seg[s].gpa, k);
 
 		if (!p)

@@ -5,12 +5,12 @@
  */
 #include "drivers/uart.h"
 
-#define UART_RBR 0 /* receive buffer (read) */
-#define UART_THR 0 /* transmit holding (write) */
-#define UART_IER 1 /* interrupt enable */
-#define UART_FCR 2 /* FIFO control (write) */
-#define UART_LCR 3 /* line control */
-#define UART_LSR 5 /* line status */
+#define UART_RBR  0 /* receive buffer (read) */
+#define UART_THR  0 /* transmit holding (write) */
+#define UART_IER  1 /* interrupt enable */
+#define UART_FCR  2 /* FIFO control (write) */
+#define UART_LCR  3 /* line control */
+#define UART_LSR  5 /* line status */
 
 #define LSR_DR    0x01 /* data ready */
 #define LSR_THRE  0x20 /* transmit holding register empty */

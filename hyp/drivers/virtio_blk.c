@@ -14,40 +14,40 @@
 
 #include <stddef.h>
 
-#define MMIO_MAGIC          0x000
-#define MMIO_VERSION        0x004
-#define MMIO_DEVICE_ID      0x008
-#define MMIO_DEV_FEATURES   0x010
-#define MMIO_DEV_FEAT_SEL   0x014
-#define MMIO_DRV_FEATURES   0x020
-#define MMIO_DRV_FEAT_SEL   0x024
-#define MMIO_QUEUE_SEL      0x030
-#define MMIO_QUEUE_NUM_MAX  0x034
-#define MMIO_QUEUE_NUM      0x038
-#define MMIO_QUEUE_READY    0x044
-#define MMIO_QUEUE_NOTIFY   0x050
-#define MMIO_INT_STATUS     0x060
-#define MMIO_INT_ACK        0x064
-#define MMIO_STATUS         0x070
-#define MMIO_QUEUE_DESC     0x080
-#define MMIO_QUEUE_DRIVER   0x090
-#define MMIO_QUEUE_DEVICE   0x0a0
-#define MMIO_CONFIG         0x100
+#define MMIO_MAGIC         0x000
+#define MMIO_VERSION       0x004
+#define MMIO_DEVICE_ID     0x008
+#define MMIO_DEV_FEATURES  0x010
+#define MMIO_DEV_FEAT_SEL  0x014
+#define MMIO_DRV_FEATURES  0x020
+#define MMIO_DRV_FEAT_SEL  0x024
+#define MMIO_QUEUE_SEL     0x030
+#define MMIO_QUEUE_NUM_MAX 0x034
+#define MMIO_QUEUE_NUM     0x038
+#define MMIO_QUEUE_READY   0x044
+#define MMIO_QUEUE_NOTIFY  0x050
+#define MMIO_INT_STATUS    0x060
+#define MMIO_INT_ACK       0x064
+#define MMIO_STATUS        0x070
+#define MMIO_QUEUE_DESC    0x080
+#define MMIO_QUEUE_DRIVER  0x090
+#define MMIO_QUEUE_DEVICE  0x0a0
+#define MMIO_CONFIG        0x100
 
 #define STATUS_ACK         1
 #define STATUS_DRIVER      2
 #define STATUS_DRIVER_OK   4
 #define STATUS_FEATURES_OK 8
 
-#define F_BLK_FLUSH   9
-#define F_VERSION_1   32
-#define VIRTIO_ID_BLK 2
+#define F_BLK_FLUSH        9
+#define F_VERSION_1        32
+#define VIRTIO_ID_BLK      2
 
-#define DESC_NEXT  1
-#define DESC_WRITE 2
+#define DESC_NEXT          1
+#define DESC_WRITE         2
 
-#define DISK_QUEUE 128
-#define DISK_REQS  (DISK_QUEUE / 3)
+#define DISK_QUEUE         128
+#define DISK_REQS          (DISK_QUEUE / 3)
 
 struct vring_desc {
 	uint64_t addr;
@@ -195,8 +195,8 @@ static int probe(uint64_t base)
 		return -1;
 	if (rd(MMIO_VERSION) != 2) {
 		kprintf("popek: disk at %lx speaks legacy virtio; start QEMU with "
-			"-global virtio-mmio.force-legacy=false\n",
-			base);
+		        "-global virtio-mmio.force-legacy=false\n",
+		        base);
 		return -1;
 	}
 	return 0;
@@ -248,6 +248,6 @@ int disk_init(const struct machine *m)
 		kprintf("popek: no interrupt for the disk; its requests would never complete\n");
 	wr(MMIO_STATUS, STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
 	kprintf("  disk      virtio-blk at %lx, irq %u, %lu MiB\n", m->virtio[slot].base,
-		m->virtio[slot].irq, capacity >> 20);
+	        m->virtio[slot].irq, capacity >> 20);
 	return 0;
 }

@@ -15,7 +15,7 @@ static void emit(struct out *o, char c)
 }
 
 static void emit_number(struct out *o, uint64_t v, int neg, unsigned base, int upper, int width,
-			int zero, int left)
+                        int zero, int left)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -70,8 +70,11 @@ int fmt_vformat(printf_sink sink, void *arg, const char *fmt, va_list ap)
 		case 'X':
 		case 'o':
 			u = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
-			emit_number(&o, u, 0, *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16, *fmt == 'X',
-				    width, zero, left);
+			emit_number(&o, u, 0,
+			            *fmt == 'u'   ? 10
+			            : *fmt == 'o' ? 8
+			                          : 16,
+			            *fmt == 'X', width, zero, left);
 			break;
 		case 'p':
 			emit(&o, '0');

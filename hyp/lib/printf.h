@@ -17,6 +17,6 @@ int fmt_vformat(printf_sink sink, void *arg, const char *fmt, va_list ap);
 /* Like vsnprintf: always NUL-terminates when size > 0; returns the full length. */
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -29,47 +29,118 @@ static struct bundle_header *sound_bundle(void)
 	vm->dtb_gpa = 0x87e00000;
 	vm->quantum_us = 10000;
 	vm->nblobs = 1;
-	vm->blobs[0] = (struct bundle_blob){0x80200000, sizeof(*b), KERNEL_SIZE, BUNDLE_BLOB_KERNEL, 0};
+	vm->blobs[0] =
+	    (struct bundle_blob){0x80200000, sizeof(*b), KERNEL_SIZE, BUNDLE_BLOB_KERNEL, 0};
 	vm->ndisks = 1;
 	vm->disks[0] = (struct bundle_disk){0, 1 << 20, 0, 0};
 	return b;
 }
 
-static void break_magic(struct bundle_header *b) { b->magic[0] = 'X'; }
-static void break_version(struct bundle_header *b) { b->version = 99; }
-static void break_header_size(struct bundle_header *b) { b->header_size = 8; }
-static void break_total(struct bundle_header *b) { b->total_size = TOTAL + 1; }
-static void break_no_vms(struct bundle_header *b) { b->nvms = 0; }
-static void break_many_vms(struct bundle_header *b) { b->nvms = BUNDLE_MAX_VMS + 1; }
-static void break_name(struct bundle_header *b) { memset(b->vms[0].name, 'a', BUNDLE_NAME_MAX); }
-static void break_empty_name(struct bundle_header *b) { b->vms[0].name[0] = 0; }
-static void break_memory(struct bundle_header *b) { b->vms[0].memory = (2 << 20) + 4096; }
-static void break_boot(struct bundle_header *b) { b->vms[0].boot = 7; }
-static void break_entry(struct bundle_header *b) { b->vms[0].entry = 0x1000; }
-static void break_dtb(struct bundle_header *b) { b->vms[0].dtb_gpa = 0x80000000 + (128 << 20); }
-static void break_blob_off(struct bundle_header *b) { b->vms[0].blobs[0].offset = TOTAL; }
-static void break_blob_align(struct bundle_header *b) { b->vms[0].blobs[0].offset += 4; }
-static void break_blob_wrap(struct bundle_header *b) { b->vms[0].blobs[0].size = UINT64_MAX; }
-static void break_blob_gpa(struct bundle_header *b) { b->vms[0].blobs[0].gpa = 0x87fff000 + 8; }
-static void break_blob_low(struct bundle_header *b) { b->vms[0].blobs[0].gpa = 0x7ffff000; }
-static void break_nblobs(struct bundle_header *b) { b->vms[0].nblobs = BUNDLE_MAX_BLOBS + 1; }
-static void break_disk(struct bundle_header *b) { b->vms[0].disks[0].size = 100; }
-static void break_disk_wrap(struct bundle_header *b) { b->vms[0].disks[0].start = UINT64_MAX - 511; }
+static void break_magic(struct bundle_header *b)
+{
+	b->magic[0] = 'X';
+}
+static void break_version(struct bundle_header *b)
+{
+	b->version = 99;
+}
+static void break_header_size(struct bundle_header *b)
+{
+	b->header_size = 8;
+}
+static void break_total(struct bundle_header *b)
+{
+	b->total_size = TOTAL + 1;
+}
+static void break_no_vms(struct bundle_header *b)
+{
+	b->nvms = 0;
+}
+static void break_many_vms(struct bundle_header *b)
+{
+	b->nvms = BUNDLE_MAX_VMS + 1;
+}
+static void break_name(struct bundle_header *b)
+{
+	memset(b->vms[0].name, 'a', BUNDLE_NAME_MAX);
+}
+static void break_empty_name(struct bundle_header *b)
+{
+	b->vms[0].name[0] = 0;
+}
+static void break_memory(struct bundle_header *b)
+{
+	b->vms[0].memory = (2 << 20) + 4096;
+}
+static void break_boot(struct bundle_header *b)
+{
+	b->vms[0].boot = 7;
+}
+static void break_entry(struct bundle_header *b)
+{
+	b->vms[0].entry = 0x1000;
+}
+static void break_dtb(struct bundle_header *b)
+{
+	b->vms[0].dtb_gpa = 0x80000000 + (128 << 20);
+}
+static void break_blob_off(struct bundle_header *b)
+{
+	b->vms[0].blobs[0].offset = TOTAL;
+}
+static void break_blob_align(struct bundle_header *b)
+{
+	b->vms[0].blobs[0].offset += 4;
+}
+static void break_blob_wrap(struct bundle_header *b)
+{
+	b->vms[0].blobs[0].size = UINT64_MAX;
+}
+static void break_blob_gpa(struct bundle_header *b)
+{
+	b->vms[0].blobs[0].gpa = 0x87fff000 + 8;
+}
+static void break_blob_low(struct bundle_header *b)
+{
+	b->vms[0].blobs[0].gpa = 0x7ffff000;
+}
+static void break_nblobs(struct bundle_header *b)
+{
+	b->vms[0].nblobs = BUNDLE_MAX_BLOBS + 1;
+}
+static void break_disk(struct bundle_header *b)
+{
+	b->vms[0].disks[0].size = 100;
+}
+static void break_disk_wrap(struct bundle_header *b)
+{
+	b->vms[0].disks[0].start = UINT64_MAX - 511;
+}
 
 static const struct {
 	void (*corrupt)(struct bundle_header *);
 	const char *expect;
 } cases[] = {
-	{break_magic, "magic"},         {break_version, "version"},
-	{break_header_size, "header"},  {break_total, "total size"},
-	{break_no_vms, "no VMs"},       {break_many_vms, "too many"},
-	{break_name, "name"},           {break_empty_name, "name"},
-	{break_memory, "2 MiB"},        {break_boot, "boot"},
-	{break_entry, "entry"},         {break_dtb, "device tree"},
-	{break_blob_off, "outside the bundle"}, {break_blob_align, "outside the bundle"},
-	{break_blob_wrap, "outside the bundle"}, {break_blob_gpa, "RAM"},
-	{break_blob_low, "RAM"},        {break_nblobs, "too many"},
-	{break_disk, "512"},            {break_disk_wrap, "512"},
+    {break_magic, "magic"},
+    {break_version, "version"},
+    {break_header_size, "header"},
+    {break_total, "total size"},
+    {break_no_vms, "no VMs"},
+    {break_many_vms, "too many"},
+    {break_name, "name"},
+    {break_empty_name, "name"},
+    {break_memory, "2 MiB"},
+    {break_boot, "boot"},
+    {break_entry, "entry"},
+    {break_dtb, "device tree"},
+    {break_blob_off, "outside the bundle"},
+    {break_blob_align, "outside the bundle"},
+    {break_blob_wrap, "outside the bundle"},
+    {break_blob_gpa, "RAM"},
+    {break_blob_low, "RAM"},
+    {break_nblobs, "too many"},
+    {break_disk, "512"},
+    {break_disk_wrap, "512"},
 };
 
 static void test_sound(void **state)
@@ -89,8 +160,8 @@ static void test_corruptions(void **state)
 		cases[i].corrupt(b);
 		const char *why = bundle_check(b, TOTAL);
 		if (!why || !strstr(why, cases[i].expect))
-			fail_msg("case %zu: got \"%s\", expected \"%s\"", i, why ? why : "(accepted)",
-				 cases[i].expect);
+			fail_msg("case %zu: got \"%s\", expected \"%s\"", i,
+			         why ? why : "(accepted)", cases[i].expect);
 		free(b);
 	}
 }
@@ -98,8 +169,8 @@ static void test_corruptions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sound),
-		cmocka_unit_test(test_corruptions),
+	    cmocka_unit_test(test_sound),
+	    cmocka_unit_test(test_corruptions),
 	};
 	return cmocka_run_group_tests_name("bundle", tests, NULL, NULL);
 }

@@ -120,8 +120,8 @@ static void test_missing_parts(void **state)
 	static const struct {
 		const char *file, *error;
 	} cases[] = {
-		{"no-memory.dtb", "no memory node"},
-		{"no-timebase.dtb", "no timebase-frequency"},
+	    {"no-memory.dtb", "no memory node"},
+	    {"no-timebase.dtb", "no timebase-frequency"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct blob b = load(cases[i].file);
@@ -183,9 +183,9 @@ static void test_rejects_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_qemu_virt),     cmocka_unit_test(test_qemu_smp_initrd),
-		cmocka_unit_test(test_hand_written),  cmocka_unit_test(test_missing_parts),
-		cmocka_unit_test(test_paths_and_walk), cmocka_unit_test(test_rejects_garbage),
+	    cmocka_unit_test(test_qemu_virt),      cmocka_unit_test(test_qemu_smp_initrd),
+	    cmocka_unit_test(test_hand_written),   cmocka_unit_test(test_missing_parts),
+	    cmocka_unit_test(test_paths_and_walk), cmocka_unit_test(test_rejects_garbage),
 	};
 	return cmocka_run_group_tests_name("dt", tests, NULL, NULL);
 }

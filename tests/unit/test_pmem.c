@@ -27,29 +27,46 @@ struct scenario {
 };
 
 static const struct scenario scenarios[] = {
-	{"add merges neighbours", {{ADD, 0, 4 * M}, {ADD, 8 * M, 4 * M}, {ADD, 4 * M, 4 * M}}, 3,
-	 {{0, 12 * M}}, 1},
-	{"add twice counts once", {{ADD, 0, 4 * M}, {ADD, 2 * M, 4 * M}}, 2, {{0, 6 * M}}, 1},
-	{"reserve splits", {{ADD, 0, 16 * M}, {RESERVE, 4 * M, 4 * M}}, 2,
-	 {{0, 4 * M}, {8 * M, 8 * M}}, 2},
-	{"reserve trims both ends",
-	 {{ADD, 0, 4 * M}, {ADD, 8 * M, 4 * M}, {RESERVE, 2 * M, 8 * M}}, 3,
-	 {{0, 2 * M}, {10 * M, 2 * M}}, 2},
-	{"reserve everything", {{ADD, 4 * M, 4 * M}, {RESERVE, 0, 64 * M}}, 2, {{0, 0}}, 0},
-	{"reserve past the top of memory", {{ADD, 4 * M, 4 * M}, {RESERVE, 6 * M, UINT64_MAX}},
-	 2, {{4 * M, 2 * M}}, 1},
-	{"alloc first fit", {{ADD, 0x1000, 2 * M}, {ALLOC, 4096, 4096, 0x1000}}, 2,
-	 {{0x2000, 2 * M - 0x1000}}, 1},
-	{"alloc honours alignment",
-	 {{ADD, 0x1000, 8 * M}, {ALLOC, 2 * M, 2 * M, 2 * M}}, 2,
-	 {{0x1000, 2 * M - 0x1000}, {4 * M, 4 * M + 0x1000}}, 2},
-	{"alloc skips a range too small",
-	 {{ADD, 0, M}, {ADD, 4 * M, 8 * M}, {ALLOC, 2 * M, 4096, 4 * M}}, 3,
-	 {{0, M}, {6 * M, 6 * M}}, 2},
-	{"alloc fails when nothing fits", {{ADD, 0, M}, {ALLOC, 2 * M, 4096, 0}}, 2, {{0, M}}, 1},
-	{"alloc rejects bad alignment", {{ADD, 0, 4 * M}, {ALLOC, 4096, 3, 0}}, 2, {{0, 4 * M}},
-	 1},
-	{"alloc of zero bytes fails", {{ADD, 0, 4 * M}, {ALLOC, 0, 4096, 0}}, 2, {{0, 4 * M}}, 1},
+    {"add merges neighbours",
+     {{ADD, 0, 4 * M}, {ADD, 8 * M, 4 * M}, {ADD, 4 * M, 4 * M}},
+     3,
+     {{0, 12 * M}},
+     1},
+    {"add twice counts once", {{ADD, 0, 4 * M}, {ADD, 2 * M, 4 * M}}, 2, {{0, 6 * M}}, 1},
+    {"reserve splits",
+     {{ADD, 0, 16 * M}, {RESERVE, 4 * M, 4 * M}},
+     2,
+     {{0, 4 * M}, {8 * M, 8 * M}},
+     2},
+    {"reserve trims both ends",
+     {{ADD, 0, 4 * M}, {ADD, 8 * M, 4 * M}, {RESERVE, 2 * M, 8 * M}},
+     3,
+     {{0, 2 * M}, {10 * M, 2 * M}},
+     2},
+    {"reserve everything", {{ADD, 4 * M, 4 * M}, {RESERVE, 0, 64 * M}}, 2, {{0, 0}}, 0},
+    {"reserve past the top of memory",
+     {{ADD, 4 * M, 4 * M}, {RESERVE, 6 * M, UINT64_MAX}},
+     2,
+     {{4 * M, 2 * M}},
+     1},
+    {"alloc first fit",
+     {{ADD, 0x1000, 2 * M}, {ALLOC, 4096, 4096, 0x1000}},
+     2,
+     {{0x2000, 2 * M - 0x1000}},
+     1},
+    {"alloc honours alignment",
+     {{ADD, 0x1000, 8 * M}, {ALLOC, 2 * M, 2 * M, 2 * M}},
+     2,
+     {{0x1000, 2 * M - 0x1000}, {4 * M, 4 * M + 0x1000}},
+     2},
+    {"alloc skips a range too small",
+     {{ADD, 0, M}, {ADD, 4 * M, 8 * M}, {ALLOC, 2 * M, 4096, 4 * M}},
+     3,
+     {{0, M}, {6 * M, 6 * M}},
+     2},
+    {"alloc fails when nothing fits", {{ADD, 0, M}, {ALLOC, 2 * M, 4096, 0}}, 2, {{0, M}}, 1},
+    {"alloc rejects bad alignment", {{ADD, 0, 4 * M}, {ALLOC, 4096, 3, 0}}, 2, {{0, 4 * M}}, 1},
+    {"alloc of zero bytes fails", {{ADD, 0, 4 * M}, {ALLOC, 0, 4096, 0}}, 2, {{0, 4 * M}}, 1},
 };
 
 static void test_scenarios(void **state)
@@ -71,9 +88,11 @@ static void test_scenarios(void **state)
 		if (p.n != sc->nleft)
 			fail_msg("%s: %d free ranges, expected %d", sc->name, p.n, sc->nleft);
 		for (int i = 0; i < sc->nleft; i++) {
-			if (p.free[i].base != sc->left[i].base || p.free[i].size != sc->left[i].size)
+			if (p.free[i].base != sc->left[i].base ||
+			    p.free[i].size != sc->left[i].size)
 				fail_msg("%s: free range %d is %#lx+%#lx", sc->name, i,
-					 (unsigned long)p.free[i].base, (unsigned long)p.free[i].size);
+				         (unsigned long)p.free[i].base,
+				         (unsigned long)p.free[i].size);
 		}
 	}
 }
@@ -109,9 +128,9 @@ static void test_table_full(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scenarios),
-		cmocka_unit_test(test_alloc_until_empty),
-		cmocka_unit_test(test_table_full),
+	    cmocka_unit_test(test_scenarios),
+	    cmocka_unit_test(test_alloc_until_empty),
+	    cmocka_unit_test(test_table_full),
 	};
 	return cmocka_run_group_tests_name("pmem", tests, NULL, NULL);
 }

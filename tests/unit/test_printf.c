@@ -9,14 +9,14 @@
 
 #include "lib/printf.h"
 
-#define SAME(fmt, ...)                                                                             \
-	do {                                                                                       \
-		char ours[128], libc[128];                                                         \
-		int n1 = fmt_snprintf(ours, sizeof(ours), fmt, __VA_ARGS__);                       \
-		int n2 = snprintf(libc, sizeof(libc), fmt, __VA_ARGS__);                           \
-		if (strcmp(ours, libc) != 0 || n1 != n2)                                           \
-			fail_msg("format \"%s\": popek \"%s\" (%d), libc \"%s\" (%d)", fmt, ours,   \
-				 n1, libc, n2);                                                     \
+#define SAME(fmt, ...)                                                                            \
+	do {                                                                                      \
+		char ours[128], libc[128];                                                        \
+		int n1 = fmt_snprintf(ours, sizeof(ours), fmt, __VA_ARGS__);                      \
+		int n2 = snprintf(libc, sizeof(libc), fmt, __VA_ARGS__);                          \
+		if (strcmp(ours, libc) != 0 || n1 != n2)                                          \
+			fail_msg("format \"%s\": popek \"%s\" (%d), libc \"%s\" (%d)", fmt, ours, \
+			         n1, libc, n2);                                                   \
 	} while (0)
 
 static void test_matches_libc(void **state)
@@ -61,9 +61,9 @@ static void test_pointer_and_null(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_matches_libc),
-		cmocka_unit_test(test_truncates),
-		cmocka_unit_test(test_pointer_and_null),
+	    cmocka_unit_test(test_matches_libc),
+	    cmocka_unit_test(test_truncates),
+	    cmocka_unit_test(test_pointer_and_null),
 	};
 	return cmocka_run_group_tests_name("printf", tests, NULL, NULL);
 }

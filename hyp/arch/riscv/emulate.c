@@ -46,7 +46,7 @@ static void set_reg(struct vcpu *v, unsigned r, uint64_t val)
 static bool emulate_csr(struct vcpu *v, const struct insn_sys *s, uint32_t insn)
 {
 	static const enum vcsr_op ops[] = {
-		[INSN_CSR_RW] = VCSR_RW, [INSN_CSR_RS] = VCSR_RS, [INSN_CSR_RC] = VCSR_RC};
+	    [INSN_CSR_RW] = VCSR_RW, [INSN_CSR_RS] = VCSR_RS, [INSN_CSR_RC] = VCSR_RC};
 	uint64_t operand = s->is_imm ? s->rs1 : v->x[s->rs1];
 	uint64_t old;
 	unsigned fx = vcsr_rmw(&v->csr, v->mode, s->csr, ops[s->op], operand, s->does_write, &old);

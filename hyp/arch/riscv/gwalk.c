@@ -32,8 +32,8 @@ static bool leaf_allows(uint64_t pte, enum gwalk_access acc, enum vmode mode, bo
 }
 
 enum gwalk_status gwalk(gwalk_pte_fn pte_at, void *ctx, uint64_t satp, uint64_t va,
-			enum gwalk_access acc, enum vmode mode, bool sum, bool mxr, bool update_ad,
-			struct gwalk_result *r)
+                        enum gwalk_access acc, enum vmode mode, bool sum, bool mxr, bool update_ad,
+                        struct gwalk_result *r)
 {
 	if (!gwalk_sv39_canonical(va))
 		return GW_PAGE_FAULT;

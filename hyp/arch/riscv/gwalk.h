@@ -42,8 +42,8 @@ struct gwalk_result {
  * the walk has no side effect (popek reading the guest's instruction).
  */
 enum gwalk_status gwalk(gwalk_pte_fn pte_at, void *ctx, uint64_t satp, uint64_t va,
-			enum gwalk_access acc, enum vmode mode, bool sum, bool mxr, bool update_ad,
-			struct gwalk_result *r);
+                        enum gwalk_access acc, enum vmode mode, bool sum, bool mxr, bool update_ad,
+                        struct gwalk_result *r);
 
 /*
  * The R/W/X bits a shadow leaf for this guest leaf may carry in the view

@@ -36,7 +36,8 @@ static void map_one(uint64_t root, uint64_t va, uint64_t pa, int level, uint64_t
 		}
 		t = (*pte >> PTE_PPN_SHIFT) << PAGE_SHIFT;
 	}
-	table(t)[vpn(va, level)] = (pa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perm | PTE_V | PTE_A | PTE_D;
+	table(t)[vpn(va, level)] =
+	    (pa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perm | PTE_V | PTE_A | PTE_D;
 }
 
 void mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
@@ -71,7 +72,7 @@ void mmu_init(const struct machine *m)
 	root_pa = page_alloc();
 	for (int i = 0; i < m->nram; i++)
 		mmu_map(root_pa, DIRECT_MAP_BASE + m->ram[i].base, m->ram[i].base, m->ram[i].size,
-			PTE_R | PTE_W | PTE_X | PTE_G);
+		        PTE_R | PTE_W | PTE_X | PTE_G);
 	if (m->uart.present)
 		map_device(m->uart.base, m->uart.size);
 	if (m->plic.present)

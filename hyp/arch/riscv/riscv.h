@@ -7,26 +7,26 @@
 
 #include <stdint.h>
 
-#define csr_read(csr)                                                                              \
-	({                                                                                         \
-		uint64_t __v;                                                                      \
-		__asm__ volatile("csrr %0, " #csr : "=r"(__v));                                    \
-		__v;                                                                               \
+#define csr_read(csr)                                           \
+	({                                                      \
+		uint64_t __v;                                   \
+		__asm__ volatile("csrr %0, " #csr : "=r"(__v)); \
+		__v;                                            \
 	})
-#define csr_write(csr, val)                                                                        \
-	do {                                                                                       \
-		uint64_t __v = (uint64_t)(val);                                                    \
-		__asm__ volatile("csrw " #csr ", %0" ::"rK"(__v) : "memory");                      \
+#define csr_write(csr, val)                                                   \
+	do {                                                                  \
+		uint64_t __v = (uint64_t)(val);                               \
+		__asm__ volatile("csrw " #csr ", %0" ::"rK"(__v) : "memory"); \
 	} while (0)
-#define csr_set(csr, bits)                                                                         \
-	do {                                                                                       \
-		uint64_t __v = (uint64_t)(bits);                                                   \
-		__asm__ volatile("csrs " #csr ", %0" ::"rK"(__v) : "memory");                      \
+#define csr_set(csr, bits)                                                    \
+	do {                                                                  \
+		uint64_t __v = (uint64_t)(bits);                              \
+		__asm__ volatile("csrs " #csr ", %0" ::"rK"(__v) : "memory"); \
 	} while (0)
-#define csr_clear(csr, bits)                                                                       \
-	do {                                                                                       \
-		uint64_t __v = (uint64_t)(bits);                                                   \
-		__asm__ volatile("csrc " #csr ", %0" ::"rK"(__v) : "memory");                      \
+#define csr_clear(csr, bits)                                                  \
+	do {                                                                  \
+		uint64_t __v = (uint64_t)(bits);                              \
+		__asm__ volatile("csrc " #csr ", %0" ::"rK"(__v) : "memory"); \
 	} while (0)
 
 static inline void sfence_vma_all(void)
@@ -43,38 +43,38 @@ static inline void sfence_vma_all(void)
 #define SSTATUS_MXR  (1UL << 19)
 
 /* scause (priv spec §4.1.9) */
-#define CAUSE_INTERRUPT      (1UL << 63)
-#define CAUSE_MISALIGNED_PC  0
-#define CAUSE_FETCH_ACCESS   1
-#define CAUSE_ILLEGAL_INSN   2
-#define CAUSE_BREAKPOINT     3
-#define CAUSE_MISALIGNED_LD  4
-#define CAUSE_LOAD_ACCESS    5
-#define CAUSE_MISALIGNED_ST  6
-#define CAUSE_STORE_ACCESS   7
-#define CAUSE_ECALL_U        8
-#define CAUSE_ECALL_S        9
-#define CAUSE_ECALL_M        11
-#define CAUSE_FETCH_PAGE     12
-#define CAUSE_LOAD_PAGE      13
-#define CAUSE_STORE_PAGE     15
-#define CAUSE_EXCEPTION_MAX  16
-#define IRQ_S_SOFT           1
-#define IRQ_S_TIMER          5
-#define IRQ_S_EXT            9
+#define CAUSE_INTERRUPT     (1UL << 63)
+#define CAUSE_MISALIGNED_PC 0
+#define CAUSE_FETCH_ACCESS  1
+#define CAUSE_ILLEGAL_INSN  2
+#define CAUSE_BREAKPOINT    3
+#define CAUSE_MISALIGNED_LD 4
+#define CAUSE_LOAD_ACCESS   5
+#define CAUSE_MISALIGNED_ST 6
+#define CAUSE_STORE_ACCESS  7
+#define CAUSE_ECALL_U       8
+#define CAUSE_ECALL_S       9
+#define CAUSE_ECALL_M       11
+#define CAUSE_FETCH_PAGE    12
+#define CAUSE_LOAD_PAGE     13
+#define CAUSE_STORE_PAGE    15
+#define CAUSE_EXCEPTION_MAX 16
+#define IRQ_S_SOFT          1
+#define IRQ_S_TIMER         5
+#define IRQ_S_EXT           9
 
 /* Page-table entries (priv spec §4.3.1, §4.4, §4.5) */
-#define PTE_V     (1UL << 0)
-#define PTE_R     (1UL << 1)
-#define PTE_W     (1UL << 2)
-#define PTE_X     (1UL << 3)
-#define PTE_U     (1UL << 4)
-#define PTE_G     (1UL << 5)
-#define PTE_A     (1UL << 6)
-#define PTE_D     (1UL << 7)
-#define PTE_PPN_SHIFT 10
-#define PAGE_SHIFT    12
-#define PAGE_SIZE     (1UL << PAGE_SHIFT)
+#define PTE_V          (1UL << 0)
+#define PTE_R          (1UL << 1)
+#define PTE_W          (1UL << 2)
+#define PTE_X          (1UL << 3)
+#define PTE_U          (1UL << 4)
+#define PTE_G          (1UL << 5)
+#define PTE_A          (1UL << 6)
+#define PTE_D          (1UL << 7)
+#define PTE_PPN_SHIFT  10
+#define PAGE_SHIFT     12
+#define PAGE_SIZE      (1UL << PAGE_SHIFT)
 
 #define SATP_MODE_SV39 (8UL << 60)
 #define SATP_MODE_SV48 (9UL << 60)

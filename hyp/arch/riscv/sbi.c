@@ -8,9 +8,9 @@ struct sbiret sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1, uin
 	register uint64_t r_a6 __asm__("a6") = fid;
 	register uint64_t r_a7 __asm__("a7") = ext;
 	__asm__ volatile("ecall"
-			 : "+r"(r_a0), "+r"(r_a1)
-			 : "r"(r_a2), "r"(r_a6), "r"(r_a7)
-			 : "memory");
+	                 : "+r"(r_a0), "+r"(r_a1)
+	                 : "r"(r_a2), "r"(r_a6), "r"(r_a7)
+	                 : "memory");
 	return (struct sbiret){(long)r_a0, (long)r_a1};
 }
 
@@ -27,7 +27,7 @@ void sbi_set_timer(uint64_t deadline)
 void sbi_shutdown(int failure)
 {
 	sbi_call(SBI_EXT_SRST, 0, SBI_SRST_SHUTDOWN,
-		 failure ? SBI_SRST_REASON_FAILURE : SBI_SRST_REASON_NONE, 0);
+	         failure ? SBI_SRST_REASON_FAILURE : SBI_SRST_REASON_NONE, 0);
 	sbi_call(SBI_EXT_LEGACY_SHUTDOWN, 0, 0, 0, 0);
 	for (;;)
 		__asm__ volatile("wfi");

@@ -14,9 +14,9 @@
 #define SBI_EXT_TIME             0x54494d45
 #define SBI_EXT_SRST             0x53525354
 
-#define SBI_SRST_SHUTDOWN       0
-#define SBI_SRST_REASON_NONE    0
-#define SBI_SRST_REASON_FAILURE 1
+#define SBI_SRST_SHUTDOWN        0
+#define SBI_SRST_REASON_NONE     0
+#define SBI_SRST_REASON_FAILURE  1
 
 struct sbiret {
 	long error;

@@ -20,7 +20,7 @@
 #include "core/mem.h"
 #include "core/vm.h"
 
-#define LEVELS    4 /* Sv48 */
+#define LEVELS         4 /* Sv48 */
 #define PTE_TABLE(pte) (((pte) >> PTE_PPN_SHIFT) << PAGE_SHIFT)
 
 static uint64_t *table(uint64_t pa)
@@ -138,7 +138,7 @@ void shadow_flush(struct vcpu *v, bool all, uint64_t va)
 
 /* Installs a leaf mapping va → hpa at `level` (0: 4 KiB, 1: 2 MiB, 2: 1 GiB). */
 static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t hpa, int level,
-		    uint64_t perms)
+                    uint64_t perms)
 {
 	struct shadow *s = &v->shadow;
 	if (s->pages + LEVELS > s->page_limit) {
@@ -163,7 +163,8 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 	}
 	uint64_t *pte = &t[vpn(va, level)];
 	if ((*pte & PTE_V) && !is_leaf(*pte) && level > 0) {
-		free_tree(s, PTE_TABLE(*pte), level - 1); /* stale smaller pages under a new superpage */
+		free_tree(s, PTE_TABLE(*pte),
+		          level - 1); /* stale smaller pages under a new superpage */
 		*pte = 0;
 		sfence_vma_all(); /* before the freed tables can be reused */
 	}
@@ -184,8 +185,8 @@ static uint64_t *guest_pte(void *ctx, uint64_t gpa)
 
 /* Shadows a guest page of `level` at va → gpa, in RAM pieces if need be. */
 static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, uint64_t va,
-					uint64_t page_va, uint64_t page_gpa, int level,
-					uint64_t perms, uint64_t *gpa_out)
+                                        uint64_t page_va, uint64_t page_gpa, int level,
+                                        uint64_t perms, uint64_t *gpa_out)
 {
 	struct vm *vm = v->vm;
 	uint64_t span = PAGE_SIZE << (9 * level);
@@ -193,7 +194,8 @@ static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, u
 	if (vm_gpa_to_hva(vm, page_gpa, span)) {
 		/* The host page must be as aligned as the guest's; else use smaller pieces. */
 		int l = level;
-		while (l > 0 && ((vm->ram_hpa + (page_gpa - vm->ram_gpa)) & ((PAGE_SIZE << (9 * l)) - 1)))
+		while (l > 0 &&
+		       ((vm->ram_hpa + (page_gpa - vm->ram_gpa)) & ((PAGE_SIZE << (9 * l)) - 1)))
 			l--;
 		if (l < level)
 			v->shadow.coarse[view] = true;
@@ -206,7 +208,8 @@ static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, u
 	if (vm_gpa_to_hva(vm, page, PAGE_SIZE)) {
 		/* Part RAM, part not: only this 4 KiB piece, and sfence must flush it all. */
 		v->shadow.coarse[view] = true;
-		install(v, view, va & ~(PAGE_SIZE - 1), vm->ram_hpa + (page - vm->ram_gpa), 0, perms);
+		install(v, view, va & ~(PAGE_SIZE - 1), vm->ram_hpa + (page - vm->ram_gpa), 0,
+		        perms);
 		return SHADOW_FILLED;
 	}
 	*gpa_out = gpa;
@@ -225,7 +228,7 @@ enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va, uint
 	bool sum = v->csr.sstatus & SSTATUS_SUM, mxr = v->csr.sstatus & SSTATUS_MXR;
 	struct gwalk_result r;
 	switch (gwalk(guest_pte, v->vm, v->csr.satp, va, access_of(cause), v->mode, sum, mxr, true,
-		      &r)) {
+	              &r)) {
 	case GW_PAGE_FAULT:
 		return SHADOW_PAGE_FAULT;
 	case GW_ACCESS_FAULT:
@@ -248,7 +251,7 @@ int shadow_translate(struct vcpu *v, uint64_t va, bool fetch, uint64_t *gpa)
 	struct gwalk_result r;
 	bool sum = v->csr.sstatus & SSTATUS_SUM, mxr = v->csr.sstatus & SSTATUS_MXR;
 	if (gwalk(guest_pte, v->vm, v->csr.satp, va, fetch ? GW_FETCH : GW_LOAD, v->mode, sum, mxr,
-		  false, &r) != GW_OK)
+	          false, &r) != GW_OK)
 		return -1;
 	*gpa = r.gpa;
 	return 0;

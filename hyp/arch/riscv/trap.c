@@ -52,8 +52,8 @@ enum trap_action trap_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
 	v->note = "reflected";
 	if (++v->fault_loop == WEDGED_AFTER) {
 		kprintf("popek: vm %s: wedged: %d traps delivered without a return, the last "
-			"at pc %lx (scause %lu, stval %lx)\n",
-			v->vm->name, WEDGED_AFTER, v->pc, cause, tval);
+		        "at pc %lx (scause %lu, stval %lx)\n",
+		        v->vm->name, WEDGED_AFTER, v->pc, cause, tval);
 		vm_stop(v->vm, "it cannot make progress");
 		return TRAP_HALT;
 	}
@@ -77,9 +77,9 @@ static enum trap_action handle_ecall(struct vcpu *v, uint64_t cause, uint64_t tv
 }
 
 static const uint64_t access_fault_of[] = {
-	[CAUSE_FETCH_PAGE] = CAUSE_FETCH_ACCESS,
-	[CAUSE_LOAD_PAGE] = CAUSE_LOAD_ACCESS,
-	[CAUSE_STORE_PAGE] = CAUSE_STORE_ACCESS,
+    [CAUSE_FETCH_PAGE] = CAUSE_FETCH_ACCESS,
+    [CAUSE_LOAD_PAGE] = CAUSE_LOAD_ACCESS,
+    [CAUSE_STORE_PAGE] = CAUSE_STORE_ACCESS,
 };
 
 /* Shadow miss, guest page fault, guest access fault, or guest MMIO. */
@@ -104,18 +104,12 @@ static enum trap_action handle_page_fault(struct vcpu *v, uint64_t cause, uint64
 typedef enum trap_action (*guest_handler)(struct vcpu *v, uint64_t cause, uint64_t tval);
 
 static const guest_handler guest_exceptions[CAUSE_EXCEPTION_MAX] = {
-	[CAUSE_MISALIGNED_PC] = handle_reflect,
-	[CAUSE_FETCH_ACCESS] = handle_reflect,
-	[CAUSE_ILLEGAL_INSN] = emulate_illegal,
-	[CAUSE_BREAKPOINT] = handle_reflect,
-	[CAUSE_MISALIGNED_LD] = handle_reflect,
-	[CAUSE_LOAD_ACCESS] = handle_reflect,
-	[CAUSE_MISALIGNED_ST] = handle_reflect,
-	[CAUSE_STORE_ACCESS] = handle_reflect,
-	[CAUSE_ECALL_U] = handle_ecall,
-	[CAUSE_FETCH_PAGE] = handle_page_fault,
-	[CAUSE_LOAD_PAGE] = handle_page_fault,
-	[CAUSE_STORE_PAGE] = handle_page_fault,
+    [CAUSE_MISALIGNED_PC] = handle_reflect, [CAUSE_FETCH_ACCESS] = handle_reflect,
+    [CAUSE_ILLEGAL_INSN] = emulate_illegal, [CAUSE_BREAKPOINT] = handle_reflect,
+    [CAUSE_MISALIGNED_LD] = handle_reflect, [CAUSE_LOAD_ACCESS] = handle_reflect,
+    [CAUSE_MISALIGNED_ST] = handle_reflect, [CAUSE_STORE_ACCESS] = handle_reflect,
+    [CAUSE_ECALL_U] = handle_ecall,         [CAUSE_FETCH_PAGE] = handle_page_fault,
+    [CAUSE_LOAD_PAGE] = handle_page_fault,  [CAUSE_STORE_PAGE] = handle_page_fault,
 };
 
 static const char *const mode_names[] = {[VMODE_U] = "vU", [VMODE_S] = "vS", [VMODE_M] = "vM"};
@@ -127,8 +121,8 @@ enum trap_action trap_from_guest(struct vcpu *v)
 	if (scause & CAUSE_INTERRUPT) {
 		vcpu_handle_irq(v, scause & ~CAUSE_INTERRUPT);
 		if (v->vm->trace)
-			kprintf("trace %s %s pc=%lx interrupt=%lu (popek's) -> resume\n", v->vm->name,
-				mode_names[v->mode], v->pc, scause & ~CAUSE_INTERRUPT);
+			kprintf("trace %s %s pc=%lx interrupt=%lu (popek's) -> resume\n",
+			        v->vm->name, mode_names[v->mode], v->pc, scause & ~CAUSE_INTERRUPT);
 		return TRAP_RESUME;
 	}
 	enum vmode mode = v->mode;
@@ -145,9 +139,10 @@ enum trap_action trap_from_guest(struct vcpu *v)
 		emulate_ahead(v);
 	if (v->vm->trace)
 		kprintf("trace %s %s pc=%lx insn=%08x cause=%lu tval=%lx: %s%s -> %s pc=%lx\n",
-			v->vm->name, mode_names[mode], pc,
-			scause == CAUSE_ILLEGAL_INSN && stval ? (uint32_t)stval : emulate_fetch(v, pc),
-			scause, stval, note, v->stats.ahead != ahead ? " (and ahead)" : "",
-			mode_names[v->mode], v->pc);
+		        v->vm->name, mode_names[mode], pc,
+		        scause == CAUSE_ILLEGAL_INSN && stval ? (uint32_t)stval
+		                                              : emulate_fetch(v, pc),
+		        scause, stval, note, v->stats.ahead != ahead ? " (and ahead)" : "",
+		        mode_names[v->mode], v->pc);
 	return next;
 }

@@ -9,7 +9,7 @@
 #ifndef POPEK_ARCH_RISCV_TRAP_FRAME_H
 #define POPEK_ARCH_RISCV_TRAP_FRAME_H
 
-#define TF_X(n)    ((n) * 8)
+#define TF_X(n)    ((n)*8)
 #define TF_SEPC    256
 #define TF_SSTATUS 264
 #define TF_SCAUSE  272

@@ -162,7 +162,7 @@ enum slice_end vcpu_run_slice(struct vcpu *v, uint64_t until)
 			vcpu_inject_trap(v, irq, 0);
 			if (v->vm->trace)
 				kprintf("trace %s pc=%lx inject interrupt %lu -> vS pc=%lx\n",
-					v->vm->name, from, irq & ~CAUSE_INTERRUPT, v->pc);
+				        v->vm->name, from, irq & ~CAUSE_INTERRUPT, v->pc);
 		}
 		load_hardware(v, until);
 		vcpu_enter(v);

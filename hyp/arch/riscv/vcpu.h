@@ -6,7 +6,7 @@
 #define POPEK_ARCH_RISCV_VCPU_H
 
 /* Offsets used by entry.S (checked by static assertions in vcpu.c). */
-#define VCPU_X(n)     ((n) * 8)
+#define VCPU_X(n)     ((n)*8)
 #define VCPU_PC       256
 #define VCPU_POPEK_SP 264
 
@@ -34,9 +34,9 @@ enum vcpu_state {
 
 struct vcpu_stats {
 	uint64_t traps;
-	uint64_t by_cause[16];      /* exceptions, by scause */
-	uint64_t irqs[16];          /* real interrupts taken while the guest ran */
-	uint64_t emulated[8];       /* by enum emul_kind (trap.c) */
+	uint64_t by_cause[16]; /* exceptions, by scause */
+	uint64_t irqs[16];     /* real interrupts taken while the guest ran */
+	uint64_t emulated[8];  /* by enum emul_kind (trap.c) */
 	uint64_t shadow_fills;
 	uint64_t shadow_flushes;
 	uint64_t reflected;
@@ -56,9 +56,9 @@ struct vcpu {
 	enum vcpu_state state;
 	uint64_t timer_deadline; /* SBI TIME: raise STIP when time reaches it */
 	uint64_t hart_id;
-	const char *note; /* what popek did with the last trap, for trace = on */
+	const char *note;    /* what popek did with the last trap, for trace = on */
 	uint64_t fault_loop; /* traps delivered since the guest last executed sret */
-	uint64_t fp[33]; /* f0-f31 and fcsr while another vCPU has the real ones */
+	uint64_t fp[33];     /* f0-f31 and fcsr while another vCPU has the real ones */
 	struct shadow shadow;
 	struct vm *vm;
 	struct vcpu_stats stats;

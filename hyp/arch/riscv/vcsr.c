@@ -9,11 +9,12 @@
 #include <stddef.h>
 
 /* priv spec §4.1.1: the sstatus bits S-mode may write on this board */
-#define SSTATUS_WRITABLE (SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR)
-#define SSTATUS_UXL_64   (2UL << 32)
-#define SSTATUS_SD       (1UL << 63)
+#define SSTATUS_WRITABLE \
+	(SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR)
+#define SSTATUS_UXL_64 (2UL << 32)
+#define SSTATUS_SD     (1UL << 63)
 /* §4.1.3: SSIP, STIP, SEIP; only SSIP is writable in sip (§4.1.3) */
-#define SIX_MASK ((1UL << IRQ_S_SOFT) | (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT))
+#define SIX_MASK     ((1UL << IRQ_S_SOFT) | (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT))
 #define SIP_WRITABLE (1UL << IRQ_S_SOFT)
 /* §4.1.11: satp fields for Sv39 with QEMU's 16 ASID bits and 44 PPN bits */
 #define SATP_MODE_MASK (0xfUL << 60)
@@ -107,29 +108,24 @@ static unsigned write_plain(struct vcsr *c, uint64_t *f, uint64_t v)
 }
 
 struct vcsr_desc {
-	size_t field;                                  /* offset in struct vcsr */
+	size_t field;                                               /* offset in struct vcsr */
 	unsigned (*write)(struct vcsr *c, uint64_t *f, uint64_t v); /* WARL rules */
 };
 
-#define VCSR(num, name, fn) [(num) - 0x100] = {offsetof(struct vcsr, name), fn}
+#define VCSR(num, name, fn) [(num)-0x100] = {offsetof(struct vcsr, name), fn}
 
 /* The supervisor CSRs that exist, indexed by number − 0x100. */
 static const struct vcsr_desc vcsrs[0x81] = {
-	VCSR(CSR_SSTATUS, sstatus, write_sstatus),
-	VCSR(CSR_SIE, sie, write_sie),
-	VCSR(CSR_STVEC, stvec, write_stvec),
-	VCSR(CSR_SCOUNTEREN, scounteren, write_scounteren),
-	VCSR(CSR_SENVCFG, senvcfg, write_senvcfg),
-	VCSR(CSR_SSCRATCH, sscratch, write_plain),
-	VCSR(CSR_SEPC, sepc, write_sepc),
-	VCSR(CSR_SCAUSE, scause, write_plain),
-	VCSR(CSR_STVAL, stval, write_plain),
-	VCSR(CSR_SIP, sip, write_sip),
-	VCSR(CSR_SATP, satp, write_satp),
+    VCSR(CSR_SSTATUS, sstatus, write_sstatus), VCSR(CSR_SIE, sie, write_sie),
+    VCSR(CSR_STVEC, stvec, write_stvec),       VCSR(CSR_SCOUNTEREN, scounteren, write_scounteren),
+    VCSR(CSR_SENVCFG, senvcfg, write_senvcfg), VCSR(CSR_SSCRATCH, sscratch, write_plain),
+    VCSR(CSR_SEPC, sepc, write_sepc),          VCSR(CSR_SCAUSE, scause, write_plain),
+    VCSR(CSR_STVAL, stval, write_plain),       VCSR(CSR_SIP, sip, write_sip),
+    VCSR(CSR_SATP, satp, write_satp),
 };
 
 unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,
-		  bool write, uint64_t *old)
+                  bool write, uint64_t *old)
 {
 	/* §2.1 of the Zicsr chapter: bits 11:10 = 3 mark read-only, bits 9:8 the lowest privilege */
 	unsigned min_priv = (csr >> 8) & 3;

@@ -50,13 +50,13 @@ enum vcsr_op {
 
 /* What a CSR access did, beyond returning the old value. */
 enum vcsr_effect {
-	VCSR_ILLEGAL = 1 << 0,     /* the access raises illegal instruction */
-	VCSR_SATP = 1 << 1,        /* satp changed: shadow tables are stale */
-	VCSR_VIEW = 1 << 2,        /* SUM changed: another shadow view applies */
-	VCSR_MXR = 1 << 3,         /* MXR changed: shadow permissions are stale */
-	VCSR_INTERRUPTS = 1 << 4,  /* an enable or pending bit changed: check injection */
-	VCSR_FS = 1 << 5,          /* sstatus.FS changed: the real FS must follow */
-	VCSR_COUNTEREN = 1 << 6,   /* scounteren changed */
+	VCSR_ILLEGAL = 1 << 0,    /* the access raises illegal instruction */
+	VCSR_SATP = 1 << 1,       /* satp changed: shadow tables are stale */
+	VCSR_VIEW = 1 << 2,       /* SUM changed: another shadow view applies */
+	VCSR_MXR = 1 << 3,        /* MXR changed: shadow permissions are stale */
+	VCSR_INTERRUPTS = 1 << 4, /* an enable or pending bit changed: check injection */
+	VCSR_FS = 1 << 5,         /* sstatus.FS changed: the real FS must follow */
+	VCSR_COUNTEREN = 1 << 6,  /* scounteren changed */
 };
 
 /*
@@ -67,7 +67,7 @@ enum vcsr_effect {
  * changed and the guest must get an illegal-instruction trap.
  */
 unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,
-		  bool write, uint64_t *old);
+                  bool write, uint64_t *old);
 
 /* The value the guest reads from sstatus (with UXL and SD filled in). */
 uint64_t vcsr_sstatus_read(const struct vcsr *c);

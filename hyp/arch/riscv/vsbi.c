@@ -4,7 +4,8 @@
 #include <stddef.h>
 
 static const struct vsbi_ext *const extensions[] = {
-	&vsbi_base, &vsbi_time, &vsbi_ipi, &vsbi_rfence, &vsbi_hsm, &vsbi_srst, &vsbi_dbcn, &vsbi_legacy,
+    &vsbi_base, &vsbi_time, &vsbi_ipi,  &vsbi_rfence,
+    &vsbi_hsm,  &vsbi_srst, &vsbi_dbcn, &vsbi_legacy,
 };
 
 const struct vsbi_ext *vsbi_find(uint64_t ext)

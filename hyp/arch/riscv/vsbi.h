@@ -38,7 +38,7 @@ struct vsbi_ext {
 };
 
 extern const struct vsbi_ext vsbi_base, vsbi_time, vsbi_ipi, vsbi_rfence, vsbi_hsm, vsbi_srst,
-	vsbi_dbcn, vsbi_legacy;
+    vsbi_dbcn, vsbi_legacy;
 
 /* An ecall from virtual S-mode; advances pc past it. */
 enum trap_action vsbi_handle(struct vcpu *v);

@@ -4,12 +4,11 @@
 
 #include <stddef.h>
 
-#define VSBI_SPEC_VERSION (2UL << 24) /* v2.0: the version that defines DBCN */
+#define VSBI_SPEC_VERSION (2UL << 24)    /* v2.0: the version that defines DBCN */
 #define VSBI_IMPL_ID      0x504f50454bUL /* "POPEK" */
 #define VSBI_IMPL_VERSION 1
 
-static enum trap_action base_call(struct vcpu *v, uint64_t ext, uint64_t fid,
-				  struct vsbi_ret *ret)
+static enum trap_action base_call(struct vcpu *v, uint64_t ext, uint64_t fid, struct vsbi_ret *ret)
 {
 	(void)ext;
 	ret->error = SBI_SUCCESS;

@@ -16,7 +16,8 @@ static enum trap_action dbcn_call(struct vcpu *v, uint64_t ext, uint64_t fid, st
 	case 1: { /* console_read */
 		char *buf = v->x[12] ? NULL : vm_gpa_to_hva(vm, gpa, n);
 		if (!buf && n) {
-			ret->error = SBI_ERR_INVALID_PARAM; /* §12.1: not memory the caller may use */
+			ret->error =
+			    SBI_ERR_INVALID_PARAM; /* §12.1: not memory the caller may use */
 			return TRAP_RESUME;
 		}
 		uint64_t i = 0;

@@ -1,8 +1,8 @@
 /* SBI Hart State Management (SBI spec §9) for a VM whose only hart is hart 0. */
 #include "arch/riscv/vsbi.h"
 
-#define SBI_EXT_HSM          0x48534d
-#define HSM_STARTED          0
+#define SBI_EXT_HSM           0x48534d
+#define HSM_STARTED           0
 #define HSM_SUSPEND_RETENTIVE 0x00000000
 #define HSM_SUSPEND_NONRET    0x80000000
 
@@ -28,7 +28,7 @@ static enum trap_action hsm_call(struct vcpu *v, uint64_t ext, uint64_t fid, str
 			return TRAP_YIELD;
 		}
 		ret->error = (uint32_t)v->x[10] == HSM_SUSPEND_NONRET ? SBI_ERR_NOT_SUPPORTED
-								       : SBI_ERR_INVALID_PARAM;
+		                                                      : SBI_ERR_INVALID_PARAM;
 		return TRAP_RESUME;
 	default:
 		return TRAP_RESUME;

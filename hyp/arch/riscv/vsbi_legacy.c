@@ -6,7 +6,7 @@
 #include "core/vm.h"
 
 static enum trap_action legacy_call(struct vcpu *v, uint64_t ext, uint64_t fid,
-				    struct vsbi_ret *ret)
+                                    struct vsbi_ret *ret)
 {
 	(void)fid;
 	ret->error = SBI_SUCCESS;

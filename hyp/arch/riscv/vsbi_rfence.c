@@ -4,9 +4,8 @@
 
 #define SBI_EXT_RFENCE 0x52464e43
 
-
 static enum trap_action rfence_call(struct vcpu *v, uint64_t ext, uint64_t fid,
-				    struct vsbi_ret *ret)
+                                    struct vsbi_ret *ret)
 {
 	(void)ext;
 	int hit;

@@ -18,7 +18,7 @@ static enum trap_action srst_call(struct vcpu *v, uint64_t ext, uint64_t fid, st
 		return TRAP_RESUME;
 	}
 	kprintf("popek: vm %s: %s requested%s\n", v->vm->name, reset_types[type],
-		reason == 1 ? " (system failure)" : "");
+	        reason == 1 ? " (system failure)" : "");
 	v->state = VCPU_HALTED;
 	ret->error = SBI_SUCCESS;
 	return TRAP_HALT;

@@ -30,13 +30,19 @@ const struct command_spec cmd_check_spec = {
     .max_args = 1,
 };
 
-bool check_directory(const char *path, struct directory *dir, struct plan *plan)
+bool check_directory_flags(const char *path, unsigned flags, struct directory *dir,
+                           struct plan *plan)
 {
-	directory_load(dir, path);
+	directory_load_flags(dir, path, flags);
 	plan_build(dir, plan);
 	diag_sort(&dir->diag);
 	diag_print(&dir->diag, stderr);
 	return dir->diag.count == 0;
+}
+
+bool check_directory(const char *path, struct directory *dir, struct plan *plan)
+{
+	return check_directory_flags(path, 0, dir, plan);
 }
 
 int cmd_check(int argc, char **argv)

@@ -17,5 +17,8 @@ int cmd_check(int argc, char **argv);
  * there were none; either way call plan_free() and directory_free().
  */
 bool check_directory(const char *path, struct directory *dir, struct plan *plan);
+/* The same, with directory_load_flags() flags (e.g. a disk that `popek disk create` will make). */
+bool check_directory_flags(const char *path, unsigned flags, struct directory *dir,
+                           struct plan *plan);
 
 #endif

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd_check.h"
 #include "directory.h"
 #include "disk.h"
 #include "plan.h"
@@ -43,20 +44,6 @@ static void __attribute__((format(printf, 2, 3))) fail(const char *file, const c
 static int options_exit(enum options_result r)
 {
 	return r == OPTIONS_HELP ? 0 : 2;
-}
-
-/*
- * Loads, validates and plans the directory as `popek check` does (with
- * `flags` for directory_load_flags()); prints every problem.
- */
-static bool disk_check_directory(const char *path, unsigned flags, struct directory *dir,
-                                 struct plan *plan)
-{
-	directory_load_flags(dir, path, flags);
-	plan_build(dir, plan);
-	diag_sort(&dir->diag);
-	diag_print(&dir->diag, stderr);
-	return dir->diag.count == 0;
 }
 
 /* Opens `path` with `flags`, checks it is a regular file and fills *st; prints why not. */
@@ -113,7 +100,7 @@ static int disk_create(int argc, char **argv)
 		return options_exit(r);
 
 	uint64_t required = 0;
-	if (!disk_check_directory(args[0], DIRECTORY_DISK_TO_CREATE, &dir, &plan))
+	if (!check_directory_flags(args[0], DIRECTORY_DISK_TO_CREATE, &dir, &plan))
 		goto out;
 	if (!dir.disk) {
 		fail(args[0], "no real disk to create: set disk = PATH under [machine]");
@@ -213,7 +200,7 @@ static int disk_job_open(struct disk_job *job, int disk_flags)
 	const char *path = job->args[0], *name = job->args[1], *n = job->args[2];
 
 	job->disk_fd = -1;
-	if (!disk_check_directory(path, 0, &job->dir, &job->plan))
+	if (!check_directory_flags(path, 0, &job->dir, &job->plan))
 		return 1;
 	switch (disk_find_minidisk(&job->dir, name, n, &job->vm, &job->m)) {
 	case DISK_FOUND:

@@ -4,6 +4,7 @@
  * can reach is a device model behind the MMIO registry.
  */
 #include "core/vm.h"
+#include "arch/riscv/emulate.h"
 #include "core/console.h"
 #include "core/guest_layout.h"
 #include "core/mem.h"
@@ -120,7 +121,11 @@ void vm_report(const struct vm *vm)
 	    NULL,
 	    "store page",
 	};
-	static const char *const emul_names[] = {"csr", "sret", "wfi", "sfence.vma", "mmio"};
+	static const char *const emul_names[EMUL_KIND_COUNT] = {[EMUL_CSR] = "csr",
+	                                                        [EMUL_SRET] = "sret",
+	                                                        [EMUL_WFI] = "wfi",
+	                                                        [EMUL_SFENCE] = "sfence.vma",
+	                                                        [EMUL_MMIO] = "mmio"};
 	const struct vcpu_stats *s = &vm->vcpu.stats;
 	kprintf("popek: vm %s %s: %lu traps (%lu timer, %lu external interrupts)\n", vm->name,
 	        vm->vcpu.state == VCPU_HALTED ? "stopped" : "so far", s->traps, s->irqs[5],
@@ -132,7 +137,7 @@ void vm_report(const struct vm *vm)
 			        s->by_cause[i]);
 	}
 	kprintf("\npopek: vm %s emulated:", vm->name);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < EMUL_KIND_COUNT; i++)
 		kprintf(" %s %lu;", emul_names[i], s->emulated[i]);
 	kprintf(" sbi %lu; reflected %lu; shadow fills %lu, flushes %lu; satp writes %lu; "
 	        "emulated ahead %lu\n",

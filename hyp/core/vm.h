@@ -27,8 +27,9 @@ struct vm {
 	struct emul emul; /* guest MMIO ranges */
 	struct vplic plic;
 	struct vuart uart;
-	struct vblk disks[BUNDLE_MAX_DISKS]; /* minidisks, then links, at virtio slots 0.. */
 	struct vcpu vcpu;
+	/* Last: large, and off the trap path, which then touches fewer pages. */
+	struct vblk disks[BUNDLE_MAX_DISKS]; /* minidisks, then links, at virtio slots 0.. */
 };
 
 /*

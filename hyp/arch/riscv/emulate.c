@@ -14,6 +14,9 @@
 
 #define EMULATE_AHEAD_MAX 16
 
+_Static_assert(EMUL_KIND_COUNT <= sizeof(((struct vcpu_stats *)0)->emulated) / sizeof(uint64_t),
+               "vcpu_stats.emulated has a counter for every enum emul_kind");
+
 uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
 {
 	uint32_t insn = 0;

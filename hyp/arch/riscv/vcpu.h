@@ -36,7 +36,7 @@ struct vcpu_stats {
 	uint64_t traps;
 	uint64_t by_cause[16]; /* exceptions, by scause */
 	uint64_t irqs[16];     /* real interrupts taken while the guest ran */
-	uint64_t emulated[8];  /* by enum emul_kind (trap.c) */
+	uint64_t emulated[8];  /* by enum emul_kind (emulate.h) */
 	uint64_t shadow_fills;
 	uint64_t shadow_flushes;
 	uint64_t reflected;

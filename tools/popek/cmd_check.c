@@ -52,14 +52,9 @@ int cmd_check(int argc, char **argv)
 	char **args;
 	int nargs;
 
-	switch (options_parse(&cmd_check_spec, argc, argv, &args, &nargs)) {
-	case OPTIONS_HELP:
-		return 0;
-	case OPTIONS_ERROR:
-		return 2;
-	case OPTIONS_OK:
-		break;
-	}
+	enum options_result parsed = options_parse(&cmd_check_spec, argc, argv, &args, &nargs);
+	if (parsed != OPTIONS_OK)
+		return options_exit_status(parsed);
 
 	bool ok = check_directory(args[0], &dir, &plan);
 	if (ok && !quiet) {

@@ -169,14 +169,9 @@ int cmd_console(int argc, char **argv)
 	char **args;
 	int nargs;
 
-	switch (options_parse(&cmd_console_spec, argc, argv, &args, &nargs)) {
-	case OPTIONS_HELP:
-		return 0;
-	case OPTIONS_ERROR:
-		return 2;
-	case OPTIONS_OK:
-		break;
-	}
+	enum options_result parsed = options_parse(&cmd_console_spec, argc, argv, &args, &nargs);
+	if (parsed != OPTIONS_OK)
+		return options_exit_status(parsed);
 	const char *name = args[0];
 	char *dir = rundir_find(WHO, opt.run);
 	if (!dir)

@@ -49,14 +49,9 @@ int cmd_pack(int argc, char **argv)
 	char **args;
 	int nargs;
 
-	switch (options_parse(&cmd_pack_spec, argc, argv, &args, &nargs)) {
-	case OPTIONS_HELP:
-		return 0;
-	case OPTIONS_ERROR:
-		return 2;
-	case OPTIONS_OK:
-		break;
-	}
+	enum options_result parsed = options_parse(&cmd_pack_spec, argc, argv, &args, &nargs);
+	if (parsed != OPTIONS_OK)
+		return options_exit_status(parsed);
 
 	bool ok = check_directory(args[0], &dir, &plan) && pack_to_file(&dir, &plan, args[1]);
 	plan_free(&plan);

@@ -321,14 +321,9 @@ int cmd_pg(int argc, char **argv)
 	int nargs;
 	enum pg_format format = PG_FORMAT_TEXT;
 
-	switch (options_parse(&cmd_pg_spec, argc, argv, &args, &nargs)) {
-	case OPTIONS_HELP:
-		return 0;
-	case OPTIONS_ERROR:
-		return 2;
-	case OPTIONS_OK:
-		break;
-	}
+	enum options_result parsed = options_parse(&cmd_pg_spec, argc, argv, &args, &nargs);
+	if (parsed != OPTIONS_OK)
+		return options_exit_status(parsed);
 	if (opt.format && !pg_format_parse(opt.format, &format)) {
 		fprintf(stderr, "popek pg: unknown format '%s': use text, markdown or json\n",
 		        opt.format);

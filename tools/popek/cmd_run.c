@@ -295,14 +295,9 @@ int cmd_run(int argc, char **argv)
 	int nargs;
 	int status = 1;
 
-	switch (options_parse(&cmd_run_spec, argc, argv, &args, &nargs)) {
-	case OPTIONS_HELP:
-		return 0;
-	case OPTIONS_ERROR:
-		return 2;
-	case OPTIONS_OK:
-		break;
-	}
+	enum options_result parsed = options_parse(&cmd_run_spec, argc, argv, &args, &nargs);
+	if (parsed != OPTIONS_OK)
+		return options_exit_status(parsed);
 
 	if (check_directory(args[0], &dir, &plan)) {
 		const char *qemu = getenv("POPEK_QEMU");

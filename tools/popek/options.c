@@ -120,3 +120,8 @@ enum options_result options_parse(const struct command_spec *spec, int argc, cha
 	}
 	return OPTIONS_OK;
 }
+
+int options_exit_status(enum options_result r)
+{
+	return r == OPTIONS_HELP ? 0 : 2;
+}

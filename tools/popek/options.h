@@ -47,6 +47,9 @@ enum options_result {
 enum options_result options_parse(const struct command_spec *spec, int argc, char **argv,
                                   char ***args, int *nargs);
 
+/* The exit status for a result other than OPTIONS_OK: 0 after --help, 2 after a usage error. */
+int options_exit_status(enum options_result r);
+
 /* Prints the usage, the description and the option table of `spec`. */
 void options_usage(const struct command_spec *spec, FILE *out);
 

@@ -17,6 +17,7 @@
  *   N passed, N failed                     then power off
  */
 #include "disk.h"
+#include "check.h"
 #include "bootargs.h"
 #include "kalloc.h"
 #include "printf.h"
@@ -27,15 +28,6 @@
 
 static char name[32], expect[32];
 static uint8_t *buf; /* CHUNK sectors, physically contiguous */
-static char why[160];
-
-#define CHECK(cond, ...)                                         \
-	do {                                                     \
-		if (!(cond)) {                                   \
-			snprintf(why, sizeof(why), __VA_ARGS__); \
-			return why;                              \
-		}                                                \
-	} while (0)
 
 /* Sector s as VM who writes it. */
 static void pattern(uint8_t *sec, const char *who, uint64_t s)

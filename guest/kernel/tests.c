@@ -14,6 +14,7 @@
  * then "N passed, N failed".
  */
 #include "tests.h"
+#include "check.h"
 #include "console.h"
 #include "fdt.h"
 #include "kalloc.h"
@@ -33,16 +34,7 @@
 /* A test returns 0 when it passed, else why it failed (or skipped). */
 typedef const char *test_fn(void);
 
-static char why[160];
 static int skipped;
-
-#define CHECK(cond, ...)                                         \
-	do {                                                     \
-		if (!(cond)) {                                   \
-			snprintf(why, sizeof(why), __VA_ARGS__); \
-			return why;                              \
-		}                                                \
-	} while (0)
 
 #define SKIP(reason)           \
 	do {                   \

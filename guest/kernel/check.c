@@ -1,0 +1,3 @@
+#include "check.h"
+
+char check_why[160];

@@ -5,6 +5,7 @@
  * into each guest's device tree; popek's device models decode accesses at
  * the same addresses.  Constants only: safe to include from freestanding code.
  *
+ *   0x0010_0000  test device    sifive,test0 poweroff/reboot (boot = firmware only)
  *   0x0200_0000  CLINT          (boot = firmware only: vM guests program it)
  *   0x0c00_0000  PLIC           31 sources; context 0 = vM, context 1 = vS
  *   0x1000_0000  16550 UART     PLIC source 10
@@ -18,8 +19,17 @@
 
 #define GUEST_RAM_BASE      0x80000000ULL
 
+#define GUEST_TEST_BASE     0x100000ULL
+#define GUEST_TEST_SIZE     0x1000ULL
+#define GUEST_TEST_FAIL     0x3333 /* written to the test device: power off, exit code above */
+#define GUEST_TEST_PASS     0x5555 /* power off */
+#define GUEST_TEST_RESET    0x7777 /* reset */
+
 #define GUEST_CLINT_BASE    0x2000000ULL
 #define GUEST_CLINT_SIZE    0x10000ULL
+#define GUEST_CLINT_MSIP     0x0    /* offsets in the CLINT: hart 0's msip, */
+#define GUEST_CLINT_MTIMECMP 0x4000 /* its mtimecmp, */
+#define GUEST_CLINT_MTIME    0xbff8 /* and the shared mtime */
 
 #define GUEST_PLIC_BASE     0xc000000ULL
 #define GUEST_PLIC_SIZE     0x600000ULL

@@ -2,6 +2,10 @@
 # (guest/user), linked into one image: build/guest/teach.elf, loaded at
 # 0x80200000 as OpenSBI's payload or by popek.
 #
+# build/guest/teach-m.elf is the same kernel objects linked together with
+# an M-mode firmware of its own (guest/mkernel) at 0x80000000, for a board
+# or VM that starts in machine mode (boot = firmware).
+#
 # Each guest/user/NAME.c (except ulib.c) is a program, linked on its own to
 # build/guest/user/NAME.elf and embedded in the kernel by kernel/progs.S.
 
@@ -47,5 +51,21 @@ $(BUILD)/guest/teach.elf: $(KERNEL_OBJS) guest/kernel/kernel.ld
 	@mkdir -p $(dir $@)
 	$(TCC) $(TLDFLAGS) -T guest/kernel/kernel.ld -o $@ $(KERNEL_OBJS) -lgcc
 
+MKERNEL_SRCS := $(wildcard guest/mkernel/*.c guest/mkernel/*.S)
+MKERNEL_OBJS := $(patsubst guest/%,$(GUEST_OBJ)/%.o,$(basename $(MKERNEL_SRCS)))
+
+$(GUEST_OBJ)/mkernel/%.o: guest/mkernel/%.c
+	@mkdir -p $(dir $@)
+	$(TCC) $(GUEST_CFLAGS) -Iguest/mkernel -c $< -o $@
+
+$(GUEST_OBJ)/mkernel/%.o: guest/mkernel/%.S
+	@mkdir -p $(dir $@)
+	$(TCC) $(GUEST_CFLAGS) -Iguest/mkernel -c $< -o $@
+
+# teach-m.ld places the objects under mkernel/ at 0x80000000 by their path.
+$(BUILD)/guest/teach-m.elf: $(MKERNEL_OBJS) $(KERNEL_OBJS) guest/mkernel/teach-m.ld
+	@mkdir -p $(dir $@)
+	$(TCC) $(TLDFLAGS) -T guest/mkernel/teach-m.ld -o $@ $(MKERNEL_OBJS) $(KERNEL_OBJS) -lgcc
+
 GUEST_COMMA := ,
-ALL_TARGETS += $(BUILD)/guest/teach.elf
+ALL_TARGETS += $(BUILD)/guest/teach.elf $(BUILD)/guest/teach-m.elf

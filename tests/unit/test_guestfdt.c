@@ -129,6 +129,9 @@ static void test_guestfdt_sbi(void **state)
 	assert_string_prop("/soc", "compatible", "simple-bus");
 	assert_non_null(fdt_getprop(fdt, node("/soc"), "ranges", NULL));
 	assert_int_equal(fdt_path_offset(fdt, "/soc/clint@2000000"), -FDT_ERR_NOTFOUND);
+	assert_int_equal(fdt_path_offset(fdt, "/soc/test@100000"), -FDT_ERR_NOTFOUND);
+	assert_int_equal(fdt_path_offset(fdt, "/poweroff"), -FDT_ERR_NOTFOUND);
+	assert_int_equal(fdt_path_offset(fdt, "/reboot"), -FDT_ERR_NOTFOUND);
 
 	const char *plic = "/soc/plic@c000000";
 	int len;
@@ -193,6 +196,49 @@ static void test_guestfdt_firmware_minimal(void **state)
 	assert_int_equal(fdt_path_offset(fdt, "/soc/virtio_mmio@10001000"), -FDT_ERR_NOTFOUND);
 }
 
+/* The test device and its syscon-poweroff/-reboot nodes, as QEMU 7.2's virt board has them. */
+static void test_guestfdt_firmware_test_device(void **state)
+{
+	struct guestfdt_vm vm = {.memory = 128ULL << 20, .boot = BUNDLE_BOOT_FIRMWARE, .ndisks = 1};
+	static const char want[] = "sifive,test1\0sifive,test0\0syscon";
+
+	(void)state;
+	build(&vm);
+	const char *test = "/soc/test@100000";
+	int len;
+	const char *compat = prop(test, "compatible", &len);
+	assert_int_equal(len, sizeof(want));
+	assert_memory_equal(compat, want, len);
+	assert_int_equal(fdt_node_check_compatible(fdt, node(test), "sifive,test0"), 0);
+	assert_int_equal(fdt_node_check_compatible(fdt, node(test), "syscon"), 0);
+	assert_reg(test, GUEST_TEST_BASE, GUEST_TEST_SIZE);
+	assert_reg(test, 0x100000, 0x1000);
+	assert_int_equal(fdt_get_phandle(fdt, node(test)), GUESTFDT_PHANDLE_TEST);
+
+	/* every phandle in the tree is different */
+	assert_true(GUESTFDT_PHANDLE_TEST != GUESTFDT_PHANDLE_CPU0_INTC);
+	assert_true(GUESTFDT_PHANDLE_TEST != GUESTFDT_PHANDLE_PLIC);
+	assert_int_equal(fdt_node_offset_by_phandle(fdt, GUESTFDT_PHANDLE_TEST), node(test));
+
+	assert_string_prop("/poweroff", "compatible", "syscon-poweroff");
+	assert_u32("/poweroff", "regmap", GUESTFDT_PHANDLE_TEST);
+	assert_u32("/poweroff", "offset", 0);
+	assert_u32("/poweroff", "value", 0x5555);
+	assert_u32("/poweroff", "value", GUEST_TEST_PASS);
+
+	assert_string_prop("/reboot", "compatible", "syscon-reboot");
+	assert_u32("/reboot", "regmap", GUESTFDT_PHANDLE_TEST);
+	assert_u32("/reboot", "offset", 0);
+	assert_u32("/reboot", "value", 0x7777);
+	assert_u32("/reboot", "value", GUEST_TEST_RESET);
+
+	/* the rest of a firmware VM's tree is still there */
+	assert_int_equal(fdt_path_offset(fdt, "/soc/clint@2000000") >= 0, 1);
+	assert_int_equal(fdt_path_offset(fdt, "/soc/plic@c000000") >= 0, 1);
+	assert_int_equal(fdt_path_offset(fdt, "/soc/serial@10000000") >= 0, 1);
+	assert_int_equal(fdt_path_offset(fdt, "/soc/virtio_mmio@10001000") >= 0, 1);
+}
+
 static void test_guestfdt_limits(void **state)
 {
 	struct guestfdt_vm vm = {.memory = 8ULL << 20, .ndisks = GUEST_VIRTIO_SLOTS};
@@ -213,6 +259,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_guestfdt_sbi),
 	    cmocka_unit_test(test_guestfdt_firmware_minimal),
+	    cmocka_unit_test(test_guestfdt_firmware_test_device),
 	    cmocka_unit_test(test_guestfdt_limits),
 	};
 	return cmocka_run_group_tests_name("guestfdt", tests, NULL, NULL);

@@ -85,10 +85,27 @@ static int build_cpus(void *fdt)
 	return fdt_end_node(fdt);
 }
 
+/*
+ * boot = firmware: the firmware powers off and resets the VM through the
+ * test device, which the tree names as QEMU's virt board does
+ * (create_fdt_reset): a syscon, and two nodes that say which value written
+ * at which offset of it powers off or reboots.
+ */
+static int build_syscon_node(void *fdt, const char *name, const char *compat, uint32_t value)
+{
+	TRY(fdt_begin_node(fdt, name));
+	TRY(fdt_property_string(fdt, "compatible", compat));
+	TRY(fdt_property_u32(fdt, "regmap", GUESTFDT_PHANDLE_TEST));
+	TRY(fdt_property_u32(fdt, "offset", 0));
+	TRY(fdt_property_u32(fdt, "value", value));
+	return fdt_end_node(fdt);
+}
+
 static int build_soc(void *fdt, const struct guestfdt_vm *vm)
 {
 	static const char plic_compat[] = "sifive,plic-1.0.0\0riscv,plic0";
 	static const char clint_compat[] = "sifive,clint0\0riscv,clint0";
+	static const char test_compat[] = "sifive,test1\0sifive,test0\0syscon";
 
 	TRY(fdt_begin_node(fdt, "soc"));
 	TRY(fdt_property_u32(fdt, "#address-cells", 2));
@@ -97,6 +114,12 @@ static int build_soc(void *fdt, const struct guestfdt_vm *vm)
 	TRY(fdt_property(fdt, "ranges", NULL, 0));
 
 	if (vm->boot == BUNDLE_BOOT_FIRMWARE) {
+		TRY(begin_node_at(fdt, "test", GUEST_TEST_BASE));
+		TRY(fdt_property(fdt, "compatible", test_compat, sizeof(test_compat)));
+		TRY(prop_reg(fdt, GUEST_TEST_BASE, GUEST_TEST_SIZE));
+		TRY(fdt_property_u32(fdt, "phandle", GUESTFDT_PHANDLE_TEST));
+		TRY(fdt_end_node(fdt));
+
 		TRY(begin_node_at(fdt, "clint", GUEST_CLINT_BASE));
 		TRY(fdt_property(fdt, "compatible", clint_compat, sizeof(clint_compat)));
 		TRY(prop_reg(fdt, GUEST_CLINT_BASE, GUEST_CLINT_SIZE));
@@ -157,6 +180,11 @@ int guestfdt_build(const struct guestfdt_vm *vm, void *buf, size_t size)
 	TRY(fdt_property_string(buf, "device_type", "memory"));
 	TRY(prop_reg(buf, GUEST_RAM_BASE, vm->memory));
 	TRY(fdt_end_node(buf));
+
+	if (vm->boot == BUNDLE_BOOT_FIRMWARE) {
+		TRY(build_syscon_node(buf, "poweroff", "syscon-poweroff", GUEST_TEST_PASS));
+		TRY(build_syscon_node(buf, "reboot", "syscon-reboot", GUEST_TEST_RESET));
+	}
 
 	TRY(build_soc(buf, vm));
 	TRY(fdt_end_node(buf)); /* / */

@@ -14,13 +14,14 @@
 /* phandles in every guest tree */
 #define GUESTFDT_PHANDLE_CPU0_INTC 1
 #define GUESTFDT_PHANDLE_PLIC      2
+#define GUESTFDT_PHANDLE_TEST      3 /* boot = firmware: the test device, a syscon */
 
 struct guestfdt_vm {
 	uint64_t memory;       /* bytes of RAM at GUEST_RAM_BASE */
 	const char *bootargs;  /* NULL: no bootargs property */
 	uint64_t initrd_start; /* guest-physical; start == end: no initrd */
 	uint64_t initrd_end;
-	enum bundle_boot boot; /* firmware: the tree also has the CLINT */
+	enum bundle_boot boot; /* firmware: also the CLINT and the test device */
 	unsigned ndisks;       /* virtio-mmio slots 0 .. ndisks-1 */
 };
 

@@ -14,7 +14,7 @@ void vclint_init(struct vclint *c, uint64_t (*now)(void), void (*changed)(void *
 
 bool vclint_mtip(const struct vclint *c, uint64_t now)
 {
-	return c->armed && now >= c->mtimecmp;
+	return now >= c->mtimecmp;
 }
 
 bool vclint_msip(const struct vclint *c)
@@ -61,7 +61,6 @@ static int vclint_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 	} else if (part(off, width, GUEST_CLINT_MTIMECMP, &shift) == 0) {
 		uint64_t m = mask_of(width) << shift;
 		c->mtimecmp = (c->mtimecmp & ~m) | ((val << shift) & m);
-		c->armed = true;
 	} else if (width != 4 && width != 8) {
 		return -1;
 	} else {

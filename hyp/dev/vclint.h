@@ -16,8 +16,7 @@
 
 struct vclint {
 	uint32_t msip;     /* bit 0: hart 0's machine software interrupt */
-	uint64_t mtimecmp; /* reset value 0, but no interrupt before the first write */
-	bool armed;        /* mtimecmp has been written */
+	uint64_t mtimecmp; /* 0 at reset, as the board's: MTIP is pending until it is set */
 	uint64_t (*now)(void);
 	void (*changed)(void *arg); /* after a write: MSIP or MTIP may have changed */
 	void *arg;

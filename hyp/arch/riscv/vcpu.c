@@ -88,7 +88,7 @@ void vcpu_clint_changed(void *vcpu)
 	bool mtip = vclint_mtip(clint, vcpu_now());
 	v->csr.mip &= ~(MIP_MSIP | MIP_MTIP);
 	v->csr.mip |= (vclint_msip(clint) ? MIP_MSIP : 0) | (mtip ? MIP_MTIP : 0);
-	v->timer_deadline = clint->armed && !mtip ? clint->mtimecmp : NO_DEADLINE;
+	v->timer_deadline = mtip ? NO_DEADLINE : clint->mtimecmp;
 }
 
 /* Brings the guest's pending bits up to date with its timer and its vPLIC. */

@@ -1,6 +1,7 @@
 /*
  * virtio_blk.c — a virtio block device behind the virtio-mmio transport,
- * version 2 (Virtual I/O Device spec 1.1 §4.2.2, §5.2).
+ * version 2 (Virtual I/O Device spec 1.1 §4.2.2, §5.2) or the legacy
+ * version 1 (§4.2.4), told apart by the Version register.
  *
  * The device tree lists every virtio,mmio slot of the board; a slot with
  * DeviceID 0 is empty, DeviceID 2 is a block device.  We drive one
@@ -27,9 +28,12 @@
 #define DEV_FEAT_SEL  0x014
 #define DRV_FEATURES  0x020
 #define DRV_FEAT_SEL  0x024
+#define PAGE_SIZE_REG 0x028 /* legacy: GuestPageSize */
 #define QUEUE_SEL     0x030
 #define QUEUE_NUM_MAX 0x034
 #define QUEUE_NUM     0x038
+#define QUEUE_ALIGN   0x03c /* legacy */
+#define QUEUE_PFN     0x040 /* legacy */
 #define QUEUE_READY   0x044
 #define QUEUE_NOTIFY  0x050
 #define IRQ_STATUS    0x060
@@ -52,6 +56,7 @@
 #define INT_CONFIG_CHANGE 2 /* InterruptStatus bit (§4.2.2) */
 
 #define QSIZE             VIRTIO_BLK_QSIZE
+#define LEGACY_PAGE       4096 /* GuestPageSize and QueueAlign of a legacy queue */
 
 struct virtq_avail {
 	uint16_t flags, idx, ring[QSIZE], used_event;
@@ -63,11 +68,16 @@ struct virtq_used {
 	uint16_t avail_event;
 };
 
-/* One page each, physically contiguous (VA == PA) as the device needs. */
+/*
+ * Physically contiguous (VA == PA) as the device needs, and laid out as a
+ * legacy device requires (§2.6.2): the descriptor table at the start of a
+ * page, the avail ring right after it, the used ring at the next page
+ * (QueueAlign = 4096).  A version 2 device takes the same three addresses.
+ */
 static struct {
-	struct virtq_desc desc[QSIZE] __attribute__((aligned(4096)));
-	struct virtq_avail avail __attribute__((aligned(4096)));
-	struct virtq_used used __attribute__((aligned(4096)));
+	struct virtq_desc desc[QSIZE] __attribute__((aligned(LEGACY_PAGE)));
+	struct virtq_avail avail;
+	struct virtq_used used __attribute__((aligned(LEGACY_PAGE)));
 	struct virtio_blk_req req;
 	volatile uint8_t status;
 	uint16_t used_seen;
@@ -75,6 +85,7 @@ static struct {
 } q __attribute__((aligned(4096)));
 
 static volatile uint8_t *regs;
+static int legacy; /* Version 1 */
 static uint64_t base;
 static uint32_t irq;
 static uint64_t capacity; /* in 512-byte sectors */
@@ -122,16 +133,30 @@ static void features_write(uint64_t f)
 }
 
 /*
- * Device initialisation, §3.1.1: reset, ack, features, queue, driver ok.
- * We take VERSION_1 and, when offered, VIRTIO_BLK_F_RO (§5.2.3: the
- * device is read-only; writes fail, and we do not send them).
+ * A legacy device (§3.1.2, §4.2.4): 32 feature bits, taken without a
+ * FEATURES_OK step; the queue is placed by its first page (QueuePFN) in
+ * pages of GuestPageSize, the used ring at QueueAlign.
  */
-static int setup(void)
+static int setup_legacy(void)
 {
-	wr(STATUS, 0);
-	memset(&q, 0, sizeof(q));
-	wr(STATUS, S_ACK);
-	wr(STATUS, S_ACK | S_DRIVER);
+	wr(DEV_FEAT_SEL, 0);
+	dev_features = rd(DEV_FEATURES);
+	drv_features = dev_features & (1UL << VIRTIO_BLK_F_RO);
+	wr(DRV_FEAT_SEL, 0);
+	wr(DRV_FEATURES, (uint32_t)drv_features);
+	wr(PAGE_SIZE_REG, LEGACY_PAGE);
+	wr(QUEUE_SEL, 0);
+	if (rd(QUEUE_PFN) || rd(QUEUE_NUM_MAX) < QSIZE)
+		return -1;
+	wr(QUEUE_NUM, QSIZE);
+	wr(QUEUE_ALIGN, LEGACY_PAGE);
+	wr(QUEUE_PFN, (uint32_t)((uint64_t)q.desc / LEGACY_PAGE));
+	return 0;
+}
+
+/* A version 2 device: 64 feature bits, FEATURES_OK, the three ring addresses, QueueReady. */
+static int setup_modern(void)
+{
 	dev_features = features_read();
 	if (!(dev_features & (1UL << F_VERSION_1)))
 		return -1;
@@ -148,7 +173,24 @@ static int setup(void)
 	wr64(QUEUE_DRIVER, (uint64_t)&q.avail);
 	wr64(QUEUE_DEVICE, (uint64_t)&q.used);
 	wr(QUEUE_READY, 1);
-	wr(STATUS, S_ACK | S_DRIVER | S_FEAT_OK | S_DRIVER_OK);
+	return 0;
+}
+
+/*
+ * Device initialisation, §3.1.1 (legacy: §3.1.2): reset, ack, features,
+ * queue, driver ok.  We take VERSION_1 (version 2 only) and, when offered,
+ * VIRTIO_BLK_F_RO (§5.2.3: the device is read-only; writes fail, and we do
+ * not send them).
+ */
+static int setup(void)
+{
+	wr(STATUS, 0);
+	memset(&q, 0, sizeof(q));
+	wr(STATUS, S_ACK);
+	wr(STATUS, S_ACK | S_DRIVER);
+	if ((legacy ? setup_legacy() : setup_modern()) < 0)
+		return -1;
+	wr(STATUS, S_ACK | S_DRIVER | (legacy ? 0 : S_FEAT_OK) | S_DRIVER_OK);
 	capacity = rd(CONFIG) | (uint64_t)rd(CONFIG + 4) << 32;
 	plic_enable(irq, virtio_blk_intr);
 	return 0;
@@ -162,9 +204,12 @@ int virtio_blk_init(void)
 			continue;
 		vm_map_device(base, size);
 		volatile uint32_t *r = (volatile uint32_t *)base;
-		if (r[MAGIC / 4] != 0x74726976 || r[VERSION / 4] != 2 || r[DEVICE_ID / 4] != 2)
-			continue; /* not "virt", legacy, or not a block device (0: empty) */
+		uint32_t version = r[VERSION / 4];
+		if (r[MAGIC / 4] != 0x74726976 || (version != 1 && version != 2) ||
+		    r[DEVICE_ID / 4] != 2)
+			continue; /* not "virt", an unknown version, or not a block device (0: empty) */
 		regs = (volatile uint8_t *)base;
+		legacy = version == 1;
 		irq = fdt_u32(node, "interrupts", 0);
 		if (setup() < 0) {
 			regs = 0;

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define BUNDLE_MAGIC     "POPEKBN" /* 7 characters and the NUL: 8 bytes */
-#define BUNDLE_VERSION   1
+#define BUNDLE_VERSION   2
 #define BUNDLE_NAME_MAX  32 /* including the NUL */
 #define BUNDLE_MAX_VMS   16
 #define BUNDLE_MAX_BLOBS 4
@@ -41,6 +41,11 @@ enum bundle_boot {
 enum bundle_timer {
 	BUNDLE_TIMER_REAL = 0,    /* time read directly, never stops */
 	BUNDLE_TIMER_VIRTUAL = 1, /* time traps; the clock stops while descheduled */
+};
+
+enum bundle_virtio {
+	BUNDLE_VIRTIO_MODERN = 0, /* virtio-mmio Version 2 (virtio 1.1 §4.2.2) */
+	BUNDLE_VIRTIO_LEGACY = 1, /* virtio-mmio Version 1, the legacy interface (§4.2.4) */
 };
 
 enum bundle_blob_kind {
@@ -79,6 +84,8 @@ struct bundle_vm {
 	uint32_t quantum_us;        /* scheduling quantum */
 	uint32_t nblobs;
 	uint32_t ndisks;
+	uint32_t virtio;   /* enum bundle_virtio: the interface of every disk */
+	uint32_t reserved; /* 0 */
 	struct bundle_blob blobs[BUNDLE_MAX_BLOBS];
 	struct bundle_disk disks[BUNDLE_MAX_DISKS];
 };

@@ -17,37 +17,37 @@
 #ifndef POPEK_CORE_GUEST_LAYOUT_H
 #define POPEK_CORE_GUEST_LAYOUT_H
 
-#define GUEST_RAM_BASE      0x80000000ULL
+#define GUEST_RAM_BASE       0x80000000ULL
 
-#define GUEST_TEST_BASE     0x100000ULL
-#define GUEST_TEST_SIZE     0x1000ULL
-#define GUEST_TEST_FAIL     0x3333 /* written to the test device: power off, exit code above */
-#define GUEST_TEST_PASS     0x5555 /* power off */
-#define GUEST_TEST_RESET    0x7777 /* reset */
+#define GUEST_TEST_BASE      0x100000ULL
+#define GUEST_TEST_SIZE      0x1000ULL
+#define GUEST_TEST_FAIL      0x3333 /* written to the test device: power off, exit code above */
+#define GUEST_TEST_PASS      0x5555 /* power off */
+#define GUEST_TEST_RESET     0x7777 /* reset */
 
-#define GUEST_CLINT_BASE    0x2000000ULL
-#define GUEST_CLINT_SIZE    0x10000ULL
+#define GUEST_CLINT_BASE     0x2000000ULL
+#define GUEST_CLINT_SIZE     0x10000ULL
 #define GUEST_CLINT_MSIP     0x0    /* offsets in the CLINT: hart 0's msip, */
 #define GUEST_CLINT_MTIMECMP 0x4000 /* its mtimecmp, */
 #define GUEST_CLINT_MTIME    0xbff8 /* and the shared mtime */
 
-#define GUEST_PLIC_BASE     0xc000000ULL
-#define GUEST_PLIC_SIZE     0x600000ULL
-#define GUEST_PLIC_NDEV     31
+#define GUEST_PLIC_BASE      0xc000000ULL
+#define GUEST_PLIC_SIZE      0x600000ULL
+#define GUEST_PLIC_NDEV      31
 
-#define GUEST_UART_BASE     0x10000000ULL
-#define GUEST_UART_SIZE     0x100ULL
-#define GUEST_UART_IRQ      10
-#define GUEST_UART_CLOCK    3686400
+#define GUEST_UART_BASE      0x10000000ULL
+#define GUEST_UART_SIZE      0x100ULL
+#define GUEST_UART_IRQ       10
+#define GUEST_UART_CLOCK     3686400
 
-#define GUEST_VIRTIO_BASE   0x10001000ULL
-#define GUEST_VIRTIO_SIZE   0x1000ULL
-#define GUEST_VIRTIO_SLOTS  8
-#define GUEST_VIRTIO_IRQ(n) (1 + (n)) /* slot n, 0-based */
+#define GUEST_VIRTIO_BASE    0x10001000ULL
+#define GUEST_VIRTIO_SIZE    0x1000ULL
+#define GUEST_VIRTIO_SLOTS   8
+#define GUEST_VIRTIO_IRQ(n)  (1 + (n)) /* slot n, 0-based */
 
-#define GUEST_TIMEBASE_FREQ 10000000 /* Hz, as the virt board's */
-#define GUEST_ISA           "rv64imafdc"
-#define GUEST_MMU_TYPE      "riscv,sv39"
+#define GUEST_TIMEBASE_FREQ  10000000 /* Hz, as the virt board's */
+#define GUEST_ISA            "rv64imafdc"
+#define GUEST_MMU_TYPE       "riscv,sv39"
 
 /* Interrupt causes (priv spec §3.1.9) wired to the PLIC and CLINT in the tree. */
 #define GUEST_IRQ_S_SOFT   1

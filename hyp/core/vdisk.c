@@ -71,6 +71,10 @@ static int submit(void *ctx, struct vblk_io *io)
 
 void vdisk_create(struct vm *vm, const struct bundle_vm *bv)
 {
+	if (bv->virtio == BUNDLE_VIRTIO_LEGACY && bv->ndisks)
+		kprintf(
+		    "popek: vm %s: %u disk(s) with the legacy virtio-mmio interface (version 1)\n",
+		    vm->name, bv->ndisks);
 	for (uint32_t i = 0; i < bv->ndisks && i < GUEST_VIRTIO_SLOTS; i++) {
 		const struct bundle_disk *bd = &bv->disks[i];
 		struct vblk *d = &vm->disks[i];
@@ -82,8 +86,8 @@ void vdisk_create(struct vm *vm, const struct bundle_vm *bv)
 			size = 0;
 		}
 		vblk_init(d, bd->start, size, bd->flags & BUNDLE_DISK_RO,
-		          (struct vblk_mem){guest_mem, vm}, (struct vblk_backend){submit, vm},
-		          &vm->plic, GUEST_VIRTIO_IRQ(i));
+		          bv->virtio == BUNDLE_VIRTIO_LEGACY, (struct vblk_mem){guest_mem, vm},
+		          (struct vblk_backend){submit, vm}, &vm->plic, GUEST_VIRTIO_IRQ(i));
 		if (emul_add(&vm->emul, GUEST_VIRTIO_BASE + i * GUEST_VIRTIO_SIZE,
 		             GUEST_VIRTIO_SIZE, &vblk_ops, d) < 0)
 			panic("vm %s: virtio slot %u overlaps another device", vm->name, i);

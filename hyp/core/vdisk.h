@@ -11,7 +11,10 @@
 struct vm;
 struct bundle_vm;
 
-/* Creates the VM's virtio-blk devices, one per disk in its bundle entry. */
+/*
+ * Creates the VM's virtio-blk devices, one per disk in its bundle entry, all
+ * with the virtio-mmio interface the entry names (modern or legacy).
+ */
 void vdisk_create(struct vm *vm, const struct bundle_vm *bv);
 
 #endif

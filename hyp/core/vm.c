@@ -46,6 +46,22 @@ static void uart_out(void *arg, char c)
 	vm_console_out(arg, c);
 }
 
+/* A write to the test device: the guest powers its machine off or resets it. */
+static void test_event(void *arg, enum vtest_event e, uint32_t code)
+{
+	struct vm *vm = arg;
+	if (e == VTEST_PASS)
+		kprintf("popek: vm %s: powered off through its test device\n", vm->name);
+	else if (e == VTEST_FAIL)
+		kprintf("popek: vm %s: powered off through its test device, failure code %u\n",
+		        vm->name, code);
+	else
+		kprintf("popek: vm %s: reset through its test device; popek does not restart "
+		        "a VM, so it stays off\n",
+		        vm->name);
+	vm->vcpu.state = VCPU_HALTED;
+}
+
 /* Zeroes guest RAM a doubleword at a time: a VM never sees what was there before. */
 static void zero_ram(void *p, uint64_t size)
 {
@@ -75,22 +91,31 @@ void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struc
 		       blob->size);
 	}
 
+	bool firmware = bv->boot == BUNDLE_BOOT_FIRMWARE;
 	vplic_init(&vm->plic);
 	vuart_init(&vm->uart, &vm->plic, GUEST_UART_IRQ, uart_out, vm);
-	if (bv->boot == BUNDLE_BOOT_SBI)
+	if (!firmware)
 		vuart_firmware_setup(&vm->uart);
 	if (emul_add(&vm->emul, GUEST_PLIC_BASE, GUEST_PLIC_SIZE, &vplic_ops, &vm->plic) < 0 ||
 	    emul_add(&vm->emul, GUEST_UART_BASE, GUEST_UART_SIZE, &vuart_ops, &vm->uart) < 0)
 		panic("vm %s: device windows overlap", vm->name);
+	if (firmware) {
+		/* No firmware in front of this guest: it is the firmware, and has the board's. */
+		vclint_init(&vm->clint, vcpu_now, vcpu_clint_changed, &vm->vcpu);
+		vm->test = (struct vtest){test_event, vm};
+		if (emul_add(&vm->emul, GUEST_CLINT_BASE, GUEST_CLINT_SIZE, &vclint_ops,
+		             &vm->clint) < 0 ||
+		    emul_add(&vm->emul, GUEST_TEST_BASE, GUEST_TEST_SIZE, &vtest_ops, &vm->test) <
+		        0)
+			panic("vm %s: device windows overlap", vm->name);
+	}
 
 	vdisk_create(vm, bv);
-	vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa, 1 + id * VIEW_COUNT);
-	kprintf("popek: vm %s: %lu MiB at %lx, quantum %u us\n", vm->name, vm->ram_size >> 20,
-	        vm->ram_hpa, vm->quantum_us);
-	/* What this popek cannot give a VM yet: refuse plainly rather than run it wrongly. */
-	if (bv->boot == BUNDLE_BOOT_FIRMWARE)
-		vm_stop(vm, "boot = firmware needs virtual M-mode, which this popek does not have");
-	else if (bv->timer == BUNDLE_TIMER_VIRTUAL)
+	vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa, 1 + id * VIEW_COUNT, firmware);
+	kprintf("popek: vm %s: %lu MiB at %lx, quantum %u us%s\n", vm->name, vm->ram_size >> 20,
+	        vm->ram_hpa, vm->quantum_us, firmware ? ", boots in vM" : "");
+	/* What this popek cannot give a VM: refuse plainly rather than run it wrongly. */
+	if (bv->timer == BUNDLE_TIMER_VIRTUAL)
 		vm_stop(vm, "timer = virtual is impossible here: the firmware (OpenSBI) answers "
 		            "U-mode reads of time itself, so popek cannot stop a VM's clock");
 }
@@ -121,11 +146,10 @@ void vm_report(const struct vm *vm)
 	    NULL,
 	    "store page",
 	};
-	static const char *const emul_names[EMUL_KIND_COUNT] = {[EMUL_CSR] = "csr",
-	                                                        [EMUL_SRET] = "sret",
-	                                                        [EMUL_WFI] = "wfi",
-	                                                        [EMUL_SFENCE] = "sfence.vma",
-	                                                        [EMUL_MMIO] = "mmio"};
+	static const char *const emul_names[EMUL_KIND_COUNT] = {
+	    [EMUL_CSR] = "csr",           [EMUL_SRET] = "sret", [EMUL_WFI] = "wfi",
+	    [EMUL_SFENCE] = "sfence.vma", [EMUL_MMIO] = "mmio", [EMUL_MRET] = "mret",
+	    [EMUL_LDST] = "load/store"};
 	const struct vcpu_stats *s = &vm->vcpu.stats;
 	kprintf("popek: vm %s %s: %lu traps (%lu timer, %lu external interrupts)\n", vm->name,
 	        vm->vcpu.state == VCPU_HALTED ? "stopped" : "so far", s->traps, s->irqs[5],

@@ -12,7 +12,9 @@
 #include "core/bundle.h"
 #include "core/emul.h"
 #include "dev/vblk.h"
+#include "dev/vclint.h"
 #include "dev/vplic.h"
+#include "dev/vtest.h"
 #include "dev/vuart.h"
 
 struct vm {
@@ -27,6 +29,8 @@ struct vm {
 	struct emul emul; /* guest MMIO ranges */
 	struct vplic plic;
 	struct vuart uart;
+	struct vclint clint; /* boot = firmware only, as is the test device */
+	struct vtest test;
 	struct vcpu vcpu;
 	/* Last: large, and off the trap path, which then touches fewer pages. */
 	struct vblk disks[BUNDLE_MAX_DISKS]; /* minidisks, then links, at virtio slots 0.. */

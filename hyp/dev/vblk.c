@@ -1,7 +1,10 @@
 /*
  * Virtual virtio-blk over virtio-mmio version 2 (virtio 1.1 §4.2.2 registers,
- * §2.6 split virtqueue, §5.2 block device).  One queue, no indirect
- * descriptors, no event index.
+ * §2.6 split virtqueue, §5.2 block device), or over the legacy version 1
+ * (§4.2.4: QueuePFN and QueueAlign place the three parts of the queue in one
+ * block, §2.6.2).  One queue, no indirect descriptors, no event index.  The
+ * two interfaces differ in their registers only: the queue, the requests and
+ * every check of them are the same.
  *
  * Everything the guest controls is read once into popek's own memory before
  * it is checked (a descriptor, the request header, avail->idx), so a guest
@@ -23,9 +26,12 @@
 #define REG_DEVICE_FEAT_SEL   0x014
 #define REG_DRIVER_FEATURES   0x020
 #define REG_DRIVER_FEAT_SEL   0x024
+#define REG_GUEST_PAGE_SIZE   0x028 /* legacy only */
 #define REG_QUEUE_SEL         0x030
 #define REG_QUEUE_NUM_MAX     0x034
 #define REG_QUEUE_NUM         0x038
+#define REG_QUEUE_ALIGN       0x03c /* legacy only */
+#define REG_QUEUE_PFN         0x040 /* legacy only */
 #define REG_QUEUE_READY       0x044
 #define REG_QUEUE_NOTIFY      0x050
 #define REG_INTERRUPT_STATUS  0x060
@@ -45,6 +51,7 @@
 
 #define VBLK_MAGIC            0x74726976 /* "virt" */
 #define VBLK_VERSION          2
+#define VBLK_VERSION_LEGACY   1
 #define VBLK_DEVICE_ID        2          /* §5.2.1 */
 #define VBLK_VENDOR_ID        0x554d4551 /* "QEMU", as on the bare board */
 
@@ -194,9 +201,10 @@ static void vblk_break(struct vblk *d)
 	vblk_interrupt(d, INT_CONFIG_CHANGE);
 }
 
+/* A legacy device does not offer VERSION_1 (§6.1): its features fit in 32 bits. */
 static uint64_t vblk_features(const struct vblk *d)
 {
-	return VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE |
+	return (d->legacy ? 0 : VIRTIO_F_VERSION_1) | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE |
 	       VIRTIO_BLK_F_FLUSH | (d->read_only ? VIRTIO_BLK_F_RO : 0);
 }
 
@@ -494,7 +502,11 @@ void vblk_complete(struct vblk_io *io, bool ok)
 	vblk_finish(d, io, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR);
 }
 
-/* §2.1.1 / §4.2.2.1: writing 0 to Status resets the device.  ios still with the backend go stale. */
+/*
+ * §2.1.1 / §4.2.2.1: writing 0 to Status resets the device.  ios still with
+ * the backend go stale.  A legacy device keeps GuestPageSize and QueueAlign,
+ * as QEMU's does: a driver may write GuestPageSize once, before its first reset.
+ */
 static void vblk_reset(struct vblk *d)
 {
 	d->status = 0;
@@ -511,8 +523,9 @@ static void vblk_reset(struct vblk *d)
 }
 
 /*
- * QueueReady = 1: the queue's size and parts must be what §2.6 allows, and
- * each part must lie in the VM's RAM; otherwise the device is broken.
+ * QueueReady = 1 (legacy: a QueuePFN other than 0): the queue's size and
+ * parts must be what §2.6 allows, and each part must lie in the VM's RAM;
+ * otherwise the device is broken.
  */
 static void vblk_queue_enable(struct vblk *d)
 {
@@ -524,6 +537,38 @@ static void vblk_queue_enable(struct vblk *d)
 	    !vblk_at(d, d->desc, DESC_BYTES(num)) || !vblk_at(d, d->avail, AVAIL_BYTES(num)) ||
 	    !vblk_at(d, d->used, USED_BYTES(num)))
 		vblk_break(d);
+}
+
+/*
+ * The legacy queue (§2.6.2, §4.2.4): the descriptor table at QueuePFN ×
+ * GuestPageSize, the avail ring right after it, the used ring at the next
+ * multiple of QueueAlign.  Nothing here can overflow: the table starts below
+ * 2^63 (a 32-bit PFN shifted by at most 31), a 32-bit queue size makes the
+ * parts at most 2^37 bytes, and QueueAlign is below 2^32 and never 0.  The
+ * checks are QueueReady's.
+ */
+static void vblk_legacy_enable(struct vblk *d, uint32_t pfn)
+{
+	uint64_t num = d->queue_num, avail_end;
+
+	d->desc = (uint64_t)pfn << d->page_shift;
+	d->avail = d->desc + DESC_BYTES(num);
+	avail_end = d->avail + AVAIL_BYTES(num);
+	d->used = (avail_end + d->queue_align - 1) / d->queue_align * d->queue_align;
+	vblk_queue_enable(d);
+}
+
+/*
+ * QueuePFN = 0: the driver stops using the queue (§4.2.4).  Answers still due
+ * from the backend are dropped (gen differs), and a queue set up again starts
+ * from index 0, as a new ring does.
+ */
+static void vblk_legacy_stop(struct vblk *d)
+{
+	d->queue_ready = false;
+	d->desc = d->avail = d->used = 0;
+	d->last_avail = d->used_idx = 0;
+	d->gen++;
 }
 
 /* Registers.  Only queue 0 exists; a queue's setup is fixed while it is ready. */
@@ -551,8 +596,7 @@ static uint32_t magic_read(struct vblk *d)
 
 static uint32_t version_read(struct vblk *d)
 {
-	(void)d;
-	return VBLK_VERSION;
+	return d->legacy ? VBLK_VERSION_LEGACY : VBLK_VERSION;
 }
 
 static uint32_t device_id_read(struct vblk *d)
@@ -582,6 +626,12 @@ static uint32_t queue_num_max_read(struct vblk *d)
 static uint32_t queue_ready_read(struct vblk *d)
 {
 	return d->queue_sel == 0 && d->queue_ready;
+}
+
+/* The page the queue starts at, in the current page size, as QEMU answers. */
+static uint32_t queue_pfn_read(struct vblk *d)
+{
+	return d->queue_sel == 0 ? (uint32_t)(d->desc >> d->page_shift) : 0;
 }
 
 static uint32_t interrupt_status_read(struct vblk *d)
@@ -616,6 +666,24 @@ static uint32_t (*const vblk_read_regs[VBLK_REGS])(struct vblk *d) = {
     /* ConfigGeneration: the configuration never changes, so always 0. */
 };
 
+/*
+ * Version 1 (§4.2.4).  Registers only version 2 has (QueueReady, the ring
+ * addresses, ConfigGeneration) read 0 and ignore writes, as in QEMU.
+ */
+static uint32_t (*const vblk_legacy_read_regs[VBLK_REGS])(struct vblk *d) = {
+    [REG_MAGIC / 4] = magic_read,
+    [REG_VERSION / 4] = version_read,
+    [REG_DEVICE_ID / 4] = device_id_read,
+    [REG_VENDOR_ID / 4] = vendor_id_read,
+    [REG_DEVICE_FEATURES / 4] = device_features_read,
+    [REG_QUEUE_NUM_MAX / 4] = queue_num_max_read,
+    [REG_QUEUE_PFN / 4] = queue_pfn_read,
+    [REG_INTERRUPT_STATUS / 4] = interrupt_status_read,
+    [REG_STATUS / 4] = status_read,
+    [REG_SHM_LEN_LOW / 4] = shm_len_read,
+    [REG_SHM_LEN_HIGH / 4] = shm_len_read,
+};
+
 static void device_features_sel_write(struct vblk *d, uint32_t v)
 {
 	d->dev_features_sel = v;
@@ -632,6 +700,17 @@ static void driver_features_write(struct vblk *d, uint32_t v)
 		set_high(&d->drv_features, v);
 }
 
+/*
+ * Legacy GuestFeatures: the low 32 bits only, taken at once (there is no
+ * FEATURES_OK step), less what the device did not offer, as QEMU does.
+ */
+static void legacy_driver_features_write(struct vblk *d, uint32_t v)
+{
+	if (d->drv_features_sel != 0 || (d->status & STATUS_FEATURES_OK))
+		return;
+	d->drv_features = v & vblk_features(d);
+}
+
 static void driver_features_sel_write(struct vblk *d, uint32_t v)
 {
 	d->drv_features_sel = v;
@@ -646,6 +725,35 @@ static void queue_num_write(struct vblk *d, uint32_t v)
 {
 	if (vblk_queue_setup(d))
 		d->queue_num = v;
+}
+
+/* Only the lowest set bit counts, and 0 means 1 byte, as in QEMU. */
+static void guest_page_size_write(struct vblk *d, uint32_t v)
+{
+	uint32_t shift = 0;
+
+	while (v && !(v & 1)) {
+		v >>= 1;
+		shift++;
+	}
+	d->page_shift = shift;
+}
+
+/* 0 is ignored, as in QEMU; any other value is checked when the queue is placed. */
+static void queue_align_write(struct vblk *d, uint32_t v)
+{
+	if (v && vblk_queue_setup(d))
+		d->queue_align = v;
+}
+
+static void queue_pfn_write(struct vblk *d, uint32_t v)
+{
+	if (d->queue_sel != 0)
+		return;
+	if (v == 0)
+		vblk_legacy_stop(d);
+	else if (!d->queue_ready)
+		vblk_legacy_enable(d, v);
 }
 
 static void queue_ready_write(struct vblk *d, uint32_t v)
@@ -683,7 +791,8 @@ static void status_write(struct vblk *d, uint32_t v)
 		vblk_reset(d);
 		return;
 	}
-	if ((v & STATUS_FEATURES_OK) && !(d->status & STATUS_FEATURES_OK) &&
+	/* Legacy: no feature negotiation step (§3.1.2), so nothing to refuse. */
+	if (!d->legacy && (v & STATUS_FEATURES_OK) && !(d->status & STATUS_FEATURES_OK) &&
 	    ((d->drv_features & ~vblk_features(d)) || !(d->drv_features & VIRTIO_F_VERSION_1)))
 		v &= ~STATUS_FEATURES_OK;
 	d->status = (v & 0xff) | (d->status & STATUS_NEEDS_RESET);
@@ -743,6 +852,20 @@ static void (*const vblk_write_regs[VBLK_REGS])(struct vblk *d, uint32_t v) = {
     [REG_QUEUE_DEVICE_HIGH / 4] = queue_device_high_write,
 };
 
+static void (*const vblk_legacy_write_regs[VBLK_REGS])(struct vblk *d, uint32_t v) = {
+    [REG_DEVICE_FEAT_SEL / 4] = device_features_sel_write,
+    [REG_DRIVER_FEATURES / 4] = legacy_driver_features_write,
+    [REG_DRIVER_FEAT_SEL / 4] = driver_features_sel_write,
+    [REG_GUEST_PAGE_SIZE / 4] = guest_page_size_write,
+    [REG_QUEUE_SEL / 4] = queue_sel_write,
+    [REG_QUEUE_NUM / 4] = queue_num_write,
+    [REG_QUEUE_ALIGN / 4] = queue_align_write,
+    [REG_QUEUE_PFN / 4] = queue_pfn_write,
+    [REG_QUEUE_NOTIFY / 4] = queue_notify_write,
+    [REG_INTERRUPT_ACK / 4] = interrupt_ack_write,
+    [REG_STATUS / 4] = status_write,
+};
+
 static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
 {
 	for (unsigned i = 0; i < bytes; i++)
@@ -791,8 +914,9 @@ static int vblk_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 	}
 	if (!vblk_reg_ok(off, width))
 		return -1;
+	uint32_t (*const *regs)(struct vblk *) = d->legacy ? vblk_legacy_read_regs : vblk_read_regs;
 	/* Write-only and unassigned registers read 0, as in QEMU. */
-	*val = vblk_read_regs[off / 4] ? vblk_read_regs[off / 4](d) : 0;
+	*val = regs[off / 4] ? regs[off / 4](d) : 0;
 	return 0;
 }
 
@@ -805,8 +929,10 @@ static int vblk_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 		return 0;
 	if (!vblk_reg_ok(off, width))
 		return -1;
-	if (vblk_write_regs[off / 4])
-		vblk_write_regs[off / 4](d, (uint32_t)val);
+	void (*const *regs)(struct vblk *, uint32_t) =
+	    d->legacy ? vblk_legacy_write_regs : vblk_write_regs;
+	if (regs[off / 4])
+		regs[off / 4](d, (uint32_t)val);
 	return 0;
 }
 
@@ -815,13 +941,15 @@ const struct mmio_ops vblk_ops = {
     .write = vblk_write,
 };
 
-void vblk_init(struct vblk *d, uint64_t start, uint64_t size, bool read_only, struct vblk_mem mem,
-               struct vblk_backend backend, struct vplic *plic, uint32_t irq)
+void vblk_init(struct vblk *d, uint64_t start, uint64_t size, bool read_only, bool legacy,
+               struct vblk_mem mem, struct vblk_backend backend, struct vplic *plic, uint32_t irq)
 {
 	memset(d, 0, sizeof(*d));
 	d->start = start;
 	d->size = size;
 	d->read_only = read_only;
+	d->legacy = legacy;
+	d->queue_align = VBLK_LEGACY_ALIGN;
 	d->mem = mem;
 	d->backend = backend;
 	d->plic = plic;

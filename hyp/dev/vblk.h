@@ -1,6 +1,8 @@
 /*
  * A virtual virtio-blk device (virtio 1.1 §4.2 virtio-mmio, §5.2 block
  * device) presenting one minidisk — an extent of the real disk — to a VM.
+ * It speaks either the modern interface (MMIO Version 2, §4.2.2) or the
+ * legacy one (Version 1, §4.2.4), chosen per VM when it is created.
  *
  * The model is pure logic: it reads the guest's virtqueue through
  * vblk->mem (guest memory, bounds checked), turns each request into a
@@ -19,10 +21,11 @@
 
 struct vplic;
 
-#define VBLK_SIZE      0x1000 /* one virtio-mmio slot */
-#define VBLK_QUEUE_MAX 64     /* QueueNumMax */
-#define VBLK_MAX_SEG   16     /* data descriptors per request */
-#define VBLK_SECTOR    512
+#define VBLK_SIZE         0x1000 /* one virtio-mmio slot */
+#define VBLK_QUEUE_MAX    64     /* QueueNumMax */
+#define VBLK_MAX_SEG      16     /* data descriptors per request */
+#define VBLK_SECTOR       512
+#define VBLK_LEGACY_ALIGN 4096 /* QueueAlign until the driver writes it */
 
 /* Guest memory as the model may see it: a pointer to [gpa, gpa+len) in RAM, or NULL. */
 struct vblk_mem {
@@ -64,6 +67,7 @@ struct vblk {
 	/* configuration, set by vblk_init */
 	uint64_t start, size; /* the extent on the real disk, bytes */
 	bool read_only;
+	bool legacy; /* Version 1: the legacy register set, no VERSION_1 */
 	struct vblk_mem mem;
 	struct vblk_backend backend;
 	struct vplic *plic;
@@ -73,7 +77,9 @@ struct vblk {
 	uint64_t drv_features;
 	uint32_t interrupt_status;
 	uint32_t queue_num;
-	bool queue_ready;
+	bool queue_ready;           /* legacy: a QueuePFN is set */
+	uint32_t page_shift;        /* legacy GuestPageSize, as log2; kept across resets */
+	uint32_t queue_align;       /* legacy QueueAlign; kept across resets */
 	uint64_t desc, avail, used; /* guest-physical ring addresses */
 	uint16_t last_avail;        /* next avail ring entry to take */
 	uint16_t used_idx;          /* the device's own copy of used->idx */
@@ -83,8 +89,9 @@ struct vblk {
 	struct vblk_io io[VBLK_QUEUE_MAX];
 };
 
-void vblk_init(struct vblk *d, uint64_t start, uint64_t size, bool read_only, struct vblk_mem mem,
-               struct vblk_backend backend, struct vplic *plic, uint32_t irq);
+/* legacy: present MMIO Version 1 (§4.2.4) instead of Version 2. */
+void vblk_init(struct vblk *d, uint64_t start, uint64_t size, bool read_only, bool legacy,
+               struct vblk_mem mem, struct vblk_backend backend, struct vplic *plic, uint32_t irq);
 /* The backend finished io: ok = false for an I/O error. */
 void vblk_complete(struct vblk_io *io, bool ok);
 /*

@@ -116,6 +116,14 @@ static void break_disk_wrap(struct bundle_header *b)
 {
 	b->vms[0].disks[0].start = UINT64_MAX - 511;
 }
+static void break_virtio(struct bundle_header *b)
+{
+	b->vms[0].virtio = BUNDLE_VIRTIO_LEGACY + 1;
+}
+static void break_virtio_reserved(struct bundle_header *b)
+{
+	b->vms[0].reserved = 1;
+}
 
 static const struct {
 	void (*corrupt)(struct bundle_header *);
@@ -141,6 +149,8 @@ static const struct {
     {break_nblobs, "too many"},
     {break_disk, "512"},
     {break_disk_wrap, "512"},
+    {break_virtio, "virtio"},
+    {break_virtio_reserved, "virtio"},
 };
 
 static void test_sound(void **state)
@@ -149,6 +159,8 @@ static void test_sound(void **state)
 	struct bundle_header *b = sound_bundle();
 	assert_null(bundle_check(b, TOTAL));
 	assert_non_null(bundle_check(b, sizeof(*b) - 1)); /* truncated load */
+	b->vms[0].virtio = BUNDLE_VIRTIO_LEGACY;
+	assert_null(bundle_check(b, TOTAL));
 	free(b);
 }
 

@@ -182,7 +182,7 @@ static const struct dir_case dir_cases[] = {
      "; a comment\n# another\n[machine]\nmemory = 1G\nharts = 2\ndisk = disk.img\n\n"
      "[vm linux1]\nmemory = 64M\nkernel = k.Image\ninitrd = initrd.bin\n"
      "bootargs = console=ttyS0 root=/dev/vda\nboot = sbi\ntimer = virtual\nquantum = 500us\n"
-     "minidisk = 0 256K\nminidisk = 256K 256K\ntrace = on\n"
+     "minidisk = 0 256K\nminidisk = 256K 256K\ntrace = on\nvirtio = legacy\n"
      "[vm linux2]\nmemory = 32M\nkernel = k.elf\nlink = linux1 1 ro\nminidisk = 512K 512K\n",
      0, NULL},
     {"firmware-image", "[vm fw]\nmemory = 8M\nkernel = fw.Image\nboot = firmware\n", 0, NULL},
@@ -207,6 +207,17 @@ static const struct dir_case dir_cases[] = {
     {"boot-bad", VM_OK "boot = uefi\n", 4, "bad value 'uefi' for boot (expected sbi or firmware)"},
     {"timer-bad", VM_OK "timer = fast\n", 4, "expected real or virtual"},
     {"trace-bad", VM_OK "trace = maybe\n", 4, "expected off or on"},
+    {"virtio-modern", VM_OK "virtio = modern\n", 0, NULL},
+    {"virtio-legacy", VM_OK "virtio = legacy\n", 0, NULL},
+    {"virtio-bad", VM_OK "virtio = v1\n", 4,
+     "bad value 'v1' for virtio (expected modern or legacy)"},
+    {"virtio-case", VM_OK "virtio = Legacy\n", 4, "bad value 'Legacy' for virtio"},
+    {"virtio-number", VM_OK "virtio = 1\n", 4, "bad value '1' for virtio"},
+    {"virtio-empty", VM_OK "virtio =\n", 4, "key 'virtio' has no value"},
+    {"virtio-duplicate", VM_OK "virtio = legacy\nvirtio = modern\n", 5,
+     "duplicate key 'virtio' (first at line 4)"},
+    {"virtio-in-machine", "[machine]\nvirtio = legacy\n" VM_OK, 2,
+     "unknown key 'virtio' in [machine]"},
     {"quantum-no-unit", VM_OK "quantum = 10\n", 4, "bad duration '10'"},
     {"quantum-short", VM_OK "quantum = 50us\n", 4, "out of range"},
     {"quantum-long", VM_OK "quantum = 2s\n", 4, "out of range"},
@@ -392,6 +403,7 @@ static void test_directory_values(void **state)
 	assert_int_equal(a->timer, BUNDLE_TIMER_VIRTUAL);
 	assert_int_equal(a->quantum_us, 500);
 	assert_true(a->trace);
+	assert_int_equal(a->virtio, BUNDLE_VIRTIO_LEGACY);
 	assert_int_equal(a->nminidisks, 2);
 	assert_int_equal(a->minidisks[1].start, 256 << 10);
 	assert_int_equal(a->minidisks[1].size, 256 << 10);
@@ -400,6 +412,7 @@ static void test_directory_values(void **state)
 	assert_int_equal(b->timer, BUNDLE_TIMER_REAL);
 	assert_int_equal(b->quantum_us, DIRECTORY_DEFAULT_QUANTUM);
 	assert_false(b->trace);
+	assert_int_equal(b->virtio, BUNDLE_VIRTIO_MODERN);
 	assert_null(b->initrd);
 	assert_int_equal(b->nlinks, 1);
 	assert_int_equal(b->links[0].target, 0);
@@ -634,6 +647,7 @@ static void test_pack_bundle(void **state)
 	assert_int_equal(a->timer, BUNDLE_TIMER_VIRTUAL);
 	assert_int_equal(a->quantum_us, 500);
 	assert_int_equal(a->trace, 1);
+	assert_int_equal(a->virtio, BUNDLE_VIRTIO_LEGACY);
 	assert_int_equal(a->nblobs, 3);
 	assert_int_equal(a->blobs[0].kind, BUNDLE_BLOB_KERNEL);
 	assert_int_equal(a->blobs[0].gpa, 0x80200000);
@@ -653,6 +667,7 @@ static void test_pack_bundle(void **state)
 
 	/* linux2: its own minidisk first, then the link, read-only, with linux1's extent */
 	const struct bundle_vm *v2 = &h->vms[1];
+	assert_int_equal(v2->virtio, BUNDLE_VIRTIO_MODERN);
 	assert_int_equal(v2->nblobs, 2);
 	assert_int_equal(v2->blobs[0].size, 4096); /* the ELF's segment with its bss */
 	assert_int_equal(v2->ndisks, 2);
@@ -736,7 +751,23 @@ static void test_qemu_bare(void **state)
 	         tmpdir);
 	assert_true(argv_has(&a, "-blockdev", want));
 	assert_true(argv_has(&a, "-device", "virtio-blk-device,drive=md0,bus=virtio-mmio-bus.0"));
+	assert_true(argv_has(&a, "-global", "virtio-mmio.force-legacy=false"));
 	qemu_argv_free(&a);
+
+	/*
+	 * virtio = legacy: bare, QEMU keeps its default (legacy) virtio-mmio, as
+	 * popek presents it; popek's own QEMU still gets version 2 for the real disk.
+	 */
+	dir.vms[0].virtio = BUNDLE_VIRTIO_LEGACY;
+	qemu_argv_bare(&dir, &o, &a);
+	for (size_t i = 0; i < a.count; i++)
+		assert_null(strstr(a.argv[i], "force-legacy"));
+	assert_true(argv_has(&a, "-device", "virtio-blk-device,drive=md0,bus=virtio-mmio-bus.0"));
+	qemu_argv_free(&a);
+	qemu_argv_monitor(&dir, &(struct qemu_opts){.popek_image = "p", .bundle = "b"}, &a);
+	assert_true(argv_has(&a, "-global", "virtio-mmio.force-legacy=false"));
+	qemu_argv_free(&a);
+	dir.vms[0].virtio = BUNDLE_VIRTIO_MODERN;
 
 	/* the second VM first, to see initrd, bootargs and a read-only link */
 	struct directory_vm first = dir.vms[0];

@@ -1,6 +1,7 @@
 /*
  * The virtual virtio-blk: a small driver in the test sets up the queue in a
- * fake guest RAM as a guest would, posts requests (good and hostile), and
+ * fake guest RAM as a guest would (through the modern registers, or the
+ * legacy ones for a Version 1 device), posts requests (good and hostile), and
  * checks the status byte, the used ring, the backend's calls and the
  * interrupt line as a real vPLIC sees it.  A fake backend records each io
  * and completes it on demand, moving data to and from a fake real disk.
@@ -9,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -61,6 +63,11 @@ enum {
 	USED_LO = 0x0a0,
 	USED_HI = 0x0a4,
 	SHM_LEN_LO = 0x0b0,
+	SHM_LEN_HI = 0x0b4,
+	/* legacy (§4.2.4) */
+	GUEST_PAGE_SIZE = 0x028,
+	QUEUE_ALIGN = 0x03c,
+	QUEUE_PFN = 0x040,
 	CONFIG_GEN = 0x0fc,
 	CONFIG = 0x100,
 };
@@ -91,6 +98,7 @@ struct bench {
 	int npending;
 	struct vblk_io last; /* a copy of the last io accepted */
 	uint16_t avail_idx;
+	uint64_t desc_at, avail_at, used_at; /* where the test's driver keeps its queue */
 };
 
 static struct bench bench;
@@ -179,7 +187,7 @@ static bool line(struct bench *b)
 	return vplic_pending(&b->plic, PLIC_CTX);
 }
 
-static void bench_init(struct bench *b, bool read_only)
+static void bench_init_mode(struct bench *b, bool read_only, bool legacy)
 {
 	struct vblk_mem mem = {ram_at, b};
 	struct vblk_backend be = {fake_submit, b};
@@ -192,7 +200,15 @@ static void bench_init(struct bench *b, bool read_only)
 	vplic_init(&b->plic);
 	b->plic.priority[BLK_IRQ] = 1;
 	b->plic.enable[PLIC_CTX] = 1u << BLK_IRQ;
-	vblk_init(&b->blk, START, SIZE, read_only, mem, be, &b->plic, BLK_IRQ);
+	vblk_init(&b->blk, START, SIZE, read_only, legacy, mem, be, &b->plic, BLK_IRQ);
+	b->desc_at = DESC;
+	b->avail_at = AVAIL;
+	b->used_at = USED;
+}
+
+static void bench_init(struct bench *b, bool read_only)
+{
+	bench_init_mode(b, read_only, false);
 }
 
 /* The driver's side of initialisation (§3.1.1, §4.2.3.2) with rings at desc, avail, used. */
@@ -228,10 +244,63 @@ static void drv_setup(struct bench *b, uint32_t num)
 	drv_setup_at(b, num, DESC, AVAIL, USED);
 }
 
+/* Where §2.6.2 puts a legacy queue's avail and used rings after a table at desc. */
+static uint64_t legacy_avail(uint64_t desc, uint32_t num)
+{
+	return desc + 16ull * num;
+}
+
+static uint64_t legacy_used(uint64_t desc, uint32_t num, uint32_t align)
+{
+	uint64_t end = legacy_avail(desc, num) + 6 + 2ull * num;
+
+	return (end + align - 1) / align * align;
+}
+
+/*
+ * The legacy driver's initialisation (§4.2.4, §3.1.2): no FEATURES_OK step,
+ * GuestPageSize, then the queue as QueueNum, QueueAlign (unless 0) and
+ * QueuePFN.  The test's rings follow the legacy layout when it lies in RAM.
+ */
+static void drv_setup_legacy(struct bench *b, uint32_t num, uint32_t page_size, uint32_t pfn,
+                             uint32_t align)
+{
+	memset(ram(b, DESC), 0, 0x3000);
+	b->avail_idx = 0;
+	wr(b, STATUS, 0);
+	wr(b, STATUS, S_ACK);
+	wr(b, STATUS, S_ACK | S_DRIVER);
+	wr(b, DRV_FEAT_SEL, 0);
+	wr(b, DRV_FEAT, 1u << 9); /* FLUSH */
+	wr(b, GUEST_PAGE_SIZE, page_size);
+	wr(b, QUEUE_SEL, 0);
+	assert_int_equal(rd(b, QUEUE_PFN), 0);
+	assert_int_equal(rd(b, QUEUE_NUM_MAX), VBLK_QUEUE_MAX);
+	wr(b, QUEUE_NUM, num);
+	if (align)
+		wr(b, QUEUE_ALIGN, align);
+	wr(b, QUEUE_PFN, pfn);
+	wr(b, STATUS, S_ACK | S_DRIVER | S_DRIVER_OK);
+	if (!b->blk.broken) {
+		b->desc_at = b->blk.desc;
+		b->avail_at = b->blk.avail;
+		b->used_at = b->blk.used;
+	}
+}
+
+/* The usual legacy queue: 4 KiB pages and alignment, the table at DESC. */
+static void drv_setup_legacy_std(struct bench *b, uint32_t num)
+{
+	drv_setup_legacy(b, num, 4096, (uint32_t)(DESC >> 12), 4096);
+	assert_false(b->blk.broken);
+	assert_int_equal(b->avail_at, legacy_avail(DESC, num));
+	assert_int_equal(b->used_at, legacy_used(DESC, num, 4096));
+}
+
 static void put_desc(struct bench *b, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
                      uint16_t next)
 {
-	uint8_t *p = ram(b, DESC + 16 * i);
+	uint8_t *p = ram(b, b->desc_at + 16 * i);
 
 	memcpy(p, &addr, 8);
 	memcpy(p + 8, &len, 4);
@@ -251,23 +320,23 @@ static void put_hdr(struct bench *b, uint64_t at, uint32_t type, uint64_t sector
 /* Makes head available (§2.6.13) without notifying. */
 static void drv_post(struct bench *b, uint32_t num, uint16_t head)
 {
-	memcpy(ram(b, AVAIL + 4 + 2 * (b->avail_idx % num)), &head, 2);
+	memcpy(ram(b, b->avail_at + 4 + 2 * (b->avail_idx % num)), &head, 2);
 	b->avail_idx++;
-	memcpy(ram(b, AVAIL + 2), &b->avail_idx, 2);
+	memcpy(ram(b, b->avail_at + 2), &b->avail_idx, 2);
 }
 
 static uint16_t used_idx(struct bench *b)
 {
 	uint16_t v;
 
-	memcpy(&v, ram(b, USED + 2), 2);
+	memcpy(&v, ram(b, b->used_at + 2), 2);
 	return v;
 }
 
 static void used_elem(struct bench *b, uint32_t num, uint16_t i, uint32_t *id, uint32_t *len)
 {
-	memcpy(id, ram(b, USED + 4 + 8 * (i % num)), 4);
-	memcpy(len, ram(b, USED + 4 + 8 * (i % num) + 4), 4);
+	memcpy(id, ram(b, b->used_at + 4 + 8 * (i % num)), 4);
+	memcpy(len, ram(b, b->used_at + 4 + 8 * (i % num) + 4), 4);
 }
 
 /* A three-descriptor read of one sector into BUF(k), head at descriptor 3k, status at ST + k. */
@@ -462,17 +531,20 @@ static int rcase_ndesc(const struct rcase *c)
 	return n;
 }
 
-static void test_request(void **state)
+/* One request of the table, through a modern queue or a legacy one. */
+static void run_request(const struct rcase *c, bool legacy)
 {
-	const struct rcase *c = *state;
 	struct bench *b = &bench;
 	int n = rcase_ndesc(c), nseg = 0;
 	uint16_t head = c->head ? (uint16_t)c->head : 0;
 	uint32_t id, len;
 	static uint8_t before[RAM_SIZE - 0x10000];
 
-	bench_init(b, c->ro);
-	drv_setup(b, QN);
+	bench_init_mode(b, c->ro, legacy);
+	if (legacy)
+		drv_setup_legacy_std(b, QN);
+	else
+		drv_setup(b, QN);
 	put_hdr(b, HDR, c->type, c->sector);
 	*ram(b, ST) = SENTINEL;
 	for (int i = 0; i < n; i++) {
@@ -490,8 +562,11 @@ static void test_request(void **state)
 		if (i > 0 && i < n - 1 && t->len)
 			nseg++;
 	}
-	/* Past the queue's descriptors: bait that would make a good status descriptor. */
-	for (int i = QN; i < VBLK_QUEUE_MAX; i++)
+	/*
+	 * Past the queue's descriptors: bait that would make a good status
+	 * descriptor (a legacy queue has its avail ring there).
+	 */
+	for (int i = QN; i < VBLK_QUEUE_MAX && !legacy; i++)
 		put_desc(b, i, ST, 1, F_W, 0);
 	memcpy(before, ram(b, RAM_BASE + 0x10000), sizeof(before));
 	drv_post(b, QN, head);
@@ -553,6 +628,16 @@ static void test_request(void **state)
 	assert_int_equal(b->calls, c->submits);
 }
 
+static void test_request(void **state)
+{
+	run_request(*state, false);
+}
+
+static void test_request_legacy(void **state)
+{
+	run_request(*state, true);
+}
+
 /* Register accesses, as scripts. */
 enum rop { R_END, R_RD, R_WR, R_BADR, R_BADW };
 
@@ -567,6 +652,7 @@ static const struct rscript {
 	const char *name;
 	struct rstep s[24];
 	bool ro;
+	bool legacy;
 } rscripts[] = {
     {"identification",
      {{R_RD, MAGIC, 0, 0x74726976},
@@ -653,6 +739,77 @@ static const struct rscript {
       {R_RD, STATUS, 0, S_ACK | S_DRIVER | S_FEAT_OK},
       {R_WR, STATUS, 0, 0},
       {R_RD, STATUS, 0, 0}}},
+    {"legacy: identification", .legacy = true,
+     .s = {{R_RD, MAGIC, 0, 0x74726976},
+           {R_RD, VERSION, 0, 1},
+           {R_RD, DEVICE_ID, 0, 2},
+           {R_RD, VENDOR_ID, 0, 0x554d4551},
+           {R_RD, STATUS, 0, 0},
+           {R_RD, INT_STATUS, 0, 0},
+           {R_RD, QUEUE_PFN, 0, 0},
+           {R_RD, QUEUE_NUM_MAX, 0, VBLK_QUEUE_MAX},
+           {R_RD, SHM_LEN_LO, 0, 0xffffffff},
+           {R_RD, SHM_LEN_HI, 0, 0xffffffff},
+           {R_RD, CONFIG, 8, NSECT},
+           {R_RD, CONFIG + 0x0c, 4, VBLK_MAX_SEG},
+           {R_RD, CONFIG + 0x14, 4, 512}}},
+    {"legacy: host features, without VERSION_1", .legacy = true,
+     .s = {{R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 6) | (1u << 9)},
+           {R_WR, DEV_FEAT_SEL, 0, 1},
+           {R_RD, DEV_FEAT, 0, 0},
+           {R_WR, DEV_FEAT_SEL, 0, 2},
+           {R_RD, DEV_FEAT, 0, 0},
+           {R_WR, DEV_FEAT_SEL, 0, 0},
+           {R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 6) | (1u << 9)}}},
+    {"legacy: a read-only disk offers VIRTIO_BLK_F_RO", .ro = true, .legacy = true,
+     .s = {{R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 5) | (1u << 6) | (1u << 9)}}},
+    {"legacy: write-only registers read 0", .legacy = true,
+     .s = {{R_WR, GUEST_PAGE_SIZE, 0, 4096},
+           {R_RD, GUEST_PAGE_SIZE, 0, 0},
+           {R_WR, QUEUE_ALIGN, 0, 4096},
+           {R_RD, QUEUE_ALIGN, 0, 0},
+           {R_WR, QUEUE_NUM, 0, 8},
+           {R_RD, QUEUE_NUM, 0, 0},
+           {R_WR, QUEUE_SEL, 0, 0},
+           {R_RD, QUEUE_SEL, 0, 0},
+           {R_RD, DRV_FEAT, 0, 0},
+           {R_RD, DEV_FEAT_SEL, 0, 0}}},
+    /* What only version 2 has reads 0 and ignores writes, as QEMU's legacy device does. */
+    {"legacy: version 2 registers do nothing", .legacy = true,
+     .s = {{R_WR, QUEUE_NUM, 0, 8},
+           {R_WR, DESC_LO, 0, 0x80000000},
+           {R_WR, AVAIL_LO, 0, 0x80001000},
+           {R_WR, USED_LO, 0, 0x80002000},
+           {R_WR, QUEUE_READY, 0, 1},
+           {R_RD, QUEUE_READY, 0, 0},
+           {R_RD, QUEUE_PFN, 0, 0},
+           {R_RD, CONFIG_GEN, 0, 0},
+           {R_WR, CONFIG_GEN, 0, 5},
+           {R_RD, CONFIG_GEN, 0, 0}}},
+    /* No FEATURES_OK step: the status byte is the driver's, as in QEMU's legacy device. */
+    {"legacy: status is taken as written", .legacy = true,
+     .s = {{R_WR, STATUS, 0, S_ACK | S_DRIVER},
+           {R_WR, DRV_FEAT, 0, 1u << 28},
+           {R_WR, STATUS, 0, S_ACK | S_DRIVER | S_FEAT_OK},
+           {R_RD, STATUS, 0, S_ACK | S_DRIVER | S_FEAT_OK},
+           {R_WR, STATUS, 0, S_ACK | S_DRIVER | S_DRIVER_OK},
+           {R_RD, STATUS, 0, S_ACK | S_DRIVER | S_DRIVER_OK},
+           {R_WR, STATUS, 0, 0},
+           {R_RD, STATUS, 0, 0}}},
+    {"legacy: registers take aligned 32-bit accesses only", .legacy = true,
+     .s = {{R_BADR, QUEUE_PFN, 2},
+           {R_BADW, QUEUE_PFN, 8},
+           {R_BADW, GUEST_PAGE_SIZE + 1, 1},
+           {R_BADR, QUEUE_ALIGN + 2, 4},
+           {R_RD, QUEUE_PFN, 0, 0}}},
+    /* A modern device has no legacy registers: they read 0 and ignore writes. */
+    {"legacy registers do nothing on a version 2 device",
+     {{R_WR, GUEST_PAGE_SIZE, 0, 4096},
+      {R_WR, QUEUE_NUM, 0, 8},
+      {R_WR, QUEUE_ALIGN, 0, 4096},
+      {R_WR, QUEUE_PFN, 0, 0x80000},
+      {R_RD, QUEUE_PFN, 0, 0},
+      {R_RD, QUEUE_READY, 0, 0}}},
 };
 
 static void test_registers(void **state)
@@ -660,7 +817,7 @@ static void test_registers(void **state)
 	const struct rscript *sc = *state;
 	struct bench *b = &bench;
 
-	bench_init(b, sc->ro);
+	bench_init_mode(b, sc->ro, sc->legacy);
 	for (int i = 0; i < 24 && sc->s[i].op != R_END; i++) {
 		const struct rstep *st = &sc->s[i];
 		unsigned w = st->width ? st->width : 4;
@@ -744,6 +901,236 @@ static void test_bad_queue(void **state)
 	assert_int_equal(b->calls, 1);
 }
 
+/*
+ * Legacy queue placement (§2.6.2): the table at QueuePFN × GuestPageSize, the
+ * avail ring right after it, the used ring at the next multiple of QueueAlign.
+ */
+static const struct placement {
+	const char *name;
+	uint32_t num, page_size, pfn, align; /* align 0: not written (4096) */
+	uint64_t desc, avail, used;
+	uint32_t pfn_read; /* what QueuePFN reads back */
+} placements[] = {
+    {"legacy placement: 4 KiB pages and alignment", QN, 4096, 0x80000, 4096, RAM_BASE,
+     RAM_BASE + 0x200, RAM_BASE + 0x1000, 0x80000},
+    {"legacy placement: QueueAlign 4096 by default", QN, 4096, 0x80001, 0, RAM_BASE + 0x1000,
+     RAM_BASE + 0x1200, RAM_BASE + 0x2000, 0x80001},
+    {"legacy placement: the largest queue", VBLK_QUEUE_MAX, 4096, 0x80006, 4096, RAM_BASE + 0x6000,
+     RAM_BASE + 0x6400, RAM_BASE + 0x7000, 0x80006},
+    /* avail ends at 0x80 + 6 + 16: the next multiple of 16 is 0xa0. */
+    {"legacy placement: QueueAlign 16", 8, 4096, 0x80000, 16, RAM_BASE, RAM_BASE + 0x80,
+     RAM_BASE + 0xa0, 0x80000},
+    /* avail ends at 0x40 + 6 + 8 = 0x4e, used_event included (§2.6.2). */
+    {"legacy placement: QueueAlign 4", 4, 4096, 0x80000, 4, RAM_BASE, RAM_BASE + 0x40,
+     RAM_BASE + 0x50, 0x80000},
+    /* A multiple of 24 as an address: 0x80000000 is 8 past one, so 0xa0 is. */
+    {"legacy placement: QueueAlign need not be a power of 2", 8, 4096, 0x80000, 24, RAM_BASE,
+     RAM_BASE + 0x80, RAM_BASE + 0xa0, 0x80000},
+    {"legacy placement: 64 KiB pages", QN, 0x10000, 0x8000, 4096, RAM_BASE, RAM_BASE + 0x200,
+     RAM_BASE + 0x1000, 0x8000},
+    /* As QEMU: only the lowest set bit of GuestPageSize counts. */
+    {"legacy placement: page size 0x3000 counts as 4 KiB", QN, 0x3000, 0x80004, 4096,
+     RAM_BASE + 0x4000, RAM_BASE + 0x4200, RAM_BASE + 0x5000, 0x80004},
+    /* GuestPageSize 0 (or never written): QueuePFN is a byte address. */
+    {"legacy placement: page size 0 means bytes", QN, 0, 0x80000400, 4096, RAM_BASE + 0x400,
+     RAM_BASE + 0x600, RAM_BASE + 0x1000, 0x80000400},
+};
+
+static void test_legacy_placement(void **state)
+{
+	const struct placement *p = *state;
+	struct bench *b = &bench;
+
+	bench_init_mode(b, false, true);
+	drv_setup_legacy(b, p->num, p->page_size, p->pfn, p->align);
+	assert_false(b->blk.broken);
+	assert_int_equal(b->blk.desc, p->desc);
+	assert_int_equal(b->blk.avail, p->avail);
+	assert_int_equal(b->blk.used, p->used);
+	assert_int_equal(rd(b, QUEUE_PFN), p->pfn_read);
+	/* A request goes through the rings where they were placed. */
+	drv_read(b, p->num, 0, 4);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->calls, 1);
+	fake_complete_all(b);
+	assert_int_equal(used_idx(b), 1);
+	assert_int_equal(*ram(b, ST), VIRTIO_BLK_S_OK);
+	assert_memory_equal(ram(b, BUF(0)), b->disk + START + 4 * 512, 512);
+}
+
+/*
+ * Legacy setups popek must refuse: some part of the queue outside RAM or
+ * misaligned, or a bad size.  The device breaks, as for QueueReady.
+ */
+static const struct bad_legacy {
+	const char *name;
+	uint32_t num, page_size, pfn, align;
+} bad_legacy[] = {
+    {"legacy: queue size 0", 0, 4096, 0x80000, 4096},
+    {"legacy: queue size not a power of 2", 24, 4096, 0x80000, 4096},
+    {"legacy: queue size above QueueNumMax", 2 * VBLK_QUEUE_MAX, 4096, 0x80000, 4096},
+    {"legacy: table below RAM", QN, 4096, 0x7ffff, 4096},
+    {"legacy: table past the end of RAM", QN, 4096, (uint32_t)(RAM_END >> 12), 4096},
+    /* The table and avail ring fit in the last page; the used ring is the next page. */
+    {"legacy: used ring past the end of RAM", QN, 4096, (uint32_t)((RAM_END >> 12) - 1), 4096},
+    /* A table of 64 descriptors ends exactly at the end of RAM. */
+    {"legacy: avail ring past the end of RAM", VBLK_QUEUE_MAX, 1024,
+     (uint32_t)((RAM_END - 1024) >> 10), 4096},
+    {"legacy: the largest PFN and page size", QN, 0x80000000, 0xffffffff, 4096},
+    {"legacy: huge QueueAlign puts the used ring outside RAM", QN, 4096, 0x80000, 0x80000000},
+    {"legacy: misaligned table", QN, 0, 0x80000008, 4096},
+    /* avail ends at 0x20 + 10 = 0x2a: with QueueAlign 2 the used ring is not 4-aligned. */
+    {"legacy: QueueAlign 2 misaligns the used ring", 2, 4096, 0x80000, 2},
+    {"legacy: QueueAlign 6 misaligns the used ring", QN, 4096, 0x80000, 6},
+};
+
+static void test_bad_legacy_queue(void **state)
+{
+	const struct bad_legacy *q = *state;
+	struct bench *b = &bench;
+	static uint8_t snap[RAM_SIZE];
+
+	bench_init_mode(b, false, true);
+	drv_setup_legacy(b, q->num, q->page_size, q->pfn, q->align);
+	assert_true(b->blk.broken);
+	assert_int_equal(rd(b, STATUS) & S_NEEDS_RST, S_NEEDS_RST);
+	assert_int_equal(rd(b, INT_STATUS), 2);
+	assert_true(line(b));
+	wr(b, INT_ACK, 2);
+	assert_false(line(b));
+	/* A good request in the test's own rings is not taken, and RAM is untouched. */
+	drv_read(b, QN, 0, 0);
+	memcpy(snap, b->ram, RAM_SIZE);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->calls, 0);
+	assert_memory_equal(snap, b->ram, RAM_SIZE);
+	/* Another PFN is not taken while the queue is set: only a reset mends it. */
+	wr(b, QUEUE_PFN, (uint32_t)(DESC >> 12));
+	assert_true(b->blk.broken);
+	drv_setup_legacy_std(b, QN);
+	assert_int_equal(rd(b, STATUS), S_ACK | S_DRIVER | S_DRIVER_OK);
+	drv_read(b, QN, 0, 0);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->calls, 1);
+}
+
+/* GuestFeatures: the low word only, less what was not offered; fixed once FEATURES_OK is set. */
+static void test_legacy_features(void **state)
+{
+	struct bench *b = &bench;
+
+	(void)state;
+	bench_init_mode(b, false, true);
+	wr(b, STATUS, S_ACK | S_DRIVER);
+	wr(b, DRV_FEAT_SEL, 0);
+	wr(b, DRV_FEAT, (1u << 9) | (1u << 28) | (1u << 5));
+	assert_int_equal(b->blk.drv_features, 1u << 9);
+	wr(b, DRV_FEAT_SEL, 1);
+	wr(b, DRV_FEAT, 1); /* VERSION_1 is not there to take */
+	assert_int_equal(b->blk.drv_features, 1u << 9);
+	wr(b, DRV_FEAT_SEL, 0);
+	wr(b, STATUS, S_ACK | S_DRIVER | S_FEAT_OK);
+	wr(b, DRV_FEAT, 1u << 6);
+	assert_int_equal(b->blk.drv_features, 1u << 9);
+	wr(b, STATUS, 0);
+	assert_int_equal(b->blk.drv_features, 0);
+}
+
+/*
+ * Status = 0 resets a legacy device as a modern one (QueuePFN reads 0, late
+ * answers are dropped) but keeps GuestPageSize and QueueAlign, as QEMU does.
+ */
+static void test_legacy_reset(void **state)
+{
+	struct bench *b = &bench;
+	static uint8_t snap[RAM_SIZE];
+	struct vblk_io *stale;
+
+	(void)state;
+	bench_init_mode(b, false, true);
+	drv_setup_legacy(b, 8, 4096, (uint32_t)(DESC >> 12), 16);
+	assert_int_equal(b->blk.used, DESC + 0xa0);
+	drv_read(b, 8, 0, 1);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->npending, 1);
+	stale = b->pending[0];
+	wr(b, STATUS, 0);
+	assert_int_equal(rd(b, STATUS), 0);
+	assert_int_equal(rd(b, QUEUE_PFN), 0);
+	assert_false(b->blk.queue_ready);
+	memcpy(snap, b->ram, RAM_SIZE);
+	b->npending = 0;
+	vblk_complete(stale, true);
+	assert_memory_equal(snap, b->ram, RAM_SIZE);
+	assert_false(line(b));
+	/* Only QueueNum and QueuePFN again: the page size and alignment were kept. */
+	b->avail_idx = 0;
+	wr(b, STATUS, S_ACK | S_DRIVER);
+	wr(b, QUEUE_NUM, 8);
+	wr(b, QUEUE_PFN, (uint32_t)(DESC >> 12) + 1);
+	wr(b, STATUS, S_ACK | S_DRIVER | S_DRIVER_OK);
+	assert_false(b->blk.broken);
+	assert_int_equal(b->blk.desc, DESC + 0x1000);
+	assert_int_equal(b->blk.used, DESC + 0x10a0);
+	assert_int_equal(rd(b, QUEUE_PFN), (DESC >> 12) + 1);
+}
+
+/*
+ * QueuePFN = 0 stops the queue: late answers are dropped, and a queue set up
+ * again starts from index 0.  While a queue is set, QueueNum, QueueAlign and
+ * another QueuePFN are ignored.
+ */
+static void test_legacy_pfn_zero(void **state)
+{
+	struct bench *b = &bench;
+	static uint8_t snap[RAM_SIZE];
+	struct vblk_io *stale;
+
+	(void)state;
+	bench_init_mode(b, false, true);
+	drv_setup_legacy_std(b, QN);
+	wr(b, QUEUE_NUM, 8);
+	wr(b, QUEUE_ALIGN, 16);
+	wr(b, QUEUE_PFN, (uint32_t)(DESC >> 12) + 1);
+	assert_int_equal(b->blk.queue_num, QN);
+	assert_int_equal(b->blk.desc, DESC);
+	assert_int_equal(b->blk.used, DESC + 0x1000);
+	assert_int_equal(b->blk.queue_align, 4096);
+	drv_read(b, QN, 0, 1);
+	drv_read(b, QN, 1, 2);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->npending, 2);
+	fake_complete(b, 0, true);
+	assert_int_equal(used_idx(b), 1);
+	stale = b->pending[0];
+	wr(b, QUEUE_PFN, 0);
+	assert_int_equal(rd(b, QUEUE_PFN), 0);
+	assert_false(b->blk.queue_ready);
+	assert_int_equal(rd(b, STATUS), S_ACK | S_DRIVER | S_DRIVER_OK);
+	memcpy(snap, b->ram, RAM_SIZE);
+	b->npending = 0;
+	vblk_complete(stale, true);
+	assert_memory_equal(snap, b->ram, RAM_SIZE);
+	/* Notifies without a queue take nothing. */
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->calls, 2);
+	/* A new queue, elsewhere: its indices start at 0. */
+	wr(b, QUEUE_PFN, (uint32_t)(DESC >> 12) + 4);
+	assert_false(b->blk.broken);
+	assert_int_equal(b->blk.desc, DESC + 0x4000);
+	b->desc_at = b->blk.desc;
+	b->avail_at = b->blk.avail;
+	b->used_at = b->blk.used;
+	b->avail_idx = 0;
+	drv_read(b, QN, 0, 3);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->calls, 3);
+	assert_int_equal(b->pending[0]->sector, START / 512 + 3);
+	fake_complete_all(b);
+	assert_int_equal(used_idx(b), 1);
+	assert_int_equal(*ram(b, ST), VIRTIO_BLK_S_OK);
+}
+
 /* GET_ID names the extent by its start in hex, truncated to 20 bytes. */
 static const struct id_case {
 	const char *name;
@@ -763,7 +1150,7 @@ static void test_get_id(void **state)
 	struct vblk_backend be = {fake_submit, b};
 
 	bench_init(b, false);
-	vblk_init(&b->blk, c->start, SIZE, false, mem, be, &b->plic, BLK_IRQ);
+	vblk_init(&b->blk, c->start, SIZE, false, false, mem, be, &b->plic, BLK_IRQ);
 	drv_setup(b, QN);
 	put_hdr(b, HDR, VIRTIO_BLK_T_GET_ID, 0);
 	put_desc(b, 0, HDR, 16, F_NEXT, 1);
@@ -1035,6 +1422,9 @@ int main(void)
 	enum { NS = sizeof(rscripts) / sizeof(rscripts[0]) };
 	enum { NQ = sizeof(bad_queues) / sizeof(bad_queues[0]) };
 	enum { NI = sizeof(id_cases) / sizeof(id_cases[0]) };
+	enum { NP = sizeof(placements) / sizeof(placements[0]) };
+	enum { NB = sizeof(bad_legacy) / sizeof(bad_legacy[0]) };
+	static char legacy_names[NR][160];
 	static const struct CMUnitTest fixed[] = {
 	    cmocka_unit_test(test_backend_full_then_kick),
 	    cmocka_unit_test(test_reset_in_flight),
@@ -1044,15 +1434,32 @@ int main(void)
 	    cmocka_unit_test(test_wrap),
 	    cmocka_unit_test(test_avail_too_far),
 	    cmocka_unit_test(test_setup_fixed_while_ready),
+	    cmocka_unit_test(test_legacy_features),
+	    cmocka_unit_test(test_legacy_reset),
+	    cmocka_unit_test(test_legacy_pfn_zero),
 	};
 	enum { NF = sizeof(fixed) / sizeof(fixed[0]) };
-	struct CMUnitTest tests[NR + NS + NQ + NI + NF];
+	struct CMUnitTest tests[2 * NR + NS + NQ + NI + NP + NB + NF];
 	size_t n = 0;
 
 	for (size_t i = 0; i < NR; i++)
 		tests[n++] = (struct CMUnitTest){.name = rcases[i].name,
 		                                 .test_func = test_request,
 		                                 .initial_state = (void *)&rcases[i]};
+	for (size_t i = 0; i < NR; i++) {
+		snprintf(legacy_names[i], sizeof(legacy_names[i]), "legacy: %s", rcases[i].name);
+		tests[n++] = (struct CMUnitTest){.name = legacy_names[i],
+		                                 .test_func = test_request_legacy,
+		                                 .initial_state = (void *)&rcases[i]};
+	}
+	for (size_t i = 0; i < NP; i++)
+		tests[n++] = (struct CMUnitTest){.name = placements[i].name,
+		                                 .test_func = test_legacy_placement,
+		                                 .initial_state = (void *)&placements[i]};
+	for (size_t i = 0; i < NB; i++)
+		tests[n++] = (struct CMUnitTest){.name = bad_legacy[i].name,
+		                                 .test_func = test_bad_legacy_queue,
+		                                 .initial_state = (void *)&bad_legacy[i]};
 	for (size_t i = 0; i < NS; i++)
 		tests[n++] = (struct CMUnitTest){.name = rscripts[i].name,
 		                                 .test_func = test_registers,

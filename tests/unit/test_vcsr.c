@@ -34,9 +34,10 @@
 	 (3UL << 9))
 
 static const struct vcsr baseline = {
-    .sstatus = SSTATUS_SPIE | FS_INIT,
-    .sie = STIP,
-    .sip = STIP,
+    .mstatus = SSTATUS_SPIE | FS_INIT,
+    .mie = STIP,
+    .mip = STIP,
+    .mideleg = SIX, /* no vM: the firmware delegates the S-level interrupts */
     .stvec = 0x80200000,
     .sscratch = 0x1111,
     .sepc = 0x80201000,
@@ -52,8 +53,8 @@ static const struct {
 	unsigned csr;
 	size_t off;
 } fields[] = {
-    {CSR_SSTATUS, offsetof(struct vcsr, sstatus)},
-    {CSR_SIE, offsetof(struct vcsr, sie)},
+    {CSR_SSTATUS, offsetof(struct vcsr, mstatus)},
+    {CSR_SIE, offsetof(struct vcsr, mie)},
     {CSR_STVEC, offsetof(struct vcsr, stvec)},
     {CSR_SCOUNTEREN, offsetof(struct vcsr, scounteren)},
     {CSR_SENVCFG, offsetof(struct vcsr, senvcfg)},
@@ -61,7 +62,7 @@ static const struct {
     {CSR_SEPC, offsetof(struct vcsr, sepc)},
     {CSR_SCAUSE, offsetof(struct vcsr, scause)},
     {CSR_STVAL, offsetof(struct vcsr, stval)},
-    {CSR_SIP, offsetof(struct vcsr, sip)},
+    {CSR_SIP, offsetof(struct vcsr, mip)},
     {CSR_SATP, offsetof(struct vcsr, satp)},
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -325,7 +326,7 @@ static void test_sstatus_read(void **state)
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct vcsr c = baseline;
-		c.sstatus = rows[i].field;
+		c.mstatus = rows[i].field;
 		if (vcsr_sstatus_read(&c) != rows[i].read)
 			fail_msg("sstatus field %#lx reads %#lx, expected %#lx",
 			         (unsigned long)rows[i].field, (unsigned long)vcsr_sstatus_read(&c),

@@ -219,6 +219,16 @@ static void vm_trace(struct parser *p, const char *value)
 		p->vm->trace = v == 1;
 }
 
+static void vm_virtio(struct parser *p, const char *value)
+{
+	static const char *const words[] = {
+	    [BUNDLE_VIRTIO_MODERN] = "modern", [BUNDLE_VIRTIO_LEGACY] = "legacy", NULL};
+	int v = parse_word(p, "virtio", value, words);
+
+	if (v >= 0)
+		p->vm->virtio = (enum bundle_virtio)v;
+}
+
 static void vm_quantum(struct parser *p, const char *value)
 {
 	uint32_t us;
@@ -321,6 +331,7 @@ static const struct dir_key vm_keys[] = {
     {"minidisk", vm_minidisk, KEY_REPEAT},
     {"link", vm_link, KEY_REPEAT},
     {"trace", vm_trace, 0},
+    {"virtio", vm_virtio, 0},
     {NULL, NULL, 0},
 };
 
@@ -396,6 +407,7 @@ static void section_begin(struct parser *p, char *name)
 	vm->line = p->line;
 	vm->boot = BUNDLE_BOOT_SBI;
 	vm->timer = BUNDLE_TIMER_REAL;
+	vm->virtio = BUNDLE_VIRTIO_MODERN;
 	vm->quantum_us = DIRECTORY_DEFAULT_QUANTUM;
 	p->section = SECTION_VM;
 	p->vm = vm;

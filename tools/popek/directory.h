@@ -17,6 +17,7 @@
  *   minidisk = START SIZE    repeatable: an extent of the real disk, 512-aligned
  *   link = VM N ro           repeatable: VM's minidisk N (0-based), read-only
  *   trace = off              on | off
+ *   virtio = modern          modern | legacy: the disks' virtio-mmio interface
  *
  * Sizes are decimal with an optional K/M/G (binary) suffix.  Relative paths
  * are resolved against the folder that holds the directory file, not the
@@ -74,6 +75,7 @@ struct directory_vm {
 	enum bundle_timer timer;
 	uint32_t quantum_us;
 	bool trace;
+	enum bundle_virtio virtio;
 
 	struct directory_minidisk minidisks[BUNDLE_MAX_DISKS];
 	unsigned nminidisks;

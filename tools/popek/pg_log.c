@@ -278,7 +278,7 @@ static bool counters_line(const char *line, void *arg)
 		c->exceptions = sum_counts(s + 11, NULL);
 	} else if (strncmp(s, "emulated:", 9) == 0) {
 		s += 9;
-		c->emulated = sum_counts(s, "|csr|sret|wfi|sfence.vma|mmio|sbi|");
+		c->emulated = sum_counts(s, "|csr|sret|mret|wfi|sfence.vma|mmio|load/store|sbi|");
 		c->reflected = sum_counts(s, "|reflected|");
 		const char *f = strstr(s, "shadow fills ");
 		if (f)

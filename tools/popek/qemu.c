@@ -84,7 +84,12 @@ static void add_machine(struct qemu_argv *a, const struct qemu_opts *o)
 	qemu_argv_add(a, "rv64,h=false");
 }
 
-static void add_console(struct qemu_argv *a, const struct qemu_opts *o)
+/*
+ * modern: every virtio-mmio slot presents Version 2 (popek's disk driver needs
+ * it, and so does a VM with virtio = modern run bare).  Otherwise QEMU's
+ * default stays: the legacy interface, Version 1.
+ */
+static void add_console(struct qemu_argv *a, const struct qemu_opts *o, bool modern)
 {
 	qemu_argv_add(a, "-nographic");
 	qemu_argv_add(a, "-chardev");
@@ -99,8 +104,10 @@ static void add_console(struct qemu_argv *a, const struct qemu_opts *o)
 	qemu_argv_add(a, "chardev:con0");
 	qemu_argv_add(a, "-mon");
 	qemu_argv_add(a, "chardev=con0,mode=readline");
-	qemu_argv_add(a, "-global");
-	qemu_argv_add(a, "virtio-mmio.force-legacy=false");
+	if (modern) {
+		qemu_argv_add(a, "-global");
+		qemu_argv_add(a, "virtio-mmio.force-legacy=false");
+	}
 	if (o->gdb) {
 		qemu_argv_add(a, "-s");
 		qemu_argv_add(a, "-S");
@@ -119,7 +126,7 @@ void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, s
 	qemu_argv_add(a, o->popek_image);
 	qemu_argv_add(a, "-initrd");
 	qemu_argv_add(a, o->bundle);
-	add_console(a, o);
+	add_console(a, o, true);
 	if (dir->disk && dir->disk_exists) {
 		char *disk = opt_escape(dir->disk);
 		qemu_argv_add(a, "-drive");
@@ -163,7 +170,8 @@ void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, stru
 		qemu_argv_add(a, "-append");
 		qemu_argv_add(a, vm->bootargs);
 	}
-	add_console(a, o);
+	/* The first VM's disks, with the interface it would have under popek. */
+	add_console(a, o, vm->virtio == BUNDLE_VIRTIO_MODERN);
 
 	/*
 	 * Slot N of popek's layout (0x1000_1000 + N * 0x1000) is QEMU's

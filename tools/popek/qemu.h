@@ -3,9 +3,11 @@
  * vector of strings from the directory and the options), so the tests can
  * look at them; qemu_run() in qemu.c is the one function that starts a process.
  *
- * Both lines use QEMU's virt board with the hypervisor extension off, and
- * virtio-mmio version 2 (force-legacy=false), so that popek and a bare run
- * see the same machine.  The console is a stdio chardev with signal=off and
+ * Both lines use QEMU's virt board with the hypervisor extension off, so
+ * that popek and a bare run see the same machine.  popek's own line asks
+ * for virtio-mmio version 2 (force-legacy=false), which its disk driver
+ * speaks; a bare line does too, unless the VM has `virtio = legacy`, whose
+ * disks then stay at QEMU's default, the legacy interface (version 1).  The console is a stdio chardev with signal=off and
  * mux=on: Ctrl-C reaches the guest, Ctrl-A x quits QEMU, Ctrl-A c reaches
  * QEMU's monitor.  With a log file (bare runs) the chardev also writes the
  * output to it; a monitor run owns QEMU's standard input and output as

@@ -1,11 +1,14 @@
 /*
  * Emulation of sensitive instructions.  On RV64 every one of them traps in
- * U-mode (Popek & Goldberg's condition holds for U versus S): CSR accesses
- * to S-level CSRs, sret, sfence.vma and wfi raise illegal instruction.
+ * U-mode (Popek & Goldberg's condition holds for U versus S and M): CSR
+ * accesses to S- and M-level CSRs, sret, mret, sfence.vma and wfi raise
+ * illegal instruction.  And of the loads and stores popek must carry out
+ * itself: to device windows, under MPRV, and where PMP is finer than a page.
  */
 #include "arch/riscv/emulate.h"
 #include "arch/riscv/inject.h"
 #include "arch/riscv/insn.h"
+#include "arch/riscv/pmp.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/shadow.h"
 #include "arch/riscv/trap.h"
@@ -45,19 +48,36 @@ static void set_reg(struct vcpu *v, unsigned r, uint64_t val)
 		v->x[r] = val;
 }
 
+/* A counter read the guest may make: the real counter (time, cycle, instret), or 0. */
+static uint64_t counter_value(unsigned csr)
+{
+	switch (csr & 0x1f) {
+	case 0:
+		return csr_read(cycle);
+	case 1:
+		return csr_read(time);
+	case 2:
+		return csr_read(instret);
+	}
+	return 0; /* hpmcounter3..31: no events are counted */
+}
+
 /* Emulates one CSR instruction; false (and nothing changed) when it is illegal. */
-static bool emulate_csr(struct vcpu *v, const struct insn_sys *s, uint32_t insn)
+static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 {
 	static const enum vcsr_op ops[] = {
 	    [INSN_CSR_RW] = VCSR_RW, [INSN_CSR_RS] = VCSR_RS, [INSN_CSR_RC] = VCSR_RC};
 	uint64_t operand = s->is_imm ? s->rs1 : v->x[s->rs1];
 	uint64_t old;
 	unsigned fx = vcsr_rmw(&v->csr, v->mode, s->csr, ops[s->op], operand, s->does_write, &old);
-	(void)insn;
 	if (fx & VCSR_ILLEGAL)
 		return false;
+	if (fx & VCSR_COUNTER)
+		old = counter_value(s->csr);
 	set_reg(v, s->rd, old);
-	if (fx & (VCSR_SATP | VCSR_MXR))
+	if (fx & VCSR_PMP)
+		shadow_flush_all(v);
+	else if (fx & (VCSR_SATP | VCSR_MXR))
 		shadow_flush(v, true, 0);
 	v->stats.emulated[EMUL_CSR]++;
 	v->note = "emulated csr";
@@ -65,20 +85,58 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s, uint32_t insn)
 	return true;
 }
 
-/* priv spec §3.3.2 (for S): return to SPP, SIE = SPIE, SPIE = 1, SPP = U. */
-static enum trap_action emulate_sret(struct vcpu *v)
+/*
+ * §3.3.2: xRET returns to xPP with xIE = xPIE, xPIE = 1, xPP = U; leaving
+ * M-mode it also clears MPRV.
+ */
+static enum trap_action emulate_xret(struct vcpu *v, bool mret)
 {
 	struct vcsr *c = &v->csr;
-	v->mode = c->sstatus & SSTATUS_SPP ? VMODE_S : VMODE_U;
-	c->sstatus &= ~(SSTATUS_SIE | SSTATUS_SPP);
-	if (c->sstatus & SSTATUS_SPIE)
-		c->sstatus |= SSTATUS_SIE;
-	c->sstatus |= SSTATUS_SPIE;
-	v->pc = c->sepc;
+	if (mret) {
+		v->mode = (enum vmode)((c->mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
+		c->mstatus &= ~(MSTATUS_MIE | MSTATUS_MPP);
+		if (c->mstatus & MSTATUS_MPIE)
+			c->mstatus |= MSTATUS_MIE;
+		c->mstatus |= MSTATUS_MPIE;
+		v->pc = c->mepc;
+	} else {
+		v->mode = c->mstatus & SSTATUS_SPP ? VMODE_S : VMODE_U;
+		c->mstatus &= ~(SSTATUS_SIE | SSTATUS_SPP);
+		if (c->mstatus & SSTATUS_SPIE)
+			c->mstatus |= SSTATUS_SIE;
+		c->mstatus |= SSTATUS_SPIE;
+		v->pc = c->sepc;
+	}
+	if (v->mode != VMODE_M)
+		c->mstatus &= ~MSTATUS_MPRV;
 	v->fault_loop = 0; /* the guest returned from a trap: it is making progress */
-	v->stats.emulated[EMUL_SRET]++;
-	v->note = "emulated sret";
+	v->stats.emulated[mret ? EMUL_MRET : EMUL_SRET]++;
+	v->note = mret ? "emulated mret" : "emulated sret";
 	return TRAP_RESUME;
+}
+
+/*
+ * Whether the virtual mode may execute this privileged instruction at all
+ * (§3.1.6.5): mret only in vM; in vS, TSR traps sret, TW traps wfi, TVM
+ * traps sfence.vma (satp is vcsr_rmw's).  vU may execute none of them.
+ */
+static bool allowed(const struct vcpu *v, enum insn_sys_kind kind)
+{
+	uint64_t st = v->csr.mstatus;
+	if (v->mode == VMODE_M)
+		return true;
+	switch (kind) {
+	case INSN_SYS_MRET:
+		return false;
+	case INSN_SYS_SRET:
+		return !(st & MSTATUS_TSR);
+	case INSN_SYS_WFI:
+		return !(st & MSTATUS_TW);
+	case INSN_SYS_SFENCE_VMA:
+		return !(st & MSTATUS_TVM);
+	default:
+		return true;
+	}
 }
 
 enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
@@ -89,11 +147,16 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 	/* In vU every sensitive instruction is illegal, exactly as in real U. */
 	if (v->mode == VMODE_U || (insn & 0x7f) != 0x73)
 		return illegal(v, tval);
-	switch (insn_decode_sys(insn, &s)) {
+	enum insn_sys_kind kind = insn_decode_sys(insn, &s);
+	if (!allowed(v, kind))
+		return illegal(v, tval);
+	switch (kind) {
 	case INSN_SYS_CSR:
-		return emulate_csr(v, &s, insn) ? TRAP_RESUME : illegal(v, tval);
+		return emulate_csr(v, &s) ? TRAP_RESUME : illegal(v, tval);
 	case INSN_SYS_SRET:
-		return emulate_sret(v);
+		return emulate_xret(v, false);
+	case INSN_SYS_MRET:
+		return emulate_xret(v, true);
 	case INSN_SYS_WFI:
 		/* §3.3.3: wfi may complete at once; it must when an interrupt is pending. */
 		v->pc += 4;
@@ -106,7 +169,7 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 		v->note = "emulated sfence.vma";
 		v->pc += 4;
 		return TRAP_RESUME;
-	default: /* mret from vS, hypervisor instructions, reserved encodings */
+	default: /* hypervisor instructions, reserved encodings */
 		return illegal(v, tval);
 	}
 }
@@ -115,28 +178,31 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
  * After a trap, the guest's next instructions are often sensitive too (a
  * trap handler reading scause, sepc, stval in a row; csrw sepc then sret).
  * Each would trap again, and a trap costs far more than decoding: so while
- * the next instruction is a CSR access or sret that popek would emulate
+ * the next instruction is a CSR access or xret that popek would emulate
  * anyway, emulate it now.  Stops before anything else, before a CSR access
  * that would be illegal (the guest then traps on it as usual), and as soon as
  * an interrupt becomes deliverable, exactly where the hardware would take it.
  */
 void emulate_ahead(struct vcpu *v)
 {
-	for (int n = 0; n < EMULATE_AHEAD_MAX && v->mode == VMODE_S && !vcpu_deliverable_irq(v);
+	for (int n = 0; n < EMULATE_AHEAD_MAX && v->mode != VMODE_U && !vcpu_deliverable_irq(v);
 	     n++) {
 		uint32_t insn = emulate_fetch(v, v->pc);
 		struct insn_sys s;
 		if ((insn & 0x7f) != 0x73)
 			return;
-		switch (insn_decode_sys(insn, &s)) {
-		case INSN_SYS_CSR: {
-			if (!emulate_csr(v, &s, insn)) /* illegal: the guest traps on it itself */
+		enum insn_sys_kind kind = insn_decode_sys(insn, &s);
+		if (!allowed(v, kind))
+			return;
+		switch (kind) {
+		case INSN_SYS_CSR:
+			if (!emulate_csr(v, &s)) /* illegal: the guest traps on it itself */
 				return;
 			v->stats.ahead++;
 			break;
-		}
 		case INSN_SYS_SRET:
-			emulate_sret(v);
+		case INSN_SYS_MRET:
+			emulate_xret(v, kind == INSN_SYS_MRET);
 			v->stats.ahead++;
 			return;
 		default:
@@ -145,25 +211,82 @@ void emulate_ahead(struct vcpu *v)
 	}
 }
 
-bool emulate_mmio(struct vcpu *v, uint64_t gpa, bool store)
+/* The fault a load or store gets: its access fault or its page fault. */
+static enum trap_action fault(struct vcpu *v, bool store, bool page, uint64_t va)
 {
+	static const uint64_t causes[2][2] = {{CAUSE_LOAD_ACCESS, CAUSE_LOAD_PAGE},
+	                                      {CAUSE_STORE_ACCESS, CAUSE_STORE_PAGE}};
+	return trap_reflect(v, causes[store][page], va);
+}
+
+/*
+ * One byte range of the access, all in one page: translated with the
+ * privilege loads and stores have (MPP under MPRV), checked by PMP, and done
+ * on RAM or on a device.  *val holds the bytes, little-endian, from bit `shift`.
+ */
+static int access_piece(struct vcpu *v, uint64_t va, unsigned len, bool store, uint64_t *val,
+                        unsigned shift, bool *page_fault, bool *device)
+{
+	enum vmode dm = vcsr_data_mode(&v->csr, v->mode);
+	uint64_t gpa;
+	switch (shadow_walk(v, va, store ? GW_STORE : GW_LOAD, dm, true, &gpa)) {
+	case GW_PAGE_FAULT:
+		*page_fault = true;
+		return -1;
+	case GW_ACCESS_FAULT:
+		return -1;
+	case GW_OK:
+		break;
+	}
+	int pp = pmp_perms(&v->csr, dm, gpa, len);
+	if (pp < 0 || !(pp & (store ? PMP_W : PMP_R)))
+		return -1;
+	uint8_t *ram = vm_gpa_to_hva(v->vm, gpa, len);
+	if (ram) {
+		for (unsigned i = 0; i < len; i++) {
+			if (store)
+				ram[i] = (uint8_t)(*val >> (shift + 8 * i));
+			else
+				*val |= (uint64_t)ram[i] << (shift + 8 * i);
+		}
+		return 0;
+	}
 	const struct mmio_region *r = emul_find(&v->vm->emul, gpa);
+	if (!r || gpa + len > r->base + r->size)
+		return -1;
+	*device = true;
+	if (store)
+		return r->ops->write(r->dev, gpa - r->base, len, *val >> shift);
+	uint64_t got;
+	if (r->ops->read(r->dev, gpa - r->base, len, &got) < 0)
+		return -1;
+	*val |= got << shift;
+	return 0;
+}
+
+enum trap_action emulate_load_store(struct vcpu *v, uint64_t cause, uint64_t va)
+{
+	bool store = cause == CAUSE_STORE_PAGE || cause == CAUSE_STORE_ACCESS;
 	struct insn_mem m;
 	uint32_t insn = emulate_fetch(v, v->pc);
-	if (!r || !insn || insn_decode_mem(insn, &m) < 0 || m.is_store != store)
-		return false;
-	uint64_t off = gpa - r->base;
-	if (store) {
-		if (r->ops->write(r->dev, off, m.width, v->x[m.reg]) < 0)
-			return false;
-	} else {
-		uint64_t val;
-		if (r->ops->read(r->dev, off, m.width, &val) < 0)
-			return false;
+	/* FP loads and stores, AMOs and LR/SC are not emulated: they get an access fault. */
+	if (!insn || insn_decode_mem(insn, &m) < 0 || m.is_store != store)
+		return fault(v, store, false, va);
+	uint64_t val = store ? v->x[m.reg] : 0;
+	/* A device access is one piece; RAM may straddle a page boundary, each page its own. */
+	unsigned first = (unsigned)(PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+	if (first > m.width)
+		first = m.width;
+	bool page_fault = false, device = false;
+	if (access_piece(v, va, first, store, &val, 0, &page_fault, &device) < 0)
+		return fault(v, store, page_fault, va);
+	if (first < m.width && access_piece(v, va + first, m.width - first, store, &val, 8 * first,
+	                                    &page_fault, &device) < 0)
+		return fault(v, store, page_fault, va + first);
+	if (!store)
 		set_reg(v, m.reg, insn_extend(val, &m));
-	}
-	v->stats.emulated[EMUL_MMIO]++;
-	v->note = "emulated mmio";
+	v->stats.emulated[device ? EMUL_MMIO : EMUL_LDST]++;
+	v->note = device ? "emulated mmio" : "emulated load/store";
 	v->pc += m.len;
-	return true;
+	return TRAP_RESUME;
 }

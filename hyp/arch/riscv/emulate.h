@@ -1,4 +1,4 @@
-/* Emulating what a guest cannot be allowed to do itself: privileged instructions and MMIO. */
+/* Emulating what a guest cannot be allowed to do itself: privileged instructions, MMIO, MPRV. */
 #ifndef POPEK_ARCH_RISCV_EMULATE_H
 #define POPEK_ARCH_RISCV_EMULATE_H
 
@@ -13,7 +13,9 @@ enum emul_kind {
 	EMUL_SRET,
 	EMUL_WFI,
 	EMUL_SFENCE,
-	EMUL_MMIO,
+	EMUL_MMIO, /* a load or store to a device window */
+	EMUL_MRET,
+	EMUL_LDST, /* a load or store to RAM under MPRV, or where PMP is finer than a page */
 	EMUL_KIND_COUNT,
 };
 
@@ -28,7 +30,12 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval);
 uint32_t emulate_fetch(struct vcpu *v, uint64_t pc);
 /* Emulates the sensitive instructions that follow, saving their traps (emulate.c). */
 void emulate_ahead(struct vcpu *v);
-/* A load or store at guest-physical gpa, a device window: true when emulated. */
-bool emulate_mmio(struct vcpu *v, uint64_t gpa, bool store);
+/*
+ * The load or store at the guest's pc, which faulted on va (`cause`: its
+ * page fault) and which popek must carry out itself: to a device window,
+ * under MPRV, or where PMP is finer than a page.  Reflects the fault the
+ * hardware would give when the access is not allowed.
+ */
+enum trap_action emulate_load_store(struct vcpu *v, uint64_t cause, uint64_t va);
 
 #endif

@@ -1,46 +1,56 @@
+/*
+ * Taking a trap into the guest's virtual S- or M-mode exactly as the
+ * hardware takes one (priv spec 1.12 §3.1.6.1, §3.1.7-9, §4.1.1-2): the
+ * guest's medeleg and mideleg decide which mode (vcsr_trap_target).
+ */
 #include "arch/riscv/inject.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/vcpu.h"
 
+/* The vector for this cause: base, plus 4 × cause for an interrupt in vectored mode. */
+static uint64_t vector(uint64_t tvec, uint64_t cause)
+{
+	uint64_t base = tvec & ~3UL;
+	if ((tvec & 3) == 1 && (cause & CAUSE_INTERRUPT))
+		return base + 4 * (cause & ~CAUSE_INTERRUPT);
+	return base;
+}
+
 void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
 	struct vcsr *c = &v->csr;
-	c->sepc = v->pc;
-	c->scause = cause;
-	c->stval = tval;
-	uint64_t s = c->sstatus & ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE);
-	if (v->mode == VMODE_S)
-		s |= SSTATUS_SPP;
-	if (c->sstatus & SSTATUS_SIE)
-		s |= SSTATUS_SPIE;
-	c->sstatus = s;
-	v->mode = VMODE_S;
-	uint64_t base = c->stvec & ~3UL;
-	if ((c->stvec & 3) == 1 && (cause & CAUSE_INTERRUPT))
-		v->pc = base + 4 * (cause & ~CAUSE_INTERRUPT);
-	else
-		v->pc = base;
+	uint64_t s = c->mstatus;
+	if (vcsr_trap_target(c, v->mode, cause) == VMODE_S) {
+		c->sepc = v->pc;
+		c->scause = cause;
+		c->stval = tval;
+		s &= ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE);
+		if (v->mode == VMODE_S)
+			s |= SSTATUS_SPP;
+		if (c->mstatus & SSTATUS_SIE)
+			s |= SSTATUS_SPIE;
+		v->mode = VMODE_S;
+		v->pc = vector(c->stvec, cause);
+	} else {
+		c->mepc = v->pc;
+		c->mcause = cause;
+		c->mtval = tval;
+		s &= ~(MSTATUS_MPP | MSTATUS_MPIE | MSTATUS_MIE);
+		s |= (uint64_t)v->mode << MSTATUS_MPP_SHIFT;
+		if (c->mstatus & MSTATUS_MIE)
+			s |= MSTATUS_MPIE;
+		v->mode = VMODE_M;
+		v->pc = vector(c->mtvec, cause);
+	}
+	c->mstatus = s;
 }
-
-/* §3.1.9: among S-level interrupts, external beats software beats timer. */
-static const unsigned irq_priority[] = {IRQ_S_EXT, IRQ_S_SOFT, IRQ_S_TIMER};
 
 uint64_t vcpu_deliverable_irq(const struct vcpu *v)
 {
-	uint64_t pending = v->csr.sip & v->csr.sie;
-	if (!pending)
-		return 0;
-	/* §4.1.1: in U-mode S-level interrupts are always globally enabled. */
-	if (v->mode == VMODE_S && !(v->csr.sstatus & SSTATUS_SIE))
-		return 0;
-	for (unsigned i = 0; i < sizeof(irq_priority) / sizeof(irq_priority[0]); i++) {
-		if (pending & (1UL << irq_priority[i]))
-			return CAUSE_INTERRUPT | irq_priority[i];
-	}
-	return 0;
+	return vcsr_pending_irq(&v->csr, v->mode);
 }
 
 int vcpu_wfi_wakes(const struct vcpu *v)
 {
-	return (v->csr.sip & v->csr.sie) != 0;
+	return (vcsr_mip(&v->csr) & v->csr.mie) != 0;
 }

@@ -60,8 +60,11 @@ static inline void sfence_vma_all(void)
 #define CAUSE_STORE_PAGE    15
 #define CAUSE_EXCEPTION_MAX 16
 #define IRQ_S_SOFT          1
+#define IRQ_M_SOFT          3
 #define IRQ_S_TIMER         5
+#define IRQ_M_TIMER         7
 #define IRQ_S_EXT           9
+#define IRQ_M_EXT           11
 
 /* Page-table entries (priv spec §4.3.1, §4.4, §4.5) */
 #define PTE_V          (1UL << 0)

@@ -11,6 +11,9 @@
 #define SBI_EXT_LEGACY_PUTCHAR   0x01
 #define SBI_EXT_LEGACY_SHUTDOWN  0x08
 #define SBI_EXT_BASE             0x10
+#define SBI_BASE_GET_MVENDORID   4
+#define SBI_BASE_GET_MARCHID     5
+#define SBI_BASE_GET_MIMPID      6
 #define SBI_EXT_TIME             0x54494d45
 #define SBI_EXT_SRST             0x53525354
 

@@ -9,11 +9,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/riscv/gwalk.h"
+
 enum shadow_view {
-	VIEW_BARE,  /* satp = Bare: guest-virtual = guest-physical */
-	VIEW_U,     /* vU with paging: guest U=1 pages only */
-	VIEW_S,     /* vS, SUM = 0: guest U=0 pages */
-	VIEW_S_SUM, /* vS, SUM = 1: U=0 pages, and U=1 pages for loads and stores */
+	VIEW_BARE,   /* satp = Bare: guest-virtual = guest-physical */
+	VIEW_U,      /* vU with paging: guest U=1 pages only */
+	VIEW_S,      /* vS, SUM = 0: guest U=0 pages */
+	VIEW_S_SUM,  /* vS, SUM = 1: U=0 pages, and U=1 pages for loads and stores */
+	VIEW_M,      /* vM: guest-physical, as PMP lets M reach it */
+	VIEW_M_MPRV, /* vM with MPRV and MPP below M: fetches only; loads and stores emulated */
 	VIEW_COUNT,
 };
 
@@ -38,13 +42,22 @@ enum shadow_fault {
 	SHADOW_FILLED,       /* a shadow leaf now exists: resume */
 	SHADOW_PAGE_FAULT,   /* the guest's own tables say fault: reflect a page fault */
 	SHADOW_ACCESS_FAULT, /* no RAM or device there: reflect an access fault */
-	SHADOW_MMIO,         /* the address is a guest device: emulate (gpa set) */
+	SHADOW_EMULATE, /* a guest device, MPRV, or PMP finer than a page: emulate the access */
 };
 
-/* `cause` is the real page-fault cause; on SHADOW_MMIO *gpa is the device address. */
-enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va, uint64_t *gpa);
+/* `cause` is the real page-fault cause. */
+enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va);
 /* Guest sfence.vma: all = true for rs1 = x0; otherwise just the page at va. */
 void shadow_flush(struct vcpu *v, bool all, uint64_t va);
+/* A PMP entry changed: every view, paged or not, is stale. */
+void shadow_flush_all(struct vcpu *v);
+/*
+ * Translates va for an access of kind `acc` (gwalk.h) made with privilege
+ * `mode` through the guest's own tables (none in vM), PMP applied to the
+ * table walk; with update_ad it sets A and D as the hardware would.
+ */
+enum gwalk_status shadow_walk(struct vcpu *v, uint64_t va, enum gwalk_access acc, enum vmode mode,
+                              bool update_ad, uint64_t *gpa);
 /* Translate va for popek's own use (reading the guest's instruction): gpa or -1. */
 int shadow_translate(struct vcpu *v, uint64_t va, bool fetch, uint64_t *gpa);
 

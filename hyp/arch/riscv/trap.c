@@ -66,14 +66,19 @@ static enum trap_action handle_reflect(struct vcpu *v, uint64_t cause, uint64_t 
 	return trap_reflect(v, cause, tval);
 }
 
-/* ecall from real U: an SBI call from vS, a system call from vU. */
+/*
+ * ecall from real U: the guest's own environment call from its virtual mode.
+ * Without vM, popek is the SBI firmware and an ecall from vS is an SBI call.
+ */
 static enum trap_action handle_ecall(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
+	static const uint64_t ecall_from[] = {
+	    [VMODE_U] = CAUSE_ECALL_U, [VMODE_S] = CAUSE_ECALL_S, [VMODE_M] = CAUSE_ECALL_M};
 	(void)cause;
 	(void)tval;
-	if (v->mode == VMODE_U)
-		return trap_reflect(v, CAUSE_ECALL_U, 0);
-	return vsbi_handle(v);
+	if (v->mode == VMODE_S && !v->csr.has_m)
+		return vsbi_handle(v);
+	return trap_reflect(v, ecall_from[v->mode], 0);
 }
 
 static const uint64_t access_fault_of[] = {
@@ -82,21 +87,18 @@ static const uint64_t access_fault_of[] = {
     [CAUSE_STORE_PAGE] = CAUSE_STORE_ACCESS,
 };
 
-/* Shadow miss, guest page fault, guest access fault, or guest MMIO. */
+/* Shadow miss, guest page fault, guest access fault, or an access popek carries out. */
 static enum trap_action handle_page_fault(struct vcpu *v, uint64_t cause, uint64_t va)
 {
-	uint64_t gpa;
-	switch (shadow_fault(v, cause, va, &gpa)) {
+	switch (shadow_fault(v, cause, va)) {
 	case SHADOW_FILLED:
 		return TRAP_RESUME;
 	case SHADOW_PAGE_FAULT:
 		return trap_reflect(v, cause, va);
 	case SHADOW_ACCESS_FAULT:
 		return trap_reflect(v, access_fault_of[cause], va);
-	case SHADOW_MMIO:
-		if (cause != CAUSE_FETCH_PAGE && emulate_mmio(v, gpa, cause == CAUSE_STORE_PAGE))
-			return TRAP_RESUME;
-		return trap_reflect(v, access_fault_of[cause], va);
+	case SHADOW_EMULATE:
+		return emulate_load_store(v, cause, va);
 	}
 	return TRAP_RESUME;
 }
@@ -112,8 +114,6 @@ static const guest_handler guest_exceptions[CAUSE_EXCEPTION_MAX] = {
     [CAUSE_LOAD_PAGE] = handle_page_fault,  [CAUSE_STORE_PAGE] = handle_page_fault,
 };
 
-static const char *const mode_names[] = {[VMODE_U] = "vU", [VMODE_S] = "vS", [VMODE_M] = "vM"};
-
 enum trap_action trap_from_guest(struct vcpu *v)
 {
 	uint64_t scause = csr_read(scause), stval = csr_read(stval);
@@ -122,7 +122,8 @@ enum trap_action trap_from_guest(struct vcpu *v)
 		vcpu_handle_irq(v, scause & ~CAUSE_INTERRUPT);
 		if (v->vm->trace)
 			kprintf("trace %s %s pc=%lx interrupt=%lu (popek's) -> resume\n",
-			        v->vm->name, mode_names[v->mode], v->pc, scause & ~CAUSE_INTERRUPT);
+			        v->vm->name, vcpu_mode_name(v->mode), v->pc,
+			        scause & ~CAUSE_INTERRUPT);
 		return TRAP_RESUME;
 	}
 	enum vmode mode = v->mode;
@@ -139,10 +140,10 @@ enum trap_action trap_from_guest(struct vcpu *v)
 		emulate_ahead(v);
 	if (v->vm->trace)
 		kprintf("trace %s %s pc=%lx insn=%08x cause=%lu tval=%lx: %s%s -> %s pc=%lx\n",
-		        v->vm->name, mode_names[mode], pc,
+		        v->vm->name, vcpu_mode_name(mode), pc,
 		        scause == CAUSE_ILLEGAL_INSN && stval ? (uint32_t)stval
 		                                              : emulate_fetch(v, pc),
 		        scause, stval, note, v->stats.ahead != ahead ? " (and ahead)" : "",
-		        mode_names[v->mode], v->pc);
+		        vcpu_mode_name(v->mode), v->pc);
 	return next;
 }

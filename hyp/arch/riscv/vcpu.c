@@ -11,6 +11,7 @@
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/trap.h"
+#include "dev/vclint.h"
 #include "core/console.h"
 #include "drivers/plic.h"
 #include "core/vm.h"
@@ -20,10 +21,14 @@
 _Static_assert(offsetof(struct vcpu, pc) == VCPU_PC, "vcpu layout");
 _Static_assert(offsetof(struct vcpu, popek_sp) == VCPU_POPEK_SP, "vcpu layout");
 
-#define SIP_STIP    (1UL << IRQ_S_TIMER)
-#define SIP_SEIP    (1UL << IRQ_S_EXT)
+#define MIP_STIP    (1UL << IRQ_S_TIMER)
+#define MIP_MSIP    (1UL << IRQ_M_SOFT)
+#define MIP_MTIP    (1UL << IRQ_M_TIMER)
+#define MIP_MEIP    (1UL << IRQ_M_EXT)
 #define NO_DEADLINE UINT64_MAX
 #define FS_INITIAL  (1UL << 13)
+#define PLIC_CTX_M  0 /* the vPLIC's contexts for hart 0 (core/guest_layout.h) */
+#define PLIC_CTX_S  1
 
 void fp_save(uint64_t *area);
 void fp_restore(const uint64_t *area);
@@ -36,16 +41,33 @@ uint64_t vcpu_now(void)
 	return csr_read(time);
 }
 
-void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigned asid_base)
+const char *vcpu_mode_name(enum vmode m)
+{
+	static const char *const names[] = {[VMODE_U] = "vU", [VMODE_S] = "vS", [VMODE_M] = "vM"};
+	return m <= VMODE_M && names[m] ? names[m] : "v?";
+}
+
+void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigned asid_base,
+               bool firmware)
 {
 	v->vm = vm;
 	v->hart_id = 0;
-	v->mode = VMODE_S;
 	v->pc = pc;
 	v->x[10] = v->hart_id;
 	v->x[11] = arg;
-	/* As OpenSBI leaves a hart on the bare board: FP on (FS = Dirty), all else clear. */
-	v->csr.sstatus = SSTATUS_FS;
+	if (firmware) {
+		v->mode = VMODE_M;
+		vcsr_reset_m(&v->csr);
+		struct sbiret id = sbi_call(SBI_EXT_BASE, SBI_BASE_GET_MVENDORID, 0, 0, 0);
+		v->csr.mvendorid = id.error ? 0 : (uint64_t)id.value;
+		id = sbi_call(SBI_EXT_BASE, SBI_BASE_GET_MARCHID, 0, 0, 0);
+		v->csr.marchid = id.error ? 0 : (uint64_t)id.value;
+		id = sbi_call(SBI_EXT_BASE, SBI_BASE_GET_MIMPID, 0, 0, 0);
+		v->csr.mimpid = id.error ? 0 : (uint64_t)id.value;
+	} else {
+		v->mode = VMODE_S;
+		vcsr_reset_sbi(&v->csr);
+	}
 	v->timer_deadline = NO_DEADLINE;
 	v->state = VCPU_RUNNABLE;
 	shadow_init(&v->shadow, vm->ram_size, asid_base);
@@ -59,18 +81,31 @@ static void set_real_timer(uint64_t deadline)
 	}
 }
 
+void vcpu_clint_changed(void *vcpu)
+{
+	struct vcpu *v = vcpu;
+	const struct vclint *clint = &v->vm->clint;
+	bool mtip = vclint_mtip(clint, vcpu_now());
+	v->csr.mip &= ~(MIP_MSIP | MIP_MTIP);
+	v->csr.mip |= (vclint_msip(clint) ? MIP_MSIP : 0) | (mtip ? MIP_MTIP : 0);
+	v->timer_deadline = mtip ? NO_DEADLINE : clint->mtimecmp;
+}
+
 /* Brings the guest's pending bits up to date with its timer and its vPLIC. */
 static void sync_interrupts(struct vcpu *v)
 {
-	if (v->timer_deadline != NO_DEADLINE && vcpu_now() >= v->timer_deadline) {
-		v->csr.sip |= SIP_STIP; /* stays pending until the guest sets a new deadline */
+	if (v->csr.has_m) {
+		vcpu_clint_changed(v); /* MTIP is a level: it follows mtime and mtimecmp */
+	} else if (v->timer_deadline != NO_DEADLINE && vcpu_now() >= v->timer_deadline) {
+		v->csr.mip |= MIP_STIP; /* stays pending until the guest sets a new deadline */
 		v->timer_deadline = NO_DEADLINE;
 	}
 	vm_console_feed(v->vm);
-	if (vplic_pending(&v->vm->plic, 1))
-		v->csr.sip |= SIP_SEIP;
+	v->csr.seip_line = vplic_pending(&v->vm->plic, PLIC_CTX_S);
+	if (v->csr.has_m && vplic_pending(&v->vm->plic, PLIC_CTX_M))
+		v->csr.mip |= MIP_MEIP;
 	else
-		v->csr.sip &= ~SIP_SEIP;
+		v->csr.mip &= ~MIP_MEIP;
 }
 
 bool vcpu_ready(struct vcpu *v)
@@ -133,7 +168,7 @@ static void load_hardware(struct vcpu *v, uint64_t until)
 	fp_switch(v);
 	uint64_t s = csr_read(sstatus);
 	s &= ~(SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR | SSTATUS_SIE);
-	s |= (v->csr.sstatus & SSTATUS_FS) | SSTATUS_SPIE;
+	s |= (v->csr.mstatus & SSTATUS_FS) | SSTATUS_SPIE;
 	csr_write(sstatus, s);
 	uint64_t satp = shadow_satp(&v->shadow, shadow_view_of(v));
 	if (csr_read(satp) != satp) {
@@ -141,10 +176,15 @@ static void load_hardware(struct vcpu *v, uint64_t until)
 		v->stats.satp_writes++;
 	}
 	/*
-	 * In vS the guest may read every counter, as S-mode may on the bare board;
-	 * in vU only those its own scounteren allows (priv spec §4.1.5).
+	 * The counters the guest's mode may read directly (priv spec §3.1.11,
+	 * §4.1.5): all in vM; in vS those mcounteren allows (all, without vM, as
+	 * OpenSBI allows them); in vU only those scounteren allows too.
 	 */
-	csr_write(scounteren, v->mode == VMODE_S ? 0xffffffffUL : v->csr.scounteren);
+	const struct vcsr *c = &v->csr;
+	uint64_t en = v->mode == VMODE_M || !c->has_m ? 0xffffffffUL : c->mcounteren;
+	if (v->mode == VMODE_U)
+		en &= c->scounteren;
+	csr_write(scounteren, en);
 	set_real_timer(v->timer_deadline < until ? v->timer_deadline : until);
 }
 
@@ -161,14 +201,15 @@ enum slice_end vcpu_run_slice(struct vcpu *v, uint64_t until)
 			uint64_t from = v->pc;
 			vcpu_inject_trap(v, irq, 0);
 			if (v->vm->trace)
-				kprintf("trace %s pc=%lx inject interrupt %lu -> vS pc=%lx\n",
-				        v->vm->name, from, irq & ~CAUSE_INTERRUPT, v->pc);
+				kprintf("trace %s pc=%lx inject interrupt %lu -> %s pc=%lx\n",
+				        v->vm->name, from, irq & ~CAUSE_INTERRUPT,
+				        vcpu_mode_name(v->mode), v->pc);
 		}
 		load_hardware(v, until);
 		vcpu_enter(v);
 		/* The guest may have dirtied its FP state: sstatus.FS tells (§3.1.6.6). */
 		if ((csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS)
-			v->csr.sstatus |= SSTATUS_FS;
+			v->csr.mstatus |= SSTATUS_FS;
 		switch (trap_from_guest(v)) {
 		case TRAP_RESUME:
 			break;

@@ -54,7 +54,7 @@ struct vcpu {
 	enum vmode mode;
 	struct vcsr csr;
 	enum vcpu_state state;
-	uint64_t timer_deadline; /* SBI TIME: raise STIP when time reaches it */
+	uint64_t timer_deadline; /* raise the timer interrupt (STIP; MTIP with vM) at this time */
 	uint64_t hart_id;
 	const char *note;    /* what popek did with the last trap, for trace = on */
 	uint64_t fault_loop; /* traps delivered since the guest last executed sret */
@@ -74,8 +74,17 @@ enum slice_end {
 	SLICE_HALTED,  /* its VM has stopped */
 };
 
-/* Sets up a vCPU to start in vS at pc with a0 = hart, a1 = arg; asid_base numbers its views. */
-void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigned asid_base);
+/*
+ * Sets up a vCPU to start at pc with a0 = hart, a1 = arg: in vM as the board
+ * starts from reset when `firmware`, else in vS as OpenSBI leaves its
+ * payload.  asid_base numbers its shadow views' real ASIDs.
+ */
+void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigned asid_base,
+               bool firmware);
+/* The vCLINT's registers changed: bring mip.MSIP, mip.MTIP and the timer up to date. */
+void vcpu_clint_changed(void *vcpu);
+/* "vU", "vS" or "vM". */
+const char *vcpu_mode_name(enum vmode m);
 /* Runs the vCPU until the real time `until`, an idle wfi, or its VM stopping. */
 enum slice_end vcpu_run_slice(struct vcpu *v, uint64_t until);
 /* True when a vCPU in wfi has something to wake it; updates its pending bits. */

@@ -1,7 +1,7 @@
 /*
- * Virtual supervisor CSRs.  Every rule here mirrors what the bare virt board
- * (QEMU 7.2, -cpu rv64,h=false) does, so a guest cannot tell the difference:
- * the masks below are the bits that board lets S-mode write.
+ * Virtual CSRs.  Every rule here mirrors what the bare virt board (QEMU 7.2,
+ * -cpu rv64,h=false) does, so a guest cannot tell the difference: the masks
+ * below are the bits that board lets software write.
  */
 #include "arch/riscv/vcsr.h"
 #include "arch/riscv/riscv.h"
@@ -11,70 +11,167 @@
 /* priv spec §4.1.1: the sstatus bits S-mode may write on this board */
 #define SSTATUS_WRITABLE \
 	(SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR)
-#define SSTATUS_UXL_64 (2UL << 32)
-#define SSTATUS_SD     (1UL << 63)
-/* §4.1.3: SSIP, STIP, SEIP; only SSIP is writable in sip (§4.1.3) */
-#define SIX_MASK     ((1UL << IRQ_S_SOFT) | (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT))
-#define SIP_WRITABLE (1UL << IRQ_S_SOFT)
+/* §3.1.6: and the mstatus bits M-mode may write (no UBE/SBE/MBE, VS or XS here) */
+#define MSTATUS_WRITABLE                                                              \
+	(SSTATUS_WRITABLE | MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP | MSTATUS_MPRV | \
+	 MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR)
+#define MSTATUS_UXL_64 (2UL << 32)
+#define MSTATUS_SXL_64 (2UL << 34)
+#define MSTATUS_SD     (1UL << 63)
+/* §3.1.9: the S- and M-level software, timer and external interrupts */
+#define S_INTERRUPTS ((1UL << IRQ_S_SOFT) | (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT))
+#define M_INTERRUPTS ((1UL << IRQ_M_SOFT) | (1UL << IRQ_M_TIMER) | (1UL << IRQ_M_EXT))
+/* §3.1.9: M-mode may write SSIP, STIP and SEIP in mip; the M bits are the CLINT's and PLIC's */
+#define MIP_WRITABLE S_INTERRUPTS
+/* §3.1.8: the exceptions the board lets M delegate (ecall from M never goes lower) */
+#define MEDELEG_WRITABLE 0xb3ffUL
 /* §4.1.11: satp fields for Sv39 with QEMU's 16 ASID bits and 44 PPN bits */
 #define SATP_MODE_MASK (0xfUL << 60)
 #define SATP_ASID_MASK (0xffffUL << 44)
 #define SATP_PPN_MASK  ((1UL << 44) - 1)
-/* §4.1.5 senvcfg: only FIOM exists without Zicbom/Zicboz */
-#define SENVCFG_FIOM 1UL
+/* §4.1.5 senvcfg, §3.1.18 menvcfg: only FIOM exists without Zicbom/Zicboz */
+#define ENVCFG_FIOM 1UL
+/* §3.7.1: pmpcfg fields (bits 6:5 are reserved, read zero) and pmpaddr's 54 bits */
+#define PMP_CFG_WRITABLE 0x9fU
+#define PMP_CFG_L        0x80U
+#define PMP_CFG_A        0x18U
+#define PMP_A_TOR        0x08U
+#define PMP_ADDR_MASK    ((1UL << 54) - 1)
 
-uint64_t vcsr_sstatus_read(const struct vcsr *c)
+uint64_t vcsr_mstatus_read(const struct vcsr *c)
 {
-	uint64_t v = (c->sstatus & SSTATUS_WRITABLE) | SSTATUS_UXL_64;
+	uint64_t v = c->mstatus | MSTATUS_UXL_64 | MSTATUS_SXL_64;
 	if ((v & SSTATUS_FS) == SSTATUS_FS)
-		v |= SSTATUS_SD;
+		v |= MSTATUS_SD;
 	return v;
 }
 
-static unsigned write_sstatus(struct vcsr *c, uint64_t *f, uint64_t v)
+uint64_t vcsr_sstatus_read(const struct vcsr *c)
 {
-	(void)f;
-	uint64_t old = c->sstatus;
-	c->sstatus = v & SSTATUS_WRITABLE;
-	uint64_t diff = old ^ c->sstatus;
-	return (diff & SSTATUS_SUM ? VCSR_VIEW : 0) | (diff & SSTATUS_MXR ? VCSR_MXR : 0) |
-	       (diff & SSTATUS_SIE ? VCSR_INTERRUPTS : 0) | (diff & SSTATUS_FS ? VCSR_FS : 0);
+	uint64_t v = (c->mstatus & SSTATUS_WRITABLE) | MSTATUS_UXL_64;
+	if ((v & SSTATUS_FS) == SSTATUS_FS)
+		v |= MSTATUS_SD;
+	return v;
 }
 
-static unsigned write_sie(struct vcsr *c, uint64_t *f, uint64_t v)
+uint64_t vcsr_mip(const struct vcsr *c)
 {
+	return c->mip | (c->seip_line ? 1UL << IRQ_S_EXT : 0);
+}
+
+void vcsr_reset_m(struct vcsr *c)
+{
+	*c = (struct vcsr){.has_m = true}; /* §3.4: M-mode, MIE = MPRV = 0, nothing delegated */
+}
+
+void vcsr_reset_sbi(struct vcsr *c)
+{
+	/* As OpenSBI leaves its payload: FP on (FS = Dirty), S interrupts delegated. */
+	*c = (struct vcsr){.mstatus = SSTATUS_FS, .mideleg = S_INTERRUPTS};
+}
+
+/* The new mstatus from a write of v under `mask`, and what the change means. */
+static unsigned set_status(struct vcsr *c, uint64_t v, uint64_t mask)
+{
+	uint64_t old = c->mstatus;
+	if ((v & MSTATUS_MPP) == (2UL << MSTATUS_MPP_SHIFT)) /* §3.1.6.1: no H-mode: MPP keeps */
+		v = (v & ~MSTATUS_MPP) | (old & MSTATUS_MPP);
+	c->mstatus = (old & ~mask) | (v & mask);
+	uint64_t diff = old ^ c->mstatus;
+	return (diff & (SSTATUS_SUM | MSTATUS_MPRV | MSTATUS_MPP) ? VCSR_VIEW : 0) |
+	       (diff & SSTATUS_MXR ? VCSR_MXR : 0) |
+	       (diff & (SSTATUS_SIE | MSTATUS_MIE) ? VCSR_INTERRUPTS : 0) |
+	       (diff & SSTATUS_FS ? VCSR_FS : 0);
+}
+
+static unsigned write_sstatus(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
+{
+	(void)csr;
 	(void)f;
-	c->sie = v & SIX_MASK;
+	return set_status(c, v, SSTATUS_WRITABLE);
+}
+
+static unsigned write_mstatus(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
+{
+	(void)csr;
+	(void)f;
+	return set_status(c, v, MSTATUS_WRITABLE);
+}
+
+/* §4.1.3: sie and sip reach only the interrupts mideleg gives S. */
+static unsigned write_sie(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
+{
+	(void)csr;
+	(void)f;
+	uint64_t mask = c->mideleg & S_INTERRUPTS;
+	c->mie = (c->mie & ~mask) | (v & mask);
 	return VCSR_INTERRUPTS;
 }
 
-static unsigned write_sip(struct vcsr *c, uint64_t *f, uint64_t v)
+static unsigned write_sip(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
 {
+	(void)csr;
 	(void)f;
-	c->sip = (c->sip & ~SIP_WRITABLE) | (v & SIP_WRITABLE);
+	uint64_t mask = c->mideleg & (1UL << IRQ_S_SOFT); /* only SSIP is writable in sip */
+	c->mip = (c->mip & ~mask) | (v & mask);
 	return VCSR_INTERRUPTS;
 }
 
-/* §4.1.2: MODE 0 direct, 1 vectored; the board ignores writes of reserved modes. */
-static unsigned write_stvec(struct vcsr *c, uint64_t *f, uint64_t v)
+static unsigned write_mie(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
 {
+	(void)csr;
 	(void)f;
-	if ((v & 3) < 2)
-		c->stvec = v;
+	c->mie = v & (S_INTERRUPTS | M_INTERRUPTS);
+	return VCSR_INTERRUPTS;
+}
+
+static unsigned write_mip(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
+{
+	(void)csr;
+	(void)f;
+	c->mip = (c->mip & ~MIP_WRITABLE) | (v & MIP_WRITABLE);
+	return VCSR_INTERRUPTS;
+}
+
+static unsigned write_medeleg(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
+{
+	(void)csr;
+	(void)f;
+	c->medeleg = v & MEDELEG_WRITABLE;
 	return 0;
 }
 
-/* §4.1.7: sepc[0] is always zero when IALIGN = 16 (the C extension). */
-static unsigned write_sepc(struct vcsr *c, uint64_t *f, uint64_t v)
+static unsigned write_mideleg(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
 {
+	(void)csr;
 	(void)f;
-	c->sepc = v & ~1UL;
+	c->mideleg = v & S_INTERRUPTS;
+	return VCSR_INTERRUPTS;
+}
+
+/* §3.1.7, §4.1.2: MODE 0 direct, 1 vectored; the board ignores writes of reserved modes. */
+static unsigned write_tvec(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
+{
+	(void)csr;
+	(void)c;
+	if ((v & 3) < 2)
+		*f = v;
+	return 0;
+}
+
+/* §3.1.14, §4.1.7: xepc[0] is always zero when IALIGN = 16 (the C extension). */
+static unsigned write_epc(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
+{
+	(void)csr;
+	(void)c;
+	*f = v & ~1UL;
 	return 0;
 }
 
 /* §4.1.11: an unsupported MODE makes the whole write have no effect. */
-static unsigned write_satp(struct vcsr *c, uint64_t *f, uint64_t v)
+static unsigned write_satp(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
 {
+	(void)csr;
 	(void)f;
 	uint64_t mode = v & SATP_MODE_MASK;
 	if (mode != 0 && mode != SATP_MODE_SV39)
@@ -85,44 +182,171 @@ static unsigned write_satp(struct vcsr *c, uint64_t *f, uint64_t v)
 	return old != v ? VCSR_SATP : 0;
 }
 
-static unsigned write_scounteren(struct vcsr *c, uint64_t *f, uint64_t v)
+static unsigned write_counteren(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
 {
-	(void)f;
-	c->scounteren = v & 0xffffffffUL;
+	(void)csr;
+	(void)c;
+	*f = v & 0xffffffffUL;
 	return VCSR_COUNTEREN;
 }
 
-static unsigned write_senvcfg(struct vcsr *c, uint64_t *f, uint64_t v)
+static unsigned write_envcfg(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
 {
-	(void)f;
-	c->senvcfg = v & SENVCFG_FIOM;
+	(void)csr;
+	(void)c;
+	*f = v & ENVCFG_FIOM;
 	return 0;
 }
 
-/* sscratch, scause, stval: any value sticks. */
-static unsigned write_plain(struct vcsr *c, uint64_t *f, uint64_t v)
+/* Writes that the board ignores: misa (fixed extensions), the counters popek reads live. */
+static unsigned write_ignored(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
 {
+	(void)csr;
+	(void)c;
+	(void)f;
+	(void)v;
+	return 0;
+}
+
+/* §3.7.1: RV64 has pmpcfg0 and pmpcfg2, eight entries each; a locked entry ignores writes. */
+static unsigned write_pmpcfg(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
+{
+	(void)f;
+	unsigned first = (csr - CSR_PMPCFG0) * 4;
+	for (unsigned i = 0; i < 8; i++) {
+		if (!(c->pmpcfg[first + i] & PMP_CFG_L))
+			c->pmpcfg[first + i] = (uint8_t)(v >> (8 * i)) & PMP_CFG_WRITABLE;
+	}
+	return VCSR_PMP;
+}
+
+/* §3.7.1: locked, or the top of a locked TOR entry above it: writes ignored. */
+static unsigned write_pmpaddr(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
+{
+	(void)f;
+	unsigned i = csr - CSR_PMPADDR0;
+	if (c->pmpcfg[i] & PMP_CFG_L)
+		return 0;
+	if (i + 1 < VPMP_ENTRIES && (c->pmpcfg[i + 1] & PMP_CFG_L) &&
+	    (c->pmpcfg[i + 1] & PMP_CFG_A) == PMP_A_TOR)
+		return 0;
+	c->pmpaddr[i] = v & PMP_ADDR_MASK;
+	return VCSR_PMP;
+}
+
+/* Any value sticks (xscratch, xcause, xtval). */
+static unsigned write_plain(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
+{
+	(void)csr;
 	(void)c;
 	*f = v;
 	return 0;
 }
 
+static uint64_t read_pmpcfg(const struct vcsr *c, unsigned csr)
+{
+	unsigned first = (csr - CSR_PMPCFG0) * 4;
+	uint64_t v = 0;
+	for (unsigned i = 0; i < 8; i++)
+		v |= (uint64_t)c->pmpcfg[first + i] << (8 * i);
+	return v;
+}
+
 struct vcsr_desc {
-	size_t field;                                               /* offset in struct vcsr */
-	unsigned (*write)(struct vcsr *c, uint64_t *f, uint64_t v); /* WARL rules */
+	uint16_t csr;
+	uint16_t count; /* consecutive CSRs served alike (PMP, counters) */
+	bool m_only;    /* exists only with virtual M-mode */
+	int16_t field;  /* offset in struct vcsr of the stored value, or -1 */
+	unsigned (*write)(struct vcsr *c, uint64_t *f, unsigned csr,
+	                  uint64_t v); /* WARL rules; NULL: read-only */
 };
 
-#define VCSR(num, name, fn) [(num)-0x100] = {offsetof(struct vcsr, name), fn}
+#define F(name)  (int16_t) offsetof(struct vcsr, name)
+#define COMPUTED -1
 
-/* The supervisor CSRs that exist, indexed by number − 0x100. */
-static const struct vcsr_desc vcsrs[0x81] = {
-    VCSR(CSR_SSTATUS, sstatus, write_sstatus), VCSR(CSR_SIE, sie, write_sie),
-    VCSR(CSR_STVEC, stvec, write_stvec),       VCSR(CSR_SCOUNTEREN, scounteren, write_scounteren),
-    VCSR(CSR_SENVCFG, senvcfg, write_senvcfg), VCSR(CSR_SSCRATCH, sscratch, write_plain),
-    VCSR(CSR_SEPC, sepc, write_sepc),          VCSR(CSR_SCAUSE, scause, write_plain),
-    VCSR(CSR_STVAL, stval, write_plain),       VCSR(CSR_SIP, sip, write_sip),
-    VCSR(CSR_SATP, satp, write_satp),
+/* Every CSR popek emulates.  Counters and the ID registers are handled in vcsr_rmw. */
+static const struct vcsr_desc vcsrs[] = {
+    {CSR_SSTATUS, 1, false, COMPUTED, write_sstatus},
+    {CSR_SIE, 1, false, COMPUTED, write_sie},
+    {CSR_STVEC, 1, false, F(stvec), write_tvec},
+    {CSR_SCOUNTEREN, 1, false, F(scounteren), write_counteren},
+    {CSR_SENVCFG, 1, false, F(senvcfg), write_envcfg},
+    {CSR_SSCRATCH, 1, false, F(sscratch), write_plain},
+    {CSR_SEPC, 1, false, F(sepc), write_epc},
+    {CSR_SCAUSE, 1, false, F(scause), write_plain},
+    {CSR_STVAL, 1, false, F(stval), write_plain},
+    {CSR_SIP, 1, false, COMPUTED, write_sip},
+    {CSR_SATP, 1, false, F(satp), write_satp},
+    {CSR_MSTATUS, 1, true, COMPUTED, write_mstatus},
+    {CSR_MISA, 1, true, COMPUTED, write_ignored},
+    {CSR_MEDELEG, 1, true, F(medeleg), write_medeleg},
+    {CSR_MIDELEG, 1, true, F(mideleg), write_mideleg},
+    {CSR_MIE, 1, true, F(mie), write_mie},
+    {CSR_MTVEC, 1, true, F(mtvec), write_tvec},
+    {CSR_MCOUNTEREN, 1, true, F(mcounteren), write_counteren},
+    {CSR_MENVCFG, 1, true, F(menvcfg), write_envcfg},
+    {CSR_MSCRATCH, 1, true, F(mscratch), write_plain},
+    {CSR_MEPC, 1, true, F(mepc), write_epc},
+    {CSR_MCAUSE, 1, true, F(mcause), write_plain},
+    {CSR_MTVAL, 1, true, F(mtval), write_plain},
+    {CSR_MIP, 1, true, COMPUTED, write_mip},
+    {CSR_PMPCFG0, 1, true, COMPUTED, write_pmpcfg},
+    {CSR_PMPCFG0 + 2, 1, true, COMPUTED, write_pmpcfg},
+    {CSR_PMPADDR0, VPMP_ENTRIES, true, COMPUTED, write_pmpaddr},
+    /* mcountinhibit and the event selectors: no events to count; read zero */
+    {CSR_MCOUNTINHIBIT, 1, true, COMPUTED, write_ignored},
+    {CSR_MCOUNTINHIBIT + 3, 29, true, COMPUTED, write_ignored},
+    /* mcycle, minstret and mhpmcounter3..31 */
+    {CSR_MCYCLE, 32, true, COMPUTED, write_ignored},
+    {CSR_MVENDORID, 1, true, F(mvendorid), NULL},
+    {CSR_MARCHID, 1, true, F(marchid), NULL},
+    {CSR_MIMPID, 1, true, F(mimpid), NULL},
+    {CSR_MHARTID, 1, true, COMPUTED, NULL}, /* one hart, number 0 */
+    {CSR_MCONFIGPTR, 1, true, COMPUTED, NULL},
 };
+
+static const struct vcsr_desc *find(unsigned csr)
+{
+	for (size_t i = 0; i < sizeof(vcsrs) / sizeof(vcsrs[0]); i++) {
+		if (csr >= vcsrs[i].csr && csr < (unsigned)vcsrs[i].csr + vcsrs[i].count)
+			return &vcsrs[i];
+	}
+	return NULL;
+}
+
+/* The value a read returns, for the CSRs with no plain field. */
+static uint64_t read_computed(const struct vcsr *c, unsigned csr)
+{
+	switch (csr) {
+	case CSR_SSTATUS:
+		return vcsr_sstatus_read(c);
+	case CSR_SIE:
+		return c->mie & c->mideleg;
+	case CSR_SIP:
+		return vcsr_mip(c) & c->mideleg;
+	case CSR_MSTATUS:
+		return vcsr_mstatus_read(c);
+	case CSR_MISA:
+		return VCSR_MISA;
+	case CSR_MIP:
+		return vcsr_mip(c);
+	case CSR_PMPCFG0:
+	case CSR_PMPCFG0 + 2:
+		return read_pmpcfg(c, csr);
+	}
+	if (csr >= CSR_PMPADDR0 && csr < CSR_PMPADDR0 + VPMP_ENTRIES)
+		return c->pmpaddr[csr - CSR_PMPADDR0];
+	return 0; /* mhartid, mconfigptr, the event selectors, unimplemented counters */
+}
+
+bool vcsr_counter_allowed(const struct vcsr *c, enum vmode mode, unsigned idx)
+{
+	if (mode == VMODE_M || idx >= 32)
+		return mode == VMODE_M;
+	/* Without vM the firmware (as OpenSBI does) lets S read every counter. */
+	bool by_m = !c->has_m || (c->mcounteren >> idx & 1);
+	return mode == VMODE_S ? by_m : by_m && (c->scounteren >> idx & 1);
+}
 
 unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,
                   bool write, uint64_t *old)
@@ -131,14 +355,72 @@ unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op
 	unsigned min_priv = (csr >> 8) & 3;
 	if (min_priv > (unsigned)mode || (write && (csr >> 10) == 3))
 		return VCSR_ILLEGAL;
-	if (csr < 0x100 || csr > 0x180 || !vcsrs[csr - 0x100].write)
+	/* cycle, time, instret, hpmcounter3..31: readable where the counter-enables say (§3.1.11) */
+	if (csr >= CSR_CYCLE && csr < CSR_CYCLE + 32) {
+		if (!vcsr_counter_allowed(c, mode, csr - CSR_CYCLE))
+			return VCSR_ILLEGAL;
+		*old = 0;
+		return VCSR_COUNTER;
+	}
+	const struct vcsr_desc *d = find(csr);
+	if (!d || (d->m_only && !c->has_m))
 		return VCSR_ILLEGAL;
-	const struct vcsr_desc *d = &vcsrs[csr - 0x100];
-	uint64_t *field = (uint64_t *)((char *)c + d->field);
-	uint64_t val = csr == CSR_SSTATUS ? vcsr_sstatus_read(c) : *field;
+	/* §3.1.6.5: TVM traps S-mode satp accesses */
+	if (csr == CSR_SATP && mode == VMODE_S && (c->mstatus & MSTATUS_TVM))
+		return VCSR_ILLEGAL;
+	if (write && !d->write)
+		return VCSR_ILLEGAL;
+	bool counter = csr >= CSR_MCYCLE && csr < CSR_MCYCLE + 32;
+	uint64_t val = d->field >= 0 ? *(uint64_t *)((char *)c + d->field) : read_computed(c, csr);
 	*old = val;
 	if (!write)
-		return 0;
+		return counter ? VCSR_COUNTER : 0;
 	uint64_t next = op == VCSR_RW ? operand : op == VCSR_RS ? val | operand : val & ~operand;
-	return d->write(c, field, next);
+	uint64_t *field = d->field >= 0 ? (uint64_t *)((char *)c + d->field) : NULL;
+	return d->write(c, field, csr, next) | (counter ? VCSR_COUNTER : 0);
+}
+
+enum vmode vcsr_trap_target(const struct vcsr *c, enum vmode mode, uint64_t cause)
+{
+	if (!c->has_m)
+		return VMODE_S; /* the firmware delegates all a payload may see */
+	if (mode == VMODE_M)
+		return VMODE_M; /* §3.1.8: a trap never goes to a less privileged mode */
+	uint64_t code = cause & ~CAUSE_INTERRUPT;
+	uint64_t deleg = cause & CAUSE_INTERRUPT ? c->mideleg : c->medeleg;
+	return code < 64 && (deleg >> code & 1) ? VMODE_S : VMODE_M;
+}
+
+/* §3.1.9: the order interrupts are taken in when several are pending at one level. */
+static const unsigned irq_order[] = {IRQ_M_EXT, IRQ_M_SOFT, IRQ_M_TIMER,
+                                     IRQ_S_EXT, IRQ_S_SOFT, IRQ_S_TIMER};
+
+static uint64_t highest(uint64_t pending)
+{
+	for (unsigned i = 0; i < sizeof(irq_order) / sizeof(irq_order[0]); i++) {
+		if (pending & (1UL << irq_order[i]))
+			return CAUSE_INTERRUPT | irq_order[i];
+	}
+	return 0;
+}
+
+uint64_t vcsr_pending_irq(const struct vcsr *c, enum vmode mode)
+{
+	uint64_t pending = vcsr_mip(c) & c->mie;
+	if (!pending)
+		return 0;
+	/* To M: enabled below M always, in M by MIE.  To S: below S always, in S by SIE. */
+	uint64_t to_m = pending & ~c->mideleg, to_s = pending & c->mideleg;
+	if (to_m && (mode != VMODE_M || (c->mstatus & MSTATUS_MIE)))
+		return highest(to_m);
+	if (to_s && (mode == VMODE_U || (mode == VMODE_S && (c->mstatus & SSTATUS_SIE))))
+		return highest(to_s);
+	return 0;
+}
+
+enum vmode vcsr_data_mode(const struct vcsr *c, enum vmode mode)
+{
+	if (mode == VMODE_M && (c->mstatus & MSTATUS_MPRV))
+		return (enum vmode)((c->mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
+	return mode;
 }

@@ -1,7 +1,14 @@
 /*
- * A guest's virtual supervisor CSRs and the rules for reading and writing
- * them (priv spec 1.12 chapter 4), as one read-modify-write path for all six
- * CSR instruction forms.  Pure logic, unit tested on the host.
+ * A guest's virtual CSRs and the rules for reading and writing them (priv
+ * spec 1.12 chapters 3 and 4), as one read-modify-write path for all six
+ * CSR instruction forms, and the two decisions every trap and interrupt
+ * needs: which virtual mode takes it, and which interrupt is taken first.
+ * Pure logic, unit tested on the host.
+ *
+ * A VM booted through SBI (boot = sbi) has no virtual M-mode: its M-level
+ * CSRs do not exist, and it behaves as an S-mode payload of a firmware that
+ * delegates every trap it can to S (mideleg = SSIP|STIP|SEIP), as OpenSBI
+ * does.  A VM booted as firmware (boot = firmware) has all three modes.
  */
 #ifndef POPEK_ARCH_RISCV_VCSR_H
 #define POPEK_ARCH_RISCV_VCSR_H
@@ -16,10 +23,30 @@ enum vmode {
 	VMODE_M = 3,
 };
 
+#define VPMP_ENTRIES 16 /* as the board's hart has */
+
 struct vcsr {
-	uint64_t sstatus; /* SIE SPIE SPP FS SUM MXR; UXL and SD are computed on read */
-	uint64_t sie;
-	uint64_t sip; /* SSIP written by the guest; STIP and SEIP driven by popek */
+	bool has_m; /* virtual M-mode exists (boot = firmware) */
+
+	/* Machine level; sstatus, sie and sip are views of the first three. */
+	uint64_t mstatus; /* stored bits only: SXL, UXL and SD are computed on read */
+	uint64_t mie;
+	uint64_t mip;   /* bits written by software or raised by popek for timers and IPIs */
+	bool seip_line; /* the vPLIC's S-context line, ORed into mip.SEIP (§3.1.9) */
+	uint64_t medeleg;
+	uint64_t mideleg;
+	uint64_t mtvec;
+	uint64_t mscratch;
+	uint64_t mepc;
+	uint64_t mcause;
+	uint64_t mtval;
+	uint64_t mcounteren;
+	uint64_t menvcfg;
+	uint64_t mvendorid, marchid, mimpid; /* the real hart's, read-only */
+	uint8_t pmpcfg[VPMP_ENTRIES];
+	uint64_t pmpaddr[VPMP_ENTRIES];
+
+	/* Supervisor level. */
 	uint64_t stvec;
 	uint64_t sscratch;
 	uint64_t sepc;
@@ -30,17 +57,56 @@ struct vcsr {
 	uint64_t senvcfg;
 };
 
-#define CSR_SSTATUS    0x100
-#define CSR_SIE        0x104
-#define CSR_STVEC      0x105
-#define CSR_SCOUNTEREN 0x106
-#define CSR_SENVCFG    0x10a
-#define CSR_SSCRATCH   0x140
-#define CSR_SEPC       0x141
-#define CSR_SCAUSE     0x142
-#define CSR_STVAL      0x143
-#define CSR_SIP        0x144
-#define CSR_SATP       0x180
+#define CSR_SSTATUS       0x100
+#define CSR_SIE           0x104
+#define CSR_STVEC         0x105
+#define CSR_SCOUNTEREN    0x106
+#define CSR_SENVCFG       0x10a
+#define CSR_SSCRATCH      0x140
+#define CSR_SEPC          0x141
+#define CSR_SCAUSE        0x142
+#define CSR_STVAL         0x143
+#define CSR_SIP           0x144
+#define CSR_SATP          0x180
+
+#define CSR_MSTATUS       0x300
+#define CSR_MISA          0x301
+#define CSR_MEDELEG       0x302
+#define CSR_MIDELEG       0x303
+#define CSR_MIE           0x304
+#define CSR_MTVEC         0x305
+#define CSR_MCOUNTEREN    0x306
+#define CSR_MENVCFG       0x30a
+#define CSR_MCOUNTINHIBIT 0x320
+#define CSR_MSCRATCH      0x340
+#define CSR_MEPC          0x341
+#define CSR_MCAUSE        0x342
+#define CSR_MTVAL         0x343
+#define CSR_MIP           0x344
+#define CSR_PMPCFG0       0x3a0
+#define CSR_PMPADDR0      0x3b0
+#define CSR_MCYCLE        0xb00
+#define CSR_MINSTRET      0xb02
+#define CSR_CYCLE         0xc00
+#define CSR_INSTRET       0xc02
+#define CSR_MVENDORID     0xf11
+#define CSR_MARCHID       0xf12
+#define CSR_MIMPID        0xf13
+#define CSR_MHARTID       0xf14
+#define CSR_MCONFIGPTR    0xf15
+
+/* mstatus bits beyond sstatus's (priv spec §3.1.6) */
+#define MSTATUS_MIE       (1UL << 3)
+#define MSTATUS_MPIE      (1UL << 7)
+#define MSTATUS_MPP       (3UL << 11)
+#define MSTATUS_MPRV      (1UL << 17)
+#define MSTATUS_TVM       (1UL << 20)
+#define MSTATUS_TW        (1UL << 21)
+#define MSTATUS_TSR       (1UL << 22)
+#define MSTATUS_MPP_SHIFT 11
+
+/* misa of the board's hart: RV64 IMAFDC with S and U (§3.1.1) */
+#define VCSR_MISA ((2UL << 62) | 0x14112dUL)
 
 enum vcsr_op {
 	VCSR_RW, /* csrrw, csrrwi */
@@ -52,24 +118,44 @@ enum vcsr_op {
 enum vcsr_effect {
 	VCSR_ILLEGAL = 1 << 0,    /* the access raises illegal instruction */
 	VCSR_SATP = 1 << 1,       /* satp changed: shadow tables are stale */
-	VCSR_VIEW = 1 << 2,       /* SUM changed: another shadow view applies */
+	VCSR_VIEW = 1 << 2,       /* SUM, MPRV or MPP changed: another shadow view applies */
 	VCSR_MXR = 1 << 3,        /* MXR changed: shadow permissions are stale */
-	VCSR_INTERRUPTS = 1 << 4, /* an enable or pending bit changed: check injection */
+	VCSR_INTERRUPTS = 1 << 4, /* an enable, pending or delegation bit changed */
 	VCSR_FS = 1 << 5,         /* sstatus.FS changed: the real FS must follow */
-	VCSR_COUNTEREN = 1 << 6,  /* scounteren changed */
+	VCSR_COUNTEREN = 1 << 6,  /* scounteren or mcounteren changed */
+	VCSR_PMP = 1 << 7,        /* a PMP entry changed: every shadow view is stale */
+	VCSR_COUNTER = 1 << 8,    /* a counter (mcycle, cycle...): emulate.c reads the real one */
 };
+
+/* The state a hart of the board is in at reset (§3.4), for a VM with vM. */
+void vcsr_reset_m(struct vcsr *c);
+/* The state OpenSBI leaves for its S-mode payload, for a VM without vM. */
+void vcsr_reset_sbi(struct vcsr *c);
 
 /*
  * One CSR instruction executed by a guest in virtual mode `mode`:
  * `write` is false for csrrs/csrrc with rs1 = x0 (or uimm = 0), which by
  * the spec do not write.  On success *old holds the value rd receives.
  * Returns a mask of enum vcsr_effect; VCSR_ILLEGAL alone means nothing
- * changed and the guest must get an illegal-instruction trap.
+ * changed and the guest must get an illegal-instruction trap.  With
+ * VCSR_COUNTER the access is allowed but *old is for the caller to fill.
  */
 unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,
                   bool write, uint64_t *old);
 
-/* The value the guest reads from sstatus (with UXL and SD filled in). */
+/* The value the guest reads from sstatus / mstatus (UXL, SXL and SD filled in). */
 uint64_t vcsr_sstatus_read(const struct vcsr *c);
+uint64_t vcsr_mstatus_read(const struct vcsr *c);
+/* mip as the guest reads it: the stored bits and the vPLIC's S line. */
+uint64_t vcsr_mip(const struct vcsr *c);
+
+/* The mode a trap with this cause (interrupt bit included), taken in `mode`, goes to (§3.1.8). */
+enum vmode vcsr_trap_target(const struct vcsr *c, enum vmode mode, uint64_t cause);
+/* The interrupt the hart takes now in `mode` (its cause, with the interrupt bit), or 0 (§3.1.9). */
+uint64_t vcsr_pending_irq(const struct vcsr *c, enum vmode mode);
+/* The privilege loads and stores use: MPP when vM has MPRV set, else the mode itself (§3.1.6.3). */
+enum vmode vcsr_data_mode(const struct vcsr *c, enum vmode mode);
+/* May `mode` read counter `idx` (0 cycle, 1 time, 2 instret, ...) under m/scounteren (§3.1.11)? */
+bool vcsr_counter_allowed(const struct vcsr *c, enum vmode mode, unsigned idx);
 
 #endif

@@ -35,7 +35,7 @@ static enum trap_action ipi_call(struct vcpu *v, uint64_t ext, uint64_t fid, str
 		return TRAP_RESUME;
 	}
 	if (hit)
-		v->csr.sip |= 1UL << IRQ_S_SOFT;
+		v->csr.mip |= 1UL << IRQ_S_SOFT;
 	ret->error = SBI_SUCCESS;
 	return TRAP_RESUME;
 }

@@ -13,7 +13,7 @@ static enum trap_action legacy_call(struct vcpu *v, uint64_t ext, uint64_t fid,
 	switch (ext) {
 	case 0x00: /* set_timer */
 		v->timer_deadline = v->x[10];
-		v->csr.sip &= ~(1UL << IRQ_S_TIMER);
+		v->csr.mip &= ~(1UL << IRQ_S_TIMER);
 		break;
 	case 0x01: /* console_putchar */
 		vsbi_console_putc(v, (char)v->x[10]);
@@ -22,10 +22,10 @@ static enum trap_action legacy_call(struct vcpu *v, uint64_t ext, uint64_t fid,
 		ret->error = vm_console_in(v->vm);
 		break;
 	case 0x03: /* clear_ipi */
-		v->csr.sip &= ~(1UL << IRQ_S_SOFT);
+		v->csr.mip &= ~(1UL << IRQ_S_SOFT);
 		break;
 	case 0x04: /* send_ipi: the VM's only hart is the caller */
-		v->csr.sip |= 1UL << IRQ_S_SOFT;
+		v->csr.mip |= 1UL << IRQ_S_SOFT;
 		break;
 	case 0x05: /* remote_fence_i */
 		__asm__ volatile("fence.i" ::: "memory");

@@ -10,7 +10,7 @@ static enum trap_action time_call(struct vcpu *v, uint64_t ext, uint64_t fid, st
 		return TRAP_RESUME;
 	/* §6.1: setting a new deadline clears the pending timer interrupt. */
 	v->timer_deadline = v->x[10];
-	v->csr.sip &= ~(1UL << IRQ_S_TIMER);
+	v->csr.mip &= ~(1UL << IRQ_S_TIMER);
 	ret->error = SBI_SUCCESS;
 	return TRAP_RESUME;
 }

@@ -1,0 +1,73 @@
+/*
+ * PMP as the board checks it: entries are matched in order, the first whose
+ * range touches the access decides it, and it must cover all of it.  An
+ * unlocked entry does not bind M-mode; if no entry matches, M may access
+ * and S and U may not (§3.7.1).  The board's granularity is 4 bytes.
+ */
+#include "arch/riscv/pmp.h"
+
+#define CFG_R   0x01U
+#define CFG_W   0x02U
+#define CFG_X   0x04U
+#define CFG_A   0x18U
+#define CFG_L   0x80U
+#define A_OFF   0x00U
+#define A_TOR   0x08U
+#define A_NA4   0x10U
+#define A_NAPOT 0x18U
+#define PMP_ALL (PMP_R | PMP_W | PMP_X)
+#define PA_TOP  (1UL << 56) /* pmpaddr holds bits 55:2 of a 56-bit physical address */
+
+/* Entry i's range [*lo, *hi); false when it is off or empty. */
+static bool entry_range(const struct vcsr *c, unsigned i, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t a = c->pmpaddr[i];
+	switch (c->pmpcfg[i] & CFG_A) {
+	case A_TOR:
+		*lo = i ? c->pmpaddr[i - 1] << 2 : 0;
+		*hi = a << 2;
+		return *lo < *hi;
+	case A_NA4:
+		*lo = a << 2;
+		*hi = *lo + 4;
+		return true;
+	case A_NAPOT: {
+		unsigned ones = 0; /* trailing ones give the size: 2^(ones + 3) bytes */
+		while (ones < 54 && (a >> ones & 1))
+			ones++;
+		if (ones + 3 >= 56) {
+			*lo = 0;
+			*hi = PA_TOP;
+			return true;
+		}
+		uint64_t size = 1UL << (ones + 3);
+		*lo = (a << 2) & ~(size - 1);
+		*hi = *lo + size;
+		return true;
+	}
+	}
+	return false;
+}
+
+static unsigned cfg_perms(uint8_t cfg)
+{
+	return (cfg & CFG_R ? PMP_R : 0) | (cfg & CFG_W ? PMP_W : 0) | (cfg & CFG_X ? PMP_X : 0);
+}
+
+int pmp_perms(const struct vcsr *c, enum vmode mode, uint64_t addr, uint64_t len)
+{
+	if (!c->has_m)
+		return PMP_ALL;
+	uint64_t end = addr + len;
+	for (unsigned i = 0; i < VPMP_ENTRIES; i++) {
+		uint64_t lo, hi;
+		if (!entry_range(c, i, &lo, &hi) || hi <= addr || lo >= end)
+			continue;
+		if (lo > addr || hi < end)
+			return -1; /* partly inside the first entry it touches */
+		if (mode == VMODE_M && !(c->pmpcfg[i] & CFG_L))
+			return PMP_ALL;
+		return (int)cfg_perms(c->pmpcfg[i]);
+	}
+	return mode == VMODE_M ? PMP_ALL : 0;
+}

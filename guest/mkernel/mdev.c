@@ -64,6 +64,8 @@ void m_uart_init(void)
 
 void m_putc(char c)
 {
+	if (!m_plat.uart) /* none found (yet): nowhere to write */
+		return;
 	while (!(m_plat.uart[UART_LSR] & LSR_THRE))
 		;
 	m_plat.uart[UART_THR] = (uint8_t)c;

@@ -19,6 +19,7 @@
  */
 #include "mkernel.h"
 #include "check.h"
+#include "fdt.h"
 
 /*
  * What the bare board reads back (QEMU 7.2, -cpu rv64,h=false).  medeleg and
@@ -503,6 +504,81 @@ static const char *t_ssip_in_s(void)
 	return 0;
 }
 
+/*
+ * ---- mip.SEIP: a software bit ORed with the PLIC's line (§3.1.9) ----
+ * Reads of mip show the OR, but csrrs/csrrc modify the software bit alone:
+ * a read-modify-write of mip while the line is high must not latch it.
+ * The UART's "transmitter empty" interrupt makes a line we control.
+ */
+#define PLIC_PRIORITY(irq)  (4 * (irq))
+#define PLIC_ENABLE(ctx)    (0x2000 + 0x80 * (ctx))
+#define PLIC_THRESHOLD(ctx) (0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx)     (0x200004 + 0x1000 * (ctx))
+#define UART_IER            1
+#define IER_ETBEI           0x02
+
+static volatile uint32_t *plic_reg(uint64_t base, uint64_t off)
+{
+	return (volatile uint32_t *)(base + off);
+}
+
+/* The context of the (one) hart's S-mode external interrupt, cause 9: its index in
+ * the PLIC's interrupts-extended pairs. */
+static int plic_s_context(int plic)
+{
+	int len;
+	const uint8_t *p = fdt_getprop(plic, "interrupts-extended", &len);
+	for (int i = 0; p && (i + 1) * 8 <= len; i++)
+		if (fdt_be32(p + 8 * i + 4) == 9)
+			return i;
+	return -1;
+}
+
+/* mip.SEIP once it has settled: the line may take a moment to reach the hart */
+static int seip_becomes(int want)
+{
+	int v = 0;
+	for (int i = 0; i < 1000; i++)
+		if ((v = !!(csr_read(mip) & MIP_SEIP)) == want)
+			break;
+	return v;
+}
+
+static const char *t_mip_seip(void)
+{
+	uint64_t plic, size;
+	int node = fdt_find_compatible(-1, "riscv,plic0");
+	if (node < 0)
+		node = fdt_find_compatible(-1, "sifive,plic-1.0.0");
+	CHECK(node >= 0 && fdt_reg(node, 0, &plic, &size) == 0, "no PLIC in the device tree");
+	int ctx = plic_s_context(node);
+	uint32_t irq = fdt_u32(fdt_find_compatible(-1, "ns16550a"), "interrupts", 0);
+	CHECK(ctx >= 0 && irq > 0 && irq < 32, "no S-mode PLIC context or UART interrupt");
+	*plic_reg(plic, PLIC_PRIORITY(irq)) = 1;
+	*plic_reg(plic, PLIC_THRESHOLD(ctx)) = 0;
+	*plic_reg(plic, PLIC_ENABLE(ctx)) = 1u << irq;
+	m_plat.uart[UART_IER] = IER_ETBEI; /* the transmitter is empty: the line goes high */
+	int line = seip_becomes(1);
+	csr_set(mip, MIP_SSIP); /* read-modify-writes of mip while it is high */
+	csr_clear(mip, MIP_SSIP);
+	m_plat.uart[UART_IER] = 0; /* the UART lowers its line; */
+	uint32_t id =
+	    *plic_reg(plic, PLIC_CLAIM(ctx)); /* QEMU's PLIC keeps it pending till claimed */
+	if (id)
+		*plic_reg(plic, PLIC_CLAIM(ctx)) = id;
+	int latched = seip_becomes(0);
+	csr_set(mip, MIP_SEIP);
+	int sw_set = !!(csr_read(mip) & MIP_SEIP);
+	csr_clear(mip, MIP_SEIP);
+	int sw_clear = !(csr_read(mip) & MIP_SEIP);
+	*plic_reg(plic, PLIC_ENABLE(ctx)) = 0;
+	*plic_reg(plic, PLIC_PRIORITY(irq)) = 0;
+	CHECK(line, "the PLIC's S-mode line does not show in mip.SEIP");
+	CHECK(!latched, "csrs/csrc of mip latched the PLIC's line into the software SEIP bit");
+	CHECK(sw_set && sw_clear, "the software SEIP bit is not writable");
+	return 0;
+}
+
 /* ---- counters ---- */
 
 static const char *t_counters(void)
@@ -802,6 +878,7 @@ static const struct {
     {"medeleg-ecall-u-to-s", t_medeleg_ecall_u},
     {"ssip-not-delegated", t_ssip_in_m},
     {"ssip-delegated", t_ssip_in_s},
+    {"mip-seip-rmw", t_mip_seip},
     {"mcycle-minstret", t_counters},
     {"mcounteren", t_mcounteren},
     {"pmp-granularity", t_pmp_grain},

@@ -22,13 +22,18 @@
 #include "fdt.h"
 
 /*
- * What the bare board reads back (QEMU 7.2, -cpu rv64,h=false).  medeleg and
- * mideleg keep the hypervisor's bits (10, 20-23; 2, 6, 10) and LCOFIP (13)
- * even without H, and medeleg[11] (ecall from M) although the spec makes it
- * read-only zero.
+ * medeleg and mideleg after writing all ones.  The spec (priv 1.12 §3.1.8)
+ * says which bits must be writable on this hart: every exception below M
+ * except ecall from M, and the S-level interrupts.  The bare board (QEMU 7.2,
+ * -cpu rv64,h=false) also keeps the hypervisor's bits (10, 20-23; 2, 6, 10),
+ * LCOFIP (13) and medeleg[11], which the spec makes read-only zero here; a
+ * monitor may follow either, so the tests ask for the spec's bits and allow
+ * no bit beyond the board's.
  */
-#define BOARD_MEDELEG_ALL  0xf0bfffUL   /* medeleg after writing all ones */
-#define BOARD_MIDELEG_ALL  0x2666UL     /* mideleg after writing all ones */
+#define SPEC_MEDELEG_ALL   0xb3ffUL /* causes 0-9, 12, 13, 15 */
+#define BOARD_MEDELEG_ALL  0xf0bfffUL
+#define SPEC_MIDELEG_ALL   0x222UL /* SSIP, STIP, SEIP */
+#define BOARD_MIDELEG_ALL  0x2666UL
 #define BOARD_ILLEGAL_TVAL 0x0000000bUL /* mtval: the illegal instruction's bits */
 
 /*
@@ -332,7 +337,8 @@ static const char *t_medeleg(void)
 	csr_write(medeleg, 0);
 	none = csr_read(medeleg);
 	csr_write(medeleg, saved);
-	CHECK(all == BOARD_MEDELEG_ALL, "all ones read back as 0x%lx, expected 0x%lx", all,
+	CHECK((all & SPEC_MEDELEG_ALL) == SPEC_MEDELEG_ALL && !(all & ~BOARD_MEDELEG_ALL),
+	      "all ones read back as 0x%lx, expected 0x%lx (or up to 0x%lx)", all, SPEC_MEDELEG_ALL,
 	      BOARD_MEDELEG_ALL);
 	CHECK(none == 0, "0 read back as 0x%lx", none);
 	return 0;
@@ -346,7 +352,8 @@ static const char *t_mideleg(void)
 	csr_write(mideleg, 0);
 	none = csr_read(mideleg);
 	csr_write(mideleg, saved);
-	CHECK(all == BOARD_MIDELEG_ALL, "all ones read back as 0x%lx, expected 0x%lx", all,
+	CHECK((all & SPEC_MIDELEG_ALL) == SPEC_MIDELEG_ALL && !(all & ~BOARD_MIDELEG_ALL),
+	      "all ones read back as 0x%lx, expected 0x%lx (or up to 0x%lx)", all, SPEC_MIDELEG_ALL,
 	      BOARD_MIDELEG_ALL);
 	CHECK(none == 0, "0 read back as 0x%lx", none);
 	return 0;

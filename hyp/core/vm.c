@@ -28,16 +28,25 @@ void vm_console_out(struct vm *vm, char c)
 
 int vm_console_in(struct vm *vm)
 {
+	int c = vm->input_byte;
+	if (c >= 0) {
+		vm->input_byte = -1;
+		return c;
+	}
 	return console_getc(vm->id);
 }
 
+/* The UART takes what it has room for; a byte it refuses waits in vm->input_byte. */
 void vm_console_feed(struct vm *vm)
 {
-	while (vuart_can_accept(&vm->uart)) {
+	for (;;) {
 		int c = vm_console_in(vm);
 		if (c < 0)
-			break;
-		vuart_input(&vm->uart, (char)c);
+			return;
+		if (vuart_input(&vm->uart, (char)c) < 0) {
+			vm->input_byte = c;
+			return;
+		}
 	}
 }
 
@@ -73,6 +82,7 @@ static void zero_ram(void *p, uint64_t size)
 void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struct bundle_vm *bv)
 {
 	memset(vm, 0, sizeof(*vm));
+	vm->input_byte = -1;
 	memcpy(vm->name, bv->name, BUNDLE_NAME_MAX);
 	vm->id = id;
 	vm->trace = bv->trace;

@@ -29,6 +29,7 @@ struct vm {
 	struct emul emul; /* guest MMIO ranges */
 	struct vplic plic;
 	struct vuart uart;
+	int input_byte;      /* typed for the VM, refused by its UART so far; or -1 */
 	struct vclint clint; /* boot = firmware only, as is the test device */
 	struct vtest test;
 	struct vcpu vcpu;

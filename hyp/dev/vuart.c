@@ -142,6 +142,7 @@ static void vuart_receive(struct vuart *u, uint8_t c)
 
 static uint8_t rbr_read(struct vuart *u)
 {
+	u->held = false; /* as QEMU's serial asks its terminal for more input */
 	if (u->count == 0)
 		return (u->fcr & FCR_FE) ? 0 : u->rbr;
 	u->rbr = u->fifo[u->head];
@@ -353,13 +354,15 @@ void vuart_firmware_setup(struct vuart *u)
 
 bool vuart_can_accept(const struct vuart *u)
 {
-	return u->count < vuart_capacity(u);
+	return !u->held && u->count < vuart_capacity(u);
 }
 
 int vuart_input(struct vuart *u, char c)
 {
-	if (!vuart_can_accept(u))
+	if (!vuart_can_accept(u)) {
+		u->held = true;
 		return -1;
+	}
 	vuart_receive(u, (uint8_t)c);
 	vuart_update(u);
 	return 0;

@@ -14,7 +14,8 @@
  *
  * Transmission completes at once through the `out` callback.  Input from the
  * host enters a 16-byte receive FIFO (one holding register while FIFOs are
- * disabled); more is refused, so the host side should ask vuart_can_accept().
+ * disabled); more is refused until the guest reads RBR, so the host side
+ * should ask vuart_can_accept().
  * The interrupt line drives one source of a vPLIC.
  */
 #ifndef POPEK_DEV_VUART_H
@@ -34,6 +35,7 @@ struct vuart {
 	uint8_t dll, dlm;
 	uint8_t rbr;       /* the last byte received, what RBR reads without a FIFO */
 	bool thr_ipending; /* the THR-empty interrupt is raised and not yet acknowledged */
+	bool held;         /* input was refused: no more until the guest reads RBR */
 	uint8_t fifo[VUART_FIFO_SIZE];
 	unsigned head, count;
 	struct vplic *plic;
@@ -44,9 +46,14 @@ struct vuart {
 
 void vuart_init(struct vuart *u, struct vplic *plic, uint32_t irq, void (*out)(void *, char),
                 void *arg);
-/* Host → guest: queue one received byte.  0, or -1 when the receiver is full. */
 /* The state OpenSBI leaves the UART in for the kernel it starts (boot = sbi). */
 void vuart_firmware_setup(struct vuart *u);
+/*
+ * Host → guest: queue one received byte.  0, or -1 when the receiver is
+ * full.  A refused byte holds the input back until the guest next reads RBR,
+ * even if room appears meanwhile (a FIFO reset), as QEMU's terminal does: the
+ * host keeps the byte and offers it again.
+ */
 int vuart_input(struct vuart *u, char c);
 bool vuart_can_accept(const struct vuart *u);
 

@@ -321,6 +321,19 @@ static void test_pending_irq(void **state)
 	c.seip_line = true;
 	assert_int_equal(vcsr_pending_irq(&c, S), CAUSE_INTERRUPT | IRQ_S_EXT);
 	assert_int_equal(vcsr_mip(&c), SEIP);
+	/* csrrs mip, STIP reads SEIP from the line but must not latch it into the software bit */
+	uint64_t old;
+	assert_int_equal(vcsr_rmw(&c, M, CSR_MIP, RS, STIP, W, &old), INTR);
+	assert_int_equal(old, SEIP);
+	assert_int_equal(c.mip, STIP);
+	c.seip_line = false;
+	assert_int_equal(vcsr_mip(&c), STIP);
+	/* a software SEIP stays until software clears it */
+	assert_int_equal(vcsr_rmw(&c, M, CSR_MIP, RS, SEIP, W, &old), INTR);
+	c.seip_line = true;
+	assert_int_equal(vcsr_rmw(&c, M, CSR_MIP, RC, SEIP, W, &old), INTR);
+	assert_int_equal(c.mip, STIP);
+	assert_int_equal(vcsr_mip(&c), STIP | SEIP);
 }
 
 /* §3.1.6.3: MPRV makes vM's loads and stores use MPP's privilege; nothing else does. */

@@ -375,6 +375,9 @@ unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op
 	*old = val;
 	if (!write)
 		return counter ? VCSR_COUNTER : 0;
+	/* §3.1.9: csrrs/csrrc of mip modify the software SEIP bit, not the vPLIC's line ORed in */
+	if (csr == CSR_MIP)
+		val = c->mip;
 	uint64_t next = op == VCSR_RW ? operand : op == VCSR_RS ? val | operand : val & ~operand;
 	uint64_t *field = d->field >= 0 ? (uint64_t *)((char *)c + d->field) : NULL;
 	return d->write(c, field, csr, next) | (counter ? VCSR_COUNTER : 0);

@@ -59,8 +59,9 @@ static void cmd_vms(const char *arg)
 {
 	(void)arg;
 	for (int i = 0; i < nvms; i++)
-		kprintf("  %-16s %4lu MiB  %-14s %lu traps\n", vms[i].name, vms[i].ram_size >> 20,
-		        state_names[vms[i].vcpu.state], vms[i].vcpu.stats.traps);
+		kprintf("  %-16s %4lu MiB  %-14s in %s  %lu traps\n", vms[i].name,
+		        vms[i].ram_size >> 20, state_names[vms[i].vcpu.state],
+		        vcpu_mode_name(vms[i].vcpu.mode), vms[i].vcpu.stats.traps);
 }
 
 static void cmd_stats(const char *arg)

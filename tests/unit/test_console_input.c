@@ -67,6 +67,11 @@ void vm_report(const struct vm *vm)
 	kprintf("report %s\n", vm->name);
 }
 
+const char *vcpu_mode_name(enum vmode m)
+{
+	return m == VMODE_M ? "vM" : m == VMODE_S ? "vS" : "vU";
+}
+
 static void monitor_reset(void)
 {
 	static const char *const names[NVMS] = {"alpha", "beta", "gamma"};

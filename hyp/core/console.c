@@ -1,4 +1,5 @@
 #include "core/console.h"
+#include "arch/riscv/vcpu.h"
 #include "core/machine.h"
 #include "core/monitor.h"
 #include "arch/riscv/memlayout.h"
@@ -10,6 +11,7 @@
 #include <stddef.h>
 
 #define INPUT_SIZE 256
+#define LINE_SIZE  128
 
 static int have_uart;
 static int source = CONSOLE_POPEK; /* whose bytes the stream carries now */
@@ -17,6 +19,11 @@ static struct {
 	char buf[INPUT_SIZE];
 	unsigned head, tail; /* free-running; head - tail bytes waiting */
 } input[CONSOLE_MAX_VMS];
+static struct {
+	char buf[LINE_SIZE];
+	unsigned len;
+	uint64_t since; /* when its first byte came */
+} line[CONSOLE_MAX_VMS];
 
 void console_init(const struct machine *m)
 {
@@ -78,8 +85,32 @@ static void select_source(int s)
 	source = s;
 }
 
+void console_vm_flush(int id)
+{
+	for (int i = 0; i < CONSOLE_MAX_VMS; i++) {
+		if ((id >= 0 && i != id) || !line[i].len)
+			continue;
+		select_source('0' + i);
+		for (unsigned k = 0; k < line[i].len; k++) {
+			if (line[i].buf[k] == CONSOLE_SWITCH)
+				out(CONSOLE_SWITCH);
+			out(line[i].buf[k]);
+		}
+		line[i].len = 0;
+	}
+}
+
+void console_vm_flush_older(uint64_t before)
+{
+	for (int i = 0; i < CONSOLE_MAX_VMS; i++) {
+		if (line[i].len && line[i].since < before)
+			console_vm_flush(i);
+	}
+}
+
 void console_putc(char c)
 {
+	console_vm_flush(-1); /* what the VMs said before popek's message goes out before it */
 	select_source(CONSOLE_POPEK);
 	if (c == '\n')
 		out('\r');
@@ -90,10 +121,13 @@ void console_putc(char c)
 
 void console_vm_putc(int id, char c)
 {
-	select_source('0' + id);
-	if (c == CONSOLE_SWITCH)
-		out(CONSOLE_SWITCH);
-	out(c);
+	if (id < 0 || id >= CONSOLE_MAX_VMS)
+		return;
+	if (!line[id].len)
+		line[id].since = vcpu_now();
+	line[id].buf[line[id].len++] = c;
+	if (c == '\n' || line[id].len == LINE_SIZE)
+		console_vm_flush(id);
 }
 
 static void console_sink(void *arg, char c)

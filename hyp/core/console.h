@@ -15,6 +15,7 @@
 #define POPEK_CORE_CONSOLE_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 struct machine;
 
@@ -30,8 +31,18 @@ void console_push(int id, char c);
 int console_getc(int id);
 
 void console_putc(char c);
-/* One byte of VM `id`'s terminal output. */
+/*
+ * One byte of VM `id`'s terminal output.  A VM's bytes go out a line at a
+ * time, so that two VMs printing at once do not cut each other's lines on
+ * the operator's terminal: a line goes out at its '\n', when it is long, when
+ * popek prints, or through console_vm_flush() (the scheduler's: when the VM
+ * waits or stops, and for a line left unfinished too long).
+ */
 void console_vm_putc(int id, char c);
+/* Sends VM id's unfinished line now (id -1: every VM's). */
+void console_vm_flush(int id);
+/* Sends every unfinished line begun before time `before`. */
+void console_vm_flush_older(uint64_t before);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
 

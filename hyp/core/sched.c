@@ -1,5 +1,9 @@
 #include "core/sched.h"
+#include "core/console.h"
 #include "core/vm.h"
+
+/* A VM's unfinished line waits at most this long (1/50 s) for the rest of it. */
+#define LINE_WAIT_DIVISOR 50
 
 void sched_run(struct vm *vms, int n, uint64_t timebase_hz)
 {
@@ -25,9 +29,12 @@ void sched_run(struct vm *vms, int n, uint64_t timebase_hz)
 			cur = i;
 			ran = 1;
 			uint64_t quantum = vms[i].quantum_us * timebase_hz / 1000000;
-			vcpu_run_slice(v, vcpu_now() + quantum);
+			if (vcpu_run_slice(v, vcpu_now() + quantum) != SLICE_EXPIRED)
+				console_vm_flush(i); /* it waits or stopped: its prompt shows now */
 		}
+		console_vm_flush_older(vcpu_now() - timebase_hz / LINE_WAIT_DIVISOR);
 		if (!live) {
+			console_vm_flush(-1);
 			for (int i = 0; i < n; i++) {
 				if (!vms[i].reported)
 					vm_report(&vms[i]);
@@ -35,7 +42,9 @@ void sched_run(struct vm *vms, int n, uint64_t timebase_hz)
 			}
 			return;
 		}
-		if (!ran)
+		if (!ran) {
+			console_vm_flush(-1); /* nothing runs: nothing more comes for a while */
 			vcpu_idle(wake);
+		}
 	}
 }

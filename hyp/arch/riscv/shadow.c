@@ -158,13 +158,8 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
                     uint64_t perms)
 {
 	struct shadow *s = &v->shadow;
-	if (s->pages + LEVELS > s->page_limit) {
-		/* A guest churning through address space: start over rather than grow. */
-		for (int i = 0; i < VIEW_COUNT; i++)
-			flush_view(s, i);
-		v->stats.shadow_flushes++;
-		sfence_vma_all();
-	}
+	if (s->pages + LEVELS > s->page_limit)
+		shadow_flush_all(v); /* a guest churning through address space: start over */
 	uint64_t *t = table(s->root[view]);
 	for (int l = LEVELS - 1; l > level; l--) {
 		uint64_t *pte = &t[vpn(va, l)];

@@ -4,6 +4,7 @@
 #   make run      set up, build, and run the demo directory (dirs/demo.ini)
 #   make test     set up, build, run unit and end-to-end tests
 #   make bench    benchmarks, bare and under popek (never part of `make test`)
+#   make fuzz     libFuzzer on every guest-facing parser for FUZZ_SECONDS (tests/fuzz/)
 #   make format   clang-format the tree
 #
 # Each part of the tree contributes a fragment: hyp/hyp.mk, tools/popek/popek.mk,
@@ -27,7 +28,7 @@ TLDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none
 # Host.
 HCFLAGS := $(WARN) -O2 -g -std=gnu11 -D_GNU_SOURCE -MMD -MP
 
-.PHONY: all setup run test unit e2e bench format clean
+.PHONY: all setup run test unit e2e bench format clean check-build
 all:
 
 setup:
@@ -40,6 +41,7 @@ include hyp/hyp.mk
 include guest/linux/linux.mk
 -include tests/unit/unit.mk
 -include tests/e2e/e2e.mk
+-include tests/fuzz/fuzz.mk
 
 # Linux and busybox build in a cache outside the tree (guest/linux/README.md).
 ALL_TARGETS += $(BUILD)/guest/linux/Image $(BUILD)/guest/linux/initramfs.cpio.gz
@@ -52,11 +54,11 @@ run: setup
 	$(BUILD)/bin/popek run dirs/demo.ini
 
 test: setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all check-build fuzz-build
 	@./tests/run-all
 
 bench: setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all fuzz-build
 	@./bench/run
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h')

@@ -20,3 +20,25 @@ $(BUILD)/popek.bin: $(BUILD)/popek.elf
 	$(TOBJCOPY) -O binary $< $@
 
 ALL_TARGETS += $(BUILD)/popek.elf $(BUILD)/popek.bin
+
+# The same popek with its invariant checks on (POPEK_CHECK: docs/security.md),
+# which `make test` runs every end-to-end case with; `make run` and `make bench`
+# run the plain build.
+HYP_CHECK_OBJS := $(patsubst %,$(BUILD)/objcheck/%.o,$(basename $(HYP_SRCS)))
+
+$(BUILD)/objcheck/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(TCC) $(TCFLAGS) -DPOPEK_CHECK $(HYP_INC) -c $< -o $@
+
+$(BUILD)/objcheck/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(TCC) $(TCFLAGS) -DPOPEK_CHECK $(HYP_INC) -D__ASSEMBLER__ -c $< -o $@
+
+$(BUILD)/check/popek.elf: $(HYP_CHECK_OBJS) hyp/hyp.ld
+	@mkdir -p $(dir $@)
+	$(TCC) $(TCFLAGS) $(TLDFLAGS) -T hyp/hyp.ld -o $@ $(HYP_CHECK_OBJS) -lgcc
+
+$(BUILD)/check/popek.bin: $(BUILD)/check/popek.elf
+	$(TOBJCOPY) -O binary $< $@
+
+check-build: $(BUILD)/check/popek.bin

@@ -1,0 +1,44 @@
+/*
+ * The instruction decoder (hyp/arch/riscv/insn.c) on every 32-bit word: what
+ * it says of an instruction must be self-consistent, whatever the bits.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/riscv/insn.h"
+
+#define REQUIRE(c)             \
+	do {                   \
+		if (!(c))      \
+			abort(); \
+	} while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	for (size_t off = 0; off + 4 <= size; off += 4) {
+		uint32_t insn;
+		struct insn_mem m;
+		struct insn_sys s;
+
+		memcpy(&insn, data + off, 4);
+		int len = insn_length((uint16_t)insn);
+		REQUIRE(len == 0 || len == 2 || len == 4);
+		if (insn_decode_mem(insn, &m) == 0) {
+			REQUIRE(m.width == 1 || m.width == 2 || m.width == 4 || m.width == 8);
+			REQUIRE(m.reg < 32 && m.len == len);
+			uint64_t x = insn_extend(~0ull, &m);
+			REQUIRE(m.width == 8 || m.sign_extend || x >> (8 * m.width) == 0);
+		}
+		enum insn_sys_kind k = insn_decode_sys(insn, &s);
+		REQUIRE(k == s.kind);
+		if (k == INSN_SYS_CSR) {
+			REQUIRE(s.csr < 4096 && s.rd < 32 && s.rs1 < 32 && s.op <= INSN_CSR_RC);
+			REQUIRE(s.does_read || s.op == INSN_CSR_RW);
+			REQUIRE(s.does_write || s.op != INSN_CSR_RW);
+		}
+		if (k != INSN_SYS_OTHER)
+			REQUIRE(s.len == 4 || (s.len == 2 && k == INSN_SYS_EBREAK));
+	}
+	return 0;
+}

@@ -7,8 +7,6 @@
 
 #include <stddef.h>
 
-#define BUNDLE_MAX_SIZE (1ULL << 40)
-
 /* True when [off, off + size) lies inside [0, len) without overflow. */
 static int range_inside(uint64_t off, uint64_t size, uint64_t len)
 {
@@ -28,7 +26,7 @@ static const char *vm_check(const struct bundle_vm *vm, uint64_t len)
 {
 	if (!name_ok(vm->name))
 		return "VM name empty or not terminated";
-	if (vm->memory == 0 || vm->memory % (2ULL << 20) != 0 || vm->memory > BUNDLE_MAX_SIZE)
+	if (vm->memory == 0 || vm->memory % (2ULL << 20) != 0 || vm->memory > BUNDLE_MAX_MEMORY)
 		return "VM memory not a non-zero multiple of 2 MiB";
 	if (vm->boot > BUNDLE_BOOT_FIRMWARE || vm->timer > BUNDLE_TIMER_VIRTUAL)
 		return "VM boot or timer mode unknown";
@@ -54,14 +52,59 @@ static const char *vm_check(const struct bundle_vm *vm, uint64_t len)
 	}
 	for (uint32_t i = 0; i < vm->ndisks; i++) {
 		const struct bundle_disk *d = &vm->disks[i];
-		if (d->start % 512 != 0 || d->size % 512 != 0 || d->size == 0 ||
-		    d->start + d->size < d->start)
+		if (d->start % 512 != 0 || d->size % 512 != 0 || d->size == 0)
 			return "minidisk extent not 512-aligned or empty";
+		if ((d->flags & ~BUNDLE_DISK_RO) != 0 || d->reserved != 0)
+			return "minidisk flags unknown";
 	}
 	return 0;
 }
 
-const char *bundle_check(const struct bundle_header *b, uint64_t len)
+/* True when [a, a + as) and [b, b + bs) share a byte; both lie inside the disk (no wrap). */
+static int extents_overlap(const struct bundle_disk *a, const struct bundle_disk *b)
+{
+	return a->start < b->start + b->size && b->start < a->start + a->size;
+}
+
+/*
+ * What the directory guarantees (docs/minidisks.md), checked again: every
+ * extent inside the real disk; no two writable extents share a byte, in one
+ * VM or two; a read-only extent is exactly another VM's writable minidisk
+ * (what `link = VM N ro` makes), so it overlaps that one and nothing else
+ * writable.  Otherwise one VM could write what another reads or writes.
+ */
+static const char *disks_check(const struct bundle_header *b, uint64_t disk_bytes)
+{
+	for (uint32_t v = 0; v < b->nvms; v++) {
+		for (uint32_t i = 0; i < b->vms[v].ndisks; i++) {
+			const struct bundle_disk *d = &b->vms[v].disks[i];
+			if (d->start > disk_bytes || d->size > disk_bytes - d->start)
+				return "minidisk extent past the end of the real disk";
+		}
+	}
+	for (uint32_t v = 0; v < b->nvms; v++) {
+		for (uint32_t i = 0; i < b->vms[v].ndisks; i++) {
+			const struct bundle_disk *d = &b->vms[v].disks[i];
+			int ro = d->flags & BUNDLE_DISK_RO, linked = 0;
+			for (uint32_t w = 0; w < b->nvms; w++) {
+				for (uint32_t j = 0; j < b->vms[w].ndisks; j++) {
+					const struct bundle_disk *e = &b->vms[w].disks[j];
+					if (e == d || (e->flags & BUNDLE_DISK_RO))
+						continue;
+					if (!ro && extents_overlap(d, e))
+						return "writable minidisks overlap";
+					linked |= ro && w != v && e->start == d->start &&
+					          e->size == d->size;
+				}
+			}
+			if (ro && !linked)
+				return "read-only minidisk is not another VM's minidisk";
+		}
+	}
+	return 0;
+}
+
+const char *bundle_check(const struct bundle_header *b, uint64_t len, uint64_t disk_bytes)
 {
 	static const char magic[8] = BUNDLE_MAGIC;
 
@@ -84,5 +127,5 @@ const char *bundle_check(const struct bundle_header *b, uint64_t len)
 		if (why)
 			return why;
 	}
-	return 0;
+	return disks_check(b, disk_bytes);
 }

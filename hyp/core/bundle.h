@@ -22,13 +22,14 @@
 
 #include <stdint.h>
 
-#define BUNDLE_MAGIC     "POPEKBN" /* 7 characters and the NUL: 8 bytes */
-#define BUNDLE_VERSION   2
-#define BUNDLE_NAME_MAX  32 /* including the NUL */
-#define BUNDLE_MAX_VMS   16
-#define BUNDLE_MAX_BLOBS 4
-#define BUNDLE_MAX_DISKS 8
-#define BUNDLE_ALIGN     8
+#define BUNDLE_MAGIC      "POPEKBN" /* 7 characters and the NUL: 8 bytes */
+#define BUNDLE_VERSION    2
+#define BUNDLE_NAME_MAX   32 /* including the NUL */
+#define BUNDLE_MAX_VMS    16
+#define BUNDLE_MAX_BLOBS  4
+#define BUNDLE_MAX_DISKS  8
+#define BUNDLE_ALIGN      8
+#define BUNDLE_MAX_MEMORY (1ULL << 40) /* of one VM */
 
 /* Guest-physical RAM of every VM starts here, as on the virt board. */
 #define BUNDLE_GUEST_RAM_BASE 0x80000000ULL
@@ -102,10 +103,13 @@ struct bundle_header {
 };
 
 /*
- * Checks a bundle of `len` bytes at `b`: magic, version, sizes, every blob
- * inside the bundle and inside its VM's RAM, names terminated. Returns NULL
- * when it is sound, or a short description of the first problem.
+ * Checks a bundle of `len` bytes at `b`, for a real disk of `disk_bytes`
+ * bytes (0: none): magic, version, sizes, every blob inside the bundle and
+ * inside its VM's RAM, names terminated, every minidisk inside the disk, no
+ * two writable minidisks overlapping, and each read-only one exactly another
+ * VM's minidisk (a link).  Returns NULL when it is sound, or a short
+ * description of the first problem.
  */
-const char *bundle_check(const struct bundle_header *b, uint64_t len);
+const char *bundle_check(const struct bundle_header *b, uint64_t len, uint64_t disk_bytes);
 
 #endif

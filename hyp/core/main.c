@@ -75,7 +75,7 @@ static const struct bundle_header *bundle_find(const struct machine *m)
 		return NULL;
 	}
 	const struct bundle_header *b = pa_to_va(m->initrd_start);
-	const char *why = bundle_check(b, m->initrd_end - m->initrd_start);
+	const char *why = bundle_check(b, m->initrd_end - m->initrd_start, disk_capacity());
 	if (why) {
 		kprintf("popek: boot bundle rejected: %s\n", why);
 		return NULL;
@@ -121,6 +121,13 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 		if (!vms_pa)
 			panic("no memory for %d VMs", n);
 		struct vm *vms = pa_to_va(vms_pa);
+		/* popek's ASID 0, then one per view of every VM (shadow.h) */
+		uint64_t asids = 1 + (uint64_t)n * VIEW_COUNT;
+		bool shared = !mmu_asids_enough(asids);
+		vcpu_share_asids(shared);
+		kprintf("popek: %lu ASIDs (%lu needed): %s\n", mmu_asid_mask() + 1, asids,
+		        shared ? "too few, the TLB is flushed on every address-space switch"
+		               : "each VM's views have their own, no TLB flush between VMs");
 		for (int i = 0; i < n; i++)
 			vm_create(&vms[i], i, b, &b->vms[i]); // RAM, images, devices, vCPU
 		monitor_init(vms, n);                         // typed input goes to the first VM

@@ -11,6 +11,9 @@
 
 #define KERNEL_SIZE 4096
 #define TOTAL       (sizeof(struct bundle_header) + KERNEL_SIZE)
+#define DISK        (8ULL << 20) /* the real disk's bytes */
+#define K           1024ULL
+#define M           (1024ULL * K)
 
 static struct bundle_header *sound_bundle(void)
 {
@@ -21,7 +24,7 @@ static struct bundle_header *sound_bundle(void)
 	b->total_size = TOTAL;
 	b->machine_memory = 1ULL << 30;
 	b->harts = 1;
-	b->nvms = 1;
+	b->nvms = 2;
 	struct bundle_vm *vm = &b->vms[0];
 	strcpy(vm->name, "teach");
 	vm->memory = 128 << 20;
@@ -33,6 +36,16 @@ static struct bundle_header *sound_bundle(void)
 	    (struct bundle_blob){0x80200000, sizeof(*b), KERNEL_SIZE, BUNDLE_BLOB_KERNEL, 0};
 	vm->ndisks = 1;
 	vm->disks[0] = (struct bundle_disk){0, 1 << 20, 0, 0};
+	/* a second VM: its own minidisk after the first's, and a link to the first's */
+	vm = &b->vms[1];
+	strcpy(vm->name, "b");
+	vm->memory = 16 << 20;
+	vm->entry = 0x80000000;
+	vm->dtb_gpa = 0x80e00000;
+	vm->quantum_us = 10000;
+	vm->ndisks = 2;
+	vm->disks[0] = (struct bundle_disk){1 * M, 1 * M, 0, 0};
+	vm->disks[1] = (struct bundle_disk){0, 1 * M, BUNDLE_DISK_RO, 0};
 	return b;
 }
 
@@ -116,6 +129,56 @@ static void break_disk_wrap(struct bundle_header *b)
 {
 	b->vms[0].disks[0].start = UINT64_MAX - 511;
 }
+/* The minidisk cases: what the directory forbids, popek refuses too. */
+static void break_disk_past_end(struct bundle_header *b)
+{
+	b->vms[1].disks[0].start = DISK - 512;
+}
+static void break_disk_huge(struct bundle_header *b)
+{
+	b->vms[1].disks[0].size = UINT64_MAX - 511;
+}
+static void break_disk_overlap_vms(struct bundle_header *b)
+{
+	b->vms[1].disks[0].start = 512 * K; /* writes half of VM 0's minidisk */
+}
+static void break_disk_overlap_same_vm(struct bundle_header *b)
+{
+	b->vms[0].ndisks = 2;
+	b->vms[0].disks[1] = (struct bundle_disk){1 * M - 512, 4 * K, 0, 0};
+}
+static void break_disk_overlap_contained(struct bundle_header *b)
+{
+	b->vms[1].disks[0] = (struct bundle_disk){4 * K, 4 * K, 0, 0}; /* inside VM 0's */
+}
+static void break_disk_same_extent_rw(struct bundle_header *b)
+{
+	b->vms[1].disks[1].flags = 0; /* a "link" that may write */
+}
+static void break_link_partial(struct bundle_header *b)
+{
+	b->vms[1].disks[1].start = 512; /* read-only, but no minidisk's extent */
+}
+static void break_link_longer(struct bundle_header *b)
+{
+	b->vms[1].disks[1].size = 2 * M; /* reads VM 0's minidisk and its own */
+}
+static void break_link_own(struct bundle_header *b)
+{
+	b->vms[1].disks[1].start = 1 * M; /* its own minidisk, read-only */
+}
+static void break_link_nothing(struct bundle_header *b)
+{
+	b->vms[1].disks[1].start = 4 * M; /* read-only, nobody's minidisk */
+}
+static void break_disk_flags(struct bundle_header *b)
+{
+	b->vms[0].disks[0].flags = 2;
+}
+static void break_disk_reserved(struct bundle_header *b)
+{
+	b->vms[0].disks[0].reserved = 1;
+}
 static void break_virtio(struct bundle_header *b)
 {
 	b->vms[0].virtio = BUNDLE_VIRTIO_LEGACY + 1;
@@ -148,7 +211,19 @@ static const struct {
     {break_blob_low, "RAM"},
     {break_nblobs, "too many"},
     {break_disk, "512"},
-    {break_disk_wrap, "512"},
+    {break_disk_wrap, "past the end"},
+    {break_disk_past_end, "past the end"},
+    {break_disk_huge, "past the end"},
+    {break_disk_overlap_vms, "overlap"},
+    {break_disk_overlap_same_vm, "overlap"},
+    {break_disk_overlap_contained, "overlap"},
+    {break_disk_same_extent_rw, "overlap"},
+    {break_link_partial, "read-only"},
+    {break_link_longer, "read-only"},
+    {break_link_own, "read-only"},
+    {break_link_nothing, "read-only"},
+    {break_disk_flags, "flags"},
+    {break_disk_reserved, "flags"},
     {break_virtio, "virtio"},
     {break_virtio_reserved, "virtio"},
 };
@@ -157,10 +232,22 @@ static void test_sound(void **state)
 {
 	(void)state;
 	struct bundle_header *b = sound_bundle();
-	assert_null(bundle_check(b, TOTAL));
-	assert_non_null(bundle_check(b, sizeof(*b) - 1)); /* truncated load */
+	assert_null(bundle_check(b, TOTAL, DISK));
+	assert_non_null(bundle_check(b, sizeof(*b) - 1, DISK)); /* truncated load */
+	assert_non_null(bundle_check(b, TOTAL, 0));             /* minidisks, no real disk */
+	assert_non_null(bundle_check(b, TOTAL, 2 * M - 512));   /* a disk one sector short */
+	assert_null(bundle_check(b, TOTAL, 2 * M));             /* exactly large enough */
 	b->vms[0].virtio = BUNDLE_VIRTIO_LEGACY;
-	assert_null(bundle_check(b, TOTAL));
+	assert_null(bundle_check(b, TOTAL, DISK));
+	/* two links to one minidisk, and touching (not overlapping) extents, are sound */
+	b->vms[0].ndisks = 2;
+	b->vms[0].disks[1] = (struct bundle_disk){2 * M, 512, 0, 0};
+	b->nvms = 3;
+	b->vms[2] = b->vms[1];
+	strcpy(b->vms[2].name, "c");
+	b->vms[2].ndisks = 1;
+	b->vms[2].disks[0] = b->vms[1].disks[1];
+	assert_null(bundle_check(b, TOTAL, DISK));
 	free(b);
 }
 
@@ -170,7 +257,7 @@ static void test_corruptions(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct bundle_header *b = sound_bundle();
 		cases[i].corrupt(b);
-		const char *why = bundle_check(b, TOTAL);
+		const char *why = bundle_check(b, TOTAL, DISK);
 		if (!why || !strstr(why, cases[i].expect))
 			fail_msg("case %zu: got \"%s\", expected \"%s\"", i,
 			         why ? why : "(accepted)", cases[i].expect);

@@ -199,6 +199,12 @@ static const struct dir_case dir_cases[] = {
     {"memory-zero", "[vm a]\nmemory = 0\nkernel = k.elf\n", 2, "not a non-zero multiple of 2M"},
     {"memory-unaligned", "[vm a]\nmemory = 3M\nkernel = k.elf\n", 2, "multiple of 2M"},
     {"memory-overflow", "[vm a]\nmemory = 99999999999G\nkernel = k.elf\n", 2, "bad size"},
+    {"memory-past-bundle", "[vm a]\nmemory = 2048G\nkernel = k.elf\n", 2, "more than 1024G"},
+    /* 2 x 2^63 bytes wrapped to 0 in the machine's sum, which then "fit" */
+    {"memory-sum-overflow",
+     "[vm a]\nmemory = 8589934592G\nkernel = k.elf\n[vm b]\nmemory = 8589934592G\n"
+     "kernel = k.elf\n",
+     2, "memory"},
     {"memory-fraction", "[vm a]\nmemory = 1.5G\nkernel = k.elf\n", 2, "bad size '1.5G'"},
     {"memory-empty", "[vm a]\nmemory =\nkernel = k.elf\n", 2, "has no value"},
     {"machine-memory-bad", "[machine]\nmemory = lots\n" VM_OK, 2, "bad size 'lots'"},
@@ -267,6 +273,15 @@ static const struct dir_case dir_cases[] = {
      "512-byte aligned"},
     {"minidisk-empty", "[machine]\ndisk = disk.img\n" VM_OK "minidisk = 0 0\n", 6,
      "not a non-empty"},
+    /* 2^63 is a negative off_t: `disk create` failed and left a 0-byte disk */
+    {"minidisk-past-off-t",
+     "[machine]\ndisk = disk.img\n" VM_OK "minidisk = 0 9223372036854775808\n", 6,
+     "past the largest possible disk file"},
+    {"minidisk-start-past-off-t",
+     "[machine]\ndisk = disk.img\n" VM_OK "minidisk = 9223372036854775296 512\n", 6,
+     "past the largest possible disk file"},
+    {"minidisk-wrap", "[machine]\ndisk = disk.img\n" VM_OK "minidisk = 18446744073709551104 1024\n",
+     6, "past the largest possible disk file"},
     {"minidisk-one-word", "[machine]\ndisk = disk.img\n" VM_OK "minidisk = 64K\n", 6,
      "expected START SIZE"},
     {"minidisk-overlap-same-vm",
@@ -618,6 +633,27 @@ static void test_plan_place(void **state)
 	}
 }
 
+/* VM memory sizes whose sum wraps 2^64 do not fit the machine (plan.c, not only the parser). */
+static void test_plan_memory_sum_overflow(void **state)
+{
+	struct directory dir = {0};
+	struct plan plan;
+
+	(void)state;
+	diag_init(&dir.diag, "sum.ini");
+	dir.machine_memory = UINT64_MAX - (2ULL << 20) + 1; /* the first VM fits */
+	dir.nvms = 2;
+	for (unsigned v = 0; v < 2; v++) {
+		snprintf(dir.vms[v].name, sizeof(dir.vms[v].name), "v%u", v);
+		dir.vms[v].line = 1 + 3 * (int)v;
+		dir.vms[v].memory = 1ULL << 63; /* no kernel: plan_vm() skips it */
+	}
+	assert_int_equal(plan_build(&dir, &plan), 1);
+	assert_non_null(strstr(dir.diag.entries[0].text, "sum.ini:4: vm 'v1' does not fit"));
+	plan_free(&plan);
+	diag_free(&dir.diag);
+}
+
 /* ---- the bundle ---- */
 
 static void test_pack_bundle(void **state)
@@ -631,7 +667,7 @@ static void test_pack_bundle(void **state)
 	assert_int_equal(load(dir_cases[1].text, &dir, &plan), 0);
 	assert_null(pack_bundle(&dir, &plan, &b, &len));
 	assert_int_equal(len, plan.bundle_size);
-	assert_null(bundle_check((const struct bundle_header *)b, len));
+	assert_null(bundle_check((const struct bundle_header *)b, len, dir.disk_size));
 
 	const struct bundle_header *h = (const struct bundle_header *)b;
 	assert_string_equal(h->magic, BUNDLE_MAGIC);
@@ -805,6 +841,7 @@ int main(void)
 	    cmocka_unit_test(test_image_bad),
 	    cmocka_unit_test(test_image_riscv_image),
 	    cmocka_unit_test(test_plan_place),
+	    cmocka_unit_test(test_plan_memory_sum_overflow),
 	    cmocka_unit_test(test_pack_bundle),
 	    cmocka_unit_test(test_qemu_monitor),
 	    cmocka_unit_test(test_qemu_bare),

@@ -23,6 +23,8 @@
 
 #include "units.h"
 
+_Static_assert(sizeof(off_t) == 8, "DIRECTORY_MAX_DISK assumes a 64-bit off_t");
+
 enum section_kind {
 	SECTION_NONE,    /* before the first header */
 	SECTION_MACHINE, /* [machine] */
@@ -53,7 +55,7 @@ struct dir_key {
 
 /* ---- values ---- */
 
-static bool parse_memory(struct parser *p, const char *value, uint64_t *out)
+static bool parse_memory(struct parser *p, const char *value, uint64_t max, uint64_t *out)
 {
 	uint64_t v;
 
@@ -66,6 +68,10 @@ static bool parse_memory(struct parser *p, const char *value, uint64_t *out)
 	}
 	if (v == 0 || v % (2 * MiB) != 0) {
 		ERR(p, "memory = %s is not a non-zero multiple of 2M", value);
+		return false;
+	}
+	if (v > max) {
+		ERR(p, "memory = %s is more than %lluG", value, (unsigned long long)(max / GiB));
 		return false;
 	}
 	*out = v;
@@ -140,7 +146,7 @@ static unsigned split_words(const char *value, char *buf, size_t bufsize, char *
 
 static void machine_memory(struct parser *p, const char *value)
 {
-	parse_memory(p, value, &p->dir->machine_memory);
+	parse_memory(p, value, UINT64_MAX, &p->dir->machine_memory);
 }
 
 static void machine_harts(struct parser *p, const char *value)
@@ -172,7 +178,7 @@ static const struct dir_key machine_keys[] = {
 
 static void vm_memory(struct parser *p, const char *value)
 {
-	parse_memory(p, value, &p->vm->memory);
+	parse_memory(p, value, BUNDLE_MAX_MEMORY, &p->vm->memory);
 }
 
 static void vm_kernel(struct parser *p, const char *value)
@@ -277,8 +283,9 @@ static void vm_minidisk(struct parser *p, const char *value)
 		ERR(p, "minidisk %s %s is not a non-empty, 512-byte aligned extent", w[0], w[1]);
 		return;
 	}
-	if (start + size < start) {
-		ERR(p, "minidisk %s %s extends past the largest possible disk", w[0], w[1]);
+	if (size > DIRECTORY_MAX_DISK || start > DIRECTORY_MAX_DISK - size) {
+		ERR(p, "minidisk %s %s ends past the largest possible disk file (%llu bytes)", w[0],
+		    w[1], (unsigned long long)DIRECTORY_MAX_DISK);
 		return;
 	}
 	if (!vm_disk_slot(p))

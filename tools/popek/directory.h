@@ -7,14 +7,15 @@
  *   disk = PATH              optional: the real disk, divided into minidisks
  *
  *   [vm NAME]                NAME: 1 to 31 of a-z 0-9 _ -, unique; at most 16 VMs
- *   memory = 256M            required; a multiple of 2M
+ *   memory = 256M            required; a multiple of 2M, at most 1024G
  *   kernel = PATH            required; ELF64 RISC-V or raw RISC-V Linux Image
  *   initrd = PATH            optional
  *   bootargs = TEXT          optional; the guest's /chosen bootargs
  *   boot = sbi               sbi | firmware
  *   timer = real             real | virtual
  *   quantum = 10ms           scheduling quantum, 100us..1s
- *   minidisk = START SIZE    repeatable: an extent of the real disk, 512-aligned
+ *   minidisk = START SIZE    repeatable: an extent of the real disk, 512-aligned,
+ *                            ending at most at DIRECTORY_MAX_DISK
  *   link = VM N ro           repeatable: VM's minidisk N (0-based), read-only
  *   trace = off              on | off
  *   virtio = modern          modern | legacy: the disks' virtio-mmio interface
@@ -48,6 +49,12 @@
 #define DIRECTORY_MAX_QUANTUM     1000000
 #define DIRECTORY_MAX_HARTS       8
 #define DIRECTORY_MAX_KEYS        16 /* keys per section kind */
+/*
+ * Where a minidisk may end at most: the real disk is a file, which `popek
+ * disk create` sizes with ftruncate() to the largest end rounded up to 1M,
+ * and a file's size is an off_t, signed 64 bits.
+ */
+#define DIRECTORY_MAX_DISK ((uint64_t)INT64_MAX & ~((1ULL << 20) - 1))
 
 struct directory_minidisk {
 	uint64_t start; /* byte offset on the real disk */

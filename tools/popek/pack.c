@@ -3,7 +3,6 @@
  */
 #include "pack.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +112,7 @@ const char *pack_bundle(const struct directory *dir, const struct plan *plan, ui
 		}
 	}
 
-	const char *why = bundle_check(h, size);
+	const char *why = bundle_check(h, size, dir->disk_exists ? dir->disk_size : 0);
 	if (why) {
 		free(bundle);
 		return why;
@@ -121,20 +120,4 @@ const char *pack_bundle(const struct directory *dir, const struct plan *plan, ui
 	*out = bundle;
 	*len = size;
 	return NULL;
-}
-
-int pack_write_file(const char *path, const uint8_t *buf, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (!f)
-		return errno;
-	if (fwrite(buf, 1, len, f) != len) {
-		int err = errno ? errno : EIO;
-		fclose(f);
-		return err;
-	}
-	if (fclose(f) != 0)
-		return errno;
-	return 0;
 }

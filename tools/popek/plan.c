@@ -136,8 +136,10 @@ unsigned plan_build(struct directory *dir, struct plan *plan)
 	/* The machine: name the first VM that no longer fits. */
 	uint64_t need = PLAN_POPEK_RESERVED + plan->bundle_size;
 	for (unsigned v = 0; v < dir->nvms; v++) {
-		vm_memory += dir->vms[v].memory;
-		if (need + vm_memory <= dir->machine_memory)
+		/* saturating: a sum past 2^64 must not wrap into one that fits */
+		uint64_t m = dir->vms[v].memory;
+		vm_memory = m > UINT64_MAX - vm_memory ? UINT64_MAX : vm_memory + m;
+		if (vm_memory <= dir->machine_memory && need <= dir->machine_memory - vm_memory)
 			continue;
 		diag_add(&dir->diag, dir->vms[v].line,
 		         "vm '%s' does not fit in the machine: VMs need %lluM (up to here) + 64M "

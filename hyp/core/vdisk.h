@@ -3,7 +3,8 @@
  * the real disk (drivers/virtio_blk.c).  A request's guest-physical buffers
  * become host-physical ones inside the VM's RAM; its sector, already moved
  * into the minidisk's extent and bounds-checked by the model, goes to the
- * real disk as it is.
+ * real disk as it is.  Each VM's minidisks together hold at most its share
+ * of the real disk's queue, and VMs waiting for room are served round-robin.
  */
 #ifndef POPEK_CORE_VDISK_H
 #define POPEK_CORE_VDISK_H

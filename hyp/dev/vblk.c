@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "core/check.h"
 #include "dev/vplic.h"
 #include "lib/string.h"
 
@@ -197,6 +198,7 @@ static void vblk_interrupt(struct vblk *d, uint32_t bits)
 static void vblk_break(struct vblk *d)
 {
 	d->broken = true;
+	d->vq.live = false;
 	d->status |= STATUS_NEEDS_RESET;
 	vblk_interrupt(d, INT_CONFIG_CHANGE);
 }
@@ -208,17 +210,53 @@ static uint64_t vblk_features(const struct vblk *d)
 	       VIRTIO_BLK_F_FLUSH | (d->read_only ? VIRTIO_BLK_F_RO : 0);
 }
 
-/* Puts {head, len} in the used ring: the element first, then the index (§2.6.8.2). */
+/* §2.6: a queue of num entries with its parts aligned and wholly in the VM's RAM. */
+static bool vblk_vq_valid(const struct vblk *d, uint32_t num, uint64_t desc, uint64_t avail,
+                          uint64_t used)
+{
+	return num != 0 && num <= VBLK_QUEUE_MAX && !(num & (num - 1)) && desc % DESC_ALIGN == 0 &&
+	       avail % AVAIL_ALIGN == 0 && used % USED_ALIGN == 0 &&
+	       vblk_at(d, desc, DESC_BYTES(num)) && vblk_at(d, avail, AVAIL_BYTES(num)) &&
+	       vblk_at(d, used, USED_BYTES(num));
+}
+
+/*
+ * One part of the live queue.  Every ring access comes through here, so
+ * the geometry is always the one validated at enable time.
+ */
+static void *vblk_vq_part(struct vblk *d, uint64_t gpa, uint64_t len)
+{
+	void *p;
+
+	CHECK(d->vq.live && !d->broken, "vblk: ring access to a queue that is not live");
+	CHECK(vblk_vq_valid(d, d->vq.num, d->vq.desc, d->vq.avail, d->vq.used),
+	      "vblk: the live queue is not valid");
+	CHECK((uint16_t)(d->last_avail - d->used_idx) <= VBLK_QUEUE_MAX,
+	      "vblk: %u requests taken but not answered", (uint16_t)(d->last_avail - d->used_idx));
+	p = vblk_at(d, gpa, len);
+	CHECK(p, "vblk: a part of the live queue left RAM");
+	return p;
+}
+
+/*
+ * Puts {head, len} in the used ring: the element first, then the index
+ * (§2.6.8.2).  Never for a queue that is not live: after a reset the
+ * guest no longer expects the answer, and once broken (§2.1.2) the device
+ * puts nothing in its queue, as QEMU's.
+ */
 static void vblk_used_push(struct vblk *d, uint16_t head, uint32_t len)
 {
-	uint8_t *used = vblk_at(d, d->used, USED_BYTES(d->queue_num));
-	uint8_t *elem;
+	uint8_t *used, *elem;
 
+	CHECK(d->vq.live, "vblk: an answer for a queue that is not live");
+	if (!d->vq.live)
+		return;
+	used = vblk_vq_part(d, d->vq.used, USED_BYTES(d->vq.num));
 	if (!used) {
 		vblk_break(d);
 		return;
 	}
-	elem = used + 4 + 8 * (size_t)(d->used_idx % d->queue_num);
+	elem = used + 4 + 8 * (size_t)(d->used_idx % d->vq.num);
 	ring_wr32(elem, head);
 	ring_wr32(elem + 4, len);
 	vblk_fence();
@@ -262,7 +300,7 @@ static void span_add(struct vblk_span *sp, uint64_t gpa, uint64_t len)
  */
 static int vblk_walk(struct vblk *d, uint16_t head, struct vblk_chain *c, struct vblk_io *io)
 {
-	const uint8_t *table = vblk_at(d, d->desc, DESC_BYTES(d->queue_num));
+	const uint8_t *table = vblk_vq_part(d, d->vq.desc, DESC_BYTES(d->vq.num));
 	struct vblk_desc x[VBLK_QUEUE_MAX];
 	uint16_t i = head;
 
@@ -270,7 +308,7 @@ static int vblk_walk(struct vblk *d, uint16_t head, struct vblk_chain *c, struct
 	if (!table)
 		return -1;
 	for (;;) {
-		if (i >= d->queue_num || c->n == d->queue_num)
+		if (i >= d->vq.num || c->n == d->vq.num)
 			return -1;
 		x[c->n] = desc_read(table, i);
 		if ((x[c->n].flags & VIRTQ_DESC_F_INDIRECT) ||
@@ -342,11 +380,14 @@ static int vblk_rw(struct vblk *d, const struct vblk_chain *c, struct vblk_io *i
 	return io->nseg ? VBLK_SUBMIT : VIRTIO_BLK_S_OK;
 }
 
+/* An extent of size 0 is a minidisk that could not be placed on the real disk: it fails. */
 static int vblk_flush(struct vblk *d, const struct vblk_chain *c, struct vblk_io *io,
                       uint64_t sector)
 {
 	(void)c;
 	(void)sector;
+	if (d->size == 0)
+		return VIRTIO_BLK_S_IOERR;
 	io->nseg = 0;
 	io->sector = d->start / VBLK_SECTOR;
 	io->written = 1;
@@ -415,10 +456,11 @@ static struct vblk_io *vblk_io_alloc(struct vblk *d)
 	return NULL;
 }
 
-/* Hands req to the backend in a free slot: 0, or -1 when it has to wait. */
+/* Hands req to the backend in a free slot: 0 (taken), or -1 when it has to wait. */
 static int vblk_submit(struct vblk *d, const struct vblk_io *req)
 {
 	struct vblk_io *io = vblk_io_alloc(d);
+	int r;
 
 	if (!io)
 		return -1;
@@ -426,10 +468,13 @@ static int vblk_submit(struct vblk *d, const struct vblk_io *req)
 	io->dev = d;
 	io->gen = d->gen;
 	io->busy = true;
-	if (d->backend.submit(d->backend.ctx, io) != 0) {
-		io->busy = false;
+	r = d->backend.submit(d->backend.ctx, io);
+	if (r == VBLK_BACKEND_OK)
+		return 0;
+	io->busy = false;
+	if (r != VBLK_BACKEND_FAIL)
 		return -1;
-	}
+	vblk_finish(d, req, VIRTIO_BLK_S_IOERR);
 	return 0;
 }
 
@@ -461,26 +506,28 @@ static void vblk_process(struct vblk *d)
 	const uint8_t *avail;
 	uint16_t idx;
 
-	if (!d->queue_ready || d->broken)
+	if (!d->vq.live)
 		return;
-	avail = vblk_at(d, d->avail, AVAIL_BYTES(d->queue_num));
+	avail = vblk_vq_part(d, d->vq.avail, AVAIL_BYTES(d->vq.num));
 	if (!avail) {
 		vblk_break(d);
 		return;
 	}
 	idx = ring_rd16(avail + 2);
 	/* §2.6.6: the driver cannot have made more than num entries available. */
-	if ((uint16_t)(idx - d->last_avail) > d->queue_num) {
+	if ((uint16_t)(idx - d->last_avail) > d->vq.num) {
 		vblk_break(d);
 		return;
 	}
 	vblk_fence();
-	while (d->last_avail != idx && !d->broken) {
-		uint16_t head = ring_rd16(avail + 4 + 2 * (size_t)(d->last_avail % d->queue_num));
+	while (d->last_avail != idx && d->vq.live) {
+		uint16_t head = ring_rd16(avail + 4 + 2 * (size_t)(d->last_avail % d->vq.num));
 
 		if (vblk_request(d, head) != 0)
 			break;
-		d->last_avail++;
+		/* A request that broke the device is not taken: nothing moves once broken. */
+		if (d->vq.live)
+			d->last_avail++;
 	}
 }
 
@@ -493,13 +540,32 @@ void vblk_complete(struct vblk_io *io, bool ok)
 {
 	struct vblk *d = io->dev;
 
+	CHECK(io->busy && d, "vblk: the backend completed an io it does not hold");
 	if (!io->busy)
 		return;
 	io->busy = false;
-	/* Reset (or the queue disabled) since: the guest no longer expects an answer. */
-	if (io->gen != d->gen || !d->queue_ready)
+	/* Reset (device or queue) since, or broken: no answer goes to the queue. */
+	if (io->gen != d->gen || !d->vq.live)
 		return;
 	vblk_finish(d, io, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR);
+}
+
+/*
+ * §2.1.1 / §4.2.2.1: writing 0 to Status resets the device.  ios still with
+ * the backend go stale.  A legacy device keeps GuestPageSize and QueueAlign,
+ * as QEMU's does: a driver may write GuestPageSize once, before its first reset.
+ */
+/*
+ * A queue reset: the device forgets the queue, answers still due from the
+ * backend go stale (gen), and a queue enabled again starts from index 0, as
+ * a new ring does (virtio 1.2 §2.6.1 gives QueueReady = 0 this meaning; 1.1
+ * leaves it open).  DEVICE_NEEDS_RESET stays until the device is reset.
+ */
+static void vblk_vq_reset(struct vblk *d)
+{
+	d->vq = (struct vblk_vq){0};
+	d->last_avail = d->used_idx = 0;
+	d->gen++;
 }
 
 /*
@@ -516,27 +582,29 @@ static void vblk_reset(struct vblk *d)
 	d->queue_num = 0;
 	d->queue_ready = false;
 	d->desc = d->avail = d->used = 0;
-	d->last_avail = d->used_idx = 0;
 	d->broken = false;
-	d->gen++;
+	vblk_vq_reset(d);
 	vblk_update_irq(d);
 }
 
 /*
- * QueueReady = 1 (legacy: a QueuePFN other than 0): the queue's size and
- * parts must be what §2.6 allows, and each part must lie in the VM's RAM;
- * otherwise the device is broken.
+ * QueueReady = 1 (legacy: a QueuePFN other than 0).  The register reads 1
+ * from now on, as §4.2.2 and QEMU have it, but the queue goes live only if
+ * its size and parts are what §2.6 allows, each in the VM's RAM, and the
+ * device is not broken; a bad queue breaks the device instead (QEMU too
+ * sets DEVICE_NEEDS_RESET for rings it cannot map).
  */
 static void vblk_queue_enable(struct vblk *d)
 {
-	uint32_t num = d->queue_num;
-
 	d->queue_ready = true;
-	if (num == 0 || num > VBLK_QUEUE_MAX || (num & (num - 1)) || d->desc % DESC_ALIGN ||
-	    d->avail % AVAIL_ALIGN || d->used % USED_ALIGN ||
-	    !vblk_at(d, d->desc, DESC_BYTES(num)) || !vblk_at(d, d->avail, AVAIL_BYTES(num)) ||
-	    !vblk_at(d, d->used, USED_BYTES(num)))
+	vblk_vq_reset(d);
+	if (d->broken)
+		return;
+	if (!vblk_vq_valid(d, d->queue_num, d->desc, d->avail, d->used)) {
 		vblk_break(d);
+		return;
+	}
+	d->vq = (struct vblk_vq){true, d->queue_num, d->desc, d->avail, d->used};
 }
 
 /*
@@ -567,8 +635,7 @@ static void vblk_legacy_stop(struct vblk *d)
 {
 	d->queue_ready = false;
 	d->desc = d->avail = d->used = 0;
-	d->last_avail = d->used_idx = 0;
-	d->gen++;
+	vblk_vq_reset(d);
 }
 
 /* Registers.  Only queue 0 exists; a queue's setup is fixed while it is ready. */
@@ -765,6 +832,7 @@ static void queue_ready_write(struct vblk *d, uint32_t v)
 			vblk_queue_enable(d);
 	} else {
 		d->queue_ready = false;
+		vblk_vq_reset(d);
 	}
 }
 

@@ -53,14 +53,31 @@ struct vblk_io {
 	bool busy;    /* with the backend (stale ones too, until it completes them) */
 };
 
+/* What a backend's submit answers. */
+#define VBLK_BACKEND_OK   0
+#define VBLK_BACKEND_BUSY (-1) /* no room now: vblk_kick() follows once there is */
+#define VBLK_BACKEND_FAIL (-2) /* it can never carry io out (no disk): IOERR at once */
+
 struct vblk_backend {
 	/*
-	 * Starts io; 0 when accepted, -1 when the backend is full: the model
-	 * leaves the request in the avail ring, and the backend calls
-	 * vblk_kick() once it has room again.
+	 * Starts io.  BUSY leaves the request in the avail ring until the
+	 * backend calls vblk_kick(); it must only be answered while the backend
+	 * holds some request whose completion will kick, or the queue stalls.
 	 */
 	int (*submit)(void *ctx, struct vblk_io *io);
 	void *ctx;
+};
+
+/*
+ * The queue as the driver enabled it, validated then (§2.6 Table 2.2, every
+ * part in the VM's RAM) and never read from the registers again, which the
+ * driver may rewrite once the queue is reset.  Only a live queue is ever
+ * read or written, and nothing else moves last_avail and used_idx.
+ */
+struct vblk_vq {
+	bool live; /* enabled, valid, and the device not broken */
+	uint32_t num;
+	uint64_t desc, avail, used;
 };
 
 struct vblk {
@@ -77,14 +94,15 @@ struct vblk {
 	uint64_t drv_features;
 	uint32_t interrupt_status;
 	uint32_t queue_num;
-	bool queue_ready;           /* legacy: a QueuePFN is set */
+	bool queue_ready;           /* the register as last written; legacy: a QueuePFN is set */
 	uint32_t page_shift;        /* legacy GuestPageSize, as log2; kept across resets */
 	uint32_t queue_align;       /* legacy QueueAlign; kept across resets */
-	uint64_t desc, avail, used; /* guest-physical ring addresses */
+	uint64_t desc, avail, used; /* the ring address registers; the queue uses vq's */
+	struct vblk_vq vq;          /* the queue in use */
 	uint16_t last_avail;        /* next avail ring entry to take */
 	uint16_t used_idx;          /* the device's own copy of used->idx */
-	bool broken;                /* the guest broke the queue; requests fail until reset */
-	uint32_t gen;               /* bumped by every reset */
+	bool broken;                /* DEVICE_NEEDS_RESET: nothing moves until a reset */
+	uint32_t gen;               /* bumped by every device or queue reset */
 	/* requests with the backend */
 	struct vblk_io io[VBLK_QUEUE_MAX];
 };

@@ -46,8 +46,8 @@
 #define DESC_NEXT          1
 #define DESC_WRITE         2
 
-#define DISK_QUEUE         128
-#define DISK_REQS          (DISK_QUEUE / 3)
+#define DISK_QUEUE         DISK_DESCS
+#define DISK_REQS          DISK_SLOTS
 
 struct vring_desc {
 	uint64_t addr;
@@ -137,8 +137,10 @@ int disk_submit(struct disk_req *r)
 		if (slots[i].head == 0xffff)
 			s = &slots[i];
 	}
-	if (!regs || !s || r->nseg > DISK_MAX_SEG || nfree < r->nseg + 2)
-		return -1;
+	if (!regs || r->nseg > DISK_MAX_SEG)
+		return DISK_FAIL;
+	if (!s || nfree < DISK_REQ_DESCS(r->nseg))
+		return DISK_BUSY;
 	s->hdr.type = r->type;
 	s->hdr.reserved = 0;
 	s->hdr.sector = r->sector;
@@ -164,7 +166,7 @@ int disk_submit(struct disk_req *r)
 	avail->idx++;
 	__sync_synchronize();
 	wr(MMIO_QUEUE_NOTIFY, 0);
-	return 0;
+	return DISK_OK;
 }
 
 static void disk_irq(void *arg)

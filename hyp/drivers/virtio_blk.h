@@ -13,6 +13,19 @@
 struct machine;
 
 #define DISK_MAX_SEG 16
+/*
+ * The real queue: DISK_DESCS descriptors, of which a request of nseg data
+ * segments takes DISK_REQ_DESCS(nseg) (header, data, status), and at most
+ * DISK_SLOTS requests at once.  vdisk.c divides them between the VMs.
+ */
+#define DISK_DESCS           128
+#define DISK_SLOTS           (DISK_DESCS / 3)
+#define DISK_REQ_DESCS(nseg) ((nseg) + 2)
+
+/* disk_submit's answers. */
+#define DISK_OK   0
+#define DISK_BUSY (-1) /* the queue is full: try again after a completion */
+#define DISK_FAIL (-2) /* never: no disk, or too many segments */
 
 struct disk_req {
 	uint32_t type;   /* VIRTIO_BLK_T_IN, _OUT or _FLUSH */
@@ -30,7 +43,7 @@ struct disk_req {
 int disk_init(const struct machine *m);
 /* Capacity in bytes (0 without a disk). */
 uint64_t disk_capacity(void);
-/* Queues r; 0, or -1 when the disk's queue is full (try again after a completion). */
+/* Queues r: DISK_OK, DISK_BUSY or DISK_FAIL. */
 int disk_submit(struct disk_req *r);
 
 #endif

@@ -1,8 +1,11 @@
 #include "banner.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "outfile.h"
 
 static const char *find(const char *buf, size_t n, const char *s)
 {
@@ -35,7 +38,7 @@ int banner_strip_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return -1;
+		return errno;
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
 	for (;;) {
@@ -45,7 +48,7 @@ int banner_strip_file(const char *path)
 			if (!nb) {
 				free(buf);
 				fclose(f);
-				return -1;
+				return ENOMEM;
 			}
 			buf = nb;
 		}
@@ -54,16 +57,11 @@ int banner_strip_file(const char *path)
 		if (got == 0)
 			break;
 	}
+	int err = ferror(f) ? EIO : 0;
 	fclose(f);
-	size_t skip = banner_length(buf, n);
-	int rc = 0;
-	if (skip) {
-		f = fopen(path, "wb");
-		if (!f || fwrite(buf + skip, 1, n - skip, f) != n - skip)
-			rc = -1;
-		if (f && fclose(f) != 0)
-			rc = -1;
-	}
+	size_t skip = err ? 0 : banner_length(buf, n);
+	if (skip)
+		err = outfile_write(path, buf + skip, n - skip);
 	free(buf);
-	return rc;
+	return err;
 }

@@ -17,7 +17,10 @@
  * start with a complete banner.
  */
 size_t banner_length(const char *buf, size_t n);
-/* Removes the banner from the start of the file at path; 0, or -1 on an I/O error. */
+/*
+ * Removes the banner from the start of the file at path, through a new file
+ * (outfile.h: a failed write leaves the log whole); 0 or an errno value.
+ */
 int banner_strip_file(const char *path);
 
 #endif

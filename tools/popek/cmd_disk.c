@@ -24,6 +24,7 @@
 #include "cmd_check.h"
 #include "directory.h"
 #include "disk.h"
+#include "outfile.h"
 #include "plan.h"
 #include "units.h"
 
@@ -127,27 +128,38 @@ static int disk_create(int argc, char **argv)
 	}
 	uint64_t size = exists ? (uint64_t)st.st_size : 0;
 	enum disk_create_action action = disk_create_plan(exists, size, required, create_force);
-	static const int open_flags[] = {
-	    [DISK_CREATE] = O_WRONLY | O_CREAT | O_EXCL,
-	    [DISK_GROW] = O_WRONLY,
-	    [DISK_KEEP] = 0,
-	    [DISK_RECREATE] = O_WRONLY | O_TRUNC,
-	};
-	if (action != DISK_KEEP) {
-		int fd = open(dir.disk, open_flags[action] | O_CLOEXEC, 0666);
-		if (fd < 0) {
-			fail(dir.disk, "cannot create: %s", strerror(errno));
-			goto out;
-		}
-		/* ftruncate() extends with a hole: the file takes no space until written. */
-		int err = ftruncate(fd, (off_t)required) != 0 ? errno : 0;
-		if (close(fd) != 0 && !err)
+	/*
+	 * Growing keeps every byte (a failed ftruncate() changes nothing); a new
+	 * or recreated disk is made beside the path and renamed into place, so a
+	 * failure leaves no 0-byte disk behind, and --force keeps the old one.
+	 * ftruncate() extends with a hole: the file takes no space until written.
+	 */
+	int err = 0;
+	if (action == DISK_GROW) {
+		int fd = open(dir.disk, O_WRONLY | O_CLOEXEC);
+		err = fd < 0 || ftruncate(fd, (off_t)required) != 0 ? errno : 0;
+		if (fd >= 0 && close(fd) != 0 && !err)
 			err = errno;
-		if (err) {
-			fail(dir.disk, "cannot set the size to %llu bytes: %s",
-			     (unsigned long long)required, strerror(err));
+	} else if (action != DISK_KEEP) {
+		/* the disk is the output here: any other input must not be replaced */
+		struct directory others = dir;
+		others.disk = NULL;
+		if (outfile_is_input("popek disk create", dir.disk, &others, NULL))
 			goto out;
+		struct outfile o;
+		err = outfile_open(&o, dir.disk);
+		if (!err && ftruncate(o.fd, (off_t)required) != 0) {
+			err = errno;
+			outfile_abort(&o);
+		} else if (!err) {
+			err = outfile_commit(&o);
 		}
+	}
+	if (err) {
+		fail(dir.disk, "cannot %s it %llu bytes: %s; nothing was changed",
+		     action == DISK_GROW ? "grow" : "make", (unsigned long long)required,
+		     strerror(err));
+		goto out;
 	}
 	switch (action) {
 	case DISK_CREATE:
@@ -265,7 +277,8 @@ static const struct command_spec disk_export_spec = {
     .args = "DIRECTORY VM N IMAGE",
     .summary = "copy minidisk N of VM out of the real disk into the file IMAGE",
     .description = "N is 0-based and counts the VM's minidisk lines in order (links are not\n"
-                   "counted).  IMAGE is created or truncated and ends up exactly the\n"
+                   "counted).  IMAGE is written anew beside its path and renamed into place, so\n"
+                   "a failed export leaves an old IMAGE as it was.  It ends up exactly the\n"
                    "minidisk's size; blocks of zeros are left as holes.\n",
     .options = NULL,
     .min_args = 4,
@@ -283,35 +296,35 @@ static int disk_export(int argc, char **argv)
 
 	const char *image = job.args[3];
 	int status = disk_job_open(&job, O_RDONLY);
-	int fd = -1;
-	struct stat st;
-	if (status == 0) {
+	if (status != 0 || outfile_is_input("popek disk export", image, &job.dir, NULL)) {
+		disk_job_close(&job);
+		return status ? status : 1;
+	}
+	/* Into a new file, sized first: the copy skips zeros, which must read as holes. */
+	struct outfile o;
+	bool write_failed = true;
+	int err = outfile_open(&o, image);
+	if (!err)
+		err = ftruncate(o.fd, (off_t)job.m->size) != 0
+		          ? errno
+		          : disk_copy(job.disk_fd, job.m->start, o.fd, 0, job.m->size, true,
+		                      &write_failed);
+	if (err) {
+		outfile_abort(&o);
+	} else {
+		write_failed = true; /* what fails now is the image's sync or rename */
+		err = outfile_commit(&o);
+	}
+	if (err) {
+		fail(write_failed ? image : job.dir.disk, "cannot %s: %s%s",
+		     write_failed ? "write" : "read", strerror(err),
+		     write_failed ? "; the file is unchanged" : "");
 		status = 1;
-		fd = open_regular(image, O_WRONLY | O_CREAT, &st);
+	} else {
+		printf("%s: minidisk %s of vm '%s' exported, %llu bytes from byte %llu of %s\n",
+		       image, job.args[2], job.vm->name, (unsigned long long)job.m->size,
+		       (unsigned long long)job.m->start, job.dir.disk);
 	}
-	if (fd >= 0 && !disk_job_same_file(&job, &st)) {
-		/* Truncate first, then size: the copy skips zeros, which must read as holes. */
-		bool write_failed = true;
-		int err = ftruncate(fd, 0) != 0 || ftruncate(fd, (off_t)job.m->size) != 0
-		              ? errno
-		              : disk_copy(job.disk_fd, job.m->start, fd, 0, job.m->size, true,
-		                          &write_failed);
-		if (close(fd) != 0 && !err)
-			err = errno;
-		fd = -1;
-		if (err)
-			fail(write_failed ? image : job.dir.disk, "cannot %s: %s",
-			     write_failed ? "write" : "read", strerror(err));
-		else {
-			printf("%s: minidisk %s of vm '%s' exported, %llu bytes from byte %llu of "
-			       "%s\n",
-			       image, job.args[2], job.vm->name, (unsigned long long)job.m->size,
-			       (unsigned long long)job.m->start, job.dir.disk);
-			status = 0;
-		}
-	}
-	if (fd >= 0)
-		close(fd);
 	disk_job_close(&job);
 	return status;
 }

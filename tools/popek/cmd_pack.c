@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd_check.h"
+#include "outfile.h"
 #include "pack.h"
 
 const struct command_spec cmd_pack_spec = {
@@ -23,20 +24,23 @@ const struct command_spec cmd_pack_spec = {
     .max_args = 2,
 };
 
-bool pack_to_file(const struct directory *dir, const struct plan *plan, const char *out)
+bool pack_to_file(const char *who, const struct directory *dir, const struct plan *plan,
+                  const char *out, const char *image)
 {
 	uint8_t *bundle;
 	size_t len;
-	const char *why = pack_bundle(dir, plan, &bundle, &len);
 
+	if (outfile_is_input(who, out, dir, image))
+		return false;
+	const char *why = pack_bundle(dir, plan, &bundle, &len);
 	if (why) {
 		fprintf(stderr, "%s: cannot pack the bundle: %s\n", dir->path, why);
 		return false;
 	}
-	int err = pack_write_file(out, bundle, len);
+	int err = outfile_write(out, bundle, len);
 	free(bundle);
 	if (err) {
-		fprintf(stderr, "popek: cannot write %s: %s\n", out, strerror(err));
+		fprintf(stderr, "%s: cannot write %s: %s\n", who, out, strerror(err));
 		return false;
 	}
 	return true;
@@ -53,7 +57,8 @@ int cmd_pack(int argc, char **argv)
 	if (parsed != OPTIONS_OK)
 		return options_exit_status(parsed);
 
-	bool ok = check_directory(args[0], &dir, &plan) && pack_to_file(&dir, &plan, args[1]);
+	bool ok = check_directory(args[0], &dir, &plan) &&
+	          pack_to_file("popek pack", &dir, &plan, args[1], NULL);
 	plan_free(&plan);
 	directory_free(&dir);
 	return ok ? 0 : 1;

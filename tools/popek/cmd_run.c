@@ -47,6 +47,7 @@
 #include "cmd_pack.h"
 #include "console.h"
 #include "console_server.h"
+#include "outfile.h"
 #include "qemu.h"
 
 static struct {
@@ -152,6 +153,22 @@ static char *log_path(const char *name)
 	return path;
 }
 
+/* True (and said) when a log of --log-dir would be written over one of the run's inputs. */
+static bool logs_overwrite_input(const struct directory *dir, const char *image)
+{
+	bool bad = false;
+
+	for (unsigned i = 0; opt.log_dir && i <= dir->nvms && !bad; i++) {
+		char *path;
+		const char *name = i < dir->nvms ? dir->vms[i].name : "console";
+		if (asprintf(&path, "%s/%s.log", opt.log_dir, name) < 0)
+			abort();
+		bad = outfile_is_input("popek run", path, dir, image);
+		free(path);
+	}
+	return bad;
+}
+
 static int start(const struct qemu_argv *a)
 {
 	if (opt.dry_run) {
@@ -207,6 +224,8 @@ static int start_monitor(const struct directory *dir, const struct qemu_argv *a)
 static int run_bare(const struct directory *dir, struct qemu_opts *q)
 {
 	struct qemu_argv a = {0};
+	if (logs_overwrite_input(dir, NULL))
+		return 1;
 	char *log = log_path(dir->vms[0].name);
 	int status;
 
@@ -220,8 +239,9 @@ static int run_bare(const struct directory *dir, struct qemu_opts *q)
 		        "  gdb-multiarch %s -ex 'target remote :1234'\n",
 		        dir->vms[0].kernel);
 	status = start(&a);
-	if (log && dir->vms[0].boot == BUNDLE_BOOT_SBI && banner_strip_file(log) < 0)
-		fprintf(stderr, "popek run: cannot rewrite %s: %s\n", log, strerror(errno));
+	int err = log && dir->vms[0].boot == BUNDLE_BOOT_SBI ? banner_strip_file(log) : 0;
+	if (err)
+		fprintf(stderr, "popek run: cannot rewrite %s: %s\n", log, strerror(err));
 	qemu_argv_free(&a);
 	free(log);
 	return status;
@@ -241,7 +261,7 @@ static int run_monitor(const struct directory *dir, const struct plan *plan, str
 		        image, strerror(errno));
 		goto out;
 	}
-	if (opt.log_dir && !make_dirs(opt.log_dir))
+	if (logs_overwrite_input(dir, image) || (opt.log_dir && !make_dirs(opt.log_dir)))
 		goto out;
 
 	if (opt.bundle) {
@@ -258,7 +278,7 @@ static int run_monitor(const struct directory *dir, const struct plan *plan, str
 		if (asprintf(&bundle, "%s/bundle", tmpdir) < 0)
 			abort();
 	}
-	if (!pack_to_file(dir, plan, bundle))
+	if (!pack_to_file("popek run", dir, plan, bundle, image))
 		goto out;
 
 	struct qemu_argv a = {0};

@@ -23,7 +23,4 @@ uint64_t pack_size(const struct plan *plan);
 const char *pack_bundle(const struct directory *dir, const struct plan *plan, uint8_t **out,
                         size_t *len);
 
-/* Writes buf[0..len) to `path`; returns 0 or an errno value. */
-int pack_write_file(const char *path, const uint8_t *buf, size_t len);
-
 #endif

@@ -27,6 +27,8 @@
 #define ST       (RAM_BASE + 0x3800)
 #define BUF(k)   (RAM_BASE + 0x10000 + 0x2000ull * (k))
 #define RAM_END  (RAM_BASE + RAM_SIZE)
+#define GUARD    0x10000ull
+#define GUARD_B  0xa5
 
 /* The minidisk: 64 sectors at byte 0x10000 of a 256 KiB real disk. */
 #define START     0x10000ull
@@ -88,11 +90,13 @@ enum {
 /* The test bench: RAM, real disk, vPLIC, device, fake backend. */
 struct bench {
 	uint8_t ram[RAM_SIZE];
+	uint8_t guard[GUARD]; /* right after RAM: the device must never write here */
 	uint8_t disk[DISK_SIZE];
 	struct vplic plic;
 	struct vblk blk;
 	int calls;    /* submit() calls, refused ones included */
 	int refuse;   /* refuse this many more */
+	bool never;   /* answer VBLK_BACKEND_FAIL: the backend can never take a request */
 	int ram_gets; /* mem.at calls */
 	struct vblk_io *pending[2 * VBLK_QUEUE_MAX];
 	int npending;
@@ -123,6 +127,8 @@ static int fake_submit(void *ctx, struct vblk_io *io)
 	struct bench *b = ctx;
 
 	b->calls++;
+	if (b->never)
+		return -2;
 	if (b->refuse > 0) {
 		b->refuse--;
 		return -1;
@@ -197,6 +203,7 @@ static void bench_init_mode(struct bench *b, bool read_only, bool legacy)
 		b->disk[i] = (uint8_t)(i * 7 + (i >> 9));
 	for (uint64_t i = 0x10000; i < RAM_SIZE; i++)
 		b->ram[i] = (uint8_t)(i * 13 + 5);
+	memset(b->guard, GUARD_B, GUARD);
 	vplic_init(&b->plic);
 	b->plic.priority[BLK_IRQ] = 1;
 	b->plic.enable[PLIC_CTX] = 1u << BLK_IRQ;
@@ -1416,6 +1423,184 @@ static void test_setup_fixed_while_ready(void **state)
 	assert_int_equal(*ram(b, ST), SENTINEL);
 }
 
+/* Whether the guard band after RAM is as bench_init left it. */
+static bool guard_intact(const struct bench *b)
+{
+	for (uint64_t i = 0; i < GUARD; i++)
+		if (b->guard[i] != GUARD_B)
+			return false;
+	return true;
+}
+
+/*
+ * Attacks on the queue's state (issue 15 item 1).  Each case has the driver
+ * complete K reads, post one more that stays with the backend, then play
+ * with the queue's registers; the late answer then comes.  It must land
+ * nowhere: RAM byte for byte as it was, nothing past RAM.
+ */
+#define ATTACK_K 1000
+
+static void attack_reenable_num0(struct bench *b)
+{
+	/* QueueReady = 0 unlocks QueueNum; 0 and a used ring at the end of RAM. */
+	wr(b, QUEUE_READY, 0);
+	wr(b, QUEUE_NUM, 0);
+	wr(b, USED_LO, (uint32_t)(RAM_END - 8));
+	wr(b, USED_HI, (RAM_END - 8) >> 32);
+	wr(b, QUEUE_READY, 1);
+}
+
+static void attack_legacy_pfn_num0(struct bench *b)
+{
+	/* The same through QueuePFN: a table of 0 entries, its used ring 8 bytes on. */
+	wr(b, QUEUE_PFN, 0);
+	wr(b, QUEUE_NUM, 0);
+	wr(b, QUEUE_ALIGN, 4);
+	wr(b, QUEUE_PFN, (uint32_t)((RAM_END - 0x1000) >> 12));
+}
+
+/* A queue moved elsewhere while the read is out: its answer is not for the new ring. */
+static void attack_reenable_moved(struct bench *b)
+{
+	wr(b, QUEUE_READY, 0);
+	wr(b, USED_LO, (uint32_t)(USED + 0x4000));
+	wr(b, QUEUE_READY, 1);
+}
+
+static void attack_legacy_moved(struct bench *b)
+{
+	wr(b, QUEUE_PFN, 0);
+	wr(b, QUEUE_PFN, (uint32_t)(DESC >> 12) + 4);
+}
+
+/* The device breaks (§2.6.6: avail->idx too far ahead) while the read is out. */
+static void attack_break(struct bench *b)
+{
+	uint16_t idx = (uint16_t)(b->avail_idx + QN + 1);
+
+	memcpy(ram(b, b->avail_at + 2), &idx, 2);
+	wr(b, QUEUE_NOTIFY, 0);
+}
+
+static const struct attack {
+	const char *name;
+	bool legacy;
+	void (*trick)(struct bench *b);
+	bool breaks; /* the device ends with DEVICE_NEEDS_RESET */
+} attacks[] = {
+    {"attack: QueueReady 0, QueueNum 0, used ring at the end of RAM, QueueReady 1", false,
+     attack_reenable_num0, true},
+    {"attack: legacy QueuePFN 0, QueueNum 0, a queue in the last page", true,
+     attack_legacy_pfn_num0, true},
+    {"attack: QueueReady 0 and a new used ring: the late answer is stale", false,
+     attack_reenable_moved, false},
+    {"attack: legacy QueuePFN 0 and a new queue: the late answer is stale", true,
+     attack_legacy_moved, false},
+    {"attack: an answer due when the device broke is dropped", false, attack_break, true},
+    {"attack: legacy: an answer due when the device broke is dropped", true, attack_break, true},
+};
+
+static void test_attack(void **state)
+{
+	const struct attack *a = *state;
+	struct bench *b = &bench;
+	static uint8_t snap[RAM_SIZE];
+	struct vblk_io *late;
+
+	bench_init_mode(b, false, a->legacy);
+	if (a->legacy)
+		drv_setup_legacy_std(b, QN);
+	else
+		drv_setup(b, QN);
+	for (int k = 0; k < ATTACK_K; k++) {
+		drv_read(b, QN, 0, 0);
+		wr(b, QUEUE_NOTIFY, 0);
+		fake_complete_all(b);
+	}
+	assert_int_equal(used_idx(b), ATTACK_K % 65536);
+	drv_read(b, QN, 1, 1);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->npending, 1);
+	late = b->pending[0];
+	a->trick(b);
+	assert_int_equal(rd(b, STATUS) & S_NEEDS_RST, a->breaks ? S_NEEDS_RST : 0);
+	memcpy(snap, b->ram, RAM_SIZE);
+	fake_complete(b, 0, false); /* an error: the backend moves no data */
+	assert_false(late->busy);
+	assert_true(guard_intact(b));
+	assert_memory_equal(snap, b->ram, RAM_SIZE);
+	/* Notifies take nothing more from a broken device. */
+	wr(b, QUEUE_NOTIFY, 0);
+	if (a->breaks)
+		assert_int_equal(b->npending, 0);
+	assert_true(guard_intact(b));
+	/* A reset and a new setup mend it. */
+	if (a->legacy)
+		drv_setup_legacy_std(b, QN);
+	else
+		drv_setup(b, QN);
+	drv_read(b, QN, 0, 3);
+	wr(b, QUEUE_NOTIFY, 0);
+	fake_complete_all(b);
+	assert_int_equal(used_idx(b), 1);
+	assert_int_equal(*ram(b, ST), VIRTIO_BLK_S_OK);
+}
+
+/*
+ * A flush on a minidisk that could not be placed (no real disk: size 0),
+ * whose backend refuses everything as vdisk without a disk does: it must
+ * be answered, IOERR, not wait for a kick that never comes (issue 15 item 7).
+ */
+static void test_flush_without_disk(void **state)
+{
+	struct bench *b = &bench;
+	struct vblk_mem mem = {ram_at, b};
+	struct vblk_backend be = {fake_submit, b};
+
+	(void)state;
+	bench_init(b, false);
+	vblk_init(&b->blk, 0, 0, false, false, mem, be, &b->plic, BLK_IRQ);
+	drv_setup(b, QN);
+	b->refuse = 1 << 20;
+	put_hdr(b, HDR, VIRTIO_BLK_T_FLUSH, 0);
+	put_desc(b, 0, HDR, 16, F_NEXT, 1);
+	put_desc(b, 1, ST, 1, F_W, 0);
+	*ram(b, ST) = SENTINEL;
+	drv_post(b, QN, 0);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(used_idx(b), 1);
+	assert_int_equal(*ram(b, ST), VIRTIO_BLK_S_IOERR);
+	/* A read there fails too, at once. */
+	drv_read(b, QN, 1, 0);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(used_idx(b), 2);
+	assert_int_equal(*ram(b, ST + 1), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(b->npending, 0);
+}
+
+/* A backend that can never carry a request out says so: IOERR at once, the slot free. */
+static void test_backend_never(void **state)
+{
+	struct bench *b = &bench;
+
+	(void)state;
+	bench_init(b, false);
+	drv_setup(b, QN);
+	b->never = true;
+	drv_read(b, QN, 0, 0);
+	put_hdr(b, HDR + 16, VIRTIO_BLK_T_FLUSH, 0);
+	put_desc(b, 3, HDR + 16, 16, F_NEXT, 4);
+	put_desc(b, 4, ST + 1, 1, F_W, 0);
+	*ram(b, ST + 1) = SENTINEL;
+	drv_post(b, QN, 3);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(used_idx(b), 2);
+	assert_int_equal(*ram(b, ST), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(*ram(b, ST + 1), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(busy_slots(b), 0);
+	assert_int_equal(b->blk.last_avail, 2);
+}
+
 int main(void)
 {
 	enum { NR = sizeof(rcases) / sizeof(rcases[0]) };
@@ -1424,6 +1609,7 @@ int main(void)
 	enum { NI = sizeof(id_cases) / sizeof(id_cases[0]) };
 	enum { NP = sizeof(placements) / sizeof(placements[0]) };
 	enum { NB = sizeof(bad_legacy) / sizeof(bad_legacy[0]) };
+	enum { NA = sizeof(attacks) / sizeof(attacks[0]) };
 	static char legacy_names[NR][160];
 	static const struct CMUnitTest fixed[] = {
 	    cmocka_unit_test(test_backend_full_then_kick),
@@ -1437,9 +1623,11 @@ int main(void)
 	    cmocka_unit_test(test_legacy_features),
 	    cmocka_unit_test(test_legacy_reset),
 	    cmocka_unit_test(test_legacy_pfn_zero),
+	    cmocka_unit_test(test_flush_without_disk),
+	    cmocka_unit_test(test_backend_never),
 	};
 	enum { NF = sizeof(fixed) / sizeof(fixed[0]) };
-	struct CMUnitTest tests[2 * NR + NS + NQ + NI + NP + NB + NF];
+	struct CMUnitTest tests[2 * NR + NS + NQ + NI + NP + NB + NA + NF];
 	size_t n = 0;
 
 	for (size_t i = 0; i < NR; i++)
@@ -1472,6 +1660,10 @@ int main(void)
 		tests[n++] = (struct CMUnitTest){.name = id_cases[i].name,
 		                                 .test_func = test_get_id,
 		                                 .initial_state = (void *)&id_cases[i]};
+	for (size_t i = 0; i < NA; i++)
+		tests[n++] = (struct CMUnitTest){.name = attacks[i].name,
+		                                 .test_func = test_attack,
+		                                 .initial_state = (void *)&attacks[i]};
 	for (size_t i = 0; i < NF; i++)
 		tests[n++] = fixed[i];
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -141,6 +141,21 @@ static const struct encode_case encode_cases[] = {
      0,
      true},
     {"terminal_lone_ctrl_a_writes_nothing_yet", {{1, "a"}, {TERM, CTRL_A}}, RS "1a"},
+    /* after Ctrl-A c the mux feeds QEMU's monitor: a client's "quit" must not reach it */
+    {"client_dropped_while_qemu_monitor",
+     {{TERM, CTRL_A "c"}, {1, "quit\n"}, {TERM, "info\n"}},
+     CTRL_A "c"
+            "info\n"},
+    {"client_dropped_after_split_ctrl_a_c",
+     {{TERM, CTRL_A}, {TERM, "c"}, {0, "quit\n"}},
+     CTRL_A "c"},
+    {"client_again_after_second_ctrl_a_c",
+     {{TERM, CTRL_A "c"}, {1, "q"}, {TERM, CTRL_A "c"}, {1, "ls\n"}},
+     CTRL_A "c" CTRL_A "c" RS "1ls\n"},
+    {"ctrl_a_ctrl_a_c_is_no_switch",
+     {{TERM, CTRL_A CTRL_A "c"}, {1, "a"}},
+     CTRL_A CTRL_A "c" RS "1a"},
+    {"client_before_ctrl_a_c_passes", {{1, "a"}, {TERM, CTRL_A "c"}}, RS "1a" RS "*" CTRL_A "c"},
 };
 
 static void test_encode(void **state)

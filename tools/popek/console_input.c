@@ -10,6 +10,7 @@ void console_input_init(struct console_input *e)
 	e->dest = CONSOLE_INPUT_TERM;
 	e->term_escape = false;
 	e->quit = false;
+	e->qemu_monitor = false;
 }
 
 /* Before the first byte of a chunk for `dest`: the marker, if popek needs one. */
@@ -27,6 +28,8 @@ size_t console_input_encode(struct console_input *e, int dest, const char *in, s
 {
 	size_t k = 0;
 
+	if (dest != CONSOLE_INPUT_TERM && e->qemu_monitor)
+		return 0; /* QEMU's monitor would read them: a client never types there */
 	for (size_t i = 0; i < n; i++) {
 		char c = in[i];
 		if (dest == CONSOLE_INPUT_TERM && !e->term_escape && c == CONSOLE_QEMU_ESCAPE) {
@@ -37,6 +40,8 @@ size_t console_input_encode(struct console_input *e, int dest, const char *in, s
 		if (dest == CONSOLE_INPUT_TERM && e->term_escape) {
 			e->term_escape = false;
 			e->quit |= c == 'x';
+			/* the mux's Ctrl-A c moves its input between the serial and the monitor */
+			e->qemu_monitor ^= c == 'c';
 			out[k++] = CONSOLE_QEMU_ESCAPE;
 			out[k++] = c; /* as typed: the mux, not popek, reads it */
 			continue;

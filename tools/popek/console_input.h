@@ -16,7 +16,10 @@
  * escape: the terminal's Ctrl-A keys pass as typed (Ctrl-A x quits QEMU,
  * Ctrl-A c is QEMU's monitor), with the byte after a Ctrl-A never escaped and
  * never separated from it; a client's 0x01 is sent doubled, which the mux
- * turns back into one.
+ * turns back into one.  Between one Ctrl-A c and the next the mux gives
+ * what it reads to QEMU's monitor, so a client's bytes are not encoded
+ * then: the server does not read them (they wait in the client's socket),
+ * and any handed in anyway are dropped.
  *
  * The client's side, console_escape: Ctrl-] is its detach prefix.  Ctrl-] q
  * (or Ctrl-] .) detaches, Ctrl-] Ctrl-] sends one Ctrl-], Ctrl-] followed by
@@ -35,9 +38,10 @@
 #define CONSOLE_INPUT_MAX(n) (2 * (n) + 4) /* encoded bytes for n typed, at most */
 
 struct console_input {
-	int dest;         /* where popek sends unmarked bytes now: a VM or CONSOLE_INPUT_TERM */
-	bool term_escape; /* the terminal's last byte was a Ctrl-A, held back for the next */
-	bool quit;        /* the terminal has typed Ctrl-A x */
+	int dest;          /* where popek sends unmarked bytes now: a VM or CONSOLE_INPUT_TERM */
+	bool term_escape;  /* the terminal's last byte was a Ctrl-A, held back for the next */
+	bool quit;         /* the terminal has typed Ctrl-A x */
+	bool qemu_monitor; /* after the terminal's Ctrl-A c: QEMU's monitor takes the input */
 };
 
 void console_input_init(struct console_input *e);
@@ -45,7 +49,8 @@ void console_input_init(struct console_input *e);
 /*
  * Encodes n bytes typed for `dest` (CONSOLE_INPUT_TERM or a VM index 0..15)
  * into out, which holds CONSOLE_INPUT_MAX(n) bytes; returns how many.
- * A marker is written only when the destination changes.
+ * A marker is written only when the destination changes.  A VM's bytes
+ * while e->qemu_monitor are dropped (returns 0).
  */
 size_t console_input_encode(struct console_input *e, int dest, const char *in, size_t n, char *out);
 

@@ -240,7 +240,8 @@ int console_server_serve(void *server, int qemu_in, int qemu_out)
 			p[P_LISTEN + i] = (struct pollfd){.fd = s->listen_fd[i], .events = POLLIN};
 		for (unsigned i = 0; i < CONSOLE_MAX_CLIENTS; i++) {
 			const struct console_client *cl = &s->clients[i];
-			bool reading = room && !cl->input_ended;
+			/* while QEMU's monitor has the input, a client's bytes wait in its socket */
+			bool reading = room && !cl->input_ended && !s->enc.qemu_monitor;
 			short ev = (reading ? POLLIN : 0) | (cl->len ? POLLOUT : 0);
 			/* a hang-up it cannot act on yet must not wake the loop over and over */
 			p[P_CLIENT + i] = (struct pollfd){.fd = ev || cl->input_ended ? cl->fd : -1,
@@ -291,7 +292,7 @@ int console_server_serve(void *server, int qemu_in, int qemu_out)
 				continue;
 			}
 			if (ev & (POLLIN | POLLHUP | POLLERR) && !cl->input_ended &&
-			    queue_room(s)) {
+			    queue_room(s) && !s->enc.qemu_monitor) {
 				ssize_t n = server_read_input(s, cl->fd, (int)cl->vm);
 				if (n == 0)
 					cl->input_ended = true; /* it still gets the output */

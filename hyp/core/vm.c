@@ -13,14 +13,6 @@
 #include "arch/riscv/memlayout.h"
 #include "lib/string.h"
 
-void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	uint64_t off = gpa - vm->ram_gpa;
-	if (gpa < vm->ram_gpa || off >= vm->ram_size || len > vm->ram_size - off)
-		return NULL;
-	return pa_to_va(vm->ram_hpa + off);
-}
-
 void vm_console_out(struct vm *vm, char c)
 {
 	console_vm_putc(vm->id, c);

@@ -6,8 +6,10 @@
 #define POPEK_CORE_VM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "arch/riscv/memlayout.h"
 #include "arch/riscv/vcpu.h"
 #include "core/bundle.h"
 #include "core/emul.h"
@@ -40,9 +42,15 @@ struct vm {
 /*
  * The one guest-memory accessor: popek's pointer to [gpa, gpa+len) when it
  * lies wholly in the VM's RAM, else NULL.  A guest address is never used
- * any other way.
+ * any other way.  Inline: the trap path calls it for every guest PTE.
  */
-void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+static inline void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	uint64_t off = gpa - vm->ram_gpa;
+	if (gpa < vm->ram_gpa || off >= vm->ram_size || len > vm->ram_size - off)
+		return NULL;
+	return pa_to_va(vm->ram_hpa + off);
+}
 
 /* Builds VM number `id` from its bundle entry: RAM, images, devices, vCPU. */
 void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struct bundle_vm *bv);

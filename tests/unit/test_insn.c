@@ -162,6 +162,37 @@ static void test_extend(void **state)
 	}
 }
 
+/*
+ * Where each load and store form takes its address: base register and
+ * offset (immediates as the assembler encodes them), so an access that
+ * faulted on its second page is emulated from its start (issue 15 item 7).
+ */
+static void test_address(void **state)
+{
+	static const struct {
+		uint32_t insn;
+		const char *src;
+		uint8_t base;
+		int64_t offset;
+	} cases[] = {
+	    {0x7ff12783, "lw a5,2047(sp)", 2, 2047}, {0x8000bf83, "ld t6,-2048(ra)", 1, -2048},
+	    {0xfeb43c23, "sd a1,-8(s0)", 8, -8},     {0x7e578fa3, "sb t0,2047(a5)", 15, 2047},
+	    {0xfe0f9fa3, "sh zero,-1(t6)", 31, -1},  {0x5de8, "c.lw a0,124(a1)", 11, 124},
+	    {0x7fe4, "c.ld s1,248(a5)", 15, 248},    {0xc03c, "c.sw a5,64(s0)", 8, 64},
+	    {0xe6d0, "c.sd a2,136(a3)", 13, 136},    {0x557e, "c.lwsp a0,252(sp)", 2, 252},
+	    {0x70fe, "c.ldsp ra,504(sp)", 2, 504},   {0xc3a2, "c.swsp s0,196(sp)", 2, 196},
+	    {0xe69a, "c.sdsp t1,328(sp)", 2, 328},
+	};
+	(void)state;
+	for (size_t i = 0; i < N(cases); i++) {
+		struct insn_mem m;
+		assert_int_equal(insn_decode_mem(cases[i].insn, &m), 0);
+		if (m.base != cases[i].base || m.offset != cases[i].offset)
+			fail_msg("%s: x%u%+lld, want x%u%+lld", cases[i].src, m.base,
+			         (long long)m.offset, cases[i].base, (long long)cases[i].offset);
+	}
+}
+
 #define OTHER INSN_SYS_OTHER
 #define CSR   INSN_SYS_CSR
 #define RW    INSN_CSR_RW
@@ -246,9 +277,8 @@ static void test_decode_sys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_length),
-	    cmocka_unit_test(test_decode_mem),
-	    cmocka_unit_test(test_extend),
+	    cmocka_unit_test(test_length),     cmocka_unit_test(test_decode_mem),
+	    cmocka_unit_test(test_extend),     cmocka_unit_test(test_address),
 	    cmocka_unit_test(test_decode_sys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

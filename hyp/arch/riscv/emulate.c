@@ -8,6 +8,7 @@
 #include "arch/riscv/emulate.h"
 #include "arch/riscv/inject.h"
 #include "arch/riscv/insn.h"
+#include "arch/riscv/memlayout.h"
 #include "arch/riscv/pmp.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/shadow.h"
@@ -31,6 +32,26 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
 		if (!p)
 			return 0;
 		insn |= (uint32_t)*p << (16 * half);
+		if (half == 0 && insn_length((uint16_t)insn) == 2)
+			break;
+	}
+	return insn;
+}
+
+/*
+ * The instruction at pc exactly as the hardware would fetch it next: only
+ * through a shadow leaf of the installed view that allows execution.  Such
+ * a leaf exists only once the guest's walk has set A and PMP has allowed X;
+ * without one, 0, and the guest takes its fetch fault itself.
+ */
+static uint32_t fetch_next(const struct vcpu *v, uint64_t pc)
+{
+	uint32_t insn = 0;
+	for (int half = 0; half < 2; half++) {
+		uint64_t hpa;
+		if (shadow_lookup(v, pc + 2 * half, PTE_X, &hpa) < 0)
+			return 0;
+		insn |= (uint32_t) * (const uint16_t *)pa_to_va(hpa) << (16 * half);
 		if (half == 0 && insn_length((uint16_t)insn) == 2)
 			break;
 	}
@@ -187,7 +208,7 @@ void emulate_ahead(struct vcpu *v)
 {
 	for (int n = 0; n < EMULATE_AHEAD_MAX && v->mode != VMODE_U && !vcpu_deliverable_irq(v);
 	     n++) {
-		uint32_t insn = emulate_fetch(v, v->pc);
+		uint32_t insn = fetch_next(v, v->pc);
 		struct insn_sys s;
 		if ((insn & 0x7f) != 0x73)
 			return;
@@ -272,6 +293,11 @@ enum trap_action emulate_load_store(struct vcpu *v, uint64_t cause, uint64_t va)
 	/* FP loads and stores, AMOs and LR/SC are not emulated: they get an access fault. */
 	if (!insn || insn_decode_mem(insn, &m) < 0 || m.is_store != store)
 		return fault(v, store, false, va);
+	/*
+	 * The access starts where the instruction says: the fault's va is only
+	 * the page that faulted, the second one for an access straddling two.
+	 */
+	va = v->x[m.base] + (uint64_t)m.offset;
 	uint64_t val = store ? v->x[m.reg] : 0;
 	/* A device access is one piece; RAM may straddle a page boundary, each page its own. */
 	unsigned first = (unsigned)(PAGE_SIZE - (va & (PAGE_SIZE - 1)));

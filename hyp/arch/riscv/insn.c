@@ -31,35 +31,94 @@ enum insn_field {
 	F_CRS2, /* bits 6:2: rs2 of c.swsp, c.sdsp */
 };
 
+/* Where the address of a load or store comes from: base register and offset (§2.6, §16.3). */
+enum insn_addr {
+	A_I,     /* rs1 + imm[11:0] (bits 31:20): 32-bit loads */
+	A_S,     /* rs1 + imm[11:5|4:0] (bits 31:25, 11:7): 32-bit stores */
+	A_CW,    /* rs1' + uimm[5:3|2|6] (bits 12:10, 6, 5): c.lw, c.sw */
+	A_CD,    /* rs1' + uimm[5:3|7:6] (bits 12:10, 6:5): c.ld, c.sd */
+	A_CLWSP, /* sp + uimm[5|4:2|7:6] (bits 12, 6:4, 3:2) */
+	A_CLDSP, /* sp + uimm[5|4:3|8:6] (bits 12, 6:5, 4:2) */
+	A_CSWSP, /* sp + uimm[5:2|7:6] (bits 12:9, 8:7) */
+	A_CSDSP, /* sp + uimm[5:3|8:6] (bits 12:10, 9:7) */
+};
+
 static const struct insn_mem_row {
 	uint32_t mask, match;
 	uint8_t len, width;
 	bool is_store, sign_extend;
 	enum insn_field field;
 	bool rd_nonzero; /* §16.3: c.lwsp and c.ldsp with rd = x0 are reserved */
+	enum insn_addr addr;
 } insn_mem_rows[] = {
     /* RV64I LOAD (opcode 0x03) and STORE (0x23), by funct3 */
-    {0x0000707f, 0x00000003, 4, 1, false, true, F_RD, false},  /* lb */
-    {0x0000707f, 0x00001003, 4, 2, false, true, F_RD, false},  /* lh */
-    {0x0000707f, 0x00002003, 4, 4, false, true, F_RD, false},  /* lw */
-    {0x0000707f, 0x00003003, 4, 8, false, false, F_RD, false}, /* ld */
-    {0x0000707f, 0x00004003, 4, 1, false, false, F_RD, false}, /* lbu */
-    {0x0000707f, 0x00005003, 4, 2, false, false, F_RD, false}, /* lhu */
-    {0x0000707f, 0x00006003, 4, 4, false, false, F_RD, false}, /* lwu */
-    {0x0000707f, 0x00000023, 4, 1, true, false, F_RS2, false}, /* sb */
-    {0x0000707f, 0x00001023, 4, 2, true, false, F_RS2, false}, /* sh */
-    {0x0000707f, 0x00002023, 4, 4, true, false, F_RS2, false}, /* sw */
-    {0x0000707f, 0x00003023, 4, 8, true, false, F_RS2, false}, /* sd */
+    {0x0000707f, 0x00000003, 4, 1, false, true, F_RD, false, A_I},  /* lb */
+    {0x0000707f, 0x00001003, 4, 2, false, true, F_RD, false, A_I},  /* lh */
+    {0x0000707f, 0x00002003, 4, 4, false, true, F_RD, false, A_I},  /* lw */
+    {0x0000707f, 0x00003003, 4, 8, false, false, F_RD, false, A_I}, /* ld */
+    {0x0000707f, 0x00004003, 4, 1, false, false, F_RD, false, A_I}, /* lbu */
+    {0x0000707f, 0x00005003, 4, 2, false, false, F_RD, false, A_I}, /* lhu */
+    {0x0000707f, 0x00006003, 4, 4, false, false, F_RD, false, A_I}, /* lwu */
+    {0x0000707f, 0x00000023, 4, 1, true, false, F_RS2, false, A_S}, /* sb */
+    {0x0000707f, 0x00001023, 4, 2, true, false, F_RS2, false, A_S}, /* sh */
+    {0x0000707f, 0x00002023, 4, 4, true, false, F_RS2, false, A_S}, /* sw */
+    {0x0000707f, 0x00003023, 4, 8, true, false, F_RS2, false, A_S}, /* sd */
     /* RVC (RV64): quadrant in bits 1:0, funct3 in bits 15:13 */
-    {0x0000e003, 0x00004000, 2, 4, false, true, F_CREG, false},  /* c.lw */
-    {0x0000e003, 0x00006000, 2, 8, false, false, F_CREG, false}, /* c.ld */
-    {0x0000e003, 0x0000c000, 2, 4, true, false, F_CREG, false},  /* c.sw */
-    {0x0000e003, 0x0000e000, 2, 8, true, false, F_CREG, false},  /* c.sd */
-    {0x0000e003, 0x00004002, 2, 4, false, true, F_RD, true},     /* c.lwsp */
-    {0x0000e003, 0x00006002, 2, 8, false, false, F_RD, true},    /* c.ldsp */
-    {0x0000e003, 0x0000c002, 2, 4, true, false, F_CRS2, false},  /* c.swsp */
-    {0x0000e003, 0x0000e002, 2, 8, true, false, F_CRS2, false},  /* c.sdsp */
+    {0x0000e003, 0x00004000, 2, 4, false, true, F_CREG, false, A_CW},    /* c.lw */
+    {0x0000e003, 0x00006000, 2, 8, false, false, F_CREG, false, A_CD},   /* c.ld */
+    {0x0000e003, 0x0000c000, 2, 4, true, false, F_CREG, false, A_CW},    /* c.sw */
+    {0x0000e003, 0x0000e000, 2, 8, true, false, F_CREG, false, A_CD},    /* c.sd */
+    {0x0000e003, 0x00004002, 2, 4, false, true, F_RD, true, A_CLWSP},    /* c.lwsp */
+    {0x0000e003, 0x00006002, 2, 8, false, false, F_RD, true, A_CLDSP},   /* c.ldsp */
+    {0x0000e003, 0x0000c002, 2, 4, true, false, F_CRS2, false, A_CSWSP}, /* c.swsp */
+    {0x0000e003, 0x0000e002, 2, 8, true, false, F_CRS2, false, A_CSDSP}, /* c.sdsp */
 };
+
+/* Bits hi..lo of insn, placed at bit `at` of the result. */
+static int64_t bits(uint32_t insn, unsigned hi, unsigned lo, unsigned at)
+{
+	return (int64_t)((insn >> lo) & ((1U << (hi - lo + 1)) - 1)) << at;
+}
+
+/* The base register and offset of a load or store in format `a`. */
+static void insn_addr(uint32_t insn, enum insn_addr a, uint8_t *base, int64_t *off)
+{
+	uint8_t creg = (uint8_t)(8 + ((insn >> 7) & 7)), sp = 2, rs1 = (insn >> 15) & 31;
+	switch (a) {
+	case A_I:
+		*base = rs1;
+		*off = (int64_t)(int32_t)insn >> 20;
+		return;
+	case A_S:
+		*base = rs1;
+		*off = ((int64_t)(int32_t)insn >> 25) * 32 + bits(insn, 11, 7, 0);
+		return;
+	case A_CW:
+		*base = creg;
+		*off = bits(insn, 12, 10, 3) | bits(insn, 6, 6, 2) | bits(insn, 5, 5, 6);
+		return;
+	case A_CD:
+		*base = creg;
+		*off = bits(insn, 12, 10, 3) | bits(insn, 6, 5, 6);
+		return;
+	case A_CLWSP:
+		*base = sp;
+		*off = bits(insn, 12, 12, 5) | bits(insn, 6, 4, 2) | bits(insn, 3, 2, 6);
+		return;
+	case A_CLDSP:
+		*base = sp;
+		*off = bits(insn, 12, 12, 5) | bits(insn, 6, 5, 3) | bits(insn, 4, 2, 6);
+		return;
+	case A_CSWSP:
+		*base = sp;
+		*off = bits(insn, 12, 9, 2) | bits(insn, 8, 7, 6);
+		return;
+	case A_CSDSP:
+		*base = sp;
+		*off = bits(insn, 12, 10, 3) | bits(insn, 9, 7, 6);
+		return;
+	}
+}
 
 static uint8_t insn_reg(uint32_t insn, enum insn_field f)
 {
@@ -94,6 +153,7 @@ int insn_decode_mem(uint32_t insn, struct insn_mem *m)
 		m->width = r->width;
 		m->reg = insn_reg(insn, r->field);
 		m->len = r->len;
+		insn_addr(insn, r->addr, &m->base, &m->offset);
 		if (r->rd_nonzero && m->reg == 0)
 			return -1;
 		return 0;

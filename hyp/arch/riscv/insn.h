@@ -24,6 +24,8 @@ struct insn_mem {
 	uint8_t width;    /* bytes accessed: 1, 2, 4 or 8 */
 	uint8_t reg;      /* x register: rd for loads, rs2 for stores */
 	uint8_t len;      /* instruction length: 2 or 4 */
+	uint8_t base;     /* x register holding the base address (rs1, rs1' or sp) */
+	int64_t offset;   /* added to it: the access starts at x[base] + offset */
 };
 
 /*

@@ -10,9 +10,12 @@
 #include "core/mem.h"
 #include "core/panic.h"
 
-#define LEVELS 4
+#define LEVELS          4
+#define SATP_ASID_SHIFT 44
+#define SATP_ASID_MASK  (0xffffUL << SATP_ASID_SHIFT)
 
 static uint64_t root_pa;
+static uint64_t asid_mask; /* the ASID bits this hart implements, as a mask */
 
 static uint64_t *table(uint64_t pa)
 {
@@ -81,6 +84,9 @@ void mmu_init(const struct machine *m)
 		map_device(m->virtio[i].base, m->virtio[i].size);
 
 	sfence_vma_all();
+	/* §4.1.11: ASID is WARL; all ones written read back as the bits implemented. */
+	csr_write(satp, SATP_MODE_SV48 | SATP_ASID_MASK | root_pa >> PAGE_SHIFT);
+	asid_mask = (csr_read(satp) & SATP_ASID_MASK) >> SATP_ASID_SHIFT;
 	csr_write(satp, SATP_MODE_SV48 | root_pa >> PAGE_SHIFT);
 	sfence_vma_all();
 }
@@ -88,4 +94,14 @@ void mmu_init(const struct machine *m)
 uint64_t mmu_root(void)
 {
 	return root_pa;
+}
+
+uint64_t mmu_asid_mask(void)
+{
+	return asid_mask;
+}
+
+bool mmu_asids_enough(uint64_t needed)
+{
+	return needed - 1 <= asid_mask;
 }

@@ -2,6 +2,7 @@
 #ifndef POPEK_ARCH_RISCV_MMU_H
 #define POPEK_ARCH_RISCV_MMU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct machine;
@@ -12,5 +13,12 @@ void mmu_init(const struct machine *m);
 void mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm);
 /* Physical address of popek's root table. */
 uint64_t mmu_root(void);
+/* The largest ASID the hart implements (probed at boot): 0xffff with QEMU's 16 bits. */
+uint64_t mmu_asid_mask(void);
+/*
+ * True when `needed` ASIDs (0 to needed - 1) fit: else some address spaces
+ * share one, and the TLB must be flushed on every satp change (vcpu.c).
+ */
+bool mmu_asids_enough(uint64_t needed);
 
 #endif

@@ -7,6 +7,27 @@
 
 #include <stdint.h>
 
+#ifdef POPEK_HOST
+/*
+ * Host builds (unit tests, fuzzing) have no hart: the host environment
+ * (tests/fuzz/hostvm.c) stands in for the CSRs and the TLB fences.
+ */
+uint64_t host_csr_read(const char *csr);
+void host_csr_write(const char *csr, uint64_t v);
+void host_sfence_vma(uint64_t va, uint64_t asid, int all);
+#define csr_read(csr)        host_csr_read(#csr)
+#define csr_write(csr, val)  host_csr_write(#csr, (uint64_t)(val))
+#define csr_set(csr, bits)   host_csr_write(#csr, host_csr_read(#csr) | (uint64_t)(bits))
+#define csr_clear(csr, bits) host_csr_write(#csr, host_csr_read(#csr) & ~(uint64_t)(bits))
+static inline void sfence_vma_all(void)
+{
+	host_sfence_vma(0, 0, 1);
+}
+static inline void sfence_vma_page(uint64_t va, uint64_t asid)
+{
+	host_sfence_vma(va, asid, 0);
+}
+#else
 #define csr_read(csr)                                           \
 	({                                                      \
 		uint64_t __v;                                   \
@@ -33,6 +54,13 @@ static inline void sfence_vma_all(void)
 {
 	__asm__ volatile("sfence.vma" ::: "memory");
 }
+
+/* The TLB entries for one page in one address space (priv spec §4.2.1). */
+static inline void sfence_vma_page(uint64_t va, uint64_t asid)
+{
+	__asm__ volatile("sfence.vma %0, %1" ::"r"(va), "r"(asid) : "memory");
+}
+#endif
 
 /* sstatus (priv spec §4.1.1) */
 #define SSTATUS_SIE  (1UL << 1)

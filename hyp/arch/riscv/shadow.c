@@ -17,8 +17,10 @@
 #include "arch/riscv/pmp.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/vcpu.h"
+#include "core/check.h"
 #include "core/emul.h"
 #include "core/mem.h"
+#include "core/panic.h"
 #include "core/vm.h"
 
 #include <stddef.h>
@@ -41,23 +43,59 @@ static bool is_leaf(uint64_t pte)
 	return pte & (PTE_R | PTE_W | PTE_X);
 }
 
-static uint64_t new_root(void)
+/* For CHECK(): compiled out with it in a normal build. */
+__attribute__((unused)) static bool in_pool(const struct shadow *s, uint64_t pa)
 {
-	uint64_t root = page_alloc();
-	table(root)[DIRECT_MAP_SLOT] = table(mmu_root())[DIRECT_MAP_SLOT];
-	return root;
+	return pa >= s->pool_base && pa - s->pool_base < s->pool_pages * PAGE_SIZE &&
+	       !(pa & (PAGE_SIZE - 1));
 }
 
-void shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
+/*
+ * A zeroed page of the vCPU's own pool.  The page limit keeps the pool from
+ * running dry (install() starts over first), so running dry is popek's bug.
+ */
+static uint64_t pool_alloc(struct shadow *s)
+{
+	uint64_t pa = s->pool_free;
+	if (pa) {
+		s->pool_free = table(pa)[0];
+	} else {
+		if (s->pool_used == s->pool_pages)
+			panic("shadow: pool of %lu pages exhausted below the page limit",
+			      s->pool_pages);
+		pa = s->pool_base + s->pool_used++ * PAGE_SIZE;
+	}
+	CHECK(in_pool(s, pa), "shadow: free list holds %lx, outside the pool", pa);
+	uint64_t *t = table(pa);
+	for (int i = 0; i < 512; i++)
+		t[i] = 0;
+	return pa;
+}
+
+static void pool_free(struct shadow *s, uint64_t pa)
+{
+	CHECK(in_pool(s, pa), "shadow: freeing %lx, outside the pool", pa);
+	table(pa)[0] = s->pool_free;
+	s->pool_free = pa;
+}
+
+int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
 {
 	s->asid_base = asid_base;
+	s->pages = 0;
+	s->page_limit = SHADOW_PAGE_LIMIT(guest_ram);
+	s->pool_pages = VIEW_COUNT + s->page_limit;
+	s->pool_base = mem_alloc_range(s->pool_pages * PAGE_SIZE, PAGE_SIZE);
+	s->pool_used = 0;
+	s->pool_free = 0;
+	if (!s->pool_base)
+		return -1;
 	for (int i = 0; i < VIEW_COUNT; i++) {
-		s->root[i] = new_root();
+		s->root[i] = pool_alloc(s);
+		table(s->root[i])[DIRECT_MAP_SLOT] = table(mmu_root())[DIRECT_MAP_SLOT];
 		s->coarse[i] = false;
 	}
-	s->pages = 0;
-	/* Enough for every view to map all of RAM with 4 KiB pages, and then some. */
-	s->page_limit = VIEW_COUNT * (guest_ram >> 21) + 256;
+	return 0;
 }
 
 enum shadow_view shadow_view_of(const struct vcpu *v)
@@ -71,9 +109,14 @@ enum shadow_view shadow_view_of(const struct vcpu *v)
 	return v->csr.mstatus & SSTATUS_SUM ? VIEW_S_SUM : VIEW_S;
 }
 
+uint64_t shadow_asid(const struct shadow *s, enum shadow_view view)
+{
+	return (s->asid_base + view) & mmu_asid_mask();
+}
+
 uint64_t shadow_satp(const struct shadow *s, enum shadow_view view)
 {
-	return SATP_MODE_SV48 | (uint64_t)(s->asid_base + view) << 44 | s->root[view] >> PAGE_SHIFT;
+	return SATP_MODE_SV48 | shadow_asid(s, view) << 44 | s->root[view] >> PAGE_SHIFT;
 }
 
 /* Frees the table at `pa` (a level-`level` table) and everything below it. */
@@ -84,7 +127,8 @@ static void free_tree(struct shadow *s, uint64_t pa, int level)
 		if ((t[i] & PTE_V) && !is_leaf(t[i]))
 			free_tree(s, PTE_TABLE(t[i]), level - 1);
 	}
-	page_free(pa);
+	CHECK(s->pages > 0, "shadow: freeing more table pages than were taken");
+	pool_free(s, pa);
 	s->pages--;
 }
 
@@ -153,13 +197,27 @@ void shadow_flush_all(struct vcpu *v)
 	sfence_vma_all();
 }
 
-/* Installs a leaf mapping va → hpa at `level` (0: 4 KiB, 1: 2 MiB, 2: 1 GiB). */
+/*
+ * Installs a leaf mapping va → hpa at `level` (0: 4 KiB, 1: 2 MiB, 2: 1 GiB)
+ * in `view`; `coarse`: it is a piece of a larger guest page.
+ */
 static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t hpa, int level,
-                    uint64_t perms)
+                    uint64_t perms, bool coarse)
 {
 	struct shadow *s = &v->shadow;
+	/* A V entry with no R, W or X is a pointer to a table: never one into guest RAM. */
+	CHECK((perms & (PTE_R | PTE_W | PTE_X)) && !(perms & ~(PTE_R | PTE_W | PTE_X)) &&
+	          (perms & (PTE_R | PTE_W)) != PTE_W,
+	      "shadow: leaf perms %lx", perms);
+	CHECK(hpa >= v->vm->ram_hpa && hpa - v->vm->ram_hpa < v->vm->ram_size &&
+	          (PAGE_SIZE << (9 * level)) <= v->vm->ram_size - (hpa - v->vm->ram_hpa) &&
+	          !(hpa & ((PAGE_SIZE << (9 * level)) - 1)),
+	      "shadow: level-%d leaf at %lx outside the VM's RAM", level, hpa);
 	if (s->pages + LEVELS > s->page_limit)
 		shadow_flush_all(v); /* a guest churning through address space: start over */
+	if (coarse)
+		s->coarse[view] =
+		    true; /* after any flush, which clears it: sfence must empty all */
 	uint64_t *t = table(s->root[view]);
 	for (int l = LEVELS - 1; l > level; l--) {
 		uint64_t *pte = &t[vpn(va, l)];
@@ -168,12 +226,15 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 			sfence_vma_all();
 		}
 		if (!(*pte & PTE_V)) {
-			*pte = (page_alloc() >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
+			*pte = (pool_alloc(s) >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
 			s->pages++;
 		}
+		CHECK(in_pool(s, PTE_TABLE(*pte)), "shadow: table %lx outside the pool",
+		      PTE_TABLE(*pte));
 		t = table(PTE_TABLE(*pte));
 	}
 	uint64_t *pte = &t[vpn(va, level)];
+	bool replaced = (*pte & PTE_V) && is_leaf(*pte);
 	if ((*pte & PTE_V) && !is_leaf(*pte) && level > 0) {
 		free_tree(s, PTE_TABLE(*pte),
 		          level - 1); /* stale smaller pages under a new superpage */
@@ -181,6 +242,9 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 		sfence_vma_all(); /* before the freed tables can be reused */
 	}
 	*pte = (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
+	/* §4.2.1: a valid leaf changed (widened) in place; the old one may be cached */
+	if (replaced)
+		sfence_vma_page(va, shadow_asid(s, view));
 	v->stats.shadow_fills++;
 	v->note = "shadow filled";
 }
@@ -238,8 +302,6 @@ static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, u
 		return emul_find(&vm->emul, gpa) && cause != CAUSE_FETCH_PAGE ? SHADOW_EMULATE
 		                                                              : SHADOW_ACCESS_FAULT;
 	}
-	if (l < level)
-		v->shadow.coarse[view] = true; /* and sfence must flush it all */
 	uint64_t piece = PAGE_SIZE << (9 * l);
 	uint64_t piece_va = va & ~(piece - 1), piece_gpa = gpa & ~(piece - 1);
 	int pp = pmp_perms(&v->csr, pm, piece_gpa, piece);
@@ -248,10 +310,17 @@ static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, u
 	perms &= (uint64_t)pp;
 	if (!(perms & needs(cause)))
 		return SHADOW_ACCESS_FAULT; /* the guest's tables allow it; its PMP does not */
-	/* W without R is reserved in a PTE; such a shadow leaf can only be X or nothing. */
-	if ((perms & (PTE_R | PTE_W)) == PTE_W)
+	/*
+	 * W without R is reserved in a PTE (§4.3.1), but the board keeps PMP's
+	 * reserved R = 0, W = 1 (QEMU 7.2 stores pmpcfg as written) and lets such
+	 * stores through: the leaf gets X or nothing, and each store is emulated.
+	 */
+	if ((perms & (PTE_R | PTE_W)) == PTE_W) {
 		perms &= ~PTE_W;
-	install(v, view, piece_va, vm->ram_hpa + (piece_gpa - vm->ram_gpa), l, perms);
+		if (cause == CAUSE_STORE_PAGE)
+			return SHADOW_EMULATE;
+	}
+	install(v, view, piece_va, vm->ram_hpa + (piece_gpa - vm->ram_gpa), l, perms, l < level);
 	return SHADOW_FILLED;
 }
 
@@ -303,4 +372,27 @@ int shadow_translate(struct vcpu *v, uint64_t va, bool fetch, uint64_t *gpa)
 {
 	return shadow_walk(v, va, fetch ? GW_FETCH : GW_LOAD, v->mode, false, gpa) == GW_OK ? 0
 	                                                                                    : -1;
+}
+
+int shadow_lookup(const struct vcpu *v, uint64_t va, uint64_t perm, uint64_t *hpa)
+{
+	const struct shadow *s = &v->shadow;
+	uint64_t *t = table(s->root[shadow_view_of(v)]);
+	for (int level = LEVELS - 1; level >= 0; level--) {
+		uint64_t pte = t[vpn(va, level)];
+		if (!(pte & PTE_V))
+			return -1;
+		if (is_leaf(pte)) {
+			/* U = 0 is popek's own map (slot 510): never the guest's */
+			if ((pte & (PTE_U | perm)) != (PTE_U | perm))
+				return -1;
+			uint64_t size = PAGE_SIZE << (9 * level);
+			*hpa = PTE_TABLE(pte) + (va & (size - 1));
+			CHECK(*hpa >= v->vm->ram_hpa && *hpa - v->vm->ram_hpa < v->vm->ram_size,
+			      "shadow: leaf for %lx reaches %lx, outside the VM's RAM", va, *hpa);
+			return 0;
+		}
+		t = table(PTE_TABLE(pte));
+	}
+	return -1;
 }

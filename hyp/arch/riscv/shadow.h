@@ -27,11 +27,29 @@ struct shadow {
 	uint64_t pages;            /* table pages in use below the roots */
 	uint64_t page_limit;       /* past this, every view is flushed */
 	unsigned asid_base;        /* view v runs with real ASID asid_base + v */
+	/*
+	 * The vCPU's own pool, reserved when its VM is created: the roots and
+	 * page_limit table pages, so no guest can take another VM's memory or
+	 * popek's.  Pages come from the bump index, then back through the list.
+	 */
+	uint64_t pool_base;  /* host-physical, page-aligned */
+	uint64_t pool_pages; /* VIEW_COUNT + page_limit */
+	uint64_t pool_used;  /* pages handed out from the bump index so far */
+	uint64_t pool_free;  /* freed table pages, linked through their first word */
 };
+
+/*
+ * Table pages a vCPU with `ram` bytes of guest RAM may hold below its roots:
+ * enough for every view to map all of RAM with 4 KiB pages, and then some.
+ */
+#define SHADOW_PAGE_LIMIT(ram) (VIEW_COUNT * ((ram) >> 21) + 256)
+/* Bytes reserved for one vCPU's shadow pool (roots included): the launcher plans for it. */
+#define SHADOW_POOL_BYTES(ram) ((SHADOW_PAGE_LIMIT(ram) + VIEW_COUNT) * 4096)
 
 struct vcpu;
 
-void shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base);
+/* Reserves the pool and makes empty roots; -1 when the machine has no room for the pool. */
+int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base);
 /* The view the vCPU's current mode, satp and SUM select. */
 enum shadow_view shadow_view_of(const struct vcpu *v);
 /* satp value that installs `view` (Sv48, its root, its own ASID). */
@@ -60,5 +78,13 @@ enum gwalk_status shadow_walk(struct vcpu *v, uint64_t va, enum gwalk_access acc
                               bool update_ad, uint64_t *gpa);
 /* Translate va for popek's own use (reading the guest's instruction): gpa or -1. */
 int shadow_translate(struct vcpu *v, uint64_t va, bool fetch, uint64_t *gpa);
+/*
+ * The host-physical address the hardware would reach at va right now, with
+ * the installed view, for an access needing `perm` (PTE_R, PTE_W or PTE_X):
+ * a U=1 shadow leaf allowing it, or -1.  What a real fetch would do.
+ */
+int shadow_lookup(const struct vcpu *v, uint64_t va, uint64_t perm, uint64_t *hpa);
+/* The real ASID of a view (its satp's, masked to the hart's ASID bits). */
+uint64_t shadow_asid(const struct shadow *s, enum shadow_view view);
 
 #endif

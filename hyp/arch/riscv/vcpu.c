@@ -13,6 +13,7 @@
 #include "arch/riscv/trap.h"
 #include "dev/vclint.h"
 #include "core/console.h"
+#include "core/panic.h"
 #include "drivers/plic.h"
 #include "core/vm.h"
 
@@ -35,6 +36,7 @@ void fp_restore(const uint64_t *area);
 
 static uint64_t real_deadline = NO_DEADLINE; /* what the real timer is set to */
 static struct vcpu *fp_owner;                /* whose FP state is in the real registers */
+static bool asids_shared; /* too few ASID bits: address spaces share ASIDs (mmu.c) */
 
 uint64_t vcpu_now(void)
 {
@@ -70,7 +72,14 @@ void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigne
 	}
 	v->timer_deadline = NO_DEADLINE;
 	v->state = VCPU_RUNNABLE;
-	shadow_init(&v->shadow, vm->ram_size, asid_base);
+	if (shadow_init(&v->shadow, vm->ram_size, asid_base) < 0)
+		panic("vm %s: no room for its %lu KiB of shadow page tables", vm->name,
+		      (uint64_t)SHADOW_POOL_BYTES(vm->ram_size) >> 10);
+}
+
+void vcpu_share_asids(bool shared)
+{
+	asids_shared = shared;
 }
 
 static void set_real_timer(uint64_t deadline)
@@ -173,6 +182,8 @@ static void load_hardware(struct vcpu *v, uint64_t until)
 	uint64_t satp = shadow_satp(&v->shadow, shadow_view_of(v));
 	if (csr_read(satp) != satp) {
 		csr_write(satp, satp);
+		if (asids_shared) /* the TLB may hold another view's or VM's entries under this ASID */
+			sfence_vma_all();
 		v->stats.satp_writes++;
 	}
 	/*

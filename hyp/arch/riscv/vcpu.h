@@ -81,6 +81,11 @@ enum slice_end {
  */
 void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigned asid_base,
                bool firmware);
+/*
+ * With `shared`, some address spaces (VMs' views) share a real ASID, the
+ * hart having too few ASID bits: every satp change then flushes the TLB.
+ */
+void vcpu_share_asids(bool shared);
 /* The vCLINT's registers changed: bring mip.MSIP, mip.MTIP and the timer up to date. */
 void vcpu_clint_changed(void *vcpu);
 /* "vU", "vS" or "vM". */

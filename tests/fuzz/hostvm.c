@@ -1,0 +1,326 @@
+/* The host stand-in for popek's machine (hostvm.h). */
+#include "hostvm.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "arch/riscv/inject.h"
+#include "arch/riscv/memlayout.h"
+#include "arch/riscv/mmu.h"
+#include "arch/riscv/riscv.h"
+#include "arch/riscv/trap.h"
+#include "core/mem.h"
+#include "core/panic.h"
+
+#define MIB        (1UL << 20)
+#define RAM_MAX    (8 * MIB)
+#define ARENA_SIZE (8 * MIB)
+#define SHARED_MAX 64
+#define LEVELS     4
+
+struct hostvm_stats hostvm_stats;
+
+static uint8_t *ram_area;   /* RAM_MAX, 2 MiB-aligned: VM RAM */
+static uint8_t *arena;      /* mem_alloc_range(): shadow pools, second VM's RAM */
+static uint64_t arena_used; /* bytes handed out */
+static uint64_t *popek_root;
+static struct vm vms[2];
+static uint8_t shared[SHARED_MAX][4096] __attribute__((aligned(4096)));
+static unsigned shared_budget, shared_used;
+static uint64_t shared_free;
+static uint64_t csrs[8];
+
+static void *map_aligned(uint64_t size)
+{
+	uint8_t *p =
+	    mmap(NULL, size + 2 * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		abort();
+	return (void *)(((uint64_t)p + 2 * MIB - 1) & ~(2 * MIB - 1));
+}
+
+/* ---- what popek's other files give the code under test ---- */
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("popek panic: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+uint64_t mem_alloc_range(uint64_t size, uint64_t align)
+{
+	uint64_t at = (arena_used + align - 1) & ~(align - 1);
+	if (at + size > ARENA_SIZE)
+		return 0;
+	arena_used = at + size;
+	return va_to_pa(arena + at);
+}
+
+uint64_t page_alloc(void)
+{
+	uint64_t pa = shared_free;
+	if (pa) {
+		shared_free = *(uint64_t *)pa_to_va(pa);
+	} else {
+		if (shared_used >= shared_budget)
+			panic("mem: out of memory for page tables");
+		pa = va_to_pa(shared[shared_used++]);
+	}
+	hostvm_stats.shared_pages_taken++;
+	memset(pa_to_va(pa), 0, 4096);
+	return pa;
+}
+
+void page_free(uint64_t pa)
+{
+	*(uint64_t *)pa_to_va(pa) = shared_free;
+	shared_free = pa;
+}
+
+uint64_t mmu_root(void)
+{
+	return va_to_pa(popek_root);
+}
+
+uint64_t mmu_asid_mask(void)
+{
+	return 0xffff;
+}
+
+bool mmu_asids_enough(uint64_t needed)
+{
+	return needed - 1 <= 0xffff;
+}
+
+/* As trap.c's, without the wedge detector (which needs the console). */
+enum trap_action trap_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
+{
+	v->stats.reflected++;
+	v->note = "reflected";
+	vcpu_inject_trap(v, cause, tval);
+	return TRAP_RESUME;
+}
+
+static unsigned csr_slot(const char *csr)
+{
+	static const char *const names[] = {"satp",  "sstatus", "sie",    "scounteren",
+	                                    "cycle", "time",    "instret"};
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(csr, names[i]))
+			return i;
+	}
+	return 7;
+}
+
+uint64_t host_csr_read(const char *csr)
+{
+	return csrs[csr_slot(csr)];
+}
+
+void host_csr_write(const char *csr, uint64_t v)
+{
+	csrs[csr_slot(csr)] = v;
+}
+
+void host_sfence_vma(uint64_t va, uint64_t asid, int all)
+{
+	if (all) {
+		hostvm_stats.fence_all++;
+		return;
+	}
+	hostvm_stats.fence_page++;
+	hostvm_stats.last_va = va;
+	hostvm_stats.last_asid = asid;
+}
+
+/* ---- the fake device: 32 doublewords of registers ---- */
+
+static uint64_t mmio_regs[HOSTVM_MMIO_SIZE / 8];
+
+static int mmio_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
+{
+	(void)dev;
+	if (off + width > HOSTVM_MMIO_SIZE || (off & (width - 1)))
+		return -1;
+	hostvm_stats.mmio_reads++;
+	uint64_t v;
+	memcpy(&v, (uint8_t *)mmio_regs + (off & ~7UL), 8);
+	*val = width == 8 ? v : (v >> (8 * (off & 7))) & ((1UL << (8 * width)) - 1);
+	return 0;
+}
+
+static int mmio_write(void *dev, uint64_t off, unsigned width, uint64_t val)
+{
+	(void)dev;
+	if (off + width > HOSTVM_MMIO_SIZE || (off & (width - 1)))
+		return -1;
+	hostvm_stats.mmio_writes++;
+	memcpy((uint8_t *)mmio_regs + off, &val, width);
+	return 0;
+}
+
+static const struct mmio_ops mmio_fake = {mmio_read, mmio_write};
+
+/* ---- VMs ---- */
+
+static void setup_once(void)
+{
+	if (ram_area)
+		return;
+	ram_area = map_aligned(RAM_MAX);
+	arena = map_aligned(ARENA_SIZE);
+	popek_root = aligned_alloc(4096, 4096);
+	memset(popek_root, 0, 4096);
+	/* popek's direct map, as the boot table has it: one 512 GiB leaf, U = 0 */
+	popek_root[DIRECT_MAP_SLOT] = PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D | PTE_G;
+}
+
+static struct vcpu *make_vm(struct vm *vm, int id, uint8_t *ram, uint64_t size, bool firmware)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->id = id;
+	snprintf(vm->name, sizeof(vm->name), "host%d", id);
+	vm->ram_gpa = HOSTVM_RAM_GPA;
+	vm->ram_size = size;
+	vm->ram_hpa = va_to_pa(ram);
+	if (emul_add(&vm->emul, HOSTVM_MMIO_BASE, HOSTVM_MMIO_SIZE, &mmio_fake, NULL) < 0)
+		abort();
+	struct vcpu *v = &vm->vcpu;
+	v->vm = vm;
+	v->pc = HOSTVM_RAM_GPA;
+	v->state = VCPU_RUNNABLE;
+	if (firmware) {
+		v->mode = VMODE_M;
+		vcsr_reset_m(&v->csr);
+	} else {
+		v->mode = VMODE_S;
+		vcsr_reset_sbi(&v->csr);
+	}
+	if (shadow_init(&v->shadow, size, 1 + (unsigned)id * VIEW_COUNT) < 0)
+		panic("hostvm: no room for the shadow pool");
+	return v;
+}
+
+struct vcpu *hostvm_create(uint64_t ram, bool firmware, unsigned shared_pages)
+{
+	setup_once();
+	if (ram > RAM_MAX || (ram & (2 * MIB - 1)) || !ram)
+		abort();
+	/* Zero what the last input touched: the kernel drops the pages. */
+	madvise(ram_area, RAM_MAX, MADV_DONTNEED);
+	memset(&hostvm_stats, 0, sizeof(hostvm_stats));
+	memset(mmio_regs, 0, sizeof(mmio_regs));
+	memset(csrs, 0, sizeof(csrs));
+	arena_used = 0;
+	shared_budget = shared_pages < SHARED_MAX ? shared_pages : SHARED_MAX;
+	shared_used = 0;
+	shared_free = 0;
+	return make_vm(&vms[0], 0, ram_area, ram, firmware);
+}
+
+struct vcpu *hostvm_create_second(uint64_t ram)
+{
+	uint64_t pa = mem_alloc_range(ram, 2 * MIB);
+	if (!pa)
+		abort();
+	memset(pa_to_va(pa), 0, ram);
+	return make_vm(&vms[1], 1, pa_to_va(pa), ram, false);
+}
+
+void *hostvm_gpa(uint64_t gpa)
+{
+	void *p = vm_gpa_to_hva(&vms[0], gpa, 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+/* ---- the invariants ---- */
+
+#define FAIL(...)                                                  \
+	do {                                                       \
+		fprintf(stderr, "shadow invariant: " __VA_ARGS__); \
+		fputc('\n', stderr);                               \
+		abort();                                           \
+	} while (0)
+
+static uint64_t *table(uint64_t pa)
+{
+	return pa_to_va(pa);
+}
+
+static void walk(const struct vcpu *v, int view, uint64_t pa, int level, uint64_t va,
+                 uint64_t *tables, uint64_t *leaves,
+                 void (*fn)(void *, int, uint64_t, int, uint64_t), void *ctx)
+{
+	const struct shadow *s = &v->shadow;
+	const struct vm *vm = v->vm;
+	uint64_t *t = table(pa);
+	for (int i = 0; i < 512; i++) {
+		uint64_t pte = t[i];
+		if (level == LEVELS - 1 && i == DIRECT_MAP_SLOT) {
+			if (pte != popek_root[DIRECT_MAP_SLOT])
+				FAIL("view %d: slot 510 is %lx, not popek's", view, pte);
+			continue;
+		}
+		if (!(pte & PTE_V))
+			continue;
+		uint64_t e_va = va | (uint64_t)i << (12 + 9 * level);
+		if (level == LEVELS - 1 && (i & 256))
+			e_va |= ~0UL << 47; /* sign-extend */
+		uint64_t target = (pte >> 10) << 12;
+		if (pte & (PTE_R | PTE_W | PTE_X)) {
+			uint64_t size = 4096UL << (9 * level);
+			if ((pte & (PTE_R | PTE_W)) == PTE_W)
+				FAIL("view %d va %lx: W without R", view, e_va);
+			if (!(pte & PTE_U))
+				FAIL("view %d va %lx: a guest leaf with U = 0", view, e_va);
+			if (target < vm->ram_hpa || target + size > vm->ram_hpa + vm->ram_size ||
+			    (target & (size - 1)))
+				FAIL("view %d va %lx: leaf %lx+%lx outside the VM's RAM", view,
+				     e_va, target, size);
+			++*leaves;
+			if (fn)
+				fn(ctx, view, e_va, level, pte);
+			continue;
+		}
+		if (level == 0)
+			FAIL("view %d va %lx: V with no R, W or X at level 0 (%lx)", view, e_va,
+			     pte);
+		if (target < s->pool_base || target >= s->pool_base + s->pool_pages * 4096)
+			FAIL("view %d va %lx: table %lx outside the vCPU's pool", view, e_va,
+			     target);
+		++*tables;
+		walk(v, view, target, level - 1, e_va, tables, leaves, fn, ctx);
+	}
+}
+
+uint64_t hostvm_check_shadow(const struct vcpu *v)
+{
+	uint64_t tables = 0, leaves = 0;
+	for (int view = 0; view < VIEW_COUNT; view++)
+		walk(v, view, v->shadow.root[view], LEVELS - 1, 0, &tables, &leaves, NULL, NULL);
+	if (tables != v->shadow.pages)
+		FAIL("%lu table pages in the trees, shadow.pages says %lu", tables,
+		     v->shadow.pages);
+	if (v->shadow.pages > v->shadow.page_limit)
+		FAIL("%lu table pages, past the limit of %lu", v->shadow.pages,
+		     v->shadow.page_limit);
+	return leaves;
+}
+
+void hostvm_each_leaf(const struct vcpu *v, int view,
+                      void (*fn)(void *ctx, int view, uint64_t va, int level, uint64_t pte),
+                      void *ctx)
+{
+	uint64_t tables = 0, leaves = 0;
+	walk(v, view, v->shadow.root[view], LEVELS - 1, 0, &tables, &leaves, fn, ctx);
+}

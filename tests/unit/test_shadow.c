@@ -1,0 +1,347 @@
+/*
+ * Shadow page tables and the emulation next to them, run for real on the
+ * host (tests/fuzz/hostvm.c): each case is an attack a hostile guest can
+ * make, with what the board would do, and the invariants checked after.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "arch/riscv/emulate.h"
+#include "arch/riscv/riscv.h"
+#include "arch/riscv/shadow.h"
+#include "hostvm.h"
+
+#define MIB       (1UL << 20)
+#define RAM       HOSTVM_RAM_GPA
+#define INSN_SD   0x00b53023U /* sd a1, 0(a0) */
+#define INSN_LD   0x0005b503U /* ld a0, 0(a1) */
+#define INSN_CSR  0x14002573U /* csrr a0, sscratch */
+#define CFG_NAPOT 0x18
+#define PTE_LEAF  (PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
+
+static void put32(uint64_t gpa, uint32_t insn)
+{
+	memcpy(hostvm_gpa(gpa), &insn, 4);
+}
+
+static uint64_t get64(uint64_t gpa)
+{
+	uint64_t v;
+	memcpy(&v, hostvm_gpa(gpa), 8);
+	return v;
+}
+
+/* PMP entry i: NAPOT over [base, base + size) with cfg bits (R 1, W 2, X 4, L 0x80). */
+static void pmp_napot(struct vcpu *v, int i, uint64_t base, uint64_t size, uint8_t cfg)
+{
+	v->csr.pmpaddr[i] = size == 0 ? ~0UL >> 10 : (base >> 2) | ((size >> 3) - 1);
+	v->csr.pmpcfg[i] = (uint8_t)(CFG_NAPOT | cfg);
+}
+
+/* A vM guest gone down to vS with paging off, PMP: `page` gets cfg, the rest RWX. */
+static struct vcpu *vs_with_pmp_page(uint64_t page, uint8_t cfg)
+{
+	struct vcpu *v = hostvm_create(4 * MIB, true, 8);
+	pmp_napot(v, 0, page, 4096, cfg);
+	pmp_napot(v, 1, 0, 0, 7);
+	v->mode = VMODE_S;
+	return v;
+}
+
+/*
+ * Issue 15 item 2: PMP R = 0, W = 1 (reserved; the board keeps it and lets
+ * stores through).  popek used to strip W, install a V entry with no R/W/X
+ * (a table pointer into guest RAM) and free the guest's page on the next
+ * flush.  Now: the store is emulated, no such entry exists, and a flush is
+ * harmless.
+ */
+static void test_pmp_write_only_page(void **state)
+{
+	(void)state;
+	uint64_t page = RAM + 0x100000;
+	struct vcpu *v = vs_with_pmp_page(page, 2 /* W */);
+	assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, page + 8), SHADOW_EMULATE);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, page + 8), SHADOW_ACCESS_FAULT);
+	assert_int_equal(shadow_fault(v, CAUSE_FETCH_PAGE, page), SHADOW_ACCESS_FAULT);
+	hostvm_check_shadow(v);
+
+	/* The store itself, through the trap path: it lands, as on the board. */
+	v->pc = RAM + 0x1000;
+	put32(v->pc, INSN_SD);
+	v->x[10] = page + 8;
+	v->x[11] = 0x1122334455667788UL;
+	assert_int_equal(emulate_load_store(v, CAUSE_STORE_PAGE, page + 8), TRAP_RESUME);
+	assert_int_equal(get64(page + 8), 0x1122334455667788UL);
+	assert_int_equal(v->pc, RAM + 0x1004);
+	assert_int_equal(v->mode, VMODE_S);
+	/* The load is refused: a load access fault into vM, mtval = the address. */
+	put32(v->pc, INSN_LD);
+	v->x[11] = page + 8;
+	emulate_load_store(v, CAUSE_LOAD_PAGE, page + 8);
+	assert_int_equal(v->mode, VMODE_M);
+	assert_int_equal(v->csr.mcause, CAUSE_LOAD_ACCESS);
+	assert_int_equal(v->csr.mtval, page + 8);
+
+	/* A later flush frees only popek's tables; the guest's page is untouched. */
+	shadow_flush_all(v);
+	hostvm_check_shadow(v);
+	assert_int_equal(get64(page + 8), 0x1122334455667788UL);
+	assert_int_equal(v->shadow.pages, 0);
+}
+
+/* W|X: the leaf is X only, and a store must be emulated rather than filled forever. */
+static void test_pmp_write_exec_page(void **state)
+{
+	(void)state;
+	uint64_t page = RAM + 0x200000;
+	struct vcpu *v = vs_with_pmp_page(page, 6 /* W|X */);
+	assert_int_equal(shadow_fault(v, CAUSE_FETCH_PAGE, page), SHADOW_FILLED);
+	uint64_t hpa;
+	assert_int_equal(shadow_lookup(v, page, PTE_X, &hpa), 0);
+	assert_int_equal(shadow_lookup(v, page, PTE_R, &hpa), -1);
+	assert_int_equal(shadow_lookup(v, page, PTE_W, &hpa), -1);
+	assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, page), SHADOW_EMULATE);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, page), SHADOW_ACCESS_FAULT);
+	hostvm_check_shadow(v);
+	/* The same for vM itself under a locked W-only entry. */
+	v->mode = VMODE_M;
+	pmp_napot(v, 0, page, 4096, 0x80 | 2);
+	shadow_flush_all(v);
+	assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, page), SHADOW_EMULATE);
+	assert_int_equal(shadow_fault(v, CAUSE_FETCH_PAGE, page), SHADOW_ACCESS_FAULT);
+	hostvm_check_shadow(v);
+}
+
+/* Guest Sv39 root at `root` mapping every gigapage g to RAM's gigapage, with `u`. */
+static uint64_t guest_gigapages(uint64_t root, bool u)
+{
+	uint64_t *t = hostvm_gpa(root);
+	for (int g = 0; g < 512; g++)
+		t[g] = (RAM >> 12) << 10 | PTE_LEAF | (u ? PTE_U : 0);
+	return SATP_MODE_SV39 | root >> 12;
+}
+
+/* Touches sparse addresses in view-selecting state until `n` restarts have happened. */
+static void churn(struct vcpu *v, uint64_t restarts)
+{
+	uint64_t start = v->stats.shadow_flushes;
+	for (unsigned i = 0; v->stats.shadow_flushes - start < restarts; i++) {
+		/* A different gigapage each time, the first 4 MiB of it (RAM's 4 MiB). */
+		uint64_t g = i % 512, off = (i / 512 * 4096 + (i % 7) * 0x3000) % (4 * MIB);
+		uint64_t va = g << 30 | off;
+		if (g & 256)
+			va |= ~0UL << 39;
+		enum shadow_fault f =
+		    shadow_fault(v, i % 3 ? CAUSE_LOAD_PAGE : CAUSE_STORE_PAGE, va);
+		assert_int_equal(f, SHADOW_FILLED);
+		assert_true(v->shadow.pages <= v->shadow.page_limit);
+		if (i % 64 == 0)
+			hostvm_check_shadow(v);
+		assert_true(i < 100000);
+	}
+	hostvm_check_shadow(v);
+}
+
+/*
+ * Issue 15 item 4: shadow tables come from the vCPU's own pool, reserved when
+ * the VM is made.  A guest touching sparse addresses in every view, until
+ * the limit and again, never takes a page of popek's own (page_alloc()) and
+ * never another VM's; the restart is all it causes.
+ */
+static void test_pool_churn_every_view(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, true, 4 /* popek's own pages */);
+	struct vcpu *other = hostvm_create_second(2 * MIB);
+	uint64_t other_pages = other->shadow.pages, other_used = other->shadow.pool_used;
+	pmp_napot(v, 0, 0, 0, 7);
+	uint64_t user = guest_gigapages(RAM + 0x3000, true);
+	uint64_t kern = guest_gigapages(RAM + 0x4000, false);
+	static const struct {
+		enum vmode mode;
+		uint64_t satp, status;
+	} views[] = {
+	    {VMODE_U, 1, 0},           /* VIEW_U */
+	    {VMODE_S, 2, 0},           /* VIEW_S */
+	    {VMODE_S, 1, SSTATUS_SUM}, /* VIEW_S_SUM */
+	    {VMODE_S, 0, 0},           /* VIEW_BARE */
+	    {VMODE_M, 0, 0},           /* VIEW_M */
+	};
+	for (int round = 0; round < 2; round++) {
+		for (unsigned i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+			v->mode = views[i].mode;
+			v->csr.satp = views[i].satp == 1 ? user : views[i].satp == 2 ? kern : 0;
+			v->csr.mstatus = views[i].status;
+			shadow_flush(v, true, 0);
+			if (views[i].satp)
+				churn(v, 2);
+			else /* RAM only: every 4 KiB and 2 MiB piece, then flush */
+				for (uint64_t a = RAM; a < RAM + 4 * MIB; a += 4096)
+					assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, a),
+					                 SHADOW_FILLED);
+			hostvm_check_shadow(v);
+		}
+	}
+	assert_int_equal(hostvm_stats.shared_pages_taken, 0);
+	assert_true(v->shadow.pool_used <= v->shadow.pool_pages);
+	assert_int_equal(other->shadow.pages, other_pages);
+	assert_int_equal(other->shadow.pool_used, other_used);
+	hostvm_check_shadow(other);
+}
+
+static int leaf_count;
+static void count_leaf(void *ctx, int view, uint64_t va, int level, uint64_t pte)
+{
+	(void)ctx, (void)view, (void)va, (void)level, (void)pte;
+	leaf_count++;
+}
+
+/*
+ * Issue 15 item 5: a piece of a guest superpage installed by the restart at
+ * the page limit must still mark the view coarse, so that sfence.vma of any
+ * address in the superpage removes every piece.
+ */
+static void test_coarse_survives_restart(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	v->csr.satp = guest_gigapages(RAM + 0x3000, false);
+	/* Fill to the brink of the limit with pieces elsewhere. */
+	for (unsigned i = 0; v->shadow.pages + 4 <= v->shadow.page_limit; i++) {
+		uint64_t va = (uint64_t)(i + 1) << 30 | (i % 512) * 4096;
+		assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, va), SHADOW_FILLED);
+	}
+	uint64_t flushes = v->stats.shadow_flushes;
+	/* A piece of gigapage 0 (only its first 4 MiB is RAM): the restart comes first. */
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	assert_int_equal(v->stats.shadow_flushes, flushes + 1);
+	assert_true(v->shadow.coarse[VIEW_S]);
+	/* The guest remaps its gigapage and fences another address inside it. */
+	shadow_flush(v, false, 0x2000);
+	leaf_count = 0;
+	hostvm_each_leaf(v, VIEW_S, count_leaf, NULL);
+	assert_int_equal(leaf_count, 0);
+	hostvm_check_shadow(v);
+}
+
+/* Issue 15 item 7: a valid leaf widened in place is fenced, for its va and ASID. */
+static void test_widen_fences(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t *root = hostvm_gpa(RAM + 0x3000), *l1 = hostvm_gpa(RAM + 0x4000),
+	         *l0 = hostvm_gpa(RAM + 0x5000);
+	root[0] = ((RAM + 0x4000) >> 12) << 10 | PTE_V;
+	l1[0] = ((RAM + 0x5000) >> 12) << 10 | PTE_V;
+	l0[1] = ((RAM + 0x10000) >> 12) << 10 | PTE_V | PTE_R | PTE_W; /* clean, unaccessed */
+	v->csr.satp = SATP_MODE_SV39 | (RAM + 0x3000) >> 12;
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	assert_int_equal(l0[1] & (PTE_A | PTE_D), PTE_A);
+	uint64_t hpa;
+	assert_int_equal(shadow_lookup(v, 0x1000, PTE_W, &hpa), -1);
+	uint64_t pages = hostvm_stats.fence_page;
+	assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, 0x1008), SHADOW_FILLED);
+	assert_int_equal(l0[1] & (PTE_A | PTE_D), PTE_A | PTE_D);
+	assert_int_equal(shadow_lookup(v, 0x1000, PTE_W, &hpa), 0);
+	assert_int_equal(hostvm_stats.fence_page, pages + 1);
+	assert_int_equal(hostvm_stats.last_va, 0x1000);
+	assert_int_equal(hostvm_stats.last_asid, shadow_asid(&v->shadow, VIEW_S));
+	assert_int_equal(hostvm_stats.last_asid, 1 + VIEW_S);
+	hostvm_check_shadow(v);
+}
+
+/*
+ * Issue 15 item 7: a misaligned load straddling two pages whose second page
+ * faulted (stval = that page, as QEMU reports it) is carried out from the
+ * start the instruction names, not from stval.
+ */
+static void test_misaligned_second_page(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t second = RAM + 0x21000;
+	for (int i = 0; i < 8; i++)
+		*(uint8_t *)hostvm_gpa(second - 4 + (uint64_t)i) = (uint8_t)(0x10 + i);
+	v->pc = RAM + 0x1000;
+	put32(v->pc, INSN_LD);
+	v->x[11] = second - 4;
+	assert_int_equal(emulate_load_store(v, CAUSE_LOAD_PAGE, second), TRAP_RESUME);
+	assert_int_equal(v->x[10], 0x1716151413121110UL);
+	assert_int_equal(v->pc, RAM + 0x1004);
+	/* And a store the same way. */
+	put32(v->pc, INSN_SD);
+	v->x[10] = second - 2;
+	v->x[11] = 0xa1a2a3a4a5a6a7a8UL;
+	assert_int_equal(emulate_load_store(v, CAUSE_STORE_PAGE, second), TRAP_RESUME);
+	assert_int_equal(get64(second - 2), 0xa1a2a3a4a5a6a7a8UL);
+}
+
+/*
+ * Issue 15 item 7: emulating ahead fetches exactly as the hardware would.
+ * A code page whose guest PTE has A = 0 is not fetched behind the guest's
+ * back (the hardware would have set A first); nor is a page PMP denies X.
+ */
+static void test_ahead_fetch_as_hardware(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t *root = hostvm_gpa(RAM + 0x3000), *l1 = hostvm_gpa(RAM + 0x4000),
+	         *l0 = hostvm_gpa(RAM + 0x5000);
+	root[0] = ((RAM + 0x4000) >> 12) << 10 | PTE_V;
+	l1[0] = ((RAM + 0x5000) >> 12) << 10 | PTE_V;
+	l0[1] = ((RAM + 0x10000) >> 12) << 10 | PTE_V | PTE_R | PTE_X; /* A = 0 */
+	v->csr.satp = SATP_MODE_SV39 | (RAM + 0x3000) >> 12;
+	put32(RAM + 0x10000, INSN_CSR);
+	v->pc = 0x1000;
+	v->csr.sscratch = 42;
+	emulate_ahead(v);
+	assert_int_equal(v->pc, 0x1000);
+	assert_int_equal(l0[1] & PTE_A, 0);
+	/* Once the guest has fetched there itself (the fault sets A), ahead may go on. */
+	assert_int_equal(shadow_fault(v, CAUSE_FETCH_PAGE, 0x1000), SHADOW_FILLED);
+	assert_int_equal(l0[1] & PTE_A, PTE_A);
+	emulate_ahead(v);
+	assert_int_equal(v->pc, 0x1004);
+	assert_int_equal(v->x[10], 42);
+
+	/* vS under vM, paging off, PMP: RAM readable and writable, not executable. */
+	v = hostvm_create(4 * MIB, true, 4);
+	pmp_napot(v, 0, RAM, 4 * MIB, 3);
+	v->mode = VMODE_S;
+	v->pc = RAM + 0x10000;
+	put32(v->pc, INSN_CSR);
+	emulate_ahead(v);
+	assert_int_equal(v->pc, RAM + 0x10000);
+	assert_int_equal(shadow_fault(v, CAUSE_FETCH_PAGE, v->pc), SHADOW_ACCESS_FAULT);
+	emulate_ahead(v);
+	assert_int_equal(v->pc, RAM + 0x10000);
+}
+
+/* popek's own map (slot 510, U = 0) is never fetched from for the guest. */
+static void test_lookup_never_popek(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(2 * MIB, false, 4);
+	uint64_t hpa;
+	assert_int_equal(shadow_lookup(v, 0xffffff0080000000UL, PTE_X, &hpa), -1);
+	assert_int_equal(shadow_lookup(v, 0xffffff0080000000UL, PTE_R, &hpa), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_pmp_write_only_page),
+	    cmocka_unit_test(test_pmp_write_exec_page),
+	    cmocka_unit_test(test_pool_churn_every_view),
+	    cmocka_unit_test(test_coarse_survives_restart),
+	    cmocka_unit_test(test_widen_fences),
+	    cmocka_unit_test(test_misaligned_second_page),
+	    cmocka_unit_test(test_ahead_fetch_as_hardware),
+	    cmocka_unit_test(test_lookup_never_popek),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -21,6 +21,26 @@
 #define SBI_ERR_INVALID_ADDRESS   -5
 #define SBI_ERR_ALREADY_AVAILABLE -6
 
+/*
+ * popek serves an SBI call with interrupts off and no other VM running, so
+ * the work of one call must be small whatever its arguments.
+ *
+ * DBCN console_write and console_read (§12.1, §12.2) may move fewer bytes
+ * than asked and say how many; one call moves at most VSBI_DBCN_MAX.  A
+ * byte written costs a poll of the real UART's LSR and a THR write, two
+ * exits to the board's device model (twice that for '\n', sent as "\r\n",
+ * and for an escaped byte), about 2 us each under QEMU: 256 bytes keep one
+ * call under about 2 ms, a fraction of a quantum, while a line of the
+ * guest's still goes out in one call.
+ */
+#define VSBI_DBCN_MAX 256
+/*
+ * RFENCE sfence.vma over a range (§8.2): up to this many pages are flushed
+ * one by one (65 when the range starts inside a page); a larger range
+ * flushes everything.
+ */
+#define VSBI_RFENCE_MAX_PAGES 64
+
 struct vsbi_ret {
 	long error;
 	long value;
@@ -42,7 +62,11 @@ extern const struct vsbi_ext vsbi_base, vsbi_time, vsbi_ipi, vsbi_rfence, vsbi_h
 
 /* An ecall from virtual S-mode; advances pc past it. */
 enum trap_action vsbi_handle(struct vcpu *v);
-/* Whether a hart mask (SBI spec §3.1) names only hart 0 or nothing: 0, or -1 if other harts. */
+/*
+ * A hart mask (SBI spec §3.1) as OpenSBI 1.1 reads it on the one-hart
+ * board: 0 and *hits_hart0 set when it names hart 0, -1 when the base is
+ * invalid (the caller returns SBI_ERR_INVALID_PARAM).
+ */
 int vsbi_hart_mask(uint64_t mask, uint64_t base, int *hits_hart0);
 /*
  * One byte of SBI console output.  The board's firmware (OpenSBI) turns
@@ -52,5 +76,19 @@ int vsbi_hart_mask(uint64_t mask, uint64_t base, int *hits_hart0);
 void vsbi_console_putc(struct vcpu *v, char c);
 /* The descriptor serving extension `ext`, or NULL (used by BASE probe). */
 const struct vsbi_ext *vsbi_find(uint64_t ext);
+
+/* fence.i on the VM's one hart (a host build counts it instead). */
+#ifdef POPEK_HOST
+void vsbi_host_fence_i(void);
+static inline void vsbi_fence_i(void)
+{
+	vsbi_host_fence_i();
+}
+#else
+static inline void vsbi_fence_i(void)
+{
+	__asm__ volatile("fence.i" ::: "memory");
+}
+#endif
 
 #endif

@@ -5,8 +5,11 @@
 #define SBI_EXT_IPI 0x735049
 
 /*
- * Whether (hart_mask, hart_mask_base) names only harts that exist, and
- * whether it names hart 0 (SBI spec §3.1: base = -1 means every hart).
+ * OpenSBI 1.1 (sbi_ipi_send_many, sbi_hsm_hart_interruptible_mask): base -1
+ * means every hart (§3.1); any other base past the last hart, hart 0, is
+ * SBI_ERR_INVALID_PARAM, whatever the mask; at base 0 the bits of harts
+ * that do not exist are ignored.  (The spec would reject them too; the
+ * board does not, and a VM gets what the board gives.)
  */
 int vsbi_hart_mask(uint64_t mask, uint64_t base, int *hits_hart0)
 {
@@ -14,13 +17,9 @@ int vsbi_hart_mask(uint64_t mask, uint64_t base, int *hits_hart0)
 		*hits_hart0 = 1;
 		return 0;
 	}
-	if (mask == 0) {
-		*hits_hart0 = 0;
-		return 0;
-	}
-	if (base != 0 || (mask & ~1UL))
+	if (base != 0)
 		return -1;
-	*hits_hart0 = 1;
+	*hits_hart0 = (int)(mask & 1);
 	return 0;
 }
 

@@ -1,4 +1,8 @@
-/* SBI v0.1 legacy extensions 0x00-0x08 (SBI spec §5): one return value, in a0. */
+/*
+ * SBI v0.1 legacy extensions 0x00-0x08 (SBI spec §5): one return value, in
+ * a0.  0x09-0x0f are no extension at all, as on OpenSBI 1.1: a probe says
+ * 0 and a call returns SBI_ERR_NOT_SUPPORTED with a1 = 0.
+ */
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/shadow.h"
 #include "arch/riscv/vsbi.h"
@@ -28,7 +32,7 @@ static enum trap_action legacy_call(struct vcpu *v, uint64_t ext, uint64_t fid,
 		v->csr.mip |= 1UL << IRQ_S_SOFT;
 		break;
 	case 0x05: /* remote_fence_i */
-		__asm__ volatile("fence.i" ::: "memory");
+		vsbi_fence_i();
 		break;
 	case 0x06: /* remote_sfence_vma */
 	case 0x07: /* remote_sfence_vma_asid */
@@ -45,4 +49,4 @@ static enum trap_action legacy_call(struct vcpu *v, uint64_t ext, uint64_t fid,
 	return TRAP_RESUME;
 }
 
-const struct vsbi_ext vsbi_legacy = {0x00, 0x0f, "legacy", legacy_call, true};
+const struct vsbi_ext vsbi_legacy = {0x00, 0x08, "legacy", legacy_call, true};

@@ -19,12 +19,12 @@ static enum trap_action rfence_call(struct vcpu *v, uint64_t ext, uint64_t fid,
 	if (!hit)
 		return TRAP_RESUME;
 	if (fid == 0) {
-		__asm__ volatile("fence.i" ::: "memory");
+		vsbi_fence_i();
 		return TRAP_RESUME;
 	}
 	/* sfence.vma (fid 1) or by ASID (fid 2): start a2, size a3; size 0 or -1 means all. */
 	uint64_t start = v->x[12], size = v->x[13];
-	if (size == 0 || size == (uint64_t)-1 || size > 64 * 4096) {
+	if (size == 0 || size == (uint64_t)-1 || size > VSBI_RFENCE_MAX_PAGES * 4096UL) {
 		shadow_flush(v, true, 0);
 	} else {
 		/* by offset, so a range that wraps past the top of the address space still works */

@@ -12,8 +12,13 @@ static enum trap_action srst_call(struct vcpu *v, uint64_t ext, uint64_t fid, st
 	(void)ext;
 	if (fid != 0)
 		return TRAP_RESUME;
-	uint32_t type = (uint32_t)v->x[10], reason = (uint32_t)v->x[11];
-	if (type > 2 || (reason > 1 && reason < 0xe0000000)) {
+	/*
+	 * §10.1 gives types and reasons 32 bits; OpenSBI 1.1 compares the whole
+	 * registers, and knows no vendor or SBI-specific reason (0xe0000000 up):
+	 * anything but the three types and reasons 0 and 1 is INVALID_PARAM.
+	 */
+	uint64_t type = v->x[10], reason = v->x[11];
+	if (type >= sizeof(reset_types) / sizeof(reset_types[0]) || reason > 1) {
 		ret->error = SBI_ERR_INVALID_PARAM;
 		return TRAP_RESUME;
 	}

@@ -1,0 +1,93 @@
+/* The host stand-in of vsbi_host.h. */
+#include "vsbi_host.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/riscv/memlayout.h"
+#include "arch/riscv/sbi.h"
+#include "arch/riscv/shadow.h"
+#include "core/console.h"
+
+struct vsbi_host vsbi_host;
+
+void vsbi_host_reset(uint64_t ram_size)
+{
+	free(vsbi_host.ram);
+	memset(&vsbi_host, 0, sizeof(vsbi_host));
+	vsbi_host.ram = calloc(1, ram_size);
+	if (!vsbi_host.ram)
+		abort();
+	struct vm *vm = &vsbi_host.vm;
+	strcpy(vm->name, "host");
+	vm->input_byte = -1;
+	vm->ram_gpa = 0x80000000;
+	vm->ram_size = ram_size;
+	/* pa_to_va(ram_hpa) is the malloc'd RAM, so vm_gpa_to_hva() leads there. */
+	vm->ram_hpa = (uint64_t)(uintptr_t)vsbi_host.ram - DIRECT_MAP_BASE;
+	vm->vcpu.vm = vm;
+	vm->vcpu.mode = VMODE_S;
+	vm->vcpu.pc = 0x80200000;
+}
+
+enum trap_action vsbi_host_ecall(uint64_t ext, uint64_t fid, const uint64_t a[6])
+{
+	struct vcpu *v = &vsbi_host.vm.vcpu;
+	for (int i = 0; i < 6; i++)
+		v->x[10 + i] = a[i];
+	v->x[16] = fid;
+	v->x[17] = ext;
+	return vsbi_handle(v);
+}
+
+/* What the handlers call. */
+
+void vm_console_out(struct vm *vm, char c)
+{
+	(void)vm;
+	(void)c;
+	vsbi_host.out_bytes++;
+}
+
+int vm_console_in(struct vm *vm)
+{
+	(void)vm;
+	if (!vsbi_host.in_left)
+		return -1;
+	vsbi_host.in_left--;
+	return (int)('a' + vsbi_host.in_taken++ % 26);
+}
+
+void shadow_flush(struct vcpu *v, bool all, uint64_t va)
+{
+	(void)v;
+	(void)va;
+	if (all)
+		vsbi_host.flush_alls++;
+	else
+		vsbi_host.flushes++;
+}
+
+void vsbi_host_fence_i(void)
+{
+	vsbi_host.fence_is++;
+}
+
+struct sbiret sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	(void)ext;
+	(void)fid;
+	(void)a0;
+	(void)a1;
+	(void)a2;
+	vsbi_host.firmware_calls++;
+	return (struct sbiret){0, 0};
+}
+
+int kprintf(const char *fmt, ...)
+{
+	(void)fmt;
+	vsbi_host.messages++;
+	return 0;
+}

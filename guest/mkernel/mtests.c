@@ -704,6 +704,50 @@ static const char *t_pmp_napot(void)
 	return 0;
 }
 
+/*
+ * R = 0, W = 1 is reserved (§3.7.1).  The board (QEMU 7.2) keeps it as
+ * written and lets S and U store there, not load or fetch.  A monitor
+ * must give the same, and must survive the PMP write that ends the test
+ * (popek once made such a page one of its own page tables).
+ */
+static const char *t_pmp_write_only(void)
+{
+	uint64_t q = (uint64_t)pages[1];
+	pages[1][2] = pages[1][3] = 0x77;
+	csr_write(pmpcfg0, 0);
+	csr_write(pmpaddr0, (q >> 2) | 0x1ff);
+	csr_write(pmpaddr1, ~0UL);
+	csr_write(pmpcfg0, (uint64_t)(PMP_NAPOT | PMP_R | PMP_W | PMP_X) << 8 | PMP_NAPOT | PMP_W);
+	uint64_t cfg = csr_read(pmpcfg0) & 0xff;
+	lower(PRV_S, lower_store, q + 16, 0x1234);
+	int s_store = c.cause == CAUSE_SUPERVISOR_ECALL;
+	lower(PRV_U, lower_store, q + 24, 0x5678);
+	int u_store = c.cause == CAUSE_USER_ECALL;
+	lower(PRV_S, lower_store, q + 16, 0x4321); /* again, now that S has stored there once */
+	int s_again = c.cause == CAUSE_SUPERVISOR_ECALL;
+	lower(PRV_S, lower_load, q + 16, 0);
+	const char *load = expect(CAUSE_LOAD_ACCESS, (uint64_t)lower_load_insn, q + 16);
+	lower(PRV_U, lower_load, q + 8, 0);
+	const char *uload = expect(CAUSE_LOAD_ACCESS, (uint64_t)lower_load_insn, q + 8);
+	lower(PRV_S, (void *)q, 0, 0);
+	const char *fetch = expect(CAUSE_FETCH_ACCESS, q, q);
+	pmp_allow_all(); /* the PMP write that empties a monitor's shadow tables */
+	uint64_t after = lower(PRV_S, lower_load, q + 16, 0);
+	int after_ok = c.cause == CAUSE_SUPERVISOR_ECALL && after == 0x4321;
+	CHECK(cfg == (PMP_NAPOT | PMP_W), "pmpcfg0 reads 0x%lx: the board keeps R = 0, W = 1", cfg);
+	CHECK(s_store && u_store && s_again, "a store to the W-only page trapped (mcause 0x%lx)",
+	      c.cause);
+	if (load)
+		return load;
+	if (uload)
+		return uload;
+	if (fetch)
+		return fetch;
+	CHECK(pages[1][2] == 0x4321 && pages[1][3] == 0x5678, "the stores did not land");
+	CHECK(after_ok, "after PMP opened, the page reads 0x%lx", after);
+	return 0;
+}
+
 /* ---- MPRV (§3.1.6.3) ---- */
 
 #define MPRV_VA 0x12345000UL
@@ -891,6 +935,7 @@ static const struct {
     {"pmp-granularity", t_pmp_grain},
     {"pmp-tor", t_pmp_tor},
     {"pmp-napot", t_pmp_napot},
+    {"pmp-write-only", t_pmp_write_only},
     {"mprv", t_mprv},
     {"clint-mtime", t_mtime},
     {"clint-mtimer-irq", t_mtimer},

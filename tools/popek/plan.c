@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/riscv/shadow.h"
 #include "core/guest_layout.h"
 #include "guestfdt.h"
 #include "pack.h"
@@ -139,14 +140,19 @@ unsigned plan_build(struct directory *dir, struct plan *plan)
 		/* saturating: a sum past 2^64 must not wrap into one that fits */
 		uint64_t m = dir->vms[v].memory;
 		vm_memory = m > UINT64_MAX - vm_memory ? UINT64_MAX : vm_memory + m;
+		/* and the VM's shadow page tables, which popek reserves beside its RAM (< 2^58) */
+		uint64_t pool = SHADOW_POOL_BYTES(m);
+		vm_memory = pool > UINT64_MAX - vm_memory ? UINT64_MAX : vm_memory + pool;
 		if (vm_memory <= dir->machine_memory && need <= dir->machine_memory - vm_memory)
 			continue;
-		diag_add(&dir->diag, dir->vms[v].line,
-		         "vm '%s' does not fit in the machine: VMs need %lluM (up to here) + 64M "
-		         "for popek + %lluM bundle, the machine has %lluM (raise [machine] memory)",
-		         dir->vms[v].name, (unsigned long long)(vm_memory / MiB),
-		         (unsigned long long)((plan->bundle_size + MiB - 1) / MiB),
-		         (unsigned long long)(dir->machine_memory / MiB));
+		diag_add(
+		    &dir->diag, dir->vms[v].line,
+		    "vm '%s' does not fit in the machine: VMs need %lluM (up to here, with their "
+		    "shadow page tables) + 64M "
+		    "for popek + %lluM bundle, the machine has %lluM (raise [machine] memory)",
+		    dir->vms[v].name, (unsigned long long)(vm_memory / MiB),
+		    (unsigned long long)((plan->bundle_size + MiB - 1) / MiB),
+		    (unsigned long long)(dir->machine_memory / MiB));
 		break;
 	}
 	return (unsigned)(dir->diag.count - before);

@@ -1,0 +1,36 @@
+/* Bytes → operations for the harnesses: a little reader that yields zeros once the input ends. */
+#ifndef POPEK_TESTS_FUZZ_READER_H
+#define POPEK_TESTS_FUZZ_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct reader {
+	const uint8_t *data;
+	size_t size;
+};
+
+static inline uint8_t reader_u8(struct reader *r)
+{
+	if (!r->size)
+		return 0;
+	r->size--;
+	return *r->data++;
+}
+
+static inline uint16_t reader_u16(struct reader *r)
+{
+	return (uint16_t)(reader_u8(r) | reader_u8(r) << 8);
+}
+
+static inline uint32_t reader_u32(struct reader *r)
+{
+	return reader_u16(r) | (uint32_t)reader_u16(r) << 16;
+}
+
+static inline uint64_t reader_u64(struct reader *r)
+{
+	return reader_u32(r) | (uint64_t)reader_u32(r) << 32;
+}
+
+#endif

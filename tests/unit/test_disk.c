@@ -387,6 +387,11 @@ static const struct flags_case flags_cases[] = {
      "minidisk without a real disk"},
     {"overlap", "[machine]\ndisk = disk.img\n" FLAGS_VM "minidisk = 1M 2M\n", UINT64_MAX,
      DIRECTORY_DISK_TO_CREATE, "overlaps"},
+    /* `disk create` would size the file to 2^63, a negative off_t: refused at the line */
+    {"past-off-t-create",
+     "[machine]\ndisk = disk.img\n[vm a]\nmemory = 16M\nkernel = k\n"
+     "minidisk = 0 9223372036854775808\n",
+     UINT64_MAX, DIRECTORY_DISK_TO_CREATE, "dir.ini:6: minidisk 0 9223372036854775808 ends past"},
     {"disk-is-a-folder", "[machine]\ndisk = .\n" FLAGS_VM, UINT64_MAX, DIRECTORY_DISK_TO_CREATE,
      "not a regular file"},
 };

@@ -43,6 +43,7 @@
 #include "printf.h"
 #include "riscv.h"
 #include "string.h"
+#include "timer.h"
 #include "virtio_blk.h"
 
 #define QSIZE      VIRTIO_BLK_QSIZE
@@ -481,6 +482,180 @@ static enum verdict bq_run(const struct bq_case *c, struct bq *b)
 	return PASS;
 }
 
+/*
+ * The re-enable attack (issue 15 item 1), on a queue of our own of RE_NUM
+ * entries.  RE_K reads are answered, RE_LATE more are left with the device,
+ * and at once the queue is reset and enabled again with QueueNum 0 and its
+ * used ring in a page of ours, P (legacy: QueuePFN 0, QueueNum 0,
+ * QueueAlign 8, QueuePFN at P).  A device that answered a late read through
+ * a ring of size 0 would put its used element 8·RE_K bytes into P, past
+ * where any ring of ours may reach: that is the only FAIL.  popek refuses
+ * the queue (DEVICE_NEEDS_RESET) and writes nothing; QEMU, which ignores
+ * QueueNum 0, moves the ring of RE_NUM entries to P, or resets the whole
+ * device on QueuePFN 0: both fine.  Several late reads, so that some are
+ * still out when the queue changes.
+ */
+#define RE_NUM   64
+#define RE_K     200 /* reads answered first */
+#define RE_LATE  20
+#define RE_MARK  0xa5
+#define RE_REACH (8 + 6 + 8 * RE_NUM) /* the most of P a ring of RE_NUM entries covers */
+
+/*
+ * Our queue: the table, the avail ring right after it, the used ring after
+ * that at QueueAlign 8, where QEMU (which leaves used_event out of the
+ * avail ring's size) and §2.6.2 agree.
+ */
+struct re_queue {
+	struct virtq_desc desc[RE_NUM];
+	struct {
+		uint16_t flags, idx, ring[RE_NUM], used_event;
+	} avail;
+	struct {
+		uint16_t flags, idx;
+		struct blk_used ring[RE_NUM];
+	} used __attribute__((aligned(8)));
+};
+
+static volatile uint32_t *re_regs;
+
+static void re_wr(int off, uint32_t v)
+{
+	re_regs[off / 4] = v;
+}
+
+static uint32_t re_rd(int off)
+{
+	return re_regs[off / 4];
+}
+
+/* §3.1.1 (legacy §3.1.2) with our queue at qv: no features but VERSION_1. */
+static void re_setup(struct re_queue *qv, int legacy)
+{
+	re_wr(0x070, 0);
+	re_wr(0x070, 3);
+	re_wr(0x024, 1);
+	re_wr(0x020, legacy ? 0 : 1);
+	re_wr(0x024, 0);
+	re_wr(0x020, 0);
+	re_wr(0x030, 0);
+	re_wr(0x038, RE_NUM);
+	if (legacy) {
+		re_wr(0x028, 4096);
+		re_wr(0x03c, 8);
+		re_wr(0x040, (uint32_t)((uint64_t)qv >> 12));
+		re_wr(0x070, 7);
+		return;
+	}
+	re_wr(0x070, 0xb);
+	re_wr(0x080, (uint32_t)(uint64_t)qv->desc);
+	re_wr(0x084, (uint32_t)((uint64_t)qv->desc >> 32));
+	re_wr(0x090, (uint32_t)(uint64_t)&qv->avail);
+	re_wr(0x094, (uint32_t)((uint64_t)&qv->avail >> 32));
+	re_wr(0x0a0, (uint32_t)(uint64_t)&qv->used);
+	re_wr(0x0a4, (uint32_t)((uint64_t)&qv->used >> 32));
+	re_wr(0x044, 1);
+	re_wr(0x070, 0xf);
+}
+
+/* Offers chain k (descriptors 3k .. 3k + 2) without notifying. */
+static void re_offer(struct re_queue *qv, int k)
+{
+	qv->avail.ring[qv->avail.idx % RE_NUM] = (uint16_t)(3 * k);
+	__sync_synchronize();
+	qv->avail.idx++;
+	__sync_synchronize();
+}
+
+/* Chain k: a read of one page at sector 8k into data, its status byte in ctl. */
+static void re_chain(struct re_queue *qv, int k, uint8_t *ctl, uint8_t *data)
+{
+	struct virtio_blk_req *hdr = (struct virtio_blk_req *)(ctl + 32 * k);
+	uint16_t d = (uint16_t)(3 * k);
+
+	*hdr = (struct virtio_blk_req){VIRTIO_BLK_T_IN, 0, (uint64_t)CHUNK * (k % 4)};
+	qv->desc[d] = (struct virtq_desc){(uint64_t)hdr, sizeof(*hdr), F_NEXT, (uint16_t)(d + 1)};
+	qv->desc[d + 1] =
+	    (struct virtq_desc){(uint64_t)data, 4096, F_NEXT | F_WRITE, (uint16_t)(d + 2)};
+	qv->desc[d + 2] = (struct virtq_desc){(uint64_t)(ctl + 2048 + k), 1, F_WRITE, 0};
+}
+
+/* Waits for used->idx to reach want; 0, or -1 after TIMEOUT_MS. */
+static int re_wait(struct re_queue *qv, uint16_t want)
+{
+	uint64_t deadline = rdtime() + ms_to_ticks(TIMEOUT_MS);
+	while (*(volatile uint16_t *)&qv->used.idx != want)
+		if (rdtime() >= deadline)
+			return -1;
+	return 0;
+}
+
+static enum verdict re_enable_num0(struct re_queue *qv, uint8_t *ctl, uint8_t **data, uint8_t *p)
+{
+	int legacy = re_rd(0x004) == 1;
+
+	re_setup(qv, legacy);
+	for (int k = 0; k < RE_LATE; k++)
+		re_chain(qv, k, ctl, data[k]);
+	for (int k = 0; k < RE_K; k++) {
+		re_offer(qv, 0);
+		re_wr(0x050, 0);
+		if (re_wait(qv, (uint16_t)(k + 1)) < 0)
+			VERDICT(FAIL, "read %d of %d: no answer in %d ms", k + 1, RE_K, TIMEOUT_MS);
+	}
+	memset(p, RE_MARK, 4096);
+	for (int k = 0; k < RE_LATE; k++)
+		re_offer(qv, k);
+	re_wr(0x050, 0);
+	if (legacy) {
+		re_wr(0x040, 0);
+		re_wr(0x038, 0);
+		re_wr(0x03c, 8);
+		re_wr(0x040, (uint32_t)((uint64_t)p >> 12));
+	} else {
+		re_wr(0x044, 0);
+		re_wr(0x038, 0);
+		re_wr(0x0a0, (uint32_t)(uint64_t)p);
+		re_wr(0x0a4, (uint32_t)((uint64_t)p >> 32));
+		re_wr(0x044, 1);
+	}
+	/* Time for the late answers to come, wherever they go. */
+	uint64_t until = rdtime() + ms_to_ticks(200);
+	while (rdtime() < until)
+		;
+	for (int i = RE_REACH; i < 4096; i++)
+		if (p[i] != RE_MARK)
+			VERDICT(FAIL,
+			        "the device wrote at byte %d of the new used ring's page (%s)", i,
+			        re_rd(0x070) & 0x40 ? "DEVICE_NEEDS_RESET" : "not broken");
+	return PASS;
+}
+
+static void re_run(int *passed, int *failed)
+{
+	static const char *const labels[] = {"ok", "FAIL", "n/a"};
+	struct re_queue *qv = kzalloc();
+	uint8_t *ctl = kzalloc(), *p = kzalloc(), *data[RE_LATE];
+	const char *name = "queue-reenable-num0";
+
+	for (int k = 0; k < RE_LATE; k++)
+		data[k] = kzalloc();
+	re_regs = (volatile uint32_t *)virtio_blk_base();
+	enum verdict v = re_enable_num0(qv, ctl, data, p);
+	virtio_blk_reset();
+	if (v == PASS)
+		kprintf("ok %s\n", name);
+	else
+		kprintf("%s %s: %s\n", labels[v], name, why);
+	*passed += v == PASS;
+	*failed += v == FAIL;
+	for (int k = 0; k < RE_LATE; k++)
+		kfree(data[k]);
+	kfree(p);
+	kfree(ctl);
+	kfree(qv);
+}
+
 /* After all of it, a valid write and read of our own data. */
 static const char *bq_still_works(uint8_t *data)
 {
@@ -549,6 +724,7 @@ void badqueue_run(void)
 		bq_table(framing_cases, sizeof(framing_cases) / sizeof(framing_cases[0]), &b, ctl,
 		         &passed, &failed);
 	}
+	re_run(&passed, &failed);
 	const char *r = bq_still_works(b.data);
 	if (r)
 		kprintf("FAIL valid-request-still-works: %s\n", r);

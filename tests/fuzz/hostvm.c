@@ -214,8 +214,11 @@ struct vcpu *hostvm_create(uint64_t ram, bool firmware, unsigned shared_pages)
 	setup_once();
 	if (ram > RAM_MAX || (ram & (2 * MIB - 1)) || !ram)
 		abort();
-	/* Zero what the last input touched: the kernel drops the pages. */
+	/* Zero what the last input touched (the kernel drops the pages); past RAM, no access. */
 	madvise(ram_area, RAM_MAX, MADV_DONTNEED);
+	if (mprotect(ram_area, RAM_MAX, PROT_NONE) < 0 ||
+	    mprotect(ram_area, ram, PROT_READ | PROT_WRITE) < 0)
+		abort();
 	memset(&hostvm_stats, 0, sizeof(hostvm_stats));
 	memset(mmio_regs, 0, sizeof(mmio_regs));
 	memset(csrs, 0, sizeof(csrs));
@@ -311,6 +314,13 @@ uint64_t hostvm_check_shadow(const struct vcpu *v)
 	if (tables != v->shadow.pages)
 		FAIL("%lu table pages in the trees, shadow.pages says %lu", tables,
 		     v->shadow.pages);
+	uint64_t listed = 0;
+	for (uint64_t pa = v->shadow.pool_free; pa; pa = *table(pa))
+		if (++listed > v->shadow.pool_pages)
+			FAIL("the pool's free list loops");
+	if (v->shadow.pool_used - listed != tables + VIEW_COUNT)
+		FAIL("pool: %lu pages taken, %lu free again, %lu in the trees: a leak",
+		     v->shadow.pool_used, listed, tables + VIEW_COUNT);
 	if (v->shadow.pages > v->shadow.page_limit)
 		FAIL("%lu table pages, past the limit of %lu", v->shadow.pages,
 		     v->shadow.page_limit);

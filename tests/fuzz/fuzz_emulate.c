@@ -1,0 +1,145 @@
+/*
+ * Instruction emulation (emulate.c) on random instruction words and random
+ * vCPU state: vU, vS or vM, any legal mstatus, satp Bare or a small guest
+ * table, PMP, registers aimed at RAM, page boundaries, the fake device and
+ * nowhere.  Each step goes where the trap path sends it: illegal
+ * instruction → emulate_illegal(), page fault → shadow_fault() and, when it
+ * says so, emulate_load_store(), then emulate_ahead().  Guest RAM past the
+ * VM's end is unmapped in the host (hostvm.c), so a write outside the VM
+ * crashes; after every step the vCPU's state must be legal and the shadow
+ * invariants hold.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/riscv/emulate.h"
+#include "arch/riscv/riscv.h"
+#include "arch/riscv/shadow.h"
+#include "fuzz_reader.h"
+#include "hostvm.h"
+
+#define REQUIRE(c)               \
+	do {                     \
+		if (!(c))        \
+			abort(); \
+	} while (0)
+
+#define MIB          (1UL << 20)
+#define RAM          HOSTVM_RAM_GPA
+#define RAM_SIZE     (2 * MIB)
+#define STATUS_LEGAL 0x7e79aaUL
+#define SSTATUS_BITS 0xc6122UL
+
+static void check_state(const struct vcpu *v)
+{
+	const struct vcsr *c = &v->csr;
+	REQUIRE(v->mode == VMODE_U || v->mode == VMODE_S || (v->mode == VMODE_M && c->has_m));
+	REQUIRE(v->x[0] == 0);
+	REQUIRE((c->mstatus & ~STATUS_LEGAL) == 0);
+	REQUIRE((c->mstatus & MSTATUS_MPP) != (2UL << MSTATUS_MPP_SHIFT));
+	if (!c->has_m)
+		REQUIRE((c->mstatus & ~SSTATUS_BITS) == 0);
+	REQUIRE((c->medeleg & ~0xb3ffUL) == 0 && (c->mideleg & ~0x222UL) == 0);
+	REQUIRE((c->satp >> 60) == 0 || (c->satp >> 60) == 8);
+	for (int i = 0; i < VPMP_ENTRIES; i++)
+		REQUIRE((c->pmpcfg[i] & 0x60) == 0);
+	REQUIRE(v->shadow.pages <= v->shadow.page_limit);
+}
+
+/* Addresses worth aiming at. */
+static uint64_t pick_addr(struct reader *r)
+{
+	uint8_t k = reader_u8(r);
+	switch (k & 7) {
+	case 0:
+		return RAM + (uint64_t)reader_u16(r) * 8 % RAM_SIZE;
+	case 1:
+		return RAM + RAM_SIZE - (k >> 3); /* the last bytes of RAM */
+	case 2:
+		return RAM + 4096 * (reader_u8(r) % 512) - (k >> 3) % 8; /* page boundaries */
+	case 3:
+		return HOSTVM_MMIO_BASE + reader_u8(r) % (HOSTVM_MMIO_SIZE + 16);
+	case 4:
+		return (uint64_t)reader_u8(r) << 12 | (k >> 3);
+	default:
+		return reader_u64(r);
+	}
+}
+
+/* The guest's table: one Sv39 root at RAM + 0x1000 mapping gigapage 0 and 2 to RAM's gigapage. */
+static void guest_table(struct reader *r)
+{
+	uint64_t *root = hostvm_gpa(RAM + 0x1000);
+	root[0] = (RAM >> 12) << 10 | (reader_u8(r) | PTE_V);
+	root[2] = (RAM >> 12) << 10 | (reader_u8(r) | PTE_V);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct reader r = {data, size};
+	uint8_t setup = reader_u8(&r);
+	struct vcpu *v = hostvm_create(RAM_SIZE, setup & 1, 0);
+	guest_table(&r);
+	uint64_t old;
+	if (v->csr.has_m) { /* PMP through the real CSR path */
+		for (int i = 0; i < (setup >> 1) % 4; i++) {
+			vcsr_rmw(&v->csr, VMODE_M, CSR_PMPADDR0 + i, VCSR_RW, reader_u64(&r) >> 8,
+			         true, &old);
+		}
+		vcsr_rmw(&v->csr, VMODE_M, CSR_PMPADDR0 + 15, VCSR_RW, ~0UL, true, &old);
+		vcsr_rmw(&v->csr, VMODE_M, CSR_PMPCFG0 + 2, VCSR_RW,
+		         (uint64_t)(0x18 | (reader_u8(&r) & 7)) << 56, true, &old);
+		vcsr_rmw(&v->csr, VMODE_M, CSR_PMPCFG0, VCSR_RW, reader_u32(&r), true, &old);
+		vcsr_rmw(&v->csr, VMODE_M, CSR_MSTATUS, VCSR_RW, reader_u64(&r), true, &old);
+	} else {
+		vcsr_rmw(&v->csr, VMODE_S, CSR_SSTATUS, VCSR_RW, reader_u64(&r), true, &old);
+	}
+	static const enum vmode modes[] = {VMODE_U, VMODE_S, VMODE_M, VMODE_S};
+	v->mode = modes[(setup >> 3) & 3];
+	if (v->mode == VMODE_M && !v->csr.has_m)
+		v->mode = VMODE_S;
+	if (setup & 0x20)
+		v->csr.satp = SATP_MODE_SV39 | (RAM + 0x1000) >> 12;
+	v->csr.stvec = v->csr.mtvec = RAM + 0x100;
+	for (int i = 1; i < 32; i++)
+		v->x[i] = reader_u8(&r) & 1 ? pick_addr(&r) : 0;
+	check_state(v);
+
+	for (int steps = 0; r.size && steps < 16; steps++) {
+		/* the instruction, at a pc in RAM (the guest got there somehow) */
+		uint64_t pc = RAM + 0x2000 + (uint64_t)reader_u8(&r) * 2;
+		if (reader_u8(&r) == 0xfe)
+			pc = RAM + 0x1ffe; /* straddling a page */
+		uint32_t insn = reader_u32(&r);
+		memcpy(hostvm_gpa(pc), &insn, 4);
+		v->pc = pc;
+		uint8_t what = reader_u8(&r);
+		enum trap_action a;
+		if (what & 1) {
+			a = emulate_illegal(v, CAUSE_ILLEGAL_INSN, what & 2 ? insn : 0);
+		} else {
+			static const uint64_t causes[] = {CAUSE_LOAD_PAGE, CAUSE_STORE_PAGE,
+			                                  CAUSE_FETCH_PAGE, CAUSE_LOAD_PAGE};
+			uint64_t cause = causes[(what >> 1) & 3], va = pick_addr(&r);
+			switch (shadow_fault(v, cause, va)) {
+			case SHADOW_EMULATE:
+				REQUIRE(cause != CAUSE_FETCH_PAGE);
+				a = emulate_load_store(v, cause, va);
+				break;
+			case SHADOW_FILLED:
+			case SHADOW_PAGE_FAULT:
+			case SHADOW_ACCESS_FAULT:
+				a = TRAP_RESUME;
+				break;
+			default:
+				abort();
+			}
+		}
+		REQUIRE(a == TRAP_RESUME || a == TRAP_YIELD);
+		if (a == TRAP_RESUME)
+			emulate_ahead(v);
+		check_state(v);
+		hostvm_check_shadow(v);
+	}
+	return 0;
+}

@@ -1,0 +1,225 @@
+/*
+ * The guest page-table walk and the shadow fill (shadow.c, gwalk.c, pmp.c):
+ * random guest Sv39 tables (any V/R/W/X/U/G/A/D, superpages, pointers out of
+ * RAM), random PMP entries (TOR/NA4/NAPOT, L, the reserved R = 0, W = 1),
+ * SUM/MXR/MPRV, every mode and so every view; then faults, sfence.vma and
+ * PMP writes as the guest would cause them.  After every step every view is
+ * walked (hostvm_check_shadow: R/W/X on every leaf, U = 1, inside the VM's
+ * RAM, tables in the vCPU's pool, no leaks); while the guest's tables are
+ * as last fenced, every leaf of the current view also allows no more than
+ * the guest's walk and its PMP do.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/riscv/pmp.h"
+#include "arch/riscv/riscv.h"
+#include "arch/riscv/shadow.h"
+#include "fuzz_reader.h"
+#include "hostvm.h"
+
+#define REQUIRE(c)               \
+	do {                     \
+		if (!(c))        \
+			abort(); \
+	} while (0)
+
+#define MIB    (1UL << 20)
+#define RAM    HOSTVM_RAM_GPA
+#define TABLES (RAM + 0x10000) /* eight guest table pages */
+
+static struct vcpu *v;
+static bool fenced; /* no PTE written since the last full flush */
+
+static uint64_t pick_gpa(struct reader *r)
+{
+	uint8_t k = reader_u8(r);
+	switch (k & 7) {
+	case 0:
+	case 1:
+		return TABLES + (k >> 3) % 8 * 4096; /* another table */
+	case 2:
+		return RAM; /* 2 MiB and 1 GiB aligned */
+	case 3:
+		return RAM + 2 * MIB;
+	case 4:
+		return RAM + (uint64_t)reader_u16(r) * 64 % (4 * MIB);
+	case 5:
+		return HOSTVM_MMIO_BASE;
+	default:
+		return (uint64_t)reader_u32(r) << 12; /* anywhere */
+	}
+}
+
+static uint64_t pick_va(struct reader *r)
+{
+	uint8_t k = reader_u8(r);
+	uint64_t lo = (uint64_t)(k & 7) << 30 | (uint64_t)(reader_u8(r) & 3) << 21 |
+	              (uint64_t)reader_u16(r) % 1024 << 12 | (reader_u8(r) & 0xf8);
+	switch (k >> 6) {
+	case 0:
+		return lo;
+	case 1:
+		return RAM + lo % (4 * MIB);
+	case 2:
+		return lo | ~0UL << 38; /* upper half */
+	default:
+		return reader_u64(r);
+	}
+}
+
+static void set_pmp(struct reader *r)
+{
+	unsigned i = reader_u8(r) % VPMP_ENTRIES;
+	uint8_t cfg = reader_u8(r);
+	uint64_t addr;
+	switch (reader_u8(r) & 3) {
+	case 0: /* NAPOT of 4 KiB .. 4 MiB at a RAM address */
+		addr =
+		    (RAM + (reader_u16(r) % 1024) * 4096) >> 2 | ((1UL << (reader_u8(r) % 20)) - 1);
+		break;
+	case 1:
+		addr = (RAM + reader_u16(r) * 64UL % (4 * MIB)) >> 2; /* TOR boundary */
+		break;
+	case 2:
+		addr = ~0UL;
+		break;
+	default:
+		addr = reader_u64(r);
+	}
+	uint64_t old;
+	vcsr_rmw(&v->csr, VMODE_M, CSR_PMPADDR0 + i, VCSR_RW, addr, true, &old);
+	uint64_t cfgs = 0;
+	vcsr_rmw(&v->csr, VMODE_M, CSR_PMPCFG0 + (i / 8) * 2, VCSR_RS, 0, false, &cfgs);
+	cfgs = (cfgs & ~(0xffUL << (8 * (i % 8)))) | (uint64_t)cfg << (8 * (i % 8));
+	vcsr_rmw(&v->csr, VMODE_M, CSR_PMPCFG0 + (i / 8) * 2, VCSR_RW, cfgs, true, &old);
+	shadow_flush_all(v); /* what emulate_csr() does on VCSR_PMP */
+	fenced = true;
+}
+
+/* The view's privilege and status, as shadow.c fills it. */
+struct view_ctx {
+	enum vmode mode;
+	bool sum, mxr, paged;
+	enum vmode pmp_mode;
+};
+
+static void check_leaf(void *ctx, int view, uint64_t va, int level, uint64_t pte)
+{
+	const struct view_ctx *c = ctx;
+	(void)view;
+	uint64_t size = 4096UL << (9 * level), hpa = (pte >> 10) << 12;
+	static const struct {
+		uint64_t bit;
+		enum gwalk_access acc;
+		unsigned pmp;
+	} perms[] = {{PTE_R, GW_LOAD, PMP_R}, {PTE_W, GW_STORE, PMP_W}, {PTE_X, GW_FETCH, PMP_X}};
+	for (int i = 0; i < 3; i++) {
+		if (!(pte & perms[i].bit))
+			continue;
+		uint64_t gpa = va;
+		if (c->paged) {
+			uint64_t saved = v->csr.mstatus;
+			v->csr.mstatus = (saved & ~(SSTATUS_SUM | SSTATUS_MXR)) |
+			                 (c->sum ? SSTATUS_SUM : 0) | (c->mxr ? SSTATUS_MXR : 0);
+			enum gwalk_status st =
+			    shadow_walk(v, va, perms[i].acc, c->mode, false, &gpa);
+			v->csr.mstatus = saved;
+			REQUIRE(st == GW_OK);
+		}
+		/* the leaf maps what the guest maps */
+		REQUIRE(hpa == v->vm->ram_hpa + (gpa - v->vm->ram_gpa));
+		int pp = pmp_perms(&v->csr, c->pmp_mode, gpa, size);
+		REQUIRE(pp >= 0 && (pp & perms[i].pmp));
+	}
+}
+
+static void check_view(void)
+{
+	if (!fenced)
+		return;
+	enum shadow_view view = shadow_view_of(v);
+	struct view_ctx c = {
+	    .mode = v->mode,
+	    .sum = v->csr.mstatus & SSTATUS_SUM,
+	    .mxr = v->csr.mstatus & SSTATUS_MXR,
+	    .paged = view == VIEW_U || view == VIEW_S || view == VIEW_S_SUM,
+	    .pmp_mode = view == VIEW_M || view == VIEW_M_MPRV ? VMODE_M : v->mode,
+	};
+	hostvm_each_leaf(v, view, check_leaf, &c);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct reader r = {data, size};
+	uint8_t setup = reader_u8(&r);
+	v = hostvm_create(4 * MIB, setup & 1, 0);
+	fenced = true;
+	if (!(setup & 2) &&
+	    v->csr.has_m) { /* usually: PMP open to S and U, as firmware leaves it */
+		v->csr.pmpaddr[15] = ~0UL >> 10;
+		v->csr.pmpcfg[15] = 0x1f;
+	}
+	for (int steps = 0; r.size && steps < 64; steps++) {
+		uint8_t op = reader_u8(&r);
+		uint64_t old;
+		switch (op % 8) {
+		case 0:
+		case 1: { /* the guest writes a PTE */
+			uint64_t *t = hostvm_gpa(TABLES + reader_u8(&r) % 8 * 4096);
+			unsigned idx = reader_u8(&r) & 1 ? reader_u16(&r) % 512 : reader_u8(&r) % 4;
+			t[idx] = (pick_gpa(&r) >> 12) << 10 | reader_u8(&r) |
+			         (reader_u8(&r) == 0xff ? 1UL << 60 : 0);
+			fenced = false;
+			break;
+		}
+		case 2: { /* satp, mode, status */
+			uint64_t satp =
+			    op & 0x80 ? 0 : SATP_MODE_SV39 | (TABLES >> 12) + reader_u8(&r) % 8;
+			uint64_t st = reader_u64(&r);
+			vcsr_rmw(&v->csr, VMODE_M, CSR_SATP, VCSR_RW, satp, true, &old);
+			unsigned fx = vcsr_rmw(&v->csr, v->csr.has_m ? VMODE_M : VMODE_S,
+			                       v->csr.has_m ? CSR_MSTATUS : CSR_SSTATUS, VCSR_RW,
+			                       (st & ~SSTATUS_FS) | SSTATUS_FS, true, &old);
+			(void)fx;
+			shadow_flush(v, true, 0); /* as emulate_csr() on VCSR_SATP or VCSR_MXR */
+			fenced = true;
+			static const enum vmode modes[] = {VMODE_U, VMODE_S, VMODE_M, VMODE_S};
+			v->mode = modes[(op >> 3) & 3];
+			if (v->mode == VMODE_M && !v->csr.has_m)
+				v->mode = VMODE_S;
+			break;
+		}
+		case 3:
+			if (v->csr.has_m)
+				set_pmp(&r);
+			break;
+		case 4: /* sfence.vma */
+			if (op & 0x10) {
+				shadow_flush(v, true, 0);
+				fenced = true;
+			} else {
+				shadow_flush(v, false, pick_va(&r));
+			}
+			break;
+		default: { /* a fault */
+			static const uint64_t causes[] = {CAUSE_FETCH_PAGE, CAUSE_LOAD_PAGE,
+			                                  CAUSE_STORE_PAGE};
+			uint64_t cause = causes[(op >> 3) % 3], va = pick_va(&r);
+			enum shadow_fault f = shadow_fault(v, cause, va);
+			REQUIRE(f <= SHADOW_EMULATE);
+			if (f == SHADOW_FILLED) { /* progress: the access now goes through */
+				uint64_t need = cause == CAUSE_FETCH_PAGE  ? PTE_X
+				                : cause == CAUSE_LOAD_PAGE ? PTE_R
+				                                           : PTE_W;
+				uint64_t hpa;
+				REQUIRE(shadow_lookup(v, va, need, &hpa) == 0);
+			}
+			break;
+		}
+		}
+		hostvm_check_shadow(v);
+		check_view();
+	}
+	return 0;
+}

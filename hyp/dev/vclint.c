@@ -1,8 +1,10 @@
 /*
- * The virtual CLINT.  Like the board's, it takes 4- and 8-byte accesses to
- * mtimecmp and mtime, 4-byte accesses to msip, reads other offsets as zero
- * and ignores writes there.  A write to mtime is ignored: mtime is the real
- * clock, which popek cannot set, and the guest's `time` CSR reads it too.
+ * The virtual CLINT.  Like the board's (QEMU 7.2's ACLINT models), its
+ * msip part (below mtimecmp) takes naturally aligned 4-byte accesses, its
+ * timer part aligned 4- and 8-byte ones, and anything else is an access
+ * fault; other harts' registers and holes read as zero and ignore writes.
+ * A write to mtime is ignored: mtime is the real clock, which popek cannot
+ * set, and the guest's `time` CSR reads it too.
  */
 #include "dev/vclint.h"
 #include "core/guest_layout.h"
@@ -20,6 +22,13 @@ bool vclint_mtip(const struct vclint *c, uint64_t now)
 bool vclint_msip(const struct vclint *c)
 {
 	return c->msip & 1;
+}
+
+/* MemoryRegionOps.valid of QEMU's aclint_swi (4 bytes) and aclint_mtimer (4 or 8); aligned. */
+static bool access_ok(uint64_t off, unsigned width)
+{
+	bool sizes = off < GUEST_CLINT_MTIMECMP ? width == 4 : width == 4 || width == 8;
+	return sizes && (off & (width - 1)) == 0;
 }
 
 /* A 4- or 8-byte register at `base`: which part `off`/`width` reaches, as a shift. */
@@ -40,15 +49,15 @@ static int vclint_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 {
 	struct vclint *c = dev;
 	unsigned shift;
+	if (!access_ok(off, width))
+		return -1;
 	*val = 0;
-	if (off == GUEST_CLINT_MSIP && width == 4)
+	if (off == GUEST_CLINT_MSIP)
 		*val = c->msip;
 	else if (part(off, width, GUEST_CLINT_MTIMECMP, &shift) == 0)
 		*val = (c->mtimecmp >> shift) & mask_of(width);
 	else if (part(off, width, GUEST_CLINT_MTIME, &shift) == 0)
 		*val = (c->now() >> shift) & mask_of(width);
-	else if (width != 4 && width != 8)
-		return -1;
 	return 0;
 }
 
@@ -56,13 +65,13 @@ static int vclint_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 {
 	struct vclint *c = dev;
 	unsigned shift;
-	if (off == GUEST_CLINT_MSIP && width == 4) {
+	if (!access_ok(off, width))
+		return -1;
+	if (off == GUEST_CLINT_MSIP) {
 		c->msip = (uint32_t)val & 1;
 	} else if (part(off, width, GUEST_CLINT_MTIMECMP, &shift) == 0) {
 		uint64_t m = mask_of(width) << shift;
 		c->mtimecmp = (c->mtimecmp & ~m) | ((val << shift) & m);
-	} else if (width != 4 && width != 8) {
-		return -1;
 	} else {
 		return 0; /* mtime, other harts' registers, holes: ignored */
 	}

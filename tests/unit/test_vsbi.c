@@ -277,7 +277,7 @@ static void test_case(void **state)
 	vsbi_host_reset(RAM_SIZE);
 	struct vcpu *v = &vsbi_host.vm.vcpu;
 	memset(vsbi_host.ram, 'p', RAM_SIZE); /* no '\n': one byte out per byte written */
-	vsbi_host.in_left = c->typed;
+	vsbi_host.n.in_left = c->typed;
 	enum trap_action next = vsbi_host_ecall(c->ext, c->fid, c->a);
 	assert_int_equal((long)v->x[10], c->error);
 	if (c->value == KEPT)
@@ -291,22 +291,22 @@ static void test_case(void **state)
 		assert_false(v->csr.mip & (1UL << IRQ_S_SOFT));
 		break;
 	case OUT:
-		assert_int_equal(vsbi_host.out_bytes, c->more_value);
+		assert_int_equal(vsbi_host.n.out_bytes, c->more_value);
 		break;
 	case IN:
-		assert_int_equal(vsbi_host.in_taken, c->more_value);
+		assert_int_equal(vsbi_host.n.in_taken, c->more_value);
 		for (uint64_t i = 0; c->ext == EXT_DBCN && i < c->more_value; i++)
 			assert_int_equal(vsbi_host.ram[i], 'a' + i % 26);
 		if (c->ext == EXT_DBCN && c->more_value < VSBI_DBCN_MAX)
 			assert_int_equal(vsbi_host.ram[c->more_value], 'p');
 		break;
 	case FLUSHES:
-		assert_int_equal(vsbi_host.flushes, c->more_value);
-		assert_int_equal(vsbi_host.flush_alls, 0);
+		assert_int_equal(vsbi_host.n.flushes, c->more_value);
+		assert_int_equal(vsbi_host.n.flush_alls, 0);
 		break;
 	case FLUSH_ALL:
-		assert_int_equal(vsbi_host.flushes, 0);
-		assert_int_equal(vsbi_host.flush_alls, 1);
+		assert_int_equal(vsbi_host.n.flushes, 0);
+		assert_int_equal(vsbi_host.n.flush_alls, 1);
 		break;
 	case SSIP:
 		assert_true(v->csr.mip & (1UL << IRQ_S_SOFT));
@@ -341,7 +341,7 @@ static void test_dbcn_retry(void **state)
 		base += v->x[11];
 		calls++;
 	}
-	assert_int_equal(vsbi_host.out_bytes, 10000);
+	assert_int_equal(vsbi_host.n.out_bytes, 10000);
 	assert_int_equal(calls, (10000 + VSBI_DBCN_MAX - 1) / VSBI_DBCN_MAX);
 }
 

@@ -47,16 +47,16 @@ void vm_console_out(struct vm *vm, char c)
 {
 	(void)vm;
 	(void)c;
-	vsbi_host.out_bytes++;
+	vsbi_host.n.out_bytes++;
 }
 
 int vm_console_in(struct vm *vm)
 {
 	(void)vm;
-	if (!vsbi_host.in_left)
+	if (!vsbi_host.n.in_left)
 		return -1;
-	vsbi_host.in_left--;
-	return (int)('a' + vsbi_host.in_taken++ % 26);
+	vsbi_host.n.in_left--;
+	return (int)('a' + vsbi_host.n.in_taken++ % 26);
 }
 
 void shadow_flush(struct vcpu *v, bool all, uint64_t va)
@@ -64,14 +64,14 @@ void shadow_flush(struct vcpu *v, bool all, uint64_t va)
 	(void)v;
 	(void)va;
 	if (all)
-		vsbi_host.flush_alls++;
+		vsbi_host.n.flush_alls++;
 	else
-		vsbi_host.flushes++;
+		vsbi_host.n.flushes++;
 }
 
 void vsbi_host_fence_i(void)
 {
-	vsbi_host.fence_is++;
+	vsbi_host.n.fence_is++;
 }
 
 struct sbiret sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2)
@@ -81,13 +81,13 @@ struct sbiret sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1, uin
 	(void)a0;
 	(void)a1;
 	(void)a2;
-	vsbi_host.firmware_calls++;
+	vsbi_host.n.firmware_calls++;
 	return (struct sbiret){0, 0};
 }
 
 int kprintf(const char *fmt, ...)
 {
 	(void)fmt;
-	vsbi_host.messages++;
+	vsbi_host.n.messages++;
 	return 0;
 }

@@ -12,9 +12,8 @@
 #include "arch/riscv/vsbi.h"
 #include "core/vm.h"
 
-struct vsbi_host {
-	struct vm vm;        /* its vcpu is the caller */
-	uint8_t *ram;        /* exactly vm.ram_size bytes: ASan sees any byte past it */
+/* What the handlers did, counted. */
+struct vsbi_host_counts {
 	uint64_t out_bytes;  /* bytes sent to the VM's terminal */
 	uint64_t in_left;    /* typed bytes still waiting for the VM */
 	uint64_t in_taken;   /* typed bytes the VM has read */
@@ -23,6 +22,12 @@ struct vsbi_host {
 	uint64_t fence_is;
 	uint64_t firmware_calls; /* sbi_call() down to OpenSBI */
 	uint64_t messages;       /* kprintf() */
+};
+
+struct vsbi_host {
+	struct vm vm; /* its vcpu is the caller */
+	uint8_t *ram; /* exactly vm.ram_size bytes: ASan sees any byte past it */
+	struct vsbi_host_counts n;
 };
 
 extern struct vsbi_host vsbi_host;

@@ -8,9 +8,9 @@
 
 #include "arch/riscv/insn.h"
 
-#define REQUIRE(c)             \
-	do {                   \
-		if (!(c))      \
+#define REQUIRE(c)               \
+	do {                     \
+		if (!(c))        \
 			abort(); \
 	} while (0)
 

@@ -944,6 +944,28 @@ static const struct sbi_attack sbi_attacks[] = {
     {"hsm-status-hart-1", SBI_EXT_HSM, 2, NO_BUF, {1, 0, 0}, SBI_ERR_INVALID_PARAM},
     {"ipi-hart-1", SBI_EXT_IPI, 0, NO_BUF, {1, 1, 0}, SBI_ERR_INVALID_PARAM},
     {"rfence-hart-1", SBI_EXT_RFENCE, 1, NO_BUF, {1, 1, 0}, SBI_ERR_INVALID_PARAM},
+    /* OpenSBI 1.1 on one hart: at base 0, bits of harts it lacks are ignored */
+    {"ipi-hart-1-at-base-0", SBI_EXT_IPI, 0, NO_BUF, {2, 0, 0}, SBI_SUCCESS},
+    {"ipi-empty-mask-at-base-1", SBI_EXT_IPI, 0, NO_BUF, {0, 1, 0}, SBI_ERR_INVALID_PARAM},
+    {"rfence-empty-mask-at-base-1", SBI_EXT_RFENCE, 1, NO_BUF, {0, 1, 0}, SBI_ERR_INVALID_PARAM},
+    /* hart ids are 32 bits there: hart 1 << 32 is hart 0 */
+    {"hsm-status-hart-2^32", SBI_EXT_HSM, 2, NO_BUF, {1UL << 32, 0, 0}, SBI_SUCCESS},
+    {"hsm-start-hart-2^32",
+     SBI_EXT_HSM,
+     0,
+     NO_BUF,
+     {1UL << 32, 0x80200000, 0},
+     SBI_ERR_ALREADY_AVAILABLE},
+    {"hsm-suspend-reserved-type", SBI_EXT_HSM, 3, NO_BUF, {1, 0, 0}, SBI_ERR_INVALID_PARAM},
+    {"hsm-suspend-platform-type",
+     SBI_EXT_HSM,
+     3,
+     NO_BUF,
+     {0x10000000, 0, 0},
+     SBI_ERR_NOT_SUPPORTED},
+    /* a reset that is not one must not stop the VM: the whole register counts */
+    {"srst-type-2^32", SBI_EXT_SRST, 0, NO_BUF, {1UL << 32, 0, 0}, SBI_ERR_INVALID_PARAM},
+    {"srst-vendor-reason", SBI_EXT_SRST, 0, NO_BUF, {0, 0xf0000000, 0}, SBI_ERR_INVALID_PARAM},
 };
 
 static enum verdict try_sbi(const void *arg)
@@ -979,6 +1001,60 @@ static enum verdict try_sbi(const void *arg)
 	if (r.error != a->error)
 		VERDICT(ESCAPED, "SBI error %ld, where the board gives %ld", r.error, a->error);
 	VERDICT(BLOCKED, "SBI error %ld", r.error);
+}
+
+/*
+ * DBCN console_write and console_read of all of the VM's RAM, in one call
+ * each.  popek serves an SBI call with interrupts off and every other VM
+ * waiting, so the call must do a bounded part and say how much (§12.1,
+ * §12.2: partial transfers): it must come back within WITHIN_MS, well under
+ * a quantum of the VMs beside it, having moved no more than was asked.
+ * The first page of RAM (below the kernel, unused by it) holds 32-byte
+ * lines meanwhile, so what reaches the terminal is readable.
+ */
+#define DBCN_ROW  "dbcn all-RAM write, 32-byte row\n"
+#define WITHIN_MS 100
+
+struct dbcn_all {
+	uint64_t fid; /* 0: write, 1: read */
+	uint64_t n;
+	struct sbiret r;
+	uint64_t ticks;
+};
+
+static char ram_page_saved[PGSIZE];
+
+static enum verdict dbcn_all_ram_bare(const void *arg)
+{
+	struct dbcn_all *d = (struct dbcn_all *)arg;
+	char *page = (char *)machine.ram_base; /* satp is Bare: VA = PA */
+	memmove(ram_page_saved, page, PGSIZE);
+	for (unsigned i = 0; i < PGSIZE; i++)
+		page[i] = DBCN_ROW[i % (sizeof(DBCN_ROW) - 1)];
+	uint64_t a[6] = {d->n, machine.ram_base, 0, 0, 0, 0};
+	uint64_t t0 = rdtime();
+	d->r = sbi_call6(SBI_EXT_DBCN, d->fid, a);
+	d->ticks = rdtime() - t0;
+	memmove(page, ram_page_saved, PGSIZE);
+	return BLOCKED;
+}
+
+static enum verdict dbcn_all_ram(const void *arg)
+{
+	struct dbcn_all d = {.fid = (uint64_t)arg, .n = machine.ram_end - machine.ram_base};
+	if (!sbi_probe(SBI_EXT_DBCN))
+		VERDICT(NOT_APPLICABLE, "no DBCN extension");
+	with_satp_bare(dbcn_all_ram_bare, &d);
+	if (d.fid == 0 && d.r.value % (sizeof(DBCN_ROW) - 1))
+		kprintf("\n");
+	if (d.r.error)
+		VERDICT(ESCAPED, "SBI error %ld for a buffer that is all RAM", d.r.error);
+	if ((uint64_t)d.r.value > d.n || (d.fid == 0 && d.r.value == 0))
+		VERDICT(ESCAPED, "moved %ld bytes of %lu", d.r.value, d.n);
+	if (d.ticks > ms_to_ticks(WITHIN_MS))
+		VERDICT(ESCAPED, "one call took %lu ms", ticks_to_ns(d.ticks) / 1000000);
+	VERDICT(BLOCKED, "%s %ld of %lu bytes in one call, back within %d ms",
+	        d.fid ? "read" : "wrote", d.r.value, d.n, WITHIN_MS);
 }
 
 /* ---- running them ---- */
@@ -1022,5 +1098,7 @@ void attack_run(void)
 	attack_one("sstatus-m-bits", sstatus_m_bits, 0);
 	attack_one("counters", counters, 0);
 	EACH(sbi_attacks, try_sbi);
+	attack_one("dbcn-write-all-ram", dbcn_all_ram, (const void *)0UL);
+	attack_one("dbcn-read-all-ram", dbcn_all_ram, (const void *)1UL);
 	kprintf("%d passed, %d failed\n", passed, failed);
 }

@@ -20,17 +20,20 @@ static inline uint8_t reader_u8(struct reader *r)
 
 static inline uint16_t reader_u16(struct reader *r)
 {
-	return (uint16_t)(reader_u8(r) | reader_u8(r) << 8);
+	uint16_t lo = reader_u8(r); /* one statement each: C leaves the order of operands open */
+	return (uint16_t)(lo | reader_u8(r) << 8);
 }
 
 static inline uint32_t reader_u32(struct reader *r)
 {
-	return reader_u16(r) | (uint32_t)reader_u16(r) << 16;
+	uint32_t lo = reader_u16(r);
+	return lo | (uint32_t)reader_u16(r) << 16;
 }
 
 static inline uint64_t reader_u64(struct reader *r)
 {
-	return reader_u32(r) | (uint64_t)reader_u32(r) << 32;
+	uint64_t lo = reader_u32(r);
+	return lo | (uint64_t)reader_u32(r) << 32;
 }
 
 #endif

@@ -14,12 +14,7 @@
 #include <string.h>
 
 #include "core/bundle.h"
-
-#define REQUIRE(c)               \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
+#include "fuzz_reader.h"
 
 typedef unsigned __int128 u128;
 

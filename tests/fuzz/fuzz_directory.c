@@ -22,12 +22,7 @@
 #include "directory.h"
 #include "pack.h"
 #include "plan.h"
-
-#define REQUIRE(c)               \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
+#include "fuzz_reader.h"
 
 static char scratch[64];
 static char ini[128];

@@ -7,12 +7,7 @@
 #include <string.h>
 
 #include "arch/riscv/insn.h"
-
-#define REQUIRE(c)               \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
+#include "fuzz_reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,9 +1,20 @@
-/* Bytes → operations for the harnesses: a little reader that yields zeros once the input ends. */
+/*
+ * What every harness shares: REQUIRE(), a property of popek that must hold
+ * (a failure aborts, and libFuzzer keeps the input as a crash), and a little
+ * reader turning bytes into operations, which yields zeros once the input ends.
+ */
 #ifndef POPEK_TESTS_FUZZ_READER_H
 #define POPEK_TESTS_FUZZ_READER_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+
+#define REQUIRE(c)               \
+	do {                     \
+		if (!(c))        \
+			abort(); \
+	} while (0)
 
 struct reader {
 	const uint8_t *data;

@@ -20,23 +20,8 @@
 #include "fuzz_reader.h"
 #include "vsbi_host.h"
 
-/* A property of the SBI popek serves failed: a crash the fuzzer keeps. */
-#define REQUIRE(c)               \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
-
-#define RAM        0x80000000UL
-#define RAM_SIZE   (64UL << 10)
-
-#define EXT_BASE   0x10
-#define EXT_TIME   0x54494d45
-#define EXT_IPI    0x735049
-#define EXT_RFENCE 0x52464e43
-#define EXT_HSM    0x48534d
-#define EXT_SRST   0x53525354
-#define EXT_DBCN   0x4442434e
+#define RAM      0x80000000UL
+#define RAM_SIZE (64UL << 10)
 
 static const uint64_t extensions[] = {
     0x00,

@@ -18,12 +18,6 @@
 #include "fuzz_reader.h"
 #include "hostvm.h"
 
-#define REQUIRE(c)               \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
-
 #define MIB    (1UL << 20)
 #define RAM    HOSTVM_RAM_GPA
 #define TABLES (RAM + 0x10000) /* eight guest table pages */

@@ -20,12 +20,7 @@
 
 #include "dev/vblk.h"
 #include "dev/vplic.h"
-
-#define REQUIRE(c)               \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
+#include "fuzz_reader.h"
 
 #define RAM_BASE 0x80000000ull
 #define RAM_SIZE 0x10000ull

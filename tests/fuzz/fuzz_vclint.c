@@ -16,12 +16,6 @@
 #include "dev/vclint.h"
 #include "fuzz_reader.h"
 
-#define REQUIRE(c)               \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
-
 static struct vclint clint;
 static uint64_t clock_now, changes;
 static uint32_t msip;

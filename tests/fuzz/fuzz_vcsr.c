@@ -13,12 +13,6 @@
 #include "arch/riscv/vcsr.h"
 #include "fuzz_reader.h"
 
-#define REQUIRE(c)               \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
-
 #define S_BITS        0x222UL
 #define M_BITS        0x888UL
 #define STATUS_LEGAL  0x7e79aaUL /* SIE SPIE SPP FS SUM MXR MIE MPIE MPP MPRV TVM TW TSR */

@@ -19,12 +19,6 @@
 #include "dev/vplic.h"
 #include "fuzz_reader.h"
 
-#define REQUIRE(c)               \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
-
 static struct vplic plic;
 
 /* The source a claim by ctx must return, from the PLIC spec alone. */

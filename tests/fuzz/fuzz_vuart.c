@@ -19,12 +19,6 @@
 #include "dev/vuart.h"
 #include "fuzz_reader.h"
 
-#define REQUIRE(c)               \
-	do {                     \
-		if (!(c))        \
-			abort(); \
-	} while (0)
-
 #define IRQ 10
 
 static struct vplic plic;

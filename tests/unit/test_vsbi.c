@@ -14,20 +14,13 @@
 #include "arch/riscv/riscv.h"
 #include "vsbi_host.h"
 
-#define RAM        0x80000000UL
-#define RAM_SIZE   (1UL << 20)
-#define ANY        0x5a5a5a5a5a5a5a5aUL /* a1 is not looked at */
-#define KEPT       0x1234567812345678UL /* a1 must be left as it was (legacy calls) */
+#define RAM      0x80000000UL
+#define RAM_SIZE (1UL << 20)
+#define ANY      0x5a5a5a5a5a5a5a5aUL /* a1 is not looked at */
+#define KEPT     0x1234567812345678UL /* a1 must be left as it was (legacy calls) */
 
-#define EXT_BASE   0x10
-#define EXT_TIME   0x54494d45
-#define EXT_IPI    0x735049
-#define EXT_RFENCE 0x52464e43
-#define EXT_HSM    0x48534d
-#define EXT_SRST   0x53525354
-#define EXT_DBCN   0x4442434e
-#define EXT_PMU    0x504d55
-#define CLINT      0x2000000UL
+#define EXT_PMU  0x504d55
+#define CLINT    0x2000000UL
 
 enum more { NOTHING, OUT, IN, FLUSHES, FLUSH_ALL, SSIP, HALTED, RUNNING, YIELDED };
 

@@ -37,4 +37,13 @@ void vsbi_host_reset(uint64_t ram_size);
 /* The VM's vCPU makes SBI call (ext, fid) with a0..a5 = a[0..5]; the result is in x[10], x[11]. */
 enum trap_action vsbi_host_ecall(uint64_t ext, uint64_t fid, const uint64_t a[6]);
 
+/* SBI extension ids (SBI spec v2.0 §3-§12), as a guest passes them in a7. */
+#define EXT_BASE   0x10
+#define EXT_TIME   0x54494d45
+#define EXT_IPI    0x735049
+#define EXT_RFENCE 0x52464e43
+#define EXT_HSM    0x48534d
+#define EXT_SRST   0x53525354
+#define EXT_DBCN   0x4442434e
+
 #endif

@@ -40,16 +40,20 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
 
 /*
  * The instruction at pc exactly as the hardware would fetch it next: only
- * through a shadow leaf of the installed view that allows execution.  Such
- * a leaf exists only once the guest's walk has set A and PMP has allowed X;
- * without one, 0, and the guest takes its fetch fault itself.
+ * through a shadow leaf of the installed view that allows execution.  When
+ * there is none yet, the fill the hardware's own fetch would cause is made
+ * now (the fetch is certain: no interrupt is deliverable), setting A in the
+ * guest's PTE as that fetch would.  When the fill says fault (no A to set, a
+ * page fault, PMP denying X), 0, and the guest takes the fault itself.
  */
-static uint32_t fetch_next(const struct vcpu *v, uint64_t pc)
+static uint32_t fetch_next(struct vcpu *v, uint64_t pc)
 {
 	uint32_t insn = 0;
 	for (int half = 0; half < 2; half++) {
-		uint64_t hpa;
-		if (shadow_lookup(v, pc + 2 * half, PTE_X, &hpa) < 0)
+		uint64_t hpa, va = pc + 2 * half;
+		if (shadow_lookup(v, va, PTE_X, &hpa) < 0 &&
+		    (shadow_fault(v, CAUSE_FETCH_PAGE, va) != SHADOW_FILLED ||
+		     shadow_lookup(v, va, PTE_X, &hpa) < 0))
 			return 0;
 		insn |= (uint32_t) * (const uint16_t *)pa_to_va(hpa) << (16 * half);
 		if (half == 0 && insn_length((uint16_t)insn) == 2)

@@ -74,13 +74,13 @@ static void set_reg(struct vcpu *v, unsigned r, uint64_t val)
 }
 
 /* A counter read the guest may make: the real counter (time, cycle, instret), or 0. */
-static uint64_t counter_value(unsigned csr)
+static uint64_t counter_value(const struct vcpu *v, unsigned csr)
 {
 	switch (csr & 0x1f) {
 	case 0:
 		return csr_read(cycle);
 	case 1:
-		return csr_read(time);
+		return vcpu_guest_time(v);
 	case 2:
 		return csr_read(instret);
 	}
@@ -98,7 +98,7 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 	if (fx & VCSR_ILLEGAL)
 		return false;
 	if (fx & VCSR_COUNTER)
-		old = counter_value(s->csr);
+		old = counter_value(v, s->csr);
 	set_reg(v, s->rd, old);
 	if (fx & VCSR_PMP)
 		shadow_flush_all(v);

@@ -98,6 +98,8 @@ bool vcpu_ready(struct vcpu *v);
 void vcpu_idle(uint64_t until);
 /* Real time, in timebase ticks. */
 uint64_t vcpu_now(void);
+/* The `time` the guest reads: the real time, or its own clock with timer = virtual. */
+uint64_t vcpu_guest_time(const struct vcpu *v);
 /* A real interrupt (scause code) taken while the guest ran or popek idled; v may be NULL. */
 void vcpu_handle_irq(struct vcpu *v, uint64_t code);
 

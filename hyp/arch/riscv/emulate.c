@@ -169,11 +169,15 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 	(void)cause;
 	uint32_t insn = tval ? (uint32_t)tval : emulate_fetch(v, v->pc);
 	struct insn_sys s;
-	/* In vU every sensitive instruction is illegal, exactly as in real U. */
-	if (v->mode == VMODE_U || (insn & 0x7f) != 0x73)
+	if ((insn & 0x7f) != 0x73)
 		return illegal(v, tval);
 	enum insn_sys_kind kind = insn_decode_sys(insn, &s);
-	if (!allowed(v, kind))
+	/*
+	 * In vU every sensitive instruction is illegal, as in real U, but for
+	 * the counter reads the virtual m/scounteren allow (§3.1.11, §4.1.5)
+	 * where the real scounteren bit is 0: vcsr_rmw decides, as for vS.
+	 */
+	if ((v->mode == VMODE_U && kind != INSN_SYS_CSR) || !allowed(v, kind))
 		return illegal(v, tval);
 	switch (kind) {
 	case INSN_SYS_CSR:

@@ -74,7 +74,7 @@ void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigne
 		v->csr.mimpid = id.error ? 0 : (uint64_t)id.value;
 	} else {
 		v->mode = VMODE_S;
-		vcsr_reset_sbi(&v->csr);
+		vcsr_reset_sbi(&v->csr, pc);
 	}
 	v->timer_deadline = NO_DEADLINE;
 	v->state = VCPU_RUNNABLE;
@@ -92,7 +92,7 @@ static void set_real_timer(uint64_t deadline)
 {
 	if (deadline != real_deadline) {
 		real_deadline = deadline;
-		sbi_set_timer(deadline);
+		timer_set(deadline);
 	}
 }
 

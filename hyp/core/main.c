@@ -144,9 +144,9 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 		               : "each VM's views have their own, no TLB flush between VMs");
 		for (int i = 0; i < n; i++)
 			vm_create(&vms[i], i, b, &b->vms[i]); // RAM, images, devices, vCPU
-		monitor_init(vms, n, machine.timebase_hz); // typed input goes to the first VM
-		console_enable_input(&machine);            // ... through the UART's interrupt
-		sched_run(vms, n, machine.timebase_hz);    // until every VM stops
+		monitor_init(vms, n, machine.timebase_hz);    // typed input goes to the first VM
+		console_enable_input(&machine);               // ... through the UART's interrupt
+		sched_run(vms, n, machine.timebase_hz);       // until every VM stops
 		kprintf("popek: every VM has stopped; powering off\n");
 	}
 	sbi_shutdown(0);

@@ -13,3 +13,11 @@ $(FW_OUT)/fw_dynamic.bin: firmware/build-opensbi.sh firmware/opensbi-popek.patch
 	@V=$(V) firmware/build-opensbi.sh $@
 
 ALL_TARGETS += $(FW_OUT)/fw_dynamic.bin
+
+# The probe: a stock S-mode payload that calls the extension and prints the
+# answers (tests/e2e/firmware.toml).
+$(FW_OUT)/probe.elf: firmware/probe.c firmware/probe.ld firmware/firmware.mk
+	@mkdir -p $(dir $@)
+	$(TCC) $(TCFLAGS) $(TLDFLAGS) -Wl,--no-warn-rwx-segments -T firmware/probe.ld -o $@ firmware/probe.c
+
+ALL_TARGETS += $(FW_OUT)/probe.elf

@@ -11,7 +11,9 @@
 # same 1.1, but its tarball is not served to this project's machines.
 # Built in $POPEK_CACHE/opensbi-<hash>; the hash covers the .orig tarball
 # (name and sha256), this script, the patch and the compiler.
+# shellcheck disable=SC2034 # build-lib.sh's progress lines use it
 TAG=firmware
+# shellcheck source=scripts/build-lib.sh
 . "$(dirname "$0")/../scripts/build-lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 PATCH=$HERE/opensbi-popek.patch

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # scripts/build-lib.sh — shared by the scripts that build from Debian's
 # packages (guest/linux/*.sh, firmware/build-opensbi.sh; sourced, bash).  The
 # sourcing script sets TAG (the prefix of its progress lines) first.
@@ -159,5 +160,6 @@ debian_source() {
 	fi
 	flock -u 7
 	exec 7>&-
+	# shellcheck disable=SC2034 # read by the sourcing script
 	DSC=$(compgen -G "$srcdir/${pkg}_*.dsc" | head -1)
 }

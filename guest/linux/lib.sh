@@ -1,8 +1,9 @@
+# shellcheck shell=bash
 # guest/linux/lib.sh — shared by the guest/linux build scripts (sourced, bash):
 # the generic helpers of scripts/build-lib.sh (cache, progress output, locking,
 # package installs, Debian source fetches) and the kernel tarball's unpacking.
 
-# shellcheck source=../../scripts/build-lib.sh
+# shellcheck source=scripts/build-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/build-lib.sh"
 
 LINUX_TARBALL=/usr/src/linux-source-6.1.tar.xz

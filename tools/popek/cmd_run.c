@@ -137,6 +137,11 @@ static char *popek_image_path(void)
 	return env && *env ? strdup(env) : build_path("popek.bin");
 }
 
+char *run_firmware_default(void)
+{
+	return build_path("firmware/fw_dynamic.bin");
+}
+
 /*
  * The -bios of this run, or NULL for QEMU's bundled OpenSBI: --firmware,
  * else popek's firmware for a monitor run and the stock one bare.  Says so
@@ -156,7 +161,7 @@ static bool firmware_choose(const struct directory *dir, char **firmware)
 	}
 	if ((opt.firmware && strcmp(opt.firmware, "default") == 0) || (opt.bare && !opt.firmware))
 		return true;
-	char *path = opt.firmware ? strdup(opt.firmware) : build_path("firmware/fw_dynamic.bin");
+	char *path = opt.firmware ? strdup(opt.firmware) : run_firmware_default();
 	if (access(path, R_OK) != 0) {
 		fprintf(stderr,
 		        "popek run: cannot read firmware '%s': %s (build it with make firmware, or "

@@ -8,7 +8,7 @@
 #   make format   clang-format the tree
 #
 # Each part of the tree contributes a fragment: hyp/hyp.mk, tools/popek/popek.mk,
-# guest/guest.mk, tests/unit/unit.mk, tests/e2e/e2e.mk.
+# guest/guest.mk, firmware/firmware.mk, tests/unit/unit.mk, tests/e2e/e2e.mk.
 
 BUILD  := build
 CROSS  ?= riscv64-linux-gnu-
@@ -39,6 +39,7 @@ include hyp/hyp.mk
 -include guest/guest.mk
 -include guest/probe/probe.mk
 include guest/linux/linux.mk
+include firmware/firmware.mk
 -include tests/unit/unit.mk
 -include tests/e2e/e2e.mk
 -include tests/fuzz/fuzz.mk

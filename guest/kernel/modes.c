@@ -8,6 +8,7 @@
 #include "bench.h"
 #include "bootargs.h"
 #include "console.h"
+#include "csrdump.h"
 #include "disk.h"
 #include "printf.h"
 #include "proc.h"
@@ -33,9 +34,9 @@ static const struct mode {
 	const char *name;
 	void (*run)(void);
 } modes[] = {
-    {"test", tests_run},        {"bench", bench_run}, {"attack", attack_run},
-    {"spin", spin_run},         {"wedge", wedge_run}, {"disk", disk_run},
-    {"badqueue", badqueue_run}, {"", shell_run}, /* default */
+    {"test", tests_run},        {"bench", bench_run},     {"attack", attack_run},
+    {"spin", spin_run},         {"wedge", wedge_run},     {"disk", disk_run},
+    {"badqueue", badqueue_run}, {"csrdump", csrdump_run}, {"", shell_run}, /* default */
 };
 
 void mode_run(void)

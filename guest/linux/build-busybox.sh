@@ -2,12 +2,9 @@
 # guest/linux/build-busybox.sh DIR — build a static RV64 busybox and put it,
 # with its list of applet links (busybox.links), in DIR.
 #
-# Source: Debian's busybox source package for bookworm, fetched once with
-# `apt-get source --download-only` through a private apt configuration (its
-# own sources list, lists and cache under $POPEK_CACHE/apt; the system's apt
-# set-up is neither read for sources nor changed) and unpacked with
-# dpkg-source.  Config: busybox's defconfig with the overrides in
-# guest/linux/busybox.config.  Built in $POPEK_CACHE/busybox-<hash>.
+# Source: Debian's busybox source package for bookworm, fetched once by
+# debian_source (scripts/build-lib.sh) and unpacked with dpkg-source.
+# Config: busybox's defconfig with the overrides in guest/linux/busybox.config.  Built in $POPEK_CACHE/busybox-<hash>.
 TAG=busybox
 . "$(dirname "$0")/lib.sh"
 
@@ -16,58 +13,10 @@ RECIPE=1
 
 [ $# -eq 1 ] || die "usage: $0 DIR"
 dest=$1
-SUITE=${POPEK_DEBIAN_SUITE:-bookworm}
-
-# The Debian mirror this machine already uses (first .../debian URI of the
-# system's sources), so that the fetch goes where apt's own traffic goes.
-debian_mirror() {
-	local f u
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		u=$(sed -n -E -e 's/^[[:space:]]*URIs:[[:space:]]*//p' \
-			-e 's/^[[:space:]]*deb(-src)?[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+).*/\3/p' "$f" |
-			tr ' ' '\n' | grep -E '^(https?|file)://.*/debian/?$' | head -1)
-		[ -n "$u" ] && {
-			echo "${u%/}"
-			return
-		}
-	done
-	echo http://deb.debian.org/debian
-}
-
-# Fetch the source package into $POPEK_CACHE/busybox-src once; later builds
-# reuse it and never touch the network.
-fetch_source() {
-	local srcdir=$POPEK_CACHE/busybox-src apt=$POPEK_CACHE/apt
-	mkdir -p "$POPEK_CACHE"
-	lock_cache "$srcdir"
-	if compgen -G "$srcdir/busybox_*.dsc" >/dev/null; then
-		return
-	fi
-	need_debs apt dpkg-dev
-	local mirror=${POPEK_DEBIAN_MIRROR:-$(debian_mirror)}
-	say "fetching the Debian source package busybox ($SUITE) from $mirror [$(elapsed)]"
-	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
-	echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $SUITE main" \
-		>"$apt/sources.list"
-	local opts=(-q -o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts=-
-		-o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache"
-		-o APT::Sandbox::User="$(id -un)")
-	local log=$apt/fetch.log
-	: >"$log"
-	quiet "$log" apt-get "${opts[@]}" update
-	local tmp=$srcdir.tmp.$$
-	rm -rf "$tmp"
-	mkdir -p "$tmp"
-	(cd "$tmp" && quiet "$log" apt-get "${opts[@]}" source --download-only busybox)
-	rm -rf "$srcdir"
-	mv "$tmp" "$srcdir"
-	say "fetched: $(cd "$srcdir" && echo *) [$(elapsed)]"
-}
 
 need_debs gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
-fetch_source
-dsc=$(compgen -G "$POPEK_CACHE/busybox-src/busybox_*.dsc" | head -1)
+debian_source busybox
+dsc=$DSC
 key=$({
 	echo "recipe $RECIPE"
 	cat "$dsc"

@@ -9,7 +9,7 @@
 
 LINUX_OUT := $(BUILD)/guest/linux
 LINUX_DIR := guest/linux
-LINUX_LIB := $(LINUX_DIR)/lib.sh $(LINUX_DIR)/check-config.sh
+LINUX_LIB := $(LINUX_DIR)/lib.sh $(LINUX_DIR)/check-config.sh scripts/build-lib.sh
 
 .PHONY: guest-linux
 guest-linux: $(LINUX_OUT)/Image $(LINUX_OUT)/initramfs.cpio.gz

@@ -43,16 +43,37 @@ enum {
 	SBI_EXT_BASE = 0x10,
 	SBI_EXT_TIME = 0x54494d45,
 	SBI_EXT_SRST = 0x53525354,
+	SBI_EXT_POPEK = 0x0A504F50, /* popek's firmware (docs/firmware.md) */
+	SBI_BASE_PROBE_EXT = 3,
+	SBI_POPEK_DELEGATE = 0,
 };
 
-static long sbi_call(long ext, long fid, long arg0, long arg1)
+struct sbiret {
+	long error, value;
+};
+
+static struct sbiret sbi_call(long ext, long fid, long arg0, long arg1)
 {
 	register long a0 asm("a0") = arg0;
 	register long a1 asm("a1") = arg1;
 	register long a6 asm("a6") = fid;
 	register long a7 asm("a7") = ext;
 	asm volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a6), "r"(a7) : "memory");
-	return a0;
+	return (struct sbiret){a0, a1};
+}
+
+/*
+ * On popek's firmware, ask for illegal instructions to come to S-mode
+ * directly, as popek itself does, so that the bare board shows what the
+ * hardware does (rdtime with scounteren.TM = 0 traps, §4.1.5) rather than
+ * the answer stock OpenSBI gives in its place.  Stock firmware, or popek
+ * (which serves no such extension): nothing to ask, nothing changes.
+ */
+static void firmware_delegate(void)
+{
+	struct sbiret r = sbi_call(SBI_EXT_BASE, SBI_BASE_PROBE_EXT, SBI_EXT_POPEK, 0);
+	if (!r.error && r.value)
+		sbi_call(SBI_EXT_POPEK, SBI_POPEK_DELEGATE, 1L << 2 /* illegal instruction */, 0);
 }
 
 static void putc(char c)
@@ -358,6 +379,7 @@ void probe_main(uint64_t hart, uint64_t dtb)
 	(void)dtb;
 	csr_write(stvec, probe_vector);
 	csr_write(sie, 0);
+	firmware_delegate();
 	boot_scounteren = csr_read(scounteren);
 	puts("probe-start ");
 	putdec(NINSNS);

@@ -67,6 +67,19 @@ static void banner(const struct machine *m)
 	        va_to_pa(__popek_end) - 1, mmu_root());
 }
 
+/*
+ * Asks the firmware to send illegal-instruction traps straight to popek
+ * (docs/firmware.md) and says which path popek is on: either works, the
+ * direct one only saves the detour through M-mode.
+ */
+static void firmware_init(void)
+{
+	struct sbi_firmware fw = sbi_firmware_init();
+	kprintf("popek: firmware delegates illegal instructions: %s\n",
+	        fw.delegates_illegal ? "yes" : "no (stock firmware)");
+	kprintf("popek: timer: %s\n", fw.sstc ? "stimecmp (Sstc)" : "SBI set_timer");
+}
+
 /* Finds the boot bundle QEMU loaded as the initrd and lists the VMs it describes. */
 static const struct bundle_header *bundle_find(const struct machine *m)
 {
@@ -110,6 +123,7 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 	mem_init(&machine, dtb_pa, dt.total_size); // free physical memory
 	mmu_init(&machine);                        // popek's own Sv48 page tables
 	banner(&machine);
+	firmware_init(); // illegal instructions straight to popek; Sstc for its timer
 	if (machine.plic.present && machine.plic.s_context >= 0)
 		plic_init(pa_to_va(machine.plic.base), machine.plic.s_context); // real device IRQs
 	disk_init(&machine); // the real disk, divided into minidisks
@@ -130,7 +144,7 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 		               : "each VM's views have their own, no TLB flush between VMs");
 		for (int i = 0; i < n; i++)
 			vm_create(&vms[i], i, b, &b->vms[i]); // RAM, images, devices, vCPU
-		monitor_init(vms, n);                         // typed input goes to the first VM
+		monitor_init(vms, n, machine.timebase_hz);    // typed input goes to the first VM
 		console_enable_input(&machine);               // ... through the UART's interrupt
 		sched_run(vms, n, machine.timebase_hz);       // until every VM stops
 		kprintf("popek: every VM has stopped; powering off\n");

@@ -17,6 +17,7 @@ enum {
 
 static struct vm *vms;
 static int nvms;
+static uint64_t hz;           /* the timebase, for the VMs' clocks */
 static int focus;             /* VM index, or MONITOR_FOCUS */
 static int dest = DEST_FOCUS; /* DEST_* or a VM index */
 static bool marker;           /* the last byte was an unpaired CONSOLE_SWITCH */
@@ -26,10 +27,11 @@ static unsigned len;
 static const char *const state_names[] = {
     [VCPU_RUNNABLE] = "running", [VCPU_WFI] = "waiting (wfi)", [VCPU_HALTED] = "stopped"};
 
-void monitor_init(struct vm *list, int n)
+void monitor_init(struct vm *list, int n, uint64_t timebase_hz)
 {
 	vms = list;
 	nvms = n;
+	hz = timebase_hz;
 	focus = n > 0 ? 0 : MONITOR_FOCUS;
 	dest = DEST_FOCUS;
 	marker = false;
@@ -58,17 +60,20 @@ static void cmd_help(const char *arg)
 static void cmd_vms(const char *arg)
 {
 	(void)arg;
-	for (int i = 0; i < nvms; i++)
-		kprintf("  %-16s %4lu MiB  %-14s in %s  %lu traps\n", vms[i].name,
+	for (int i = 0; i < nvms; i++) {
+		kprintf("  %-16s %4lu MiB  %-14s in %s  %lu traps  clock: ", vms[i].name,
 		        vms[i].ram_size >> 20, state_names[vms[i].vcpu.state],
 		        vcpu_mode_name(vms[i].vcpu.mode), vms[i].vcpu.stats.traps);
+		vm_clock_print(&vms[i], hz);
+		kprintf("\n");
+	}
 }
 
 static void cmd_stats(const char *arg)
 {
 	struct vm *vm = find(arg);
 	if (vm)
-		vm_report(vm);
+		vm_report(vm, hz);
 }
 
 static void cmd_stop(const char *arg)

@@ -19,12 +19,15 @@
 #ifndef POPEK_CORE_MONITOR_H
 #define POPEK_CORE_MONITOR_H
 
+#include <stdint.h>
+
 struct vm;
 
 #define MONITOR_ATTENTION 0x1d /* Ctrl-] */
 #define MONITOR_SEL_FOCUS '*'  /* input selector: back to the focus */
 
-void monitor_init(struct vm *vms, int n);
+/* `timebase_hz`: for the VMs' clocks that `vms` and `stats` show. */
+void monitor_init(struct vm *vms, int n, uint64_t timebase_hz);
 /* One byte typed on the operator console: parses the framing, routes the byte. */
 void monitor_input(char c);
 

@@ -15,15 +15,18 @@ void sched_run(struct vm *vms, int n, uint64_t timebase_hz)
 			int i = (cur + k) % n;
 			struct vcpu *v = &vms[i].vcpu;
 			if (v->state == VCPU_HALTED) {
+				vclock_stop(&v->clock, vcpu_now()); /* it may have stopped in wfi */
 				if (!vms[i].reported)
-					vm_report(&vms[i]);
+					vm_report(&vms[i], timebase_hz);
 				vms[i].reported = true;
 				continue;
 			}
 			live++;
 			if (!vcpu_ready(v)) {
-				if (v->timer_deadline < wake)
-					wake = v->timer_deadline;
+				/* In wfi its clock runs: its deadline falls at a real time. */
+				uint64_t at = vcpu_deadline_real(v);
+				if (at < wake)
+					wake = at;
 				continue;
 			}
 			cur = i;
@@ -37,7 +40,7 @@ void sched_run(struct vm *vms, int n, uint64_t timebase_hz)
 			console_vm_flush(-1);
 			for (int i = 0; i < n; i++) {
 				if (!vms[i].reported)
-					vm_report(&vms[i]);
+					vm_report(&vms[i], timebase_hz);
 				vms[i].reported = true;
 			}
 			return;

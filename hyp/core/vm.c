@@ -5,6 +5,7 @@
  */
 #include "core/vm.h"
 #include "arch/riscv/emulate.h"
+#include "arch/riscv/sbi.h"
 #include "core/console.h"
 #include "core/guest_layout.h"
 #include "core/mem.h"
@@ -103,7 +104,7 @@ void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struc
 		panic("vm %s: device windows overlap", vm->name);
 	if (firmware) {
 		/* No firmware in front of this guest: it is the firmware, and has the board's. */
-		vclint_init(&vm->clint, vcpu_now, vcpu_clint_changed, &vm->vcpu);
+		vclint_init(&vm->clint, vcpu_clint_now, vcpu_clint_changed, &vm->vcpu);
 		vm->test = (struct vtest){test_event, vm};
 		if (emul_add(&vm->emul, GUEST_CLINT_BASE, GUEST_CLINT_SIZE, &vclint_ops,
 		             &vm->clint) < 0 ||
@@ -114,12 +115,22 @@ void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struc
 
 	vdisk_create(vm, bv);
 	vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa, 1 + id * VIEW_COUNT, firmware);
-	kprintf("popek: vm %s: %lu MiB at %lx, quantum %u us%s\n", vm->name, vm->ram_size >> 20,
-	        vm->ram_hpa, vm->quantum_us, firmware ? ", boots in vM" : "");
-	/* What this popek cannot give a VM: refuse plainly rather than run it wrongly. */
-	if (bv->timer == BUNDLE_TIMER_VIRTUAL)
-		vm_stop(vm, "timer = virtual is impossible here: the firmware (OpenSBI) answers "
-		            "U-mode reads of time itself, so popek cannot stop a VM's clock");
+	bool virtual_clock = bv->timer == BUNDLE_TIMER_VIRTUAL;
+	vclock_init(&vm->vcpu.clock, virtual_clock, vcpu_now());
+	kprintf("popek: vm %s: %lu MiB at %lx, quantum %u us%s%s\n", vm->name, vm->ram_size >> 20,
+	        vm->ram_hpa, vm->quantum_us, firmware ? ", boots in vM" : "",
+	        virtual_clock ? ", its own clock (timer = virtual)" : "");
+	/*
+	 * A VM's own clock needs every `time` read to trap to popek; a stock
+	 * OpenSBI takes U-mode illegal instructions itself and answers `time`
+	 * with the real clock whatever scounteren says.  Refuse rather than run
+	 * the VM on a clock it was not promised.
+	 */
+	if (virtual_clock && !sbi_delegates_illegal())
+		vm_stop(vm,
+		        "timer = virtual needs popek's firmware (build/firmware/fw_dynamic.bin, "
+		        "docs/firmware.md): this one answers U-mode reads of time itself, so "
+		        "popek cannot give the VM a clock of its own");
 }
 
 void vm_stop(struct vm *vm, const char *why)
@@ -128,7 +139,26 @@ void vm_stop(struct vm *vm, const char *why)
 	vm->vcpu.state = VCPU_HALTED;
 }
 
-void vm_report(const struct vm *vm)
+/* Milliseconds in `ticks` of a `hz` timebase, without overflow for any uptime. */
+static uint64_t ms_of(uint64_t ticks, uint64_t hz)
+{
+	return ticks / hz * 1000 + ticks % hz * 1000 / hz;
+}
+
+void vm_clock_print(const struct vm *vm, uint64_t hz)
+{
+	const struct vclock *c = &vm->vcpu.clock;
+	uint64_t now = vcpu_now(), own = ms_of(vclock_read(c, now), hz);
+	uint64_t wall = ms_of(now - c->created, hz);
+	if (!c->virtual) {
+		kprintf("real time, %lu.%03lu s since it was created", wall / 1000, wall % 1000);
+		return;
+	}
+	kprintf("its own %lu.%03lu s in %lu.%03lu s of wall time (%lu%%)", own / 1000, own % 1000,
+	        wall / 1000, wall % 1000, wall ? own * 100 / wall : 0);
+}
+
+void vm_report(const struct vm *vm, uint64_t hz)
 {
 	static const char *const cause_names[16] = {
 	    "misaligned fetch",
@@ -169,4 +199,7 @@ void vm_report(const struct vm *vm)
 	        "emulated ahead %lu\n",
 	        s->sbi_calls, s->reflected, s->shadow_fills, s->shadow_flushes, s->satp_writes,
 	        s->ahead);
+	kprintf("popek: vm %s clock: ", vm->name);
+	vm_clock_print(vm, hz);
+	kprintf("\n");
 }

@@ -62,7 +62,9 @@ int vm_console_in(struct vm *vm);
 void vm_console_feed(struct vm *vm);
 /* Stops the VM from outside (the monitor, or popek finding it wedged). */
 void vm_stop(struct vm *vm, const char *why);
-/* Prints the VM's trap counters. */
-void vm_report(const struct vm *vm);
+/* Prints the VM's trap counters and its clock (`hz`: the timebase). */
+void vm_report(const struct vm *vm, uint64_t hz);
+/* Prints the VM's clock, real or its own, beside the wall time since it was created. */
+void vm_clock_print(const struct vm *vm, uint64_t hz);
 
 #endif

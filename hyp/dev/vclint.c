@@ -3,13 +3,14 @@
  * msip part (below mtimecmp) takes naturally aligned 4-byte accesses, its
  * timer part aligned 4- and 8-byte ones, and anything else is an access
  * fault; other harts' registers and holes read as zero and ignore writes.
- * A write to mtime is ignored: mtime is the real clock, which popek cannot
- * set, and the guest's `time` CSR reads it too.
+ * A write to mtime is ignored: mtime is the VM's clock (the real one, or
+ * its own with timer = virtual), which the guest's `time` CSR reads too,
+ * and popek cannot set the real one.
  */
 #include "dev/vclint.h"
 #include "core/guest_layout.h"
 
-void vclint_init(struct vclint *c, uint64_t (*now)(void), void (*changed)(void *), void *arg)
+void vclint_init(struct vclint *c, uint64_t (*now)(void *), void (*changed)(void *), void *arg)
 {
 	*c = (struct vclint){.now = now, .changed = changed, .arg = arg};
 }
@@ -57,7 +58,7 @@ static int vclint_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 	else if (part(off, width, GUEST_CLINT_MTIMECMP, &shift) == 0)
 		*val = (c->mtimecmp >> shift) & mask_of(width);
 	else if (part(off, width, GUEST_CLINT_MTIME, &shift) == 0)
-		*val = (c->now() >> shift) & mask_of(width);
+		*val = (c->now(c->arg) >> shift) & mask_of(width);
 	return 0;
 }
 

@@ -4,7 +4,9 @@
  * table, PMP, registers aimed at RAM, page boundaries, the fake device and
  * nowhere.  Each step goes where the trap path sends it: illegal
  * instruction → emulate_illegal(), page fault → shadow_fault() and, when it
- * says so, emulate_load_store(), then emulate_ahead().  Guest RAM past the
+ * says so, emulate_load_store(), then emulate_ahead().  Counter reads
+ * (rdcycle, rdtime, rdinstret, hpmcounterN) under random m/scounteren are
+ * checked against the spec's rule (§3.1.11, §4.1.5).  Guest RAM past the
  * VM's end is unmapped in the host (hostvm.c), so a write outside the VM
  * crashes; after every step the vCPU's state must be legal and the shadow
  * invariants hold.
@@ -68,6 +70,42 @@ static void guest_table(struct reader *r)
 	root[2] = (RAM >> 12) << 10 | (reader_u8(r) | PTE_V);
 }
 
+#define T_CYCLE 0x1111
+#define T_TIME  0x2222
+#define T_INSTR 0x3333
+
+/* csrrs rd, counter, x0 built from the input's bits: a counter read from any mode. */
+static uint32_t counter_read(uint32_t bits)
+{
+	return (0xc00U + (bits >> 20 & 31)) << 20 | 2 << 12 | (bits & 0xf80) | 0x73;
+}
+
+/* The spec's answer, computed apart from vcsr.c: may `mode` read counter idx? */
+static bool counter_allowed(const struct vcsr *c, enum vmode mode, unsigned idx)
+{
+	if (mode == VMODE_M)
+		return true;
+	bool by_m = !c->has_m || (c->mcounteren >> idx & 1); /* OpenSBI: mcounteren = all */
+	return by_m && (mode == VMODE_S || (c->scounteren >> idx & 1));
+}
+
+/* After emulate_illegal() of a counter read: the value, or illegal instruction to the guest. */
+static void check_counter_read(const struct vcpu *v, enum vmode mode, uint64_t pc, uint32_t insn,
+                               bool allowed)
+{
+	static const uint64_t values[] = {T_CYCLE, T_TIME, T_INSTR};
+	unsigned rd = insn >> 7 & 31, idx = insn >> 20 & 31;
+	if (allowed) {
+		REQUIRE(v->pc == pc + 4 && v->mode == mode);
+		if (rd)
+			REQUIRE(v->x[rd] == (idx < 3 ? values[idx] : 0));
+		return;
+	}
+	const struct vcsr *c = &v->csr;
+	REQUIRE(v->pc != pc + 4 && v->mode != VMODE_U);
+	REQUIRE((v->mode == VMODE_S ? c->scause : c->mcause) == CAUSE_ILLEGAL_INSN);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct reader r = {data, size};
@@ -97,6 +135,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v->csr.stvec = v->csr.mtvec = RAM + 0x100;
 	for (int i = 1; i < 32; i++)
 		v->x[i] = reader_u8(&r) & 1 ? pick_addr(&r) : 0;
+	if (setup & 0x40) { /* counter-enables other than the reset values */
+		v->csr.mcounteren = v->csr.has_m ? reader_u32(&r) : 0;
+		v->csr.scounteren = reader_u32(&r);
+	}
+	host_csr_write("cycle", T_CYCLE);
+	host_csr_write("time", T_TIME);
+	host_csr_write("instret", T_INSTR);
 	check_state(v);
 
 	for (int steps = 0; r.size && steps < 16; steps++) {
@@ -105,11 +150,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (reader_u8(&r) == 0xfe)
 			pc = RAM + 0x1ffe; /* straddling a page */
 		uint32_t insn = reader_u32(&r);
+		uint8_t what = reader_u8(&r);
+		bool counter = (what & 0x1d) == 0x1d;
+		if (counter)
+			insn = counter_read(insn);
 		memcpy(hostvm_gpa(pc), &insn, 4);
 		v->pc = pc;
-		uint8_t what = reader_u8(&r);
 		enum trap_action a;
-		if (what & 1) {
+		if (counter) {
+			enum vmode mode = v->mode;
+			bool allowed = counter_allowed(&v->csr, mode, insn >> 20 & 31);
+			/* stval = the bits, as QEMU gives on either firmware path (the
+			 * random guest table need not let popek fetch them) */
+			a = emulate_illegal(v, CAUSE_ILLEGAL_INSN, insn);
+			check_counter_read(v, mode, pc, insn, allowed);
+		} else if (what & 1) {
 			a = emulate_illegal(v, CAUSE_ILLEGAL_INSN, what & 2 ? insn : 0);
 		} else {
 			static const uint64_t causes[] = {CAUSE_LOAD_PAGE, CAUSE_STORE_PAGE,

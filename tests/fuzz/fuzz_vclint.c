@@ -21,8 +21,9 @@ static uint64_t clock_now, changes;
 static uint32_t msip;
 static uint64_t mtimecmp;
 
-static uint64_t now(void)
+static uint64_t now(void *arg)
 {
+	REQUIRE(arg == &clint); /* the VM's clock, asked of its own vCPU */
 	return clock_now;
 }
 

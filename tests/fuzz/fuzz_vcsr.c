@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (reader_u8(&r) & 1)
 		vcsr_reset_m(&c);
 	else
-		vcsr_reset_sbi(&c);
+		vcsr_reset_sbi(&c, 0x80200000);
 	check_legal(&c);
 	while (r.size) {
 		uint8_t how = reader_u8(&r);

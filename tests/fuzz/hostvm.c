@@ -109,6 +109,13 @@ enum trap_action trap_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
 	return TRAP_RESUME;
 }
 
+/* timer = real: the guest reads the hart's time (the host stand-in's "time" CSR). */
+uint64_t vcpu_guest_time(const struct vcpu *v)
+{
+	(void)v;
+	return host_csr_read("time");
+}
+
 static unsigned csr_slot(const char *csr)
 {
 	static const char *const names[] = {"satp",  "sstatus", "sie",    "scounteren",
@@ -202,7 +209,7 @@ static struct vcpu *make_vm(struct vm *vm, int id, uint8_t *ram, uint64_t size, 
 		vcsr_reset_m(&v->csr);
 	} else {
 		v->mode = VMODE_S;
-		vcsr_reset_sbi(&v->csr);
+		vcsr_reset_sbi(&v->csr, v->pc);
 	}
 	if (shadow_init(&v->shadow, size, 1 + (unsigned)id * VIEW_COUNT) < 0)
 		panic("hostvm: no room for the shadow pool");

@@ -62,9 +62,17 @@ void vm_stop(struct vm *vm, const char *why)
 	vm->vcpu.state = VCPU_HALTED;
 }
 
-void vm_report(const struct vm *vm)
+void vm_report(const struct vm *vm, uint64_t hz)
 {
+	(void)hz;
 	kprintf("report %s\n", vm->name);
+}
+
+void vm_clock_print(const struct vm *vm, uint64_t hz)
+{
+	(void)vm;
+	(void)hz;
+	kprintf("real time");
 }
 
 const char *vcpu_mode_name(enum vmode m)
@@ -82,7 +90,7 @@ static void monitor_reset(void)
 		vms[i].id = i;
 	}
 	memset(npushed, 0, sizeof(npushed));
-	monitor_init(vms, NVMS);
+	monitor_init(vms, NVMS, 10000000);
 	printed[0] = '\0';
 }
 

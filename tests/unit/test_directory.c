@@ -755,6 +755,13 @@ static void test_qemu_monitor(void **state)
 	assert_true(argv_has(&a, "-drive", want));
 	assert_false(argv_has(&a, "-s", "-S"));
 	qemu_argv_free(&a);
+
+	/* --firmware FILE (or popek's own, which cmd_run passes the same way) */
+	o.firmware = "fw,1.bin";
+	qemu_argv_monitor(&dir, &o, &a);
+	assert_true(argv_has(&a, "-bios", "fw,1.bin"));
+	assert_false(argv_has(&a, "-bios", "default"));
+	qemu_argv_free(&a);
 	plan_free(&plan);
 	directory_free(&dir);
 }
@@ -780,6 +787,10 @@ static void test_qemu_bare(void **state)
 	assert_true(argv_has(&a, "-smp", "1"));
 	assert_true(argv_has(&a, "-bios", "none"));
 	assert_true(argv_has(&a, "-s", "-S"));
+	qemu_argv_free(&a);
+	/* a VM that is its own firmware runs on none, whatever firmware is asked for */
+	qemu_argv_bare(&dir, &(struct qemu_opts){.firmware = "fw.bin"}, &a);
+	assert_true(argv_has(&a, "-bios", "none"));
 	assert_false(argv_has(&a, "-initrd", "initrd.bin"));
 	snprintf(want, sizeof(want),
 	         "driver=raw,node-name=md0,offset=65536,size=65536,file.driver=file,"
@@ -815,6 +826,9 @@ static void test_qemu_bare(void **state)
 	assert_true(argv_has(&a, "-initrd", want));
 	assert_true(argv_has(&a, "-append", "quiet"));
 	assert_true(argv_has(&a, "-bios", "default"));
+	qemu_argv_free(&a);
+	qemu_argv_bare(&dir, &(struct qemu_opts){.firmware = "fw.bin"}, &a);
+	assert_true(argv_has(&a, "-bios", "fw.bin"));
 	snprintf(want, sizeof(want),
 	         "driver=raw,node-name=md1,offset=65536,size=65536,file.driver=file,"
 	         "file.filename=%s/disk.img,file.locking=off,read-only=on",

@@ -52,7 +52,7 @@ static void test_no_entries(void **state)
 	assert_int_equal(pmp_perms(&c, VMODE_S, 0x80000000, 4096), 0);
 	assert_int_equal(pmp_perms(&c, VMODE_U, 0x80000000, 8), 0);
 	/* A VM without vM has no PMP: everything is allowed. */
-	vcsr_reset_sbi(&c);
+	vcsr_reset_sbi(&c, 0x80200000);
 	assert_int_equal(pmp_perms(&c, VMODE_S, 0x80000000, 4096), RWX);
 }
 

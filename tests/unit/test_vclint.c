@@ -14,8 +14,9 @@
 #define NOW     0x1122334455667788UL
 #define REFUSED 0xbad /* the access is an access fault */
 
-static uint64_t now(void)
+static uint64_t now(void *arg)
 {
+	(void)arg;
 	return NOW;
 }
 

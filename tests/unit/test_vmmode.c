@@ -203,7 +203,7 @@ static void test_no_m_without_firmware(void **state)
 {
 	(void)state;
 	struct vcsr c;
-	vcsr_reset_sbi(&c);
+	vcsr_reset_sbi(&c, 0x80200000);
 	static const unsigned m_csrs[] = {CSR_MSTATUS, CSR_MISA,   CSR_MEDELEG, CSR_MIDELEG,
 	                                  CSR_MIE,     CSR_MTVEC,  CSR_MEPC,    CSR_PMPCFG0,
 	                                  CSR_MCYCLE,  CSR_MHARTID};
@@ -243,7 +243,7 @@ static void test_exception_delegation(void **state)
 	}
 	/* Without vM every trap is the S-mode guest's. */
 	struct vcsr sbi;
-	vcsr_reset_sbi(&sbi);
+	vcsr_reset_sbi(&sbi, 0x80200000);
 	for (uint64_t code = 0; code < 16; code++) {
 		assert_int_equal(vcsr_trap_target(&sbi, U, code), S);
 		assert_int_equal(vcsr_trap_target(&sbi, S, code), S);
@@ -377,9 +377,13 @@ static void test_counters(void **state)
 	assert_int_equal(vcsr_rmw(&c, S, CSR_CYCLE + 1, RS, 0, NW, &old), ILL);
 	assert_int_equal(vcsr_rmw(&c, S, CSR_INSTRET, RS, 0, NW, &old), VCSR_COUNTER);
 	assert_int_equal(vcsr_rmw(&c, U, CSR_INSTRET, RS, 0, NW, &old), ILL);
-	/* Without vM the firmware lets S read them all. */
-	vcsr_reset_sbi(&c);
+	/* Without vM the firmware lets S read them all, and U cycle, time, instret (OpenSBI 1.1). */
+	vcsr_reset_sbi(&c, 0x80200000);
 	assert_true(vcsr_counter_allowed(&c, S, 1));
+	assert_true(vcsr_counter_allowed(&c, S, 31));
+	assert_true(vcsr_counter_allowed(&c, U, 1));
+	assert_false(vcsr_counter_allowed(&c, U, 3));
+	c.scounteren = 0;
 	assert_false(vcsr_counter_allowed(&c, U, 1));
 }
 

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd_run.h"
 #include "pg_log.h"
 #include "pg_report.h"
 #include "pg_table.h"
@@ -40,12 +41,15 @@
 static struct {
 	const char *format;
 	const char *log_dir;
+	const char *firmware;
 } opt;
 
 static const struct option_spec pg_options[] = {
     {"format", 'f', OPTION_STRING, &opt.format, "FORMAT", "text (default), markdown or json"},
     {"log-dir", 'l', OPTION_STRING, &opt.log_dir, "DIR",
      "keep the two runs' directory and logs in DIR (default: a temporary folder)"},
+    {"firmware", 0, OPTION_STRING, &opt.firmware, "FILE",
+     "both runs' firmware (popek run --firmware; default: popek's)"},
     {NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -240,6 +244,12 @@ static bool measure_riscv(const char *exe, const char *dir, struct pg_result *re
 	     *vm_log = path_join(vm_dir, PROBE_VM ".log");
 	char *console_log = path_join(vm_dir, "console.log");
 	char *bare_text = NULL, *vm_text = NULL, *console = NULL;
+	/*
+	 * The same firmware on both sides (docs/pg.md): what a real-U `rdtime`
+	 * with scounteren.TM = 0 does depends on it, and --bare alone would boot
+	 * QEMU's stock OpenSBI.
+	 */
+	char *fw = opt.firmware ? strdup(opt.firmware) : run_firmware_default();
 	bool ok = false;
 	char err[256];
 
@@ -254,8 +264,9 @@ static bool measure_riscv(const char *exe, const char *dir, struct pg_result *re
 	if (!write_directory(ini, probe))
 		goto out;
 
-	char *bare_argv[] = {(char *)exe, "run", "--bare", "--log-dir", bare_dir, ini, NULL};
-	char *vm_argv[] = {(char *)exe, "run", "--log-dir", vm_dir, ini, NULL};
+	char *bare_argv[] = {(char *)exe, "run",    "--bare", "--firmware", fw,
+	                     "--log-dir", bare_dir, ini,      NULL};
+	char *vm_argv[] = {(char *)exe, "run", "--firmware", fw, "--log-dir", vm_dir, ini, NULL};
 	fprintf(stderr, "popek pg: the probe on the bare board ...\n");
 	if (run_child(exe, bare_argv, bare_out, BARE_TIMEOUT, "the bare run") < 0)
 		goto out;
@@ -283,6 +294,7 @@ static bool measure_riscv(const char *exe, const char *dir, struct pg_result *re
 		ok = true;
 	free(logs);
 out:
+	free(fw);
 	free(bare_text);
 	free(vm_text);
 	free(console);

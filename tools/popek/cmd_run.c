@@ -53,6 +53,7 @@
 static struct {
 	const char *log_dir;
 	const char *bundle;
+	const char *firmware;
 	bool bare;
 	bool gdb;
 	bool dry_run;
@@ -63,6 +64,8 @@ static const struct option_spec run_options[] = {
      "write each VM's output to DIR/NAME.log and the terminal's to DIR/console.log"},
     {"bare", 'b', OPTION_FLAG, &opt.bare, NULL,
      "boot the first VM's kernel directly on QEMU, no monitor"},
+    {"firmware", 'f', OPTION_STRING, &opt.firmware, "FILE",
+     "the M-mode firmware (-bios): FILE, or 'default' for QEMU's OpenSBI"},
     {"gdb", 'g', OPTION_FLAG, &opt.gdb, NULL, "start QEMU halted, its gdb stub on :1234"},
     {"bundle", 0, OPTION_STRING, &opt.bundle, "FILE", "write the boot bundle to FILE and keep it"},
     {"dry-run", 'n', OPTION_FLAG, &opt.dry_run, NULL,
@@ -89,6 +92,13 @@ const struct command_spec cmd_run_spec = {
                    "the reference for comparing popek against the real machine; --log-dir\n"
                    "then writes the whole console (firmware included) to DIR/NAME.log.\n"
                    "\n"
+                   "Firmware: popek boots on popek's OpenSBI (../firmware/fw_dynamic.bin next\n"
+                   "to this program's folder, built by make), which delegates illegal-\n"
+                   "instruction traps to popek when it asks (docs/firmware.md); --firmware\n"
+                   "FILE boots it on another, --firmware default on QEMU's bundled OpenSBI.\n"
+                   "--bare keeps QEMU's bundled OpenSBI, the real board as users have it\n"
+                   "(-bios none for a VM with boot = firmware), unless --firmware is given.\n"
+                   "\n"
                    "Environment: POPEK_IMAGE overrides popek.bin (default: ../popek.bin next\n"
                    "to this program's folder); POPEK_QEMU overrides qemu-system-riscv64.\n",
     .options = run_options,
@@ -96,20 +106,20 @@ const struct command_spec cmd_run_spec = {
     .max_args = 1,
 };
 
-/* <folder of this program>/../popek.bin, or $POPEK_IMAGE. */
-static char *popek_image_path(void)
+/* <folder of this program>/../REL (build/REL when that cannot be known). */
+static char *build_path(const char *rel)
 {
-	const char *env = getenv("POPEK_IMAGE");
 	char exe[PATH_MAX];
 	char *path;
 
-	if (env && *env)
-		return strdup(env);
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return strdup("build/popek.bin");
+	if (n < 0) {
+		if (asprintf(&path, "build/%s", rel) < 0)
+			abort();
+		return path;
+	}
 	exe[n] = '\0';
-	if (asprintf(&path, "%s/../popek.bin", dirname(exe)) < 0)
+	if (asprintf(&path, "%s/../%s", dirname(exe), rel) < 0)
 		abort();
 	char *real = realpath(path, NULL); /* tidier in messages, when it exists */
 	if (real) {
@@ -117,6 +127,51 @@ static char *popek_image_path(void)
 		path = real;
 	}
 	return path;
+}
+
+/* <folder of this program>/../popek.bin, or $POPEK_IMAGE. */
+static char *popek_image_path(void)
+{
+	const char *env = getenv("POPEK_IMAGE");
+
+	return env && *env ? strdup(env) : build_path("popek.bin");
+}
+
+char *run_firmware_default(void)
+{
+	return build_path("firmware/fw_dynamic.bin");
+}
+
+/*
+ * The -bios of this run, or NULL for QEMU's bundled OpenSBI: --firmware,
+ * else popek's firmware for a monitor run and the stock one bare.  Says so
+ * and returns false when the file cannot be read, or when --bare is asked to
+ * put firmware under a VM that is its own (boot = firmware).
+ */
+static bool firmware_choose(const struct directory *dir, char **firmware)
+{
+	*firmware = NULL;
+	if (opt.bare && opt.firmware && dir->vms[0].boot == BUNDLE_BOOT_FIRMWARE) {
+		fprintf(
+		    stderr,
+		    "popek run: --firmware: VM %s boots as firmware (boot = firmware), so --bare "
+		    "runs it with -bios none\n",
+		    dir->vms[0].name);
+		return false;
+	}
+	if ((opt.firmware && strcmp(opt.firmware, "default") == 0) || (opt.bare && !opt.firmware))
+		return true;
+	char *path = opt.firmware ? strdup(opt.firmware) : run_firmware_default();
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr,
+		        "popek run: cannot read firmware '%s': %s (build it with make firmware, or "
+		        "use --firmware default)\n",
+		        path, strerror(errno));
+		free(path);
+		return false;
+	}
+	*firmware = path;
+	return true;
 }
 
 /* mkdir -p for the log folder. */
@@ -319,15 +374,18 @@ int cmd_run(int argc, char **argv)
 	if (parsed != OPTIONS_OK)
 		return options_exit_status(parsed);
 
-	if (check_directory(args[0], &dir, &plan)) {
+	char *firmware = NULL;
+	if (check_directory(args[0], &dir, &plan) && firmware_choose(&dir, &firmware)) {
 		const char *qemu = getenv("POPEK_QEMU");
 		struct qemu_opts q = {
 		    .binary = qemu && *qemu ? qemu : QEMU_DEFAULT_BINARY,
+		    .firmware = firmware,
 		    .gdb = opt.gdb,
 		};
 		fflush(stdout);
 		status = opt.bare ? run_bare(&dir, &q) : run_monitor(&dir, &plan, &q);
 	}
+	free(firmware);
 	plan_free(&plan);
 	directory_free(&dir);
 	return status;

@@ -10,4 +10,7 @@
 extern const struct command_spec cmd_run_spec;
 int cmd_run(int argc, char **argv);
 
+/* popek's firmware, as `popek run` finds it: ../firmware/fw_dynamic.bin next to this program's folder. */
+char *run_firmware_default(void);
+
 #endif

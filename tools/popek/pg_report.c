@@ -195,6 +195,12 @@ static bool is_cen0_unrefused(const struct pg_row *w)
 	       w->real[PG_MODE_U].action == PG_EXECUTES;
 }
 
+/* rdtime-cen0 trapped in real U: the firmware did not answer it (popek's firmware). */
+static bool is_cen0_refused_time(const struct pg_row *w)
+{
+	return strcmp(w->name, "rdtime-cen0") == 0 && w->real[PG_MODE_U].action != PG_EXECUTES;
+}
+
 /*
  * Counts of distinct outcomes, for the seed-shaped summary cells: a head
  * ("executes", "traps to the OS") and an optional detail (the cause),
@@ -449,11 +455,21 @@ static void part_theorem(const struct pg_report *rep, enum pg_format f, FILE *ou
 		para(
 		    f, out,
 		    "Note: %s executed in real U-mode with scounteren = 0. The hardware does trap, "
-		    "to M-mode, and the firmware (OpenSBI) emulates the read of time without "
+		    "to M-mode, and this stock firmware (OpenSBI) emulates the read of time "
+		    "without "
 		    "looking at scounteren; the S-mode OS never sees it. It executes the same in "
-		    "both modes, so by this measure it is not sensitive; it is why popek's timer "
-		    "can only be real.",
+		    "both modes, so by this measure it is not sensitive. On popek's firmware, "
+		    "which delegates illegal instructions (docs/firmware.md), it traps to the OS "
+		    "as the spec defines.",
 		    list);
+	row_list(r, is_cen0_refused_time, list, sizeof(list));
+	if (strcmp(list, "none") != 0)
+		para(f, out,
+		     "Note: %s trapped in real U-mode, as the spec defines for scounteren.TM = 0: "
+		     "this firmware delegates illegal instructions to S-mode (popek's, "
+		     "docs/firmware.md), so no firmware answers the read in the OS's place. On "
+		     "stock OpenSBI it executes instead.",
+		     list);
 }
 
 static void part_x86(const struct pg_report *rep, enum pg_format f, FILE *out)

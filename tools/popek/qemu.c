@@ -121,7 +121,7 @@ void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, s
 	qemu_argv_add(a, "-smp");
 	qemu_argv_addf(a, "%u", dir->harts);
 	qemu_argv_add(a, "-bios");
-	qemu_argv_add(a, "default");
+	qemu_argv_add(a, o->firmware ? o->firmware : "default");
 	qemu_argv_add(a, "-kernel");
 	qemu_argv_add(a, o->popek_image);
 	qemu_argv_add(a, "-initrd");
@@ -159,7 +159,10 @@ void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, stru
 	qemu_argv_add(a, "-smp");
 	qemu_argv_add(a, "1");
 	qemu_argv_add(a, "-bios");
-	qemu_argv_add(a, vm->boot == BUNDLE_BOOT_FIRMWARE ? "none" : "default");
+	if (vm->boot == BUNDLE_BOOT_FIRMWARE)
+		qemu_argv_add(a, "none");
+	else
+		qemu_argv_add(a, o->firmware ? o->firmware : "default");
 	qemu_argv_add(a, "-kernel");
 	qemu_argv_add(a, vm->kernel);
 	if (vm->initrd) {

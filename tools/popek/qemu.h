@@ -35,6 +35,7 @@ struct qemu_opts {
 	const char *binary;      /* the QEMU to run */
 	const char *popek_image; /* popek.bin (monitor runs) */
 	const char *bundle;      /* the boot bundle (monitor runs) */
+	const char *firmware;    /* -bios: a file, or NULL for "default" (QEMU's OpenSBI) */
 	const char *log_file;    /* console copy, or NULL */
 	bool gdb;                /* -s -S: wait for gdb on :1234 */
 };
@@ -44,10 +45,16 @@ void qemu_argv_addf(struct qemu_argv *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void qemu_argv_free(struct qemu_argv *a);
 
-/* popek on the whole machine: memory, harts, the real disk, the bundle as the initrd. */
+/*
+ * popek on the whole machine: memory, harts, the real disk, the bundle as the
+ * initrd, the firmware of o->firmware (docs/firmware.md).
+ */
 void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a);
 
-/* The first VM's kernel alone on a machine of its size, its minidisks as slices of the disk. */
+/*
+ * The first VM's kernel alone on a machine of its size, its minidisks as
+ * slices of the disk; on o->firmware, or with -bios none for boot = firmware.
+ */
 void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a);
 
 /* Prints the command line, shell-quoted where needed. */

@@ -74,13 +74,13 @@ static void set_reg(struct vcpu *v, unsigned r, uint64_t val)
 }
 
 /* A counter read the guest may make: the real counter (time, cycle, instret), or 0. */
-static uint64_t counter_value(unsigned csr)
+static uint64_t counter_value(const struct vcpu *v, unsigned csr)
 {
 	switch (csr & 0x1f) {
 	case 0:
 		return csr_read(cycle);
 	case 1:
-		return csr_read(time);
+		return vcpu_guest_time(v);
 	case 2:
 		return csr_read(instret);
 	}
@@ -98,7 +98,7 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 	if (fx & VCSR_ILLEGAL)
 		return false;
 	if (fx & VCSR_COUNTER)
-		old = counter_value(s->csr);
+		old = counter_value(v, s->csr);
 	set_reg(v, s->rd, old);
 	if (fx & VCSR_PMP)
 		shadow_flush_all(v);
@@ -169,11 +169,15 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 	(void)cause;
 	uint32_t insn = tval ? (uint32_t)tval : emulate_fetch(v, v->pc);
 	struct insn_sys s;
-	/* In vU every sensitive instruction is illegal, exactly as in real U. */
-	if (v->mode == VMODE_U || (insn & 0x7f) != 0x73)
+	if ((insn & 0x7f) != 0x73)
 		return illegal(v, tval);
 	enum insn_sys_kind kind = insn_decode_sys(insn, &s);
-	if (!allowed(v, kind))
+	/*
+	 * In vU every sensitive instruction is illegal, as in real U, but for
+	 * the counter reads the virtual m/scounteren allow (§3.1.11, §4.1.5)
+	 * where the real scounteren bit is 0: vcsr_rmw decides, as for vS.
+	 */
+	if ((v->mode == VMODE_U && kind != INSN_SYS_CSR) || !allowed(v, kind))
 		return illegal(v, tval);
 	switch (kind) {
 	case INSN_SYS_CSR:

@@ -22,14 +22,15 @@
 _Static_assert(offsetof(struct vcpu, pc) == VCPU_PC, "vcpu layout");
 _Static_assert(offsetof(struct vcpu, popek_sp) == VCPU_POPEK_SP, "vcpu layout");
 
-#define MIP_STIP    (1UL << IRQ_S_TIMER)
-#define MIP_MSIP    (1UL << IRQ_M_SOFT)
-#define MIP_MTIP    (1UL << IRQ_M_TIMER)
-#define MIP_MEIP    (1UL << IRQ_M_EXT)
-#define NO_DEADLINE UINT64_MAX
-#define FS_INITIAL  (1UL << 13)
-#define PLIC_CTX_M  0 /* the vPLIC's contexts for hart 0 (core/guest_layout.h) */
-#define PLIC_CTX_S  1
+#define MIP_STIP      (1UL << IRQ_S_TIMER)
+#define MIP_MSIP      (1UL << IRQ_M_SOFT)
+#define MIP_MTIP      (1UL << IRQ_M_TIMER)
+#define MIP_MEIP      (1UL << IRQ_M_EXT)
+#define NO_DEADLINE   UINT64_MAX
+#define FS_INITIAL    (1UL << 13)
+#define SCOUNTEREN_TM (1UL << 1) /* priv spec §4.1.5: time */
+#define PLIC_CTX_M    0          /* the vPLIC's contexts for hart 0 (core/guest_layout.h) */
+#define PLIC_CTX_S    1
 
 void fp_save(uint64_t *area);
 void fp_restore(const uint64_t *area);
@@ -41,6 +42,21 @@ static bool asids_shared; /* too few ASID bits: address spaces share ASIDs (mmu.
 uint64_t vcpu_now(void)
 {
 	return csr_read(time);
+}
+
+uint64_t vcpu_guest_time(const struct vcpu *v)
+{
+	return vclock_read(&v->clock, vcpu_now());
+}
+
+uint64_t vcpu_clint_now(void *vcpu)
+{
+	return vcpu_guest_time(vcpu);
+}
+
+uint64_t vcpu_deadline_real(const struct vcpu *v)
+{
+	return vclock_to_real(&v->clock, v->timer_deadline);
 }
 
 const char *vcpu_mode_name(enum vmode m)
@@ -68,7 +84,7 @@ void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigne
 		v->csr.mimpid = id.error ? 0 : (uint64_t)id.value;
 	} else {
 		v->mode = VMODE_S;
-		vcsr_reset_sbi(&v->csr);
+		vcsr_reset_sbi(&v->csr, pc);
 	}
 	v->timer_deadline = NO_DEADLINE;
 	v->state = VCPU_RUNNABLE;
@@ -86,7 +102,7 @@ static void set_real_timer(uint64_t deadline)
 {
 	if (deadline != real_deadline) {
 		real_deadline = deadline;
-		sbi_set_timer(deadline);
+		timer_set(deadline);
 	}
 }
 
@@ -94,7 +110,7 @@ void vcpu_clint_changed(void *vcpu)
 {
 	struct vcpu *v = vcpu;
 	const struct vclint *clint = &v->vm->clint;
-	bool mtip = vclint_mtip(clint, vcpu_now());
+	bool mtip = vclint_mtip(clint, vcpu_guest_time(v));
 	v->csr.mip &= ~(MIP_MSIP | MIP_MTIP);
 	v->csr.mip |= (vclint_msip(clint) ? MIP_MSIP : 0) | (mtip ? MIP_MTIP : 0);
 	v->timer_deadline = mtip ? NO_DEADLINE : clint->mtimecmp;
@@ -105,7 +121,7 @@ static void sync_interrupts(struct vcpu *v)
 {
 	if (v->csr.has_m) {
 		vcpu_clint_changed(v); /* MTIP is a level: it follows mtime and mtimecmp */
-	} else if (v->timer_deadline != NO_DEADLINE && vcpu_now() >= v->timer_deadline) {
+	} else if (v->timer_deadline != NO_DEADLINE && vcpu_guest_time(v) >= v->timer_deadline) {
 		v->csr.mip |= MIP_STIP; /* stays pending until the guest sets a new deadline */
 		v->timer_deadline = NO_DEADLINE;
 	}
@@ -121,9 +137,13 @@ bool vcpu_ready(struct vcpu *v)
 {
 	if (v->state == VCPU_HALTED)
 		return false;
+	uint64_t deadline = v->timer_deadline; /* before sync_interrupts() retires it */
 	sync_interrupts(v);
-	if (v->state == VCPU_WFI && vcpu_wfi_wakes(v))
+	if (v->state == VCPU_WFI && vcpu_wfi_wakes(v)) {
 		v->state = VCPU_RUNNABLE;
+		/* Off the hart, its clock ran while it waited; it stops at what woke it. */
+		vclock_wake(&v->clock, vcpu_now(), deadline);
+	}
 	return v->state == VCPU_RUNNABLE;
 }
 
@@ -195,18 +215,32 @@ static void load_hardware(struct vcpu *v, uint64_t until)
 	uint64_t en = v->mode == VMODE_M || !c->has_m ? 0xffffffffUL : c->mcounteren;
 	if (v->mode == VMODE_U)
 		en &= c->scounteren;
+	if (v->clock.virtual)
+		en &= ~SCOUNTEREN_TM; /* every `time` read traps: it reads the VM's own clock */
 	csr_write(scounteren, en);
-	set_real_timer(v->timer_deadline < until ? v->timer_deadline : until);
+	uint64_t deadline = vcpu_deadline_real(v);
+	set_real_timer(deadline < until ? deadline : until);
+}
+
+/* The vCPU leaves the hart: its clock stops, or runs on while it waits in wfi. */
+static enum slice_end slice_end(struct vcpu *v, enum slice_end why)
+{
+	if (why == SLICE_IDLE)
+		vclock_wait(&v->clock, vcpu_now());
+	else
+		vclock_stop(&v->clock, vcpu_now());
+	return why;
 }
 
 enum slice_end vcpu_run_slice(struct vcpu *v, uint64_t until)
 {
 	csr_set(sie, (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT));
+	vclock_start(&v->clock, vcpu_now());
 	for (;;) {
 		if (!vcpu_ready(v))
-			return v->state == VCPU_HALTED ? SLICE_HALTED : SLICE_IDLE;
+			return slice_end(v, v->state == VCPU_HALTED ? SLICE_HALTED : SLICE_IDLE);
 		if (vcpu_now() >= until)
-			return SLICE_EXPIRED;
+			return slice_end(v, SLICE_EXPIRED);
 		uint64_t irq = vcpu_deliverable_irq(v);
 		if (irq) {
 			uint64_t from = v->pc;

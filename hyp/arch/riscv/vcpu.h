@@ -16,6 +16,7 @@
 
 #include "arch/riscv/shadow.h"
 #include "arch/riscv/vcsr.h"
+#include "core/vclock.h"
 
 struct vm;
 
@@ -54,7 +55,8 @@ struct vcpu {
 	enum vmode mode;
 	struct vcsr csr;
 	enum vcpu_state state;
-	uint64_t timer_deadline; /* raise the timer interrupt (STIP; MTIP with vM) at this time */
+	uint64_t timer_deadline; /* raise STIP (MTIP with vM) when its clock reaches this */
+	struct vclock clock;     /* the time it reads: real, or its own (timer = virtual) */
 	uint64_t hart_id;
 	const char *note;    /* what popek did with the last trap, for trace = on */
 	uint64_t fault_loop; /* traps delivered since the guest last executed sret */
@@ -98,6 +100,12 @@ bool vcpu_ready(struct vcpu *v);
 void vcpu_idle(uint64_t until);
 /* Real time, in timebase ticks. */
 uint64_t vcpu_now(void);
+/* The `time` the guest reads: the real time, or its own clock with timer = virtual. */
+uint64_t vcpu_guest_time(const struct vcpu *v);
+/* The vCLINT's mtime (vclint.h): vcpu_guest_time() of the vCPU `vcpu`. */
+uint64_t vcpu_clint_now(void *vcpu);
+/* The real time its timer deadline falls at, while its clock runs; UINT64_MAX for none. */
+uint64_t vcpu_deadline_real(const struct vcpu *v);
 /* A real interrupt (scause code) taken while the guest ran or popek idled; v may be NULL. */
 void vcpu_handle_irq(struct vcpu *v, uint64_t code);
 

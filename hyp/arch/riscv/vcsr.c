@@ -64,10 +64,21 @@ void vcsr_reset_m(struct vcsr *c)
 	*c = (struct vcsr){.has_m = true}; /* §3.4: M-mode, MIE = MPRV = 0, nothing delegated */
 }
 
-void vcsr_reset_sbi(struct vcsr *c)
+/* The counters OpenSBI 1.1's mstatus_init lets U read: cycle, time, instret. */
+#define SBI_SCOUNTEREN 7UL
+
+void vcsr_reset_sbi(struct vcsr *c, uint64_t entry)
 {
-	/* As OpenSBI leaves its payload: FP on (FS = Dirty), S interrupts delegated. */
-	*c = (struct vcsr){.mstatus = SSTATUS_FS, .mideleg = S_INTERRUPTS};
+	/*
+	 * As OpenSBI 1.1 leaves its payload (sbi_hart.c mstatus_init,
+	 * sbi_hart_switch_mode): FP on (FS = Dirty), S interrupts delegated,
+	 * scounteren = CY|TM|IR, stvec = the entry point; sie, sscratch and
+	 * satp zero.  tests/e2e/csrdump.toml compares it with the bare board.
+	 */
+	*c = (struct vcsr){.mstatus = SSTATUS_FS,
+	                   .mideleg = S_INTERRUPTS,
+	                   .scounteren = SBI_SCOUNTEREN,
+	                   .stvec = entry};
 }
 
 /* The new mstatus from a write of v under `mask`, and what the change means. */

@@ -129,8 +129,8 @@ enum vcsr_effect {
 
 /* The state a hart of the board is in at reset (§3.4), for a VM with vM. */
 void vcsr_reset_m(struct vcsr *c);
-/* The state OpenSBI leaves for its S-mode payload, for a VM without vM. */
-void vcsr_reset_sbi(struct vcsr *c);
+/* The state OpenSBI leaves for its S-mode payload entered at `entry`, for a VM without vM. */
+void vcsr_reset_sbi(struct vcsr *c, uint64_t entry);
 
 /*
  * One CSR instruction executed by a guest in virtual mode `mode`:

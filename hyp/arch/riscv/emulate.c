@@ -102,8 +102,10 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 	set_reg(v, s->rd, old);
 	if (fx & VCSR_PMP)
 		shadow_flush_all(v);
-	else if (fx & (VCSR_SATP | VCSR_MXR))
+	else if (fx & VCSR_MXR) /* R on X-only pages depended on it, in every space */
 		shadow_flush(v, true, 0);
+	else if (fx & VCSR_SATP) /* another address space: its cached shadow, if any */
+		shadow_switch(v);
 	v->stats.emulated[EMUL_CSR]++;
 	v->note = "emulated csr";
 	v->pc += 4;
@@ -193,7 +195,8 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 		v->note = "emulated wfi";
 		return vcpu_wfi_wakes(v) ? TRAP_RESUME : TRAP_YIELD;
 	case INSN_SYS_SFENCE_VMA:
-		shadow_flush(v, s.rs1 == 0, v->x[s.rs1]);
+		/* rs1 = x0: every address; rs2 = x0: every address space (§4.2.1) */
+		shadow_fence(v, s.rs1 == 0, v->x[s.rs1], 1, s.rs2 == 0, v->x[s.rs2]);
 		v->stats.emulated[EMUL_SFENCE]++;
 		v->note = "emulated sfence.vma";
 		v->pc += 4;

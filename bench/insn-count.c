@@ -104,7 +104,8 @@ static struct prof_tb {
 
 static uint64_t *prof_counter(uint64_t pc)
 {
-	for (uint64_t i = (pc >> 1) % PROF_SLOTS, k = 0; k < PROF_SLOTS; k++, i = (i + 1) % PROF_SLOTS) {
+	for (uint64_t i = (pc >> 1) % PROF_SLOTS, k = 0; k < PROF_SLOTS;
+	     k++, i = (i + 1) % PROF_SLOTS) {
 		if (prof_tbs[i].pc == pc || !prof_tbs[i].pc) {
 			prof_tbs[i].pc = pc;
 			return &prof_tbs[i].insns;
@@ -130,10 +131,10 @@ static int n_buckets;
 static struct {
 	int in;
 	uint64_t popek0, fw0;
-	const struct mark *first; /* first mark entered in this trap */
+	const struct mark *first;  /* first mark entered in this trap */
 	const struct mark *refine; /* the first "FIRST/SUB" mark entered after it */
-	uint32_t insn;            /* the guest instruction that trapped, or 0 */
-	uint64_t csrs;            /* CSR accesses emulated */
+	uint32_t insn;             /* the guest instruction that trapped, or 0 */
+	uint64_t csrs;             /* CSR accesses emulated */
 } trap;
 static uint32_t last_sys;       /* the last guest SYSTEM instruction that started */
 static uint64_t last_sys_guest; /* `guest` right after it started */
@@ -277,27 +278,28 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 				continue;
 			}
 		}
-		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, ctr, 1);
+		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, ctr,
+		                                           1);
 		if (!in_popek)
 			continue;
 		uint64_t *pctr = prof ? prof_counter(pc) : NULL;
 		if (pctr)
-			qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, pctr,
-			                                           1);
+			qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
+			                                           pctr, 1);
 		if (va == trap_pc)
-			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_trap, QEMU_PLUGIN_CB_NO_REGS,
-			                                       NULL);
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_trap,
+			                                       QEMU_PLUGIN_CB_NO_REGS, NULL);
 		if (va == sret_pc)
-			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_sret, QEMU_PLUGIN_CB_NO_REGS,
-			                                       NULL);
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_sret,
+			                                       QEMU_PLUGIN_CB_NO_REGS, NULL);
 		for (int m = 0; m < n_marks; m++)
 			if (va == marks[m].pc)
-				qemu_plugin_register_vcpu_insn_exec_cb(insn, on_mark,
-				                                       QEMU_PLUGIN_CB_NO_REGS, &marks[m]);
+				qemu_plugin_register_vcpu_insn_exec_cb(
+				    insn, on_mark, QEMU_PLUGIN_CB_NO_REGS, &marks[m]);
 		for (int m = 0; m < n_csr_pcs; m++)
 			if (va == csr_pcs[m])
-				qemu_plugin_register_vcpu_insn_exec_cb(insn, on_csr,
-				                                       QEMU_PLUGIN_CB_NO_REGS, NULL);
+				qemu_plugin_register_vcpu_insn_exec_cb(
+				    insn, on_csr, QEMU_PLUGIN_CB_NO_REGS, NULL);
 	}
 }
 
@@ -326,12 +328,13 @@ static void at_exit(qemu_plugin_id_t id, void *p)
 	for (int i = 0; i < n_buckets; i++) {
 		const struct bucket *b = &buckets[i];
 		if (b->name[0] == ' ')
-			fprintf(f, "popek-csr n=%" PRIu64 " median=%" PRIu64 " mean=%.1f csrs=%.2f\n",
-			        b->n, quantile(b, 1, 2), (double)b->sum / b->n, (double)b->fw / b->n);
+			fprintf(
+			    f, "popek-csr n=%" PRIu64 " median=%" PRIu64 " mean=%.1f csrs=%.2f\n",
+			    b->n, quantile(b, 1, 2), (double)b->sum / b->n, (double)b->fw / b->n);
 		else
 			fprintf(f,
-			        "popek-trap %s n=%" PRIu64 " median=%" PRIu64 " mean=%.1f p10=%" PRIu64
-			        " p90=%" PRIu64 " fw=%.1f\n",
+			        "popek-trap %s n=%" PRIu64 " median=%" PRIu64
+			        " mean=%.1f p10=%" PRIu64 " p90=%" PRIu64 " fw=%.1f\n",
 			        b->name, b->n, quantile(b, 1, 2), (double)b->sum / b->n,
 			        quantile(b, 1, 10), quantile(b, 9, 10), (double)b->fw / b->n);
 	}
@@ -360,8 +363,8 @@ qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char
 		if (!strncmp(a, "out=", 4))
 			out_path = strdup(a + 4);
 		else if (arg(a, "fw_lo=", &fw_lo) || arg(a, "fw_hi=", &fw_hi) ||
-		         arg(a, "trap=", &trap_pc) || arg(a, "sret=", &sret_pc) || arg(a, "lo=", &lo) ||
-		         arg(a, "hi=", &hi))
+		         arg(a, "trap=", &trap_pc) || arg(a, "sret=", &sret_pc) ||
+		         arg(a, "lo=", &lo) || arg(a, "hi=", &hi))
 			continue;
 		else if (!strncmp(a, "prof=", 5))
 			prof = atoi(a + 5);

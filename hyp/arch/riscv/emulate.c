@@ -13,6 +13,7 @@
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/shadow.h"
 #include "arch/riscv/trap.h"
+#include "core/check.h"
 #include "core/emul.h"
 #include "core/vm.h"
 
@@ -39,23 +40,96 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
 }
 
 /*
- * The instruction at pc exactly as the hardware would fetch it next: only
- * through a shadow leaf of the installed view that allows execution.  When
- * there is none yet, the fill the hardware's own fetch would cause is made
- * now (the fetch is certain: no interrupt is deliverable), setting A in the
- * guest's PTE as that fetch would.  When the fill says fault (no A to set, a
- * page fault, PMP denying X), 0, and the guest takes the fault itself.
+ * What may have removed or changed a shadow leaf since fetch_cache was
+ * filled: a fill (which may evict), a flush of a view, a guest sfence.vma
+ * (which may unmap one page without counting a flush) and an SBI call (a
+ * remote fence).  shadow.c and vsbi.c count all four already.
  */
+static uint64_t fetch_gen(const struct vcpu *v)
+{
+	return v->stats.shadow_fills + v->stats.shadow_flushes + v->stats.emulated[EMUL_SFENCE] +
+	       v->stats.sbi_calls;
+}
+
+/* With POPEK_CHECK, every fetch cache hit is what a walk of the shadow finds. */
+#if POPEK_CHECKING
+#define CHECK_FETCH_CACHE(v, va)                                                       \
+	do {                                                                           \
+		uint64_t hpa_;                                                         \
+		CHECK(shadow_lookup((v), (va), PTE_X, &hpa_) == 0 &&                   \
+		          (const uint8_t *)pa_to_va(hpa_) ==                           \
+		              (v)->fetch_cache.host + ((va) & (PAGE_SIZE - 1)),        \
+		      "vm %s: the fetch cache for %lx is stale", (v)->vm->name, (va)); \
+	} while (0)
+#else
+#define CHECK_FETCH_CACHE(v, va) ((void)0)
+#endif
+
+/*
+ * The halfword at va from the fetch cache alone, or NULL: no fill, no
+ * walk, nothing the guest could see.
+ */
+static const uint16_t *fetch_half_cached(const struct vcpu *v, uint64_t va)
+{
+	if (!v->fetch_cache.host || v->fetch_cache.va != va >> PAGE_SHIFT ||
+	    v->fetch_cache.gen != fetch_gen(v) || v->fetch_cache.guest_satp != v->csr.satp ||
+	    v->fetch_cache.view != shadow_view_of(v))
+		return NULL;
+	CHECK_FETCH_CACHE(v, va);
+	return (const uint16_t *)(v->fetch_cache.host + (va & (PAGE_SIZE - 1)));
+}
+
+/*
+ * The host address of the halfword at va exactly as the hardware would fetch
+ * it next: only through a shadow leaf of the installed view that allows
+ * execution.  When there is none yet, the fill the hardware's own fetch would
+ * cause is made now (the fetch is certain: no interrupt is deliverable),
+ * setting A in the guest's PTE as that fetch would.  When the fill says
+ * fault (no A to set, a page fault, PMP denying X), NULL, and the guest takes
+ * the fault itself.  The page last found is remembered (vcpu.h fetch_cache):
+ * emulate_ahead fetches from the same trap handler page trap after trap.
+ */
+static const uint16_t *fetch_half(struct vcpu *v, uint64_t va)
+{
+	const uint16_t *p = fetch_half_cached(v, va);
+	if (p)
+		return p;
+	uint64_t hpa;
+	if (shadow_lookup(v, va, PTE_X, &hpa) < 0 &&
+	    (shadow_fault(v, CAUSE_FETCH_PAGE, va) != SHADOW_FILLED ||
+	     shadow_lookup(v, va, PTE_X, &hpa) < 0))
+		return NULL;
+	v->fetch_cache.va = va >> PAGE_SHIFT;
+	v->fetch_cache.view = shadow_view_of(v);
+	v->fetch_cache.guest_satp = v->csr.satp;
+	v->fetch_cache.gen = fetch_gen(v);
+	v->fetch_cache.host = (const uint8_t *)pa_to_va(hpa) - (va & (PAGE_SIZE - 1));
+	return pa_to_va(hpa);
+}
+
+/* The instruction at pc from the fetch cache alone (both halves), or 0. */
+static uint32_t fetch_cached(const struct vcpu *v, uint64_t pc)
+{
+	const uint16_t *p = fetch_half_cached(v, pc);
+	if (!p)
+		return 0;
+	uint32_t insn = *p;
+	if (insn_length((uint16_t)insn) == 2)
+		return insn;
+	if ((pc & (PAGE_SIZE - 1)) == PAGE_SIZE - 2) /* its second half is on the next page */
+		return 0;
+	return insn | (uint32_t)p[1] << 16;
+}
+
+/* The instruction at pc as the hardware would fetch it next (fetch_half), or 0. */
 static uint32_t fetch_next(struct vcpu *v, uint64_t pc)
 {
 	uint32_t insn = 0;
 	for (int half = 0; half < 2; half++) {
-		uint64_t hpa, va = pc + 2 * half;
-		if (shadow_lookup(v, va, PTE_X, &hpa) < 0 &&
-		    (shadow_fault(v, CAUSE_FETCH_PAGE, va) != SHADOW_FILLED ||
-		     shadow_lookup(v, va, PTE_X, &hpa) < 0))
+		const uint16_t *p = fetch_half(v, pc + 2 * half);
+		if (!p)
 			return 0;
-		insn |= (uint32_t) * (const uint16_t *)pa_to_va(hpa) << (16 * half);
+		insn |= (uint32_t)*p << (16 * half);
 		if (half == 0 && insn_length((uint16_t)insn) == 2)
 			break;
 	}
@@ -217,9 +291,20 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
  */
 void emulate_ahead(struct vcpu *v)
 {
-	for (int n = 0; n < EMULATE_AHEAD_MAX && v->mode != VMODE_U && !vcpu_deliverable_irq(v);
-	     n++) {
-		uint32_t insn = fetch_next(v, v->pc);
+	for (int n = 0; n < EMULATE_AHEAD_MAX && v->mode != VMODE_U; n++) {
+		/*
+		 * Most traps are followed by an ordinary instruction: peek at it
+		 * through the fetch cache, which fills nothing, before asking
+		 * whether an interrupt comes first.  Only when the guest is certain
+		 * to fetch it (none does) may fetch_next fill its page.
+		 */
+		uint32_t insn = fetch_cached(v, v->pc);
+		if (insn && (insn & 0x7f) != 0x73)
+			return;
+		if (vcpu_deliverable_irq(v))
+			return;
+		if (!insn)
+			insn = fetch_next(v, v->pc);
 		struct insn_sys s;
 		if ((insn & 0x7f) != 0x73)
 			return;
@@ -287,6 +372,7 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, bool store, u
 	if (!r || gpa + len > r->base + r->size)
 		return -1;
 	*device = true;
+	v->irq_stale = true; /* the vPLIC, the vCLINT, a device raising its line */
 	if (store)
 		return r->ops->write(r->dev, gpa - r->base, len, *val >> shift);
 	uint64_t got;

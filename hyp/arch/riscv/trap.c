@@ -76,8 +76,10 @@ static enum trap_action handle_ecall(struct vcpu *v, uint64_t cause, uint64_t tv
 	    [VMODE_U] = CAUSE_ECALL_U, [VMODE_S] = CAUSE_ECALL_S, [VMODE_M] = CAUSE_ECALL_M};
 	(void)cause;
 	(void)tval;
-	if (v->mode == VMODE_S && !v->csr.has_m)
+	if (v->mode == VMODE_S && !v->csr.has_m) {
+		v->irq_stale = true; /* timer, IPIs, console: an SBI call may raise or clear any */
 		return vsbi_handle(v);
+	}
 	return trap_reflect(v, ecall_from[v->mode], 0);
 }
 
@@ -119,6 +121,7 @@ enum trap_action trap_from_guest(struct vcpu *v)
 	uint64_t scause = csr_read(scause), stval = csr_read(stval);
 	v->stats.traps++;
 	if (scause & CAUSE_INTERRUPT) {
+		v->irq_stale = true;
 		vcpu_handle_irq(v, scause & ~CAUSE_INTERRUPT);
 		if (v->vm->trace)
 			kprintf("trace %s %s pc=%lx interrupt=%lu (popek's) -> resume\n",

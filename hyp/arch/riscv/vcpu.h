@@ -60,7 +60,25 @@ struct vcpu {
 	uint64_t hart_id;
 	const char *note;    /* what popek did with the last trap, for trace = on */
 	uint64_t fault_loop; /* traps delivered since the guest last executed sret */
-	uint64_t fp[33];     /* f0-f31 and fcsr while another vCPU has the real ones */
+	/*
+	 * Something since the last sync_interrupts() may have changed what the
+	 * guest has pending (vcpu.c): a real interrupt, a device access, an SBI
+	 * call, time off the hart.  Between those, nothing can.
+	 */
+	bool irq_stale;
+	/*
+	 * The host page emulate_ahead() last fetched from (emulate.c): valid while
+	 * the view, the guest's satp and the shadow's generation (fetch_gen():
+	 * shadow fills and flushes, sfence.vma, SBI calls) are what they were.
+	 */
+	struct {
+		uint64_t va; /* the guest page (va >> 12) */
+		enum shadow_view view;
+		uint64_t guest_satp;
+		uint64_t gen;
+		const uint8_t *host; /* its first byte, in popek's direct map; NULL: none */
+	} fetch_cache;
+	uint64_t fp[33]; /* f0-f31 and fcsr while another vCPU has the real ones */
 	struct shadow shadow;
 	struct vm *vm;
 	struct vcpu_stats stats;

@@ -316,13 +316,53 @@ static const struct vcsr_desc vcsrs[] = {
     {CSR_MCONFIGPTR, 1, true, COMPUTED, NULL},
 };
 
+/*
+ * vcsrs[] by CSR number, direct-indexed: the row + 1, or 0 for a CSR popek
+ * does not emulate.  tests/unit/test_vcsr_tables.c checks it against a scan
+ * of vcsrs[] for all 4096 numbers.
+ */
+static const uint8_t vcsr_row[4096] = {
+    [CSR_SSTATUS] = 1,
+    [CSR_SIE] = 2,
+    [CSR_STVEC] = 3,
+    [CSR_SCOUNTEREN] = 4,
+    [CSR_SENVCFG] = 5,
+    [CSR_SSCRATCH] = 6,
+    [CSR_SEPC] = 7,
+    [CSR_SCAUSE] = 8,
+    [CSR_STVAL] = 9,
+    [CSR_SIP] = 10,
+    [CSR_SATP] = 11,
+    [CSR_MSTATUS] = 12,
+    [CSR_MISA] = 13,
+    [CSR_MEDELEG] = 14,
+    [CSR_MIDELEG] = 15,
+    [CSR_MIE] = 16,
+    [CSR_MTVEC] = 17,
+    [CSR_MCOUNTEREN] = 18,
+    [CSR_MENVCFG] = 19,
+    [CSR_MSCRATCH] = 20,
+    [CSR_MEPC] = 21,
+    [CSR_MCAUSE] = 22,
+    [CSR_MTVAL] = 23,
+    [CSR_MIP] = 24,
+    [CSR_PMPCFG0] = 25,
+    [CSR_PMPCFG0 + 2] = 26,
+    [CSR_PMPADDR0...(CSR_PMPADDR0 + VPMP_ENTRIES - 1)] = 27,
+    [CSR_MCOUNTINHIBIT] = 28,
+    [(CSR_MCOUNTINHIBIT + 3)...(CSR_MCOUNTINHIBIT + 31)] = 29,
+    [CSR_MCYCLE...(CSR_MCYCLE + 31)] = 30,
+    [CSR_MVENDORID] = 31,
+    [CSR_MARCHID] = 32,
+    [CSR_MIMPID] = 33,
+    [CSR_MHARTID] = 34,
+    [CSR_MCONFIGPTR] = 35,
+};
+
 static const struct vcsr_desc *find(unsigned csr)
 {
-	for (size_t i = 0; i < sizeof(vcsrs) / sizeof(vcsrs[0]); i++) {
-		if (csr >= vcsrs[i].csr && csr < (unsigned)vcsrs[i].csr + vcsrs[i].count)
-			return &vcsrs[i];
-	}
-	return NULL;
+	unsigned row = csr < 4096 ? vcsr_row[csr] : 0;
+	return row ? &vcsrs[row - 1] : NULL;
 }
 
 /* The value a read returns, for the CSRs with no plain field. */
@@ -359,8 +399,8 @@ bool vcsr_counter_allowed(const struct vcsr *c, enum vmode mode, unsigned idx)
 	return mode == VMODE_S ? by_m : by_m && (c->scounteren >> idx & 1);
 }
 
-unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,
-                  bool write, uint64_t *old)
+unsigned vcsr_rmw_general(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op,
+                          uint64_t operand, bool write, uint64_t *old)
 {
 	/* §2.1 of the Zicsr chapter: bits 11:10 = 3 mark read-only, bits 9:8 the lowest privilege */
 	unsigned min_priv = (csr >> 8) & 3;
@@ -392,6 +432,50 @@ unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op
 	uint64_t next = op == VCSR_RW ? operand : op == VCSR_RS ? val | operand : val & ~operand;
 	uint64_t *field = d->field >= 0 ? (uint64_t *)((char *)c + d->field) : NULL;
 	return d->write(c, field, csr, next) | (counter ? VCSR_COUNTER : 0);
+}
+
+/*
+ * What a trap handler does most (Linux's and the teaching kernel's entry and
+ * exit): sscratch, sepc, scause and stval, consecutive in struct vcsr as
+ * their numbers are (0x140..0x143), and reads of sstatus, from vS or vM.
+ * Each is an S-level CSR that exists in every VM, that TVM does not trap
+ * and that is neither a counter nor read-only: the general path's checks all
+ * pass, so only its WARL rule is left (sepc: bit 0 reads zero, §4.1.7).
+ */
+_Static_assert(offsetof(struct vcsr, sepc) == offsetof(struct vcsr, sscratch) + 8 &&
+                   offsetof(struct vcsr, scause) == offsetof(struct vcsr, sscratch) + 16 &&
+                   offsetof(struct vcsr, stval) == offsetof(struct vcsr, sscratch) + 24,
+               "sscratch, sepc, scause, stval are consecutive");
+
+unsigned vcsr_fast(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,
+                   bool write, uint64_t *old)
+{
+	if (mode == VMODE_U)
+		return VCSR_SLOW;
+	if ((csr & ~3U) == CSR_SSCRATCH) {
+		uint64_t *f = &c->sscratch + (csr & 3);
+		uint64_t val = *f;
+		*old = val;
+		if (write) {
+			uint64_t next = op == VCSR_RW   ? operand
+			                : op == VCSR_RS ? val | operand
+			                                : val & ~operand;
+			*f = csr == CSR_SEPC ? next & ~1UL : next;
+		}
+		return 0;
+	}
+	if (csr == CSR_SSTATUS && !write) {
+		*old = vcsr_sstatus_read(c);
+		return 0;
+	}
+	return VCSR_SLOW;
+}
+
+unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,
+                  bool write, uint64_t *old)
+{
+	unsigned fx = vcsr_fast(c, mode, csr, op, operand, write, old);
+	return fx != VCSR_SLOW ? fx : vcsr_rmw_general(c, mode, csr, op, operand, write, old);
 }
 
 enum vmode vcsr_trap_target(const struct vcsr *c, enum vmode mode, uint64_t cause)

@@ -125,6 +125,7 @@ enum vcsr_effect {
 	VCSR_COUNTEREN = 1 << 6,  /* scounteren or mcounteren changed */
 	VCSR_PMP = 1 << 7,        /* a PMP entry changed: every shadow view is stale */
 	VCSR_COUNTER = 1 << 8,    /* a counter (mcycle, cycle...): emulate.c reads the real one */
+	VCSR_SLOW = 1 << 9,       /* vcsr_fast(): not one of its accesses, nothing done */
 };
 
 /* The state a hart of the board is in at reset (§3.4), for a VM with vM. */
@@ -142,6 +143,17 @@ void vcsr_reset_sbi(struct vcsr *c, uint64_t entry);
  */
 unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,
                   bool write, uint64_t *old);
+
+/*
+ * vcsr_rmw() is vcsr_fast(), the hottest accesses only (plain S trap CSRs,
+ * sstatus reads, from vS or vM; VCSR_SLOW and nothing done for any other),
+ * then vcsr_rmw_general() for the rest.  tests/fuzz/fuzz_vcsr.c checks that
+ * the two paths agree wherever the fast one answers.
+ */
+unsigned vcsr_fast(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,
+                   bool write, uint64_t *old);
+unsigned vcsr_rmw_general(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op,
+                          uint64_t operand, bool write, uint64_t *old);
 
 /* The value the guest reads from sstatus / mstatus (UXL, SXL and SD filled in). */
 uint64_t vcsr_sstatus_read(const struct vcsr *c);

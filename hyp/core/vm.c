@@ -199,6 +199,7 @@ void vm_report(const struct vm *vm, uint64_t hz)
 	        "emulated ahead %lu\n",
 	        s->sbi_calls, s->reflected, s->shadow_fills, s->shadow_flushes, s->satp_writes,
 	        s->ahead);
+	vdisk_report(vm, hz);
 	kprintf("popek: vm %s clock: ", vm->name);
 	vm_clock_print(vm, hz);
 	kprintf("\n");

@@ -151,7 +151,6 @@ static void state_check(void)
 	REQUIRE(f.d.stats.answered == f.d.stats.interrupts + f.d.stats.suppressed);
 	REQUIRE(f.d.stats.submitted <= f.d.stats.requests);
 	REQUIRE(f.d.stats.answered <= f.d.stats.requests);
-	REQUIRE(!f.d.vq.event_idx || f.event_idx);
 }
 
 static uint16_t ram16(uint64_t gpa)

@@ -91,6 +91,7 @@ static bool unnotified; /* requests made available since the last notify */
 static bool draining;   /* in disk_irq: its completions' new requests wait for its one notify */
 static struct disk_stats stats;
 static struct slot slots[DISK_REQS];
+static struct slot *by_head[DISK_QUEUE]; /* the slot whose chain starts at a descriptor */
 static uint64_t capacity;
 
 static uint32_t rd(unsigned off)
@@ -166,6 +167,7 @@ int disk_submit(struct disk_req *r)
 	desc[d].next = st;
 	desc[st] = (struct vring_desc){va_to_pa(&s->status), 1, DESC_WRITE, 0};
 	s->head = head;
+	by_head[head] = s;
 
 	avail->ring[avail->idx % DISK_QUEUE] = head;
 	__sync_synchronize(); /* §2.6.13: the ring entry before the index */
@@ -213,18 +215,17 @@ static void disk_irq(void *arg)
 	draining = true;
 	while (last_used != used->idx) {
 		__sync_synchronize();
-		uint16_t head = (uint16_t)used->ring[last_used % DISK_QUEUE].id;
+		uint32_t head = used->ring[last_used % DISK_QUEUE].id;
+		struct slot *s = head < DISK_QUEUE ? by_head[head] : NULL;
+
 		last_used++;
-		for (int i = 0; i < DISK_REQS; i++) {
-			struct slot *s = &slots[i];
-			if (s->head != head)
-				continue;
-			chain_free(head);
-			s->head = 0xffff;
-			stats.completions++;
-			s->req->done(s->req, s->status == 0);
-			break;
-		}
+		if (!s) /* not a chain popek made available: nothing to answer */
+			continue;
+		by_head[head] = NULL;
+		chain_free((uint16_t)head);
+		s->head = 0xffff;
+		stats.completions++;
+		s->req->done(s->req, s->status == 0);
 	}
 	draining = false;
 	disk_notify();

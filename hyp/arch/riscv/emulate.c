@@ -45,6 +45,12 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
  * (which may unmap one page without counting a flush) and an SBI call (a
  * remote fence).  shadow.c and vsbi.c count all four already.
  */
+/*
+ * What selects the installed view besides the mode and satp (shadow_view_of):
+ * SUM in vS, MPRV and MPP in vM.  A superset of its inputs keys the cache.
+ */
+#define FETCH_VIEW_BITS (SSTATUS_SUM | MSTATUS_MPRV | MSTATUS_MPP)
+
 static uint64_t fetch_gen(const struct vcpu *v)
 {
 	return v->stats.shadow_fills + v->stats.shadow_flushes + v->stats.emulated[EMUL_SFENCE] +
@@ -69,11 +75,13 @@ static uint64_t fetch_gen(const struct vcpu *v)
  * The halfword at va from the fetch cache alone, or NULL: no fill, no
  * walk, nothing the guest could see.
  */
-static const uint16_t *fetch_half_cached(const struct vcpu *v, uint64_t va)
+static inline __attribute__((always_inline)) const uint16_t *fetch_half_cached(const struct vcpu *v,
+                                                                               uint64_t va)
 {
 	if (!v->fetch_cache.host || v->fetch_cache.va != va >> PAGE_SHIFT ||
-	    v->fetch_cache.gen != fetch_gen(v) || v->fetch_cache.guest_satp != v->csr.satp ||
-	    v->fetch_cache.view != shadow_view_of(v))
+	    v->fetch_cache.gen != fetch_gen(v) || v->fetch_cache.mode != v->mode ||
+	    v->fetch_cache.status != (v->csr.mstatus & FETCH_VIEW_BITS) ||
+	    v->fetch_cache.guest_satp != v->csr.satp)
 		return NULL;
 	CHECK_FETCH_CACHE(v, va);
 	return (const uint16_t *)(v->fetch_cache.host + (va & (PAGE_SIZE - 1)));
@@ -100,7 +108,8 @@ static const uint16_t *fetch_half(struct vcpu *v, uint64_t va)
 	     shadow_lookup(v, va, PTE_X, &hpa) < 0))
 		return NULL;
 	v->fetch_cache.va = va >> PAGE_SHIFT;
-	v->fetch_cache.view = shadow_view_of(v);
+	v->fetch_cache.mode = v->mode;
+	v->fetch_cache.status = v->csr.mstatus & FETCH_VIEW_BITS;
 	v->fetch_cache.guest_satp = v->csr.satp;
 	v->fetch_cache.gen = fetch_gen(v);
 	v->fetch_cache.host = (const uint8_t *)pa_to_va(hpa) - (va & (PAGE_SIZE - 1));
@@ -108,7 +117,8 @@ static const uint16_t *fetch_half(struct vcpu *v, uint64_t va)
 }
 
 /* The instruction at pc from the fetch cache alone (both halves), or 0. */
-static uint32_t fetch_cached(const struct vcpu *v, uint64_t pc)
+static inline __attribute__((always_inline)) uint32_t fetch_cached(const struct vcpu *v,
+                                                                   uint64_t pc)
 {
 	const uint16_t *p = fetch_half_cached(v, pc);
 	if (!p)
@@ -174,6 +184,8 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 	if (fx & VCSR_COUNTER)
 		old = counter_value(v, s->csr);
 	set_reg(v, s->rd, old);
+	if (fx & ~VCSR_COUNTER)
+		v->quiet = false; /* load_hardware() or the interrupt checks must look again */
 	if (fx & VCSR_PMP)
 		shadow_flush_all(v);
 	else if (fx & VCSR_MXR) /* R on X-only pages depended on it, in every space */
@@ -184,6 +196,61 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 	v->note = "emulated csr";
 	v->pc += 4;
 	return true;
+}
+
+/* One CSR access vcsr_fast() serves, at the guest's pc: done and true, or false with nothing done. */
+static inline __attribute__((always_inline)) bool emulate_fast_csr(struct vcpu *v, uint32_t insn)
+{
+	/* Zicsr (unpriv §9.1): funct3 1..3 and 5..7, its low two bits RW, RS, RC */
+	static const enum vcsr_op ops[4] = {[1] = VCSR_RW, [2] = VCSR_RS, [3] = VCSR_RC};
+	unsigned f3 = (insn >> 12) & 7, rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31;
+	if ((insn & 0x7f) != 0x73 || (f3 & 3) == 0)
+		return false;
+	enum vcsr_op op = ops[f3 & 3];
+	uint64_t old, operand = f3 & 4 ? rs1 : v->x[rs1];
+	if (vcsr_fast(&v->csr, v->mode, insn >> 20, op, operand, op == VCSR_RW || rs1 != 0, &old))
+		return false;
+	set_reg(v, rd, old);
+	v->stats.emulated[EMUL_CSR]++;
+	v->note = "emulated csr";
+	v->pc += 4;
+	return true;
+}
+
+/* emulate_fast_csr() after the first; out of line: bench/insn-count.c counts its calls. */
+__attribute__((noinline)) static bool emulate_fast_ahead_csr(struct vcpu *v, uint32_t insn)
+{
+	return emulate_fast_csr(v, insn);
+}
+
+/*
+ * The accesses after the first, as emulate_ahead() would emulate them: those
+ * served here change no interrupt state, so none becomes deliverable.
+ * Out of line: the common case (the next instruction is an ordinary one)
+ * saves no registers.
+ */
+__attribute__((noinline)) static enum emulate_fast emulate_fast_more(struct vcpu *v, uint32_t next)
+{
+	for (int n = 0; n < EMULATE_AHEAD_MAX; n++) {
+		if (!next || !emulate_fast_ahead_csr(v, next))
+			return EMULATE_FAST_AHEAD;
+		v->stats.ahead++;
+		next = fetch_cached(v, v->pc);
+		if (next && (next & 0x7f) != 0x73)
+			return EMULATE_FAST_DONE;
+	}
+	return EMULATE_FAST_AHEAD;
+}
+
+enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval)
+{
+	CHECK(!vcpu_deliverable_irq(v), "vm %s: entered with an interrupt to deliver", v->vm->name);
+	if (!emulate_fast_csr(v, (uint32_t)tval))
+		return EMULATE_FAST_NONE;
+	uint32_t next = fetch_cached(v, v->pc);
+	if (next && (next & 0x7f) != 0x73)
+		return EMULATE_FAST_DONE;
+	return emulate_fast_more(v, next);
 }
 
 /*
@@ -211,6 +278,7 @@ static enum trap_action emulate_xret(struct vcpu *v, bool mret)
 	if (v->mode != VMODE_M)
 		c->mstatus &= ~MSTATUS_MPRV;
 	v->fault_loop = 0; /* the guest returned from a trap: it is making progress */
+	v->quiet = false;  /* another mode: another view, other interrupts */
 	v->stats.emulated[mret ? EMUL_MRET : EMUL_SRET]++;
 	v->note = mret ? "emulated mret" : "emulated sret";
 	return TRAP_RESUME;
@@ -257,6 +325,7 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 		return illegal(v, tval);
 	switch (kind) {
 	case INSN_SYS_CSR:
+		v->quiet = true; /* until emulate_csr() or what follows says otherwise */
 		return emulate_csr(v, &s) ? TRAP_RESUME : illegal(v, tval);
 	case INSN_SYS_SRET:
 		return emulate_xret(v, false);

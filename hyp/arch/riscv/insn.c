@@ -9,20 +9,6 @@
 
 #include <stddef.h>
 
-/*
- * Unpriv spec §1.5 "Base Instruction-Length Encoding": bits 1:0 != 11 is a
- * 16-bit instruction; bits 4:2 != 111 (with 1:0 = 11) a 32-bit one; the rest
- * are 48 bits or longer, which popek never emulates.
- */
-int insn_length(uint16_t first_half)
-{
-	if ((first_half & 0x3) != 0x3)
-		return 2;
-	if ((first_half & 0x1c) != 0x1c)
-		return 4;
-	return 0;
-}
-
 /* Where the register of a load or store sits. */
 enum insn_field {
 	F_RD,   /* bits 11:7: rd of a 32-bit load, c.lwsp, c.ldsp */

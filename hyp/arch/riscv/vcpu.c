@@ -22,6 +22,7 @@
 
 _Static_assert(offsetof(struct vcpu, pc) == VCPU_PC, "vcpu layout");
 _Static_assert(offsetof(struct vcpu, popek_sp) == VCPU_POPEK_SP, "vcpu layout");
+_Static_assert(TRAP_REENTER == VCPU_TRAP_REENTER, "entry.S's TRAP_REENTER");
 
 #define MIP_STIP      (1UL << IRQ_S_TIMER)
 #define MIP_MSIP      (1UL << IRQ_M_SOFT)
@@ -121,7 +122,8 @@ void vcpu_clint_changed(void *vcpu)
 
 /*
  * Brings the guest's pending bits up to date with its timer and its vPLIC.
- * Only when irq_stale says something could have changed them: the vPLIC's
+ * Off the hart, every time (another VM's device interrupts reach it there);
+ * on it, only when irq_stale says something could have changed them: the vPLIC's
  * lines move only through a real interrupt (plic_dispatch, console input) or
  * the guest's own device accesses; the vCLINT and the timer deadline through
  * device accesses and SBI calls; and a deadline passing while the guest runs
@@ -131,7 +133,7 @@ void vcpu_clint_changed(void *vcpu)
  */
 static void sync_interrupts(struct vcpu *v)
 {
-	if (!v->irq_stale && v->state != VCPU_WFI) {
+	if (v->on_hart && !v->irq_stale && v->state != VCPU_WFI) {
 		CHECK(v->csr.seip_line == vplic_pending(&v->vm->plic, PLIC_CTX_S) &&
 		          !(v->csr.has_m && !(v->csr.mip & MIP_MEIP) &&
 		            vplic_pending(&v->vm->plic, PLIC_CTX_M)),
@@ -248,6 +250,7 @@ static void load_hardware(struct vcpu *v, uint64_t until)
 /* The vCPU leaves the hart: its clock stops, or runs on while it waits in wfi. */
 static enum slice_end slice_end(struct vcpu *v, enum slice_end why)
 {
+	v->on_hart = false; /* other VMs' interrupts may reach its vPLIC: sync it every time */
 	if (why == SLICE_IDLE)
 		vclock_wait(&v->clock, vcpu_now());
 	else
@@ -259,6 +262,7 @@ enum slice_end vcpu_run_slice(struct vcpu *v, uint64_t until)
 {
 	csr_set(sie, (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT));
 	vclock_start(&v->clock, vcpu_now());
+	v->on_hart = true;
 	v->irq_stale = true; /* off the hart, devices and the clock went on */
 	for (;;) {
 		if (!vcpu_ready(v))
@@ -275,13 +279,19 @@ enum slice_end vcpu_run_slice(struct vcpu *v, uint64_t until)
 				        vcpu_mode_name(v->mode), v->pc);
 		}
 		load_hardware(v, until);
-		vcpu_enter(v);
-		/* The guest may have dirtied its FP state: sstatus.FS tells (§3.1.6.6). */
-		if ((csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS)
-			v->csr.mstatus |= SSTATUS_FS;
-		switch (trap_from_guest(v)) {
+		enum trap_action next;
+		do {
+			next = vcpu_enter(v); /* the fast lane's own traps stay in entry.S */
+			if (next == TRAP_PENDING)
+				next = trap_from_guest(v);
+			/* and a slow trap that changed nothing enters again at once too */
+		} while (next == TRAP_REENTER);
+		switch (next) {
 		case TRAP_RESUME:
 			break;
+		case TRAP_REENTER:
+		case TRAP_PENDING:
+			panic("vm %s: trap action %d after the trap", v->vm->name, next);
 		case TRAP_YIELD:
 			v->state = VCPU_WFI;
 			break;

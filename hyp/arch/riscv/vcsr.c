@@ -8,16 +8,11 @@
 
 #include <stddef.h>
 
-/* priv spec §4.1.1: the sstatus bits S-mode may write on this board */
-#define SSTATUS_WRITABLE \
-	(SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR)
 /* §3.1.6: and the mstatus bits M-mode may write (no UBE/SBE/MBE, VS or XS here) */
 #define MSTATUS_WRITABLE                                                              \
 	(SSTATUS_WRITABLE | MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP | MSTATUS_MPRV | \
 	 MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR)
-#define MSTATUS_UXL_64 (2UL << 32)
 #define MSTATUS_SXL_64 (2UL << 34)
-#define MSTATUS_SD     (1UL << 63)
 /* §3.1.9: the S- and M-level software, timer and external interrupts */
 #define S_INTERRUPTS ((1UL << IRQ_S_SOFT) | (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT))
 #define M_INTERRUPTS ((1UL << IRQ_M_SOFT) | (1UL << IRQ_M_TIMER) | (1UL << IRQ_M_EXT))
@@ -41,14 +36,6 @@
 uint64_t vcsr_mstatus_read(const struct vcsr *c)
 {
 	uint64_t v = c->mstatus | MSTATUS_UXL_64 | MSTATUS_SXL_64;
-	if ((v & SSTATUS_FS) == SSTATUS_FS)
-		v |= MSTATUS_SD;
-	return v;
-}
-
-uint64_t vcsr_sstatus_read(const struct vcsr *c)
-{
-	uint64_t v = (c->mstatus & SSTATUS_WRITABLE) | MSTATUS_UXL_64;
 	if ((v & SSTATUS_FS) == SSTATUS_FS)
 		v |= MSTATUS_SD;
 	return v;
@@ -432,43 +419,6 @@ unsigned vcsr_rmw_general(struct vcsr *c, enum vmode mode, unsigned csr, enum vc
 	uint64_t next = op == VCSR_RW ? operand : op == VCSR_RS ? val | operand : val & ~operand;
 	uint64_t *field = d->field >= 0 ? (uint64_t *)((char *)c + d->field) : NULL;
 	return d->write(c, field, csr, next) | (counter ? VCSR_COUNTER : 0);
-}
-
-/*
- * What a trap handler does most (Linux's and the teaching kernel's entry and
- * exit): sscratch, sepc, scause and stval, consecutive in struct vcsr as
- * their numbers are (0x140..0x143), and reads of sstatus, from vS or vM.
- * Each is an S-level CSR that exists in every VM, that TVM does not trap
- * and that is neither a counter nor read-only: the general path's checks all
- * pass, so only its WARL rule is left (sepc: bit 0 reads zero, §4.1.7).
- */
-_Static_assert(offsetof(struct vcsr, sepc) == offsetof(struct vcsr, sscratch) + 8 &&
-                   offsetof(struct vcsr, scause) == offsetof(struct vcsr, sscratch) + 16 &&
-                   offsetof(struct vcsr, stval) == offsetof(struct vcsr, sscratch) + 24,
-               "sscratch, sepc, scause, stval are consecutive");
-
-unsigned vcsr_fast(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,
-                   bool write, uint64_t *old)
-{
-	if (mode == VMODE_U)
-		return VCSR_SLOW;
-	if ((csr & ~3U) == CSR_SSCRATCH) {
-		uint64_t *f = &c->sscratch + (csr & 3);
-		uint64_t val = *f;
-		*old = val;
-		if (write) {
-			uint64_t next = op == VCSR_RW   ? operand
-			                : op == VCSR_RS ? val | operand
-			                                : val & ~operand;
-			*f = csr == CSR_SEPC ? next & ~1UL : next;
-		}
-		return 0;
-	}
-	if (csr == CSR_SSTATUS && !write) {
-		*old = vcsr_sstatus_read(c);
-		return 0;
-	}
-	return VCSR_SLOW;
 }
 
 unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,

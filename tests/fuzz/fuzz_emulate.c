@@ -135,10 +135,12 @@ static enum trap_action illegal_trap(struct vcpu *v, uint64_t tval, bool lane)
 		REQUIRE(memcmp(&fast, v, sizeof(fast)) == 0);
 	if (lane && f != EMULATE_FAST_NONE) {
 		REQUIRE(emulate_fast(v, tval) == f);
-		return TRAP_RESUME; /* the caller's emulate_ahead() is trap_fast's for AHEAD */
+		/* the caller's emulate_ahead(): trap_fast's after AHEAD, and after DONE or
+		 * IRQ one that finds nothing to do (an ordinary instruction, an interrupt) */
+		return TRAP_RESUME;
 	}
 	enum trap_action a = emulate_illegal(v, CAUSE_ILLEGAL_INSN, tval);
-	if (f == EMULATE_FAST_DONE) {
+	if (f == EMULATE_FAST_DONE || f == EMULATE_FAST_IRQ) {
 		REQUIRE(a == TRAP_RESUME);
 		emulate_ahead(v);
 		require_same(&fast, v);

@@ -119,8 +119,9 @@ static void test_fast_lane_follows_sfence_of_one_page(void **state)
 }
 
 /*
- * sstatus writes take the lane only when nothing but SPP and SPIE change:
- * SIE, SUM, MXR or FS changing needs the full path (interrupts, views, FP).
+ * sstatus writes take the lane only when nothing but SPP, SPIE and SIE
+ * change (SUM, MXR or FS need the full path: views, FP), and say when
+ * interrupts on made one deliverable.
  */
 static void test_fast_lane_sstatus_writes(void **state)
 {
@@ -135,7 +136,7 @@ static void test_fast_lane_sstatus_writes(void **state)
 	v->pc = CODE_VA;
 	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_DONE);
 	assert_int_equal(v->csr.mstatus, before | SSTATUS_SPP | SSTATUS_SPIE);
-	static const uint64_t slow_bits[] = {SSTATUS_SIE, SSTATUS_SUM, SSTATUS_MXR, SSTATUS_FS};
+	static const uint64_t slow_bits[] = {SSTATUS_SUM, SSTATUS_MXR, SSTATUS_FS};
 	for (size_t i = 0; i < sizeof(slow_bits) / sizeof(slow_bits[0]); i++) {
 		uint64_t now = v->csr.mstatus;
 		v->x[14] = now ^ slow_bits[i];
@@ -144,6 +145,19 @@ static void test_fast_lane_sstatus_writes(void **state)
 		assert_int_equal(v->csr.mstatus, now);
 		assert_int_equal(v->pc, CODE_VA);
 	}
+	/* SIE: interrupts on with none pending, off, then on with one pending. */
+	v->csr.mstatus &= ~SSTATUS_SIE;
+	v->x[14] = v->csr.mstatus | SSTATUS_SIE;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_DONE);
+	v->x[14] = v->csr.mstatus & ~SSTATUS_SIE;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_DONE);
+	v->csr.mie = v->csr.mip = 1UL << IRQ_S_TIMER;
+	v->x[14] = v->csr.mstatus | SSTATUS_SIE;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_IRQ);
+	assert_int_equal(v->pc, CODE_VA + 4); /* done: the interrupt comes after it */
 	/* And nothing in vU: its CSR accesses are for vcsr_rmw's rules. */
 	v->mode = VMODE_U;
 	v->x[14] = v->csr.mstatus;

@@ -40,7 +40,7 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
 }
 
 /*
- * What may have removed or changed a shadow leaf since fetch_cache was
+ * What may have removed or changed a shadow leaf since a fetch_cache entry was
  * filled: a fill (which may evict), a flush of a view, a guest sfence.vma
  * (which may unmap one page without counting a flush) and an SBI call (a
  * remote fence).  shadow.c and vsbi.c count all four already.
@@ -57,6 +57,12 @@ static uint64_t fetch_gen(const struct vcpu *v)
 	       v->stats.sbi_calls;
 }
 
+/* The fetch cache's entry for va's page. */
+static inline struct fetch_cache_entry *fetch_entry(struct vcpu *v, uint64_t va)
+{
+	return &v->fetch_cache[(va >> PAGE_SHIFT) % VCPU_FETCH_CACHE];
+}
+
 /* With POPEK_CHECK, every fetch cache hit is what a walk of the shadow finds. */
 #if POPEK_CHECKING
 #define CHECK_FETCH_CACHE(v, va)                                                       \
@@ -64,27 +70,49 @@ static uint64_t fetch_gen(const struct vcpu *v)
 		uint64_t hpa_;                                                         \
 		CHECK(shadow_lookup((v), (va), PTE_X, &hpa_) == 0 &&                   \
 		          (const uint8_t *)pa_to_va(hpa_) ==                           \
-		              (v)->fetch_cache.host + ((va) & (PAGE_SIZE - 1)),        \
+		              fetch_entry((v), (va))->host + ((va) & (PAGE_SIZE - 1)), \
 		      "vm %s: the fetch cache for %lx is stale", (v)->vm->name, (va)); \
 	} while (0)
 #else
 #define CHECK_FETCH_CACHE(v, va) ((void)0)
 #endif
 
+/* The fetch cache now holds va's page, at host address hpa (va's). */
+static void fetch_remember(struct vcpu *v, uint64_t va, uint64_t hpa)
+{
+	struct fetch_cache_entry *e = fetch_entry(v, va);
+	e->va = va >> PAGE_SHIFT;
+	e->mode = v->mode;
+	e->status = v->csr.mstatus & FETCH_VIEW_BITS;
+	e->guest_satp = v->csr.satp;
+	e->gen = fetch_gen(v);
+	e->host = (const uint8_t *)pa_to_va(hpa) - (va & (PAGE_SIZE - 1));
+}
+
+/* A miss in the fetch cache: a walk of the shadow, remembered.  Out of line: hits save registers. */
+__attribute__((noinline)) static const uint16_t *fetch_refill(struct vcpu *v, uint64_t va)
+{
+	uint64_t hpa;
+	if (shadow_lookup(v, va, PTE_X, &hpa) < 0)
+		return NULL;
+	fetch_remember(v, va, hpa);
+	return pa_to_va(hpa);
+}
+
 /*
- * The halfword at va from the fetch cache alone, or NULL: no fill, no
- * walk, nothing the guest could see.
+ * The halfword at va through the installed view's shadow as it is, or NULL:
+ * the fetch cache, else a walk of the shadow (remembered), never a fill:
+ * nothing the guest could see.
  */
-static inline __attribute__((always_inline)) const uint16_t *fetch_half_cached(const struct vcpu *v,
+static inline __attribute__((always_inline)) const uint16_t *fetch_half_cached(struct vcpu *v,
                                                                                uint64_t va)
 {
-	if (!v->fetch_cache.host || v->fetch_cache.va != va >> PAGE_SHIFT ||
-	    v->fetch_cache.gen != fetch_gen(v) || v->fetch_cache.mode != v->mode ||
-	    v->fetch_cache.status != (v->csr.mstatus & FETCH_VIEW_BITS) ||
-	    v->fetch_cache.guest_satp != v->csr.satp)
-		return NULL;
+	const struct fetch_cache_entry *e = fetch_entry(v, va);
+	if (!e->host || e->va != va >> PAGE_SHIFT || e->gen != fetch_gen(v) || e->mode != v->mode ||
+	    e->status != (v->csr.mstatus & FETCH_VIEW_BITS) || e->guest_satp != v->csr.satp)
+		return fetch_refill(v, va);
 	CHECK_FETCH_CACHE(v, va);
-	return (const uint16_t *)(v->fetch_cache.host + (va & (PAGE_SIZE - 1)));
+	return (const uint16_t *)(e->host + (va & (PAGE_SIZE - 1)));
 }
 
 /*
@@ -94,8 +122,8 @@ static inline __attribute__((always_inline)) const uint16_t *fetch_half_cached(c
  * cause is made now (the fetch is certain: no interrupt is deliverable),
  * setting A in the guest's PTE as that fetch would.  When the fill says
  * fault (no A to set, a page fault, PMP denying X), NULL, and the guest takes
- * the fault itself.  The page last found is remembered (vcpu.h fetch_cache):
- * emulate_ahead fetches from the same trap handler page trap after trap.
+ * the fault itself.  The pages found are remembered (vcpu.h fetch_cache):
+ * the guest traps from the same few code pages again and again.
  */
 static const uint16_t *fetch_half(struct vcpu *v, uint64_t va)
 {
@@ -103,22 +131,15 @@ static const uint16_t *fetch_half(struct vcpu *v, uint64_t va)
 	if (p)
 		return p;
 	uint64_t hpa;
-	if (shadow_lookup(v, va, PTE_X, &hpa) < 0 &&
-	    (shadow_fault(v, CAUSE_FETCH_PAGE, va) != SHADOW_FILLED ||
-	     shadow_lookup(v, va, PTE_X, &hpa) < 0))
+	if (shadow_fault(v, CAUSE_FETCH_PAGE, va) != SHADOW_FILLED ||
+	    shadow_lookup(v, va, PTE_X, &hpa) < 0)
 		return NULL;
-	v->fetch_cache.va = va >> PAGE_SHIFT;
-	v->fetch_cache.mode = v->mode;
-	v->fetch_cache.status = v->csr.mstatus & FETCH_VIEW_BITS;
-	v->fetch_cache.guest_satp = v->csr.satp;
-	v->fetch_cache.gen = fetch_gen(v);
-	v->fetch_cache.host = (const uint8_t *)pa_to_va(hpa) - (va & (PAGE_SIZE - 1));
+	fetch_remember(v, va, hpa);
 	return pa_to_va(hpa);
 }
 
-/* The instruction at pc from the fetch cache alone (both halves), or 0. */
-static inline __attribute__((always_inline)) uint32_t fetch_cached(const struct vcpu *v,
-                                                                   uint64_t pc)
+/* The instruction at pc through the shadow as it is (both halves, fetch_half_cached), or 0. */
+static inline __attribute__((always_inline)) uint32_t fetch_cached(struct vcpu *v, uint64_t pc)
 {
 	const uint16_t *p = fetch_half_cached(v, pc);
 	if (!p)
@@ -198,43 +219,50 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 	return true;
 }
 
-/* One CSR access vcsr_fast() serves, at the guest's pc: done and true, or false with nothing done. */
-static inline __attribute__((always_inline)) bool emulate_fast_csr(struct vcpu *v, uint32_t insn)
+/*
+ * One CSR access vcsr_fast() serves, at the guest's pc: its effects (0 or
+ * VCSR_INTERRUPTS), or -1 with nothing done.
+ */
+static inline __attribute__((always_inline)) int emulate_fast_csr(struct vcpu *v, uint32_t insn)
 {
 	/* Zicsr (unpriv §9.1): funct3 1..3 and 5..7, its low two bits RW, RS, RC */
 	static const enum vcsr_op ops[4] = {[1] = VCSR_RW, [2] = VCSR_RS, [3] = VCSR_RC};
 	unsigned f3 = (insn >> 12) & 7, rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31;
 	if ((insn & 0x7f) != 0x73 || (f3 & 3) == 0)
-		return false;
+		return -1;
 	enum vcsr_op op = ops[f3 & 3];
 	uint64_t old, operand = f3 & 4 ? rs1 : v->x[rs1];
-	if (vcsr_fast(&v->csr, v->mode, insn >> 20, op, operand, op == VCSR_RW || rs1 != 0, &old))
-		return false;
+	unsigned fx =
+	    vcsr_fast(&v->csr, v->mode, insn >> 20, op, operand, op == VCSR_RW || rs1 != 0, &old);
+	if (fx & VCSR_SLOW)
+		return -1;
 	set_reg(v, rd, old);
 	v->stats.emulated[EMUL_CSR]++;
 	v->note = "emulated csr";
 	v->pc += 4;
-	return true;
+	return (int)fx;
 }
 
 /* emulate_fast_csr() after the first; out of line: bench/insn-count.c counts its calls. */
-__attribute__((noinline)) static bool emulate_fast_ahead_csr(struct vcpu *v, uint32_t insn)
+__attribute__((noinline)) static int emulate_fast_ahead_csr(struct vcpu *v, uint32_t insn)
 {
 	return emulate_fast_csr(v, insn);
 }
 
 /*
- * The accesses after the first, as emulate_ahead() would emulate them: those
- * served here change no interrupt state, so none becomes deliverable.
- * Out of line: the common case (the next instruction is an ordinary one)
- * saves no registers.
+ * The accesses after the first, as emulate_ahead() would emulate them,
+ * stopping where an interrupt becomes deliverable.  Out of line: the common
+ * case (the next instruction is an ordinary one) saves no registers.
  */
 __attribute__((noinline)) static enum emulate_fast emulate_fast_more(struct vcpu *v, uint32_t next)
 {
 	for (int n = 0; n < EMULATE_AHEAD_MAX; n++) {
-		if (!next || !emulate_fast_ahead_csr(v, next))
+		int fx = next ? emulate_fast_ahead_csr(v, next) : -1;
+		if (fx < 0)
 			return EMULATE_FAST_AHEAD;
 		v->stats.ahead++;
+		if (fx && vcpu_deliverable_irq(v))
+			return EMULATE_FAST_IRQ;
 		next = fetch_cached(v, v->pc);
 		if (next && (next & 0x7f) != 0x73)
 			return EMULATE_FAST_DONE;
@@ -245,8 +273,12 @@ __attribute__((noinline)) static enum emulate_fast emulate_fast_more(struct vcpu
 enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval)
 {
 	CHECK(!vcpu_deliverable_irq(v), "vm %s: entered with an interrupt to deliver", v->vm->name);
-	if (!emulate_fast_csr(v, (uint32_t)tval))
+	int fx = emulate_fast_csr(v, (uint32_t)tval);
+	if (fx < 0)
 		return EMULATE_FAST_NONE;
+	/* Interrupts on, or one enabled: the one now deliverable is taken first (§3.1.9). */
+	if (fx && vcpu_deliverable_irq(v))
+		return EMULATE_FAST_IRQ;
 	uint32_t next = fetch_cached(v, v->pc);
 	if (next && (next & 0x7f) != 0x73)
 		return EMULATE_FAST_DONE;

@@ -178,6 +178,8 @@ enum trap_action trap_fast(struct vcpu *v)
 	trap_fast_count(v);
 	if (fast == EMULATE_FAST_DONE)
 		return TRAP_REENTER;
+	if (fast == EMULATE_FAST_IRQ)
+		return TRAP_RESUME; /* vcpu_run_slice() delivers it */
 	v->quiet = true;
 	emulate_ahead(v);
 	return v->quiet ? TRAP_REENTER : TRAP_RESUME;

@@ -9,7 +9,8 @@
 #define VCPU_X(n)         ((n)*8)
 #define VCPU_PC           256
 #define VCPU_POPEK_SP     264
-#define VCPU_TRAP_REENTER 1 /* enum trap_action's TRAP_REENTER, for entry.S */
+#define VCPU_TRAP_REENTER 1  /* enum trap_action's TRAP_REENTER, for entry.S */
+#define VCPU_FETCH_CACHE  16 /* guest code pages whose host page emulate.c remembers */
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -81,19 +82,20 @@ struct vcpu {
 	 */
 	bool quiet;
 	/*
-	 * The host page emulate_ahead() last fetched from (emulate.c): valid while
-	 * what selects the view (mode, SUM, MPRV, MPP), the guest's satp and the
-	 * shadow's generation (fetch_gen(): shadow fills and flushes, sfence.vma,
-	 * SBI calls) are what they were.
+	 * The host pages emulate_ahead() and the fast lane last fetched from
+	 * (emulate.c), direct-mapped by guest page: each valid while what selects
+	 * the view (mode, SUM, MPRV, MPP), the guest's satp and the shadow's
+	 * generation (fetch_gen(): shadow fills and flushes, sfence.vma, SBI
+	 * calls) are what they were when it was found.
 	 */
-	struct {
+	struct fetch_cache_entry {
 		uint64_t va; /* the guest page (va >> 12) */
 		enum vmode mode;
 		uint64_t status; /* mstatus's bits that select a view (emulate.c) */
 		uint64_t guest_satp;
 		uint64_t gen;
 		const uint8_t *host; /* its first byte, in popek's direct map; NULL: none */
-	} fetch_cache;
+	} fetch_cache[VCPU_FETCH_CACHE];
 	uint64_t fp[33]; /* f0-f31 and fcsr while another vCPU has the real ones */
 	struct shadow shadow;
 	struct vm *vm;

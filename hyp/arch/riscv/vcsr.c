@@ -14,7 +14,7 @@
 	 MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR)
 #define MSTATUS_SXL_64 (2UL << 34)
 /* §3.1.9: the S- and M-level software, timer and external interrupts */
-#define S_INTERRUPTS ((1UL << IRQ_S_SOFT) | (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT))
+#define S_INTERRUPTS VCSR_S_INTERRUPTS
 #define M_INTERRUPTS ((1UL << IRQ_M_SOFT) | (1UL << IRQ_M_TIMER) | (1UL << IRQ_M_EXT))
 /* §3.1.9: M-mode may write SSIP, STIP and SEIP in mip; the M bits are the CLINT's and PLIC's */
 #define MIP_WRITABLE S_INTERRUPTS

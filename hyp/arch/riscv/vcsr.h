@@ -168,7 +168,9 @@ bool vcsr_counter_allowed(const struct vcsr *c, enum vmode mode, unsigned idx);
 #define SSTATUS_WRITABLE \
 	(SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR)
 #define MSTATUS_UXL_64 (2UL << 32)
-#define MSTATUS_SD     (1UL << 63)
+/* §3.1.9: the S-level software, timer and external interrupts */
+#define VCSR_S_INTERRUPTS ((1UL << IRQ_S_SOFT) | (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT))
+#define MSTATUS_SD        (1UL << 63)
 
 /* The value the guest reads from sstatus (UXL and SD filled in). */
 static inline uint64_t vcsr_sstatus_read(const struct vcsr *c)
@@ -188,8 +190,9 @@ static inline uint64_t vcsr_sstatus_read(const struct vcsr *c)
 /*
  * What a trap handler does most (Linux's and the teaching kernel's entry and
  * exit): sscratch, sepc, scause and stval, consecutive in struct vcsr as
- * their numbers are (0x140..0x143), and sstatus when only SPP and SPIE
- * change (reads, and the write before sret), from vS or vM.
+ * their numbers are (0x140..0x143); sstatus when only SPP, SPIE and SIE
+ * change (reads, the write before sret, interrupts off and on); sie; from vS
+ * or vM.
  * Each is an S-level CSR that exists in every VM, that TVM does not trap
  * and that is neither a counter nor read-only: the general path's checks all
  * pass, so only its WARL rule is left (sepc: bit 0 reads zero, §4.1.7).
@@ -224,12 +227,25 @@ static inline unsigned vcsr_fast(struct vcsr *c, enum vmode mode, unsigned csr, 
 			                             : val & ~operand;
 			next = (next & ~SSTATUS_WRITABLE) | (w & SSTATUS_WRITABLE);
 		}
-		/* Only SPP and SPIE may change: set_status() would report nothing. */
-		if ((next ^ c->mstatus) & ~(SSTATUS_SPP | SSTATUS_SPIE))
+		/* SPP, SPIE and SIE only: set_status() reports VCSR_INTERRUPTS or nothing */
+		uint64_t diff = next ^ c->mstatus;
+		if (diff & ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE))
 			return VCSR_SLOW;
 		c->mstatus = next;
 		*old = val;
-		return 0;
+		return diff & SSTATUS_SIE ? VCSR_INTERRUPTS : 0;
+	}
+	if (csr == CSR_SIE) { /* §4.1.3: only the interrupts mideleg gives S */
+		uint64_t val = c->mie & c->mideleg;
+		*old = val;
+		if (!write)
+			return 0;
+		uint64_t w = op == VCSR_RW   ? operand
+		             : op == VCSR_RS ? val | operand
+		                             : val & ~operand;
+		uint64_t mask = c->mideleg & VCSR_S_INTERRUPTS;
+		c->mie = (c->mie & ~mask) | (w & mask);
+		return VCSR_INTERRUPTS;
 	}
 	return VCSR_SLOW;
 }

@@ -135,8 +135,8 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 		if (!vms_pa)
 			panic("no memory for %d VMs", n);
 		struct vm *vms = pa_to_va(vms_pa);
-		/* popek's ASID 0, then one per view of every VM (shadow.h) */
-		uint64_t asids = 1 + (uint64_t)n * VIEW_COUNT;
+		/* popek's ASID 0, then one per shadow root of every VM (shadow.h) */
+		uint64_t asids = 1 + (uint64_t)n * SHADOW_ASIDS;
 		bool shared = !mmu_asids_enough(asids);
 		vcpu_share_asids(shared);
 		kprintf("popek: %lu ASIDs (%lu needed): %s\n", mmu_asid_mask() + 1, asids,

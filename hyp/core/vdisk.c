@@ -23,6 +23,12 @@ static struct vdisk_vm {
 	struct vm *vm;
 	uint32_t descs, reqs; /* real descriptors and requests its minidisks hold */
 	int dev0, ndev;       /* its minidisks: devices[dev0 .. dev0 + ndev) */
+	/* where a request's time goes (vdisk_report), in timebase ticks */
+	uint64_t notify_ticks; /* popek handling the guest's QueueNotify writes */
+	uint64_t device_ticks; /* the real disk: submitted to answered */
+	uint64_t guest_ticks;  /* the guest: interrupt raised to its InterruptACK */
+	uint64_t raised_at;    /* when its pending interrupt went up; 0: none */
+	uint64_t guest_waits;  /* interrupts the guest acknowledged */
 } vms[BUNDLE_MAX_VMS];
 static int nvms, next_vm;
 
@@ -30,6 +36,7 @@ static struct vdisk_req {
 	struct disk_req req;
 	struct vblk_io *io;
 	struct vdisk_vm *owner;
+	uint64_t submitted_at;
 	bool busy;
 } pool[VDISK_INFLIGHT];
 
@@ -68,10 +75,16 @@ static void done(struct disk_req *r, bool ok)
 
 	CHECK(q->busy && q->owner->reqs > 0 && q->owner->descs >= DISK_REQ_DESCS(r->nseg),
 	      "vdisk: a completion for a request no VM holds");
+	struct vblk *d = q->io->dev;
+	uint64_t raised = d->stats.interrupts, now = vcpu_now();
+
 	q->busy = false;
 	q->owner->descs -= DISK_REQ_DESCS(r->nseg);
 	q->owner->reqs--;
+	q->owner->device_ticks += now - q->submitted_at;
 	vblk_complete(q->io, ok);
+	if (d->stats.interrupts != raised && !q->owner->raised_at)
+		q->owner->raised_at = now;
 	/*
 	 * Round-robin over the VMs, so none always gets the freed room first;
 	 * stopped VMs never.  A VM held back by its share holds a request, whose
@@ -122,9 +135,84 @@ static int submit(void *ctx, struct vblk_io *io)
 	if (r != DISK_OK)
 		return VBLK_BACKEND_BUSY;
 	q->busy = true;
+	q->submitted_at = vcpu_now();
 	v->descs += DISK_REQ_DESCS(io->nseg);
 	v->reqs++;
 	return VBLK_BACKEND_OK;
+}
+
+static void commit(void *ctx)
+{
+	(void)ctx;
+	disk_notify();
+}
+
+/*
+ * The guest's accesses to its devices: vblk's, timed for the report where a
+ * request's time goes (QueueNotify: popek's work; InterruptACK: the end of
+ * the guest's reaction to an interrupt).
+ */
+#define VDISK_QUEUE_NOTIFY  0x050
+#define VDISK_INTERRUPT_ACK 0x064
+
+static int vdisk_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
+{
+	return vblk_ops.read(dev, off, width, val);
+}
+
+static int vdisk_write(void *dev, uint64_t off, unsigned width, uint64_t val)
+{
+	struct vblk *d = dev;
+	struct vdisk_vm *v = d->backend.ctx;
+	uint64_t t = vcpu_now();
+	int r = vblk_ops.write(dev, off, width, val);
+
+	if (off == VDISK_QUEUE_NOTIFY)
+		v->notify_ticks += vcpu_now() - t;
+	if (off == VDISK_INTERRUPT_ACK && v->raised_at) {
+		v->guest_ticks += t - v->raised_at;
+		v->guest_waits++;
+		v->raised_at = 0;
+	}
+	return r;
+}
+
+static const struct mmio_ops vdisk_ops = {
+    .read = vdisk_read,
+    .write = vdisk_write,
+};
+
+void vdisk_report(const struct vm *vm, uint64_t hz)
+{
+	const struct disk_stats *real = disk_stats();
+	struct vblk_stats s = {0};
+	const struct vdisk_vm *v = NULL;
+
+	for (int i = 0; i < nvms; i++) {
+		if (vms[i].vm == vm)
+			v = &vms[i];
+	}
+	if (!v || !hz)
+		return;
+	for (int i = v->dev0; i < v->dev0 + v->ndev; i++) {
+		const struct vblk_stats *x = &devices[i]->stats;
+		s.notifies += x->notifies;
+		s.requests += x->requests;
+		s.submitted += x->submitted;
+		s.answered += x->answered;
+		s.interrupts += x->interrupts;
+		s.suppressed += x->suppressed;
+		s.acks += x->acks;
+	}
+	kprintf("popek: vm %s disk: notifies %lu; requests %lu; submitted %lu; answered %lu; "
+	        "interrupts %lu; suppressed %lu; acks %lu; notify us %lu; device us %lu; "
+	        "guest us %lu; guest waits %lu; real notifies %lu; real notify us %lu; "
+	        "real interrupts %lu; real completions %lu\n",
+	        vm->name, s.notifies, s.requests, s.submitted, s.answered, s.interrupts,
+	        s.suppressed, s.acks, v->notify_ticks * 1000000 / hz,
+	        v->device_ticks * 1000000 / hz, v->guest_ticks * 1000000 / hz, v->guest_waits,
+	        real->notifies, real->notify_ticks * 1000000 / hz, real->interrupts,
+	        real->completions);
 }
 
 void vdisk_create(struct vm *vm, const struct bundle_vm *bv)
@@ -136,7 +224,7 @@ void vdisk_create(struct vm *vm, const struct bundle_vm *bv)
 	if (nvms == BUNDLE_MAX_VMS)
 		panic("vm %s: more VMs with disks than a bundle holds", vm->name);
 	v = &vms[nvms++];
-	*v = (struct vdisk_vm){vm, 0, 0, ndevices, 0};
+	*v = (struct vdisk_vm){.vm = vm, .dev0 = ndevices};
 	if (bv->virtio == BUNDLE_VIRTIO_LEGACY)
 		kprintf(
 		    "popek: vm %s: %u disk(s) with the legacy virtio-mmio interface (version 1)\n",
@@ -153,9 +241,9 @@ void vdisk_create(struct vm *vm, const struct bundle_vm *bv)
 		}
 		vblk_init(d, bd->start, size, bd->flags & BUNDLE_DISK_RO,
 		          bv->virtio == BUNDLE_VIRTIO_LEGACY, (struct vblk_mem){guest_mem, vm},
-		          (struct vblk_backend){submit, v}, &vm->plic, GUEST_VIRTIO_IRQ(i));
+		          (struct vblk_backend){submit, commit, v}, &vm->plic, GUEST_VIRTIO_IRQ(i));
 		if (emul_add(&vm->emul, GUEST_VIRTIO_BASE + i * GUEST_VIRTIO_SIZE,
-		             GUEST_VIRTIO_SIZE, &vblk_ops, d) < 0)
+		             GUEST_VIRTIO_SIZE, &vdisk_ops, d) < 0)
 			panic("vm %s: virtio slot %u overlaps another device", vm->name, i);
 		if (ndevices < VDISK_MAX) {
 			devices[ndevices++] = d;

@@ -9,6 +9,8 @@
 #ifndef POPEK_CORE_VDISK_H
 #define POPEK_CORE_VDISK_H
 
+#include <stdint.h>
+
 struct vm;
 struct bundle_vm;
 
@@ -17,5 +19,11 @@ struct bundle_vm;
  * with the virtio-mmio interface the entry names (modern or legacy).
  */
 void vdisk_create(struct vm *vm, const struct bundle_vm *bv);
+/*
+ * One line of the VM's disk counters (nothing for a VM without disks): its
+ * devices' (struct vblk_stats), where its requests' time went, in µs at
+ * timebase hz, and the real disk's (machine-wide).
+ */
+void vdisk_report(const struct vm *vm, uint64_t hz);
 
 #endif

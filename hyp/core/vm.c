@@ -114,7 +114,7 @@ void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struc
 	}
 
 	vdisk_create(vm, bv);
-	vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa, 1 + id * VIEW_COUNT, firmware);
+	vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa, 1 + id * SHADOW_ASIDS, firmware);
 	bool virtual_clock = bv->timer == BUNDLE_TIMER_VIRTUAL;
 	vclock_init(&vm->vcpu.clock, virtual_clock, vcpu_now());
 	kprintf("popek: vm %s: %lu MiB at %lx, quantum %u us%s%s\n", vm->name, vm->ram_size >> 20,
@@ -199,6 +199,7 @@ void vm_report(const struct vm *vm, uint64_t hz)
 	        "emulated ahead %lu\n",
 	        s->sbi_calls, s->reflected, s->shadow_fills, s->shadow_flushes, s->satp_writes,
 	        s->ahead);
+	vdisk_report(vm, hz);
 	kprintf("popek: vm %s clock: ", vm->name);
 	vm_clock_print(vm, hz);
 	kprintf("\n");

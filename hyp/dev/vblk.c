@@ -2,12 +2,14 @@
  * Virtual virtio-blk over virtio-mmio version 2 (virtio 1.1 §4.2.2 registers,
  * §2.6 split virtqueue, §5.2 block device), or over the legacy version 1
  * (§4.2.4: QueuePFN and QueueAlign place the three parts of the queue in one
- * block, §2.6.2).  One queue, no indirect descriptors, no event index.  The
- * two interfaces differ in their registers only: the queue, the requests and
- * every check of them are the same.
+ * block, §2.6.2).  One queue, no indirect descriptors; the event index
+ * (§2.6.7, §2.6.10) suppresses notifications both ways.  The two interfaces
+ * differ in their registers only: the queue, the requests and every check of
+ * them are the same.
  *
  * Everything the guest controls is read once into popek's own memory before
- * it is checked (a descriptor, the request header, avail->idx), so a guest
+ * it is checked (a descriptor, the request header, avail->idx, avail->flags,
+ * used_event), so a guest
  * changing its rings behind popek's back can only hurt its own requests.
  */
 #include "dev/vblk.h"
@@ -69,6 +71,7 @@
 #define VIRTIO_BLK_F_RO       (1ull << 5)
 #define VIRTIO_BLK_F_BLK_SIZE (1ull << 6)
 #define VIRTIO_BLK_F_FLUSH    (1ull << 9)
+#define VIRTIO_F_EVENT_IDX    (1ull << 29)
 #define VIRTIO_F_VERSION_1    (1ull << 32)
 
 /* struct virtio_blk_config (§5.2.4), as far as virtio 1.1 defines it. */
@@ -82,6 +85,11 @@
 #define VIRTQ_DESC_F_NEXT     1
 #define VIRTQ_DESC_F_WRITE    2
 #define VIRTQ_DESC_F_INDIRECT 4
+
+/* §2.6.7: avail->flags; used_event and avail_event follow the two rings. */
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
+#define USED_EVENT(num)            (4 + 2 * (size_t)(num)) /* in the avail ring */
+#define AVAIL_EVENT(num)           (4 + 8 * (size_t)(num)) /* in the used ring */
 
 /* §2.6 Table 2.2: sizes and alignments of the three parts of a queue of num entries. */
 #define DESC_BYTES(num)  (16ull * (num))
@@ -206,8 +214,8 @@ static void vblk_break(struct vblk *d)
 /* A legacy device does not offer VERSION_1 (§6.1): its features fit in 32 bits. */
 static uint64_t vblk_features(const struct vblk *d)
 {
-	return (d->legacy ? 0 : VIRTIO_F_VERSION_1) | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE |
-	       VIRTIO_BLK_F_FLUSH | (d->read_only ? VIRTIO_BLK_F_RO : 0);
+	return (d->legacy ? 0 : VIRTIO_F_VERSION_1) | VIRTIO_F_EVENT_IDX | VIRTIO_BLK_F_SEG_MAX |
+	       VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH | (d->read_only ? VIRTIO_BLK_F_RO : 0);
 }
 
 /* §2.6: a queue of num entries with its parts aligned and wholly in the VM's RAM. */
@@ -239,6 +247,21 @@ static void *vblk_vq_part(struct vblk *d, uint64_t gpa, uint64_t len)
 }
 
 /*
+ * Whether the element just put in the used ring (used_idx - 1) calls for a
+ * notification (§2.6.7.2).  With the event index, when the index passes
+ * used_event (§2.6.10's vring_need_event for one step; step by step covers
+ * any batch), and the flag is ignored; without it, unless avail->flags says
+ * NO_INTERRUPT.  Each field is read once; any value is safe, the guest only
+ * chooses when it hears of its own answers.
+ */
+static bool vblk_used_notify(const struct vblk *d, const uint8_t *avail)
+{
+	if (d->vq.event_idx)
+		return ring_rd16(avail + USED_EVENT(d->vq.num)) == (uint16_t)(d->used_idx - 1);
+	return !(ring_rd16(avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+}
+
+/*
  * Puts {head, len} in the used ring: the element first, then the index
  * (§2.6.8.2).  Never for a queue that is not live: after a reset the
  * guest no longer expects the answer, and once broken (§2.1.2) the device
@@ -247,12 +270,14 @@ static void *vblk_vq_part(struct vblk *d, uint64_t gpa, uint64_t len)
 static void vblk_used_push(struct vblk *d, uint16_t head, uint32_t len)
 {
 	uint8_t *used, *elem;
+	const uint8_t *avail;
 
 	CHECK(d->vq.live, "vblk: an answer for a queue that is not live");
 	if (!d->vq.live)
 		return;
 	used = vblk_vq_part(d, d->vq.used, USED_BYTES(d->vq.num));
-	if (!used) {
+	avail = vblk_vq_part(d, d->vq.avail, AVAIL_BYTES(d->vq.num));
+	if (!used || !avail) {
 		vblk_break(d);
 		return;
 	}
@@ -262,8 +287,14 @@ static void vblk_used_push(struct vblk *d, uint16_t head, uint32_t len)
 	vblk_fence();
 	d->used_idx++;
 	ring_wr16(used + 2, d->used_idx);
-	vblk_fence();
-	vblk_interrupt(d, INT_USED_BUFFER);
+	vblk_fence(); /* the index before reading what the driver wants (§2.6.7.2) */
+	d->stats.answered++;
+	if (vblk_used_notify(d, avail)) {
+		d->stats.interrupts++;
+		vblk_interrupt(d, INT_USED_BUFFER);
+	} else {
+		d->stats.suppressed++;
+	}
 }
 
 /* Writes the status byte and returns the buffers to the guest. */
@@ -469,8 +500,10 @@ static int vblk_submit(struct vblk *d, const struct vblk_io *req)
 	io->gen = d->gen;
 	io->busy = true;
 	r = d->backend.submit(d->backend.ctx, io);
-	if (r == VBLK_BACKEND_OK)
+	if (r == VBLK_BACKEND_OK) {
+		d->stats.submitted++;
 		return 0;
+	}
 	io->busy = false;
 	if (r != VBLK_BACKEND_FAIL)
 		return -1;
@@ -500,35 +533,62 @@ static int vblk_request(struct vblk *d, uint16_t head)
 	return 0;
 }
 
-/* Takes requests from the avail ring until it is empty or the backend is full. */
-static void vblk_process(struct vblk *d)
+/*
+ * Takes the requests avail->idx shows: true when the ring is empty, false
+ * when the backend is full (or the device broke): a kick follows then.
+ */
+static bool vblk_take(struct vblk *d, const uint8_t *avail)
 {
-	const uint8_t *avail;
-	uint16_t idx;
+	uint16_t idx = ring_rd16(avail + 2);
 
-	if (!d->vq.live)
-		return;
-	avail = vblk_vq_part(d, d->vq.avail, AVAIL_BYTES(d->vq.num));
-	if (!avail) {
-		vblk_break(d);
-		return;
-	}
-	idx = ring_rd16(avail + 2);
 	/* §2.6.6: the driver cannot have made more than num entries available. */
 	if ((uint16_t)(idx - d->last_avail) > d->vq.num) {
 		vblk_break(d);
-		return;
+		return false;
 	}
 	vblk_fence();
 	while (d->last_avail != idx && d->vq.live) {
 		uint16_t head = ring_rd16(avail + 4 + 2 * (size_t)(d->last_avail % d->vq.num));
 
 		if (vblk_request(d, head) != 0)
-			break;
+			return false;
 		/* A request that broke the device is not taken: nothing moves once broken. */
-		if (d->vq.live)
+		if (d->vq.live) {
 			d->last_avail++;
+			d->stats.requests++;
+		}
 	}
+	return d->vq.live;
+}
+
+/*
+ * Takes requests from the avail ring until it is empty or the backend is
+ * full, then lets the backend start them all at once.  With the event index
+ * the driver notifies again only once it makes the entry after the last one
+ * taken available (§2.6.10: avail_event), so the ring is read again after
+ * avail_event is written, for what was added in between.
+ */
+static void vblk_process(struct vblk *d)
+{
+	const uint8_t *avail;
+	uint8_t *used;
+
+	if (!d->vq.live)
+		return;
+	avail = vblk_vq_part(d, d->vq.avail, AVAIL_BYTES(d->vq.num));
+	used = vblk_vq_part(d, d->vq.used, USED_BYTES(d->vq.num));
+	if (!avail || !used) {
+		vblk_break(d);
+		return;
+	}
+	while (vblk_take(d, avail) && d->vq.event_idx) {
+		ring_wr16(used + AVAIL_EVENT(d->vq.num), d->last_avail);
+		vblk_fence();
+		if (ring_rd16(avail + 2) == d->last_avail)
+			break;
+	}
+	if (d->backend.commit)
+		d->backend.commit(d->backend.ctx);
 }
 
 void vblk_kick(struct vblk *d)
@@ -603,7 +663,10 @@ static void vblk_queue_enable(struct vblk *d)
 		vblk_break(d);
 		return;
 	}
-	d->vq = (struct vblk_vq){true, d->queue_num, d->desc, d->avail, d->used};
+	d->vq = (struct vblk_vq){
+	    true,         (d->drv_features & vblk_features(d) & VIRTIO_F_EVENT_IDX) != 0,
+	    d->queue_num, d->desc,
+	    d->avail,     d->used};
 }
 
 /*
@@ -838,12 +901,14 @@ static void queue_ready_write(struct vblk *d, uint32_t v)
 /* The value is the queue's index (§4.2.2; no VIRTIO_F_NOTIFICATION_DATA). */
 static void queue_notify_write(struct vblk *d, uint32_t v)
 {
+	d->stats.notifies++;
 	if (v == 0)
 		vblk_process(d);
 }
 
 static void interrupt_ack_write(struct vblk *d, uint32_t v)
 {
+	d->stats.acks++;
 	d->interrupt_status &= ~v;
 	vblk_update_irq(d);
 }

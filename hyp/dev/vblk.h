@@ -60,12 +60,28 @@ struct vblk_io {
 
 struct vblk_backend {
 	/*
-	 * Starts io.  BUSY leaves the request in the avail ring until the
+	 * Queues io.  BUSY leaves the request in the avail ring until the
 	 * backend calls vblk_kick(); it must only be answered while the backend
 	 * holds some request whose completion will kick, or the queue stalls.
 	 */
 	int (*submit)(void *ctx, struct vblk_io *io);
+	/*
+	 * Optional: the device took what the avail ring held; start what submit
+	 * queued since the last commit (the real disk: one notify per batch).
+	 */
+	void (*commit)(void *ctx);
 	void *ctx;
+};
+
+/* What a device counts: popek's `disk:` report line (core/vdisk.c, bench/run). */
+struct vblk_stats {
+	uint64_t notifies;   /* QueueNotify writes */
+	uint64_t requests;   /* chains taken from the avail ring */
+	uint64_t submitted;  /* of those, handed to the backend */
+	uint64_t answered;   /* used elements put in the used ring */
+	uint64_t interrupts; /* used-buffer notifications sent (InterruptStatus bit 0) */
+	uint64_t suppressed; /* used elements the driver asked no notification for (§2.6.7) */
+	uint64_t acks;       /* InterruptACK writes */
 };
 
 /*
@@ -75,7 +91,8 @@ struct vblk_backend {
  * read or written, and nothing else moves last_avail and used_idx.
  */
 struct vblk_vq {
-	bool live; /* enabled, valid, and the device not broken */
+	bool live;      /* enabled, valid, and the device not broken */
+	bool event_idx; /* VIRTIO_F_EVENT_IDX negotiated when it was enabled (§2.6.7, §2.6.10) */
 	uint32_t num;
 	uint64_t desc, avail, used;
 };
@@ -105,6 +122,7 @@ struct vblk {
 	uint32_t gen;               /* bumped by every device or queue reset */
 	/* requests with the backend */
 	struct vblk_io io[VBLK_QUEUE_MAX];
+	struct vblk_stats stats;
 };
 
 /* legacy: present MMIO Version 1 (§4.2.4) instead of Version 2. */

@@ -43,7 +43,21 @@ struct disk_req {
 int disk_init(const struct machine *m);
 /* Capacity in bytes (0 without a disk). */
 uint64_t disk_capacity(void);
-/* Queues r: DISK_OK, DISK_BUSY or DISK_FAIL. */
+/*
+ * Queues r: DISK_OK, DISK_BUSY or DISK_FAIL.  The device hears of it at the
+ * next disk_notify(), so one notify starts a whole batch.
+ */
 int disk_submit(struct disk_req *r);
+/* Tells the device about the requests queued since the last notify, if any. */
+void disk_notify(void);
+
+/* The real disk's side of every VM's requests (popek's `disk:` report line). */
+struct disk_stats {
+	uint64_t notifies;     /* QueueNotify writes */
+	uint64_t notify_ticks; /* time in them: the device's own work on a notify */
+	uint64_t interrupts;   /* its interrupts handled */
+	uint64_t completions;  /* requests answered */
+};
+const struct disk_stats *disk_stats(void);
 
 #endif

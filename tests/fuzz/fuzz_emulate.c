@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "arch/riscv/emulate.h"
+#include "arch/riscv/inject.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/shadow.h"
 #include "fuzz_reader.h"
@@ -106,6 +107,47 @@ static void check_counter_read(const struct vcpu *v, enum vmode mode, uint64_t p
 	REQUIRE((v->mode == VMODE_S ? c->scause : c->mcause) == CAUSE_ILLEGAL_INSN);
 }
 
+/* What the fast lane and the full path must leave alike. */
+static void require_same(const struct vcpu *a, const struct vcpu *b)
+{
+	REQUIRE(memcmp(a->x, b->x, sizeof(a->x)) == 0 && a->pc == b->pc && a->mode == b->mode);
+	REQUIRE(memcmp(&a->csr, &b->csr, sizeof(a->csr)) == 0);
+	REQUIRE(memcmp(a->stats.emulated, b->stats.emulated, sizeof(a->stats.emulated)) == 0);
+	REQUIRE(a->stats.ahead == b->stats.ahead && a->fault_loop == b->fault_loop);
+}
+
+/*
+ * An illegal-instruction trap with bits tval, as trap.c takes it: the fast
+ * lane (emulate_fast) first when `lane`, else the full path.  Whenever the
+ * lane would finish the trap, it must leave the vCPU exactly as
+ * emulate_illegal() and emulate_ahead() do (checked on a copy); when it
+ * declines, it must have changed nothing.
+ */
+static enum trap_action illegal_trap(struct vcpu *v, uint64_t tval, bool lane)
+{
+	static struct vcpu fast; /* a copy: too big for the stack; overwritten each time */
+	/* trap_fast's precondition: the guest was entered with nothing to deliver */
+	if (!tval || vcpu_deliverable_irq(v))
+		return emulate_illegal(v, CAUSE_ILLEGAL_INSN, tval);
+	memcpy(&fast, v, sizeof(fast));
+	enum emulate_fast f = emulate_fast(&fast, tval);
+	if (f == EMULATE_FAST_NONE)
+		REQUIRE(memcmp(&fast, v, sizeof(fast)) == 0);
+	if (lane && f != EMULATE_FAST_NONE) {
+		REQUIRE(emulate_fast(v, tval) == f);
+		/* the caller's emulate_ahead(): trap_fast's after AHEAD, and after DONE or
+		 * IRQ one that finds nothing to do (an ordinary instruction, an interrupt) */
+		return TRAP_RESUME;
+	}
+	enum trap_action a = emulate_illegal(v, CAUSE_ILLEGAL_INSN, tval);
+	if (f == EMULATE_FAST_DONE || f == EMULATE_FAST_IRQ) {
+		REQUIRE(a == TRAP_RESUME);
+		emulate_ahead(v);
+		require_same(&fast, v);
+	}
+	return a;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct reader r = {data, size};
@@ -165,7 +207,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			a = emulate_illegal(v, CAUSE_ILLEGAL_INSN, insn);
 			check_counter_read(v, mode, pc, insn, allowed);
 		} else if (what & 1) {
-			a = emulate_illegal(v, CAUSE_ILLEGAL_INSN, what & 2 ? insn : 0);
+			if (what & 0x40) { /* and what follows it, for the fast lane to look at */
+				uint32_t next = reader_u32(&r);
+				memcpy(hostvm_gpa(pc + 4), &next, 4);
+			}
+			a = illegal_trap(v, what & 2 ? insn : 0, what & 0x20);
 		} else {
 			static const uint64_t causes[] = {CAUSE_LOAD_PAGE, CAUSE_STORE_PAGE,
 			                                  CAUSE_FETCH_PAGE, CAUSE_LOAD_PAGE};

@@ -128,10 +128,44 @@ static void check_leaf(void *ctx, int view, uint64_t va, int level, uint64_t pte
 	}
 }
 
+/*
+ * Every leaf of every cached space is allowed by that space's own guest
+ * table (its key), as the current one is by the guest's satp.
+ */
+static void check_spaces(void)
+{
+	uint64_t satp = v->csr.satp, status = v->csr.mstatus;
+	enum vmode mode = v->mode;
+	for (int i = 0; i < SHADOW_SPACES; i++) {
+		if (v->shadow.space[i].key == SHADOW_NO_KEY)
+			continue;
+		v->csr.satp = SATP_MODE_SV39 | v->shadow.space[i].key;
+		static const struct {
+			enum shadow_view view;
+			enum vmode mode;
+			bool sum;
+		} views[] = {{VIEW_U, VMODE_U, false},
+		             {VIEW_S, VMODE_S, false},
+		             {VIEW_S_SUM, VMODE_S, true}};
+		for (int p = 0; p < 3; p++) {
+			struct view_ctx c = {.mode = views[p].mode,
+			                     .sum = views[p].sum,
+			                     .mxr = status & SSTATUS_MXR,
+			                     .paged = true,
+			                     .pmp_mode = views[p].mode};
+			hostvm_each_space_leaf(v, i, views[p].view, check_leaf, &c);
+		}
+	}
+	v->csr.satp = satp;
+	v->mode = mode;
+}
+
 static void check_view(void)
 {
 	if (!fenced)
 		return;
+	if (!v->csr.has_m)
+		check_spaces();
 	enum shadow_view view = shadow_view_of(v);
 	struct view_ctx c = {
 	    .mode = v->mode,
@@ -167,17 +201,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fenced = false;
 			break;
 		}
-		case 2: { /* satp, mode, status */
-			uint64_t satp =
-			    op & 0x80 ? 0 : SATP_MODE_SV39 | (TABLES >> 12) + reader_u8(&r) % 8;
+		case 2: {                          /* satp, mode, status */
+			uint8_t k = reader_u8(&r); /* a root of eight, an ASID of four */
+			uint64_t satp = op & 0x80 ? 0
+			                          : SATP_MODE_SV39 | (uint64_t)(k >> 3 & 3) << 44 |
+			                                ((TABLES >> 12) + k % 8);
 			uint64_t st = reader_u64(&r);
 			vcsr_rmw(&v->csr, VMODE_M, CSR_SATP, VCSR_RW, satp, true, &old);
 			unsigned fx = vcsr_rmw(&v->csr, v->csr.has_m ? VMODE_M : VMODE_S,
 			                       v->csr.has_m ? CSR_MSTATUS : CSR_SSTATUS, VCSR_RW,
 			                       (st & ~SSTATUS_FS) | SSTATUS_FS, true, &old);
 			(void)fx;
-			shadow_flush(v, true, 0); /* as emulate_csr() on VCSR_SATP or VCSR_MXR */
-			fenced = true;
+			if (fx & VCSR_MXR) { /* as emulate_csr() */
+				shadow_flush(v, true, 0);
+				fenced = true;
+			}
+			shadow_switch(v); /* cached spaces survive: no flush */
 			static const enum vmode modes[] = {VMODE_U, VMODE_S, VMODE_M, VMODE_S};
 			v->mode = modes[(op >> 3) & 3];
 			if (v->mode == VMODE_M && !v->csr.has_m)
@@ -188,14 +227,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (v->csr.has_m)
 				set_pmp(&r);
 			break;
-		case 4: /* sfence.vma */
-			if (op & 0x10) {
-				shadow_flush(v, true, 0);
+		case 4: { /* sfence.vma, every form; or an SBI RFENCE range */
+			bool all_va = op & 0x10, all_asid = op & 0x20;
+			uint64_t va = all_va ? 0 : pick_va(&r), asid = reader_u8(&r) % 5;
+			uint64_t pages = op & 0x40 ? 1 + reader_u8(&r) % 64 : 1;
+			shadow_fence(v, all_va, va, pages, all_asid, asid);
+			if (all_va && all_asid)
 				fenced = true;
-			} else {
-				shadow_flush(v, false, pick_va(&r));
-			}
 			break;
+		}
 		default: { /* a fault */
 			static const uint64_t causes[] = {CAUSE_FETCH_PAGE, CAUSE_LOAD_PAGE,
 			                                  CAUSE_STORE_PAGE};

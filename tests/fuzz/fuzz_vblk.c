@@ -11,7 +11,12 @@
  *  - a late answer (its gen stale, or the queue not live) changes nothing;
  *  - last_avail and used_idx move only while the queue is live;
  *  - while live, the ios of the current gen are exactly the requests
- *    taken and not answered, and the backend holds exactly the busy ios.
+ *    taken and not answered, and the backend holds exactly the busy ios;
+ *  - notification suppression (§2.6.7, the input chooses VIRTIO_F_EVENT_IDX):
+ *    an answer interrupts exactly when used_event says so (with the event
+ *    index) or avail->flags allows it (without), whatever the guest wrote
+ *    there; every answer is counted as sent or suppressed; the backend gets
+ *    one commit per notify or kick, after its submits.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -63,6 +68,8 @@ static struct {
 	int nheld;
 	int refuse; /* 0: take; 1: busy; 2: never */
 	uint16_t avail_idx;
+	bool event_idx; /* the driver takes VIRTIO_F_EVENT_IDX in setup() */
+	int commits;
 } f;
 
 static uint8_t guard_pattern[GUARD];
@@ -83,6 +90,12 @@ static void *ram_at(void *ctx, uint64_t gpa, uint64_t len)
 static bool in_ram(uint64_t gpa, uint64_t len)
 {
 	return ram_at(NULL, gpa, len) != NULL;
+}
+
+static void fake_commit(void *ctx)
+{
+	(void)ctx;
+	f.commits++;
 }
 
 static int fake_submit(void *ctx, struct vblk_io *io)
@@ -135,6 +148,19 @@ static void state_check(void)
 	if (f.d.vq.live)
 		REQUIRE(current == (uint16_t)(f.d.last_avail - f.d.used_idx));
 	REQUIRE(!f.d.broken || (f.d.status & 0x40));
+	REQUIRE(f.d.stats.answered == f.d.stats.interrupts + f.d.stats.suppressed);
+	REQUIRE(f.d.stats.submitted <= f.d.stats.requests);
+	REQUIRE(f.d.stats.answered <= f.d.stats.requests);
+}
+
+static uint16_t ram16(uint64_t gpa)
+{
+	uint16_t v = 0;
+	void *p = ram_at(NULL, gpa, 2);
+
+	if (p)
+		memcpy(&v, p, 2);
+	return v;
 }
 
 /* The backend finishes held io k: the data moves (as DMA would), then the model answers. */
@@ -154,10 +180,19 @@ static void complete(int k, bool ok)
 	late = io->gen != f.d.gen || !f.d.vq.live;
 	if (late)
 		memcpy(snap, ram(), RAM_SIZE);
+	uint64_t sent = f.d.stats.interrupts, answered = f.d.stats.answered;
 	vblk_complete(io, ok);
 	REQUIRE(!io->busy);
 	if (late)
 		REQUIRE(memcmp(snap, ram(), RAM_SIZE) == 0);
+	if (late || f.d.stats.answered == answered)
+		return;
+	/* §2.6.7.2 / §2.6.10: the decision for the answer just put, from what the guest wrote. */
+	bool want = f.d.vq.event_idx ? ram16(f.d.vq.avail + 4 + 2ull * f.d.vq.num) ==
+	                                   (uint16_t)(f.d.used_idx - 1)
+	                             : !(ram16(f.d.vq.avail) & 1);
+	REQUIRE((f.d.stats.interrupts != sent) == want);
+	REQUIRE(!want || (f.d.interrupt_status & 1));
 }
 
 static void reg_write(uint64_t off, uint32_t v)
@@ -204,8 +239,10 @@ static void setup(struct rd *r)
 
 	reg_write(0x070, 0);
 	reg_write(0x070, 3);
+	uint32_t feat = (1u << 9) | (f.event_idx ? 1u << 29 : 0);
+
 	if (f.d.legacy) {
-		reg_write(0x020, 1u << 9);
+		reg_write(0x020, feat);
 		reg_write(0x028, 4096);
 		reg_write(0x038, num);
 		reg_write(0x03c, 4096);
@@ -215,7 +252,7 @@ static void setup(struct rd *r)
 		reg_write(0x024, 1);
 		reg_write(0x020, 1);
 		reg_write(0x024, 0);
-		reg_write(0x020, 1u << 9);
+		reg_write(0x020, feat);
 		reg_write(0x070, 0xb);
 		reg_write(0x038, num);
 		reg_write(0x080, (uint32_t)QTAB);
@@ -306,19 +343,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.nheld = 0;
 	f.refuse = 0;
 	f.avail_idx = 0;
+	f.event_idx = mode & 8;
+	f.commits = 0;
 	vplic_init(&f.plic);
 	f.plic.priority[IRQ] = 1;
 	f.plic.enable[1] = 1u << IRQ;
-	vblk_init(&f.d, START, mode & 4 ? 0 : SIZE, mode & 2, mode & 1,
-	          (struct vblk_mem){ram_at, NULL}, (struct vblk_backend){fake_submit, NULL},
-	          &f.plic, IRQ);
+	vblk_init(
+	    &f.d, START, mode & 4 ? 0 : SIZE, mode & 2, mode & 1, (struct vblk_mem){ram_at, NULL},
+	    (struct vblk_backend){.submit = fake_submit, .commit = fake_commit}, &f.plic, IRQ);
 
 	while (r.n) {
 		uint16_t la = f.d.last_avail, ui = f.d.used_idx;
 		bool live = f.d.vq.live;
 		uint64_t v;
 
-		switch (rd_u8(&r) % 14) {
+		int commits = f.commits;
+		uint64_t submitted = f.d.stats.submitted;
+		bool notify = false;
+
+		switch (rd_u8(&r) % 15) {
 		case 0: /* a register write */
 			reg_write(regs[rd_u8(&r) % (sizeof(regs) / sizeof(regs[0]))], value(&r));
 			break;
@@ -352,9 +395,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      rd_u8(&r) % 16 ? 1 : (uint16_t)rd_u16(&r));
 			break;
 		case 5:
-		case 6:
-			reg_write(0x050, rd_u8(&r) % 8 ? 0 : rd_u8(&r));
+		case 6: {
+			uint32_t q = rd_u8(&r) % 8 ? 0 : rd_u8(&r);
+
+			notify = q == 0 && live && !f.d.broken;
+			reg_write(0x050, q);
+			notify = notify && f.d.vq.live;
 			break;
+		}
 		case 7:
 		case 8:
 			if (f.nheld)
@@ -365,7 +413,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f.refuse = f.refuse < 0 ? 0 : f.refuse;
 			break;
 		case 10:
+			notify = live && !f.d.broken;
 			vblk_kick(&f.d);
+			notify = notify && f.d.vq.live;
 			break;
 		case 11:
 			setup(&r);
@@ -379,7 +429,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			else
 				reg_write(0x070, 0);
 			break;
+		case 14: { /* what the driver says of notifications: avail->flags or used_event */
+			uint32_t num = f.d.queue_num ? f.d.queue_num : 1;
+			uint16_t x = rd_u8(&r) & 1 ? (uint16_t)rd_u16(&r)
+			                           : (uint16_t)(f.d.used_idx + rd_u8(&r) % 4 - 1);
+			put(f.d.avail + (rd_u8(&r) & 1 ? 0 : 4 + 2ull * num), &x, 2);
+			break;
 		}
+		}
+		/*
+		 * At most one commit per operation, one for a notify or kick of a
+		 * live queue, and none missing after a submit.
+		 */
+		REQUIRE(f.commits - commits <= 1);
+		if (notify || f.d.stats.submitted != submitted)
+			REQUIRE(f.commits == commits + 1);
 		/* Indices move only while the queue is live, or restart at a reset. */
 		if (f.d.last_avail != la || f.d.used_idx != ui)
 			REQUIRE(live || (f.d.last_avail == 0 && f.d.used_idx == 0));

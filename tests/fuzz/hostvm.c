@@ -17,7 +17,7 @@
 
 #define MIB        (1UL << 20)
 #define RAM_MAX    (8 * MIB)
-#define ARENA_SIZE (8 * MIB)
+#define ARENA_SIZE (16 * MIB) /* two shadow pools of 16 cached spaces, a second VM */
 #define SHARED_MAX 64
 #define LEVELS     4
 
@@ -137,6 +137,12 @@ void host_csr_write(const char *csr, uint64_t v)
 	csrs[csr_slot(csr)] = v;
 }
 
+void mmu_fence_asid(uint64_t asid)
+{
+	hostvm_stats.fence_asid++;
+	hostvm_stats.last_asid = asid;
+}
+
 void host_sfence_vma(uint64_t va, uint64_t asid, int all)
 {
 	if (all) {
@@ -211,7 +217,7 @@ static struct vcpu *make_vm(struct vm *vm, int id, uint8_t *ram, uint64_t size, 
 		v->mode = VMODE_S;
 		vcsr_reset_sbi(&v->csr, v->pc);
 	}
-	if (shadow_init(&v->shadow, size, 1 + (unsigned)id * VIEW_COUNT) < 0)
+	if (shadow_init(&v->shadow, size, 1 + (unsigned)id * SHADOW_ASIDS) < 0)
 		panic("hostvm: no room for the shadow pool");
 	return v;
 }
@@ -313,11 +319,33 @@ static void walk(const struct vcpu *v, int view, uint64_t pa, int level, uint64_
 	}
 }
 
+/* The root of `view` in cached space `space` (ignored for an unpaged view). */
+static uint64_t root_of(const struct vcpu *v, int space, int view)
+{
+	if (view >= SHADOW_PAGED_FIRST && view < SHADOW_PAGED_FIRST + SHADOW_PAGED)
+		return v->shadow.space[space].tree[view - SHADOW_PAGED_FIRST].root;
+	return v->shadow.fixed[view].root;
+}
+
 uint64_t hostvm_check_shadow(const struct vcpu *v)
 {
 	uint64_t tables = 0, leaves = 0;
-	for (int view = 0; view < VIEW_COUNT; view++)
-		walk(v, view, v->shadow.root[view], LEVELS - 1, 0, &tables, &leaves, NULL, NULL);
+	for (int view = 0; view < VIEW_COUNT; view++) {
+		bool paged = view >= SHADOW_PAGED_FIRST && view < SHADOW_PAGED_FIRST + SHADOW_PAGED;
+		for (int sp = 0; sp < (paged ? SHADOW_SPACES : 1); sp++) {
+			uint64_t before = tables + leaves;
+			walk(v, view, root_of(v, sp, view), LEVELS - 1, 0, &tables, &leaves, NULL,
+			     NULL);
+			const struct shadow_tree *t =
+			    paged ? &v->shadow.space[sp].tree[view - SHADOW_PAGED_FIRST]
+			          : &v->shadow.fixed[view];
+			/* an empty tree need not be fenced when emptied: it must really be empty */
+			if (!t->live && tables + leaves != before)
+				FAIL("view %d space %d: not live, but holds entries", view, sp);
+			if (t->stale != SHADOW_STALE_NONE)
+				FAIL("view %d space %d: a fence left due", view, sp);
+		}
+	}
 	if (tables != v->shadow.pages)
 		FAIL("%lu table pages in the trees, shadow.pages says %lu", tables,
 		     v->shadow.pages);
@@ -325,12 +353,18 @@ uint64_t hostvm_check_shadow(const struct vcpu *v)
 	for (uint64_t pa = v->shadow.pool_free; pa; pa = *table(pa))
 		if (++listed > v->shadow.pool_pages)
 			FAIL("the pool's free list loops");
-	if (v->shadow.pool_used - listed != tables + VIEW_COUNT)
+	if (v->shadow.pool_used - listed != tables + SHADOW_ROOTS)
 		FAIL("pool: %lu pages taken, %lu free again, %lu in the trees: a leak",
-		     v->shadow.pool_used, listed, tables + VIEW_COUNT);
+		     v->shadow.pool_used, listed, tables + SHADOW_ROOTS);
 	if (v->shadow.pages > v->shadow.page_limit)
 		FAIL("%lu table pages, past the limit of %lu", v->shadow.pages,
 		     v->shadow.page_limit);
+	for (int i = 0; i < SHADOW_SPACES; i++)
+		for (int j = 0; j < i; j++)
+			if (v->shadow.space[i].key != SHADOW_NO_KEY &&
+			    v->shadow.space[i].key == v->shadow.space[j].key)
+				FAIL("spaces %d and %d both cache %lx", j, i,
+				     v->shadow.space[i].key);
 	return leaves;
 }
 
@@ -338,6 +372,13 @@ void hostvm_each_leaf(const struct vcpu *v, int view,
                       void (*fn)(void *ctx, int view, uint64_t va, int level, uint64_t pte),
                       void *ctx)
 {
+	hostvm_each_space_leaf(v, (int)v->shadow.cur, view, fn, ctx);
+}
+
+void hostvm_each_space_leaf(const struct vcpu *v, int space, int view,
+                            void (*fn)(void *ctx, int view, uint64_t va, int level, uint64_t pte),
+                            void *ctx)
+{
 	uint64_t tables = 0, leaves = 0;
-	walk(v, view, v->shadow.root[view], LEVELS - 1, 0, &tables, &leaves, fn, ctx);
+	walk(v, view, root_of(v, space, view), LEVELS - 1, 0, &tables, &leaves, fn, ctx);
 }

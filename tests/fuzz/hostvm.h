@@ -27,6 +27,7 @@
 struct hostvm_stats {
 	uint64_t fence_all;  /* sfence.vma with no address */
 	uint64_t fence_page; /* sfence.vma va, asid */
+	uint64_t fence_asid; /* sfence.vma x0, asid (mmu_fence_asid) */
 	uint64_t last_va, last_asid;
 	uint64_t mmio_reads, mmio_writes;
 	uint64_t shared_pages_taken; /* page_alloc() calls: popek's own memory */
@@ -49,16 +50,21 @@ void *hostvm_gpa(uint64_t gpa);
  * Walks every view of v's shadow tables and checks the invariants: every
  * leaf has R, W or X, U = 1, lies within the VM's RAM; every table page is
  * in the vCPU's pool; the pages found equal shadow.pages; slot 510 is
- * popek's.  Aborts with a message when one fails.  Returns the leaves found.
+ * popek's; in every cached space too; no fence left due, no two spaces with
+ * one key, no entries in a tree that is not live.  Aborts with a message when one fails.  Returns the leaves found.
  */
 uint64_t hostvm_check_shadow(const struct vcpu *v);
 
 /*
  * Calls fn(ctx, view, va, level, pte) for every shadow leaf of `view`
- * (va sign-extended, level 0 = 4 KiB).
+ * (va sign-extended, level 0 = 4 KiB): in the current space, or in cached
+ * space `space` (for a paged view).
  */
 void hostvm_each_leaf(const struct vcpu *v, int view,
                       void (*fn)(void *ctx, int view, uint64_t va, int level, uint64_t pte),
                       void *ctx);
+void hostvm_each_space_leaf(const struct vcpu *v, int space, int view,
+                            void (*fn)(void *ctx, int view, uint64_t va, int level, uint64_t pte),
+                            void *ctx);
 
 #endif

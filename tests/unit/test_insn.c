@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "arch/riscv/insn.h"
+#include "../fuzz/insn_ref.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -274,12 +275,37 @@ static void test_decode_sys(void **state)
 	}
 }
 
+/*
+ * The direct-indexed tables say what the old first-match row scan said
+ * (tests/fuzz/insn_ref.h), field by field, on every SYSTEM-opcode word (all
+ * 2^25 of them) and on every 16-bit halfword.
+ */
+static void test_decode_sys_tables(void **state)
+{
+	(void)state;
+	for (uint32_t hi = 0; hi < (1u << 25); hi++) {
+		uint32_t insn = hi << 7 | 0x73;
+		struct insn_sys s, ref;
+		insn_decode_sys(insn, &s);
+		insn_ref_decode_sys(insn, &ref);
+		if (!insn_sys_same(&s, &ref))
+			fail_msg("%08x: kind %d, reference %d", insn, s.kind, ref.kind);
+	}
+	for (uint32_t insn = 0; insn < 0x10000; insn++) {
+		struct insn_sys s, ref;
+		insn_decode_sys(insn | 0xabcd0000u, &s);
+		insn_ref_decode_sys(insn | 0xabcd0000u, &ref);
+		if (!insn_sys_same(&s, &ref))
+			fail_msg("%08x: kind %d, reference %d", insn, s.kind, ref.kind);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_length),     cmocka_unit_test(test_decode_mem),
 	    cmocka_unit_test(test_extend),     cmocka_unit_test(test_address),
-	    cmocka_unit_test(test_decode_sys),
+	    cmocka_unit_test(test_decode_sys), cmocka_unit_test(test_decode_sys_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -212,14 +212,17 @@ static void test_coarse_survives_restart(void **state)
 	v->csr.satp = guest_gigapages(RAM + 0x3000, false);
 	/* Fill to the brink of the limit with pieces elsewhere. */
 	for (unsigned i = 0; v->shadow.pages + 4 <= v->shadow.page_limit; i++) {
-		uint64_t va = (uint64_t)(i + 1) << 30 | (i % 512) * 4096;
+		uint64_t g = (i + 1) % 512, va = g << 30 | (i % 512) * 4096;
+		if (g & 256)
+			va |= ~0UL << 39; /* the upper half: canonical */
+		assert_true(g != 0);
 		assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, va), SHADOW_FILLED);
 	}
 	uint64_t flushes = v->stats.shadow_flushes;
 	/* A piece of gigapage 0 (only its first 4 MiB is RAM): the restart comes first. */
 	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
 	assert_int_equal(v->stats.shadow_flushes, flushes + 1);
-	assert_true(v->shadow.coarse[VIEW_S]);
+	assert_true(v->shadow.space[v->shadow.cur].tree[VIEW_S - SHADOW_PAGED_FIRST].coarse);
 	/* The guest remaps its gigapage and fences another address inside it. */
 	shadow_flush(v, false, 0x2000);
 	leaf_count = 0;
@@ -250,7 +253,7 @@ static void test_widen_fences(void **state)
 	assert_int_equal(hostvm_stats.fence_page, pages + 1);
 	assert_int_equal(hostvm_stats.last_va, 0x1000);
 	assert_int_equal(hostvm_stats.last_asid, shadow_asid(&v->shadow, VIEW_S));
-	assert_int_equal(hostvm_stats.last_asid, 1 + VIEW_S);
+	assert_int_equal(hostvm_stats.last_asid, 1 + 3 + VIEW_S - SHADOW_PAGED_FIRST);
 	hostvm_check_shadow(v);
 }
 
@@ -333,6 +336,193 @@ static void test_lookup_never_popek(void **state)
 	assert_int_equal(shadow_lookup(v, 0xffffff0080000000UL, PTE_R, &hpa), -1);
 }
 
+/*
+ * Issue 17: address spaces.  Guest tables at `root` (one per space) mapping
+ * va 0x1000 to `page`, a 4 KiB leaf, G as given.
+ */
+static uint64_t space_table(uint64_t root, uint64_t page, bool global, uint16_t asid)
+{
+	uint64_t *r = hostvm_gpa(root), *l1 = hostvm_gpa(root + 0x1000),
+	         *l0 = hostvm_gpa(root + 0x2000);
+	r[0] = ((root + 0x1000) >> 12) << 10 | PTE_V;
+	l1[0] = ((root + 0x2000) >> 12) << 10 | PTE_V;
+	l0[1] = (page >> 12) << 10 | PTE_LEAF | (global ? PTE_G : 0);
+	return SATP_MODE_SV39 | (uint64_t)asid << 44 | root >> 12;
+}
+
+static void set_satp(struct vcpu *v, uint64_t satp)
+{
+	v->csr.satp = satp;
+	shadow_switch(v); /* what emulate_csr() does on VCSR_SATP */
+}
+
+/* The page va 0x1000 reaches in the current space's shadow, or 0. */
+static uint64_t shadow_page(struct vcpu *v)
+{
+	uint64_t hpa;
+	return shadow_lookup(v, 0x1000, PTE_R, &hpa) < 0 ? 0 : hpa;
+}
+
+#define SPACE_A RAM + 0x100000
+#define SPACE_B RAM + 0x110000
+
+/* A satp write back to a recent space reuses its shadow: no refill, no flush, no fence. */
+static void test_space_reused(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t a = space_table(SPACE_A, RAM + 0x200000, false, 1);
+	uint64_t b = space_table(SPACE_B, RAM + 0x300000, false, 2);
+	set_satp(v, a);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	set_satp(v, b);
+	assert_int_equal(shadow_page(v), 0); /* never A's page */
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	uint64_t fills = v->stats.shadow_fills, fences = v->shadow.fences;
+	set_satp(v, a);
+	assert_int_equal(shadow_page(v), v->vm->ram_hpa + 0x200000);
+	set_satp(v, b);
+	assert_int_equal(shadow_page(v), v->vm->ram_hpa + 0x300000);
+	assert_int_equal(v->stats.shadow_fills, fills);
+	assert_int_equal(v->stats.shadow_flushes, 0);
+	assert_int_equal(v->shadow.fences, fences);
+	assert_int_equal(hostvm_stats.fence_all, 0);
+	assert_int_equal(v->shadow.space_hits, 2);
+	/* each space its own real ASID */
+	set_satp(v, a);
+	uint64_t asid_a = shadow_asid(&v->shadow, VIEW_S);
+	set_satp(v, b);
+	assert_int_not_equal(asid_a, shadow_asid(&v->shadow, VIEW_S));
+	hostvm_check_shadow(v);
+}
+
+/*
+ * Every sfence.vma form removes exactly what §4.2.1 requires, in the cached
+ * spaces it names, never less: (rs1, rs2) and whether A's and B's leaves
+ * must be gone afterwards.  A and B are ASIDs 1 and 2; the leaves non-global.
+ */
+static void test_sfence_forms(void **state)
+{
+	(void)state;
+	static const struct {
+		bool all_va, all_asid;
+		uint64_t va, asid;
+		bool global, a_gone, b_gone;
+	} cases[] = {
+	    {true, true, 0, 0, false, true, true},         /* x0, x0 */
+	    {true, false, 0, 1, false, true, false},       /* x0, asid A */
+	    {true, false, 0, 2, false, false, true},       /* x0, asid B */
+	    {false, true, 0x1000, 0, false, true, true},   /* va, x0 */
+	    {false, false, 0x1000, 1, false, true, false}, /* va, asid A */
+	    {false, false, 0x1abc, 2, false, false, true}, /* va (any byte of it), asid B */
+	    {false, true, 0x2000, 0, false, false, false}, /* another page */
+	    {false, true, 0x1000, 0, true, true, true},    /* va, x0: global ones too */
+	    {true, true, 0, 0, true, true, true},          /* x0, x0: global ones too */
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+		uint64_t a = space_table(SPACE_A, RAM + 0x200000, cases[i].global, 1);
+		uint64_t b = space_table(SPACE_B, RAM + 0x300000, cases[i].global, 2);
+		set_satp(v, a);
+		assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+		set_satp(v, b);
+		assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+		uint64_t fences =
+		    hostvm_stats.fence_all + hostvm_stats.fence_page + hostvm_stats.fence_asid;
+		shadow_fence(v, cases[i].all_va, cases[i].va, 1, cases[i].all_asid, cases[i].asid);
+		uint64_t fenced = hostvm_stats.fence_all + hostvm_stats.fence_page +
+		                  hostvm_stats.fence_asid - fences;
+		/* a fence for what went, none when nothing did */
+		assert_int_equal(fenced != 0, cases[i].a_gone || cases[i].b_gone);
+		assert_int_equal(shadow_page(v) == 0, cases[i].b_gone);
+		set_satp(v, a);
+		assert_int_equal(shadow_page(v) == 0, cases[i].a_gone);
+		hostvm_check_shadow(v);
+	}
+}
+
+/* One page fenced in one space: sfence.vma va, that space's real ASID, nothing global. */
+static void test_page_fence_sized(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	set_satp(v, space_table(SPACE_A, RAM + 0x200000, false, 1));
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	shadow_fence(v, false, 0x1000, 1, false, 1);
+	assert_int_equal(hostvm_stats.fence_all, 0);
+	assert_int_equal(hostvm_stats.fence_page, 1);
+	assert_int_equal(hostvm_stats.last_va, 0x1000);
+	assert_int_equal(hostvm_stats.last_asid, shadow_asid(&v->shadow, VIEW_S));
+	/* Nothing there any more: no fence at all. */
+	shadow_fence(v, false, 0x1000, 1, true, 0);
+	assert_int_equal(hostvm_stats.fence_page + hostvm_stats.fence_asid + hostvm_stats.fence_all,
+	                 1);
+	/* Its tables freed: one fence of its ASID (a walk cache may hold them), then none. */
+	shadow_fence(v, true, 0, 0, true, 0);
+	assert_int_equal(hostvm_stats.fence_asid, 1);
+	shadow_fence(v, true, 0, 0, true, 0);
+	set_satp(v, space_table(SPACE_B, RAM + 0x300000, false, 2)); /* an empty space: none */
+	assert_int_equal(hostvm_stats.fence_page + hostvm_stats.fence_asid + hostvm_stats.fence_all,
+	                 2);
+	hostvm_check_shadow(v);
+}
+
+/*
+ * Linux's ASID roll-over: a full flush, then an old ASID on a new table.
+ * The new (root, ASID) never sees the old one's leaves.
+ */
+static void test_asid_rollover(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	set_satp(v, space_table(SPACE_A, RAM + 0x200000, false, 5));
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	shadow_fence(v, true, 0, 0, true, 0);
+	set_satp(v, space_table(SPACE_B, RAM + 0x300000, false, 5));
+	assert_int_equal(shadow_page(v), 0);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	assert_int_equal(shadow_page(v), v->vm->ram_hpa + 0x300000);
+	/* and A's table, changed and fenced by the roll-over, is read afresh */
+	set_satp(v, space_table(SPACE_A, RAM + 0x240000, false, 5));
+	assert_int_equal(shadow_page(v), 0);
+	hostvm_check_shadow(v);
+}
+
+/*
+ * More address spaces than the cache holds, under a pool that must evict:
+ * the oldest space goes (tables freed, ASIDs fenced), popek never panics,
+ * and a space that went is refilled from its guest table.
+ */
+static void test_space_eviction(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	for (int round = 0; round < 3; round++) {
+		for (unsigned i = 0; i < 2 * SHADOW_SPACES; i++) {
+			uint64_t root = RAM + 0x100000 + i * 0x4000;
+			set_satp(v, space_table(root, RAM + 0x200000 + i * 4096, false,
+			                        (uint16_t)(i + 1)));
+			if (!shadow_page(v))
+				assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000),
+				                 SHADOW_FILLED);
+			assert_int_equal(shadow_page(v), v->vm->ram_hpa + 0x200000 + i * 4096);
+			hostvm_check_shadow(v);
+		}
+	}
+	assert_true(v->shadow.space_misses >= 2 * SHADOW_SPACES);
+	/* a tiny page limit: other spaces are evicted for the current one's tables */
+	v->shadow.page_limit = v->shadow.pages + 6;
+	for (unsigned i = 0; i < 8; i++) {
+		uint64_t root = RAM + 0x100000 + i * 0x4000;
+		set_satp(v, space_table(root, RAM + 0x200000 + i * 4096, false, (uint16_t)(i + 1)));
+		if (!shadow_page(v))
+			assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+		assert_true(v->shadow.pages <= v->shadow.page_limit);
+		hostvm_check_shadow(v);
+	}
+	assert_int_equal(hostvm_stats.shared_pages_taken, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +534,11 @@ int main(void)
 	    cmocka_unit_test(test_misaligned_second_page),
 	    cmocka_unit_test(test_ahead_fetch_as_hardware),
 	    cmocka_unit_test(test_lookup_never_popek),
+	    cmocka_unit_test(test_space_reused),
+	    cmocka_unit_test(test_sfence_forms),
+	    cmocka_unit_test(test_page_fence_sized),
+	    cmocka_unit_test(test_asid_rollover),
+	    cmocka_unit_test(test_space_eviction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

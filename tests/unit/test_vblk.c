@@ -103,6 +103,9 @@ struct bench {
 	struct vblk_io last; /* a copy of the last io accepted */
 	uint16_t avail_idx;
 	uint64_t desc_at, avail_at, used_at; /* where the test's driver keeps its queue */
+	uint32_t feat_lo;                    /* extra low feature bits the driver takes */
+	int commits;                         /* commit() calls */
+	int calls_at_commit;                 /* submit() calls when commit() was last called */
 };
 
 static struct bench bench;
@@ -120,6 +123,14 @@ static void *ram_at(void *ctx, uint64_t gpa, uint64_t len)
 static uint8_t *ram(struct bench *b, uint64_t gpa)
 {
 	return b->ram + (gpa - RAM_BASE);
+}
+
+static void fake_commit(void *ctx)
+{
+	struct bench *b = ctx;
+
+	b->commits++;
+	b->calls_at_commit = b->calls;
 }
 
 static int fake_submit(void *ctx, struct vblk_io *io)
@@ -196,7 +207,7 @@ static bool line(struct bench *b)
 static void bench_init_mode(struct bench *b, bool read_only, bool legacy)
 {
 	struct vblk_mem mem = {ram_at, b};
-	struct vblk_backend be = {fake_submit, b};
+	struct vblk_backend be = {.submit = fake_submit, .commit = fake_commit, .ctx = b};
 
 	memset(b, 0, sizeof(*b));
 	for (uint64_t i = 0; i < DISK_SIZE; i++)
@@ -230,7 +241,7 @@ static void drv_setup_at(struct bench *b, uint32_t num, uint64_t desc, uint64_t 
 	wr(b, DRV_FEAT_SEL, 1);
 	wr(b, DRV_FEAT, 1); /* VERSION_1 */
 	wr(b, DRV_FEAT_SEL, 0);
-	wr(b, DRV_FEAT, 1u << 9); /* FLUSH */
+	wr(b, DRV_FEAT, (1u << 9) | b->feat_lo); /* FLUSH, and what the test adds */
 	wr(b, STATUS, S_ACK | S_DRIVER | S_FEAT_OK);
 	assert_int_equal(rd(b, STATUS) & S_FEAT_OK, S_FEAT_OK);
 	wr(b, QUEUE_SEL, 0);
@@ -672,15 +683,15 @@ static const struct rscript {
       {R_RD, SHM_LEN_LO, 0, 0xffffffff},
       {R_RD, 0x0f0, 0, 0}}},
     {"device features by selector",
-     {{R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 6) | (1u << 9)},
+     {{R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 6) | (1u << 9) | (1u << 29)},
       {R_WR, DEV_FEAT_SEL, 0, 1},
       {R_RD, DEV_FEAT, 0, 1},
       {R_WR, DEV_FEAT_SEL, 0, 2},
       {R_RD, DEV_FEAT, 0, 0},
       {R_WR, DEV_FEAT_SEL, 0, 0},
-      {R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 6) | (1u << 9)}}},
+      {R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 6) | (1u << 9) | (1u << 29)}}},
     {"a read-only disk offers VIRTIO_BLK_F_RO", .ro = true,
-     .s = {{R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 5) | (1u << 6) | (1u << 9)}}},
+     .s = {{R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 5) | (1u << 6) | (1u << 9) | (1u << 29)}}},
     {"queues",
      {{R_RD, QUEUE_NUM_MAX, 0, VBLK_QUEUE_MAX},
       {R_RD, QUEUE_READY, 0, 0},
@@ -761,15 +772,15 @@ static const struct rscript {
            {R_RD, CONFIG + 0x0c, 4, VBLK_MAX_SEG},
            {R_RD, CONFIG + 0x14, 4, 512}}},
     {"legacy: host features, without VERSION_1", .legacy = true,
-     .s = {{R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 6) | (1u << 9)},
+     .s = {{R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 6) | (1u << 9) | (1u << 29)},
            {R_WR, DEV_FEAT_SEL, 0, 1},
            {R_RD, DEV_FEAT, 0, 0},
            {R_WR, DEV_FEAT_SEL, 0, 2},
            {R_RD, DEV_FEAT, 0, 0},
            {R_WR, DEV_FEAT_SEL, 0, 0},
-           {R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 6) | (1u << 9)}}},
+           {R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 6) | (1u << 9) | (1u << 29)}}},
     {"legacy: a read-only disk offers VIRTIO_BLK_F_RO", .ro = true, .legacy = true,
-     .s = {{R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 5) | (1u << 6) | (1u << 9)}}},
+     .s = {{R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 5) | (1u << 6) | (1u << 9) | (1u << 29)}}},
     {"legacy: write-only registers read 0", .legacy = true,
      .s = {{R_WR, GUEST_PAGE_SIZE, 0, 4096},
            {R_RD, GUEST_PAGE_SIZE, 0, 0},
@@ -1154,7 +1165,7 @@ static void test_get_id(void **state)
 	const struct id_case *c = *state;
 	struct bench *b = &bench;
 	struct vblk_mem mem = {ram_at, b};
-	struct vblk_backend be = {fake_submit, b};
+	struct vblk_backend be = {.submit = fake_submit, .ctx = b};
 
 	bench_init(b, false);
 	vblk_init(&b->blk, c->start, SIZE, false, false, mem, be, &b->plic, BLK_IRQ);
@@ -1317,6 +1328,153 @@ static void test_interrupt(void **state)
 	/* A reset lowers it. */
 	wr(b, STATUS, 0);
 	assert_false(line(b));
+}
+
+#define EVENT_IDX (1u << 29)
+
+static void put16(struct bench *b, uint64_t gpa, uint16_t v)
+{
+	memcpy(ram(b, gpa), &v, 2);
+}
+
+static uint16_t get16(struct bench *b, uint64_t gpa)
+{
+	uint16_t v;
+
+	memcpy(&v, ram(b, gpa), 2);
+	return v;
+}
+
+/*
+ * §2.6.7.2: without the event index, avail->flags = NO_INTERRUPT asks the
+ * device not to interrupt; the answers still go to the used ring.  (Before,
+ * every answer raised the line.)
+ */
+static void test_no_interrupt_flag(void **state)
+{
+	struct bench *b = &bench;
+
+	(void)state;
+	bench_init(b, false);
+	drv_setup(b, QN);
+	put16(b, b->avail_at, 1); /* VIRTQ_AVAIL_F_NO_INTERRUPT */
+	drv_read(b, QN, 0, 0);
+	drv_read(b, QN, 1, 1);
+	wr(b, QUEUE_NOTIFY, 0);
+	fake_complete(b, 0, true);
+	assert_int_equal(used_idx(b), 1);
+	assert_int_equal(*ram(b, ST + 0), VIRTIO_BLK_S_OK);
+	assert_false(line(b));
+	assert_int_equal(rd(b, INT_STATUS), 0);
+	put16(b, b->avail_at, 0);
+	fake_complete(b, 0, true);
+	assert_int_equal(used_idx(b), 2);
+	assert_true(line(b));
+	assert_int_equal(b->blk.stats.suppressed, 1);
+	assert_int_equal(b->blk.stats.interrupts, 1);
+}
+
+/* The same through a legacy queue, whose avail ring has the same flags. */
+static void test_legacy_no_interrupt_flag(void **state)
+{
+	struct bench *b = &bench;
+
+	(void)state;
+	bench_init_mode(b, false, true);
+	drv_setup_legacy_std(b, QN);
+	put16(b, b->avail_at, 1);
+	drv_read(b, QN, 0, 0);
+	wr(b, QUEUE_NOTIFY, 0);
+	fake_complete(b, 0, true);
+	assert_int_equal(used_idx(b), 1);
+	assert_false(line(b));
+}
+
+/*
+ * VIRTIO_F_EVENT_IDX (§2.6.7, §2.6.10): the device interrupts only when
+ * used->idx passes used_event, ignores NO_INTERRUPT, and says in avail_event
+ * which avail index it wants to hear of next.  used_event is the guest's:
+ * any value only moves its own interrupts.
+ */
+static void test_event_idx(void **state)
+{
+	struct bench *b = &bench;
+	uint64_t used_event = AVAIL + 4 + 2 * QN, avail_event = USED + 4 + 8 * QN;
+
+	(void)state;
+	bench_init(b, false);
+	assert_true(rd(b, DEV_FEAT) & EVENT_IDX);
+	b->feat_lo = EVENT_IDX;
+	drv_setup(b, QN);
+	assert_true(b->blk.vq.event_idx);
+	put16(b, used_event, 1); /* interrupt when the second answer is put */
+	put16(b, AVAIL, 1);      /* NO_INTERRUPT: ignored with the event index */
+	drv_read(b, QN, 0, 0);
+	drv_read(b, QN, 1, 1);
+	drv_read(b, QN, 2, 2);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(get16(b, avail_event), 3); /* notify me at the next entry */
+	fake_complete(b, 0, true);
+	assert_false(line(b));
+	fake_complete(b, 0, true);
+	assert_true(line(b));
+	wr(b, INT_ACK, 1);
+	fake_complete(b, 0, true); /* past used_event: no interrupt */
+	assert_false(line(b));
+	assert_int_equal(used_idx(b), 3);
+	assert_int_equal(b->blk.stats.suppressed, 2);
+	/* used_event far behind or ahead, wrapping: never an interrupt, never a fault */
+	put16(b, used_event, 0xffff);
+	drv_read(b, QN, 3, 3);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(get16(b, avail_event), 4);
+	fake_complete(b, 0, true);
+	assert_false(line(b));
+	put16(b, used_event, 4); /* the next one */
+	drv_read(b, QN, 4, 4);
+	wr(b, QUEUE_NOTIFY, 0);
+	fake_complete(b, 0, true);
+	assert_true(line(b));
+	assert_int_equal(used_idx(b), 5);
+}
+
+/* Without the driver taking it, the event index stays off, and the flag counts. */
+static void test_event_idx_not_taken(void **state)
+{
+	struct bench *b = &bench;
+
+	(void)state;
+	bench_init(b, false);
+	drv_setup(b, QN);
+	assert_false(b->blk.vq.event_idx);
+	put16(b, AVAIL + 4 + 2 * QN, 5); /* used_event: ignored */
+	drv_read(b, QN, 0, 0);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(get16(b, USED + 4 + 8 * QN), 0); /* avail_event left alone */
+	fake_complete(b, 0, true);
+	assert_true(line(b));
+}
+
+/* One notify, many requests: every one submitted, then one commit for the batch. */
+static void test_commit_once(void **state)
+{
+	struct bench *b = &bench;
+
+	(void)state;
+	bench_init(b, false);
+	drv_setup(b, QN);
+	for (unsigned k = 0; k < 4; k++)
+		drv_read(b, QN, k, k);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->calls, 4);
+	assert_int_equal(b->commits, 1);
+	assert_int_equal(b->calls_at_commit, 4);
+	assert_int_equal(b->blk.stats.notifies, 1);
+	assert_int_equal(b->blk.stats.requests, 4);
+	assert_int_equal(b->blk.stats.submitted, 4);
+	fake_complete_all(b);
+	assert_int_equal(b->blk.stats.answered, 4);
+	assert_int_equal(b->blk.stats.interrupts, 4);
 }
 
 /* A backend error becomes VIRTIO_BLK_S_IOERR; completions may come in any order. */
@@ -1555,7 +1713,7 @@ static void test_flush_without_disk(void **state)
 {
 	struct bench *b = &bench;
 	struct vblk_mem mem = {ram_at, b};
-	struct vblk_backend be = {fake_submit, b};
+	struct vblk_backend be = {.submit = fake_submit, .ctx = b};
 
 	(void)state;
 	bench_init(b, false);
@@ -1625,6 +1783,11 @@ int main(void)
 	    cmocka_unit_test(test_legacy_pfn_zero),
 	    cmocka_unit_test(test_flush_without_disk),
 	    cmocka_unit_test(test_backend_never),
+	    cmocka_unit_test(test_no_interrupt_flag),
+	    cmocka_unit_test(test_legacy_no_interrupt_flag),
+	    cmocka_unit_test(test_event_idx),
+	    cmocka_unit_test(test_event_idx_not_taken),
+	    cmocka_unit_test(test_commit_once),
 	};
 	enum { NF = sizeof(fixed) / sizeof(fixed[0]) };
 	struct CMUnitTest tests[2 * NR + NS + NQ + NI + NP + NB + NA + NF];

@@ -85,6 +85,9 @@ uint64_t disk_capacity(void)
 	return 64ull << 20;
 }
 
+static int notifies, submits;
+static bool unnotified;
+
 int disk_submit(struct disk_req *r)
 {
 	if (r->nseg > DISK_MAX_SEG)
@@ -94,7 +97,25 @@ int disk_submit(struct disk_req *r)
 	slots_used++;
 	descs_used += DISK_REQ_DESCS(r->nseg);
 	fifo[nfifo++] = r;
+	submits++;
+	unnotified = true;
 	return DISK_OK;
+}
+
+/* As the real driver: one notify for whatever was queued since the last. */
+
+void disk_notify(void)
+{
+	if (unnotified)
+		notifies++;
+	unnotified = false;
+}
+
+const struct disk_stats *disk_stats(void)
+{
+	static const struct disk_stats none;
+
+	return &none;
 }
 
 /* Whose request r is: its first segment lies in that VM's RAM. */
@@ -373,6 +394,32 @@ static void test_flooders_split_evenly(void **state)
 	assert_true(labs(a - c) * 10 <= a + c); /* within 10% of each other */
 }
 
+/*
+ * One QueueNotify that makes many requests available costs the real disk
+ * one notify, after all of them are queued; so does one completion that
+ * lets several waiting requests in.
+ */
+static void test_one_notify_per_batch(void **state)
+{
+	int n0, s0;
+
+	(void)state;
+	while (nfifo)
+		disk_complete_first();
+	n0 = notifies;
+	s0 = submits;
+	flood(A, 0);
+	assert_true(submits - s0 > 1);
+	assert_int_equal(notifies - n0, 1);
+	assert_false(unnotified);
+	n0 = notifies;
+	s0 = submits;
+	disk_complete_first();
+	assert_true(submits - s0 >= 1);
+	assert_int_equal(notifies - n0, 1);
+	assert_false(unnotified);
+}
+
 /* B and C stop: A, alone now, may use the whole queue. */
 static void test_alone_gets_all(void **state)
 {
@@ -391,8 +438,11 @@ static void test_alone_gets_all(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_flood_holds_share), cmocka_unit_test(test_other_vm_not_starved),
-	    cmocka_unit_test(test_sustained),         cmocka_unit_test(test_flooders_split_evenly),
+	    cmocka_unit_test(test_flood_holds_share),
+	    cmocka_unit_test(test_other_vm_not_starved),
+	    cmocka_unit_test(test_sustained),
+	    cmocka_unit_test(test_flooders_split_evenly),
+	    cmocka_unit_test(test_one_notify_per_batch),
 	    cmocka_unit_test(test_alone_gets_all),
 	};
 

@@ -13,6 +13,7 @@
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/shadow.h"
 #include "arch/riscv/trap.h"
+#include "core/check.h"
 #include "core/emul.h"
 #include "core/vm.h"
 
@@ -39,23 +40,127 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
 }
 
 /*
- * The instruction at pc exactly as the hardware would fetch it next: only
- * through a shadow leaf of the installed view that allows execution.  When
- * there is none yet, the fill the hardware's own fetch would cause is made
- * now (the fetch is certain: no interrupt is deliverable), setting A in the
- * guest's PTE as that fetch would.  When the fill says fault (no A to set, a
- * page fault, PMP denying X), 0, and the guest takes the fault itself.
+ * What may have removed or changed a shadow leaf since a fetch_cache entry was
+ * filled: a fill (which may evict), a flush of a view, a guest sfence.vma
+ * (which may unmap one page without counting a flush) and an SBI call (a
+ * remote fence).  shadow.c and vsbi.c count all four already.
  */
+/*
+ * What selects the installed view besides the mode and satp (shadow_view_of):
+ * SUM in vS, MPRV and MPP in vM.  A superset of its inputs keys the cache.
+ */
+#define FETCH_VIEW_BITS (SSTATUS_SUM | MSTATUS_MPRV | MSTATUS_MPP)
+
+static uint64_t fetch_gen(const struct vcpu *v)
+{
+	return v->stats.shadow_fills + v->stats.shadow_flushes + v->stats.emulated[EMUL_SFENCE] +
+	       v->stats.sbi_calls;
+}
+
+/* The fetch cache's entry for va's page. */
+static inline struct fetch_cache_entry *fetch_entry(struct vcpu *v, uint64_t va)
+{
+	return &v->fetch_cache[(va >> PAGE_SHIFT) % VCPU_FETCH_CACHE];
+}
+
+/* With POPEK_CHECK, every fetch cache hit is what a walk of the shadow finds. */
+#if POPEK_CHECKING
+#define CHECK_FETCH_CACHE(v, va)                                                       \
+	do {                                                                           \
+		uint64_t hpa_;                                                         \
+		CHECK(shadow_lookup((v), (va), PTE_X, &hpa_) == 0 &&                   \
+		          (const uint8_t *)pa_to_va(hpa_) ==                           \
+		              fetch_entry((v), (va))->host + ((va) & (PAGE_SIZE - 1)), \
+		      "vm %s: the fetch cache for %lx is stale", (v)->vm->name, (va)); \
+	} while (0)
+#else
+#define CHECK_FETCH_CACHE(v, va) ((void)0)
+#endif
+
+/* The fetch cache now holds va's page, at host address hpa (va's). */
+static void fetch_remember(struct vcpu *v, uint64_t va, uint64_t hpa)
+{
+	struct fetch_cache_entry *e = fetch_entry(v, va);
+	e->va = va >> PAGE_SHIFT;
+	e->mode = v->mode;
+	e->status = v->csr.mstatus & FETCH_VIEW_BITS;
+	e->guest_satp = v->csr.satp;
+	e->gen = fetch_gen(v);
+	e->host = (const uint8_t *)pa_to_va(hpa) - (va & (PAGE_SIZE - 1));
+}
+
+/* A miss in the fetch cache: a walk of the shadow, remembered.  Out of line: hits save registers. */
+__attribute__((noinline)) static const uint16_t *fetch_refill(struct vcpu *v, uint64_t va)
+{
+	uint64_t hpa;
+	if (shadow_lookup(v, va, PTE_X, &hpa) < 0)
+		return NULL;
+	fetch_remember(v, va, hpa);
+	return pa_to_va(hpa);
+}
+
+/*
+ * The halfword at va through the installed view's shadow as it is, or NULL:
+ * the fetch cache, else a walk of the shadow (remembered), never a fill:
+ * nothing the guest could see.
+ */
+static inline __attribute__((always_inline)) const uint16_t *fetch_half_cached(struct vcpu *v,
+                                                                               uint64_t va)
+{
+	const struct fetch_cache_entry *e = fetch_entry(v, va);
+	if (!e->host || e->va != va >> PAGE_SHIFT || e->gen != fetch_gen(v) || e->mode != v->mode ||
+	    e->status != (v->csr.mstatus & FETCH_VIEW_BITS) || e->guest_satp != v->csr.satp)
+		return fetch_refill(v, va);
+	CHECK_FETCH_CACHE(v, va);
+	return (const uint16_t *)(e->host + (va & (PAGE_SIZE - 1)));
+}
+
+/*
+ * The host address of the halfword at va exactly as the hardware would fetch
+ * it next: only through a shadow leaf of the installed view that allows
+ * execution.  When there is none yet, the fill the hardware's own fetch would
+ * cause is made now (the fetch is certain: no interrupt is deliverable),
+ * setting A in the guest's PTE as that fetch would.  When the fill says
+ * fault (no A to set, a page fault, PMP denying X), NULL, and the guest takes
+ * the fault itself.  The pages found are remembered (vcpu.h fetch_cache):
+ * the guest traps from the same few code pages again and again.
+ */
+static const uint16_t *fetch_half(struct vcpu *v, uint64_t va)
+{
+	const uint16_t *p = fetch_half_cached(v, va);
+	if (p)
+		return p;
+	uint64_t hpa;
+	if (shadow_fault(v, CAUSE_FETCH_PAGE, va) != SHADOW_FILLED ||
+	    shadow_lookup(v, va, PTE_X, &hpa) < 0)
+		return NULL;
+	fetch_remember(v, va, hpa);
+	return pa_to_va(hpa);
+}
+
+/* The instruction at pc through the shadow as it is (both halves, fetch_half_cached), or 0. */
+static inline __attribute__((always_inline)) uint32_t fetch_cached(struct vcpu *v, uint64_t pc)
+{
+	const uint16_t *p = fetch_half_cached(v, pc);
+	if (!p)
+		return 0;
+	uint32_t insn = *p;
+	if (insn_length((uint16_t)insn) == 2)
+		return insn;
+	if ((pc & (PAGE_SIZE - 1)) == PAGE_SIZE - 2) /* its second half is on the next page */
+		return 0;
+	return insn | (uint32_t)p[1] << 16;
+}
+
+/* The instruction at pc as the hardware would fetch it next (fetch_half), or 0. */
 static uint32_t fetch_next(struct vcpu *v, uint64_t pc)
 {
 	uint32_t insn = 0;
 	for (int half = 0; half < 2; half++) {
-		uint64_t hpa, va = pc + 2 * half;
-		if (shadow_lookup(v, va, PTE_X, &hpa) < 0 &&
-		    (shadow_fault(v, CAUSE_FETCH_PAGE, va) != SHADOW_FILLED ||
-		     shadow_lookup(v, va, PTE_X, &hpa) < 0))
+		const uint16_t *p = fetch_half(v, pc + 2 * half);
+		if (!p)
 			return 0;
-		insn |= (uint32_t) * (const uint16_t *)pa_to_va(hpa) << (16 * half);
+		insn |= (uint32_t)*p << (16 * half);
 		if (half == 0 && insn_length((uint16_t)insn) == 2)
 			break;
 	}
@@ -100,14 +205,84 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 	if (fx & VCSR_COUNTER)
 		old = counter_value(v, s->csr);
 	set_reg(v, s->rd, old);
+	if (fx & ~VCSR_COUNTER)
+		v->quiet = false; /* load_hardware() or the interrupt checks must look again */
 	if (fx & VCSR_PMP)
 		shadow_flush_all(v);
-	else if (fx & (VCSR_SATP | VCSR_MXR))
+	else if (fx & VCSR_MXR) /* R on X-only pages depended on it, in every space */
 		shadow_flush(v, true, 0);
+	else if (fx & VCSR_SATP) /* another address space: its cached shadow, if any */
+		shadow_switch(v);
 	v->stats.emulated[EMUL_CSR]++;
 	v->note = "emulated csr";
 	v->pc += 4;
 	return true;
+}
+
+/*
+ * One CSR access vcsr_fast() serves, at the guest's pc: its effects (0 or
+ * VCSR_INTERRUPTS), or -1 with nothing done.
+ */
+static inline __attribute__((always_inline)) int emulate_fast_csr(struct vcpu *v, uint32_t insn)
+{
+	/* Zicsr (unpriv §9.1): funct3 1..3 and 5..7, its low two bits RW, RS, RC */
+	static const enum vcsr_op ops[4] = {[1] = VCSR_RW, [2] = VCSR_RS, [3] = VCSR_RC};
+	unsigned f3 = (insn >> 12) & 7, rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31;
+	if ((insn & 0x7f) != 0x73 || (f3 & 3) == 0)
+		return -1;
+	enum vcsr_op op = ops[f3 & 3];
+	uint64_t old, operand = f3 & 4 ? rs1 : v->x[rs1];
+	unsigned fx =
+	    vcsr_fast(&v->csr, v->mode, insn >> 20, op, operand, op == VCSR_RW || rs1 != 0, &old);
+	if (fx & VCSR_SLOW)
+		return -1;
+	set_reg(v, rd, old);
+	v->stats.emulated[EMUL_CSR]++;
+	v->note = "emulated csr";
+	v->pc += 4;
+	return (int)fx;
+}
+
+/* emulate_fast_csr() after the first; out of line: bench/insn-count.c counts its calls. */
+__attribute__((noinline)) static int emulate_fast_ahead_csr(struct vcpu *v, uint32_t insn)
+{
+	return emulate_fast_csr(v, insn);
+}
+
+/*
+ * The accesses after the first, as emulate_ahead() would emulate them,
+ * stopping where an interrupt becomes deliverable.  Out of line: the common
+ * case (the next instruction is an ordinary one) saves no registers.
+ */
+__attribute__((noinline)) static enum emulate_fast emulate_fast_more(struct vcpu *v, uint32_t next)
+{
+	for (int n = 0; n < EMULATE_AHEAD_MAX; n++) {
+		int fx = next ? emulate_fast_ahead_csr(v, next) : -1;
+		if (fx < 0)
+			return EMULATE_FAST_AHEAD;
+		v->stats.ahead++;
+		if (fx && vcpu_deliverable_irq(v))
+			return EMULATE_FAST_IRQ;
+		next = fetch_cached(v, v->pc);
+		if (next && (next & 0x7f) != 0x73)
+			return EMULATE_FAST_DONE;
+	}
+	return EMULATE_FAST_AHEAD;
+}
+
+enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval)
+{
+	CHECK(!vcpu_deliverable_irq(v), "vm %s: entered with an interrupt to deliver", v->vm->name);
+	int fx = emulate_fast_csr(v, (uint32_t)tval);
+	if (fx < 0)
+		return EMULATE_FAST_NONE;
+	/* Interrupts on, or one enabled: the one now deliverable is taken first (§3.1.9). */
+	if (fx && vcpu_deliverable_irq(v))
+		return EMULATE_FAST_IRQ;
+	uint32_t next = fetch_cached(v, v->pc);
+	if (next && (next & 0x7f) != 0x73)
+		return EMULATE_FAST_DONE;
+	return emulate_fast_more(v, next);
 }
 
 /*
@@ -135,6 +310,7 @@ static enum trap_action emulate_xret(struct vcpu *v, bool mret)
 	if (v->mode != VMODE_M)
 		c->mstatus &= ~MSTATUS_MPRV;
 	v->fault_loop = 0; /* the guest returned from a trap: it is making progress */
+	v->quiet = false;  /* another mode: another view, other interrupts */
 	v->stats.emulated[mret ? EMUL_MRET : EMUL_SRET]++;
 	v->note = mret ? "emulated mret" : "emulated sret";
 	return TRAP_RESUME;
@@ -181,6 +357,7 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 		return illegal(v, tval);
 	switch (kind) {
 	case INSN_SYS_CSR:
+		v->quiet = true; /* until emulate_csr() or what follows says otherwise */
 		return emulate_csr(v, &s) ? TRAP_RESUME : illegal(v, tval);
 	case INSN_SYS_SRET:
 		return emulate_xret(v, false);
@@ -193,7 +370,8 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 		v->note = "emulated wfi";
 		return vcpu_wfi_wakes(v) ? TRAP_RESUME : TRAP_YIELD;
 	case INSN_SYS_SFENCE_VMA:
-		shadow_flush(v, s.rs1 == 0, v->x[s.rs1]);
+		/* rs1 = x0: every address; rs2 = x0: every address space (§4.2.1) */
+		shadow_fence(v, s.rs1 == 0, v->x[s.rs1], 1, s.rs2 == 0, v->x[s.rs2]);
 		v->stats.emulated[EMUL_SFENCE]++;
 		v->note = "emulated sfence.vma";
 		v->pc += 4;
@@ -214,9 +392,20 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
  */
 void emulate_ahead(struct vcpu *v)
 {
-	for (int n = 0; n < EMULATE_AHEAD_MAX && v->mode != VMODE_U && !vcpu_deliverable_irq(v);
-	     n++) {
-		uint32_t insn = fetch_next(v, v->pc);
+	for (int n = 0; n < EMULATE_AHEAD_MAX && v->mode != VMODE_U; n++) {
+		/*
+		 * Most traps are followed by an ordinary instruction: peek at it
+		 * through the fetch cache, which fills nothing, before asking
+		 * whether an interrupt comes first.  Only when the guest is certain
+		 * to fetch it (none does) may fetch_next fill its page.
+		 */
+		uint32_t insn = fetch_cached(v, v->pc);
+		if (insn && (insn & 0x7f) != 0x73)
+			return;
+		if (vcpu_deliverable_irq(v))
+			return;
+		if (!insn)
+			insn = fetch_next(v, v->pc);
 		struct insn_sys s;
 		if ((insn & 0x7f) != 0x73)
 			return;
@@ -284,6 +473,7 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, bool store, u
 	if (!r || gpa + len > r->base + r->size)
 		return -1;
 	*device = true;
+	v->irq_stale = true; /* the vPLIC, the vCLINT, a device raising its line */
 	if (store)
 		return r->ops->write(r->dev, gpa - r->base, len, *val >> shift);
 	uint64_t got;

@@ -31,6 +31,22 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc);
 /* Emulates the sensitive instructions that follow, saving their traps (emulate.c). */
 void emulate_ahead(struct vcpu *v);
 /*
+ * The fast lane for an illegal-instruction trap with bits `tval`: a CSR
+ * access vcsr_fast() serves (a trap handler's sscratch, sepc, scause, stval,
+ * sstatus, sie), and those of the next ones it serves too, through the fetch
+ * cache.  What it does is what emulate_illegal() then emulate_ahead() would
+ * do (tests/fuzz/fuzz_emulate.c compares the two), and changes nothing
+ * load_hardware() sets up; when it changes interrupt enables, it says
+ * whether one became deliverable.
+ */
+enum emulate_fast {
+	EMULATE_FAST_NONE,  /* not such an access: nothing done */
+	EMULATE_FAST_DONE,  /* done, and the next instruction is not a SYSTEM one */
+	EMULATE_FAST_AHEAD, /* done so far: emulate_ahead() takes over at the pc */
+	EMULATE_FAST_IRQ,   /* done, and an interrupt is now deliverable: inject it */
+};
+enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval);
+/*
  * The load or store at the guest's pc, which faulted on va (`cause`: its
  * page fault) and which popek must carry out itself: to a device window,
  * under MPRV, or where PMP is finer than a page.  Reflects the fault the

@@ -9,20 +9,6 @@
 
 #include <stddef.h>
 
-/*
- * Unpriv spec §1.5 "Base Instruction-Length Encoding": bits 1:0 != 11 is a
- * 16-bit instruction; bits 4:2 != 111 (with 1:0 = 11) a 32-bit one; the rest
- * are 48 bits or longer, which popek never emulates.
- */
-int insn_length(uint16_t first_half)
-{
-	if ((first_half & 0x3) != 0x3)
-		return 2;
-	if ((first_half & 0x1c) != 0x1c)
-		return 4;
-	return 0;
-}
-
 /* Where the register of a load or store sits. */
 enum insn_field {
 	F_RD,   /* bits 11:7: rd of a 32-bit load, c.lwsp, c.ldsp */
@@ -175,56 +161,61 @@ uint64_t insn_extend(uint64_t v, const struct insn_mem *m)
 	return v;
 }
 
-static const struct insn_sys_row {
-	uint32_t mask, match;
-	enum insn_sys_kind kind;
+/*
+ * SYSTEM (opcode 0x73), by funct3 (unpriv spec 20191213 §9.1, Zicsr): 1..3
+ * the register forms, 5..7 the immediate forms; 0 the privileged
+ * instructions (below); 4 is not CSR.
+ */
+static const struct insn_csr_form {
+	bool is_csr;
 	enum insn_csr_op op;
 	bool is_imm;
-} insn_sys_rows[] = {
-    /* priv spec 1.12 §3.3.1 ecall, ebreak; §3.3.2 sret, mret; §3.3.3 wfi; §4.2.1 sfence.vma */
-    {0xffffffff, 0x00000073, INSN_SYS_ECALL, 0, false},
-    {0xffffffff, 0x00100073, INSN_SYS_EBREAK, 0, false},
-    {0xffffffff, 0x10200073, INSN_SYS_SRET, 0, false},
-    {0xffffffff, 0x30200073, INSN_SYS_MRET, 0, false},
-    {0xffffffff, 0x10500073, INSN_SYS_WFI, 0, false},
-    {0xfe007fff, 0x12000073, INSN_SYS_SFENCE_VMA, 0, false}, /* rd = 0, funct3 = 0 */
-    {0xffffffff, 0x00009002, INSN_SYS_EBREAK, 0, false},     /* c.ebreak (unpriv §16.5) */
-    /* Zicsr (unpriv §9.1): funct3 1..3 register forms, 5..7 immediate forms; 4 is not CSR */
-    {0x0000707f, 0x00001073, INSN_SYS_CSR, INSN_CSR_RW, false},
-    {0x0000707f, 0x00002073, INSN_SYS_CSR, INSN_CSR_RS, false},
-    {0x0000707f, 0x00003073, INSN_SYS_CSR, INSN_CSR_RC, false},
-    {0x0000707f, 0x00005073, INSN_SYS_CSR, INSN_CSR_RW, true},
-    {0x0000707f, 0x00006073, INSN_SYS_CSR, INSN_CSR_RS, true},
-    {0x0000707f, 0x00007073, INSN_SYS_CSR, INSN_CSR_RC, true},
+} insn_csr_forms[8] = {
+    [1] = {true, INSN_CSR_RW, false}, [2] = {true, INSN_CSR_RS, false},
+    [3] = {true, INSN_CSR_RC, false}, [5] = {true, INSN_CSR_RW, true},
+    [6] = {true, INSN_CSR_RS, true},  [7] = {true, INSN_CSR_RC, true},
 };
+
+/*
+ * funct3 = 0 with rd = rs1 = 0, by bits 31:20 (priv spec 1.12 §3.3.1 ecall,
+ * ebreak; §3.3.2 sret, mret; §3.3.3 wfi): direct-indexed, every other value
+ * INSN_SYS_OTHER.  sfence.vma (§4.2.1: funct7 = 0001001, rd = 0) is told by
+ * funct7 alone, its rs1 and rs2 being registers.
+ */
+static const uint8_t insn_priv_kinds[4096] = {
+    [0x000] = INSN_SYS_ECALL, [0x001] = INSN_SYS_EBREAK, [0x102] = INSN_SYS_SRET,
+    [0x302] = INSN_SYS_MRET,  [0x105] = INSN_SYS_WFI,
+};
+#define INSN_SFENCE_VMA_FUNCT7 0x09
+#define INSN_C_EBREAK          0x9002 /* unpriv §16.5 */
 
 enum insn_sys_kind insn_decode_sys(uint32_t insn, struct insn_sys *s)
 {
-	const struct insn_sys_row *r = NULL;
-
 	insn = insn_trim(insn);
-	for (size_t i = 0; i < sizeof(insn_sys_rows) / sizeof(insn_sys_rows[0]); i++) {
-		if ((insn & insn_sys_rows[i].mask) == insn_sys_rows[i].match) {
-			r = &insn_sys_rows[i];
-			break;
-		}
-	}
-	*s = (struct insn_sys){
-	    .kind = r ? r->kind : INSN_SYS_OTHER,
-	    .len = (uint8_t)insn_length((uint16_t)insn),
-	};
-	if (s->len == 4) {
-		s->rd = (insn >> 7) & 31;
-		s->rs1 = (insn >> 15) & 31;
-		s->rs2 = (insn >> 20) & 31;
-	}
-	if (s->kind == INSN_SYS_CSR) {
-		s->op = r->op;
-		s->is_imm = r->is_imm;
+	*s = (struct insn_sys){.kind = INSN_SYS_OTHER, .len = (uint8_t)insn_length((uint16_t)insn)};
+	if (s->len == 2 && insn == INSN_C_EBREAK)
+		s->kind = INSN_SYS_EBREAK;
+	if (s->len != 4)
+		return s->kind;
+	s->rd = (insn >> 7) & 31;
+	s->rs1 = (insn >> 15) & 31;
+	s->rs2 = (insn >> 20) & 31;
+	if ((insn & 0x7f) != 0x73)
+		return s->kind;
+	const struct insn_csr_form *f = &insn_csr_forms[(insn >> 12) & 7];
+	if (f->is_csr) {
+		s->kind = INSN_SYS_CSR;
+		s->op = f->op;
+		s->is_imm = f->is_imm;
 		s->csr = (uint16_t)(insn >> 20);
 		s->rs2 = 0;
-		s->does_read = r->op != INSN_CSR_RW || s->rd != 0;
-		s->does_write = r->op == INSN_CSR_RW || s->rs1 != 0;
+		s->does_read = f->op != INSN_CSR_RW || s->rd != 0;
+		s->does_write = f->op == INSN_CSR_RW || s->rs1 != 0;
+	} else if (((insn >> 12) & 7) == 0 && s->rd == 0) {
+		if ((insn >> 25) == INSN_SFENCE_VMA_FUNCT7)
+			s->kind = INSN_SYS_SFENCE_VMA;
+		else if (s->rs1 == 0)
+			s->kind = (enum insn_sys_kind)insn_priv_kinds[insn >> 20];
 	}
 	return s->kind;
 }

@@ -14,8 +14,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The length in bytes from the first halfword: 2, 4, or 0 for 48-bit and longer encodings. */
-int insn_length(uint16_t first_half);
+/*
+ * The length in bytes from the first halfword: 2, 4, or 0 for 48-bit and
+ * longer encodings.  Unpriv spec §1.5 "Base Instruction-Length Encoding":
+ * bits 1:0 != 11 is a 16-bit instruction; bits 4:2 != 111 (with 1:0 = 11) a
+ * 32-bit one; the rest are 48 bits or longer, which popek never emulates.
+ */
+static inline int insn_length(uint16_t first_half)
+{
+	if ((first_half & 0x3) != 0x3)
+		return 2;
+	if ((first_half & 0x1c) != 0x1c)
+		return 4;
+	return 0;
+}
 
 /* An integer load or store. */
 struct insn_mem {

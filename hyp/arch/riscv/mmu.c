@@ -101,6 +101,11 @@ uint64_t mmu_asid_mask(void)
 	return asid_mask;
 }
 
+void mmu_fence_asid(uint64_t asid)
+{
+	__asm__ volatile("sfence.vma x0, %0" ::"r"(asid) : "memory");
+}
+
 bool mmu_asids_enough(uint64_t needed)
 {
 	return needed - 1 <= asid_mask;

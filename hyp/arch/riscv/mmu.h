@@ -16,6 +16,12 @@ uint64_t mmu_root(void);
 /* The largest ASID the hart implements (probed at boot): 0xffff with QEMU's 16 bits. */
 uint64_t mmu_asid_mask(void);
 /*
+ * sfence.vma x0, asid (priv spec 1.12 §4.2.1): the TLB entries of one address
+ * space, not the global ones (popek's direct map is G = 1).  Host builds:
+ * tests/fuzz/hostvm.c.
+ */
+void mmu_fence_asid(uint64_t asid);
+/*
  * True when `needed` ASIDs (0 to needed - 1) fit: else some address spaces
  * share one, and the TLB must be flushed on every satp change (vcpu.c).
  */

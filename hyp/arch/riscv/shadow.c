@@ -52,7 +52,8 @@ __attribute__((unused)) static bool in_pool(const struct shadow *s, uint64_t pa)
 
 /*
  * A zeroed page of the vCPU's own pool.  The page limit keeps the pool from
- * running dry (install() starts over first), so running dry is popek's bug.
+ * running dry (install() evicts or starts over first), so running dry is
+ * popek's bug.
  */
 static uint64_t pool_alloc(struct shadow *s)
 {
@@ -79,21 +80,55 @@ static void pool_free(struct shadow *s, uint64_t pa)
 	s->pool_free = pa;
 }
 
+static bool is_paged(enum shadow_view view)
+{
+	return view >= SHADOW_PAGED_FIRST && view < SHADOW_PAGED_FIRST + SHADOW_PAGED;
+}
+
+/* The tree the hardware runs for `view` now: the current space's, for a paged view. */
+static struct shadow_tree *tree_of(struct shadow *s, enum shadow_view view)
+{
+	return is_paged(view) ? &s->space[s->cur].tree[view - SHADOW_PAGED_FIRST] : &s->fixed[view];
+}
+
+static const struct shadow_tree *tree_of_const(const struct shadow *s, enum shadow_view view)
+{
+	return is_paged(view) ? &s->space[s->cur].tree[view - SHADOW_PAGED_FIRST] : &s->fixed[view];
+}
+
+static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid)
+{
+	t->root = pool_alloc(s);
+	table(t->root)[DIRECT_MAP_SLOT] = table(mmu_root())[DIRECT_MAP_SLOT];
+	t->asid = (uint16_t)asid;
+	t->stale = SHADOW_STALE_NONE;
+	t->coarse = false;
+	t->live = false;
+}
+
 int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
 {
-	s->asid_base = asid_base;
 	s->pages = 0;
 	s->page_limit = SHADOW_PAGE_LIMIT(guest_ram);
-	s->pool_pages = VIEW_COUNT + s->page_limit;
+	s->pool_pages = SHADOW_ROOTS + s->page_limit;
 	s->pool_base = mem_alloc_range(s->pool_pages * PAGE_SIZE, PAGE_SIZE);
 	s->pool_used = 0;
 	s->pool_free = 0;
+	s->cur = 0;
+	s->clock = 0;
+	s->fences = s->space_hits = s->space_misses = 0;
 	if (!s->pool_base)
 		return -1;
-	for (int i = 0; i < VIEW_COUNT; i++) {
-		s->root[i] = pool_alloc(s);
-		table(s->root[i])[DIRECT_MAP_SLOT] = table(mmu_root())[DIRECT_MAP_SLOT];
-		s->coarse[i] = false;
+	unsigned asid = asid_base;
+	for (int view = 0; view < VIEW_COUNT; view++) {
+		if (!is_paged(view))
+			tree_init(s, &s->fixed[view], asid++);
+	}
+	for (int i = 0; i < SHADOW_SPACES; i++) {
+		s->space[i].key = SHADOW_NO_KEY;
+		s->space[i].used = 0;
+		for (int p = 0; p < SHADOW_PAGED; p++)
+			tree_init(s, &s->space[i].tree[p], asid++);
 	}
 	return 0;
 }
@@ -109,15 +144,86 @@ enum shadow_view shadow_view_of(const struct vcpu *v)
 	return v->csr.mstatus & SSTATUS_SUM ? VIEW_S_SUM : VIEW_S;
 }
 
+static uint64_t real_asid(const struct shadow_tree *t)
+{
+	return t->asid & mmu_asid_mask();
+}
+
 uint64_t shadow_asid(const struct shadow *s, enum shadow_view view)
 {
-	return (s->asid_base + view) & mmu_asid_mask();
+	return real_asid(tree_of_const(s, view));
 }
 
 uint64_t shadow_satp(const struct shadow *s, enum shadow_view view)
 {
-	return SATP_MODE_SV48 | shadow_asid(s, view) << 44 | s->root[view] >> PAGE_SHIFT;
+	const struct shadow_tree *t = tree_of_const(s, view);
+	return SATP_MODE_SV48 | real_asid(t) << 44 | t->root >> PAGE_SHIFT;
 }
+
+/* ---- fences: only for what the hardware could have cached, and sized to it ---- */
+
+/* The TLB may hold the entry for va under t's ASID, which t no longer has. */
+static void stale_page(struct shadow_tree *t, uint64_t va)
+{
+	va &= ~(PAGE_SIZE - 1);
+	if (t->stale == SHADOW_STALE_NONE) {
+		t->stale = SHADOW_STALE_PAGE;
+		t->stale_va = va;
+	} else if (t->stale_va != va) {
+		t->stale = SHADOW_STALE_ASID;
+	}
+}
+
+/*
+ * Fences what every tree marked stale, before the guest runs again or a
+ * freed table page is reused (§4.2.1).  By page and ASID, or by ASID; one
+ * global fence instead when more than a few are due, since on QEMU every
+ * sfence.vma empties the whole software TLB: the count is what costs there.
+ */
+#define FENCES_MAX 3
+static void fence_stale(struct shadow *s)
+{
+	struct shadow_tree *due[FENCES_MAX];
+	unsigned n = 0;
+	bool global = false;
+	for (int view = 0; view < VIEW_COUNT && !global; view++) {
+		if (!is_paged(view) && s->fixed[view].stale != SHADOW_STALE_NONE) {
+			global = n == FENCES_MAX;
+			if (!global)
+				due[n++] = &s->fixed[view];
+		}
+	}
+	for (int i = 0; i < SHADOW_SPACES && !global; i++) {
+		for (int p = 0; p < SHADOW_PAGED && !global; p++) {
+			struct shadow_tree *t = &s->space[i].tree[p];
+			if (t->stale != SHADOW_STALE_NONE) {
+				global = n == FENCES_MAX;
+				if (!global)
+					due[n++] = t;
+			}
+		}
+	}
+	if (global) {
+		sfence_vma_all();
+		s->fences++;
+		for (int view = 0; view < VIEW_COUNT; view++)
+			s->fixed[view].stale = SHADOW_STALE_NONE;
+		for (int i = 0; i < SHADOW_SPACES; i++)
+			for (int p = 0; p < SHADOW_PAGED; p++)
+				s->space[i].tree[p].stale = SHADOW_STALE_NONE;
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (due[i]->stale == SHADOW_STALE_PAGE)
+			sfence_vma_page(due[i]->stale_va, real_asid(due[i]));
+		else
+			mmu_fence_asid(real_asid(due[i]));
+		due[i]->stale = SHADOW_STALE_NONE;
+		s->fences++;
+	}
+}
+
+/* ---- emptying ---- */
 
 /* Frees the table at `pa` (a level-`level` table) and everything below it. */
 static void free_tree(struct shadow *s, uint64_t pa, int level)
@@ -132,10 +238,12 @@ static void free_tree(struct shadow *s, uint64_t pa, int level)
 	s->pages--;
 }
 
-/* Empties one view: every guest slot, never popek's. */
-static void flush_view(struct shadow *s, enum shadow_view view)
+/* Empties one tree: every guest slot, never popek's.  The caller fences. */
+static void empty_tree(struct shadow *s, struct shadow_tree *tr)
 {
-	uint64_t *root = table(s->root[view]);
+	if (!tr->live)
+		return; /* nothing installed since it was last emptied (and fenced) */
+	uint64_t *root = table(tr->root);
 	for (int i = 0; i < 512; i++) {
 		if (i == DIRECT_MAP_SLOT || !(root[i] & PTE_V))
 			continue;
@@ -143,58 +251,161 @@ static void flush_view(struct shadow *s, enum shadow_view view)
 			free_tree(s, PTE_TABLE(root[i]), LEVELS - 2);
 		root[i] = 0;
 	}
-	s->coarse[view] = false;
+	tr->coarse = false;
+	tr->live = false;
+	tr->stale = SHADOW_STALE_ASID;
 }
 
-/* The views built from the guest's page tables: U, S and S with SUM. */
-#define PAGED_FIRST VIEW_U
-#define PAGED_END   (VIEW_S_SUM + 1)
-
-static void flush_paged(struct vcpu *v)
+static void empty_space(struct shadow *s, struct shadow_space *sp)
 {
-	for (int view = PAGED_FIRST; view < PAGED_END; view++)
-		flush_view(&v->shadow, view);
-	v->stats.shadow_flushes++;
-	sfence_vma_all();
+	for (int p = 0; p < SHADOW_PAGED; p++)
+		empty_tree(s, &sp->tree[p]);
 }
 
-/* Removes whatever leaf maps va in `view`. */
-static void unmap_page(struct shadow *s, enum shadow_view view, uint64_t va)
+/* Removes whatever leaf maps va in `tr`; true if there was one. */
+static bool unmap_page(struct shadow_tree *tr, uint64_t va)
 {
-	uint64_t *t = table(s->root[view]);
+	uint64_t *t = table(tr->root);
 	for (int level = LEVELS - 1; level >= 0; level--) {
 		uint64_t *pte = &t[vpn(va, level)];
 		if (!(*pte & PTE_V))
-			return;
+			return false;
 		if (is_leaf(*pte)) {
 			*pte = 0;
-			return;
+			return true;
 		}
 		t = table(PTE_TABLE(*pte));
 	}
+	return false;
+}
+
+/* Guest ASID and root PPN of an Sv39 satp: the key of its space. */
+static uint64_t key_of(uint64_t satp)
+{
+	return satp & ((0xffffUL << 44) | ((1UL << 44) - 1));
+}
+
+static uint64_t key_asid(uint64_t key)
+{
+	return key >> 44;
+}
+
+/* The tree pages of every space but the current one, oldest first, until `need` fit. */
+static void evict_for(struct shadow *s, uint64_t need)
+{
+	while (s->pages + need > s->page_limit) {
+		struct shadow_space *old = NULL;
+		for (int i = 0; i < SHADOW_SPACES; i++) {
+			struct shadow_space *sp = &s->space[i];
+			bool has = sp->tree[0].live || sp->tree[1].live || sp->tree[2].live;
+			if ((unsigned)i != s->cur && has && (!old || sp->used < old->used))
+				old = sp;
+		}
+		if (!old)
+			return;
+		empty_space(s, old);
+		old->key = SHADOW_NO_KEY;
+		old->used = 0; /* the first to be reused */
+	}
+}
+
+void shadow_switch(struct vcpu *v)
+{
+	struct shadow *s = &v->shadow;
+	if ((v->csr.satp >> 60) == 0)
+		return; /* Bare: no paged view runs; the current space stays as it is */
+	uint64_t key = key_of(v->csr.satp);
+	struct shadow_space *sp = &s->space[s->cur];
+	if (sp->key != key) {
+		int hit = -1, oldest = 0;
+		for (int i = 0; i < SHADOW_SPACES && hit < 0; i++) {
+			if (s->space[i].key == key)
+				hit = i;
+			else if (s->space[i].used < s->space[oldest].used)
+				oldest = i;
+		}
+		s->cur = (unsigned)(hit >= 0 ? hit : oldest);
+		sp = &s->space[s->cur];
+		if (hit >= 0) {
+			s->space_hits++;
+		} else {
+			/* the oldest space goes: its tables back to the pool, its ASIDs fenced */
+			s->space_misses++;
+			empty_space(s, sp);
+			fence_stale(s);
+			sp->key = key;
+		}
+	}
+	sp->used = ++s->clock;
+}
+
+/* A matching space's trees lose the pages [va, va + pages): stale entries marked. */
+static void flush_pages(struct shadow *s, struct shadow_space *sp, uint64_t va, uint64_t pages)
+{
+	for (int p = 0; p < SHADOW_PAGED; p++) {
+		struct shadow_tree *tr = &sp->tree[p];
+		if (!tr->live)
+			continue;
+		/* A coarse tree may hold the guest superpage at va in pieces: empty it all. */
+		if (tr->coarse) {
+			empty_tree(s, tr);
+			continue;
+		}
+		for (uint64_t i = 0; i < pages; i++) {
+			uint64_t a =
+			    va + i * PAGE_SIZE; /* wraps past the top as the guest's range does */
+			if (!gwalk_sv39_canonical(a)) {
+				empty_tree(s, tr); /* the board (QEMU) flushes everything here */
+				break;
+			}
+			if (unmap_page(tr, a))
+				stale_page(tr, a);
+		}
+	}
+}
+
+void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool all_asid,
+                  uint64_t asid)
+{
+	struct shadow *s = &v->shadow;
+	asid &= 0xffff; /* §4.2.1: rs2 bits past ASIDMAX are ignored */
+	for (int i = 0; i < SHADOW_SPACES; i++) {
+		struct shadow_space *sp = &s->space[i];
+		/*
+		 * By ASID, only that space's non-global entries need go (§4.2.1);
+		 * popek drops its global ones too (more than asked, never less).
+		 * By address with rs2 = x0, every space: global mappings included.
+		 */
+		if (sp->key == SHADOW_NO_KEY || (!all_asid && key_asid(sp->key) != asid))
+			continue;
+		if (all_va)
+			empty_space(s, sp);
+		else
+			flush_pages(s, sp, va & ~(PAGE_SIZE - 1), pages);
+	}
+	if (all_va)
+		v->stats.shadow_flushes++;
+	fence_stale(s);
 }
 
 void shadow_flush(struct vcpu *v, bool all, uint64_t va)
 {
-	struct shadow *s = &v->shadow;
-	bool coarse = false;
-	for (int view = PAGED_FIRST; view < PAGED_END; view++)
-		coarse |= s->coarse[view];
-	if (all || coarse || !gwalk_sv39_canonical(va)) {
-		flush_paged(v);
-		return;
-	}
-	for (int view = PAGED_FIRST; view < PAGED_END; view++)
-		unmap_page(s, view, va);
-	sfence_vma_all();
+	shadow_fence(v, all, va, 1, true, 0);
+	/* the satp may have changed without shadow_switch() (or this is its flush): follow it */
+	shadow_switch(v);
 }
 
 void shadow_flush_all(struct vcpu *v)
 {
-	for (int view = 0; view < VIEW_COUNT; view++)
-		flush_view(&v->shadow, view);
+	struct shadow *s = &v->shadow;
+	for (int view = 0; view < VIEW_COUNT; view++) {
+		if (!is_paged(view))
+			empty_tree(s, &s->fixed[view]);
+	}
+	for (int i = 0; i < SHADOW_SPACES; i++)
+		empty_space(s, &s->space[i]);
 	v->stats.shadow_flushes++;
-	sfence_vma_all();
+	fence_stale(s);
 }
 
 /*
@@ -213,17 +424,23 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 	          (PAGE_SIZE << (9 * level)) <= v->vm->ram_size - (hpa - v->vm->ram_hpa) &&
 	          !(hpa & ((PAGE_SIZE << (9 * level)) - 1)),
 	      "shadow: level-%d leaf at %lx outside the VM's RAM", level, hpa);
-	if (s->pages + LEVELS > s->page_limit)
-		shadow_flush_all(v); /* a guest churning through address space: start over */
+	if (s->pages + LEVELS > s->page_limit) {
+		evict_for(s, LEVELS); /* other address spaces first, oldest first */
+		fence_stale(s);
+		if (s->pages + LEVELS > s->page_limit)
+			shadow_flush_all(v); /* this space alone churns: start over */
+	}
+	struct shadow_tree *tr = tree_of(s, view);
 	if (coarse)
-		s->coarse[view] =
-		    true; /* after any flush, which clears it: sfence must empty all */
-	uint64_t *t = table(s->root[view]);
+		tr->coarse = true; /* after any flush, which clears it: sfence must empty all */
+	tr->live = true;
+	uint64_t *t = table(tr->root);
 	for (int l = LEVELS - 1; l > level; l--) {
 		uint64_t *pte = &t[vpn(va, l)];
 		if ((*pte & PTE_V) && is_leaf(*pte)) {
 			*pte = 0; /* a stale larger leaf: replaced by a table */
-			sfence_vma_all();
+			stale_page(tr, va);
+			fence_stale(s);
 		}
 		if (!(*pte & PTE_V)) {
 			*pte = (pool_alloc(s) >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
@@ -239,12 +456,15 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 		free_tree(s, PTE_TABLE(*pte),
 		          level - 1); /* stale smaller pages under a new superpage */
 		*pte = 0;
-		sfence_vma_all(); /* before the freed tables can be reused */
+		tr->stale = SHADOW_STALE_ASID; /* every one of them, before the tables are reused */
+		fence_stale(s);
 	}
 	*pte = (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
 	/* §4.2.1: a valid leaf changed (widened) in place; the old one may be cached */
-	if (replaced)
-		sfence_vma_page(va, shadow_asid(s, view));
+	if (replaced) {
+		stale_page(tr, va);
+		fence_stale(s);
+	}
 	v->stats.shadow_fills++;
 	v->note = "shadow filled";
 }
@@ -342,6 +562,8 @@ enum gwalk_status shadow_walk(struct vcpu *v, uint64_t va, enum gwalk_access acc
 enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va)
 {
 	enum shadow_view view = shadow_view_of(v);
+	if (is_paged(view) && v->shadow.space[v->shadow.cur].key != key_of(v->csr.satp))
+		shadow_switch(v); /* satp set behind emulate_csr()'s back (tests, fuzzing) */
 	if (view == VIEW_M_MPRV && cause != CAUSE_FETCH_PAGE)
 		return SHADOW_EMULATE; /* loads and stores translated as MPP would translate them */
 	if (view == VIEW_BARE || view == VIEW_M || view == VIEW_M_MPRV) {
@@ -376,8 +598,7 @@ int shadow_translate(struct vcpu *v, uint64_t va, bool fetch, uint64_t *gpa)
 
 int shadow_lookup(const struct vcpu *v, uint64_t va, uint64_t perm, uint64_t *hpa)
 {
-	const struct shadow *s = &v->shadow;
-	uint64_t *t = table(s->root[shadow_view_of(v)]);
+	uint64_t *t = table(tree_of_const(&v->shadow, shadow_view_of(v))->root);
 	for (int level = LEVELS - 1; level >= 0; level--) {
 		uint64_t pte = t[vpn(va, level)];
 		if (!(pte & PTE_V))

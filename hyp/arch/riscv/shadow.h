@@ -21,30 +21,69 @@ enum shadow_view {
 	VIEW_COUNT,
 };
 
+/* The views built from the guest's page tables: cached per guest address space. */
+#define SHADOW_PAGED_FIRST VIEW_U
+#define SHADOW_PAGED       3 /* VIEW_U, VIEW_S, VIEW_S_SUM */
+/* Guest address spaces (satp root and ASID) whose shadows a vCPU keeps. */
+#define SHADOW_SPACES 16
+/* Roots, and so real ASIDs, of one vCPU: each unpaged view, each paged view of each space. */
+#define SHADOW_ROOTS (VIEW_COUNT - SHADOW_PAGED + SHADOW_SPACES * SHADOW_PAGED)
+#define SHADOW_ASIDS SHADOW_ROOTS
+
+/* What the TLB may still hold under a tree's ASID that the tree itself no longer has. */
+enum shadow_stale {
+	SHADOW_STALE_NONE,
+	SHADOW_STALE_PAGE, /* one page (stale_va): sfence.vma va, asid */
+	SHADOW_STALE_ASID, /* any: sfence.vma x0, asid */
+};
+
+/* One Sv48 root and what popek knows of it. */
+struct shadow_tree {
+	uint64_t root;     /* physical address */
+	uint64_t stale_va; /* with stale == SHADOW_STALE_PAGE: the one page to fence */
+	uint16_t asid;     /* its real ASID, before masking to the hart's width */
+	uint8_t stale;     /* enum shadow_stale: what the TLB may hold that the tree lost */
+	bool coarse;       /* a guest superpage was shadowed in pieces */
+	bool live;         /* a leaf was installed since the tree was last emptied */
+};
+
+/* A guest address space: its satp's ASID and PPN, and its paged views. */
+struct shadow_space {
+	uint64_t key;  /* satp without MODE; SHADOW_NO_KEY while unused */
+	uint64_t used; /* LRU stamp */
+	struct shadow_tree tree[SHADOW_PAGED];
+};
+
 struct shadow {
-	uint64_t root[VIEW_COUNT]; /* physical address of each view's Sv48 root */
-	bool coarse[VIEW_COUNT];   /* a guest superpage was shadowed in pieces */
-	uint64_t pages;            /* table pages in use below the roots */
-	uint64_t page_limit;       /* past this, every view is flushed */
-	unsigned asid_base;        /* view v runs with real ASID asid_base + v */
+	struct shadow_tree fixed[VIEW_COUNT]; /* the unpaged views (VIEW_BARE, VIEW_M, ...) */
+	struct shadow_space space[SHADOW_SPACES];
+	unsigned cur;        /* the space of the guest's satp (when it is Sv39) */
+	uint64_t clock;      /* LRU stamps handed out */
+	uint64_t pages;      /* table pages in use below the roots */
+	uint64_t page_limit; /* past this, other spaces are evicted, then every view flushed */
+	/* Counters (docs/shadow.md): real sfence.vma, satp switches found cached / made anew. */
+	uint64_t fences, space_hits, space_misses;
 	/*
 	 * The vCPU's own pool, reserved when its VM is created: the roots and
 	 * page_limit table pages, so no guest can take another VM's memory or
 	 * popek's.  Pages come from the bump index, then back through the list.
 	 */
 	uint64_t pool_base;  /* host-physical, page-aligned */
-	uint64_t pool_pages; /* VIEW_COUNT + page_limit */
+	uint64_t pool_pages; /* SHADOW_ROOTS + page_limit */
 	uint64_t pool_used;  /* pages handed out from the bump index so far */
 	uint64_t pool_free;  /* freed table pages, linked through their first word */
 };
 
+#define SHADOW_NO_KEY (~0UL)
+
 /*
  * Table pages a vCPU with `ram` bytes of guest RAM may hold below its roots:
- * enough for every view to map all of RAM with 4 KiB pages, and then some.
+ * enough for every view to map all of RAM with 4 KiB pages, and then some,
+ * plus 32 pages for each cached address space (a Linux process takes ~10-20).
  */
-#define SHADOW_PAGE_LIMIT(ram) (VIEW_COUNT * ((ram) >> 21) + 256)
+#define SHADOW_PAGE_LIMIT(ram) (VIEW_COUNT * ((ram) >> 21) + 256 + 32 * SHADOW_SPACES)
 /* Bytes reserved for one vCPU's shadow pool (roots included): the launcher plans for it. */
-#define SHADOW_POOL_BYTES(ram) ((SHADOW_PAGE_LIMIT(ram) + VIEW_COUNT) * 4096)
+#define SHADOW_POOL_BYTES(ram) ((SHADOW_PAGE_LIMIT(ram) + SHADOW_ROOTS) * 4096)
 
 struct vcpu;
 
@@ -65,8 +104,18 @@ enum shadow_fault {
 
 /* `cause` is the real page-fault cause. */
 enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va);
-/* Guest sfence.vma: all = true for rs1 = x0; otherwise just the page at va. */
+/*
+ * Guest sfence.vma (priv spec 1.12 §4.2.1) and what stands for one: removes
+ * the shadows of `pages` pages from va (or of every address, all_va) in the
+ * cached spaces of guest ASID `asid` (or of every space, all_asid), and
+ * fences the real TLB for what was removed.
+ */
+void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool all_asid,
+                  uint64_t asid);
+/* shadow_fence() in every space: all = true for rs1 = x0; otherwise just the page at va. */
 void shadow_flush(struct vcpu *v, bool all, uint64_t va);
+/* The guest's satp changed: select its cached space, or make one (evicting the oldest). */
+void shadow_switch(struct vcpu *v);
 /* A PMP entry changed: every view, paged or not, is stale. */
 void shadow_flush_all(struct vcpu *v);
 /*
@@ -84,7 +133,7 @@ int shadow_translate(struct vcpu *v, uint64_t va, bool fetch, uint64_t *gpa);
  * a U=1 shadow leaf allowing it, or -1.  What a real fetch would do.
  */
 int shadow_lookup(const struct vcpu *v, uint64_t va, uint64_t perm, uint64_t *hpa);
-/* The real ASID of a view (its satp's, masked to the hart's ASID bits). */
+/* The real ASID of a view in the current space (its satp's, masked to the hart's ASID bits). */
 uint64_t shadow_asid(const struct shadow *s, enum shadow_view view);
 
 #endif

@@ -48,6 +48,7 @@ void trap_from_popek(struct trap_frame *tf)
 
 enum trap_action trap_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
+	v->quiet = false; /* the guest's trap handler runs in another mode */
 	v->stats.reflected++;
 	v->note = "reflected";
 	if (++v->fault_loop == WEDGED_AFTER) {
@@ -76,8 +77,10 @@ static enum trap_action handle_ecall(struct vcpu *v, uint64_t cause, uint64_t tv
 	    [VMODE_U] = CAUSE_ECALL_U, [VMODE_S] = CAUSE_ECALL_S, [VMODE_M] = CAUSE_ECALL_M};
 	(void)cause;
 	(void)tval;
-	if (v->mode == VMODE_S && !v->csr.has_m)
+	if (v->mode == VMODE_S && !v->csr.has_m) {
+		v->irq_stale = true; /* timer, IPIs, console: an SBI call may raise or clear any */
 		return vsbi_handle(v);
+	}
 	return trap_reflect(v, ecall_from[v->mode], 0);
 }
 
@@ -114,11 +117,12 @@ static const guest_handler guest_exceptions[CAUSE_EXCEPTION_MAX] = {
     [CAUSE_LOAD_PAGE] = handle_page_fault,  [CAUSE_STORE_PAGE] = handle_page_fault,
 };
 
-enum trap_action trap_from_guest(struct vcpu *v)
+/* Every trap but the fast lane's; out of line, so that the fast lane saves no registers. */
+__attribute__((noinline)) static enum trap_action trap_dispatch(struct vcpu *v, uint64_t scause,
+                                                                uint64_t stval)
 {
-	uint64_t scause = csr_read(scause), stval = csr_read(stval);
-	v->stats.traps++;
 	if (scause & CAUSE_INTERRUPT) {
+		v->irq_stale = true;
 		vcpu_handle_irq(v, scause & ~CAUSE_INTERRUPT);
 		if (v->vm->trace)
 			kprintf("trace %s %s pc=%lx interrupt=%lu (popek's) -> resume\n",
@@ -133,11 +137,14 @@ enum trap_action trap_from_guest(struct vcpu *v)
 		panic("vm %s: exception %lu from U-mode cannot happen", v->vm->name, scause);
 	v->stats.by_cause[scause]++;
 	v->note = "?";
+	v->quiet = false; /* only a CSR access that changes nothing sets it (emulate.c) */
 	uint64_t ahead = v->stats.ahead;
 	enum trap_action next = h(v, scause, stval);
 	const char *note = v->note; /* what became of this trap, not of what was emulated ahead */
 	if (next == TRAP_RESUME)
 		emulate_ahead(v);
+	if (next == TRAP_RESUME && v->quiet && !v->vm->trace)
+		return TRAP_REENTER;
 	if (v->vm->trace)
 		kprintf("trace %s %s pc=%lx insn=%08x cause=%lu tval=%lx: %s%s -> %s pc=%lx\n",
 		        v->vm->name, vcpu_mode_name(mode), pc,
@@ -146,4 +153,41 @@ enum trap_action trap_from_guest(struct vcpu *v)
 		        scause, stval, note, v->stats.ahead != ahead ? " (and ahead)" : "",
 		        vcpu_mode_name(v->mode), v->pc);
 	return next;
+}
+
+/*
+ * A trap the fast lane took, counted as trap_from_guest() counts one.  Out
+ * of line: bench/insn-count.c counts its calls, one emulated CSR access each.
+ */
+__attribute__((noinline)) static void trap_fast_count(struct vcpu *v)
+{
+	v->stats.traps++;
+	v->stats.by_cause[CAUSE_ILLEGAL_INSN]++;
+}
+
+enum trap_action trap_fast(struct vcpu *v)
+{
+	/* The guest may have dirtied its FP state: sstatus.FS tells (§3.1.6.6). */
+	if ((csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS)
+		v->csr.mstatus |= SSTATUS_FS;
+	if (csr_read(scause) != CAUSE_ILLEGAL_INSN || v->vm->trace)
+		return TRAP_PENDING;
+	enum emulate_fast fast = emulate_fast(v, csr_read(stval));
+	if (fast == EMULATE_FAST_NONE)
+		return TRAP_PENDING;
+	trap_fast_count(v);
+	if (fast == EMULATE_FAST_DONE)
+		return TRAP_REENTER;
+	if (fast == EMULATE_FAST_IRQ)
+		return TRAP_RESUME; /* vcpu_run_slice() delivers it */
+	v->quiet = true;
+	emulate_ahead(v);
+	return v->quiet ? TRAP_REENTER : TRAP_RESUME;
+}
+
+enum trap_action trap_from_guest(struct vcpu *v)
+{
+	uint64_t scause = csr_read(scause), stval = csr_read(stval);
+	v->stats.traps++;
+	return trap_dispatch(v, scause, stval);
 }

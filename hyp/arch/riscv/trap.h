@@ -14,5 +14,12 @@ void trap_from_popek(struct trap_frame *tf);
 enum trap_action trap_reflect(struct vcpu *v, uint64_t cause, uint64_t tval);
 /* A trap taken while the guest ran; its registers are in v.  Says what happens next. */
 enum trap_action trap_from_guest(struct vcpu *v);
+/*
+ * Called by entry.S on every trap from a guest, before anything else:
+ * finishes the traps of the fast lane (emulate_fast(): a trap handler's CSR
+ * accesses), TRAP_REENTER when the guest may run on at once; TRAP_PENDING
+ * (nothing done) for trap_from_guest().
+ */
+enum trap_action trap_fast(struct vcpu *v);
 
 #endif

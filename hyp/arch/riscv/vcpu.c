@@ -12,6 +12,7 @@
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/trap.h"
 #include "dev/vclint.h"
+#include "core/check.h"
 #include "core/console.h"
 #include "core/panic.h"
 #include "drivers/plic.h"
@@ -21,6 +22,7 @@
 
 _Static_assert(offsetof(struct vcpu, pc) == VCPU_PC, "vcpu layout");
 _Static_assert(offsetof(struct vcpu, popek_sp) == VCPU_POPEK_SP, "vcpu layout");
+_Static_assert(TRAP_REENTER == VCPU_TRAP_REENTER, "entry.S's TRAP_REENTER");
 
 #define MIP_STIP      (1UL << IRQ_S_TIMER)
 #define MIP_MSIP      (1UL << IRQ_M_SOFT)
@@ -37,7 +39,8 @@ void fp_restore(const uint64_t *area);
 
 static uint64_t real_deadline = NO_DEADLINE; /* what the real timer is set to */
 static struct vcpu *fp_owner;                /* whose FP state is in the real registers */
-static bool asids_shared; /* too few ASID bits: address spaces share ASIDs (mmu.c) */
+static bool asids_shared;               /* too few ASID bits: address spaces share ASIDs (mmu.c) */
+static uint64_t real_scounteren = ~0UL; /* what the real scounteren holds; ~0: not known */
 
 uint64_t vcpu_now(void)
 {
@@ -88,6 +91,7 @@ void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigne
 	}
 	v->timer_deadline = NO_DEADLINE;
 	v->state = VCPU_RUNNABLE;
+	v->irq_stale = true;
 	if (shadow_init(&v->shadow, vm->ram_size, asid_base) < 0)
 		panic("vm %s: no room for its %lu KiB of shadow page tables", vm->name,
 		      (uint64_t)SHADOW_POOL_BYTES(vm->ram_size) >> 10);
@@ -116,9 +120,27 @@ void vcpu_clint_changed(void *vcpu)
 	v->timer_deadline = mtip ? NO_DEADLINE : clint->mtimecmp;
 }
 
-/* Brings the guest's pending bits up to date with its timer and its vPLIC. */
+/*
+ * Brings the guest's pending bits up to date with its timer and its vPLIC.
+ * Off the hart, every time (another VM's device interrupts reach it there);
+ * on it, only when irq_stale says something could have changed them: the vPLIC's
+ * lines move only through a real interrupt (plic_dispatch, console input) or
+ * the guest's own device accesses; the vCLINT and the timer deadline through
+ * device accesses and SBI calls; and a deadline passing while the guest runs
+ * fires the real timer (load_hardware aims it there), a real interrupt.  A
+ * deadline passing during a trap leaves the real timer pending: the guest
+ * takes it at once, as one more interrupt trap.
+ */
 static void sync_interrupts(struct vcpu *v)
 {
+	if (v->on_hart && !v->irq_stale && v->state != VCPU_WFI) {
+		CHECK(v->csr.seip_line == vplic_pending(&v->vm->plic, PLIC_CTX_S) &&
+		          !(v->csr.has_m && !(v->csr.mip & MIP_MEIP) &&
+		            vplic_pending(&v->vm->plic, PLIC_CTX_M)),
+		      "vm %s: its vPLIC lines changed with no sync", v->vm->name);
+		return;
+	}
+	v->irq_stale = false;
 	if (v->csr.has_m) {
 		vcpu_clint_changed(v); /* MTIP is a level: it follows mtime and mtimecmp */
 	} else if (v->timer_deadline != NO_DEADLINE && vcpu_guest_time(v) >= v->timer_deadline) {
@@ -217,7 +239,10 @@ static void load_hardware(struct vcpu *v, uint64_t until)
 		en &= c->scounteren;
 	if (v->clock.virtual)
 		en &= ~SCOUNTEREN_TM; /* every `time` read traps: it reads the VM's own clock */
-	csr_write(scounteren, en);
+	if (en != real_scounteren) {
+		real_scounteren = en;
+		csr_write(scounteren, en);
+	}
 	uint64_t deadline = vcpu_deadline_real(v);
 	set_real_timer(deadline < until ? deadline : until);
 }
@@ -225,6 +250,7 @@ static void load_hardware(struct vcpu *v, uint64_t until)
 /* The vCPU leaves the hart: its clock stops, or runs on while it waits in wfi. */
 static enum slice_end slice_end(struct vcpu *v, enum slice_end why)
 {
+	v->on_hart = false; /* other VMs' interrupts may reach its vPLIC: sync it every time */
 	if (why == SLICE_IDLE)
 		vclock_wait(&v->clock, vcpu_now());
 	else
@@ -236,6 +262,8 @@ enum slice_end vcpu_run_slice(struct vcpu *v, uint64_t until)
 {
 	csr_set(sie, (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT));
 	vclock_start(&v->clock, vcpu_now());
+	v->on_hart = true;
+	v->irq_stale = true; /* off the hart, devices and the clock went on */
 	for (;;) {
 		if (!vcpu_ready(v))
 			return slice_end(v, v->state == VCPU_HALTED ? SLICE_HALTED : SLICE_IDLE);
@@ -251,13 +279,19 @@ enum slice_end vcpu_run_slice(struct vcpu *v, uint64_t until)
 				        vcpu_mode_name(v->mode), v->pc);
 		}
 		load_hardware(v, until);
-		vcpu_enter(v);
-		/* The guest may have dirtied its FP state: sstatus.FS tells (§3.1.6.6). */
-		if ((csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS)
-			v->csr.mstatus |= SSTATUS_FS;
-		switch (trap_from_guest(v)) {
+		enum trap_action next;
+		do {
+			next = vcpu_enter(v); /* the fast lane's own traps stay in entry.S */
+			if (next == TRAP_PENDING)
+				next = trap_from_guest(v);
+			/* and a slow trap that changed nothing enters again at once too */
+		} while (next == TRAP_REENTER);
+		switch (next) {
 		case TRAP_RESUME:
 			break;
+		case TRAP_REENTER:
+		case TRAP_PENDING:
+			panic("vm %s: trap action %d after the trap", v->vm->name, next);
 		case TRAP_YIELD:
 			v->state = VCPU_WFI;
 			break;

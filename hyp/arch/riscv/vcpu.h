@@ -6,9 +6,11 @@
 #define POPEK_ARCH_RISCV_VCPU_H
 
 /* Offsets used by entry.S (checked by static assertions in vcpu.c). */
-#define VCPU_X(n)     ((n)*8)
-#define VCPU_PC       256
-#define VCPU_POPEK_SP 264
+#define VCPU_X(n)         ((n)*8)
+#define VCPU_PC           256
+#define VCPU_POPEK_SP     264
+#define VCPU_TRAP_REENTER 1  /* enum trap_action's TRAP_REENTER, for entry.S */
+#define VCPU_FETCH_CACHE  16 /* guest code pages whose host page emulate.c remembers */
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -22,9 +24,15 @@ struct vm;
 
 /* What a trap handler wants to happen next; see trap.c. */
 enum trap_action {
-	TRAP_RESUME, /* run the guest on, at its (possibly updated) pc */
-	TRAP_YIELD,  /* the vCPU waits (wfi) until an interrupt is pending for it */
-	TRAP_HALT,   /* the VM has stopped (powered off, or popek stopped it) */
+	TRAP_RESUME = 0, /* run the guest on, at its (possibly updated) pc */
+	/*
+	 * The same, and nothing load_hardware() set up or that could make an
+	 * interrupt deliverable changed (vcpu.quiet): enter again at once.
+	 */
+	TRAP_REENTER = VCPU_TRAP_REENTER,
+	TRAP_YIELD,   /* the vCPU waits (wfi) until an interrupt is pending for it */
+	TRAP_HALT,    /* the VM has stopped (powered off, or popek stopped it) */
+	TRAP_PENDING, /* vcpu_enter(): a trap that trap_from_guest() must handle */
 };
 
 enum vcpu_state {
@@ -60,14 +68,46 @@ struct vcpu {
 	uint64_t hart_id;
 	const char *note;    /* what popek did with the last trap, for trace = on */
 	uint64_t fault_loop; /* traps delivered since the guest last executed sret */
-	uint64_t fp[33];     /* f0-f31 and fcsr while another vCPU has the real ones */
+	/*
+	 * While it runs on the hart: something since the last sync_interrupts()
+	 * may have changed what the guest has pending (vcpu.c): a real
+	 * interrupt, a device access, an SBI call.  Between those, nothing can.
+	 */
+	bool irq_stale;
+	bool on_hart; /* inside vcpu_run_slice(): only then may sync_interrupts() skip */
+	/*
+	 * What this trap did so far left the guest's mode, view, counters,
+	 * timer and interrupts as they were (a CSR access of a trap handler):
+	 * trap_from_guest() may answer TRAP_REENTER.
+	 */
+	bool quiet;
+	/*
+	 * The host pages emulate_ahead() and the fast lane last fetched from
+	 * (emulate.c), direct-mapped by guest page: each valid while what selects
+	 * the view (mode, SUM, MPRV, MPP), the guest's satp and the shadow's
+	 * generation (fetch_gen(): shadow fills and flushes, sfence.vma, SBI
+	 * calls) are what they were when it was found.
+	 */
+	struct fetch_cache_entry {
+		uint64_t va; /* the guest page (va >> 12) */
+		enum vmode mode;
+		uint64_t status; /* mstatus's bits that select a view (emulate.c) */
+		uint64_t guest_satp;
+		uint64_t gen;
+		const uint8_t *host; /* its first byte, in popek's direct map; NULL: none */
+	} fetch_cache[VCPU_FETCH_CACHE];
+	uint64_t fp[33]; /* f0-f31 and fcsr while another vCPU has the real ones */
 	struct shadow shadow;
 	struct vm *vm;
 	struct vcpu_stats stats;
 };
 
-/* Runs the guest until it traps; entry.S.  Returns with v->x and v->pc saved. */
-void vcpu_enter(struct vcpu *v);
+/*
+ * Runs the guest until a trap the fast lane (trap.c trap_fast) does not
+ * finish; entry.S.  Returns with v->x and v->pc saved: TRAP_PENDING, or
+ * what trap_fast() made of the trap.
+ */
+enum trap_action vcpu_enter(struct vcpu *v);
 
 /* Why vcpu_run_slice() returned. */
 enum slice_end {

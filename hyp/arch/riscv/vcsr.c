@@ -8,18 +8,13 @@
 
 #include <stddef.h>
 
-/* priv spec §4.1.1: the sstatus bits S-mode may write on this board */
-#define SSTATUS_WRITABLE \
-	(SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR)
 /* §3.1.6: and the mstatus bits M-mode may write (no UBE/SBE/MBE, VS or XS here) */
 #define MSTATUS_WRITABLE                                                              \
 	(SSTATUS_WRITABLE | MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP | MSTATUS_MPRV | \
 	 MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR)
-#define MSTATUS_UXL_64 (2UL << 32)
 #define MSTATUS_SXL_64 (2UL << 34)
-#define MSTATUS_SD     (1UL << 63)
 /* §3.1.9: the S- and M-level software, timer and external interrupts */
-#define S_INTERRUPTS ((1UL << IRQ_S_SOFT) | (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT))
+#define S_INTERRUPTS VCSR_S_INTERRUPTS
 #define M_INTERRUPTS ((1UL << IRQ_M_SOFT) | (1UL << IRQ_M_TIMER) | (1UL << IRQ_M_EXT))
 /* §3.1.9: M-mode may write SSIP, STIP and SEIP in mip; the M bits are the CLINT's and PLIC's */
 #define MIP_WRITABLE S_INTERRUPTS
@@ -41,14 +36,6 @@
 uint64_t vcsr_mstatus_read(const struct vcsr *c)
 {
 	uint64_t v = c->mstatus | MSTATUS_UXL_64 | MSTATUS_SXL_64;
-	if ((v & SSTATUS_FS) == SSTATUS_FS)
-		v |= MSTATUS_SD;
-	return v;
-}
-
-uint64_t vcsr_sstatus_read(const struct vcsr *c)
-{
-	uint64_t v = (c->mstatus & SSTATUS_WRITABLE) | MSTATUS_UXL_64;
 	if ((v & SSTATUS_FS) == SSTATUS_FS)
 		v |= MSTATUS_SD;
 	return v;
@@ -316,13 +303,53 @@ static const struct vcsr_desc vcsrs[] = {
     {CSR_MCONFIGPTR, 1, true, COMPUTED, NULL},
 };
 
+/*
+ * vcsrs[] by CSR number, direct-indexed: the row + 1, or 0 for a CSR popek
+ * does not emulate.  tests/unit/test_vcsr_tables.c checks it against a scan
+ * of vcsrs[] for all 4096 numbers.
+ */
+static const uint8_t vcsr_row[4096] = {
+    [CSR_SSTATUS] = 1,
+    [CSR_SIE] = 2,
+    [CSR_STVEC] = 3,
+    [CSR_SCOUNTEREN] = 4,
+    [CSR_SENVCFG] = 5,
+    [CSR_SSCRATCH] = 6,
+    [CSR_SEPC] = 7,
+    [CSR_SCAUSE] = 8,
+    [CSR_STVAL] = 9,
+    [CSR_SIP] = 10,
+    [CSR_SATP] = 11,
+    [CSR_MSTATUS] = 12,
+    [CSR_MISA] = 13,
+    [CSR_MEDELEG] = 14,
+    [CSR_MIDELEG] = 15,
+    [CSR_MIE] = 16,
+    [CSR_MTVEC] = 17,
+    [CSR_MCOUNTEREN] = 18,
+    [CSR_MENVCFG] = 19,
+    [CSR_MSCRATCH] = 20,
+    [CSR_MEPC] = 21,
+    [CSR_MCAUSE] = 22,
+    [CSR_MTVAL] = 23,
+    [CSR_MIP] = 24,
+    [CSR_PMPCFG0] = 25,
+    [CSR_PMPCFG0 + 2] = 26,
+    [CSR_PMPADDR0...(CSR_PMPADDR0 + VPMP_ENTRIES - 1)] = 27,
+    [CSR_MCOUNTINHIBIT] = 28,
+    [(CSR_MCOUNTINHIBIT + 3)...(CSR_MCOUNTINHIBIT + 31)] = 29,
+    [CSR_MCYCLE...(CSR_MCYCLE + 31)] = 30,
+    [CSR_MVENDORID] = 31,
+    [CSR_MARCHID] = 32,
+    [CSR_MIMPID] = 33,
+    [CSR_MHARTID] = 34,
+    [CSR_MCONFIGPTR] = 35,
+};
+
 static const struct vcsr_desc *find(unsigned csr)
 {
-	for (size_t i = 0; i < sizeof(vcsrs) / sizeof(vcsrs[0]); i++) {
-		if (csr >= vcsrs[i].csr && csr < (unsigned)vcsrs[i].csr + vcsrs[i].count)
-			return &vcsrs[i];
-	}
-	return NULL;
+	unsigned row = csr < 4096 ? vcsr_row[csr] : 0;
+	return row ? &vcsrs[row - 1] : NULL;
 }
 
 /* The value a read returns, for the CSRs with no plain field. */
@@ -359,8 +386,8 @@ bool vcsr_counter_allowed(const struct vcsr *c, enum vmode mode, unsigned idx)
 	return mode == VMODE_S ? by_m : by_m && (c->scounteren >> idx & 1);
 }
 
-unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,
-                  bool write, uint64_t *old)
+unsigned vcsr_rmw_general(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op,
+                          uint64_t operand, bool write, uint64_t *old)
 {
 	/* §2.1 of the Zicsr chapter: bits 11:10 = 3 mark read-only, bits 9:8 the lowest privilege */
 	unsigned min_priv = (csr >> 8) & 3;
@@ -392,6 +419,13 @@ unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op
 	uint64_t next = op == VCSR_RW ? operand : op == VCSR_RS ? val | operand : val & ~operand;
 	uint64_t *field = d->field >= 0 ? (uint64_t *)((char *)c + d->field) : NULL;
 	return d->write(c, field, csr, next) | (counter ? VCSR_COUNTER : 0);
+}
+
+unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,
+                  bool write, uint64_t *old)
+{
+	unsigned fx = vcsr_fast(c, mode, csr, op, operand, write, old);
+	return fx != VCSR_SLOW ? fx : vcsr_rmw_general(c, mode, csr, op, operand, write, old);
 }
 
 enum vmode vcsr_trap_target(const struct vcsr *c, enum vmode mode, uint64_t cause)

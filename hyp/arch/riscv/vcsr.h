@@ -14,7 +14,10 @@
 #define POPEK_ARCH_RISCV_VCSR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "arch/riscv/riscv.h"
 
 /* Virtual privilege of a vCPU, encoded as the hardware encodes privilege. */
 enum vmode {
@@ -125,6 +128,7 @@ enum vcsr_effect {
 	VCSR_COUNTEREN = 1 << 6,  /* scounteren or mcounteren changed */
 	VCSR_PMP = 1 << 7,        /* a PMP entry changed: every shadow view is stale */
 	VCSR_COUNTER = 1 << 8,    /* a counter (mcycle, cycle...): emulate.c reads the real one */
+	VCSR_SLOW = 1 << 9,       /* vcsr_fast(): not one of its accesses, nothing done */
 };
 
 /* The state a hart of the board is in at reset (§3.4), for a VM with vM. */
@@ -143,8 +147,10 @@ void vcsr_reset_sbi(struct vcsr *c, uint64_t entry);
 unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,
                   bool write, uint64_t *old);
 
-/* The value the guest reads from sstatus / mstatus (UXL, SXL and SD filled in). */
-uint64_t vcsr_sstatus_read(const struct vcsr *c);
+unsigned vcsr_rmw_general(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op,
+                          uint64_t operand, bool write, uint64_t *old);
+
+/* The value the guest reads from mstatus (UXL, SXL and SD filled in). */
 uint64_t vcsr_mstatus_read(const struct vcsr *c);
 /* mip as the guest reads it: the stored bits and the vPLIC's S line. */
 uint64_t vcsr_mip(const struct vcsr *c);
@@ -157,5 +163,91 @@ uint64_t vcsr_pending_irq(const struct vcsr *c, enum vmode mode);
 enum vmode vcsr_data_mode(const struct vcsr *c, enum vmode mode);
 /* May `mode` read counter `idx` (0 cycle, 1 time, 2 instret, ...) under m/scounteren (§3.1.11)? */
 bool vcsr_counter_allowed(const struct vcsr *c, enum vmode mode, unsigned idx);
+
+/* priv spec §4.1.1: the sstatus bits S-mode may write on this board */
+#define SSTATUS_WRITABLE \
+	(SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR)
+#define MSTATUS_UXL_64 (2UL << 32)
+/* §3.1.9: the S-level software, timer and external interrupts */
+#define VCSR_S_INTERRUPTS ((1UL << IRQ_S_SOFT) | (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_EXT))
+#define MSTATUS_SD        (1UL << 63)
+
+/* The value the guest reads from sstatus (UXL and SD filled in). */
+static inline uint64_t vcsr_sstatus_read(const struct vcsr *c)
+{
+	uint64_t v = (c->mstatus & SSTATUS_WRITABLE) | MSTATUS_UXL_64;
+	if ((v & SSTATUS_FS) == SSTATUS_FS)
+		v |= MSTATUS_SD;
+	return v;
+}
+
+/*
+ * vcsr_rmw() is vcsr_fast(), the hottest accesses only (VCSR_SLOW and
+ * nothing done for any other), then vcsr_rmw_general() for the rest.
+ * tests/fuzz/fuzz_vcsr.c checks that the two paths agree wherever the fast
+ * one answers.  Inline: emulate.c's fast lane (emulate_fast) calls it too.
+ */
+/*
+ * What a trap handler does most (Linux's and the teaching kernel's entry and
+ * exit): sscratch, sepc, scause and stval, consecutive in struct vcsr as
+ * their numbers are (0x140..0x143); sstatus when only SPP, SPIE and SIE
+ * change (reads, the write before sret, interrupts off and on); sie; from vS
+ * or vM.
+ * Each is an S-level CSR that exists in every VM, that TVM does not trap
+ * and that is neither a counter nor read-only: the general path's checks all
+ * pass, so only its WARL rule is left (sepc: bit 0 reads zero, §4.1.7).
+ */
+_Static_assert(offsetof(struct vcsr, sepc) == offsetof(struct vcsr, sscratch) + 8 &&
+                   offsetof(struct vcsr, scause) == offsetof(struct vcsr, sscratch) + 16 &&
+                   offsetof(struct vcsr, stval) == offsetof(struct vcsr, sscratch) + 24,
+               "sscratch, sepc, scause, stval are consecutive");
+
+static inline unsigned vcsr_fast(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op,
+                                 uint64_t operand, bool write, uint64_t *old)
+{
+	if (mode == VMODE_U)
+		return VCSR_SLOW;
+	if ((csr & ~3U) == CSR_SSCRATCH) {
+		uint64_t *f = &c->sscratch + (csr & 3);
+		uint64_t val = *f;
+		*old = val;
+		if (write) {
+			uint64_t next = op == VCSR_RW   ? operand
+			                : op == VCSR_RS ? val | operand
+			                                : val & ~operand;
+			*f = csr == CSR_SEPC ? next & ~1UL : next;
+		}
+		return 0;
+	}
+	if (csr == CSR_SSTATUS) {
+		uint64_t val = vcsr_sstatus_read(c), next = c->mstatus;
+		if (write) {
+			uint64_t w = op == VCSR_RW   ? operand
+			             : op == VCSR_RS ? val | operand
+			                             : val & ~operand;
+			next = (next & ~SSTATUS_WRITABLE) | (w & SSTATUS_WRITABLE);
+		}
+		/* SPP, SPIE and SIE only: set_status() reports VCSR_INTERRUPTS or nothing */
+		uint64_t diff = next ^ c->mstatus;
+		if (diff & ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE))
+			return VCSR_SLOW;
+		c->mstatus = next;
+		*old = val;
+		return diff & SSTATUS_SIE ? VCSR_INTERRUPTS : 0;
+	}
+	if (csr == CSR_SIE) { /* §4.1.3: only the interrupts mideleg gives S */
+		uint64_t val = c->mie & c->mideleg;
+		*old = val;
+		if (!write)
+			return 0;
+		uint64_t w = op == VCSR_RW   ? operand
+		             : op == VCSR_RS ? val | operand
+		                             : val & ~operand;
+		uint64_t mask = c->mideleg & VCSR_S_INTERRUPTS;
+		c->mie = (c->mie & ~mask) | (w & mask);
+		return VCSR_INTERRUPTS;
+	}
+	return VCSR_SLOW;
+}
 
 #endif

@@ -22,14 +22,18 @@ static enum trap_action rfence_call(struct vcpu *v, uint64_t ext, uint64_t fid,
 		vsbi_fence_i();
 		return TRAP_RESUME;
 	}
-	/* sfence.vma (fid 1) or by ASID (fid 2): start a2, size a3; size 0 or -1 means all. */
+	/*
+	 * sfence.vma (fid 1, every ASID) or by ASID (fid 2, a4): start a2, size
+	 * a3; size 0 or -1 means all.  One pass over the range, one fence round.
+	 */
 	uint64_t start = v->x[12], size = v->x[13];
+	bool all_asid = fid == 1;
 	if (size == 0 || size == (uint64_t)-1 || size > VSBI_RFENCE_MAX_PAGES * 4096UL) {
-		shadow_flush(v, true, 0);
+		shadow_fence(v, true, 0, 0, all_asid, v->x[14]);
 	} else {
 		/* by offset, so a range that wraps past the top of the address space still works */
-		for (uint64_t off = 0; off < size + (start & 4095UL); off += 4096)
-			shadow_flush(v, false, (start & ~4095UL) + off);
+		uint64_t pages = (size + (start & 4095UL) + 4095) / 4096;
+		shadow_fence(v, false, start & ~4095UL, pages, all_asid, v->x[14]);
 	}
 	return TRAP_RESUME;
 }

@@ -1,0 +1,175 @@
+/*
+ * The trap path's shortcuts (issue 17), on the host VM: emulate_ahead()'s
+ * fetch cache must follow the guest's own remapping exactly as far as the
+ * hardware would (after its sfence.vma, whatever form), and the fast lane
+ * (emulate_fast) must finish only what changes nothing else.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "arch/riscv/emulate.h"
+#include "arch/riscv/riscv.h"
+#include "arch/riscv/shadow.h"
+#include "hostvm.h"
+
+#define MIB              (1UL << 20)
+#define RAM              HOSTVM_RAM_GPA
+#define CSRR_A0_SSCRATCH 0x14002573U /* csrrs a0, sscratch, x0 */
+#define CSRR_A1_SEPC     0x141025f3U /* csrrs a1, sepc, x0 */
+#define CSRR_A2_STVAL    0x14302673U /* csrrs a2, stval, x0 */
+#define SFENCE_VMA_A3    0x12068073U /* sfence.vma a3, x0 */
+#define CSRW_SSTATUS_A4  0x10071073U /* csrrw x0, sstatus, a4 */
+#define NOP              0x00000013U
+#define CODE_VA          0x1000UL
+#define PAGE_1           (RAM + 0x10000)
+#define PAGE_2           (RAM + 0x11000)
+
+static void put32(uint64_t gpa, uint32_t insn)
+{
+	memcpy(hostvm_gpa(gpa), &insn, 4);
+}
+
+/* vS with Sv39 tables at RAM + 0x3000 mapping CODE_VA to `page`; returns its PTE. */
+static uint64_t *vs_paged(struct vcpu **vp, uint64_t page)
+{
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t *root = hostvm_gpa(RAM + 0x3000), *l1 = hostvm_gpa(RAM + 0x4000),
+	         *l0 = hostvm_gpa(RAM + 0x5000);
+	root[0] = ((RAM + 0x4000) >> 12) << 10 | PTE_V;
+	l1[0] = ((RAM + 0x5000) >> 12) << 10 | PTE_V;
+	l0[1] = (page >> 12) << 10 | PTE_V | PTE_R | PTE_X | PTE_A;
+	v->csr.satp = SATP_MODE_SV39 | (RAM + 0x3000) >> 12;
+	v->csr.sscratch = 11;
+	v->csr.sepc = 22;
+	v->csr.stval = 33;
+	*vp = v;
+	return &l0[1];
+}
+
+/* The guest's trap at CODE_VA on its first instruction, as trap.c takes it. */
+static void trap_at_code(struct vcpu *v, uint32_t insn)
+{
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_illegal(v, CAUSE_ILLEGAL_INSN, insn), TRAP_RESUME);
+	emulate_ahead(v);
+}
+
+/*
+ * The guest points its code page elsewhere and fences that one page
+ * (sfence.vma va, x0: no flush of a whole view is counted).  The next
+ * instructions popek emulates ahead come from the new page, as the
+ * hardware would fetch them.
+ */
+static void test_fetch_cache_follows_sfence_of_one_page(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	uint64_t *pte = vs_paged(&v, PAGE_1);
+	put32(PAGE_1, CSRR_A0_SSCRATCH);
+	put32(PAGE_1 + 4, CSRR_A1_SEPC);
+	put32(PAGE_2, CSRR_A0_SSCRATCH);
+	put32(PAGE_2 + 4, CSRR_A2_STVAL);
+	trap_at_code(v, CSRR_A0_SSCRATCH);
+	assert_int_equal(v->x[11], 22); /* emulated ahead from page 1 */
+	assert_int_equal(v->pc, CODE_VA + 8);
+
+	*pte = (PAGE_2 >> 12) << 10 | PTE_V | PTE_R | PTE_X | PTE_A;
+	v->x[13] = CODE_VA;
+	v->pc = 0x5000; /* wherever the fence is: its bits come with the trap */
+	assert_int_equal(emulate_illegal(v, CAUSE_ILLEGAL_INSN, SFENCE_VMA_A3), TRAP_RESUME);
+	v->x[11] = v->x[12] = 0;
+	trap_at_code(v, CSRR_A0_SSCRATCH);
+	assert_int_equal(v->x[11], 0);
+	assert_int_equal(v->x[12], 33); /* page 2's second instruction */
+	assert_int_equal(v->pc, CODE_VA + 8);
+}
+
+/* The same through the fast lane: it finishes the trap from the new page. */
+static void test_fast_lane_follows_sfence_of_one_page(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	uint64_t *pte = vs_paged(&v, PAGE_1);
+	put32(PAGE_1, CSRR_A0_SSCRATCH);
+	put32(PAGE_1 + 4, CSRR_A1_SEPC);
+	put32(PAGE_1 + 8, NOP);
+	put32(PAGE_2, CSRR_A0_SSCRATCH);
+	put32(PAGE_2 + 4, CSRR_A2_STVAL);
+	put32(PAGE_2 + 8, NOP);
+	trap_at_code(v, CSRR_A0_SSCRATCH); /* fills the cache */
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRR_A0_SSCRATCH), EMULATE_FAST_DONE);
+	assert_int_equal(v->x[11], 22);
+
+	*pte = (PAGE_2 >> 12) << 10 | PTE_V | PTE_R | PTE_X | PTE_A;
+	v->x[13] = CODE_VA;
+	assert_int_equal(emulate_illegal(v, CAUSE_ILLEGAL_INSN, SFENCE_VMA_A3), TRAP_RESUME);
+	v->x[11] = v->x[12] = 0;
+	v->pc = CODE_VA;
+	/* The cache says nothing now: the lane hands over after the first access. */
+	assert_int_equal(emulate_fast(v, CSRR_A0_SSCRATCH), EMULATE_FAST_AHEAD);
+	emulate_ahead(v);
+	assert_int_equal(v->x[11], 0);
+	assert_int_equal(v->x[12], 33);
+	assert_int_equal(v->pc, CODE_VA + 8);
+}
+
+/*
+ * sstatus writes take the lane only when nothing but SPP, SPIE and SIE
+ * change (SUM, MXR or FS need the full path: views, FP), and say when
+ * interrupts on made one deliverable.
+ */
+static void test_fast_lane_sstatus_writes(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	vs_paged(&v, PAGE_1);
+	put32(PAGE_1, CSRW_SSTATUS_A4);
+	put32(PAGE_1 + 4, NOP);
+	trap_at_code(v, CSRR_A0_SSCRATCH); /* fills the cache for the page */
+	uint64_t before = v->csr.mstatus;
+	v->x[14] = before | SSTATUS_SPP | SSTATUS_SPIE;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_DONE);
+	assert_int_equal(v->csr.mstatus, before | SSTATUS_SPP | SSTATUS_SPIE);
+	static const uint64_t slow_bits[] = {SSTATUS_SUM, SSTATUS_MXR, SSTATUS_FS};
+	for (size_t i = 0; i < sizeof(slow_bits) / sizeof(slow_bits[0]); i++) {
+		uint64_t now = v->csr.mstatus;
+		v->x[14] = now ^ slow_bits[i];
+		v->pc = CODE_VA;
+		assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_NONE);
+		assert_int_equal(v->csr.mstatus, now);
+		assert_int_equal(v->pc, CODE_VA);
+	}
+	/* SIE: interrupts on with none pending, off, then on with one pending. */
+	v->csr.mstatus &= ~SSTATUS_SIE;
+	v->x[14] = v->csr.mstatus | SSTATUS_SIE;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_DONE);
+	v->x[14] = v->csr.mstatus & ~SSTATUS_SIE;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_DONE);
+	v->csr.mie = v->csr.mip = 1UL << IRQ_S_TIMER;
+	v->x[14] = v->csr.mstatus | SSTATUS_SIE;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_IRQ);
+	assert_int_equal(v->pc, CODE_VA + 4); /* done: the interrupt comes after it */
+	/* And nothing in vU: its CSR accesses are for vcsr_rmw's rules. */
+	v->mode = VMODE_U;
+	v->x[14] = v->csr.mstatus;
+	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_NONE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_fetch_cache_follows_sfence_of_one_page),
+	    cmocka_unit_test(test_fast_lane_follows_sfence_of_one_page),
+	    cmocka_unit_test(test_fast_lane_sstatus_writes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -22,21 +22,37 @@
 _Static_assert(EMUL_KIND_COUNT <= sizeof(((struct vcpu_stats *)0)->emulated) / sizeof(uint64_t),
                "vcpu_stats.emulated has a counter for every enum emul_kind");
 
+/*
+ * The instruction at pc, its halfwords read one at a time through `half`
+ * (they may lie on two pages): the first says whether there is a second.
+ * 0 when a half cannot be read.
+ */
+static inline __attribute__((always_inline)) uint32_t
+fetch_insn(struct vcpu *v, uint64_t pc, const uint16_t *(*half)(struct vcpu *, uint64_t))
+{
+	const uint16_t *p = half(v, pc);
+	if (!p)
+		return 0;
+	uint32_t insn = *p;
+	if (insn_length((uint16_t)insn) == 2)
+		return insn;
+	if (!(p = half(v, pc + 2)))
+		return 0;
+	return insn | (uint32_t)*p << 16;
+}
+
+/* A halfword of guest code through the guest's own tables (no A set), for popek's reading. */
+static const uint16_t *fetch_half_walk(struct vcpu *v, uint64_t va)
+{
+	uint64_t gpa;
+	if (shadow_translate(v, va, true, &gpa) < 0)
+		return NULL;
+	return vm_gpa_to_hva(v->vm, gpa, 2);
+}
+
 uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
 {
-	uint32_t insn = 0;
-	for (int half = 0; half < 2; half++) {
-		uint64_t gpa;
-		if (shadow_translate(v, pc + 2 * half, true, &gpa) < 0)
-			return 0;
-		uint16_t *p = vm_gpa_to_hva(v->vm, gpa, 2);
-		if (!p)
-			return 0;
-		insn |= (uint32_t)*p << (16 * half);
-		if (half == 0 && insn_length((uint16_t)insn) == 2)
-			break;
-	}
-	return insn;
+	return fetch_insn(v, pc, fetch_half_walk);
 }
 
 /*
@@ -155,16 +171,7 @@ static inline __attribute__((always_inline)) uint32_t fetch_cached(struct vcpu *
 /* The instruction at pc as the hardware would fetch it next (fetch_half), or 0. */
 static uint32_t fetch_next(struct vcpu *v, uint64_t pc)
 {
-	uint32_t insn = 0;
-	for (int half = 0; half < 2; half++) {
-		const uint16_t *p = fetch_half(v, pc + 2 * half);
-		if (!p)
-			return 0;
-		insn |= (uint32_t)*p << (16 * half);
-		if (half == 0 && insn_length((uint16_t)insn) == 2)
-			break;
-	}
-	return insn;
+	return fetch_insn(v, pc, fetch_half);
 }
 
 static enum trap_action illegal(struct vcpu *v, uint64_t tval)

@@ -149,3 +149,22 @@ int kprintf(const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+static void ctl_sink(void *arg, char c)
+{
+	(void)arg;
+	select_source(CONSOLE_CTL);
+	if (c == CONSOLE_SWITCH)
+		out(CONSOLE_SWITCH);
+	out(c);
+}
+
+int console_ctl_printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	console_vm_flush(-1); /* in order with what the VMs said before it */
+	int n = fmt_vformat(ctl_sink, 0, fmt, ap);
+	va_end(ap);
+	return n;
+}

@@ -5,7 +5,8 @@
  * Output from popek and from every VM shares it, framed so that the
  * launcher can tell the sources apart (docs/console.md): the byte 0x1E
  * followed by '@' switches to popek's own output, followed by '0' + i to
- * the output of VM i; 0x1E 0x1E is a literal 0x1E.  popek's messages end
+ * the output of VM i, followed by '!' to the control channel's records
+ * (docs/operating.md); 0x1E 0x1E is a literal 0x1E.  popek's messages end
  * lines with "\r\n"; a VM's bytes pass exactly as the guest wrote them.
  *
  * Input goes to one VM at a time, or to popek's monitor (core/monitor.c
@@ -21,6 +22,7 @@ struct machine;
 
 #define CONSOLE_SWITCH  0x1e
 #define CONSOLE_POPEK   '@'
+#define CONSOLE_CTL     '!' /* the control channel: records for the launcher (monitor.h) */
 #define CONSOLE_MAX_VMS 16
 
 void console_init(const struct machine *m);
@@ -44,6 +46,11 @@ void console_vm_flush(int id);
 /* Sends every unfinished line begun before time `before`. */
 void console_vm_flush_older(uint64_t before);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * One record of the control channel, under its own marker (0x1E '!'): the
+ * launcher takes these lines for itself and never shows them.
+ */
+int console_ctl_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
 
 #endif

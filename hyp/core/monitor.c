@@ -13,6 +13,7 @@ enum {
 	DEST_FOCUS = -1,   /* wherever the attention key has put the focus */
 	DEST_MONITOR = -2, /* popek's monitor */
 	DEST_NONE = -3,    /* a selector naming nothing: its bytes are dropped */
+	DEST_CTL = -4,     /* the control channel's requests */
 };
 
 static struct vm *vms;
@@ -23,9 +24,6 @@ static int dest = DEST_FOCUS; /* DEST_* or a VM index */
 static bool marker;           /* the last byte was an unpaired CONSOLE_SWITCH */
 static char line[LINE_MAX];
 static unsigned len;
-
-static const char *const state_names[] = {
-    [VCPU_RUNNABLE] = "running", [VCPU_WFI] = "waiting (wfi)", [VCPU_HALTED] = "stopped"};
 
 void monitor_init(struct vm *list, int n, uint64_t timebase_hz)
 {
@@ -47,23 +45,53 @@ static struct vm *find(const char *name)
 		if (strcmp(vms[i].name, name) == 0)
 			return &vms[i];
 	}
-	kprintf("no vm named '%s'\n", name);
 	return NULL;
+}
+
+/* The VM a command names, or NULL having said why. */
+static struct vm *find_named(const char *cmd, const char *name)
+{
+	struct vm *vm = find(name);
+	if (!*name)
+		kprintf("%s needs the name of a VM (vms lists them)\n", cmd);
+	else if (!vm)
+		kprintf("no vm named '%s' (vms lists them)\n", name);
+	return vm;
+}
+
+/* The verbs that change a VM's state, shared with the control channel. */
+static const struct {
+	const char *name;
+	enum vm_verb_result (*run)(struct vm *vm);
+} verbs[] = {
+    {"stop", vm_verb_stop},   {"pause", vm_verb_pause}, {"resume", vm_verb_resume},
+    {"reset", vm_verb_reset}, {"ipl", vm_verb_ipl},
+};
+#define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static int verb_index(const char *name)
+{
+	for (size_t i = 0; i < NVERBS; i++) {
+		if (strcmp(verbs[i].name, name) == 0)
+			return (int)i;
+	}
+	return -1;
 }
 
 static void cmd_help(const char *arg)
 {
 	(void)arg;
-	kprintf("commands: help | vms | stats NAME | stop NAME    (Ctrl-] leaves the monitor)\n");
+	kprintf("commands: help | vms | stats NAME | stop NAME | pause NAME | resume NAME | "
+	        "reset NAME | ipl NAME    (Ctrl-] leaves the monitor)\n");
 }
 
 static void cmd_vms(const char *arg)
 {
 	(void)arg;
 	for (int i = 0; i < nvms; i++) {
-		kprintf("  %-16s %4lu MiB  %-14s in %s  %lu traps  clock: ", vms[i].name,
-		        vms[i].ram_size >> 20, state_names[vms[i].vcpu.state],
-		        vcpu_mode_name(vms[i].vcpu.mode), vms[i].vcpu.stats.traps);
+		kprintf("  %-16s %4lu MiB  %-10s in %s  %lu traps  restarts %u  clock: ",
+		        vms[i].name, vms[i].ram_size >> 20, vm_state_name(&vms[i]),
+		        vcpu_mode_name(vms[i].vcpu.mode), vms[i].vcpu.stats.traps, vms[i].boots);
 		vm_clock_print(&vms[i], hz);
 		kprintf("\n");
 	}
@@ -71,16 +99,9 @@ static void cmd_vms(const char *arg)
 
 static void cmd_stats(const char *arg)
 {
-	struct vm *vm = find(arg);
+	struct vm *vm = find_named("stats", arg);
 	if (vm)
 		vm_report(vm, hz);
-}
-
-static void cmd_stop(const char *arg)
-{
-	struct vm *vm = find(arg);
-	if (vm && vm->vcpu.state != VCPU_HALTED)
-		vm_stop(vm, "stopped from the monitor");
 }
 
 static const struct {
@@ -90,25 +111,90 @@ static const struct {
     {"help", cmd_help},
     {"vms", cmd_vms},
     {"stats", cmd_stats},
-    {"stop", cmd_stop},
 };
+
+/* Splits "WORD REST" in place: returns REST (empty when there is none). */
+static char *split(char *s)
+{
+	while (*s && *s != ' ')
+		s++;
+	if (*s)
+		*s++ = '\0';
+	return s;
+}
 
 static void execute(void)
 {
 	line[len] = '\0';
-	char *arg = line;
-	while (*arg && *arg != ' ')
-		arg++;
-	if (*arg)
-		*arg++ = '\0';
+	char *arg = split(line);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(line, commands[i].name) == 0) {
 			commands[i].run(arg);
 			return;
 		}
 	}
+	int v = verb_index(line);
+	if (v >= 0) {
+		struct vm *vm = find_named(line, arg);
+		enum vm_verb_result r = vm ? verbs[v].run(vm) : VM_VERB_OK;
+		if (r != VM_VERB_OK)
+			kprintf("vm %s %s\n", vm->name, vm_verb_why(r));
+		return;
+	}
 	if (len)
 		kprintf("unknown command '%s' (try help)\n", line);
+}
+
+/*
+ * A request of the control channel (docs/operating.md): "ID list" or
+ * "ID VERB NAME", ID a word the launcher chose.  The answer: for list one
+ * "ID vm NAME STATE MODE TRAPS RESTARTS MIB" record per VM; then "ID ok",
+ * or "ID err WHY" having changed nothing.
+ */
+static void ctl_execute(char *req)
+{
+	char *id = req, *cmd = split(id), *arg = split(cmd), *rest = split(arg);
+	if (!*id)
+		return;
+	if (strcmp(cmd, "list") == 0 && !*arg) {
+		for (int i = 0; i < nvms; i++)
+			console_ctl_printf("%s vm %s %s %s %lu %u %lu\n", id, vms[i].name,
+			                   vm_state_name(&vms[i]), vcpu_mode_name(vms[i].vcpu.mode),
+			                   vms[i].vcpu.stats.traps, vms[i].boots,
+			                   vms[i].ram_size >> 20);
+		console_ctl_printf("%s ok\n", id);
+		return;
+	}
+	int v = verb_index(cmd);
+	struct vm *vm = find(arg);
+	if (v < 0 || *rest)
+		console_ctl_printf("%s err unknown request\n", id);
+	else if (!vm)
+		console_ctl_printf("%s err no vm named '%s'\n", id, arg);
+	else if ((v = verbs[v].run(vm)) != VM_VERB_OK)
+		console_ctl_printf("%s err vm %s %s\n", id, vm->name,
+		                   vm_verb_why((enum vm_verb_result)v));
+	else
+		console_ctl_printf("%s ok\n", id);
+}
+
+/* A byte of the control channel's requests: whole lines only, any overlong one dropped. */
+static void ctl_input(char c)
+{
+	static char req[LINE_MAX];
+	static unsigned n;
+	static bool bad; /* too long, or a byte no request holds */
+	if (c == '\n') {
+		req[n] = '\0';
+		if (!bad)
+			ctl_execute(req);
+		n = 0;
+		bad = false;
+	} else if (n + 1 < LINE_MAX && c >= ' ' && c < 0x7f) {
+		req[n++] = c;
+	} else {
+		bad = true;
+	}
 }
 
 static void prompt(void)
@@ -163,6 +249,8 @@ static int select_dest(char sel)
 		return DEST_FOCUS;
 	if (sel == CONSOLE_POPEK)
 		return DEST_MONITOR;
+	if (sel == CONSOLE_CTL)
+		return DEST_CTL;
 	if (sel >= '0' && sel - '0' < nvms)
 		return sel - '0';
 	return DEST_NONE;
@@ -191,6 +279,8 @@ void monitor_input(char c)
 		focus_input(c);
 	else if (dest == DEST_MONITOR)
 		monitor_edit(c);
+	else if (dest == DEST_CTL)
+		ctl_input(c);
 	else if (dest >= 0)
 		console_push(dest, c);
 }

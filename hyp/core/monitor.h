@@ -3,7 +3,7 @@
  * virtual machines' terminals.  Typed input goes to one VM at a time; the
  * attention key (Ctrl-]) moves it to the next VM, and after the last one
  * to popek's monitor, which takes commands: help, vms, stats NAME,
- * stop NAME.
+ * stop, pause, resume, reset and ipl NAME (docs/operating.md).
  *
  * Typed bytes may come framed (the launcher merges the operator's terminal
  * and `popek console` clients into the one UART; docs/console.md):
@@ -11,6 +11,8 @@
  *   0x1E '*'        the following bytes follow the focus (the stream starts so)
  *   0x1E '0'+i      ... are for VM i, whatever the focus
  *   0x1E '@'        ... are for the monitor's command line
+ *   0x1E '!'        ... are the control channel's requests, one a line,
+ *                   answered by records under the output marker '!'
  *   0x1E 0x1E       one literal 0x1E for the current destination
  *
  * A selector naming no VM drops the bytes up to the next marker.  Only

@@ -14,14 +14,27 @@ void sched_run(struct vm *vms, int n, uint64_t timebase_hz)
 		for (int k = 1; k <= n && !ran; k++) {
 			int i = (cur + k) % n;
 			struct vcpu *v = &vms[i].vcpu;
+			vm_restart_due(
+			    &vms[i]); /* a reboot, reset or ipl, once its disks are idle */
 			if (v->state == VCPU_HALTED) {
 				vclock_stop(&v->clock, vcpu_now()); /* it may have stopped in wfi */
-				if (!vms[i].reported)
+				if (vms[i].restart) {
+					live++; /* it restarts when its last disk request is back */
+					continue;
+				}
+				if (!vms[i].reported) {
 					vm_report(&vms[i], timebase_hz);
+					vm_event(&vms[i], VM_EVENT_STOPPED);
+				}
 				vms[i].reported = true;
 				continue;
 			}
 			live++;
+			if (vms[i].paused) {
+				/* No CPU, and a virtual clock stands still, in wfi too (docs/operating.md). */
+				vclock_stop(&v->clock, vcpu_now());
+				continue;
+			}
 			if (!vcpu_ready(v)) {
 				/* In wfi its clock runs: its deadline falls at a real time. */
 				uint64_t at = vcpu_deadline_real(v);
@@ -39,8 +52,10 @@ void sched_run(struct vm *vms, int n, uint64_t timebase_hz)
 		if (!live) {
 			console_vm_flush(-1);
 			for (int i = 0; i < n; i++) {
-				if (!vms[i].reported)
+				if (!vms[i].reported) {
 					vm_report(&vms[i], timebase_hz);
+					vm_event(&vms[i], VM_EVENT_STOPPED);
+				}
 				vms[i].reported = true;
 			}
 			return;

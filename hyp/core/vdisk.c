@@ -182,16 +182,22 @@ static const struct mmio_ops vdisk_ops = {
     .write = vdisk_write,
 };
 
+static struct vdisk_vm *vdisk_of(const struct vm *vm)
+{
+	for (int i = 0; i < nvms; i++) {
+		if (vms[i].vm == vm)
+			return &vms[i];
+	}
+	return NULL;
+}
+
 void vdisk_report(const struct vm *vm, uint64_t hz)
 {
 	const struct disk_stats *real = disk_stats();
 	struct vblk_stats s = {0};
 	const struct vdisk_vm *v = NULL;
 
-	for (int i = 0; i < nvms; i++) {
-		if (vms[i].vm == vm)
-			v = &vms[i];
-	}
+	v = vdisk_of(vm);
 	if (!v || !hz)
 		return;
 	for (int i = v->dev0; i < v->dev0 + v->ndev; i++) {
@@ -215,28 +221,45 @@ void vdisk_report(const struct vm *vm, uint64_t hz)
 	        real->completions);
 }
 
+bool vdisk_busy(const struct vm *vm)
+{
+	const struct vdisk_vm *v = vdisk_of(vm);
+	return v && v->reqs;
+}
+
 void vdisk_create(struct vm *vm, const struct bundle_vm *bv)
 {
 	struct vdisk_vm *v;
 
 	if (!bv->ndisks)
 		return;
-	if (nvms == BUNDLE_MAX_VMS)
-		panic("vm %s: more VMs with disks than a bundle holds", vm->name);
-	v = &vms[nvms++];
-	*v = (struct vdisk_vm){.vm = vm, .dev0 = ndevices};
-	if (bv->virtio == BUNDLE_VIRTIO_LEGACY)
-		kprintf(
-		    "popek: vm %s: %u disk(s) with the legacy virtio-mmio interface (version 1)\n",
-		    vm->name, bv->ndisks);
+	v = vdisk_of(vm);
+	if (v) {
+		/* A restart: the same devices, new; the old ones' requests have all come back. */
+		CHECK(!v->reqs && !v->descs,
+		      "vdisk: vm %s restarts with %u requests on the real disk", vm->name, v->reqs);
+		*v = (struct vdisk_vm){.vm = vm, .dev0 = v->dev0, .ndev = v->ndev};
+	} else {
+		if (nvms == BUNDLE_MAX_VMS)
+			panic("vm %s: more VMs with disks than a bundle holds", vm->name);
+		v = &vms[nvms++];
+		*v = (struct vdisk_vm){.vm = vm, .dev0 = ndevices};
+		if (bv->virtio == BUNDLE_VIRTIO_LEGACY)
+			kprintf("popek: vm %s: %u disk(s) with the legacy virtio-mmio interface "
+			        "(version 1)\n",
+			        vm->name, bv->ndisks);
+	}
+	bool first = v->ndev == 0;
 	for (uint32_t i = 0; i < bv->ndisks && i < GUEST_VIRTIO_SLOTS; i++) {
 		const struct bundle_disk *bd = &bv->disks[i];
 		struct vblk *d = &vm->disks[i];
 		uint64_t size = bd->size;
 		if (bd->start + bd->size > disk_capacity()) {
-			kprintf("popek: vm %s: minidisk %u lies outside the real disk (%lu MiB); "
-			        "every request to it fails\n",
-			        vm->name, i, disk_capacity() >> 20);
+			if (first)
+				kprintf("popek: vm %s: minidisk %u lies outside the real disk (%lu "
+				        "MiB); "
+				        "every request to it fails\n",
+				        vm->name, i, disk_capacity() >> 20);
 			size = 0;
 		}
 		vblk_init(d, bd->start, size, bd->flags & BUNDLE_DISK_RO,
@@ -245,7 +268,7 @@ void vdisk_create(struct vm *vm, const struct bundle_vm *bv)
 		if (emul_add(&vm->emul, GUEST_VIRTIO_BASE + i * GUEST_VIRTIO_SIZE,
 		             GUEST_VIRTIO_SIZE, &vdisk_ops, d) < 0)
 			panic("vm %s: virtio slot %u overlaps another device", vm->name, i);
-		if (ndevices < VDISK_MAX) {
+		if (first && ndevices < VDISK_MAX) {
 			devices[ndevices++] = d;
 			v->ndev++;
 		}

@@ -9,6 +9,7 @@
 #ifndef POPEK_CORE_VDISK_H
 #define POPEK_CORE_VDISK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vm;
@@ -16,9 +17,15 @@ struct bundle_vm;
 
 /*
  * Creates the VM's virtio-blk devices, one per disk in its bundle entry, all
- * with the virtio-mmio interface the entry names (modern or legacy).
+ * with the virtio-mmio interface the entry names (modern or legacy).  Again
+ * at a restart: the same minidisks, in the state of a device just reset.
  */
 void vdisk_create(struct vm *vm, const struct bundle_vm *bv);
+/*
+ * Whether the VM still has requests on the real disk: a restarting VM waits
+ * for them, since their completions write into its RAM and its old rings.
+ */
+bool vdisk_busy(const struct vm *vm);
 /*
  * One line of the VM's disk counters (nothing for a VM without disks): its
  * devices' (struct vblk_stats), where its requests' time went, in µs at

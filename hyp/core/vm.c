@@ -6,6 +6,7 @@
 #include "core/vm.h"
 #include "arch/riscv/emulate.h"
 #include "arch/riscv/sbi.h"
+#include "core/check.h"
 #include "core/console.h"
 #include "core/guest_layout.h"
 #include "core/mem.h"
@@ -52,15 +53,15 @@ static void uart_out(void *arg, char c)
 static void test_event(void *arg, enum vtest_event e, uint32_t code)
 {
 	struct vm *vm = arg;
+	if (e == VTEST_RESET) {
+		vm_reboot(vm, "reset through its test device");
+		return;
+	}
 	if (e == VTEST_PASS)
 		kprintf("popek: vm %s: powered off through its test device\n", vm->name);
-	else if (e == VTEST_FAIL)
+	else
 		kprintf("popek: vm %s: powered off through its test device, failure code %u\n",
 		        vm->name, code);
-	else
-		kprintf("popek: vm %s: reset through its test device; popek does not restart "
-		        "a VM, so it stays off\n",
-		        vm->name);
 	vm->vcpu.state = VCPU_HALTED;
 }
 
@@ -72,29 +73,26 @@ static void zero_ram(void *p, uint64_t size)
 		d[i] = 0;
 }
 
-void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struct bundle_vm *bv)
+/*
+ * Everything of the VM that its directory entry makes: fresh RAM holding
+ * the bundle's images, its devices, its vCPU at its entry point, its clock.
+ * At creation (`first`) it also reserves what a restart keeps: the RAM
+ * range, the shadow pool, the minidisks' places in the real disk's queue.
+ */
+static void vm_boot(struct vm *vm, bool first)
 {
-	memset(vm, 0, sizeof(*vm));
-	vm->input_byte = -1;
-	memcpy(vm->name, bv->name, BUNDLE_NAME_MAX);
-	vm->id = id;
-	vm->trace = bv->trace;
-	vm->quantum_us = bv->quantum_us ? bv->quantum_us : 10000;
-	vm->ram_gpa = BUNDLE_GUEST_RAM_BASE;
-	vm->ram_size = bv->memory;
-	vm->ram_hpa = mem_alloc_range(bv->memory, 2UL << 20);
-	if (!vm->ram_hpa)
-		panic("vm %s: no room for %lu MiB of RAM", vm->name, bv->memory >> 20);
+	const struct bundle_vm *bv = vm->entry;
 	zero_ram(pa_to_va(vm->ram_hpa), vm->ram_size);
-
 	/* bundle_check() has verified every blob lies inside the bundle and the VM's RAM. */
 	for (uint32_t i = 0; i < bv->nblobs; i++) {
 		const struct bundle_blob *blob = &bv->blobs[i];
-		memcpy(vm_gpa_to_hva(vm, blob->gpa, blob->size), (const char *)b + blob->offset,
-		       blob->size);
+		memcpy(vm_gpa_to_hva(vm, blob->gpa, blob->size),
+		       (const char *)vm->bundle + blob->offset, blob->size);
 	}
 
 	bool firmware = bv->boot == BUNDLE_BOOT_FIRMWARE;
+	vm->emul = (struct emul){0};
+	vm->input_byte = -1; /* a byte the old UART refused is lost with it, as on the board */
 	vplic_init(&vm->plic);
 	vuart_init(&vm->uart, &vm->plic, GUEST_UART_IRQ, uart_out, vm);
 	if (!firmware)
@@ -114,7 +112,11 @@ void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struc
 	}
 
 	vdisk_create(vm, bv);
-	vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa, 1 + id * SHADOW_ASIDS, firmware);
+	unsigned asid_base = 1 + vm->id * SHADOW_ASIDS;
+	if (first)
+		vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa, asid_base, firmware);
+	else
+		vcpu_reset(&vm->vcpu, bv->entry, bv->dtb_gpa, asid_base, firmware);
 	bool virtual_clock = bv->timer == BUNDLE_TIMER_VIRTUAL;
 	vclock_init(&vm->vcpu.clock, virtual_clock, vcpu_now());
 	kprintf("popek: vm %s: %lu MiB at %lx, quantum %u us%s%s\n", vm->name, vm->ram_size >> 20,
@@ -133,10 +135,170 @@ void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struc
 		        "popek cannot give the VM a clock of its own");
 }
 
+void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struct bundle_vm *bv)
+{
+	memset(vm, 0, sizeof(*vm));
+	memcpy(vm->name, bv->name, BUNDLE_NAME_MAX);
+	vm->id = id;
+	vm->bundle = b;
+	vm->entry = bv;
+	vm->trace = bv->trace;
+	vm->quantum_us = bv->quantum_us ? bv->quantum_us : 10000;
+	vm->ram_gpa = BUNDLE_GUEST_RAM_BASE;
+	vm->ram_size = bv->memory;
+	vm->ram_hpa = mem_alloc_range(bv->memory, 2UL << 20);
+	if (!vm->ram_hpa)
+		panic("vm %s: no room for %lu MiB of RAM", vm->name, bv->memory >> 20);
+	vm_boot(vm, true);
+	if (vm->vcpu.state != VCPU_HALTED)
+		vm_event(vm, VM_EVENT_STARTED);
+}
+
 void vm_stop(struct vm *vm, const char *why)
 {
 	kprintf("popek: vm %s: %s; stopping it\n", vm->name, why);
 	vm->vcpu.state = VCPU_HALTED;
+}
+
+/* Stops the VM now; the scheduler starts it again (vm_restart_due). */
+static void vm_restart_ask(struct vm *vm, enum vm_restart why)
+{
+	vm->vcpu.state = VCPU_HALTED;
+	vm->paused = false;
+	vm->restart = why;
+}
+
+void vm_reboot(struct vm *vm, const char *why)
+{
+	kprintf("popek: vm %s: %s; restarting it\n", vm->name, why);
+	vm_restart_ask(vm, VM_RESTART_REBOOT);
+}
+
+bool vm_restart_due(struct vm *vm)
+{
+	if (!vm->restart || vdisk_busy(vm))
+		return false;
+	enum vm_restart why = vm->restart;
+	vm->restart = VM_RESTART_NONE;
+	vm->paused = false;
+	vm->reported = false;
+	vm->boots++;
+	kprintf("popek: vm %s: starting again from its directory entry (restart %u)\n", vm->name,
+	        vm->boots);
+	vm_boot(vm, false);
+	/* Nothing of the old incarnation is left (docs/operating.md, "Restarts"). */
+	const struct vcpu *v = &vm->vcpu;
+	CHECK(v->shadow.pages == 0 && v->shadow.pool_used == SHADOW_ROOTS &&
+	          v->shadow.space_hits == 0 && !v->csr.mip && !vplic_pending(&vm->plic, 0) &&
+	          !vplic_pending(&vm->plic, 1) && !vdisk_busy(vm) &&
+	          (!v->clock.virtual || vclock_read(&v->clock, 0) == 0),
+	      "vm %s: state of its previous incarnation survived its restart", vm->name);
+	if (v->state != VCPU_HALTED)
+		vm_event(vm, why == VM_RESTART_IPL ? VM_EVENT_STARTED : VM_EVENT_REBOOTED);
+	return true;
+}
+
+enum vm_verb_result vm_verb_stop(struct vm *vm)
+{
+	if (vm->vcpu.state == VCPU_HALTED && !vm->restart)
+		return VM_VERB_STOPPED;
+	vm->restart = VM_RESTART_NONE; /* a restart not yet under way is called off */
+	vm->paused = false;
+	vm_stop(vm, "stopped by the operator");
+	return VM_VERB_OK;
+}
+
+/* What refuses a verb for a VM that is not running: stopped, or restarting. */
+static enum vm_verb_result vm_verb_live(const struct vm *vm)
+{
+	if (vm->restart)
+		return VM_VERB_RESTARTING;
+	return vm->vcpu.state == VCPU_HALTED ? VM_VERB_STOPPED : VM_VERB_OK;
+}
+
+enum vm_verb_result vm_verb_pause(struct vm *vm)
+{
+	enum vm_verb_result r = vm_verb_live(vm);
+	if (r != VM_VERB_OK)
+		return r;
+	if (vm->paused)
+		return VM_VERB_PAUSED;
+	vm->paused = true; /* the scheduler stops its clock: vclock_stop() */
+	kprintf("popek: vm %s: paused\n", vm->name);
+	vm_event(vm, VM_EVENT_PAUSED);
+	return VM_VERB_OK;
+}
+
+enum vm_verb_result vm_verb_resume(struct vm *vm)
+{
+	enum vm_verb_result r = vm_verb_live(vm);
+	if (r != VM_VERB_OK)
+		return r;
+	if (!vm->paused)
+		return VM_VERB_NOT_PAUSED;
+	vm->paused = false;
+	struct vcpu *v = &vm->vcpu;
+	/* Paused in wfi, its own clock stood still; waiting, it runs again (vclock.h). */
+	if (v->state == VCPU_WFI && v->clock.state == VCLOCK_STOPPED)
+		vclock_wait(&v->clock, vcpu_now());
+	kprintf("popek: vm %s: resumed\n", vm->name);
+	vm_event(vm, VM_EVENT_RESUMED);
+	return VM_VERB_OK;
+}
+
+enum vm_verb_result vm_verb_reset(struct vm *vm)
+{
+	enum vm_verb_result r = vm_verb_live(vm);
+	if (r != VM_VERB_OK)
+		return r;
+	kprintf("popek: vm %s: reset by the operator; restarting it\n", vm->name);
+	vm_restart_ask(vm, VM_RESTART_REBOOT);
+	return VM_VERB_OK;
+}
+
+enum vm_verb_result vm_verb_ipl(struct vm *vm)
+{
+	if (vm->restart)
+		return VM_VERB_RESTARTING;
+	if (vm->vcpu.state != VCPU_HALTED)
+		return VM_VERB_RUNNING;
+	kprintf("popek: vm %s: ipl by the operator\n", vm->name);
+	vm_restart_ask(vm, VM_RESTART_IPL);
+	return VM_VERB_OK;
+}
+
+const char *vm_verb_why(enum vm_verb_result r)
+{
+	static const char *const why[VM_VERB_RESULT_COUNT] = {
+	    [VM_VERB_OK] = "ok",
+	    [VM_VERB_STOPPED] = "is stopped (ipl starts it again)",
+	    [VM_VERB_RUNNING] = "has not stopped (reset restarts it)",
+	    [VM_VERB_PAUSED] = "is paused already",
+	    [VM_VERB_NOT_PAUSED] = "is not paused",
+	    [VM_VERB_RESTARTING] = "is restarting",
+	};
+	return r < VM_VERB_RESULT_COUNT ? why[r] : "?";
+}
+
+const char *vm_state_name(const struct vm *vm)
+{
+	if (vm->restart)
+		return "restarting";
+	if (vm->vcpu.state == VCPU_HALTED)
+		return "stopped";
+	if (vm->paused)
+		return "paused";
+	return vm->vcpu.state == VCPU_WFI ? "waiting" : "running";
+}
+
+void vm_event(struct vm *vm, enum vm_event e)
+{
+	static const char *const names[VM_EVENT_COUNT] = {
+	    [VM_EVENT_STARTED] = "started", [VM_EVENT_STOPPED] = "stopped",
+	    [VM_EVENT_WEDGED] = "wedged",   [VM_EVENT_REBOOTED] = "rebooted",
+	    [VM_EVENT_PAUSED] = "paused",   [VM_EVENT_RESUMED] = "resumed",
+	};
+	console_ctl_printf("event %s %s\n", vm->name, names[e]);
 }
 
 /* Milliseconds in `ticks` of a `hz` timebase, without overflow for any uptime. */

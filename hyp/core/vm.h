@@ -19,6 +19,35 @@
 #include "dev/vtest.h"
 #include "dev/vuart.h"
 
+/* Why a VM is to start again from its directory entry. */
+enum vm_restart {
+	VM_RESTART_NONE,
+	VM_RESTART_REBOOT, /* the guest's reboot or reset, or the operator's reset */
+	VM_RESTART_IPL,    /* the operator's ipl of a stopped VM */
+};
+
+/* What the launcher's control channel hears of a VM (docs/operating.md). */
+enum vm_event {
+	VM_EVENT_STARTED,
+	VM_EVENT_STOPPED,
+	VM_EVENT_WEDGED,
+	VM_EVENT_REBOOTED,
+	VM_EVENT_PAUSED,
+	VM_EVENT_RESUMED,
+	VM_EVENT_COUNT,
+};
+
+/* The operator's verbs' answers: VM_VERB_OK, or why the VM's state refuses it. */
+enum vm_verb_result {
+	VM_VERB_OK,
+	VM_VERB_STOPPED,    /* pause, resume, reset, stop of a stopped VM */
+	VM_VERB_RUNNING,    /* ipl of a VM that has not stopped */
+	VM_VERB_PAUSED,     /* pause of a paused VM */
+	VM_VERB_NOT_PAUSED, /* resume of a VM that is not paused */
+	VM_VERB_RESTARTING, /* anything but stop while a restart is under way */
+	VM_VERB_RESULT_COUNT,
+};
+
 struct vm {
 	char name[BUNDLE_NAME_MAX];
 	int id;
@@ -27,8 +56,14 @@ struct vm {
 	uint64_t ram_hpa; /* where that RAM really is */
 	bool trace;
 	uint32_t quantum_us;
-	bool reported;    /* its counters have been printed since it stopped */
-	struct emul emul; /* guest MMIO ranges */
+	bool reported; /* its counters have been printed since it stopped */
+	/* What it boots from, at creation and at every restart (docs/operating.md). */
+	const struct bundle_header *bundle;
+	const struct bundle_vm *entry;
+	bool paused;             /* the scheduler passes it by; its vCPU keeps its state */
+	enum vm_restart restart; /* asked for: the scheduler restarts it once its disks are idle */
+	uint32_t boots;          /* restarts since it was created */
+	struct emul emul;        /* guest MMIO ranges */
 	struct vplic plic;
 	struct vuart uart;
 	int input_byte;      /* typed for the VM, refused by its UART so far; or -1 */
@@ -62,6 +97,34 @@ int vm_console_in(struct vm *vm);
 void vm_console_feed(struct vm *vm);
 /* Stops the VM from outside (the monitor, or popek finding it wedged). */
 void vm_stop(struct vm *vm, const char *why);
+/*
+ * The guest reboots or resets its machine (SBI SRST, the test device):
+ * it stops now and starts again from its directory entry.
+ */
+void vm_reboot(struct vm *vm, const char *why);
+/*
+ * The operator's verbs, for the monitor and the control channel alike.
+ * stop, pause and resume take effect at once (pause: by the end of the
+ * running slice); reset and ipl stop the VM and leave its restart to the
+ * scheduler (vm_restart_due).
+ */
+enum vm_verb_result vm_verb_stop(struct vm *vm);
+enum vm_verb_result vm_verb_pause(struct vm *vm);
+enum vm_verb_result vm_verb_resume(struct vm *vm);
+enum vm_verb_result vm_verb_reset(struct vm *vm);
+enum vm_verb_result vm_verb_ipl(struct vm *vm);
+/* "is stopped (ipl starts it again)" and the like: the end of a line that starts "vm NAME ". */
+const char *vm_verb_why(enum vm_verb_result r);
+/*
+ * For the scheduler, between slices: restarts the VM when a restart is
+ * asked for and no request of its old incarnation is still on the real disk.
+ * True when it restarted it.
+ */
+bool vm_restart_due(struct vm *vm);
+/* running, waiting, paused, stopped or restarting. */
+const char *vm_state_name(const struct vm *vm);
+/* Tells the control channel (console.h) that `e` happened to the VM. */
+void vm_event(struct vm *vm, enum vm_event e);
 /* Prints the VM's trap counters and its clock (`hz`: the timebase). */
 void vm_report(const struct vm *vm, uint64_t hz);
 /* Prints the VM's clock, real or its own, beside the wall time since it was created. */

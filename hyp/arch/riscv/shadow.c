@@ -108,17 +108,23 @@ static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid)
 
 int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
 {
-	s->pages = 0;
 	s->page_limit = SHADOW_PAGE_LIMIT(guest_ram);
 	s->pool_pages = SHADOW_ROOTS + s->page_limit;
 	s->pool_base = mem_alloc_range(s->pool_pages * PAGE_SIZE, PAGE_SIZE);
-	s->pool_used = 0;
+	if (!s->pool_base)
+		return -1;
+	shadow_reset(s, asid_base);
+	return 0;
+}
+
+void shadow_reset(struct shadow *s, unsigned asid_base)
+{
+	s->pages = 0;
+	s->pool_used = 0; /* every page of the pool is free again, and zeroed as it is handed out */
 	s->pool_free = 0;
 	s->cur = 0;
 	s->clock = 0;
 	s->fences = s->space_hits = s->space_misses = 0;
-	if (!s->pool_base)
-		return -1;
 	unsigned asid = asid_base;
 	for (int view = 0; view < VIEW_COUNT; view++) {
 		if (!is_paged(view))
@@ -130,7 +136,8 @@ int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
 		for (int p = 0; p < SHADOW_PAGED; p++)
 			tree_init(s, &s->space[i].tree[p], asid++);
 	}
-	return 0;
+	/* The new roots reuse the old ASIDs: the TLB may still hold the old trees' entries. */
+	sfence_vma_all();
 }
 
 enum shadow_view shadow_view_of(const struct vcpu *v)

@@ -89,6 +89,8 @@ struct vcpu;
 
 /* Reserves the pool and makes empty roots; -1 when the machine has no room for the pool. */
 int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base);
+/* Empties every view and space, keeping the pool: a reset VM's shadows start as new. */
+void shadow_reset(struct shadow *s, unsigned asid_base);
 /* The view the vCPU's current mode, satp and SUM select. */
 enum shadow_view shadow_view_of(const struct vcpu *v);
 /* satp value that installs `view` (Sv48, its root, its own ASID). */

@@ -55,6 +55,7 @@ enum trap_action trap_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
 		kprintf("popek: vm %s: wedged: %d traps delivered without a return, the last "
 		        "at pc %lx (scause %lu, stval %lx)\n",
 		        v->vm->name, WEDGED_AFTER, v->pc, cause, tval);
+		vm_event(v->vm, VM_EVENT_WEDGED);
 		vm_stop(v->vm, "it cannot make progress");
 		return TRAP_HALT;
 	}

@@ -17,6 +17,7 @@
 #include "core/panic.h"
 #include "drivers/plic.h"
 #include "core/vm.h"
+#include "lib/string.h"
 
 #include <stddef.h>
 
@@ -68,10 +69,9 @@ const char *vcpu_mode_name(enum vmode m)
 	return m <= VMODE_M && names[m] ? names[m] : "v?";
 }
 
-void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigned asid_base,
-               bool firmware)
+/* The state the board gives a hart at reset (firmware) or OpenSBI its payload. */
+static void vcpu_setup(struct vcpu *v, uint64_t pc, uint64_t arg, bool firmware)
 {
-	v->vm = vm;
 	v->hart_id = 0;
 	v->pc = pc;
 	v->x[10] = v->hart_id;
@@ -92,9 +92,29 @@ void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigne
 	v->timer_deadline = NO_DEADLINE;
 	v->state = VCPU_RUNNABLE;
 	v->irq_stale = true;
+}
+
+void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigned asid_base,
+               bool firmware)
+{
+	v->vm = vm;
 	if (shadow_init(&v->shadow, vm->ram_size, asid_base) < 0)
 		panic("vm %s: no room for its %lu KiB of shadow page tables", vm->name,
 		      (uint64_t)SHADOW_POOL_BYTES(vm->ram_size) >> 10);
+	vcpu_setup(v, pc, arg, firmware);
+}
+
+void vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t arg, unsigned asid_base, bool firmware)
+{
+	struct vm *vm = v->vm;
+	CHECK(!v->on_hart, "vm %s: reset while its vCPU runs", vm->name);
+	if (fp_owner == v)
+		fp_owner = NULL; /* the real FP registers hold the old incarnation's values */
+	memset(v, 0, offsetof(struct vcpu, shadow)); /* registers, CSRs, clock, fetch cache */
+	memset(&v->stats, 0, sizeof(v->stats));
+	v->vm = vm;
+	shadow_reset(&v->shadow, asid_base);
+	vcpu_setup(v, pc, arg, firmware);
 }
 
 void vcpu_share_asids(bool shared)

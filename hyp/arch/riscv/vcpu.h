@@ -124,6 +124,11 @@ enum slice_end {
 void vcpu_init(struct vcpu *v, struct vm *vm, uint64_t pc, uint64_t arg, unsigned asid_base,
                bool firmware);
 /*
+ * The vCPU as vcpu_init() made it, again, keeping its shadow pool: nothing of
+ * what ran before survives (registers, CSRs, FP, clock, shadows, counters).
+ */
+void vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t arg, unsigned asid_base, bool firmware);
+/*
  * With `shared`, some address spaces (VMs' views) share a real ASID, the
  * hart having too few ASID bits: every satp change then flushes the TLB.
  */

@@ -1,4 +1,8 @@
-/* SBI System Reset (SBI spec §10): shutting down or resetting stops the VM. */
+/*
+ * SBI System Reset (SBI spec §10): a shutdown stops the VM; a cold or warm
+ * reboot starts it again from its directory entry (vm_reboot), as the board
+ * would reset itself.
+ */
 #include "arch/riscv/vsbi.h"
 #include "core/console.h"
 #include "core/vm.h"
@@ -24,7 +28,10 @@ static enum trap_action srst_call(struct vcpu *v, uint64_t ext, uint64_t fid, st
 	}
 	kprintf("popek: vm %s: %s requested%s\n", v->vm->name, reset_types[type],
 	        reason == 1 ? " (system failure)" : "");
-	v->state = VCPU_HALTED;
+	if (type == 0)
+		v->state = VCPU_HALTED;
+	else
+		vm_reboot(v->vm, reset_types[type]);
 	ret->error = SBI_SUCCESS;
 	return TRAP_HALT;
 }

@@ -12,9 +12,11 @@
 #include "disk.h"
 #include "printf.h"
 #include "proc.h"
+#include "reboot.h"
 #include "spin.h"
 #include "string.h"
 #include "tests.h"
+#include "ticker.h"
 #include "timer.h"
 #include "wedge.h"
 
@@ -36,7 +38,8 @@ static const struct mode {
 } modes[] = {
     {"test", tests_run},        {"bench", bench_run},     {"attack", attack_run},
     {"spin", spin_run},         {"wedge", wedge_run},     {"disk", disk_run},
-    {"badqueue", badqueue_run}, {"csrdump", csrdump_run}, {"", shell_run}, /* default */
+    {"badqueue", badqueue_run}, {"csrdump", csrdump_run}, {"reboot", reboot_run},
+    {"ticker", ticker_run},     {"", shell_run}, /* default */
 };
 
 void mode_run(void)

@@ -102,6 +102,13 @@ static void console_vm(void *arg, unsigned vm, const char *buf, size_t n)
 		c->vm_hook(c->vm_hook_arg, vm, buf, n);
 }
 
+static void console_ctl(void *arg, const char *buf, size_t n)
+{
+	struct console *c = arg;
+	if (c->ctl_hook)
+		c->ctl_hook(c->ctl_hook_arg, buf, n);
+}
+
 static int log_create(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -128,6 +135,7 @@ bool console_open(struct console *c, const char *const *names, unsigned nvms, co
 	for (unsigned i = 0; i < CONSOLE_MAX_VMS; i++)
 		c->vm_fd[i] = -1;
 	console_demux_init(&c->demux, names, nvms, console_term, console_vm, c);
+	c->demux.ctl = console_ctl;
 	if (!log_dir)
 		return true;
 

@@ -38,6 +38,9 @@ struct console {
 	size_t popek_tail_len;
 	bool popek_panicked;
 	void *vm_hook_arg;
+	/* popek's control channel records (console_demux.h), or NULL: ctl_server.c */
+	void (*ctl_hook)(void *arg, const char *buf, size_t n);
+	void *ctl_hook_arg;
 };
 
 /*

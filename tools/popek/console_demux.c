@@ -26,6 +26,8 @@ static int console_select(const struct console_demux *d, unsigned char sel)
 {
 	if (sel >= CONSOLE_SEL_VM0 && sel < CONSOLE_SEL_VM0 + d->nvms)
 		return sel - CONSOLE_SEL_VM0;
+	if (sel == CONSOLE_SEL_CTL)
+		return CONSOLE_SOURCE_CTL;
 	return CONSOLE_SOURCE_POPEK;
 }
 
@@ -52,6 +54,11 @@ static void console_line_prepare(struct console_demux *d, char next)
 /* `n` bytes of the current source, free of markers. */
 static void console_source_bytes(struct console_demux *d, const char *p, size_t n)
 {
+	if (d->source == CONSOLE_SOURCE_CTL) {
+		if (d->ctl && n)
+			d->ctl(d->arg, p, n);
+		return;
+	}
 	if (n && d->source != CONSOLE_SOURCE_POPEK && d->vm)
 		d->vm(d->arg, (unsigned)d->source, p, n);
 	while (n) {

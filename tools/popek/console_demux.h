@@ -5,6 +5,7 @@
  *
  *   0x1E '@'        the following bytes are popek's own (the stream starts so)
  *   0x1E '0'+i      ... VM i of the bundle, i = 0..15 ('0'..'?')
+ *   0x1E '!'        ... records of popek's control channel (docs/operating.md)
  *   0x1E 0x1E       one literal 0x1E byte of the current source
  *
  * A marker whose selector names no VM (another byte, or a VM index past the
@@ -20,7 +21,9 @@
  *    tag stays at the left edge.  A VM's '\r' inside a line (cursor back to
  *    the left) is followed by its tag again before the line's next byte; a
  *    '\r' already at the left edge changes nothing and gets no tag.
- *  - vm: exactly the bytes VM i wrote: no tags, no markers, no translation.
+ *  - vm: exactly the bytes VM i wrote: no tags, no markers, no translation;
+ *  - ctl: the control channel's bytes (set it after console_demux_init();
+ *    NULL drops them).  They never reach the terminal.
  */
 #ifndef POPEK_TOOLS_CONSOLE_DEMUX_H
 #define POPEK_TOOLS_CONSOLE_DEMUX_H
@@ -32,7 +35,9 @@
 #define CONSOLE_SEL_POPEK    '@'
 #define CONSOLE_SEL_VM0      '0'
 #define CONSOLE_MAX_VMS      16
+#define CONSOLE_SEL_CTL      '!'
 #define CONSOLE_SOURCE_POPEK (-1)
+#define CONSOLE_SOURCE_CTL   (-2)
 
 /* Where the terminal's cursor is, as far as the bytes written so far tell. */
 enum console_column {
@@ -47,10 +52,11 @@ struct console_demux {
 	unsigned nvms;
 	void (*term)(void *arg, const char *buf, size_t n);
 	void (*vm)(void *arg, unsigned vm, const char *buf, size_t n);
+	void (*ctl)(void *arg, const char *buf, size_t n);
 	void *arg;
 
 	/* the stream's state */
-	int source;              /* CONSOLE_SOURCE_POPEK or a VM index */
+	int source;              /* CONSOLE_SOURCE_POPEK, CONSOLE_SOURCE_CTL or a VM index */
 	bool marker;             /* the last byte was an unpaired 0x1E */
 	enum console_column col; /* of the terminal */
 	int line_owner;          /* the source whose bytes are on the visible line */

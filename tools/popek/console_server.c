@@ -115,6 +115,16 @@ static int listen_on(const char *path)
 	return fd;
 }
 
+/* ctl_server's way to popek: a request line, framed for the control channel. */
+static bool server_to_popek(void *arg, const char *line, size_t n)
+{
+	struct console_server *s = arg;
+	if (s->enc.qemu_monitor || CONSOLE_QUEUE - s->len < CONSOLE_INPUT_MAX(n))
+		return false;
+	s->len += console_input_encode(&s->enc, CONSOLE_INPUT_CTL, line, n, s->queue + s->len);
+	return true;
+}
+
 void console_server_open(struct console_server *s, struct console *con, const char *const *names,
                          unsigned nvms)
 {
@@ -133,6 +143,9 @@ void console_server_open(struct console_server *s, struct console *con, const ch
 	con->vm_hook_arg = s;
 
 	s->dir = rundir_create(WHO);
+	ctl_server_open(&s->ctl, s->dir, server_to_popek, s);
+	con->ctl_hook = ctl_server_records;
+	con->ctl_hook_arg = &s->ctl;
 	if (!s->dir) {
 		fprintf(stderr, WHO ": going on without `popek console` sockets\n");
 		return;
@@ -212,7 +225,8 @@ enum {
 	P_TERM,
 	P_LISTEN,
 	P_CLIENT = P_LISTEN + CONSOLE_MAX_VMS,
-	P_COUNT = P_CLIENT + CONSOLE_MAX_CLIENTS
+	P_CTL = P_CLIENT + CONSOLE_MAX_CLIENTS,
+	P_COUNT = P_CTL + CTL_POLLFDS
 };
 
 int console_server_serve(void *server, int qemu_in, int qemu_out)
@@ -247,6 +261,8 @@ int console_server_serve(void *server, int qemu_in, int qemu_out)
 			p[P_CLIENT + i] = (struct pollfd){.fd = ev || cl->input_ended ? cl->fd : -1,
 			                                  .events = ev};
 		}
+
+		ctl_server_poll(&s->ctl, &p[P_CTL], room && !s->enc.qemu_monitor);
 
 		int timeout = -1;
 		if (s->enc.quit && quit_at < 0)
@@ -302,6 +318,7 @@ int console_server_serve(void *server, int qemu_in, int qemu_out)
 				client_drop(cl);
 			}
 		}
+		ctl_server_handle(&s->ctl, &p[P_CTL]);
 		/* after the clients: a slot freed above may be taken again */
 		for (unsigned i = 0; i < CONSOLE_MAX_VMS; i++) {
 			if (p[P_LISTEN + i].revents)
@@ -317,6 +334,7 @@ int console_server_serve(void *server, int qemu_in, int qemu_out)
 void console_server_close(struct console_server *s)
 {
 	term_restore();
+	ctl_server_close(&s->ctl);
 	for (unsigned i = 0; i < CONSOLE_MAX_CLIENTS; i++) {
 		if (s->clients[i].fd >= 0)
 			client_drop(&s->clients[i]);
@@ -330,6 +348,8 @@ void console_server_close(struct console_server *s)
 		rundir_remove(s->dir);
 	free(s->dir);
 	s->dir = NULL;
-	if (s->con)
+	if (s->con) {
 		s->con->vm_hook = NULL;
+		s->con->ctl_hook = NULL;
+	}
 }

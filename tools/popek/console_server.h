@@ -14,6 +14,8 @@
  *    connected clients: what a client sends goes to its VM alone.  Several
  *    clients may attach to one VM: all see its output, and the input of
  *    all goes to it;
+ *  - the control socket, RUNDIR/popek.ctl, and its clients (ctl_server.h),
+ *    whose requests go to popek's control channel;
  *  - QEMU's input, written from a bounded queue: while the queue is full,
  *    no input is read (popek, or QEMU's serial, is not taking any), but
  *    QEMU's output always is.
@@ -30,6 +32,7 @@
 
 #include "console.h"
 #include "console_input.h"
+#include "ctl_server.h"
 
 #define CONSOLE_MAX_CLIENTS  32
 #define CONSOLE_BACKLOG      4096        /* of each VM's output, for a client that attaches */
@@ -59,7 +62,8 @@ struct console_server {
 	char queue[CONSOLE_QUEUE];
 	size_t len;
 	int qemu_in;
-	int term_fd; /* the launcher's stdin; -1 once it has ended */
+	int term_fd;           /* the launcher's stdin; -1 once it has ended */
+	struct ctl_server ctl; /* RUNDIR/popek.ctl */
 };
 
 /*

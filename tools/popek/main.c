@@ -17,6 +17,7 @@
 
 #include "cmd_check.h"
 #include "cmd_console.h"
+#include "cmd_ctl.h"
 #include "cmd_disk.h"
 #include "cmd_pack.h"
 #include "cmd_pg.h"
@@ -30,7 +31,8 @@ struct command {
 
 static const struct command commands[] = {
     {&cmd_check_spec, cmd_check}, {&cmd_run_spec, cmd_run},   {&cmd_console_spec, cmd_console},
-    {&cmd_pack_spec, cmd_pack},   {&cmd_disk_spec, cmd_disk}, {&cmd_pg_spec, cmd_pg},
+    {&cmd_ctl_spec, cmd_ctl},     {&cmd_pack_spec, cmd_pack}, {&cmd_disk_spec, cmd_disk},
+    {&cmd_pg_spec, cmd_pg},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

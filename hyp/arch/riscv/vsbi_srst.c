@@ -6,6 +6,7 @@
 #include "arch/riscv/vsbi.h"
 #include "core/console.h"
 #include "core/vm.h"
+#include "lib/printf.h"
 
 #define SBI_EXT_SRST_ID 0x53525354
 
@@ -26,12 +27,15 @@ static enum trap_action srst_call(struct vcpu *v, uint64_t ext, uint64_t fid, st
 		ret->error = SBI_ERR_INVALID_PARAM;
 		return TRAP_RESUME;
 	}
-	kprintf("popek: vm %s: %s requested%s\n", v->vm->name, reset_types[type],
-	        reason == 1 ? " (system failure)" : "");
-	if (type == 0)
+	char why[48];
+	fmt_snprintf(why, sizeof(why), "%s requested%s", reset_types[type],
+	             reason == 1 ? " (system failure)" : "");
+	if (type == 0) {
+		kprintf("popek: vm %s: %s\n", v->vm->name, why);
 		v->state = VCPU_HALTED;
-	else
-		vm_reboot(v->vm, reset_types[type]);
+	} else {
+		vm_reboot(v->vm, why);
+	}
 	ret->error = SBI_SUCCESS;
 	return TRAP_HALT;
 }

@@ -1,0 +1,6 @@
+#ifndef REBOOT_H
+#define REBOOT_H
+
+void reboot_run(void);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * The control socket's requests (docs/operating.md): one JSON object a
+ * line, such as {"cmd":"pause","vm":"spin","id":7}.  Pure logic, fuzzed
+ * (tests/fuzz/fuzz_ctl_json.c) and unit-tested (tests/unit/test_ctl_json.c):
+ * whatever a client sends, the answer is a request or one error message.
+ *
+ * Accepted: an object (RFC 8259 §4) of at most CTL_MAX_KEYS members with
+ * distinct keys, the keys "cmd" (a string, required), "vm" (a string) and
+ * "id" (an integer 0..2^53, echoed in the answer); whitespace around every
+ * token.  Anything else (other keys or types, nesting, a string over
+ * CTL_STR_MAX bytes, bytes after the object) is refused.
+ */
+#ifndef POPEK_TOOLS_CTL_JSON_H
+#define POPEK_TOOLS_CTL_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CTL_STR_MAX  64 /* bytes of a string value, its NUL included */
+#define CTL_MAX_KEYS 8
+#define CTL_LINE_MAX 4096 /* a longer request is refused whole */
+#define CTL_ID_MAX   (1ULL << 53)
+
+struct ctl_request {
+	char cmd[CTL_STR_MAX];
+	char vm[CTL_STR_MAX]; /* "" when absent */
+	bool has_id;
+	uint64_t id;
+};
+
+/* Parses line[0..n) (no newline); NULL when it is a request, else why not. */
+const char *ctl_request_parse(const char *line, size_t n, struct ctl_request *r);
+
+/*
+ * Appends s to out (size bytes, NUL-terminated, `*len` used) as a JSON
+ * string, quotes included; false, with out unchanged, when it does not fit.
+ */
+bool ctl_json_string(char *out, size_t size, size_t *len, const char *s);
+
+#endif

@@ -1,0 +1,373 @@
+/*
+ * The control socket of a monitor run.  See ctl_server.h.
+ */
+#include "ctl_server.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define WHO "popek run"
+
+/* The commands, and whether each names a VM. */
+static const struct {
+	const char *name;
+	bool vm;
+} commands[] = {
+    {"list", false}, {"events", false}, {"pause", true}, {"resume", true},
+    {"reset", true}, {"ipl", true},     {"stop", true},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+void ctl_server_open(struct ctl_server *s, const char *dir,
+                     bool (*to_popek)(void *arg, const char *line, size_t n), void *arg)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+
+	memset(s, 0, sizeof(*s));
+	s->listen_fd = -1;
+	s->to_popek = to_popek;
+	s->arg = arg;
+	for (unsigned i = 0; i < CTL_MAX_CLIENTS; i++)
+		s->clients[i].fd = -1;
+	for (unsigned i = 0; i < CTL_MAX_PENDING; i++)
+		s->pending[i].client = -1;
+	if (!dir)
+		return;
+	if ((size_t)snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s", dir, CTL_SOCKET) >=
+	    sizeof(a.sun_path)) {
+		fprintf(stderr, WHO ": %s/%s is too long for a socket; no control socket\n", dir,
+		        CTL_SOCKET);
+		return;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	unlink(a.sun_path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 8) < 0) {
+		fprintf(stderr, WHO ": cannot listen on %s: %s\n", a.sun_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	s->listen_fd = fd;
+}
+
+static void client_drop(struct ctl_server *s, int i)
+{
+	struct ctl_client *cl = &s->clients[i];
+	if (cl->fd >= 0)
+		close(cl->fd);
+	free(cl->out);
+	memset(cl, 0, sizeof(*cl));
+	cl->fd = -1;
+	for (unsigned k = 0; k < CTL_MAX_PENDING; k++) {
+		if (s->pending[k].client == i)
+			s->pending[k].client =
+			    -2; /* popek's answer is still to come: then dropped */
+	}
+}
+
+static bool client_flush(struct ctl_client *cl)
+{
+	while (cl->out_len) {
+		ssize_t n = send(cl->fd, cl->out, cl->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			memmove(cl->out, cl->out + n, cl->out_len - (size_t)n);
+			cl->out_len -= (size_t)n;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			return true;
+		} else if (n < 0 && errno != EINTR) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* One line of JSON to client i: queued, sent when it can take it, cut off if it never does. */
+static void client_line(struct ctl_server *s, int i, const char *json)
+{
+	size_t n = strlen(json);
+	if (i < 0 || i >= CTL_MAX_CLIENTS || s->clients[i].fd < 0)
+		return;
+	struct ctl_client *cl = &s->clients[i];
+	if (cl->out_len + n + 1 > CTL_CLIENT_OUT) {
+		client_drop(s, i);
+		return;
+	}
+	memcpy(cl->out + cl->out_len, json, n);
+	cl->out[cl->out_len + n] = '\n';
+	cl->out_len += n + 1;
+	if (!client_flush(cl))
+		client_drop(s, i);
+}
+
+/* {"ok":false,"error":WHY[,"id":ID]} */
+static void reply_error(struct ctl_server *s, int client, bool has_id, uint64_t id, const char *why)
+{
+	char out[512] = "{\"ok\":false,\"error\":";
+	size_t len = strlen(out);
+	if (!ctl_json_string(out, sizeof(out), &len, why))
+		ctl_json_string(out, sizeof(out), &len, "error");
+	if (has_id)
+		len += (size_t)snprintf(out + len, sizeof(out) - len, ",\"id\":%" PRIu64, id);
+	snprintf(out + len, sizeof(out) - len, "}");
+	client_line(s, client, out);
+}
+
+/* A VM name popek could know: what the directory allows (tools/popek/directory.c). */
+static bool name_possible(const char *name)
+{
+	size_t n = strlen(name);
+	return n && n < 16 && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+void ctl_server_request(struct ctl_server *s, int client, const char *line, size_t n)
+{
+	struct ctl_request r;
+	const char *why = ctl_request_parse(line, n, &r);
+	char msg[256];
+	unsigned c = 0;
+
+	if (why) {
+		reply_error(s, client, false, 0, why);
+		return;
+	}
+	while (c < NCOMMANDS && strcmp(commands[c].name, r.cmd) != 0)
+		c++;
+	if (c == NCOMMANDS) {
+		snprintf(msg, sizeof(msg),
+		         "unknown command '%s' (list, events, pause, resume, reset, ipl, stop)",
+		         r.cmd);
+		reply_error(s, client, r.has_id, r.id, msg);
+		return;
+	}
+	if (commands[c].vm != (r.vm[0] != '\0')) {
+		snprintf(msg, sizeof(msg), "%s %s", r.cmd,
+		         commands[c].vm ? "needs \"vm\": a VM's name" : "takes no \"vm\"");
+		reply_error(s, client, r.has_id, r.id, msg);
+		return;
+	}
+	if (commands[c].vm && !name_possible(r.vm)) {
+		reply_error(s, client, r.has_id, r.id, "no vm of that name");
+		return;
+	}
+	if (strcmp(r.cmd, "events") == 0) {
+		s->clients[client].events = true;
+		char out[64] = "{\"ok\":true";
+		size_t len = strlen(out);
+		if (r.has_id)
+			len += (size_t)snprintf(out + len, sizeof(out) - len, ",\"id\":%" PRIu64,
+			                        r.id);
+		snprintf(out + len, sizeof(out) - len, "}");
+		client_line(s, client, out);
+		return;
+	}
+	struct ctl_pending *p = NULL;
+	for (unsigned k = 0; k < CTL_MAX_PENDING && !p; k++) {
+		if (s->pending[k].client == -1)
+			p = &s->pending[k];
+	}
+	if (!p) {
+		reply_error(s, client, r.has_id, r.id, "too many requests under way; try again");
+		return;
+	}
+	char req[128];
+	uint64_t seq = ++s->seq;
+	int len = snprintf(req, sizeof(req), "%" PRIu64 " %s%s%s\n", seq, r.cmd, r.vm[0] ? " " : "",
+	                   r.vm);
+	if (!s->to_popek(s->arg, req, (size_t)len)) {
+		reply_error(s, client, r.has_id, r.id, "popek is not taking requests now");
+		return;
+	}
+	*p = (struct ctl_pending){.client = client,
+	                          .seq = seq,
+	                          .has_id = r.has_id,
+	                          .id = r.id,
+	                          .list = strcmp(r.cmd, "list") == 0};
+}
+
+static struct ctl_pending *pending_of(struct ctl_server *s, uint64_t seq)
+{
+	for (unsigned k = 0; k < CTL_MAX_PENDING; k++) {
+		if (s->pending[k].client != -1 && s->pending[k].seq == seq)
+			return &s->pending[k];
+	}
+	return NULL;
+}
+
+/* Splits a record into at most max words, in place. */
+static int words(char *rec, char **w, int max)
+{
+	int n = 0;
+	for (char *p = strtok(rec, " "); p && n < max; p = strtok(NULL, " "))
+		w[n++] = p;
+	return n;
+}
+
+/* "SEQ vm NAME STATE MODE TRAPS RESTARTS MIB": one more element of the list's array. */
+static void record_vm(struct ctl_pending *p, char **w, int n)
+{
+	char el[512] = "{\"name\":";
+	size_t len = strlen(el);
+	if (n != 8)
+		return;
+	ctl_json_string(el, sizeof(el), &len, w[2]);
+	len += (size_t)snprintf(el + len, sizeof(el) - len, ",\"state\":");
+	ctl_json_string(el, sizeof(el), &len, w[3]);
+	len += (size_t)snprintf(el + len, sizeof(el) - len, ",\"mode\":");
+	ctl_json_string(el, sizeof(el), &len, w[4]);
+	len += (size_t)snprintf(
+	    el + len, sizeof(el) - len, ",\"traps\":%llu,\"restarts\":%llu,\"memory_mib\":%llu}",
+	    strtoull(w[5], NULL, 10), strtoull(w[6], NULL, 10), strtoull(w[7], NULL, 10));
+	if (p->len + len + 2 < sizeof(p->reply)) {
+		if (p->len)
+			p->reply[p->len++] = ',';
+		memcpy(p->reply + p->len, el, len + 1);
+		p->len += len;
+	}
+}
+
+/* One record of popek's control channel. */
+static void record(struct ctl_server *s, char *rec)
+{
+	char copy[sizeof(s->rec)], *w[8];
+	snprintf(copy, sizeof(copy), "%s", rec);
+	int n = words(copy, w, 8);
+	if (n == 3 && strcmp(w[0], "event") == 0) {
+		char out[256] = "{\"event\":";
+		size_t len = strlen(out);
+		ctl_json_string(out, sizeof(out), &len, w[2]);
+		len += (size_t)snprintf(out + len, sizeof(out) - len, ",\"vm\":");
+		ctl_json_string(out, sizeof(out), &len, w[1]);
+		snprintf(out + len, sizeof(out) - len, "}");
+		for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+			if (s->clients[i].fd >= 0 && s->clients[i].events)
+				client_line(s, i, out);
+		}
+		return;
+	}
+	struct ctl_pending *p = n >= 2 ? pending_of(s, strtoull(w[0], NULL, 10)) : NULL;
+	if (!p)
+		return;
+	if (strcmp(w[1], "vm") == 0) {
+		record_vm(p, w, n);
+		return;
+	}
+	if (strcmp(w[1], "err") == 0) {
+		/* the rest of the record, as popek wrote it */
+		const char *why = strstr(rec, " err ");
+		if (p->client >= 0)
+			reply_error(s, p->client, p->has_id, p->id, why ? why + 5 : "error");
+	} else if (p->client >= 0) {
+		char out[CTL_REPLY_MAX + 64] = "{\"ok\":true";
+		size_t len = strlen(out);
+		if (p->list)
+			len += (size_t)snprintf(out + len, sizeof(out) - len, ",\"vms\":[%.*s]",
+			                        (int)p->len, p->reply);
+		if (p->has_id)
+			len += (size_t)snprintf(out + len, sizeof(out) - len, ",\"id\":%" PRIu64,
+			                        p->id);
+		snprintf(out + len, sizeof(out) - len, "}");
+		client_line(s, p->client, out);
+	}
+	p->client = -1;
+}
+
+void ctl_server_records(void *server, const char *buf, size_t n)
+{
+	struct ctl_server *s = server;
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			s->rec[s->rec_len] = '\0';
+			record(s, s->rec);
+			s->rec_len = 0;
+		} else if (s->rec_len + 1 < sizeof(s->rec)) {
+			s->rec[s->rec_len++] = buf[i];
+		}
+	}
+}
+
+void ctl_server_poll(const struct ctl_server *s, struct pollfd *p, bool reading)
+{
+	p[0] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		const struct ctl_client *cl = &s->clients[i];
+		short ev = (reading ? POLLIN : 0) | (cl->out_len ? POLLOUT : 0);
+		p[1 + i] = (struct pollfd){.fd = ev ? cl->fd : -1, .events = ev};
+	}
+}
+
+/* Reads what client i sent and acts on each whole line. */
+static void client_read(struct ctl_server *s, int i)
+{
+	struct ctl_client *cl = &s->clients[i];
+	char buf[1024];
+	ssize_t n = read(cl->fd, buf, sizeof(buf));
+
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+		client_drop(s, i);
+		return;
+	}
+	for (ssize_t k = 0; k < n && cl->fd >= 0; k++) {
+		if (buf[k] == '\n') {
+			if (cl->skipping)
+				reply_error(s, i, false, 0, "request longer than 4096 bytes");
+			else
+				ctl_server_request(s, i, cl->in, cl->in_len);
+			cl->in_len = 0;
+			cl->skipping = false;
+		} else if (cl->in_len < sizeof(cl->in)) {
+			cl->in[cl->in_len++] = buf[k];
+		} else {
+			cl->skipping = true;
+		}
+	}
+}
+
+void ctl_server_handle(struct ctl_server *s, const struct pollfd *p)
+{
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *cl = &s->clients[i];
+		short ev = p[1 + i].revents;
+		if (cl->fd < 0 || cl->fd != p[1 + i].fd || !ev)
+			continue;
+		if (ev & POLLOUT && !client_flush(cl)) {
+			client_drop(s, i);
+			continue;
+		}
+		if (ev & (POLLIN | POLLHUP | POLLERR))
+			client_read(s, i);
+	}
+	if (p[0].revents) {
+		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int i = 0;
+		while (i < CTL_MAX_CLIENTS && s->clients[i].fd >= 0)
+			i++;
+		if (fd >= 0 && i == CTL_MAX_CLIENTS) {
+			static const char full[] =
+			    "{\"ok\":false,\"error\":\"too many clients\"}\n";
+			send(fd, full, sizeof(full) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+			close(fd);
+		} else if (fd >= 0) {
+			s->clients[i].fd = fd;
+			s->clients[i].out = malloc(CTL_CLIENT_OUT);
+			if (!s->clients[i].out)
+				abort();
+		}
+	}
+}
+
+void ctl_server_close(struct ctl_server *s)
+{
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		if (s->clients[i].fd >= 0)
+			client_drop(s, i);
+	}
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	s->listen_fd = -1;
+}

@@ -140,15 +140,20 @@ int cmd_ctl(int argc, char **argv)
 	enum options_result parsed = options_parse(&cmd_ctl_spec, argc, argv, &args, &nargs);
 	if (parsed != OPTIONS_OK)
 		return options_exit_status(parsed);
-	char req[256] = "{\"cmd\":";
-	size_t len = strlen(req);
-	if (!ctl_json_string(req, sizeof(req), &len, args[0]) ||
-	    (nargs > 1 && (len += (size_t)snprintf(req + len, sizeof(req) - len, ",\"vm\":"),
-	                   !ctl_json_string(req, sizeof(req), &len, args[1])))) {
+	char req[256];
+	struct ctl_out o;
+	ctl_out_init(&o, req, sizeof(req));
+	ctl_out_raw(&o, "{\"cmd\":");
+	ctl_out_str(&o, args[0]);
+	if (nargs > 1) {
+		ctl_out_raw(&o, ",\"vm\":");
+		ctl_out_str(&o, args[1]);
+	}
+	ctl_out_raw(&o, "}\n");
+	if (o.overflow) {
 		fprintf(stderr, WHO ": command or name too long\n");
 		return 1;
 	}
-	snprintf(req + len, sizeof(req) - len, "}\n");
 
 	char *dir = rundir_find(WHO, opt.run);
 	if (!dir)

@@ -3,6 +3,7 @@
  */
 #include "ctl_json.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -182,4 +183,30 @@ bool ctl_json_string(char *out, size_t size, size_t *len, const char *s)
 	out[k] = '\0';
 	*len = k;
 	return true;
+}
+
+void ctl_out_init(struct ctl_out *o, char *buf, size_t size)
+{
+	*o = (struct ctl_out){.buf = buf, .size = size};
+	buf[0] = '\0';
+}
+
+void ctl_out_raw(struct ctl_out *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->size - o->len) {
+		o->buf[o->len] = '\0';
+		o->overflow = true;
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+void ctl_out_str(struct ctl_out *o, const char *s)
+{
+	if (!ctl_json_string(o->buf, o->size, &o->len, s))
+		o->overflow = true;
 }

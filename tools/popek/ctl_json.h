@@ -38,4 +38,20 @@ const char *ctl_request_parse(const char *line, size_t n, struct ctl_request *r)
  */
 bool ctl_json_string(char *out, size_t size, size_t *len, const char *s);
 
+/*
+ * A JSON text being built in a fixed buffer: appends that do not fit set
+ * `overflow` and leave the text as it was, so a caller sends nothing cut.
+ */
+struct ctl_out {
+	char *buf;
+	size_t size, len;
+	bool overflow;
+};
+
+void ctl_out_init(struct ctl_out *o, char *buf, size_t size);
+/* Appends printf text as it is. */
+void ctl_out_raw(struct ctl_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string (ctl_json_string). */
+void ctl_out_str(struct ctl_out *o, const char *s);
+
 #endif

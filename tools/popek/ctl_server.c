@@ -108,14 +108,19 @@ static void client_line(struct ctl_server *s, int i, const char *json)
 /* {"ok":false,"error":WHY[,"id":ID]} */
 static void reply_error(struct ctl_server *s, int client, bool has_id, uint64_t id, const char *why)
 {
-	char out[512] = "{\"ok\":false,\"error\":";
-	size_t len = strlen(out);
-	if (!ctl_json_string(out, sizeof(out), &len, why))
-		ctl_json_string(out, sizeof(out), &len, "error");
+	char buf[512];
+	struct ctl_out o;
+	ctl_out_init(&o, buf, sizeof(buf));
+	ctl_out_raw(&o, "{\"ok\":false,\"error\":");
+	ctl_out_str(&o, why);
+	if (o.overflow) {
+		ctl_out_init(&o, buf, sizeof(buf));
+		ctl_out_raw(&o, "{\"ok\":false,\"error\":\"error\"");
+	}
 	if (has_id)
-		len += (size_t)snprintf(out + len, sizeof(out) - len, ",\"id\":%" PRIu64, id);
-	snprintf(out + len, sizeof(out) - len, "}");
-	client_line(s, client, out);
+		ctl_out_raw(&o, ",\"id\":%" PRIu64, id);
+	ctl_out_raw(&o, "}");
+	client_line(s, client, buf);
 }
 
 /* A VM name popek could know: what the directory allows (tools/popek/directory.c). */
@@ -156,14 +161,15 @@ void ctl_server_request(struct ctl_server *s, int client, const char *line, size
 		return;
 	}
 	if (strcmp(r.cmd, "events") == 0) {
+		char buf[64];
+		struct ctl_out o;
 		s->clients[client].events = true;
-		char out[64] = "{\"ok\":true";
-		size_t len = strlen(out);
+		ctl_out_init(&o, buf, sizeof(buf));
+		ctl_out_raw(&o, "{\"ok\":true");
 		if (r.has_id)
-			len += (size_t)snprintf(out + len, sizeof(out) - len, ",\"id\":%" PRIu64,
-			                        r.id);
-		snprintf(out + len, sizeof(out) - len, "}");
-		client_line(s, client, out);
+			ctl_out_raw(&o, ",\"id\":%" PRIu64, r.id);
+		ctl_out_raw(&o, "}");
+		client_line(s, client, buf);
 		return;
 	}
 	struct ctl_pending *p = NULL;
@@ -211,23 +217,24 @@ static int words(char *rec, char **w, int max)
 /* "SEQ vm NAME STATE MODE TRAPS RESTARTS MIB": one more element of the list's array. */
 static void record_vm(struct ctl_pending *p, char **w, int n)
 {
-	char el[512] = "{\"name\":";
-	size_t len = strlen(el);
+	char buf[512];
+	struct ctl_out o;
 	if (n != 8)
 		return;
-	ctl_json_string(el, sizeof(el), &len, w[2]);
-	len += (size_t)snprintf(el + len, sizeof(el) - len, ",\"state\":");
-	ctl_json_string(el, sizeof(el), &len, w[3]);
-	len += (size_t)snprintf(el + len, sizeof(el) - len, ",\"mode\":");
-	ctl_json_string(el, sizeof(el), &len, w[4]);
-	len += (size_t)snprintf(
-	    el + len, sizeof(el) - len, ",\"traps\":%llu,\"restarts\":%llu,\"memory_mib\":%llu}",
-	    strtoull(w[5], NULL, 10), strtoull(w[6], NULL, 10), strtoull(w[7], NULL, 10));
-	if (p->len + len + 2 < sizeof(p->reply)) {
+	ctl_out_init(&o, buf, sizeof(buf));
+	ctl_out_raw(&o, "{\"name\":");
+	ctl_out_str(&o, w[2]);
+	ctl_out_raw(&o, ",\"state\":");
+	ctl_out_str(&o, w[3]);
+	ctl_out_raw(&o, ",\"mode\":");
+	ctl_out_str(&o, w[4]);
+	ctl_out_raw(&o, ",\"traps\":%llu,\"restarts\":%llu,\"memory_mib\":%llu}",
+	            strtoull(w[5], NULL, 10), strtoull(w[6], NULL, 10), strtoull(w[7], NULL, 10));
+	if (!o.overflow && p->len + o.len + 2 < sizeof(p->reply)) {
 		if (p->len)
 			p->reply[p->len++] = ',';
-		memcpy(p->reply + p->len, el, len + 1);
-		p->len += len;
+		memcpy(p->reply + p->len, buf, o.len + 1);
+		p->len += o.len;
 	}
 }
 
@@ -238,15 +245,17 @@ static void record(struct ctl_server *s, char *rec)
 	snprintf(copy, sizeof(copy), "%s", rec);
 	int n = words(copy, w, 8);
 	if (n == 3 && strcmp(w[0], "event") == 0) {
-		char out[256] = "{\"event\":";
-		size_t len = strlen(out);
-		ctl_json_string(out, sizeof(out), &len, w[2]);
-		len += (size_t)snprintf(out + len, sizeof(out) - len, ",\"vm\":");
-		ctl_json_string(out, sizeof(out), &len, w[1]);
-		snprintf(out + len, sizeof(out) - len, "}");
-		for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		char buf[256];
+		struct ctl_out o;
+		ctl_out_init(&o, buf, sizeof(buf));
+		ctl_out_raw(&o, "{\"event\":");
+		ctl_out_str(&o, w[2]);
+		ctl_out_raw(&o, ",\"vm\":");
+		ctl_out_str(&o, w[1]);
+		ctl_out_raw(&o, "}");
+		for (int i = 0; i < CTL_MAX_CLIENTS && !o.overflow; i++) {
 			if (s->clients[i].fd >= 0 && s->clients[i].events)
-				client_line(s, i, out);
+				client_line(s, i, buf);
 		}
 		return;
 	}
@@ -263,16 +272,19 @@ static void record(struct ctl_server *s, char *rec)
 		if (p->client >= 0)
 			reply_error(s, p->client, p->has_id, p->id, why ? why + 5 : "error");
 	} else if (p->client >= 0) {
-		char out[CTL_REPLY_MAX + 64] = "{\"ok\":true";
-		size_t len = strlen(out);
+		static char buf[CTL_REPLY_MAX + 64];
+		struct ctl_out o;
+		ctl_out_init(&o, buf, sizeof(buf));
+		ctl_out_raw(&o, "{\"ok\":true");
 		if (p->list)
-			len += (size_t)snprintf(out + len, sizeof(out) - len, ",\"vms\":[%.*s]",
-			                        (int)p->len, p->reply);
+			ctl_out_raw(&o, ",\"vms\":[%.*s]", (int)p->len, p->reply);
 		if (p->has_id)
-			len += (size_t)snprintf(out + len, sizeof(out) - len, ",\"id\":%" PRIu64,
-			                        p->id);
-		snprintf(out + len, sizeof(out) - len, "}");
-		client_line(s, p->client, out);
+			ctl_out_raw(&o, ",\"id\":%" PRIu64, p->id);
+		ctl_out_raw(&o, "}");
+		if (o.overflow)
+			reply_error(s, p->client, p->has_id, p->id, "answer too long");
+		else
+			client_line(s, p->client, buf);
 	}
 	p->client = -1;
 }

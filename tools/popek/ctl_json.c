@@ -172,13 +172,17 @@ bool ctl_json_string(char *out, size_t size, size_t *len, const char *s)
 			m = snprintf(e, sizeof(e), "\\u%04x", ch);
 		else
 			m = snprintf(e, sizeof(e), "%c", ch);
-		if (k + (size_t)m >= size)
+		if (k + (size_t)m >= size) {
+			out[*len] = '\0'; /* as it was */
 			return false;
+		}
 		memcpy(out + k, e, (size_t)m);
 		k += (size_t)m;
 	}
-	if (k + 2 > size)
+	if (k + 2 > size) {
+		out[*len] = '\0';
 		return false;
+	}
 	out[k++] = '"';
 	out[k] = '\0';
 	*len = k;

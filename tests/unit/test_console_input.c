@@ -80,6 +80,68 @@ const char *vcpu_mode_name(enum vmode m)
 	return m == VMODE_M ? "vM" : m == VMODE_S ? "vS" : "vU";
 }
 
+static char ctl_printed[4096]; /* the control channel's records */
+
+int console_ctl_printf(const char *fmt, ...)
+{
+	size_t len = strlen(ctl_printed);
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(ctl_printed + len, sizeof(ctl_printed) - len, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* The verbs, as far as the monitor can tell them apart (hyp/core/vm.c has the real ones). */
+enum vm_verb_result vm_verb_stop(struct vm *vm)
+{
+	if (vm->vcpu.state == VCPU_HALTED)
+		return VM_VERB_STOPPED;
+	vm_stop(vm, "stopped by the operator");
+	return VM_VERB_OK;
+}
+
+enum vm_verb_result vm_verb_pause(struct vm *vm)
+{
+	if (vm->vcpu.state == VCPU_HALTED)
+		return VM_VERB_STOPPED;
+	if (vm->paused)
+		return VM_VERB_PAUSED;
+	vm->paused = true;
+	return VM_VERB_OK;
+}
+
+enum vm_verb_result vm_verb_resume(struct vm *vm)
+{
+	if (!vm->paused)
+		return VM_VERB_NOT_PAUSED;
+	vm->paused = false;
+	return VM_VERB_OK;
+}
+
+enum vm_verb_result vm_verb_reset(struct vm *vm)
+{
+	return vm->vcpu.state == VCPU_HALTED ? VM_VERB_STOPPED : VM_VERB_OK;
+}
+
+enum vm_verb_result vm_verb_ipl(struct vm *vm)
+{
+	return vm->vcpu.state == VCPU_HALTED ? VM_VERB_OK : VM_VERB_RUNNING;
+}
+
+const char *vm_verb_why(enum vm_verb_result r)
+{
+	return r == VM_VERB_STOPPED  ? "is stopped"
+	       : r == VM_VERB_PAUSED ? "is paused already"
+	                             : "refuses";
+}
+
+const char *vm_state_name(const struct vm *vm)
+{
+	return vm->vcpu.state == VCPU_HALTED ? "stopped" : vm->paused ? "paused" : "running";
+}
+
 static void monitor_reset(void)
 {
 	static const char *const names[NVMS] = {"alpha", "beta", "gamma"};
@@ -295,6 +357,39 @@ static void test_monitor_framed_command_line(void **state)
 	ASSERT_PUSHED(0, "z"); /* the focus never moved */
 }
 
+/* The control channel: whole lines of "ID VERB [NAME]", answered by records. */
+static void test_monitor_control_channel(void **state)
+{
+	(void)state;
+	monitor_reset();
+	ctl_printed[0] = '\0';
+	FEED(RS "!"
+	        "1 pause beta\n"
+	        "2 pause beta\n"
+	        "3 pause nosuch\n"
+	        "4 frobnicate beta\n"
+	        "5 list\n"
+	        "6 stop gamma extra\n"
+	        "7 resume\001beta\n"
+	        "8 stop gamma\n" RS "*"
+	        "z");
+	assert_string_equal(ctl_printed, "1 ok\n"
+	                                 "2 err vm beta is paused already\n"
+	                                 "3 err no vm named 'nosuch'\n"
+	                                 "4 err unknown request\n"
+	                                 "5 vm alpha running vU 0 0 0\n"
+	                                 "5 vm beta paused vU 0 0 0\n"
+	                                 "5 vm gamma running vU 0 0 0\n"
+	                                 "5 ok\n"
+	                                 "6 err unknown request\n"
+	                                 "8 ok\n");
+	assert_true(vms[1].paused); /* request 7 held a byte no request has: dropped whole */
+	assert_int_equal(vms[2].vcpu.state, VCPU_HALTED);
+	ASSERT_PUSHED(0, "z");
+	ASSERT_PUSHED(1, "");
+	assert_string_equal(printed, ""); /* nothing for the operator's terminal */
+}
+
 /* ---- the whole path ---- */
 
 /* QEMU's mux (chardev/char-mux.c): Ctrl-A Ctrl-A is one Ctrl-A, Ctrl-A c is a command. */
@@ -361,6 +456,7 @@ int main(void)
 	    cmocka_unit_test(test_monitor_literal_rs),
 	    cmocka_unit_test(test_monitor_unknown_selector_drops),
 	    cmocka_unit_test(test_monitor_framed_command_line),
+	    cmocka_unit_test(test_monitor_control_channel),
 	    cmocka_unit_test(test_round_trip_every_byte),
 	};
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)

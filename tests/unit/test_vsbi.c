@@ -22,7 +22,7 @@
 #define EXT_PMU  0x504d55
 #define CLINT    0x2000000UL
 
-enum more { NOTHING, OUT, IN, FLUSHES, FLUSH_ALL, SSIP, HALTED, RUNNING, YIELDED };
+enum more { NOTHING, OUT, IN, FLUSHES, FLUSH_ALL, SSIP, HALTED, RUNNING, YIELDED, REBOOTED };
 
 static const struct sbi_case {
 	const char *name;
@@ -256,7 +256,8 @@ static const struct sbi_case {
     {"srst vendor reason", EXT_SRST, 0, {0, 0xf0000000}, 0, SBI_ERR_INVALID_PARAM, 0, RUNNING},
     {"srst type 3", EXT_SRST, 0, {3, 0}, 0, SBI_ERR_INVALID_PARAM, 0, RUNNING},
     {"srst shutdown", EXT_SRST, 0, {0, 0}, 0, 0, 0, HALTED},
-    {"srst warm reboot after a failure", EXT_SRST, 0, {2, 1}, 0, 0, 0, HALTED},
+    {"srst warm reboot after a failure", EXT_SRST, 0, {2, 1}, 0, 0, 0, REBOOTED},
+    {"srst cold reboot", EXT_SRST, 0, {1, 0}, 0, 0, 0, REBOOTED},
     {"srst function 1", EXT_SRST, 1, {0, 0}, 0, SBI_ERR_NOT_SUPPORTED, 0, RUNNING},
 
     /* TIME (§6): any deadline. */
@@ -304,9 +305,15 @@ static void test_case(void **state)
 	case SSIP:
 		assert_true(v->csr.mip & (1UL << IRQ_S_SOFT));
 		break;
-	case HALTED:
+	case HALTED: /* and stays so: a shutdown is no reboot */
 		assert_int_equal(next, TRAP_HALT);
 		assert_int_equal(v->state, VCPU_HALTED);
+		assert_int_equal(vsbi_host.vm.restart, VM_RESTART_NONE);
+		break;
+	case REBOOTED: /* stopped, to start again from its directory entry */
+		assert_int_equal(next, TRAP_HALT);
+		assert_int_equal(v->state, VCPU_HALTED);
+		assert_int_equal(vsbi_host.vm.restart, VM_RESTART_REBOOT);
 		break;
 	case RUNNING:
 		assert_int_equal(next, TRAP_RESUME);

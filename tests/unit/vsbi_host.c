@@ -43,6 +43,13 @@ enum trap_action vsbi_host_ecall(uint64_t ext, uint64_t fid, const uint64_t a[6]
 
 /* What the handlers call. */
 
+void vm_reboot(struct vm *vm, const char *why)
+{
+	(void)why;
+	vm->vcpu.state = VCPU_HALTED;
+	vm->restart = VM_RESTART_REBOOT;
+}
+
 void vm_console_out(struct vm *vm, char c)
 {
 	(void)vm;

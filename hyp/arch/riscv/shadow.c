@@ -106,18 +106,8 @@ static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid)
 	t->live = false;
 }
 
-int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
-{
-	s->page_limit = SHADOW_PAGE_LIMIT(guest_ram);
-	s->pool_pages = SHADOW_ROOTS + s->page_limit;
-	s->pool_base = mem_alloc_range(s->pool_pages * PAGE_SIZE, PAGE_SIZE);
-	if (!s->pool_base)
-		return -1;
-	shadow_reset(s, asid_base);
-	return 0;
-}
-
-void shadow_reset(struct shadow *s, unsigned asid_base)
+/* Every view and space empty, every pool page free: the roots are made anew. */
+static void shadow_empty(struct shadow *s, unsigned asid_base)
 {
 	s->pages = 0;
 	s->pool_used = 0; /* every page of the pool is free again, and zeroed as it is handed out */
@@ -136,6 +126,22 @@ void shadow_reset(struct shadow *s, unsigned asid_base)
 		for (int p = 0; p < SHADOW_PAGED; p++)
 			tree_init(s, &s->space[i].tree[p], asid++);
 	}
+}
+
+int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
+{
+	s->page_limit = SHADOW_PAGE_LIMIT(guest_ram);
+	s->pool_pages = SHADOW_ROOTS + s->page_limit;
+	s->pool_base = mem_alloc_range(s->pool_pages * PAGE_SIZE, PAGE_SIZE);
+	if (!s->pool_base)
+		return -1;
+	shadow_empty(s, asid_base); /* new ASIDs: nothing of them can be in the TLB */
+	return 0;
+}
+
+void shadow_reset(struct shadow *s, unsigned asid_base)
+{
+	shadow_empty(s, asid_base);
 	/* The new roots reuse the old ASIDs: the TLB may still hold the old trees' entries. */
 	sfence_vma_all();
 }

@@ -56,20 +56,21 @@ struct vm {
 	uint64_t ram_hpa; /* where that RAM really is */
 	bool trace;
 	uint32_t quantum_us;
-	bool reported; /* its counters have been printed since it stopped */
-	/* What it boots from, at creation and at every restart (docs/operating.md). */
-	const struct bundle_header *bundle;
-	const struct bundle_vm *entry;
-	bool paused;             /* the scheduler passes it by; its vCPU keeps its state */
-	enum vm_restart restart; /* asked for: the scheduler restarts it once its disks are idle */
-	uint32_t boots;          /* restarts since it was created */
-	struct emul emul;        /* guest MMIO ranges */
+	bool reported;    /* its counters have been printed since it stopped */
+	struct emul emul; /* guest MMIO ranges */
 	struct vplic plic;
 	struct vuart uart;
 	int input_byte;      /* typed for the VM, refused by its UART so far; or -1 */
 	struct vclint clint; /* boot = firmware only, as is the test device */
 	struct vtest test;
 	struct vcpu vcpu;
+	/* Off the trap path, after what it touches. */
+	/* What it boots from, at creation and at every restart (docs/operating.md). */
+	const struct bundle_header *bundle;
+	const struct bundle_vm *entry;
+	bool paused;             /* the scheduler passes it by; its vCPU keeps its state */
+	enum vm_restart restart; /* asked for: the scheduler restarts it once its disks are idle */
+	uint32_t boots;          /* restarts since it was created */
 	/* Last: large, and off the trap path, which then touches fewer pages. */
 	struct vblk disks[BUNDLE_MAX_DISKS]; /* minidisks, then links, at virtio slots 0.. */
 };

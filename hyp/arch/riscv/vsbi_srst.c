@@ -6,11 +6,15 @@
 #include "arch/riscv/vsbi.h"
 #include "core/console.h"
 #include "core/vm.h"
-#include "lib/printf.h"
 
 #define SBI_EXT_SRST_ID 0x53525354
 
-static const char *const reset_types[] = {"shutdown", "cold reboot", "warm reboot"};
+/* What was requested, by reason (0: none, 1: system failure) and type. */
+static const char *const requests[2][3] = {
+    {"shutdown requested", "cold reboot requested", "warm reboot requested"},
+    {"shutdown requested (system failure)", "cold reboot requested (system failure)",
+     "warm reboot requested (system failure)"},
+};
 
 static enum trap_action srst_call(struct vcpu *v, uint64_t ext, uint64_t fid, struct vsbi_ret *ret)
 {
@@ -23,18 +27,15 @@ static enum trap_action srst_call(struct vcpu *v, uint64_t ext, uint64_t fid, st
 	 * anything but the three types and reasons 0 and 1 is INVALID_PARAM.
 	 */
 	uint64_t type = v->x[10], reason = v->x[11];
-	if (type >= sizeof(reset_types) / sizeof(reset_types[0]) || reason > 1) {
+	if (type >= sizeof(requests[0]) / sizeof(requests[0][0]) || reason > 1) {
 		ret->error = SBI_ERR_INVALID_PARAM;
 		return TRAP_RESUME;
 	}
-	char why[48];
-	fmt_snprintf(why, sizeof(why), "%s requested%s", reset_types[type],
-	             reason == 1 ? " (system failure)" : "");
 	if (type == 0) {
-		kprintf("popek: vm %s: %s\n", v->vm->name, why);
+		kprintf("popek: vm %s: %s\n", v->vm->name, requests[reason][type]);
 		v->state = VCPU_HALTED;
 	} else {
-		vm_reboot(v->vm, why);
+		vm_reboot(v->vm, requests[reason][type]);
 	}
 	ret->error = SBI_SUCCESS;
 	return TRAP_HALT;

@@ -4,6 +4,7 @@
  * `popek console NAME` connects to.
  *
  *   $XDG_RUNTIME_DIR/popek/PID/NAME.sock    (else /tmp/popek-UID/PID/...)
+ *   $XDG_RUNTIME_DIR/popek/PID/popek.ctl    the control socket (ctl_server.h)
  *   $XDG_RUNTIME_DIR/popek/current -> PID   the run started last
  *
  * The folders are the user's alone (0700).  A run removes its directory,

@@ -30,8 +30,13 @@ procs = []
 
 def fail(why):
     print(f"FAIL {why}", flush=True)
-    for p in procs:
+    for p in procs:  # SIGTERM: the launcher passes it on to QEMU
         if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             p.kill()
     sys.exit(1)
 

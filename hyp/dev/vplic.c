@@ -1,8 +1,18 @@
 /*
- * Virtual PLIC.  The gateway of every source is level-triggered (PLIC spec
- * 1.0.0, "Interrupt Gateways"): a source is pending while its line is high
- * and it is not claimed; a claim takes it out of service until the matching
- * complete, after which a line still high makes it pending again.
+ * Virtual PLIC, as the board's PLIC behaves (QEMU 7.2 hw/intc/sifive_plic.c),
+ * which is more lenient than the PLIC spec 1.0.0 in two places a kernel
+ * written against the board can rely on:
+ *
+ * - The gateway latches a request each time a device signals its line, not
+ *   while the line is high: a device signalling high sets the pending bit,
+ *   signalling low clears it, and a claim clears it.  A line still high
+ *   after the complete raises nothing until the device signals again (the
+ *   spec's level-triggered gateway would re-raise at once, forever, for a
+ *   16550 whose driver never reads IIR).  Device models therefore signal at
+ *   the moments the board's devices do, and only then.
+ * - A complete clears the claim of any source id below the number of
+ *   sources, whether or not the completing context enables it (the spec
+ *   says such a write is ignored).
  */
 #include "dev/vplic.h"
 
@@ -26,14 +36,15 @@ void vplic_set_level(struct vplic *p, uint32_t irq, int level)
 	if (irq == 0 || irq >= VPLIC_NSOURCES)
 		return;
 	if (level)
-		p->level |= 1u << irq;
+		p->pending |= 1u << irq;
 	else
-		p->level &= ~(1u << irq);
+		p->pending &= ~(1u << irq);
 }
 
-static uint32_t vplic_pending_bits(const struct vplic *p)
+/* Requests a claim may take: latched, and not in service. */
+static uint32_t vplic_claimable(const struct vplic *p)
 {
-	return p->level & ~p->claimed & VPLIC_SOURCES_MASK;
+	return p->pending & ~p->claimed & VPLIC_SOURCES_MASK;
 }
 
 /*
@@ -44,7 +55,7 @@ static uint32_t vplic_pending_bits(const struct vplic *p)
  */
 static uint32_t vplic_best(const struct vplic *p, int ctx)
 {
-	uint32_t cand = vplic_pending_bits(p) & p->enable[ctx];
+	uint32_t cand = vplic_claimable(p) & p->enable[ctx];
 	uint32_t best = 0, best_prio = p->threshold[ctx];
 
 	for (uint32_t irq = 1; irq < VPLIC_NSOURCES; irq++) {
@@ -77,10 +88,11 @@ static void priority_write(struct vplic *p, uint32_t src, uint32_t val)
 		p->priority[src] = val & VPLIC_PRIO_MAX;
 }
 
+/* The latched requests, claimed or not: the board reads its pending array as it is. */
 static uint32_t pending_read(struct vplic *p, uint32_t idx)
 {
 	(void)idx;
-	return vplic_pending_bits(p);
+	return p->pending & VPLIC_SOURCES_MASK;
 }
 
 static uint32_t enable_read(struct vplic *p, uint32_t ctx)
@@ -110,18 +122,21 @@ static uint32_t claim_read(struct vplic *p, uint32_t ctx)
 {
 	uint32_t irq = vplic_best(p, (int)ctx);
 
-	if (irq != 0)
+	if (irq != 0) {
+		p->pending &= ~(1u << irq);
 		p->claimed |= 1u << irq;
+	}
 	return irq;
 }
 
 /*
- * Spec "Interrupt Completion": completion re-arms the gateway; an id that is not a source enabled
- * for this context is silently ignored.
+ * Completion ends the source's service.  The board accepts it from any context for any id
+ * below its number of sources (see the top of this file); ids beyond are ignored.
  */
 static void complete_write(struct vplic *p, uint32_t ctx, uint32_t val)
 {
-	if (val < VPLIC_NSOURCES && (p->enable[ctx] & (1u << val)))
+	(void)ctx;
+	if (val < VPLIC_NSOURCES)
 		p->claimed &= ~(1u << val);
 }
 

@@ -631,12 +631,14 @@ static void vblk_vq_reset(struct vblk *d)
  * §2.1.1 / §4.2.2.1: writing 0 to Status resets the device.  ios still with
  * the backend go stale.  A legacy device keeps GuestPageSize and QueueAlign,
  * as QEMU's does: a driver may write GuestPageSize once, before its first reset.
+ * Like the board's transport, the reset also keeps the feature selectors and
+ * the driver's feature words; only what was negotiated is forgotten.
  */
 static void vblk_reset(struct vblk *d)
 {
 	d->status = 0;
-	d->dev_features_sel = d->drv_features_sel = d->queue_sel = 0;
-	d->drv_features = 0;
+	d->queue_sel = 0;
+	d->negotiated = 0;
 	d->interrupt_status = 0;
 	d->queue_num = 0;
 	d->queue_ready = false;
@@ -663,10 +665,9 @@ static void vblk_queue_enable(struct vblk *d)
 		vblk_break(d);
 		return;
 	}
-	d->vq = (struct vblk_vq){
-	    true,         (d->drv_features & vblk_features(d) & VIRTIO_F_EVENT_IDX) != 0,
-	    d->queue_num, d->desc,
-	    d->avail,     d->used};
+	d->vq = (struct vblk_vq){true,         (d->negotiated & VIRTIO_F_EVENT_IDX) != 0,
+	                         d->queue_num, d->desc,
+	                         d->avail,     d->used};
 }
 
 /*
@@ -742,8 +743,6 @@ static uint32_t vendor_id_read(struct vblk *d)
 
 static uint32_t device_features_read(struct vblk *d)
 {
-	if (d->dev_features_sel > 1)
-		return 0;
 	return (uint32_t)(vblk_features(d) >> (32 * d->dev_features_sel));
 }
 
@@ -813,16 +812,18 @@ static uint32_t (*const vblk_legacy_read_regs[VBLK_REGS])(struct vblk *d) = {
     [REG_SHM_LEN_HIGH / 4] = shm_len_read,
 };
 
+/* The board's transport keeps one bit of a selector: any value but 0 selects the high word. */
 static void device_features_sel_write(struct vblk *d, uint32_t v)
 {
-	d->dev_features_sel = v;
+	d->dev_features_sel = v != 0;
 }
 
-/* §3.1.1: features are the driver's to choose until it sets FEATURES_OK. */
+/*
+ * §3.1.1: features are the driver's to choose until it sets FEATURES_OK.  The words are
+ * kept as written; status_write takes them when FEATURES_OK is set.
+ */
 static void driver_features_write(struct vblk *d, uint32_t v)
 {
-	if (d->drv_features_sel > 1 || (d->status & STATUS_FEATURES_OK))
-		return;
 	if (d->drv_features_sel == 0)
 		set_low(&d->drv_features, v);
 	else
@@ -837,12 +838,13 @@ static void legacy_driver_features_write(struct vblk *d, uint32_t v)
 {
 	if (d->drv_features_sel != 0 || (d->status & STATUS_FEATURES_OK))
 		return;
-	d->drv_features = v & vblk_features(d);
+	d->drv_features = v;
+	d->negotiated = v & vblk_features(d);
 }
 
 static void driver_features_sel_write(struct vblk *d, uint32_t v)
 {
-	d->drv_features_sel = v;
+	d->drv_features_sel = v != 0;
 }
 
 static void queue_sel_write(struct vblk *d, uint32_t v)
@@ -914,8 +916,11 @@ static void interrupt_ack_write(struct vblk *d, uint32_t v)
 }
 
 /*
- * §2.2.2 / §3.1.1: the device refuses FEATURES_OK (leaves it clear) for
- * features it did not offer, and a version 2 device requires VERSION_1 (§6.1).
+ * Setting FEATURES_OK takes the driver's features, less what the device did not offer.
+ * §2.2.2 and §6.1 let a device refuse FEATURES_OK for features it did not offer or for a
+ * driver without VERSION_1; the board's version 2 device never does, and kernels written
+ * against it (a driver that writes only the low feature word never acknowledges
+ * VERSION_1) rely on that, so popek's does not refuse either.
  */
 static void status_write(struct vblk *d, uint32_t v)
 {
@@ -923,10 +928,9 @@ static void status_write(struct vblk *d, uint32_t v)
 		vblk_reset(d);
 		return;
 	}
-	/* Legacy: no feature negotiation step (§3.1.2), so nothing to refuse. */
-	if (!d->legacy && (v & STATUS_FEATURES_OK) && !(d->status & STATUS_FEATURES_OK) &&
-	    ((d->drv_features & ~vblk_features(d)) || !(d->drv_features & VIRTIO_F_VERSION_1)))
-		v &= ~STATUS_FEATURES_OK;
+	/* Legacy: no feature negotiation step (§3.1.2); the features were taken as written. */
+	if (!d->legacy && (v & STATUS_FEATURES_OK) && !(d->status & STATUS_FEATURES_OK))
+		d->negotiated = d->drv_features & vblk_features(d);
 	d->status = (v & 0xff) | (d->status & STATUS_NEEDS_RESET);
 }
 

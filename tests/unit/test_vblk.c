@@ -108,6 +108,7 @@ struct bench {
 	int calls_at_commit;                 /* submit() calls when commit() was last called */
 };
 
+#define EVENT_IDX (1u << 29)
 static struct bench bench;
 
 static void *ram_at(void *ctx, uint64_t gpa, uint64_t len)
@@ -687,7 +688,7 @@ static const struct rscript {
       {R_WR, DEV_FEAT_SEL, 0, 1},
       {R_RD, DEV_FEAT, 0, 1},
       {R_WR, DEV_FEAT_SEL, 0, 2},
-      {R_RD, DEV_FEAT, 0, 0},
+      {R_RD, DEV_FEAT, 0, 1}, /* the board's selector keeps one bit */
       {R_WR, DEV_FEAT_SEL, 0, 0},
       {R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 6) | (1u << 9) | (1u << 29)}}},
     {"a read-only disk offers VIRTIO_BLK_F_RO", .ro = true,
@@ -736,27 +737,31 @@ static const struct rscript {
       {R_WR, CONFIG, 8, 0},
       {R_RD, CONFIG, 8, NSECT},
       {R_BADW, 0x400, 4}}},
-    {"features are refused without VERSION_1",
+    /* The board's device never refuses FEATURES_OK (vblk.c, status_write). */
+    {"FEATURES_OK without VERSION_1 is kept, as on the board",
      {{R_WR, STATUS, 0, S_ACK | S_DRIVER},
       {R_WR, DRV_FEAT, 0, 1u << 9},
       {R_WR, STATUS, 0, S_ACK | S_DRIVER | S_FEAT_OK},
-      {R_RD, STATUS, 0, S_ACK | S_DRIVER}}},
-    {"features the device did not offer are refused",
+      {R_RD, STATUS, 0, S_ACK | S_DRIVER | S_FEAT_OK}}},
+    {"features the device did not offer do not stop FEATURES_OK",
      {{R_WR, STATUS, 0, S_ACK | S_DRIVER},
       {R_WR, DRV_FEAT_SEL, 0, 1},
       {R_WR, DRV_FEAT, 0, 1},
       {R_WR, DRV_FEAT_SEL, 0, 0},
-      {R_WR, DRV_FEAT, 0, 1u << 5}, /* RO, on a writable disk */
-      {R_WR, STATUS, 0, S_ACK | S_DRIVER | S_FEAT_OK},
-      {R_RD, STATUS, 0, S_ACK | S_DRIVER},
-      {R_WR, DRV_FEAT, 0, 1u << 28}, /* INDIRECT_DESC */
-      {R_WR, STATUS, 0, S_ACK | S_DRIVER | S_FEAT_OK},
-      {R_RD, STATUS, 0, S_ACK | S_DRIVER},
-      {R_WR, DRV_FEAT, 0, (1u << 9) | (1u << 6)},
+      {R_WR, DRV_FEAT, 0, (1u << 5) | (1u << 28)}, /* RO on a writable disk, INDIRECT_DESC */
       {R_WR, STATUS, 0, S_ACK | S_DRIVER | S_FEAT_OK},
       {R_RD, STATUS, 0, S_ACK | S_DRIVER | S_FEAT_OK},
       {R_WR, STATUS, 0, 0},
       {R_RD, STATUS, 0, 0}}},
+    {"feature selectors keep one bit, across a reset",
+     {{R_WR, DEV_FEAT_SEL, 0, 2},
+      {R_RD, DEV_FEAT, 0, 1},
+      {R_WR, STATUS, 0, 0},
+      {R_RD, DEV_FEAT, 0, 1},
+      {R_WR, DEV_FEAT_SEL, 0, 0x80000000},
+      {R_RD, DEV_FEAT, 0, 1},
+      {R_WR, DEV_FEAT_SEL, 0, 0},
+      {R_RD, DEV_FEAT, 0, (1u << 2) | (1u << 6) | (1u << 9) | (1u << 29)}}},
     {"legacy: identification", .legacy = true,
      .s = {{R_RD, MAGIC, 0, 0x74726976},
            {R_RD, VERSION, 0, 1},
@@ -1042,16 +1047,58 @@ static void test_legacy_features(void **state)
 	wr(b, STATUS, S_ACK | S_DRIVER);
 	wr(b, DRV_FEAT_SEL, 0);
 	wr(b, DRV_FEAT, (1u << 9) | (1u << 28) | (1u << 5));
-	assert_int_equal(b->blk.drv_features, 1u << 9);
+	assert_int_equal(b->blk.negotiated, 1u << 9);
 	wr(b, DRV_FEAT_SEL, 1);
 	wr(b, DRV_FEAT, 1); /* VERSION_1 is not there to take */
-	assert_int_equal(b->blk.drv_features, 1u << 9);
+	assert_int_equal(b->blk.negotiated, 1u << 9);
 	wr(b, DRV_FEAT_SEL, 0);
 	wr(b, STATUS, S_ACK | S_DRIVER | S_FEAT_OK);
 	wr(b, DRV_FEAT, 1u << 6);
-	assert_int_equal(b->blk.drv_features, 1u << 9);
+	assert_int_equal(b->blk.negotiated, 1u << 9);
 	wr(b, STATUS, 0);
-	assert_int_equal(b->blk.drv_features, 0);
+	assert_int_equal(b->blk.negotiated, 0);
+}
+
+/*
+ * A version 2 driver that writes only the low feature word, never acknowledging
+ * VERSION_1: the board's device sets FEATURES_OK and serves it, so popek's must.
+ * What was not offered is dropped from what the device acts on.
+ */
+static void test_low_word_only_driver(void **state)
+{
+	struct bench *b = &bench;
+
+	(void)state;
+	bench_init(b, false);
+	wr(b, STATUS, 0);
+	wr(b, STATUS, S_ACK | S_DRIVER);
+	wr(b, DRV_FEAT_SEL, 0);
+	wr(b, DRV_FEAT, (1u << 9) | (1u << 28) | EVENT_IDX);
+	wr(b, STATUS, S_ACK | S_DRIVER | S_FEAT_OK);
+	assert_int_equal(rd(b, STATUS), S_ACK | S_DRIVER | S_FEAT_OK);
+	assert_int_equal(b->blk.negotiated, (1u << 9) | EVENT_IDX);
+	/* written after FEATURES_OK: kept as the register's, not acted on */
+	wr(b, DRV_FEAT, 0);
+	assert_int_equal(b->blk.negotiated, (1u << 9) | EVENT_IDX);
+	wr(b, QUEUE_SEL, 0);
+	wr(b, QUEUE_NUM, QN);
+	wr(b, DESC_LO, (uint32_t)DESC);
+	wr(b, DESC_HI, DESC >> 32);
+	wr(b, AVAIL_LO, (uint32_t)AVAIL);
+	wr(b, AVAIL_HI, AVAIL >> 32);
+	wr(b, USED_LO, (uint32_t)USED);
+	wr(b, USED_HI, USED >> 32);
+	wr(b, QUEUE_READY, 1);
+	wr(b, STATUS, S_ACK | S_DRIVER | S_FEAT_OK | S_DRIVER_OK);
+	assert_true(b->blk.vq.live);
+	assert_true(b->blk.vq.event_idx);
+	memset(ram(b, DESC), 0, 0x3000);
+	b->avail_idx = 0;
+	drv_read(b, QN, 0, 0);
+	wr(b, QUEUE_NOTIFY, 0);
+	assert_int_equal(b->calls, 1);
+	fake_complete(b, 0, true);
+	assert_int_equal(used_idx(b), 1);
 }
 
 /*
@@ -1329,8 +1376,6 @@ static void test_interrupt(void **state)
 	wr(b, STATUS, 0);
 	assert_false(line(b));
 }
-
-#define EVENT_IDX (1u << 29)
 
 static void put16(struct bench *b, uint64_t gpa, uint16_t v)
 {
@@ -1779,6 +1824,7 @@ int main(void)
 	    cmocka_unit_test(test_avail_too_far),
 	    cmocka_unit_test(test_setup_fixed_while_ready),
 	    cmocka_unit_test(test_legacy_features),
+	    cmocka_unit_test(test_low_word_only_driver),
 	    cmocka_unit_test(test_legacy_reset),
 	    cmocka_unit_test(test_legacy_pfn_zero),
 	    cmocka_unit_test(test_flush_without_disk),

@@ -69,32 +69,26 @@ static const char *load_elf(const uint8_t *buf, size_t len, struct image *img)
 	if (!data)
 		return "out of memory";
 
-	/* Second pass: copy, and find the entry among the segments. */
-	uint64_t entry = eh.e_entry;
-	bool entry_found = false;
+	/* Second pass: copy. */
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 		memcpy(&ph, buf + eh.e_phoff + i * sizeof(ph), sizeof(ph));
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		memcpy(data + (ph.p_paddr - lo), buf + ph.p_offset, ph.p_filesz);
-		if (!entry_found && eh.e_entry >= ph.p_vaddr &&
-		    eh.e_entry - ph.p_vaddr < ph.p_memsz) {
-			entry = ph.p_paddr + (eh.e_entry - ph.p_vaddr);
-			entry_found = true;
-		}
-	}
-	if (!entry_found) {
-		free(data);
-		return "ELF entry point is in no loadable segment";
 	}
 
+	/*
+	 * The board enters an ELF kernel at its lowest load address, not at e_entry (QEMU 7.2
+	 * riscv_load_kernel), as firmware enters a raw image at its load address: a kernel may
+	 * keep its SBI entry there and another entry in e_entry.  popek does the same.
+	 */
 	img->format = IMAGE_ELF;
 	img->data = data;
 	img->size = hi - lo;
 	img->gpa = lo;
 	img->span = hi - lo;
-	img->entry = entry;
+	img->entry = lo;
 	return NULL;
 }
 

@@ -263,6 +263,9 @@ static const struct dir_case dir_cases[] = {
     {"initrd-missing", VM_OK "initrd = initramfs.cpio\n", 4, "cannot read initrd"},
     /* the board starts a firmware image at the base of RAM, wherever it loads */
     {"firmware-loaded-above-ram-base", VM_OK "boot = firmware\n", 0, NULL},
+    {"firmware-with-payload", VM_OK "boot = firmware\nfirmware = fw.Image\n", 0, NULL},
+    {"firmware-key-on-sbi-vm", VM_OK "firmware = fw.Image\n", 4,
+     "firmware = is for a VM with boot = firmware"},
 
     /* disks */
     {"minidisk-no-disk", VM_OK "minidisk = 0 64K\n", 4, "minidisk without a real disk"},
@@ -533,6 +536,38 @@ static void test_image_elf_flattens(void **state)
 	assert_int_equal(img.data[0x2080], 0); /* bss */
 	assert_int_equal(img.data[0x2fff], 0);
 	image_free(&img);
+}
+
+/* The board's firmware and its payload in one blob, placed as QEMU places -bios and -kernel. */
+static void test_image_firmware(void **state)
+{
+	static uint8_t fw[0x1000], k[0x3000], elf[8192];
+	struct seg seg = {0x80400000, 0x100, 0x100, 0xcc};
+	struct image img;
+	uint64_t at = 0;
+
+	(void)state;
+	memset(fw, 0xf1, sizeof(fw));
+	memset(k, 0x4b, sizeof(k));
+	/* raw firmware at RAM's base, a raw payload at the next 2 MiB boundary */
+	assert_null(image_load_firmware(fw, sizeof(fw), k, sizeof(k), &img, &at));
+	assert_int_equal(at, 0x80200000);
+	assert_int_equal(img.gpa, 0x80000000);
+	assert_int_equal(img.entry, 0x80000000);
+	assert_int_equal(img.span, 0x200000 + sizeof(k));
+	assert_int_equal(img.data[0], 0xf1);
+	assert_int_equal(img.data[0xfff], 0xf1);
+	assert_int_equal(img.data[0x1000], 0); /* the gap */
+	assert_int_equal(img.data[0x200000], 0x4b);
+	image_free(&img);
+	/* an ELF payload goes where it says */
+	size_t n = make_elf(elf, sizeof(elf), EM_RISCV, 0x80400000, &seg, 1);
+	assert_null(image_load_firmware(fw, sizeof(fw), elf, n, &img, &at));
+	assert_int_equal(at, 0x80400000);
+	assert_int_equal(img.data[0x400000], 0xcc);
+	image_free(&img);
+	/* a firmware ELF that does not load at RAM's base: the board would not start it */
+	assert_non_null(image_load_firmware(elf, n, k, sizeof(k), &img, &at));
 }
 
 /* Where each VM starts: an SBI kernel at its lowest load address, a firmware VM at RAM's base. */
@@ -875,6 +910,7 @@ int main(void)
 	    cmocka_unit_test(test_image_elf_flattens),
 	    cmocka_unit_test(test_image_bad),
 	    cmocka_unit_test(test_plan_entry),
+	    cmocka_unit_test(test_image_firmware),
 	    cmocka_unit_test(test_image_riscv_image),
 	    cmocka_unit_test(test_plan_place),
 	    cmocka_unit_test(test_plan_memory_sum_overflow),

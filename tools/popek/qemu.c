@@ -160,7 +160,7 @@ void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, stru
 	qemu_argv_add(a, "1");
 	qemu_argv_add(a, "-bios");
 	if (vm->boot == BUNDLE_BOOT_FIRMWARE)
-		qemu_argv_add(a, "none");
+		qemu_argv_add(a, vm->firmware ? vm->firmware : "none");
 	else
 		qemu_argv_add(a, o->firmware ? o->firmware : "default");
 	qemu_argv_add(a, "-kernel");

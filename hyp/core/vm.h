@@ -16,6 +16,7 @@
 #include "dev/vblk.h"
 #include "dev/vclint.h"
 #include "dev/vplic.h"
+#include "dev/vrom.h"
 #include "dev/vtest.h"
 #include "dev/vuart.h"
 
@@ -34,6 +35,7 @@ struct vm {
 	int input_byte;      /* typed for the VM, refused by its UART so far; or -1 */
 	struct vclint clint; /* boot = firmware only, as is the test device */
 	struct vtest test;
+	struct vrom rom; /* boot = firmware only: the board's mask ROM */
 	struct vcpu vcpu;
 	/* Last: large, and off the trap path, which then touches fewer pages. */
 	struct vblk disks[BUNDLE_MAX_DISKS]; /* minidisks, then links, at virtio slots 0.. */

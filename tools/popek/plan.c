@@ -94,6 +94,7 @@ static void plan_vm(struct directory *dir, unsigned v, struct plan_vm *pv)
 	 * was loaded (QEMU 7.2 virt: -bios none starts there); so does a VM
 	 * that is its own firmware.
 	 */
+	pv->next_addr = vm->firmware ? payload_gpa : pv->kernel.gpa;
 	if (vm->boot == BUNDLE_BOOT_FIRMWARE)
 		pv->kernel.entry = GUEST_RAM_BASE;
 

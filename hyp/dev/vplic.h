@@ -34,15 +34,19 @@ struct vplic {
 	uint32_t claimed; /* bit n: source n is claimed and not yet completed */
 	uint32_t enable[VPLIC_NCTX];
 	uint32_t threshold[VPLIC_NCTX];
+	bool line[VPLIC_NCTX]; /* each context's output, as last updated (vplic.c) */
 };
 
 void vplic_init(struct vplic *p);
 /*
  * Source irq's device signals its line (1..31; others are ignored): high (level != 0) latches
- * a request, low withdraws it.
+ * a request; low, as on the board, withdraws nothing (vplic.c).
  */
 void vplic_set_level(struct vplic *p, uint32_t irq, int level);
-/* Whether context ctx has a claimable interrupt above its threshold. */
+/*
+ * Whether context ctx's output is raised: it had a claimable interrupt above its threshold
+ * at the vPLIC's last update (vplic.c: an enable write alone changes nothing, as on the board).
+ */
 bool vplic_pending(const struct vplic *p, int ctx);
 
 /* The MMIO model; dev is a struct vplic *. */

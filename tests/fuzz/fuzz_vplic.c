@@ -11,7 +11,7 @@
  *  - a complete of any id below the number of sources ends its claim,
  *    from either context, as on the board; others change nothing;
  *  - vplic_pending() says whether a claim would return a source;
- *  - registers hold only what they can (3-bit priorities, no source 0),
+ *  - registers hold only what they can (3-bit priorities and thresholds),
  *    and what does not exist reads 0.
  */
 #include <stdbool.h>
@@ -38,15 +38,26 @@ static uint32_t best(const struct vplic *p, uint32_t ctx)
 	return id;
 }
 
+/*
+ * Each context's output as the board drives it: recomputed at every update (a device raising
+ * its line, a claim, a complete of a source id, a priority or threshold write), kept otherwise.
+ */
+static bool model_line[VPLIC_NCTX];
+
+static void updated(void)
+{
+	for (int c = 0; c < VPLIC_NCTX; c++)
+		model_line[c] = best(&plic, (uint32_t)c) != 0;
+}
+
 static void check_state(void)
 {
 	REQUIRE(!(plic.pending & 1) && !(plic.claimed & 1));
 	for (int c = 0; c < VPLIC_NCTX; c++) {
-		REQUIRE(!(plic.enable[c] & 1) && plic.threshold[c] <= VPLIC_PRIO_MAX);
-		REQUIRE(vplic_pending(&plic, c) == (best(&plic, c) != 0));
+		REQUIRE(plic.threshold[c] <= VPLIC_PRIO_MAX);
+		REQUIRE(vplic_pending(&plic, c) == model_line[c]);
 	}
-	REQUIRE(plic.priority[0] == 0);
-	for (int s = 1; s < VPLIC_NSOURCES; s++)
+	for (int s = 0; s < VPLIC_NSOURCES; s++)
 		REQUIRE(plic.priority[s] <= VPLIC_PRIO_MAX);
 	REQUIRE(!vplic_pending(&plic, -1) && !vplic_pending(&plic, VPLIC_NCTX));
 }
@@ -86,8 +97,12 @@ static void do_access(struct reader *r, bool write)
 	uint32_t ctx = claim ? (uint32_t)((off - 0x200004) / 0x1000) : 0;
 	uint32_t want = claim ? best(&plic, ctx) : 0, claimed = plic.claimed;
 	uint32_t pending = plic.pending;
+	bool prio = off < 4 * VPLIC_NSOURCES,
+	     thr = off >= 0x200000 && (off & 0xfff) == 0 && (off - 0x200000) / 0x1000 < VPLIC_NCTX;
 	if (write) {
 		REQUIRE((vplic_ops.write(&plic, off, width, val) == 0) == ok);
+		if (ok && (prio || thr || (claim && (uint32_t)val < VPLIC_NSOURCES)))
+			updated();
 		REQUIRE(plic.pending == pending); /* only devices latch requests */
 		if (ok && claim && (uint32_t)val < VPLIC_NSOURCES)
 			REQUIRE(plic.claimed == (claimed & ~(1u << (uint32_t)val)));
@@ -104,6 +119,7 @@ static void do_access(struct reader *r, bool write)
 		REQUIRE(got == want);
 		REQUIRE(plic.claimed == (claimed | (want ? 1u << want : 0)));
 		REQUIRE(plic.pending == (pending & ~(want ? 1u << want : 0)));
+		updated();
 	} else if (off == 0x1000) {
 		REQUIRE(got == (plic.pending & ~1u));
 	} else if (off >= 0x2000 + 0x80 * VPLIC_NCTX && off < 0x200000) {
@@ -117,12 +133,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct reader r = {data, size};
 	vplic_init(&plic);
+	memset(model_line, 0, sizeof(model_line));
 	for (int steps = 0; r.size && steps < 256; steps++) {
 		uint8_t op = reader_u8(&r);
 		switch (op % 4) {
-		case 0:
-			vplic_set_level(&plic, reader_u8(&r) % 40, op & 4);
+		case 0: {
+			/* a device signals: high latches a request, low withdraws nothing */
+			uint32_t irq = reader_u8(&r) % 40, before = plic.pending;
+			vplic_set_level(&plic, irq, op & 4);
+			bool source = irq >= 1 && irq < VPLIC_NSOURCES;
+			REQUIRE(plic.pending == ((op & 4) && source ? before | 1u << irq : before));
+			if ((op & 4) && source)
+				updated();
 			break;
+		}
 		case 1:
 			do_access(&r, false);
 			break;

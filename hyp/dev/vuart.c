@@ -136,31 +136,47 @@ static void vuart_update(struct vuart *u)
 		vplic_set_level(u->plic, u->irq, vuart_irq_id(u) != IIR_NONE);
 }
 
-/* A byte arriving at the receiver: from the host, or from THR in loopback. */
+/*
+ * A byte arriving at the receiver: from the host, or from THR in loopback.  With FIFOs it
+ * joins the FIFO, and an overrun keeps the FIFO's contents (data sheet, LSR bit 1); without,
+ * it replaces what the holding register (rbr) held, an overrun if that was unread, as
+ * QEMU's serial_receive1 does.  count is then 1 while the holding register is unread.
+ */
 static void vuart_receive(struct vuart *u, uint8_t c)
 {
-	if (vuart_fifo_push(u, c))
-		u->rbr = c;
-	else
-		u->lsr |= LSR_OE; /* data sheet, LSR bit 1: the FIFO keeps its contents */
+	if (u->fcr & FCR_FE) {
+		if (!vuart_fifo_push(u, c))
+			u->lsr |= LSR_OE;
+		return;
+	}
+	if (u->count)
+		u->lsr |= LSR_OE;
+	u->rbr = c;
+	u->count = 1;
 }
 
 /* Register reads (DLAB = 0). */
 
+/* With FIFOs, the FIFO's oldest byte or 0; without, the holding register, kept after. */
 static uint8_t rbr_read(struct vuart *u)
 {
+	uint8_t v = u->rbr;
+
 	u->held = false; /* as QEMU's serial asks its terminal for more input */
-	if (u->count != 0) {
-		u->rbr = u->fifo[u->head];
-		u->head = (u->head + 1) % VUART_FIFO_SIZE;
-		if (--u->count == 0)
-			u->lsr &= ~LSR_BI;
-	} else if (u->fcr & FCR_FE) {
-		vuart_update(u);
-		return 0;
+	if (u->fcr & FCR_FE) {
+		v = 0;
+		if (u->count != 0) {
+			v = u->fifo[u->head];
+			u->head = (u->head + 1) % VUART_FIFO_SIZE;
+			u->count--;
+		}
+	} else {
+		u->count = 0;
 	}
+	if (u->count == 0)
+		u->lsr &= ~LSR_BI;
 	vuart_update(u);
-	return u->rbr;
+	return v;
 }
 
 static uint8_t ier_read(struct vuart *u)
@@ -397,6 +413,11 @@ int vuart_firmware_getc(struct vuart *u)
 		return -1;
 	vuart_read(u, 0, 1, &v);
 	return (int)v;
+}
+
+bool vuart_line(const struct vuart *u)
+{
+	return vuart_irq_id(u) != IIR_NONE;
 }
 
 bool vuart_can_accept(const struct vuart *u)

@@ -853,7 +853,8 @@ static void test_qemu_bare(void **state)
 	         "file.filename=%s/disk.img,file.locking=off",
 	         tmpdir);
 	assert_true(argv_has(&a, "-blockdev", want));
-	assert_true(argv_has(&a, "-device", "virtio-blk-device,drive=md0,bus=virtio-mmio-bus.0"));
+	assert_true(argv_has(
+	    &a, "-device", "virtio-blk-device,drive=md0,bus=virtio-mmio-bus.0,serial=popek-10000"));
 	assert_true(argv_has(&a, "-global", "virtio-mmio.force-legacy=false"));
 	qemu_argv_free(&a);
 
@@ -865,7 +866,8 @@ static void test_qemu_bare(void **state)
 	qemu_argv_bare(&dir, &o, &a);
 	for (size_t i = 0; i < a.count; i++)
 		assert_null(strstr(a.argv[i], "force-legacy"));
-	assert_true(argv_has(&a, "-device", "virtio-blk-device,drive=md0,bus=virtio-mmio-bus.0"));
+	assert_true(argv_has(
+	    &a, "-device", "virtio-blk-device,drive=md0,bus=virtio-mmio-bus.0,serial=popek-10000"));
 	qemu_argv_free(&a);
 	qemu_argv_monitor(&dir, &(struct qemu_opts){.popek_image = "p", .bundle = "b"}, &a);
 	assert_true(argv_has(&a, "-global", "virtio-mmio.force-legacy=false"));
@@ -890,7 +892,8 @@ static void test_qemu_bare(void **state)
 	         "file.filename=%s/disk.img,file.locking=off,read-only=on",
 	         tmpdir);
 	assert_true(argv_has(&a, "-blockdev", want));
-	assert_true(argv_has(&a, "-device", "virtio-blk-device,drive=md1,bus=virtio-mmio-bus.1"));
+	assert_true(argv_has(
+	    &a, "-device", "virtio-blk-device,drive=md1,bus=virtio-mmio-bus.1,serial=popek-10000"));
 	dir.vms[1] = dir.vms[0];
 	dir.vms[0] = first;
 	qemu_argv_free(&a);

@@ -109,6 +109,14 @@ struct bench {
 };
 
 #define EVENT_IDX (1u << 29)
+
+/* What GET_ID writes, as the board's device: the id and its NUL, at most 20 bytes. */
+static size_t id_bytes(const char *id)
+{
+	size_t n = strnlen(id, 20);
+	return n < 20 ? n + 1 : 20;
+}
+
 static struct bench bench;
 
 static void *ram_at(void *ctx, uint64_t gpa, uint64_t len)
@@ -200,9 +208,10 @@ static void wr(struct bench *b, uint64_t off, uint64_t v)
 	assert_int_equal(vblk_ops.write(&b->blk, off, 4, v), 0);
 }
 
+/* The level the device drives its line to: InterruptStatus != 0 (the vPLIC latches raises only). */
 static bool line(struct bench *b)
 {
-	return vplic_pending(&b->plic, PLIC_CTX);
+	return b->blk.interrupt_status != 0;
 }
 
 static void bench_init_mode(struct bench *b, bool read_only, bool legacy)
@@ -432,7 +441,7 @@ static const struct rcase {
      .d = {H_D, DIN(0, 512), DIN(1, 512), DIN(2, 512), DIN(3, 512), DIN(4, 512), DIN(5, 512),
            DIN(6, 512), DIN(7, 512), DIN(8, 512), DIN(9, 512), DIN(10, 512), DIN(11, 512),
            DIN(12, 512), DIN(13, 512), DIN(14, 512), DIN(15, 512), DIN(16, 512), S_D},
-     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 8705},
     {"zero-length data descriptors are skipped", .type = VIRTIO_BLK_T_IN, .sector = 2,
      .d = {H_D, DIN(0, 0), DIN(1, 512), S_D}, .status = 0, .used_len = 513, .submits = 1,
      .real_sector = START / 512 + 2},
@@ -446,8 +455,8 @@ static const struct rcase {
      .status = 0, .used_len = 1, .submits = 1, .real_sector = START / 512},
     {"get-id", .type = VIRTIO_BLK_T_GET_ID, .d = {H_D, DIN(0, 20), S_D}, .status = 0,
      .used_len = 21, .id = "popek-10000\0\0\0\0\0\0\0\0\0"},
-    {"get-id into a larger buffer writes 20 bytes", .type = VIRTIO_BLK_T_GET_ID,
-     .d = {H_D, DIN(0, 512), S_D}, .status = 0, .used_len = 21,
+    {"get-id into a larger buffer writes the id and its NUL", .type = VIRTIO_BLK_T_GET_ID,
+     .d = {H_D, DIN(0, 512), S_D}, .status = 0, .used_len = 513,
      .id = "popek-10000\0\0\0\0\0\0\0\0\0"},
     /* The part of a chain in the other direction is ignored, as QEMU's device does. */
     {"get-id into a device-readable buffer", .type = VIRTIO_BLK_T_GET_ID,
@@ -455,26 +464,26 @@ static const struct rcase {
     {"last sector", .type = VIRTIO_BLK_T_IN, .sector = NSECT - 1, .d = {H_D, DIN(0, 512), S_D},
      .status = 0, .used_len = 513, .submits = 1, .real_sector = START / 512 + NSECT - 1},
     {"sector past the end", .type = VIRTIO_BLK_T_IN, .sector = NSECT, .d = {H_D, DIN(0, 512), S_D},
-     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 513},
     {"write past the end", .type = VIRTIO_BLK_T_OUT, .sector = NSECT, .d = {H_D, DOUT(0, 512), S_D},
      .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
     {"read straddling the end", .type = VIRTIO_BLK_T_IN, .sector = NSECT - 1,
-     .d = {H_D, DIN(0, 1024), S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+     .d = {H_D, DIN(0, 1024), S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 1025},
     {"sector*512 + length overflows u64", .type = VIRTIO_BLK_T_OUT, .sector = (1ull << 55) - 1,
      .d = {H_D, DOUT(0, 512), S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
     {"sector*512 overflows u64", .type = VIRTIO_BLK_T_IN, .sector = UINT64_MAX,
-     .d = {H_D, DIN(0, 512), S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+     .d = {H_D, DIN(0, 512), S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 513},
     {"write to a read-only disk", .ro = true, .type = VIRTIO_BLK_T_OUT,
      .d = {H_D, DOUT(0, 512), S_D}, .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
     {"read from a read-only disk", .ro = true, .type = VIRTIO_BLK_T_IN,
      .d = {H_D, DIN(0, 512), S_D}, .status = 0, .used_len = 513, .submits = 1,
      .real_sector = START / 512},
     {"unknown type", .type = 99, .d = {H_D, DIN(0, 512), S_D}, .status = VIRTIO_BLK_S_UNSUPP,
-     .used_len = 1},
+     .used_len = 513},
     {"discard is not offered", .type = 11, .d = {H_D, DOUT(0, 16), S_D},
      .status = VIRTIO_BLK_S_UNSUPP, .used_len = 1},
     {"odd length", .type = VIRTIO_BLK_T_IN, .d = {H_D, DIN(0, 100), S_D},
-     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 101},
     /* §2.6.4.1: no layout may be assumed; only the total must be whole sectors. */
     {"odd segments in a whole-sector total", .type = VIRTIO_BLK_T_OUT,
      .d = {H_D, DOUT(0, 256), DOUT(1, 256), S_D}, .status = 0, .used_len = 1, .submits = 1,
@@ -482,11 +491,11 @@ static const struct rcase {
     {"read into device-readable buffers", .type = VIRTIO_BLK_T_IN, .d = {H_D, DOUT(0, 512), S_D},
      .status = 0, .used_len = 1},
     {"write from device-writable buffers", .type = VIRTIO_BLK_T_OUT, .d = {H_D, DIN(0, 512), S_D},
-     .status = 0, .used_len = 1},
+     .status = 0, .used_len = 513},
     {"header not readable", .type = VIRTIO_BLK_T_IN, .d = {{HDR, 16, F_W, 0}, DIN(0, 512), S_D},
-     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 529},
     {"header too short", .type = VIRTIO_BLK_T_IN, .d = {{HDR, 8, 0, 0}, DIN(0, 512), S_D},
-     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 513},
     {"status not writable", .type = VIRTIO_BLK_T_IN, .d = {H_D, DIN(0, 512), {ST, 1, 0, 0}},
      .status = NOSTATUS, .used_len = 0},
     {"status of length 0", .type = VIRTIO_BLK_T_IN, .d = {H_D, {ST, 0, F_W, 0}}, .status = NOSTATUS,
@@ -523,7 +532,7 @@ static const struct rcase {
            DIN(17, 512), DIN(18, 512), DIN(19, 512), DIN(20, 512), DIN(21, 512), DIN(22, 512),
            DIN(23, 512), DIN(24, 512), DIN(25, 512), DIN(26, 512), DIN(27, 512), DIN(28, 512),
            DIN(29, 512), S_D},
-     .status = VIRTIO_BLK_S_IOERR, .used_len = 1},
+     .status = VIRTIO_BLK_S_IOERR, .used_len = 15361},
     {"next index past the queue", .type = VIRTIO_BLK_T_IN,
      .d = {H_D, {BUF(0), 512, F_W, NX(QN)}, S_D}, .status = NOSTATUS, .used_len = 0},
     {"next index past the queue size but inside VBLK_QUEUE_MAX", .type = VIRTIO_BLK_T_IN,
@@ -537,7 +546,7 @@ static const struct rcase {
     {"indirect status", .type = VIRTIO_BLK_T_IN, .d = {H_D, DIN(0, 512), {ST, 1, F_W | F_IND, 0}},
      .status = NOSTATUS, .used_len = 0},
     {"a longer status buffer answers in its last byte", .type = VIRTIO_BLK_T_FLUSH,
-     .d = {H_D, {ST - 3, 4, F_W, 0}}, .status = 0, .used_len = 1, .submits = 1,
+     .d = {H_D, {ST - 3, 4, F_W, 0}}, .status = 0, .used_len = 4, .submits = 1,
      .real_sector = START / 512},
 };
 
@@ -634,8 +643,8 @@ static void run_request(const struct rcase *c, bool legacy)
 		assert_int_equal(*ram(b, ST), SENTINEL);
 	else
 		assert_int_equal(*ram(b, ST), c->status);
-	if (c->id)
-		assert_memory_equal(ram(b, BUF(0)), c->id, 20);
+	if (c->id) /* the id and its NUL, at most 20 bytes: the rest is left as it was */
+		assert_memory_equal(ram(b, BUF(0)), c->id, id_bytes(c->id));
 	if (!(c->submits && c->type == VIRTIO_BLK_T_IN) && !c->id) /* nothing else in RAM changed */
 		assert_memory_equal(ram(b, RAM_BASE + 0x10000), before, sizeof(before));
 	assert_true(line(b));
@@ -703,16 +712,22 @@ static const struct rscript {
       {R_WR, QUEUE_SEL, 0, 0},
       {R_RD, QUEUE_READY, 0, 0},
       {R_RD, QUEUE_NUM, 0, 0}}},
-    {"registers take aligned 32-bit accesses only",
-     {{R_BADR, MAGIC, 1},
-      {R_BADR, MAGIC, 2},
-      {R_BADR, MAGIC, 8},
+    /* As the board's transport: the memory core's sizes; registers answer 4 bytes only. */
+    {"registers: aligned accesses of 1 to 8 bytes, only 4-byte ones do anything",
+     {{R_RD, MAGIC, 1, 0},
+      {R_RD, MAGIC, 2, 0},
+      {R_RD, MAGIC, 8, 0x274726976ull}, /* two 4-byte reads: magic, version */
       {R_BADR, MAGIC + 2, 4},
-      {R_BADR, MAGIC + 1, 1},
+      {R_RD, MAGIC + 1, 1, 0},
       {R_BADR, VERSION, 3},
-      {R_BADW, STATUS, 1},
-      {R_BADW, STATUS, 8},
-      {R_BADW, QUEUE_NOTIFY + 2, 2},
+      {R_BADR, VERSION, 8},
+      {R_WR, STATUS, 1, S_ACK},
+      {R_RD, STATUS, 0, 0},
+      {R_WR, STATUS, 8, S_ACK | (1ull << 32)},
+      {R_RD, STATUS, 0, S_ACK},
+      {R_BADW, QUEUE_NOTIFY + 2, 4},
+      {R_BADR, 0x200, 4},
+      {R_WR, STATUS, 0, 0},
       {R_RD, STATUS, 0, 0}}},
     {"configuration space",
      {{R_RD, CONFIG, 8, NSECT},
@@ -726,12 +741,14 @@ static const struct rscript {
       {R_RD, CONFIG + 0x14, 4, 512},
       {R_RD, CONFIG + 0x14, 2, 512},
       {R_RD, CONFIG + 0x15, 1, 2},
-      {R_RD, CONFIG + 0x38, 4, 0},
-      {R_BADR, CONFIG + 0x3c, 4},
+      {R_RD, CONFIG + 0x38, 1, 0},
+      {R_RD, CONFIG + 0x38, 4, 0xffffffff}, /* past the board's 57 bytes: all ones */
+      {R_RD, CONFIG + 0x3c, 4, 0xffffffff},
       {R_BADR, CONFIG + 0x3a, 4},
       {R_BADR, CONFIG + 0x04, 8},
       {R_BADR, CONFIG + 1, 2},
       {R_BADR, CONFIG, 3},
+      {R_RD, 0x1fc, 4, 0xffffffff},
       {R_BADR, 0x200, 4},
       {R_BADR, 0xffc, 4},
       {R_WR, CONFIG, 8, 0},
@@ -819,10 +836,10 @@ static const struct rscript {
            {R_RD, STATUS, 0, S_ACK | S_DRIVER | S_DRIVER_OK},
            {R_WR, STATUS, 0, 0},
            {R_RD, STATUS, 0, 0}}},
-    {"legacy: registers take aligned 32-bit accesses only", .legacy = true,
-     .s = {{R_BADR, QUEUE_PFN, 2},
-           {R_BADW, QUEUE_PFN, 8},
-           {R_BADW, GUEST_PAGE_SIZE + 1, 1},
+    {"legacy: registers answer 4-byte accesses; misaligned ones fault", .legacy = true,
+     .s = {{R_RD, QUEUE_PFN, 2, 0},
+           {R_WR, QUEUE_PFN, 1, 0x80},
+           {R_BADW, GUEST_PAGE_SIZE + 1, 2},
            {R_BADR, QUEUE_ALIGN + 2, 4},
            {R_RD, QUEUE_PFN, 0, 0}}},
     /* A modern device has no legacy registers: they read 0 and ignore writes. */
@@ -1224,7 +1241,7 @@ static void test_get_id(void **state)
 	drv_post(b, QN, 0);
 	wr(b, QUEUE_NOTIFY, 0);
 	assert_int_equal(*ram(b, ST), VIRTIO_BLK_S_OK);
-	assert_memory_equal(ram(b, BUF(0)), c->id, 20);
+	assert_memory_equal(ram(b, BUF(0)), c->id, id_bytes(c->id));
 }
 
 /* The backend is full: the request stays in the avail ring until vblk_kick(). */

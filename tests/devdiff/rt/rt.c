@@ -22,8 +22,8 @@
 #define V_NOTIFY 0x050
 #define V_STATUS 0x070
 
-#define F_NEXT  1
-#define F_WRITE 2
+#define F_NEXT   1
+#define F_WRITE  2
 
 struct vq_desc {
 	uint64_t addr;
@@ -238,7 +238,8 @@ static void blk(uint64_t i, uint64_t val, unsigned nsect, unsigned parts)
 	log_value(i, used[1]);
 	if (used[1] == used_seen)
 		return;
-	volatile uint32_t *elem = (volatile uint32_t *)(uintptr_t)(DD_Q_USED + 4 + 8 * (used_seen % qnum));
+	volatile uint32_t *elem =
+	    (volatile uint32_t *)(uintptr_t)(DD_Q_USED + 4 + 8 * (used_seen % qnum));
 	log_value(i, elem[0]);
 	log_value(i, elem[1]);
 	used_seen = used[1];

@@ -6,6 +6,7 @@
 #include "attack.h"
 #include "badqueue.h"
 #include "bench.h"
+#include "board.h"
 #include "bootargs.h"
 #include "console.h"
 #include "csrdump.h"
@@ -39,7 +40,7 @@ static const struct mode {
     {"test", tests_run},        {"bench", bench_run},     {"attack", attack_run},
     {"spin", spin_run},         {"wedge", wedge_run},     {"disk", disk_run},
     {"badqueue", badqueue_run}, {"csrdump", csrdump_run}, {"reboot", reboot_run},
-    {"ticker", ticker_run},     {"", shell_run}, /* default */
+    {"ticker", ticker_run},     {"board", board_run},     {"", shell_run}, /* default */
 };
 
 void mode_run(void)

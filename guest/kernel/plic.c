@@ -73,6 +73,12 @@ void plic_enable(uint32_t irq, void (*handler)(void))
 	ENABLE(ctx, irq) |= 1U << (irq % 32);
 }
 
+void plic_disable(uint32_t irq)
+{
+	if (plic && irq != 0 && irq < PLIC_MAX_IRQ)
+		ENABLE(ctx, irq) &= ~(1U << (irq % 32));
+}
+
 /* Claim, handle, complete — until nothing is pending for us. */
 void plic_intr(void)
 {

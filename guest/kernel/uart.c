@@ -26,6 +26,7 @@
 #define LSR_DR      0x01
 
 static volatile uint8_t *uart;
+static uint32_t uart_irq;
 
 static void uart_intr(void)
 {
@@ -45,6 +46,19 @@ int uart_init(void)
 	uart[FCR] = FCR_FIFO;
 	uart[MCR] = MCR_DTR_RTS | MCR_OUT2;
 	uart[IER] = IER_RX;
-	plic_enable(fdt_u32(node, "interrupts", 0), uart_intr);
+	uart_irq = fdt_u32(node, "interrupts", 0);
+	plic_enable(uart_irq, uart_intr);
 	return 0;
+}
+
+volatile uint8_t *uart_regs(uint32_t *irq)
+{
+	*irq = uart_irq;
+	return uart;
+}
+
+void uart_console_restore(void)
+{
+	uart[IER] = IER_RX;
+	plic_enable(uart_irq, uart_intr);
 }

@@ -90,6 +90,7 @@ static uint64_t base;
 static uint32_t irq;
 static uint64_t capacity; /* in 512-byte sectors */
 static uint64_t dev_features, drv_features;
+int virtio_blk_low_word_only;
 
 static uint32_t rd(int off)
 {
@@ -161,7 +162,13 @@ static int setup_modern(void)
 	if (!(dev_features & (1UL << F_VERSION_1)))
 		return -1;
 	drv_features = dev_features & (1UL << F_VERSION_1 | 1UL << VIRTIO_BLK_F_RO);
-	features_write(drv_features);
+	if (virtio_blk_low_word_only) {
+		drv_features &= 0xffffffff;
+		wr(DRV_FEAT_SEL, 0);
+		wr(DRV_FEATURES, (uint32_t)drv_features);
+	} else {
+		features_write(drv_features);
+	}
 	wr(STATUS, S_ACK | S_DRIVER | S_FEAT_OK);
 	if (!(rd(STATUS) & S_FEAT_OK))
 		return -1;

@@ -71,5 +71,11 @@ struct blk_used {
 enum blk_wait virtio_blk_post(const struct virtq_desc table[VIRTIO_BLK_QSIZE], uint16_t head,
                               uint16_t advance, uint64_t timeout_ms, struct blk_used *used);
 int virtio_blk_reset(void);
+/*
+ * Set before virtio_blk_reset(): a version 2 device is set up the way some drivers
+ * written against the virt board do it, writing only the low word of the driver's
+ * features (so never acknowledging VERSION_1, bit 32).
+ */
+extern int virtio_blk_low_word_only;
 
 #endif

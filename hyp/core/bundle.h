@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define BUNDLE_MAGIC      "POPEKBN" /* 7 characters and the NUL: 8 bytes */
-#define BUNDLE_VERSION    2
+#define BUNDLE_VERSION    3
 #define BUNDLE_NAME_MAX   32 /* including the NUL */
 #define BUNDLE_MAX_VMS    16
 #define BUNDLE_MAX_BLOBS  4
@@ -79,10 +79,12 @@ struct bundle_vm {
 	uint64_t memory;            /* bytes of RAM at BUNDLE_GUEST_RAM_BASE */
 	uint64_t entry;             /* guest-physical pc at start */
 	uint64_t dtb_gpa;           /* a1 at start */
-	uint32_t boot;              /* enum bundle_boot */
-	uint32_t timer;             /* enum bundle_timer */
-	uint32_t trace;             /* 1: log every trap of this VM */
-	uint32_t quantum_us;        /* scheduling quantum */
+	uint64_t
+	    next_addr;  /* boot = firmware: the payload's address in the board's fw_dynamic info */
+	uint32_t boot;  /* enum bundle_boot */
+	uint32_t timer; /* enum bundle_timer */
+	uint32_t trace; /* 1: log every trap of this VM */
+	uint32_t quantum_us; /* scheduling quantum */
 	uint32_t nblobs;
 	uint32_t ndisks;
 	uint32_t virtio;   /* enum bundle_virtio: the interface of every disk */

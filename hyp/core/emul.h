@@ -38,4 +38,13 @@ int emul_add(struct emul *e, uint64_t base, uint64_t size, const struct mmio_ops
 /* The region containing gpa, or NULL. */
 const struct mmio_region *emul_find(const struct emul *e, uint64_t gpa);
 
+/*
+ * A guest load or store of `len` bytes at gpa in region r, as the board's CPU makes it of a
+ * device: a misaligned load as two aligned loads of its width that cover it, combined, and a
+ * misaligned store as one byte store per byte (QEMU 7.2 TCG, accel/tcg/cputlb.c load_helper
+ * and store_helper).  0, or -1 when a piece leaves the region or the device refuses it.
+ */
+int emul_read(const struct mmio_region *r, uint64_t gpa, unsigned len, uint64_t *val);
+int emul_write(const struct mmio_region *r, uint64_t gpa, unsigned len, uint64_t val);
+
 #endif

@@ -104,10 +104,12 @@ static void vm_boot(struct vm *vm, bool first)
 		/* No firmware in front of this guest: it is the firmware, and has the board's. */
 		vclint_init(&vm->clint, vcpu_clint_now, vcpu_clint_changed, &vm->vcpu);
 		vm->test = (struct vtest){test_event, vm};
+		vrom_init(&vm->rom, bv->entry, bv->dtb_gpa, bv->next_addr);
 		if (emul_add(&vm->emul, GUEST_CLINT_BASE, GUEST_CLINT_SIZE, &vclint_ops,
 		             &vm->clint) < 0 ||
 		    emul_add(&vm->emul, GUEST_TEST_BASE, GUEST_TEST_SIZE, &vtest_ops, &vm->test) <
-		        0)
+		        0 ||
+		    emul_add(&vm->emul, VROM_BASE, VROM_SIZE, &vrom_ops, &vm->rom) < 0)
 			panic("vm %s: device windows overlap", vm->name);
 	}
 
@@ -117,6 +119,11 @@ static void vm_boot(struct vm *vm, bool first)
 		vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa, asid_base, firmware);
 	else
 		vcpu_reset(&vm->vcpu, bv->entry, bv->dtb_gpa, asid_base, firmware);
+	if (firmware) {
+		/* what the board's reset vector leaves besides a0 and a1 (dev/vrom.h) */
+		vm->vcpu.x[12] = VROM_FW_INFO;
+		vm->vcpu.x[5] = bv->entry;
+	}
 	bool virtual_clock = bv->timer == BUNDLE_TIMER_VIRTUAL;
 	vclock_init(&vm->vcpu.clock, virtual_clock, vcpu_now());
 	kprintf("popek: vm %s: %lu MiB at %lx, quantum %u us%s%s\n", vm->name, vm->ram_size >> 20,

@@ -16,6 +16,7 @@
 #include "dev/vblk.h"
 #include "dev/vclint.h"
 #include "dev/vplic.h"
+#include "dev/vrom.h"
 #include "dev/vtest.h"
 #include "dev/vuart.h"
 
@@ -63,6 +64,7 @@ struct vm {
 	int input_byte;      /* typed for the VM, refused by its UART so far; or -1 */
 	struct vclint clint; /* boot = firmware only, as is the test device */
 	struct vtest test;
+	struct vrom rom; /* boot = firmware only: the board's mask ROM */
 	struct vcpu vcpu;
 	/* Off the trap path, after what it touches. */
 	/* What it boots from, at creation and at every restart (docs/operating.md). */

@@ -79,7 +79,7 @@
 #define CFG_SIZE_MAX 0x08
 #define CFG_SEG_MAX  0x0c
 #define CFG_BLK_SIZE 0x14
-#define CFG_LEN      0x3c
+#define CFG_LEN      57 /* the board's: up to write_zeroes_may_unmap (QEMU 7.2 virtio-blk) */
 
 /* Split virtqueue (§2.6.5): flags of a descriptor. */
 #define VIRTQ_DESC_F_NEXT     1
@@ -407,7 +407,6 @@ static int vblk_rw(struct vblk *d, const struct vblk_chain *c, struct vblk_io *i
 		io->seg[i].len = data->seg[i].len;
 	}
 	io->sector = d->start / VBLK_SECTOR + sector;
-	io->written = in ? (uint32_t)data->len + 1 : 1;
 	return io->nseg ? VBLK_SUBMIT : VIRTIO_BLK_S_OK;
 }
 
@@ -421,11 +420,14 @@ static int vblk_flush(struct vblk *d, const struct vblk_chain *c, struct vblk_io
 		return VIRTIO_BLK_S_IOERR;
 	io->nseg = 0;
 	io->sector = d->start / VBLK_SECTOR;
-	io->written = 1;
 	return VBLK_SUBMIT;
 }
 
-/* "popek-<start of the extent in hex>", truncated to the buffers given, as QEMU does. */
+/*
+ * "popek-<start of the extent in hex>" and its NUL, at most 20 bytes, truncated to the
+ * buffers given; the rest of them untouched, as QEMU's device does with its serial (which
+ * `popek run --bare` sets to the same string).
+ */
 static int vblk_get_id(struct vblk *d, const struct vblk_chain *c, struct vblk_io *io,
                        uint64_t sector)
 {
@@ -434,14 +436,15 @@ static int vblk_get_id(struct vblk *d, const struct vblk_chain *c, struct vblk_i
 	size_t n = 6, done = 0;
 	int shift = 60;
 
+	(void)io;
 	(void)sector;
 	while (shift > 0 && !((d->start >> shift) & 0xf))
 		shift -= 4;
 	for (; shift >= 0 && n < sizeof(id); shift -= 4)
 		id[n++] = hex[(d->start >> shift) & 0xf];
-	for (uint32_t s = 0; s < c->in.n && done < sizeof(id); s++) {
-		size_t k =
-		    c->in.seg[s].len < sizeof(id) - done ? c->in.seg[s].len : sizeof(id) - done;
+	size_t size = n < sizeof(id) ? n + 1 : sizeof(id);
+	for (uint32_t s = 0; s < c->in.n && done < size; s++) {
+		size_t k = c->in.seg[s].len < size - done ? c->in.seg[s].len : size - done;
 		void *p = vblk_at(d, c->in.seg[s].gpa, k);
 
 		if (!p)
@@ -449,7 +452,6 @@ static int vblk_get_id(struct vblk *d, const struct vblk_chain *c, struct vblk_i
 		memcpy(p, id + done, k);
 		done += k;
 	}
-	io->written = (uint32_t)done + 1;
 	return VIRTIO_BLK_S_OK;
 }
 
@@ -525,7 +527,11 @@ static int vblk_request(struct vblk *d, uint16_t head)
 		vblk_used_push(d, head, 0);
 		return 0;
 	}
-	req.written = 1;
+	/*
+	 * used.len: every device-writable byte of the chain, whatever the request
+	 * and its outcome, as the board's device reports it (QEMU's req->in_len).
+	 */
+	req.written = c.in.len < UINT32_MAX ? (uint32_t)c.in.len + 1 : UINT32_MAX;
 	status = vblk_parse(d, &c, &req);
 	if (status == VBLK_SUBMIT)
 		return vblk_submit(d, &req);
@@ -631,12 +637,14 @@ static void vblk_vq_reset(struct vblk *d)
  * §2.1.1 / §4.2.2.1: writing 0 to Status resets the device.  ios still with
  * the backend go stale.  A legacy device keeps GuestPageSize and QueueAlign,
  * as QEMU's does: a driver may write GuestPageSize once, before its first reset.
+ * Like the board's transport, the reset also keeps the feature selectors and
+ * the driver's feature words; only what was negotiated is forgotten.
  */
 static void vblk_reset(struct vblk *d)
 {
 	d->status = 0;
-	d->dev_features_sel = d->drv_features_sel = d->queue_sel = 0;
-	d->drv_features = 0;
+	d->queue_sel = 0;
+	d->negotiated = 0;
 	d->interrupt_status = 0;
 	d->queue_num = 0;
 	d->queue_ready = false;
@@ -663,10 +671,9 @@ static void vblk_queue_enable(struct vblk *d)
 		vblk_break(d);
 		return;
 	}
-	d->vq = (struct vblk_vq){
-	    true,         (d->drv_features & vblk_features(d) & VIRTIO_F_EVENT_IDX) != 0,
-	    d->queue_num, d->desc,
-	    d->avail,     d->used};
+	d->vq = (struct vblk_vq){true,         (d->negotiated & VIRTIO_F_EVENT_IDX) != 0,
+	                         d->queue_num, d->desc,
+	                         d->avail,     d->used};
 }
 
 /*
@@ -742,8 +749,6 @@ static uint32_t vendor_id_read(struct vblk *d)
 
 static uint32_t device_features_read(struct vblk *d)
 {
-	if (d->dev_features_sel > 1)
-		return 0;
 	return (uint32_t)(vblk_features(d) >> (32 * d->dev_features_sel));
 }
 
@@ -813,16 +818,18 @@ static uint32_t (*const vblk_legacy_read_regs[VBLK_REGS])(struct vblk *d) = {
     [REG_SHM_LEN_HIGH / 4] = shm_len_read,
 };
 
+/* The board's transport keeps one bit of a selector: any value but 0 selects the high word. */
 static void device_features_sel_write(struct vblk *d, uint32_t v)
 {
-	d->dev_features_sel = v;
+	d->dev_features_sel = v != 0;
 }
 
-/* §3.1.1: features are the driver's to choose until it sets FEATURES_OK. */
+/*
+ * §3.1.1: features are the driver's to choose until it sets FEATURES_OK.  The words are
+ * kept as written; status_write takes them when FEATURES_OK is set.
+ */
 static void driver_features_write(struct vblk *d, uint32_t v)
 {
-	if (d->drv_features_sel > 1 || (d->status & STATUS_FEATURES_OK))
-		return;
 	if (d->drv_features_sel == 0)
 		set_low(&d->drv_features, v);
 	else
@@ -837,12 +844,13 @@ static void legacy_driver_features_write(struct vblk *d, uint32_t v)
 {
 	if (d->drv_features_sel != 0 || (d->status & STATUS_FEATURES_OK))
 		return;
-	d->drv_features = v & vblk_features(d);
+	d->drv_features = v;
+	d->negotiated = v & vblk_features(d);
 }
 
 static void driver_features_sel_write(struct vblk *d, uint32_t v)
 {
-	d->drv_features_sel = v;
+	d->drv_features_sel = v != 0;
 }
 
 static void queue_sel_write(struct vblk *d, uint32_t v)
@@ -914,8 +922,11 @@ static void interrupt_ack_write(struct vblk *d, uint32_t v)
 }
 
 /*
- * §2.2.2 / §3.1.1: the device refuses FEATURES_OK (leaves it clear) for
- * features it did not offer, and a version 2 device requires VERSION_1 (§6.1).
+ * Setting FEATURES_OK takes the driver's features, less what the device did not offer.
+ * §2.2.2 and §6.1 let a device refuse FEATURES_OK for features it did not offer or for a
+ * driver without VERSION_1; the board's version 2 device never does, and kernels written
+ * against it (a driver that writes only the low feature word never acknowledges
+ * VERSION_1) rely on that, so popek's does not refuse either.
  */
 static void status_write(struct vblk *d, uint32_t v)
 {
@@ -923,10 +934,9 @@ static void status_write(struct vblk *d, uint32_t v)
 		vblk_reset(d);
 		return;
 	}
-	/* Legacy: no feature negotiation step (§3.1.2), so nothing to refuse. */
-	if (!d->legacy && (v & STATUS_FEATURES_OK) && !(d->status & STATUS_FEATURES_OK) &&
-	    ((d->drv_features & ~vblk_features(d)) || !(d->drv_features & VIRTIO_F_VERSION_1)))
-		v &= ~STATUS_FEATURES_OK;
+	/* Legacy: no feature negotiation step (§3.1.2); the features were taken as written. */
+	if (!d->legacy && (v & STATUS_FEATURES_OK) && !(d->status & STATUS_FEATURES_OK))
+		d->negotiated = d->drv_features & vblk_features(d);
 	d->status = (v & 0xff) | (d->status & STATUS_NEEDS_RESET);
 }
 
@@ -1015,40 +1025,63 @@ static void vblk_config(const struct vblk *d, uint8_t cfg[CFG_LEN])
 }
 
 /*
- * Registers take aligned 32-bit accesses only (§4.2.2: "The driver MUST only
- * use 32 bit wide and aligned reads and writes" to the control registers);
- * the configuration space takes naturally aligned accesses of 1, 2, 4 or 8
- * bytes (§4.2.2.2).  Anything else is an access fault.
+ * Accesses as the board's transport takes them.  QEMU 7.2's virtio-mmio sets no size limits
+ * of its own, so its memory core's apply: any naturally aligned access of 1, 2, 4 or 8 bytes
+ * inside the 0x200-byte window, an 8-byte one done as two 4-byte ones; misaligned ones and
+ * the rest of the slot fault.  A register answers only a 4-byte access (§4.2.2 asks drivers
+ * for nothing else): others read 0 and write nothing.  The configuration space takes 1, 2 and
+ * 4 bytes; an access reaching past its end reads all ones and writes nothing.
  */
-static bool vblk_reg_ok(uint64_t off, unsigned width)
+#define VBLK_WINDOW 0x200
+
+static bool vblk_access_ok(uint64_t off, unsigned width)
 {
-	return off < REG_CONFIG && width == 4 && off % 4 == 0;
+	return (width == 1 || width == 2 || width == 4 || width == 8) && off % width == 0 &&
+	       off < VBLK_WINDOW;
 }
 
-static bool vblk_config_ok(uint64_t off, unsigned width)
+/* One access of at most 4 bytes, inside the window. */
+static uint32_t vblk_read_piece(struct vblk *d, uint64_t off, unsigned width)
 {
-	return (width == 1 || width == 2 || width == 4 || width == 8) && off >= REG_CONFIG &&
-	       off - REG_CONFIG <= CFG_LEN - width && off % width == 0;
+	if (off >= REG_CONFIG) {
+		uint8_t cfg[CFG_LEN];
+		uint32_t v = 0;
+
+		if (off - REG_CONFIG + width > CFG_LEN)
+			return UINT32_MAX >> (32 - 8 * width);
+		vblk_config(d, cfg);
+		for (unsigned i = 0; i < width; i++)
+			v |= (uint32_t)cfg[off - REG_CONFIG + i] << (8 * i);
+		return v;
+	}
+	if (width != 4)
+		return 0;
+	uint32_t (*const *regs)(struct vblk *) = d->legacy ? vblk_legacy_read_regs : vblk_read_regs;
+	/* Write-only and unassigned registers read 0, as in QEMU. */
+	return regs[off / 4] ? regs[off / 4](d) : 0;
+}
+
+/* No configuration field is writable without VIRTIO_BLK_F_CONFIG_WCE. */
+static void vblk_write_piece(struct vblk *d, uint64_t off, unsigned width, uint32_t val)
+{
+	if (off >= REG_CONFIG || width != 4)
+		return;
+	void (*const *regs)(struct vblk *, uint32_t) =
+	    d->legacy ? vblk_legacy_write_regs : vblk_write_regs;
+	if (regs[off / 4])
+		regs[off / 4](d, val);
 }
 
 static int vblk_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 {
 	struct vblk *d = dev;
 
-	if (vblk_config_ok(off, width)) {
-		uint8_t cfg[CFG_LEN];
-
-		vblk_config(d, cfg);
-		*val = 0;
-		for (unsigned i = 0; i < width; i++)
-			*val |= (uint64_t)cfg[off - REG_CONFIG + i] << (8 * i);
-		return 0;
-	}
-	if (!vblk_reg_ok(off, width))
+	if (!vblk_access_ok(off, width))
 		return -1;
-	uint32_t (*const *regs)(struct vblk *) = d->legacy ? vblk_legacy_read_regs : vblk_read_regs;
-	/* Write-only and unassigned registers read 0, as in QEMU. */
-	*val = regs[off / 4] ? regs[off / 4](d) : 0;
+	if (width == 8)
+		*val = vblk_read_piece(d, off, 4) | (uint64_t)vblk_read_piece(d, off + 4, 4) << 32;
+	else
+		*val = vblk_read_piece(d, off, width);
 	return 0;
 }
 
@@ -1056,15 +1089,14 @@ static int vblk_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 {
 	struct vblk *d = dev;
 
-	/* No configuration field is writable without VIRTIO_BLK_F_CONFIG_WCE. */
-	if (vblk_config_ok(off, width))
-		return 0;
-	if (!vblk_reg_ok(off, width))
+	if (!vblk_access_ok(off, width))
 		return -1;
-	void (*const *regs)(struct vblk *, uint32_t) =
-	    d->legacy ? vblk_legacy_write_regs : vblk_write_regs;
-	if (regs[off / 4])
-		regs[off / 4](d, (uint32_t)val);
+	if (width == 8) {
+		vblk_write_piece(d, off, 4, (uint32_t)val);
+		vblk_write_piece(d, off + 4, 4, (uint32_t)(val >> 32));
+	} else {
+		vblk_write_piece(d, off, width, (uint32_t)val);
+	}
 	return 0;
 }
 

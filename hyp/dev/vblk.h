@@ -107,8 +107,14 @@ struct vblk {
 	struct vplic *plic;
 	uint32_t irq;
 	/* virtio-mmio registers */
-	uint32_t status, dev_features_sel, drv_features_sel, queue_sel;
+	uint32_t status, queue_sel;
+	/*
+	 * The transport's feature selectors (0 or 1) and, version 2, the driver's two feature
+	 * words as last written: the board's transport keeps all three across a device reset.
+	 */
+	uint32_t dev_features_sel, drv_features_sel;
 	uint64_t drv_features;
+	uint64_t negotiated; /* what the device acts on: taken at FEATURES_OK (legacy: at once) */
 	uint32_t interrupt_status;
 	uint32_t queue_num;
 	bool queue_ready;           /* the register as last written; legacy: a QueuePFN is set */

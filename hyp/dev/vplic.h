@@ -10,7 +10,8 @@
  *   0x200000 + 0x1000*ctx      priority threshold of context ctx
  *   0x200004 + 0x1000*ctx      claim (read) / complete (write) of context ctx
  *
- * Devices drive level-triggered lines with vplic_set_level(); popek asks
+ * Devices signal their lines with vplic_set_level(), each time the board's
+ * device would (vplic.c says why that matters); popek asks
  * vplic_pending() before entering the guest and turns the answer into the
  * guest's SEIP (context 1) or MEIP (context 0).
  */
@@ -29,16 +30,23 @@
 
 struct vplic {
 	uint32_t priority[VPLIC_NSOURCES];
-	uint32_t level;   /* bit n: line of source n is high */
+	uint32_t pending; /* bit n: source n has a latched request (see vplic.c) */
 	uint32_t claimed; /* bit n: source n is claimed and not yet completed */
 	uint32_t enable[VPLIC_NCTX];
 	uint32_t threshold[VPLIC_NCTX];
+	bool line[VPLIC_NCTX]; /* each context's output, as last updated (vplic.c) */
 };
 
 void vplic_init(struct vplic *p);
-/* Drive the line of source irq (1..31; others are ignored) high (level != 0) or low. */
+/*
+ * Source irq's device signals its line (1..31; others are ignored): high (level != 0) latches
+ * a request; low, as on the board, withdraws nothing (vplic.c).
+ */
 void vplic_set_level(struct vplic *p, uint32_t irq, int level);
-/* Whether context ctx has a claimable interrupt above its threshold. */
+/*
+ * Whether context ctx's output is raised: it had a claimable interrupt above its threshold
+ * at the vPLIC's last update (vplic.c: an enable write alone changes nothing, as on the board).
+ */
 bool vplic_pending(const struct vplic *p, int ctx);
 
 /* The MMIO model; dev is a struct vplic *. */

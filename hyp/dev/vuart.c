@@ -120,8 +120,15 @@ static uint8_t vuart_irq_id(const struct vuart *u)
 }
 
 /*
- * QEMU drives the line whatever MCR.OUT2 says (on a PC, OUT2 gates it on the
- * board, not in the chip); so does popek.
+ * Signal the line to the vPLIC.  QEMU drives the line whatever MCR.OUT2 says
+ * (on a PC, OUT2 gates it on the board, not in the chip); so does popek.  The
+ * board's PLIC latches a request each time the UART signals (dev/vplic.c), so
+ * the register handlers signal exactly where QEMU 7.2's serial.c calls
+ * serial_update_irq: THR, IER (when it changes) and FCR writes, RBR reads,
+ * IIR reads that acknowledge THRI, LSR and MSR reads that clear something,
+ * and a byte arriving.  A driver that claims and completes without reading
+ * IIR then sees what it sees on the board: no new request until the UART's
+ * state changes.
  */
 static void vuart_update(struct vuart *u)
 {
@@ -129,27 +136,47 @@ static void vuart_update(struct vuart *u)
 		vplic_set_level(u->plic, u->irq, vuart_irq_id(u) != IIR_NONE);
 }
 
-/* A byte arriving at the receiver: from the host, or from THR in loopback. */
+/*
+ * A byte arriving at the receiver: from the host, or from THR in loopback.  With FIFOs it
+ * joins the FIFO, and an overrun keeps the FIFO's contents (data sheet, LSR bit 1); without,
+ * it replaces what the holding register (rbr) held, an overrun if that was unread, as
+ * QEMU's serial_receive1 does.  count is then 1 while the holding register is unread.
+ */
 static void vuart_receive(struct vuart *u, uint8_t c)
 {
-	if (vuart_fifo_push(u, c))
-		u->rbr = c;
-	else
-		u->lsr |= LSR_OE; /* data sheet, LSR bit 1: the FIFO keeps its contents */
+	if (u->fcr & FCR_FE) {
+		if (!vuart_fifo_push(u, c))
+			u->lsr |= LSR_OE;
+		return;
+	}
+	if (u->count)
+		u->lsr |= LSR_OE;
+	u->rbr = c;
+	u->count = 1;
 }
 
 /* Register reads (DLAB = 0). */
 
+/* With FIFOs, the FIFO's oldest byte or 0; without, the holding register, kept after. */
 static uint8_t rbr_read(struct vuart *u)
 {
+	uint8_t v = u->rbr;
+
 	u->held = false; /* as QEMU's serial asks its terminal for more input */
+	if (u->fcr & FCR_FE) {
+		v = 0;
+		if (u->count != 0) {
+			v = u->fifo[u->head];
+			u->head = (u->head + 1) % VUART_FIFO_SIZE;
+			u->count--;
+		}
+	} else {
+		u->count = 0;
+	}
 	if (u->count == 0)
-		return (u->fcr & FCR_FE) ? 0 : u->rbr;
-	u->rbr = u->fifo[u->head];
-	u->head = (u->head + 1) % VUART_FIFO_SIZE;
-	if (--u->count == 0)
 		u->lsr &= ~LSR_BI;
-	return u->rbr;
+	vuart_update(u);
+	return v;
 }
 
 static uint8_t ier_read(struct vuart *u)
@@ -162,8 +189,10 @@ static uint8_t iir_read(struct vuart *u)
 {
 	uint8_t id = vuart_irq_id(u);
 
-	if (id == IIR_THRI)
+	if (id == IIR_THRI) {
 		u->thr_ipending = false;
+		vuart_update(u);
+	}
 	return id | ((u->fcr & FCR_FE) ? IIR_FIFOS : 0);
 }
 
@@ -182,7 +211,10 @@ static uint8_t lsr_read(struct vuart *u)
 {
 	uint8_t v = u->lsr | LSR_THRE | LSR_TEMT | (u->count ? LSR_DR : 0);
 
-	u->lsr &= ~(LSR_OE | LSR_BI);
+	if (u->lsr & (LSR_OE | LSR_BI)) {
+		u->lsr &= ~(LSR_OE | LSR_BI);
+		vuart_update(u);
+	}
 	return v;
 }
 
@@ -195,7 +227,10 @@ static uint8_t msr_read(struct vuart *u)
 		return (uint8_t)(((u->mcr & 0x0c) << 4) | ((u->mcr & 0x02) << 3) |
 		                 ((u->mcr & 0x01) << 5));
 	v = u->msr;
-	u->msr &= ~MSR_DELTAS;
+	if (v & MSR_DELTAS) {
+		u->msr &= ~MSR_DELTAS;
+		vuart_update(u);
+	}
 	return v;
 }
 
@@ -214,6 +249,7 @@ static void thr_write(struct vuart *u, uint8_t v)
 		u->out(u->arg, (char)v);
 	/* Transmission is instant: THR is empty again, which raises THRI. */
 	u->thr_ipending = true;
+	vuart_update(u);
 }
 
 /*
@@ -227,6 +263,8 @@ static void ier_write(struct vuart *u, uint8_t v)
 	u->ier = v & 0x0f;
 	if (changed & IER_ETBEI)
 		u->thr_ipending = (u->ier & IER_ETBEI) != 0;
+	if (changed)
+		vuart_update(u);
 }
 
 /* Toggling FCR.FE clears both FIFOs (data sheet, FCR bit 0). */
@@ -239,6 +277,7 @@ static void fcr_write(struct vuart *u, uint8_t v)
 	if (v & FCR_XFR)
 		u->thr_ipending = true;
 	u->fcr = v & FCR_KEEP;
+	vuart_update(u);
 }
 
 static void lcr_write(struct vuart *u, uint8_t v)
@@ -293,7 +332,6 @@ static int vuart_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
 		*val = off == 0 ? u->dll : u->dlm;
 	else
 		*val = vuart_read_regs[off](u);
-	vuart_update(u);
 	return 0;
 }
 
@@ -310,7 +348,6 @@ static int vuart_write(void *dev, uint64_t off, unsigned width, uint64_t val)
 		u->dlm = v;
 	else
 		vuart_write_regs[off](u, v);
-	vuart_update(u);
 	return 0;
 }
 
@@ -350,6 +387,37 @@ void vuart_firmware_setup(struct vuart *u)
 	u->mcr = 0;
 	u->scr = 0;
 	vuart_update(u);
+}
+
+/*
+ * On the board the firmware's console (OpenSBI 1.1's uart8250 driver) drives this same UART
+ * through its registers: out, wait for LSR.THRE and write THR; in, read LSR and, when DR is
+ * set, RBR.  popek's SBI console does exactly that, so the guest finds its UART as it would
+ * on the board afterwards (the same requests signalled, the same bytes consumed) and reads
+ * typed bytes in order, those already in the FIFO first.
+ */
+void vuart_firmware_putc(struct vuart *u, char c)
+{
+	uint64_t lsr;
+
+	vuart_read(u, 5, 1, &lsr); /* THRE: always, transmission is instant */
+	vuart_write(u, 0, 1, (uint8_t)c);
+}
+
+int vuart_firmware_getc(struct vuart *u)
+{
+	uint64_t v;
+
+	vuart_read(u, 5, 1, &v);
+	if (!(v & LSR_DR))
+		return -1;
+	vuart_read(u, 0, 1, &v);
+	return (int)v;
+}
+
+bool vuart_line(const struct vuart *u)
+{
+	return vuart_irq_id(u) != IIR_NONE;
 }
 
 bool vuart_can_accept(const struct vuart *u)

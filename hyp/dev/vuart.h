@@ -56,6 +56,11 @@ void vuart_firmware_setup(struct vuart *u);
  */
 int vuart_input(struct vuart *u, char c);
 bool vuart_can_accept(const struct vuart *u);
+/* The level the UART drives its interrupt line to now (what it signals when it signals). */
+bool vuart_line(const struct vuart *u);
+/* The board's firmware console on this UART (vuart.c): one byte out; one byte in, or -1. */
+void vuart_firmware_putc(struct vuart *u, char c);
+int vuart_firmware_getc(struct vuart *u);
 
 /* The MMIO model; dev is a struct vuart *. */
 extern const struct mmio_ops vuart_ops;

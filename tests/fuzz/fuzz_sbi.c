@@ -133,7 +133,7 @@ static void one_call(struct reader *r)
 	uint8_t st = reader_u8(r);
 	v->csr.mip = st & 1 ? 1UL << IRQ_S_SOFT : 0;
 	v->csr.mip |= st & 2 ? 1UL << IRQ_S_TIMER : 0;
-	vsbi_host.n.in_left = st & 4 ? reader_u16(r) : 0;
+	vsbi_host_type(st & 4 ? reader_u16(r) : 0);
 	v->state = VCPU_RUNNABLE;
 	uint64_t pc = v->pc = RAM + 4 * reader_u8(r);
 

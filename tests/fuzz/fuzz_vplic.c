@@ -4,11 +4,14 @@
  * name (2 and up do not exist), at any offset and width.  After each step:
  *  - an access is accepted exactly when it is an aligned 32-bit one inside
  *    the window;
- *  - a claim returns 0 or a source that was pending (line high, not
- *    claimed), enabled for the context, above its threshold, and of the
- *    highest priority among those (ties: the lowest id); it is then claimed;
+ *  - a claim returns 0 or a source that was pending (a request latched by
+ *    its device's last signal, not claimed), enabled for the context, above
+ *    its threshold, and of the highest priority among those (ties: the
+ *    lowest id); it is then claimed and its request consumed;
+ *  - a complete of any id below the number of sources ends its claim,
+ *    from either context, as on the board; others change nothing;
  *  - vplic_pending() says whether a claim would return a source;
- *  - registers hold only what they can (3-bit priorities, no source 0),
+ *  - registers hold only what they can (3-bit priorities and thresholds),
  *    and what does not exist reads 0.
  */
 #include <stdbool.h>
@@ -21,12 +24,12 @@
 
 static struct vplic plic;
 
-/* The source a claim by ctx must return, from the PLIC spec alone. */
+/* The source a claim by ctx must return. */
 static uint32_t best(const struct vplic *p, uint32_t ctx)
 {
 	uint32_t id = 0, prio = p->threshold[ctx];
 	for (uint32_t s = 1; s < VPLIC_NSOURCES; s++) {
-		bool pending = (p->level >> s & 1) && !(p->claimed >> s & 1);
+		bool pending = (p->pending >> s & 1) && !(p->claimed >> s & 1);
 		if (pending && (p->enable[ctx] >> s & 1) && p->priority[s] > prio) {
 			id = s;
 			prio = p->priority[s];
@@ -35,15 +38,26 @@ static uint32_t best(const struct vplic *p, uint32_t ctx)
 	return id;
 }
 
+/*
+ * Each context's output as the board drives it: recomputed at every update (a device raising
+ * its line, a claim, a complete of a source id, a priority or threshold write), kept otherwise.
+ */
+static bool model_line[VPLIC_NCTX];
+
+static void updated(void)
+{
+	for (int c = 0; c < VPLIC_NCTX; c++)
+		model_line[c] = best(&plic, (uint32_t)c) != 0;
+}
+
 static void check_state(void)
 {
-	REQUIRE(!(plic.level & 1) && !(plic.claimed & 1));
+	REQUIRE(!(plic.pending & 1) && !(plic.claimed & 1));
 	for (int c = 0; c < VPLIC_NCTX; c++) {
-		REQUIRE(!(plic.enable[c] & 1) && plic.threshold[c] <= VPLIC_PRIO_MAX);
-		REQUIRE(vplic_pending(&plic, c) == (best(&plic, c) != 0));
+		REQUIRE(plic.threshold[c] <= VPLIC_PRIO_MAX);
+		REQUIRE(vplic_pending(&plic, c) == model_line[c]);
 	}
-	REQUIRE(plic.priority[0] == 0);
-	for (int s = 1; s < VPLIC_NSOURCES; s++)
+	for (int s = 0; s < VPLIC_NSOURCES; s++)
 		REQUIRE(plic.priority[s] <= VPLIC_PRIO_MAX);
 	REQUIRE(!vplic_pending(&plic, -1) && !vplic_pending(&plic, VPLIC_NCTX));
 }
@@ -82,11 +96,16 @@ static void do_access(struct reader *r, bool write)
 	             (off - 0x200004) / 0x1000 < VPLIC_NCTX;
 	uint32_t ctx = claim ? (uint32_t)((off - 0x200004) / 0x1000) : 0;
 	uint32_t want = claim ? best(&plic, ctx) : 0, claimed = plic.claimed;
+	uint32_t pending = plic.pending;
+	bool prio = off < 4 * VPLIC_NSOURCES,
+	     thr = off >= 0x200000 && (off & 0xfff) == 0 && (off - 0x200000) / 0x1000 < VPLIC_NCTX;
 	if (write) {
 		REQUIRE((vplic_ops.write(&plic, off, width, val) == 0) == ok);
-		if (ok && claim && (uint32_t)val < VPLIC_NSOURCES &&
-		    (plic.enable[ctx] >> (uint32_t)val & 1))
-			REQUIRE(!(plic.claimed >> (uint32_t)val & 1));
+		if (ok && (prio || thr || (claim && (uint32_t)val < VPLIC_NSOURCES)))
+			updated();
+		REQUIRE(plic.pending == pending); /* only devices latch requests */
+		if (ok && claim && (uint32_t)val < VPLIC_NSOURCES)
+			REQUIRE(plic.claimed == (claimed & ~(1u << (uint32_t)val)));
 		else if (ok && claim)
 			REQUIRE(plic.claimed == claimed);
 		return;
@@ -99,8 +118,10 @@ static void do_access(struct reader *r, bool write)
 	if (claim) {
 		REQUIRE(got == want);
 		REQUIRE(plic.claimed == (claimed | (want ? 1u << want : 0)));
+		REQUIRE(plic.pending == (pending & ~(want ? 1u << want : 0)));
+		updated();
 	} else if (off == 0x1000) {
-		REQUIRE(got == (plic.level & ~plic.claimed & ~1u));
+		REQUIRE(got == (plic.pending & ~1u));
 	} else if (off >= 0x2000 + 0x80 * VPLIC_NCTX && off < 0x200000) {
 		REQUIRE(got == 0); /* enables of contexts that do not exist */
 	} else if (off >= 0x200000 + 0x1000 * VPLIC_NCTX) {
@@ -112,12 +133,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct reader r = {data, size};
 	vplic_init(&plic);
+	memset(model_line, 0, sizeof(model_line));
 	for (int steps = 0; r.size && steps < 256; steps++) {
 		uint8_t op = reader_u8(&r);
 		switch (op % 4) {
-		case 0:
-			vplic_set_level(&plic, reader_u8(&r) % 40, op & 4);
+		case 0: {
+			/* a device signals: high latches a request, low withdraws nothing */
+			uint32_t irq = reader_u8(&r) % 40, before = plic.pending;
+			vplic_set_level(&plic, irq, op & 4);
+			bool source = irq >= 1 && irq < VPLIC_NSOURCES;
+			REQUIRE(plic.pending == ((op & 4) && source ? before | 1u << irq : before));
+			if ((op & 4) && source)
+				updated();
 			break;
+		}
 		case 1:
 			do_access(&r, false);
 			break;

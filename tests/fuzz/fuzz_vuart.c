@@ -8,7 +8,11 @@
  *  - LSR.DR says whether it holds anything; THRE and TEMT are always set;
  *  - IIR names an interrupt that is pending, or none, with the FIFO bits
  *    as FCR says;
- *  - the PLIC's line is high exactly when some enabled condition is pending.
+ *  - the vPLIC holds a request exactly as the board's PLIC would: the UART
+ *    signals its line only where QEMU 7.2's serial.c does (THR, changed IER
+ *    and FCR writes, RBR reads, IIR reads reporting THRI, LSR and MSR reads
+ *    that clear something, input taken), the PLIC latches a request when
+ *    the line is high then, and only a claim consumes it.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,6 +31,8 @@ static uint64_t out_bytes;
 /* What the receive FIFO must hold, oldest first. */
 static uint8_t model[VUART_FIFO_SIZE];
 static unsigned model_len;
+/* Whether the vPLIC must hold a request from the UART. */
+static bool model_request;
 
 static void out(void *arg, char c)
 {
@@ -47,18 +53,35 @@ static void check_state(void)
 	REQUIRE(uart.head < VUART_FIFO_SIZE);
 	REQUIRE(uart.ier <= 0x0f && uart.mcr <= 0x1f);
 	REQUIRE(uart.count == model_len);
-	for (unsigned i = 0; i < model_len; i++)
-		REQUIRE(uart.fifo[(uart.head + i) % VUART_FIFO_SIZE] == model[i]);
-	REQUIRE(!!(plic.level & (1u << IRQ)) == line_condition(&uart));
+	if (uart.fcr & 1) {
+		for (unsigned i = 0; i < model_len; i++)
+			REQUIRE(uart.fifo[(uart.head + i) % VUART_FIFO_SIZE] == model[i]);
+	} else if (model_len) {
+		REQUIRE(uart.rbr == model[0]); /* the holding register */
+	}
+	REQUIRE(!!(plic.pending & (1u << IRQ)) == model_request);
 }
 
-/* The FIFO took the byte if it grew; it was emptied if it shrank otherwise. */
-static void track(unsigned count_before, uint8_t byte)
+/* The UART signalled its line: the board's PLIC latches a request when it is high. */
+static void signalled(void)
 {
-	if (uart.count == count_before + 1 && model_len < VUART_FIFO_SIZE)
+	model_request = model_request || line_condition(&uart);
+}
+
+/*
+ * The FIFO took the byte if it grew; it was emptied if it shrank otherwise.  Without FIFOs a
+ * looped-back byte replaces the holding register's, read or not (as the board's does).
+ */
+static void track(unsigned count_before, uint8_t byte, bool looped)
+{
+	if (looped && !(uart.fcr & 1)) {
+		model[0] = byte;
+		model_len = 1;
+	} else if (uart.count == count_before + 1 && model_len < VUART_FIFO_SIZE) {
 		model[model_len++] = byte;
-	else if (uart.count < count_before)
+	} else if (uart.count < count_before) {
 		model_len = 0;
+	}
 }
 
 static void do_read(struct reader *r)
@@ -71,13 +94,17 @@ static void do_read(struct reader *r)
 	bool ok = off < 8 && width != 3 && (off & (width - 1)) == 0;
 	bool dlab = uart.lcr & 0x80;
 	unsigned count = uart.count;
-	bool fe = uart.fcr & 1, line = plic.level & (1u << IRQ);
+	bool fe = uart.fcr & 1, cond = line_condition(&uart);
+	bool clears = (off == 5 && (uart.lsr & 0x12)) ||
+	              (off == 6 && !(uart.mcr & 0x10) && (uart.msr & 0x0f));
 	uint64_t val = 0x1234;
 	int rc = vuart_ops.read(&uart, off, width, &val);
 	REQUIRE((rc == 0) == ok);
 	if (!ok)
 		return;
 	REQUIRE(val <= 0xff);
+	if ((off == 0 && !dlab) || (off == 2 && (val & 0x0f) == 2) || clears)
+		signalled();
 	if (off == 0 && !dlab && count) {
 		REQUIRE(val == model[0]);
 		memmove(model, model + 1, --model_len);
@@ -91,7 +118,7 @@ static void do_read(struct reader *r)
 		uint8_t id = val & 0x0f;
 		REQUIRE(id == 1 || id == 0 || id == 2 || id == 4 || id == 6 || id == 0xc);
 		REQUIRE((id != 4 && id != 0xc) || count);
-		REQUIRE((id == 1) == !line); /* an IIR read can only lower the line after */
+		REQUIRE((id == 1) == !cond); /* an IIR read can only lower the line after */
 	}
 }
 
@@ -103,15 +130,18 @@ static void do_write(struct reader *r)
 	uint64_t val = reader_u64(r);
 	bool ok = off < 8 && (off & (width - 1)) == 0;
 	bool dlab = uart.lcr & 0x80, loop = uart.mcr & 0x10;
+	bool ier_changes = ((uart.ier ^ val) & 0x0f) != 0;
 	unsigned count = uart.count;
 	uint64_t before = out_bytes;
 	REQUIRE((vuart_ops.write(&uart, off, width, val) == 0) == ok);
 	if (!ok)
 		return;
+	if ((off == 0 && !dlab) || (off == 1 && !dlab && ier_changes) || off == 2)
+		signalled();
 	if (off == 0 && !dlab && loop)
-		track(count, (uint8_t)val);
+		track(count, (uint8_t)val, true);
 	else if (off == 2)
-		track(count, 0);
+		track(count, 0, false);
 	REQUIRE(out_bytes - before == (off == 0 && !dlab && !loop));
 }
 
@@ -123,8 +153,10 @@ static void do_input(struct reader *r)
 	int rc = vuart_input(&uart, (char)c);
 	REQUIRE((rc == 0) == could);
 	REQUIRE(rc < 0 || uart.count == count + 1);
-	if (rc == 0)
+	if (rc == 0) {
 		model[model_len++] = c;
+		signalled();
+	}
 }
 
 /* The guest's PLIC driver: enable and prioritise the UART, claim, complete. */
@@ -142,6 +174,8 @@ static void do_plic(struct reader *r)
 	case 2:
 		REQUIRE(vplic_ops.read(&plic, 0x201004, 4, &v) == 0);
 		REQUIRE(v == 0 || v == IRQ);
+		if (v == IRQ)
+			model_request = false;
 		break;
 	case 3:
 		REQUIRE(vplic_ops.write(&plic, 0x201004, 4, IRQ) == 0);
@@ -156,6 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vuart_init(&uart, &plic, IRQ, out, NULL);
 	out_bytes = 0;
 	model_len = 0;
+	model_request = false; /* reset: IER = 0, nothing to signal */
 	if (reader_u8(&r) & 1)
 		vuart_firmware_setup(&uart);
 	for (int steps = 0; r.size && steps < 256; steps++) {

@@ -261,7 +261,11 @@ static const struct dir_case dir_cases[] = {
      "neither a RISC-V ELF64 executable nor a RISC-V Image"},
     {"kernel-x86", "[vm a]\nmemory = 16M\nkernel = x86.elf\n", 3, "not for RISC-V"},
     {"initrd-missing", VM_OK "initrd = initramfs.cpio\n", 4, "cannot read initrd"},
-    {"firmware-entry", VM_OK "boot = firmware\n", 3, "boot = firmware starts at 0x80000000"},
+    /* the board starts a firmware image at the base of RAM, wherever it loads */
+    {"firmware-loaded-above-ram-base", VM_OK "boot = firmware\n", 0, NULL},
+    {"firmware-with-payload", VM_OK "boot = firmware\nfirmware = fw.Image\n", 0, NULL},
+    {"firmware-key-on-sbi-vm", VM_OK "firmware = fw.Image\n", 4,
+     "firmware = is for a VM with boot = firmware"},
 
     /* disks */
     {"minidisk-no-disk", VM_OK "minidisk = 0 64K\n", 4, "minidisk without a real disk"},
@@ -523,7 +527,7 @@ static void test_image_elf_flattens(void **state)
 	assert_int_equal(img.gpa, 0x80200000);
 	assert_int_equal(img.size, 0x3000);
 	assert_int_equal(img.span, 0x3000);
-	assert_int_equal(img.entry, 0x80200010);
+	assert_int_equal(img.entry, 0x80200000); /* the lowest load address, as on the board */
 	assert_int_equal(img.data[0], 0xaa);
 	assert_int_equal(img.data[0xff], 0xaa);
 	assert_int_equal(img.data[0x100], 0); /* gap */
@@ -534,6 +538,56 @@ static void test_image_elf_flattens(void **state)
 	image_free(&img);
 }
 
+/* The board's firmware and its payload in one blob, placed as QEMU places -bios and -kernel. */
+static void test_image_firmware(void **state)
+{
+	static uint8_t fw[0x1000], k[0x3000], elf[8192];
+	struct seg seg = {0x80400000, 0x100, 0x100, 0xcc};
+	struct image img;
+	uint64_t at = 0;
+
+	(void)state;
+	memset(fw, 0xf1, sizeof(fw));
+	memset(k, 0x4b, sizeof(k));
+	/* raw firmware at RAM's base, a raw payload at the next 2 MiB boundary */
+	assert_null(image_load_firmware(fw, sizeof(fw), k, sizeof(k), &img, &at));
+	assert_int_equal(at, 0x80200000);
+	assert_int_equal(img.gpa, 0x80000000);
+	assert_int_equal(img.entry, 0x80000000);
+	assert_int_equal(img.span, 0x200000 + sizeof(k));
+	assert_int_equal(img.data[0], 0xf1);
+	assert_int_equal(img.data[0xfff], 0xf1);
+	assert_int_equal(img.data[0x1000], 0); /* the gap */
+	assert_int_equal(img.data[0x200000], 0x4b);
+	image_free(&img);
+	/* an ELF payload goes where it says */
+	size_t n = make_elf(elf, sizeof(elf), EM_RISCV, 0x80400000, &seg, 1);
+	assert_null(image_load_firmware(fw, sizeof(fw), elf, n, &img, &at));
+	assert_int_equal(at, 0x80400000);
+	assert_int_equal(img.data[0x400000], 0xcc);
+	image_free(&img);
+	/* a firmware ELF that does not load at RAM's base: the board would not start it */
+	assert_non_null(image_load_firmware(elf, n, k, sizeof(k), &img, &at));
+}
+
+/* Where each VM starts: an SBI kernel at its lowest load address, a firmware VM at RAM's base. */
+static void test_plan_entry(void **state)
+{
+	struct directory dir;
+	struct plan plan;
+
+	(void)state;
+	assert_int_equal(load("[vm a]\nmemory = 16M\nkernel = k.elf\n"
+	                      "[vm b]\nmemory = 16M\nkernel = k.elf\nboot = firmware\n",
+	                      &dir, &plan),
+	                 0);
+	assert_true(plan.vms[0].kernel.gpa > 0x80000000);
+	assert_int_equal(plan.vms[0].kernel.entry, plan.vms[0].kernel.gpa);
+	assert_int_equal(plan.vms[1].kernel.entry, 0x80000000);
+	plan_free(&plan);
+	directory_free(&dir);
+}
+
 static void test_image_bad(void **state)
 {
 	static uint8_t buf[8192];
@@ -542,9 +596,11 @@ static void test_image_bad(void **state)
 	size_t n;
 
 	(void)state;
+	/* e_entry is not where the board enters: one outside every segment is no error */
 	n = make_elf(buf, sizeof(buf), EM_RISCV, 0x90000000, &seg, 1);
-	assert_string_equal(image_load_kernel(buf, n, &img),
-	                    "ELF entry point is in no loadable segment");
+	assert_null(image_load_kernel(buf, n, &img));
+	assert_int_equal(img.entry, 0x80200000);
+	image_free(&img);
 	n = make_elf(buf, sizeof(buf), EM_AARCH64, 0x80200000, &seg, 1);
 	assert_string_equal(image_load_kernel(buf, n, &img), "ELF file is not for RISC-V");
 	buf[EI_CLASS] = ELFCLASS32;
@@ -797,7 +853,8 @@ static void test_qemu_bare(void **state)
 	         "file.filename=%s/disk.img,file.locking=off",
 	         tmpdir);
 	assert_true(argv_has(&a, "-blockdev", want));
-	assert_true(argv_has(&a, "-device", "virtio-blk-device,drive=md0,bus=virtio-mmio-bus.0"));
+	assert_true(argv_has(
+	    &a, "-device", "virtio-blk-device,drive=md0,bus=virtio-mmio-bus.0,serial=popek-10000"));
 	assert_true(argv_has(&a, "-global", "virtio-mmio.force-legacy=false"));
 	qemu_argv_free(&a);
 
@@ -809,7 +866,8 @@ static void test_qemu_bare(void **state)
 	qemu_argv_bare(&dir, &o, &a);
 	for (size_t i = 0; i < a.count; i++)
 		assert_null(strstr(a.argv[i], "force-legacy"));
-	assert_true(argv_has(&a, "-device", "virtio-blk-device,drive=md0,bus=virtio-mmio-bus.0"));
+	assert_true(argv_has(
+	    &a, "-device", "virtio-blk-device,drive=md0,bus=virtio-mmio-bus.0,serial=popek-10000"));
 	qemu_argv_free(&a);
 	qemu_argv_monitor(&dir, &(struct qemu_opts){.popek_image = "p", .bundle = "b"}, &a);
 	assert_true(argv_has(&a, "-global", "virtio-mmio.force-legacy=false"));
@@ -834,7 +892,8 @@ static void test_qemu_bare(void **state)
 	         "file.filename=%s/disk.img,file.locking=off,read-only=on",
 	         tmpdir);
 	assert_true(argv_has(&a, "-blockdev", want));
-	assert_true(argv_has(&a, "-device", "virtio-blk-device,drive=md1,bus=virtio-mmio-bus.1"));
+	assert_true(argv_has(
+	    &a, "-device", "virtio-blk-device,drive=md1,bus=virtio-mmio-bus.1,serial=popek-10000"));
 	dir.vms[1] = dir.vms[0];
 	dir.vms[0] = first;
 	qemu_argv_free(&a);
@@ -853,6 +912,8 @@ int main(void)
 	    cmocka_unit_test(test_units_duration),
 	    cmocka_unit_test(test_image_elf_flattens),
 	    cmocka_unit_test(test_image_bad),
+	    cmocka_unit_test(test_plan_entry),
+	    cmocka_unit_test(test_image_firmware),
 	    cmocka_unit_test(test_image_riscv_image),
 	    cmocka_unit_test(test_plan_place),
 	    cmocka_unit_test(test_plan_memory_sum_overflow),

@@ -14,9 +14,10 @@
 
 /* What the handlers did, counted. */
 struct vsbi_host_counts {
-	uint64_t out_bytes;  /* bytes sent to the VM's terminal */
-	uint64_t in_left;    /* typed bytes still waiting for the VM */
-	uint64_t in_taken;   /* typed bytes the VM has read */
+	uint64_t out_bytes;  /* bytes the VM's UART sent to its terminal */
+	uint64_t in_left;    /* typed bytes not yet in the VM's UART */
+	uint64_t in_typed;   /* typed bytes put into the VM's UART */
+	uint64_t in_taken;   /* typed bytes the VM has read from its UART */
 	uint64_t flushes;    /* shadow_flush() of one page */
 	uint64_t flush_alls; /* shadow_flush() of everything */
 	uint64_t fence_is;
@@ -36,6 +37,8 @@ extern struct vsbi_host vsbi_host;
 void vsbi_host_reset(uint64_t ram_size);
 /* The VM's vCPU makes SBI call (ext, fid) with a0..a5 = a[0..5]; the result is in x[10], x[11]. */
 enum trap_action vsbi_host_ecall(uint64_t ext, uint64_t fid, const uint64_t a[6]);
+/* n bytes are typed at the VM's terminal: its UART takes what its FIFO has room for. */
+void vsbi_host_type(uint64_t n);
 
 /* SBI extension ids (SBI spec v2.0 §3-§12), as a guest passes them in a7. */
 #define EXT_BASE   0x10

@@ -191,6 +191,11 @@ static void vm_initrd(struct parser *p, const char *value)
 	p->vm->initrd = parse_file(p, "initrd", value);
 }
 
+static void vm_firmware(struct parser *p, const char *value)
+{
+	p->vm->firmware = parse_file(p, "firmware", value);
+}
+
 static void vm_bootargs(struct parser *p, const char *value)
 {
 	p->vm->bootargs = strdup(value);
@@ -331,6 +336,7 @@ static const struct dir_key vm_keys[] = {
     {"memory", vm_memory, KEY_REQUIRED},
     {"kernel", vm_kernel, KEY_REQUIRED},
     {"initrd", vm_initrd, 0},
+    {"firmware", vm_firmware, 0},
     {"bootargs", vm_bootargs, 0},
     {"boot", vm_boot, 0},
     {"timer", vm_timer, 0},
@@ -556,6 +562,12 @@ static void check_required(struct directory *dir)
 				diag_add(&dir->diag, vm->line, "vm '%s' has no %s (required)",
 				         vm->name, vm_keys[i].name);
 		}
+		int firmware_line = directory_vm_key_line(vm, "firmware");
+		if (firmware_line && vm->boot != BUNDLE_BOOT_FIRMWARE)
+			diag_add(&dir->diag, firmware_line,
+			         "firmware = is for a VM with boot = firmware (vm '%s' boots on "
+			         "popek's SBI)",
+			         vm->name);
 	}
 	if (dir->nvms == 0)
 		diag_add(&dir->diag, dir->machine_line ? dir->machine_line : 1,
@@ -699,6 +711,7 @@ void directory_free(struct directory *dir)
 	for (unsigned v = 0; v < dir->nvms; v++) {
 		free(dir->vms[v].kernel);
 		free(dir->vms[v].initrd);
+		free(dir->vms[v].firmware);
 		free(dir->vms[v].bootargs);
 	}
 	free(dir->disk);

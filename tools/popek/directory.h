@@ -12,6 +12,9 @@
  *   initrd = PATH            optional
  *   bootargs = TEXT          optional; the guest's /chosen bootargs
  *   boot = sbi               sbi | firmware
+ *   firmware = PATH          optional, boot = firmware only: the board's firmware
+ *                            (ELF or raw binary, at 0x80000000), kernel then being
+ *                            its payload, placed as QEMU places -bios and -kernel
  *   timer = real             real | virtual
  *   quantum = 10ms           scheduling quantum, 100us..1s
  *   minidisk = START SIZE    repeatable: an extent of the real disk, 512-aligned,
@@ -77,6 +80,7 @@ struct directory_vm {
 	uint64_t memory;
 	char *kernel; /* resolved path, NULL when unset or unreadable */
 	char *initrd;
+	char *firmware; /* boot = firmware: the image at RAM's base, the kernel its payload */
 	char *bootargs;
 	enum bundle_boot boot;
 	enum bundle_timer timer;

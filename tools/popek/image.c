@@ -69,32 +69,26 @@ static const char *load_elf(const uint8_t *buf, size_t len, struct image *img)
 	if (!data)
 		return "out of memory";
 
-	/* Second pass: copy, and find the entry among the segments. */
-	uint64_t entry = eh.e_entry;
-	bool entry_found = false;
+	/* Second pass: copy. */
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 		memcpy(&ph, buf + eh.e_phoff + i * sizeof(ph), sizeof(ph));
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		memcpy(data + (ph.p_paddr - lo), buf + ph.p_offset, ph.p_filesz);
-		if (!entry_found && eh.e_entry >= ph.p_vaddr &&
-		    eh.e_entry - ph.p_vaddr < ph.p_memsz) {
-			entry = ph.p_paddr + (eh.e_entry - ph.p_vaddr);
-			entry_found = true;
-		}
-	}
-	if (!entry_found) {
-		free(data);
-		return "ELF entry point is in no loadable segment";
 	}
 
+	/*
+	 * The board enters an ELF kernel at its lowest load address, not at e_entry (QEMU 7.2
+	 * riscv_load_kernel), as firmware enters a raw image at its load address: a kernel may
+	 * keep its SBI entry there and another entry in e_entry.  popek does the same.
+	 */
 	img->format = IMAGE_ELF;
 	img->data = data;
 	img->size = hi - lo;
 	img->gpa = lo;
 	img->span = hi - lo;
-	img->entry = entry;
+	img->entry = lo;
 	return NULL;
 }
 
@@ -117,15 +111,76 @@ static const char *load_riscv_image(const uint8_t *buf, size_t len, struct image
 	return NULL;
 }
 
+/* A file that is not an ELF, as the board loads it: raw bytes at gpa. */
+static const char *load_raw(const uint8_t *buf, size_t len, uint64_t gpa, struct image *img)
+{
+	if (len == 0 || len > IMAGE_MAX_SPAN)
+		return "empty, or larger than 2G";
+	img->data = malloc(len);
+	if (!img->data)
+		return "out of memory";
+	memcpy(img->data, buf, len);
+	img->format = IMAGE_RAW;
+	img->size = img->span = len;
+	img->gpa = img->entry = gpa;
+	return NULL;
+}
+
+static bool is_elf(const uint8_t *buf, size_t len)
+{
+	return len >= SELFMAG && memcmp(buf, ELFMAG, SELFMAG) == 0;
+}
+
 const char *image_load_kernel(const uint8_t *buf, size_t len, struct image *img)
 {
 	memset(img, 0, sizeof(*img));
-	if (len >= SELFMAG && memcmp(buf, ELFMAG, SELFMAG) == 0)
+	if (is_elf(buf, len))
 		return load_elf(buf, len, img);
 	if (len >= RISCV_IMAGE_HDR && (memcmp(buf + 48, RISCV_IMAGE_MAGIC, 8) == 0 ||
 	                               memcmp(buf + 56, RISCV_IMAGE_MAGIC2, 4) == 0))
 		return load_riscv_image(buf, len, img);
 	return "neither a RISC-V ELF64 executable nor a RISC-V Image";
+}
+
+const char *image_load_firmware(const uint8_t *fw, size_t fw_len, const uint8_t *k, size_t k_len,
+                                struct image *img, uint64_t *payload_gpa)
+{
+	struct image f = {0}, p = {0};
+	const char *why;
+
+	memset(img, 0, sizeof(*img));
+	why = is_elf(fw, fw_len) ? load_elf(fw, fw_len, &f)
+	                         : load_raw(fw, fw_len, GUEST_RAM_BASE, &f);
+	if (why)
+		return why;
+	if (f.gpa != GUEST_RAM_BASE) {
+		image_free(&f);
+		return "the firmware does not load at 0x80000000, where the board starts";
+	}
+	/* QEMU 7.2 riscv_calc_kernel_start_addr: the first 2 MiB boundary past the firmware */
+	uint64_t start = (f.gpa + f.span + (2ULL << 20) - 1) & ~((2ULL << 20) - 1);
+	why = is_elf(k, k_len) ? load_elf(k, k_len, &p) : load_raw(k, k_len, start, &p);
+	if (why) {
+		image_free(&f);
+		return why;
+	}
+	if (p.gpa < f.gpa + f.span || p.gpa + p.span - f.gpa > IMAGE_MAX_SPAN) {
+		image_free(&f);
+		image_free(&p);
+		return "the kernel overlaps the firmware or lies more than 2G above it";
+	}
+	img->data = calloc(1, p.gpa + p.span - f.gpa);
+	if (img->data) {
+		memcpy(img->data, f.data, f.size);
+		memcpy(img->data + (p.gpa - f.gpa), p.data, p.size);
+		img->format = IMAGE_FIRMWARE;
+		img->gpa = img->entry = f.gpa;
+		img->size = img->span = p.gpa + p.span - f.gpa;
+		*payload_gpa = p.gpa;
+	}
+	image_free(&f);
+	image_free(&p);
+	return img->data ? NULL : "out of memory";
 }
 
 void image_free(struct image *img)

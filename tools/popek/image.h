@@ -4,8 +4,8 @@
  *
  *   ELF64 RISC-V   every PT_LOAD segment, by physical address, flattened into
  *                  one blob spanning [min p_paddr, max p_paddr + p_memsz);
- *                  gaps and bss are zero.  The entry is e_entry, translated
- *                  to a physical address when it is a virtual one.
+ *                  gaps and bss are zero.  The entry is the lowest load
+ *                  address, where the board enters an ELF kernel.
  *   RISC-V Image   the Linux boot image (Documentation/riscv/boot-image-header.rst):
  *                  u64 text_offset at byte 8, u64 image_size at 16, magic
  *                  "RISCV\0\0\0" at 48 and/or magic2 "RSC\x05" at 56.  It lands
@@ -25,6 +25,8 @@
 enum image_format {
 	IMAGE_ELF,
 	IMAGE_RISCV_IMAGE,
+	IMAGE_RAW, /* a firmware or payload that is not an ELF: bytes, where the board puts them */
+	IMAGE_FIRMWARE, /* image_load_firmware's: firmware and payload in one blob */
 };
 
 struct image {
@@ -41,6 +43,15 @@ struct image {
  * NULL on success, or a short description of what is wrong (nothing to free).
  */
 const char *image_load_kernel(const uint8_t *buf, size_t len, struct image *img);
+/*
+ * The board's firmware fw and its payload k, placed as QEMU 7.2's virt places -bios and
+ * -kernel: the firmware (an ELF, or raw bytes) at 0x80000000; the payload an ELF at its
+ * addresses, or anything else as raw bytes at the first 2 MiB boundary past the firmware.
+ * One blob from 0x80000000 to the payload's end, entered at 0x80000000; *payload_gpa is
+ * where the payload went.  NULL, or what is wrong.
+ */
+const char *image_load_firmware(const uint8_t *fw, size_t fw_len, const uint8_t *k, size_t k_len,
+                                struct image *img, uint64_t *payload_gpa);
 void image_free(struct image *img);
 
 /* Reads a whole file into a new buffer.  Returns 0, or an errno value. */

@@ -82,6 +82,7 @@ const char *pack_bundle(const struct directory *dir, const struct plan *plan, ui
 		bv->memory = dv->memory;
 		bv->entry = pv->kernel.entry;
 		bv->dtb_gpa = pv->at.dtb_gpa;
+		bv->next_addr = pv->next_addr;
 		bv->boot = dv->boot;
 		bv->timer = dv->timer;
 		bv->trace = dv->trace;

@@ -60,25 +60,43 @@ static void plan_vm(struct directory *dir, unsigned v, struct plan_vm *pv)
 		         strerror(err));
 		return;
 	}
-	const char *why = image_load_kernel(buf, len, &pv->kernel);
-	free(buf);
-	if (why) {
-		diag_add(&dir->diag, kernel_line, "kernel '%s': %s", vm->kernel, why);
-		return;
+	uint64_t payload_gpa = 0;
+	const char *why;
+	if (vm->firmware) {
+		int firmware_line = directory_vm_key_line(vm, "firmware");
+		uint8_t *fw;
+		size_t fw_len;
+		err = image_read_file(vm->firmware, &fw, &fw_len);
+		if (err) {
+			free(buf);
+			diag_add(&dir->diag, firmware_line, "cannot read firmware '%s': %s",
+			         vm->firmware, strerror(err));
+			return;
+		}
+		why = image_load_firmware(fw, fw_len, buf, len, &pv->kernel, &payload_gpa);
+		free(fw);
+		free(buf);
+		if (why) {
+			diag_add(&dir->diag, firmware_line, "firmware '%s' with kernel '%s': %s",
+			         vm->firmware, vm->kernel, why);
+			return;
+		}
+	} else {
+		why = image_load_kernel(buf, len, &pv->kernel);
+		free(buf);
+		if (why) {
+			diag_add(&dir->diag, kernel_line, "kernel '%s': %s", vm->kernel, why);
+			return;
+		}
 	}
-	if (pv->kernel.entry < pv->kernel.gpa ||
-	    pv->kernel.entry >= pv->kernel.gpa + pv->kernel.span) {
-		diag_add(&dir->diag, kernel_line, "kernel '%s': entry 0x%llx is outside the kernel",
-		         vm->kernel, (unsigned long long)pv->kernel.entry);
-		return;
-	}
-	if (vm->boot == BUNDLE_BOOT_FIRMWARE && pv->kernel.entry != GUEST_RAM_BASE) {
-		diag_add(&dir->diag, kernel_line,
-		         "kernel '%s' is entered at 0x%llx, but boot = firmware starts at "
-		         "0x80000000",
-		         vm->kernel, (unsigned long long)pv->kernel.entry);
-		return;
-	}
+	/*
+	 * Out of reset the board starts at the base of RAM, wherever the image
+	 * was loaded (QEMU 7.2 virt: -bios none starts there); so does a VM
+	 * that is its own firmware.
+	 */
+	pv->next_addr = vm->firmware ? payload_gpa : pv->kernel.gpa;
+	if (vm->boot == BUNDLE_BOOT_FIRMWARE)
+		pv->kernel.entry = GUEST_RAM_BASE;
 
 	if (vm->memory == 0 || (initrd_line && !vm->initrd))
 		return; /* already reported by directory_load() */
@@ -102,6 +120,25 @@ static void plan_vm(struct directory *dir, unsigned v, struct plan_vm *pv)
 		         (unsigned long long)pv->kernel.gpa,
 		         (unsigned long long)(pv->kernel.gpa + pv->kernel.span), pv->initrd_size);
 		return;
+	}
+
+	/*
+	 * Behind the board's firmware, the initrd goes where QEMU 7.2 puts it
+	 * (riscv_load_initrd): past the payload by half of RAM, at most 128M.
+	 */
+	if (vm->firmware && pv->initrd_size) {
+		uint64_t half = vm->memory / 2 < (128ULL << 20) ? vm->memory / 2 : 128ULL << 20;
+		uint64_t at = payload_gpa + half;
+		if (at < pv->kernel.gpa + pv->kernel.span || at > pv->at.dtb_gpa ||
+		    pv->initrd_size > pv->at.dtb_gpa - at) {
+			diag_add(
+			    &dir->diag, memory_line,
+			    "vm '%s': its initrd does not fit where the board puts it (0x%llx, "
+			    "below the device tree): raise its memory",
+			    vm->name, (unsigned long long)at);
+			return;
+		}
+		pv->at.initrd_gpa = at;
 	}
 
 	struct guestfdt_vm g = {

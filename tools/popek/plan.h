@@ -46,6 +46,11 @@ struct plan_vm {
 	uint8_t *dtb;
 	size_t dtb_size;
 	struct plan_placement at;
+	/*
+	 * boot = firmware: where the board's fw_dynamic information says the payload is
+	 * (QEMU's kernel_entry): the payload of `firmware`, else the kernel's load address.
+	 */
+	uint64_t next_addr;
 };
 
 struct plan {

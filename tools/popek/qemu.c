@@ -146,8 +146,10 @@ static void add_slice(struct qemu_argv *a, const char *disk, unsigned n, uint64_
 	               "file.filename=%s,file.locking=off%s",
 	               n, (unsigned long long)start, (unsigned long long)size, disk,
 	               ro ? ",read-only=on" : "");
+	/* the serial popek's minidisk answers GET_ID with (hyp/dev/vblk.c, vblk_get_id) */
 	qemu_argv_add(a, "-device");
-	qemu_argv_addf(a, "virtio-blk-device,drive=md%u,bus=virtio-mmio-bus.%u", n, n);
+	qemu_argv_addf(a, "virtio-blk-device,drive=md%u,bus=virtio-mmio-bus.%u,serial=popek-%llx",
+	               n, n, (unsigned long long)start);
 }
 
 void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a)
@@ -160,7 +162,7 @@ void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, stru
 	qemu_argv_add(a, "1");
 	qemu_argv_add(a, "-bios");
 	if (vm->boot == BUNDLE_BOOT_FIRMWARE)
-		qemu_argv_add(a, "none");
+		qemu_argv_add(a, vm->firmware ? vm->firmware : "none");
 	else
 		qemu_argv_add(a, o->firmware ? o->firmware : "default");
 	qemu_argv_add(a, "-kernel");

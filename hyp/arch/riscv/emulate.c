@@ -477,14 +477,14 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, bool store, u
 		return 0;
 	}
 	const struct mmio_region *r = emul_find(&v->vm->emul, gpa);
-	if (!r || gpa + len > r->base + r->size)
+	if (!r)
 		return -1;
 	*device = true;
 	v->irq_stale = true; /* the vPLIC, the vCLINT, a device raising its line */
 	if (store)
-		return r->ops->write(r->dev, gpa - r->base, len, *val >> shift);
+		return emul_write(r, gpa, len, *val >> shift);
 	uint64_t got;
-	if (r->ops->read(r->dev, gpa - r->base, len, &got) < 0)
+	if (emul_read(r, gpa, len, &got) < 0)
 		return -1;
 	*val |= got << shift;
 	return 0;

@@ -37,6 +37,6 @@ enum trap_action vsbi_handle(struct vcpu *v)
 void vsbi_console_putc(struct vcpu *v, char c)
 {
 	if (c == '\n')
-		vm_console_out(v->vm, '\r');
-	vm_console_out(v->vm, c);
+		vuart_firmware_putc(&v->vm->uart, '\r');
+	vuart_firmware_putc(&v->vm->uart, c);
 }

@@ -16,11 +16,11 @@ static uint64_t dbcn_write(struct vcpu *v, char *buf, uint64_t n)
 	return n;
 }
 
-/* §12.2: non-blocking; stops at the first byte not yet typed. */
+/* §12.2: non-blocking; stops at the first byte the VM's UART does not hold yet. */
 static uint64_t dbcn_read(struct vcpu *v, char *buf, uint64_t n)
 {
 	uint64_t i = 0;
-	for (int c; i < n && (c = vm_console_in(v->vm)) >= 0; i++)
+	for (int c; i < n && (c = vuart_firmware_getc(&v->vm->uart)) >= 0; i++)
 		buf[i] = (char)c;
 	return i;
 }

@@ -22,8 +22,8 @@ static enum trap_action legacy_call(struct vcpu *v, uint64_t ext, uint64_t fid,
 	case 0x01: /* console_putchar */
 		vsbi_console_putc(v, (char)v->x[10]);
 		break;
-	case 0x02: /* console_getchar: -1 when nothing is waiting */
-		ret->error = vm_console_in(v->vm);
+	case 0x02: /* console_getchar: -1 when the VM's UART holds nothing */
+		ret->error = vuart_firmware_getc(&v->vm->uart);
 		break;
 	case 0x03: /* clear_ipi */
 		v->csr.mip &= ~(1UL << IRQ_S_SOFT);

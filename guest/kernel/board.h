@@ -1,0 +1,6 @@
+#ifndef BOARD_H
+#define BOARD_H
+
+void board_run(void);
+
+#endif

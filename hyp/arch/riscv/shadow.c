@@ -116,7 +116,7 @@ int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
 	s->pool_free = 0;
 	s->cur = 0;
 	s->clock = 0;
-	s->fences = s->space_hits = s->space_misses = 0;
+	s->fences = s->space_hits = s->space_misses = s->ahead = 0;
 	if (!s->pool_base)
 		return -1;
 	unsigned asid = asid_base;
@@ -222,6 +222,8 @@ static void fence_stale(struct shadow *s)
 		s->fences++;
 	}
 }
+
+static void fill_fenced(struct vcpu *v, uint64_t va);
 
 /* ---- emptying ---- */
 
@@ -386,6 +388,10 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 	if (all_va)
 		v->stats.shadow_flushes++;
 	fence_stale(s);
+	struct shadow_space *cur = &s->space[s->cur];
+	if (!all_va && pages == 1 && (v->csr.satp >> 60) != 0 && cur->key == key_of(v->csr.satp) &&
+	    (all_asid || key_asid(cur->key) == asid))
+		fill_fenced(v, va);
 }
 
 void shadow_flush(struct vcpu *v, bool all, uint64_t va)
@@ -483,10 +489,15 @@ static uint64_t *guest_pte(void *ctx, uint64_t gpa)
 	return vm_gpa_to_hva(v->vm, gpa, 8);
 }
 
-/* The privilege PMP checks a view's accesses with. */
-static enum vmode pmp_mode(const struct vcpu *v, enum shadow_view view)
+/* The privilege a view's accesses are made with, for the guest's tables and for PMP. */
+static enum vmode view_mode(const struct vcpu *v, enum shadow_view view)
 {
-	return view == VIEW_M || view == VIEW_M_MPRV ? VMODE_M : v->mode;
+	static const enum vmode modes[VIEW_COUNT] = {[VIEW_U] = VMODE_U,
+	                                             [VIEW_S] = VMODE_S,
+	                                             [VIEW_S_SUM] = VMODE_S,
+	                                             [VIEW_M] = VMODE_M,
+	                                             [VIEW_M_MPRV] = VMODE_M};
+	return view == VIEW_BARE ? v->mode : modes[view];
 }
 
 static uint64_t needs(uint64_t cause)
@@ -505,7 +516,7 @@ static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, u
 {
 	struct vm *vm = v->vm;
 	uint64_t gpa = page_gpa + (va - page_va);
-	enum vmode pm = pmp_mode(v, view);
+	enum vmode pm = view_mode(v, view);
 	int l;
 	if (vm_gpa_to_hva(vm, page_gpa, PAGE_SIZE << (9 * level))) {
 		for (l = level; l > 0; l--) {
@@ -542,6 +553,97 @@ static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, u
 	}
 	install(v, view, piece_va, vm->ram_hpa + (piece_gpa - vm->ram_gpa), l, perms, l < level);
 	return SHADOW_FILLED;
+}
+
+/* ---- filling ahead: translations the hardware could have cached already ---- */
+
+/*
+ * The shadow leaf for a neighbouring guest 4 KiB leaf `pte` in `view`, or
+ * 0: only what a fill of it would install (A set, RAM, PMP deciding the
+ * page whole, no wider than the walk allows), never an A or D update.
+ */
+static uint64_t leaf_ahead(struct vcpu *v, enum shadow_view view, uint64_t pte)
+{
+	uint64_t gpa = gwalk_leaf_gpa(pte);
+	if (gpa == ~0UL || !vm_gpa_to_hva(v->vm, gpa, PAGE_SIZE))
+		return 0;
+	bool sum = view == VIEW_S_SUM, mxr = v->csr.mstatus & SSTATUS_MXR;
+	enum vmode mode = view_mode(v, view);
+	int pp = pmp_perms(&v->csr, mode, gpa, PAGE_SIZE);
+	uint64_t perms = pp < 0 ? 0 : gwalk_shadow_perms(pte, mode, sum, mxr) & (uint64_t)pp;
+	if ((perms & (PTE_R | PTE_W)) == PTE_W)
+		perms &=
+		    ~PTE_W; /* PMP's reserved W-only: stores are emulated, as in map_guest_page() */
+	if (!perms)
+		return 0;
+	uint64_t hpa = v->vm->ram_hpa + (gpa - v->vm->ram_gpa);
+	return (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
+}
+
+/*
+ * Fault-around: after a 4 KiB fill, the other leaves of its aligned
+ * AROUND_PAGES window of the guest's level-0 table that the guest has
+ * already accessed (A = 1) go into empty slots of the same shadow table.
+ * The hardware may cache any valid translation whose A bit is set, at any
+ * time (priv spec §4.3.2: walks may be speculative), so this is a TLB the
+ * board could have; fences remove these leaves like any other.  A process
+ * touching its pages in order (exec, fork's copies) faults once per window.
+ */
+#define AROUND_PAGES 16
+static void fill_around(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t pte_gpa)
+{
+	uint64_t win = pte_gpa & ~(AROUND_PAGES * 8UL - 1);
+	/* §3.7.1: the guest's table is read as S-mode loads, as the walk reads it */
+	if (v->csr.has_m && (pmp_perms(&v->csr, VMODE_S, win, AROUND_PAGES * 8) & PMP_R) == 0)
+		return; /* -1 (PMP splits the window) included */
+	const uint64_t *g = vm_gpa_to_hva(v->vm, win, AROUND_PAGES * 8);
+	uint64_t *t = table(tree_of(&v->shadow, view)->root);
+	for (int level = LEVELS - 1; level > 0 && g; level--) {
+		uint64_t pte = t[vpn(va, level)];
+		if (!(pte & PTE_V) || is_leaf(pte))
+			return;
+		t = table(PTE_TABLE(pte));
+	}
+	unsigned first = vpn(va, 0) & ~(AROUND_PAGES - 1U);
+	for (unsigned i = 0; g && i < AROUND_PAGES; i++) {
+		uint64_t leaf = (t[first + i] & PTE_V) ? 0 : leaf_ahead(v, view, g[i]);
+		if (!leaf)
+			continue;
+		CHECK(PTE_TABLE(leaf) - v->vm->ram_hpa < v->vm->ram_size,
+		      "shadow: leaf ahead %lx outside the VM's RAM", leaf);
+		t[first + i] = leaf;
+		v->shadow.ahead++;
+	}
+}
+
+/*
+ * The guest fenced one page of its current space: the translation its
+ * tables now give (it has just changed them, typically mapping a page after
+ * a fault: Linux fences every page it maps, §4.2.1 requires it) goes into
+ * the view that will use it, U for a U page, S otherwise, when it is
+ * accessed already.  Saves the fault on the guest's retry; the fence has
+ * taken the old leaf away, so this is what a TLB refilled at once would hold.
+ */
+static void fill_fenced(struct vcpu *v, uint64_t va)
+{
+	struct gwalk_result r;
+	/* any leaf the walk accepts, U or not: MXR lets X-only pages through as loads */
+	enum vmode mode = VMODE_U;
+	if (gwalk(guest_pte, v, v->csr.satp, va, GW_LOAD, mode, false, true, false, &r) != GW_OK) {
+		mode = VMODE_S;
+		if (gwalk(guest_pte, v, v->csr.satp, va, GW_LOAD, mode, false, true, false, &r) !=
+		    GW_OK)
+			return;
+	}
+	enum shadow_view view = mode == VMODE_U ? VIEW_U : VIEW_S;
+	uint64_t perms = gwalk_shadow_perms(r.pte, mode, false, v->csr.mstatus & SSTATUS_MXR);
+	if (!perms)
+		return;
+	/* a cause the leaf serves, so that map_guest_page() installs it or declines */
+	uint64_t cause = perms & PTE_R ? CAUSE_LOAD_PAGE : CAUSE_FETCH_PAGE;
+	if (map_guest_page(v, view, cause, va, r.page_va, r.page_gpa, r.level, perms) ==
+	    SHADOW_FILLED)
+		v->shadow.ahead++;
 }
 
 enum gwalk_status shadow_walk(struct vcpu *v, uint64_t va, enum gwalk_access acc, enum vmode mode,
@@ -587,7 +689,11 @@ enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va)
 	uint64_t perms = gwalk_shadow_perms(r.pte, v->mode, sum, mxr);
 	if (!perms) /* cannot follow a walk that allowed the access; never install V with no R/W/X */
 		return SHADOW_PAGE_FAULT;
-	return map_guest_page(v, view, cause, va, r.page_va, r.page_gpa, r.level, perms);
+	enum shadow_fault f =
+	    map_guest_page(v, view, cause, va, r.page_va, r.page_gpa, r.level, perms);
+	if (f == SHADOW_FILLED && r.level == 0)
+		fill_around(v, view, va, r.pte_gpa);
+	return f;
 }
 
 int shadow_translate(struct vcpu *v, uint64_t va, bool fetch, uint64_t *gpa)

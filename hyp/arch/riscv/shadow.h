@@ -63,6 +63,8 @@ struct shadow {
 	uint64_t page_limit; /* past this, other spaces are evicted, then every view flushed */
 	/* Counters (docs/shadow.md): real sfence.vma, satp switches found cached / made anew. */
 	uint64_t fences, space_hits, space_misses;
+	/* Leaves installed ahead of a fault: fault-around, and the page a guest fence names. */
+	uint64_t ahead;
 	/*
 	 * The vCPU's own pool, reserved when its VM is created: the roots and
 	 * page_limit table pages, so no guest can take another VM's memory or

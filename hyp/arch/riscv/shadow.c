@@ -104,6 +104,7 @@ static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid)
 	t->stale = SHADOW_STALE_NONE;
 	t->coarse = false;
 	t->live = false;
+	t->regions = 0;
 }
 
 int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
@@ -117,6 +118,8 @@ int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
 	s->cur = 0;
 	s->clock = 0;
 	s->fences = s->space_hits = s->space_misses = s->ahead = 0;
+	s->ndue = 0;
+	s->due_all = false;
 	if (!s->pool_base)
 		return -1;
 	unsigned asid = asid_base;
@@ -162,11 +165,29 @@ uint64_t shadow_satp(const struct shadow *s, enum shadow_view view)
 
 /* ---- fences: only for what the hardware could have cached, and sized to it ---- */
 
+/* t's stale mark goes from none to `kind`: t joins the trees to fence. */
+static void stale_due(struct shadow *s, struct shadow_tree *t)
+{
+	if (s->ndue < SHADOW_FENCES_MAX)
+		s->due[s->ndue++] = t;
+	else
+		s->due_all = true;
+}
+
+/* The TLB may hold anything under t's ASID that t no longer has. */
+static void stale_asid(struct shadow *s, struct shadow_tree *t)
+{
+	if (t->stale == SHADOW_STALE_NONE)
+		stale_due(s, t);
+	t->stale = SHADOW_STALE_ASID;
+}
+
 /* The TLB may hold the entry for va under t's ASID, which t no longer has. */
-static void stale_page(struct shadow_tree *t, uint64_t va)
+static void stale_page(struct shadow *s, struct shadow_tree *t, uint64_t va)
 {
 	va &= ~(PAGE_SIZE - 1);
 	if (t->stale == SHADOW_STALE_NONE) {
+		stale_due(s, t);
 		t->stale = SHADOW_STALE_PAGE;
 		t->stale_va = va;
 	} else if (t->stale_va != va) {
@@ -175,35 +196,15 @@ static void stale_page(struct shadow_tree *t, uint64_t va)
 }
 
 /*
- * Fences what every tree marked stale, before the guest runs again or a
+ * Fences what the trees marked stale, before the guest runs again or a
  * freed table page is reused (§4.2.1).  By page and ASID, or by ASID; one
  * global fence instead when more than a few are due, since on QEMU every
  * sfence.vma empties the whole software TLB: the count is what costs there.
+ * The trees due are listed as they are marked, so nothing is scanned.
  */
-#define FENCES_MAX 3
 static void fence_stale(struct shadow *s)
 {
-	struct shadow_tree *due[FENCES_MAX];
-	unsigned n = 0;
-	bool global = false;
-	for (int view = 0; view < VIEW_COUNT && !global; view++) {
-		if (!is_paged(view) && s->fixed[view].stale != SHADOW_STALE_NONE) {
-			global = n == FENCES_MAX;
-			if (!global)
-				due[n++] = &s->fixed[view];
-		}
-	}
-	for (int i = 0; i < SHADOW_SPACES && !global; i++) {
-		for (int p = 0; p < SHADOW_PAGED && !global; p++) {
-			struct shadow_tree *t = &s->space[i].tree[p];
-			if (t->stale != SHADOW_STALE_NONE) {
-				global = n == FENCES_MAX;
-				if (!global)
-					due[n++] = t;
-			}
-		}
-	}
-	if (global) {
+	if (s->due_all) {
 		sfence_vma_all();
 		s->fences++;
 		for (int view = 0; view < VIEW_COUNT; view++)
@@ -211,16 +212,29 @@ static void fence_stale(struct shadow *s)
 		for (int i = 0; i < SHADOW_SPACES; i++)
 			for (int p = 0; p < SHADOW_PAGED; p++)
 				s->space[i].tree[p].stale = SHADOW_STALE_NONE;
-		return;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		if (due[i]->stale == SHADOW_STALE_PAGE)
-			sfence_vma_page(due[i]->stale_va, real_asid(due[i]));
+	for (unsigned i = 0; i < s->ndue && !s->due_all; i++) {
+		struct shadow_tree *t = s->due[i];
+		if (t->stale == SHADOW_STALE_PAGE)
+			sfence_vma_page(t->stale_va, real_asid(t));
 		else
-			mmu_fence_asid(real_asid(due[i]));
-		due[i]->stale = SHADOW_STALE_NONE;
+			mmu_fence_asid(real_asid(t));
+		t->stale = SHADOW_STALE_NONE;
 		s->fences++;
 	}
+	s->ndue = 0;
+	s->due_all = false;
+}
+
+/*
+ * The bit of va's 2 MiB region in a tree's `regions` filter: a fence by
+ * address looks into a tree only when the bit says it may map something
+ * there (every Linux process is a cached space, and its fences name every
+ * page it maps).  A 1 GiB leaf sets every bit.
+ */
+static uint64_t region_bit(uint64_t va)
+{
+	return 1UL << ((va >> 21) & 63);
 }
 
 static void fill_fenced(struct vcpu *v, uint64_t va);
@@ -255,7 +269,8 @@ static void empty_tree(struct shadow *s, struct shadow_tree *tr)
 	}
 	tr->coarse = false;
 	tr->live = false;
-	tr->stale = SHADOW_STALE_ASID;
+	tr->regions = 0;
+	stale_asid(s, tr);
 }
 
 static void empty_space(struct shadow *s, struct shadow_space *sp)
@@ -360,8 +375,8 @@ static void flush_pages(struct shadow *s, struct shadow_space *sp, uint64_t va, 
 				empty_tree(s, tr); /* the board (QEMU) flushes everything here */
 				break;
 			}
-			if (unmap_page(tr, a))
-				stale_page(tr, a);
+			if ((tr->regions & region_bit(a)) && unmap_page(tr, a))
+				stale_page(s, tr, a);
 		}
 	}
 }
@@ -440,12 +455,13 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 	if (coarse)
 		tr->coarse = true; /* after any flush, which clears it: sfence must empty all */
 	tr->live = true;
+	tr->regions |= level >= 2 ? ~0UL : region_bit(va);
 	uint64_t *t = table(tr->root);
 	for (int l = LEVELS - 1; l > level; l--) {
 		uint64_t *pte = &t[vpn(va, l)];
 		if ((*pte & PTE_V) && is_leaf(*pte)) {
 			*pte = 0; /* a stale larger leaf: replaced by a table */
-			stale_page(tr, va);
+			stale_page(s, tr, va);
 			fence_stale(s);
 		}
 		if (!(*pte & PTE_V)) {
@@ -462,13 +478,13 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 		free_tree(s, PTE_TABLE(*pte),
 		          level - 1); /* stale smaller pages under a new superpage */
 		*pte = 0;
-		tr->stale = SHADOW_STALE_ASID; /* every one of them, before the tables are reused */
+		stale_asid(s, tr); /* every one of them, before the tables are reused */
 		fence_stale(s);
 	}
 	*pte = (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
 	/* §4.2.1: a valid leaf changed (widened) in place; the old one may be cached */
 	if (replaced) {
-		stale_page(tr, va);
+		stale_page(s, tr, va);
 		fence_stale(s);
 	}
 	v->stats.shadow_fills++;

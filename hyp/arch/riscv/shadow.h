@@ -45,7 +45,11 @@ struct shadow_tree {
 	uint8_t stale;     /* enum shadow_stale: what the TLB may hold that the tree lost */
 	bool coarse;       /* a guest superpage was shadowed in pieces */
 	bool live;         /* a leaf was installed since the tree was last emptied */
+	uint64_t regions;  /* 2 MiB regions (va bits 26:21) that may hold a leaf: a filter */
 };
+
+/* Trees fenced one by one at most; past this, one global fence. */
+#define SHADOW_FENCES_MAX 3
 
 /* A guest address space: its satp's ASID and PPN, and its paged views. */
 struct shadow_space {
@@ -63,6 +67,10 @@ struct shadow {
 	uint64_t page_limit; /* past this, other spaces are evicted, then every view flushed */
 	/* Counters (docs/shadow.md): real sfence.vma, satp switches found cached / made anew. */
 	uint64_t fences, space_hits, space_misses;
+	/* The trees marked stale since the last fence_stale(); due_all: too many to list. */
+	struct shadow_tree *due[SHADOW_FENCES_MAX];
+	unsigned ndue;
+	bool due_all;
 	/* Leaves installed ahead of a fault: fault-around, and the page a guest fence names. */
 	uint64_t ahead;
 	/*

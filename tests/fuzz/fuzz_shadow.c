@@ -8,7 +8,8 @@
  * walked (hostvm_check_shadow: R/W/X on every leaf, U = 1, inside the VM's
  * RAM, tables in the vCPU's pool, no leaks); while the guest's tables are
  * as last fenced, every leaf of the current view also allows no more than
- * the guest's walk and its PMP do.
+ * the guest's walk and its PMP do (a global leaf: the walk of one of its
+ * tables, since spaces share them).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -114,11 +115,22 @@ static void check_leaf(void *ctx, int view, uint64_t va, int level, uint64_t pte
 			continue;
 		uint64_t gpa = va;
 		if (c->paged) {
-			uint64_t saved = v->csr.mstatus;
+			uint64_t saved = v->csr.mstatus, satp = v->csr.satp;
 			v->csr.mstatus = (saved & ~(SSTATUS_SUM | SSTATUS_MXR)) |
 			                 (c->sum ? SSTATUS_SUM : 0) | (c->mxr ? SSTATUS_MXR : 0);
 			enum gwalk_status st =
 			    shadow_walk(v, va, perms[i].acc, c->mode, false, &gpa);
+			/*
+			 * A global leaf (shared between spaces) may come from any
+			 * space's table (§4.3.1): one of the guest's roots allows it.
+			 */
+			for (int k = 0; (pte & SHADOW_PTE_GLOBAL) && k < 8; k++) {
+				if (st == GW_OK && hpa == v->vm->ram_hpa + (gpa - v->vm->ram_gpa))
+					break;
+				v->csr.satp = SATP_MODE_SV39 | ((TABLES >> 12) + k);
+				st = shadow_walk(v, va, perms[i].acc, c->mode, false, &gpa);
+			}
+			v->csr.satp = satp;
 			v->csr.mstatus = saved;
 			REQUIRE(st == GW_OK);
 		}

@@ -627,6 +627,65 @@ static void test_fault_around(void **state)
 	hostvm_check_shadow(v);
 }
 
+/*
+ * Guest mappings with G = 1 are shared between cached spaces (§4.3.1): a
+ * new space reaches the kernel pages another filled without a fault of its
+ * own, a fence by ASID leaves them (§4.2.1), a fence by address with
+ * rs2 = x0 removes them from every space, and a non-global leaf never
+ * leaves its space.
+ */
+static void test_global_shared(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t a = space_table(SPACE_A, RAM + 0x200000, false, 1);
+	uint64_t b = space_table(SPACE_B, RAM + 0x300000, false, 2);
+	/* the kernel's page at 0x5000, global in both tables */
+	uint64_t kernel = (RAM + 0x240000) >> 12 << 10 | PTE_LEAF | PTE_G;
+	((uint64_t *)hostvm_gpa(SPACE_A + 0x2000))[5] = kernel;
+	((uint64_t *)hostvm_gpa(SPACE_B + 0x2000))[5] = kernel;
+	set_satp(v, a);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x5000), SHADOW_FILLED);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	uint64_t fills = v->stats.shadow_fills;
+	set_satp(v, b);
+	assert_int_equal(user_page(v, 0x5000, PTE_R), v->vm->ram_hpa + 0x240000);
+	assert_int_equal(shadow_page(v), 0); /* A's own page: never B's */
+	assert_int_equal(v->stats.shadow_fills, fills);
+	/* B's own fill beside the kernel's page keeps both */
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	assert_int_equal(shadow_page(v), v->vm->ram_hpa + 0x300000);
+	assert_int_equal(user_page(v, 0x5000, PTE_R), v->vm->ram_hpa + 0x240000);
+	hostvm_check_shadow(v);
+	/* by ASID: B's own leaves go, the global one stays for A and comes back for B */
+	uint64_t all = hostvm_stats.fence_all;
+	shadow_fence(v, true, 0, 0, false, 2);
+	assert_int_equal(shadow_page(v), 0);
+	set_satp(v, a);
+	assert_int_equal(user_page(v, 0x5000, PTE_R), v->vm->ram_hpa + 0x240000);
+	set_satp(v, b);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x5000), SHADOW_FILLED);
+	assert_int_equal(hostvm_stats.fence_all, all); /* the same leaf again: no fence */
+	hostvm_check_shadow(v);
+	/* by address, every ASID: gone from every space, fenced in every ASID */
+	((uint64_t *)hostvm_gpa(SPACE_A + 0x2000))[5] = 0;
+	((uint64_t *)hostvm_gpa(SPACE_B + 0x2000))[5] = 0;
+	shadow_fence(v, false, 0x5000, 1, true, 0);
+	assert_int_equal(hostvm_stats.fence_all, all + 1);
+	assert_int_equal(user_page(v, 0x5000, PTE_R), 0);
+	set_satp(v, a);
+	assert_int_equal(user_page(v, 0x5000, PTE_R), 0);
+	assert_int_equal(shadow_page(v), v->vm->ram_hpa + 0x200000);
+	hostvm_check_shadow(v);
+	/* x0, x0: nothing left anywhere */
+	((uint64_t *)hostvm_gpa(SPACE_A + 0x2000))[5] = kernel;
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x5000), SHADOW_FILLED);
+	shadow_fence(v, true, 0, 0, true, 0);
+	assert_int_equal(user_page(v, 0x5000, PTE_R), 0);
+	assert_int_equal(v->shadow.pages, 0);
+	hostvm_check_shadow(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -645,6 +704,7 @@ int main(void)
 	    cmocka_unit_test(test_space_eviction),
 	    cmocka_unit_test(test_fence_fills_ahead),
 	    cmocka_unit_test(test_fault_around),
+	    cmocka_unit_test(test_global_shared),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,6 +133,8 @@ int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
 		for (int p = 0; p < SHADOW_PAGED; p++)
 			tree_init(s, &s->space[i].tree[p], asid++);
 	}
+	for (int p = 0; p < SHADOW_PAGED; p++)
+		tree_init(s, &s->global[p], 0); /* never in satp: its leaves go through spaces */
 	return 0;
 }
 
@@ -168,7 +170,10 @@ uint64_t shadow_satp(const struct shadow *s, enum shadow_view view)
 /* t's stale mark goes from none to `kind`: t joins the trees to fence. */
 static void stale_due(struct shadow *s, struct shadow_tree *t)
 {
-	if (s->ndue < SHADOW_FENCES_MAX)
+	/* a global tree's leaves may be cached under the ASID of every space that linked it */
+	if (t >= s->global && t < s->global + SHADOW_PAGED)
+		s->due_all = true;
+	else if (s->ndue < SHADOW_FENCES_MAX)
 		s->due[s->ndue++] = t;
 	else
 		s->due_all = true;
@@ -212,6 +217,8 @@ static void fence_stale(struct shadow *s)
 		for (int i = 0; i < SHADOW_SPACES; i++)
 			for (int p = 0; p < SHADOW_PAGED; p++)
 				s->space[i].tree[p].stale = SHADOW_STALE_NONE;
+		for (int p = 0; p < SHADOW_PAGED; p++)
+			s->global[p].stale = SHADOW_STALE_NONE;
 	}
 	for (unsigned i = 0; i < s->ndue && !s->due_all; i++) {
 		struct shadow_tree *t = s->due[i];
@@ -241,12 +248,18 @@ static void fill_fenced(struct vcpu *v, uint64_t va);
 
 /* ---- emptying ---- */
 
-/* Frees the table at `pa` (a level-`level` table) and everything below it. */
+/* A pointer to a table of this tree's own (not a global tree's). */
+static bool is_own_table(uint64_t pte)
+{
+	return (pte & PTE_V) && !is_leaf(pte) && !(pte & SHADOW_PTE_SHARED);
+}
+
+/* Frees the table at `pa` (a level-`level` table) and everything below it of its own. */
 static void free_tree(struct shadow *s, uint64_t pa, int level)
 {
 	uint64_t *t = table(pa);
 	for (int i = 0; level > 0 && i < 512; i++) {
-		if ((t[i] & PTE_V) && !is_leaf(t[i]))
+		if (is_own_table(t[i]))
 			free_tree(s, PTE_TABLE(t[i]), level - 1);
 	}
 	CHECK(s->pages > 0, "shadow: freeing more table pages than were taken");
@@ -263,7 +276,7 @@ static void empty_tree(struct shadow *s, struct shadow_tree *tr)
 	for (int i = 0; i < 512; i++) {
 		if (i == DIRECT_MAP_SLOT || !(root[i] & PTE_V))
 			continue;
-		if (!is_leaf(root[i]))
+		if (is_own_table(root[i]))
 			free_tree(s, PTE_TABLE(root[i]), LEVELS - 2);
 		root[i] = 0;
 	}
@@ -279,6 +292,16 @@ static void empty_space(struct shadow *s, struct shadow_space *sp)
 		empty_tree(s, &sp->tree[p]);
 }
 
+/* Empties paged view p's global tree, and first every space's tree that may link it. */
+static void empty_global(struct shadow *s, int p)
+{
+	if (!s->global[p].live)
+		return;
+	for (int i = 0; i < SHADOW_SPACES; i++)
+		empty_tree(s, &s->space[i].tree[p]);
+	empty_tree(s, &s->global[p]);
+}
+
 /* Removes whatever leaf maps va in `tr`; true if there was one. */
 static bool unmap_page(struct shadow_tree *tr, uint64_t va)
 {
@@ -291,6 +314,8 @@ static bool unmap_page(struct shadow_tree *tr, uint64_t va)
 			*pte = 0;
 			return true;
 		}
+		if (*pte & SHADOW_PTE_SHARED)
+			return false; /* the global tree's: fenced there, by a fence that reaches it */
 		t = table(PTE_TABLE(*pte));
 	}
 	return false;
@@ -326,6 +351,26 @@ static void evict_for(struct shadow *s, uint64_t need)
 	}
 }
 
+/*
+ * An empty space starts with the global trees linked at its roots (slots 0
+ * and 511, all a guest Sv39 address can index): a new process reaches every
+ * global page filled so far, the guest kernel's, without a fault.
+ */
+static void link_roots(struct shadow *s, struct shadow_space *sp)
+{
+	static const unsigned slots[] = {0, 511};
+	for (int p = 0; p < SHADOW_PAGED; p++) {
+		const uint64_t *g = table(s->global[p].root);
+		uint64_t *root = table(sp->tree[p].root);
+		for (unsigned i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+			if (!(g[slots[i]] & PTE_V) || root[slots[i]])
+				continue;
+			root[slots[i]] = g[slots[i]] | SHADOW_PTE_SHARED;
+			sp->tree[p].live = true;
+		}
+	}
+}
+
 void shadow_switch(struct vcpu *v)
 {
 	struct shadow *s = &v->shadow;
@@ -351,33 +396,41 @@ void shadow_switch(struct vcpu *v)
 			empty_space(s, sp);
 			fence_stale(s);
 			sp->key = key;
+			link_roots(s, sp);
 		}
 	}
 	sp->used = ++s->clock;
 }
 
 /* A matching space's trees lose the pages [va, va + pages): stale entries marked. */
-static void flush_pages(struct shadow *s, struct shadow_space *sp, uint64_t va, uint64_t pages)
+/* Empties tr: a space's tree, or global tree p (>= 0) with every space's tree linking it. */
+static void empty_any(struct shadow *s, struct shadow_tree *tr, int global_p)
 {
-	for (int p = 0; p < SHADOW_PAGED; p++) {
-		struct shadow_tree *tr = &sp->tree[p];
-		if (!tr->live)
-			continue;
-		/* A coarse tree may hold the guest superpage at va in pieces: empty it all. */
-		if (tr->coarse) {
-			empty_tree(s, tr);
-			continue;
+	if (global_p >= 0)
+		empty_global(s, global_p);
+	else
+		empty_tree(s, tr);
+}
+
+/* tr loses the pages [va, va + pages): stale entries marked. */
+static void flush_tree(struct shadow *s, struct shadow_tree *tr, uint64_t va, uint64_t pages,
+                       int global_p)
+{
+	if (!tr->live)
+		return;
+	/* A coarse tree may hold the guest superpage at va in pieces: empty it all. */
+	if (tr->coarse) {
+		empty_any(s, tr, global_p);
+		return;
+	}
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t a = va + i * PAGE_SIZE; /* wraps past the top as the guest's range does */
+		if (!gwalk_sv39_canonical(a)) {
+			empty_any(s, tr, global_p); /* the board (QEMU) flushes everything here */
+			return;
 		}
-		for (uint64_t i = 0; i < pages; i++) {
-			uint64_t a =
-			    va + i * PAGE_SIZE; /* wraps past the top as the guest's range does */
-			if (!gwalk_sv39_canonical(a)) {
-				empty_tree(s, tr); /* the board (QEMU) flushes everything here */
-				break;
-			}
-			if ((tr->regions & region_bit(a)) && unmap_page(tr, a))
-				stale_page(s, tr, a);
-		}
+		if ((tr->regions & region_bit(a)) && unmap_page(tr, a))
+			stale_page(s, tr, a);
 	}
 }
 
@@ -389,16 +442,27 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 	for (int i = 0; i < SHADOW_SPACES; i++) {
 		struct shadow_space *sp = &s->space[i];
 		/*
-		 * By ASID, only that space's non-global entries need go (§4.2.1);
-		 * popek drops its global ones too (more than asked, never less).
-		 * By address with rs2 = x0, every space: global mappings included.
+		 * By ASID, only that space's non-global entries need go (§4.2.1):
+		 * its own copies of global leaves go too (more than asked, never
+		 * less), the global trees stay.  With rs2 = x0, every space and
+		 * the global trees.
 		 */
 		if (sp->key == SHADOW_NO_KEY || (!all_asid && key_asid(sp->key) != asid))
 			continue;
+		for (int p = 0; p < SHADOW_PAGED; p++) {
+			if (all_va)
+				empty_tree(s, &sp->tree[p]);
+			else
+				flush_tree(s, &sp->tree[p], va & ~(PAGE_SIZE - 1), pages, -1);
+		}
+		if (all_va && !all_asid)
+			link_roots(s, sp); /* the global trees stay (§4.2.1): linked again */
+	}
+	for (int p = 0; p < SHADOW_PAGED && all_asid; p++) {
 		if (all_va)
-			empty_space(s, sp);
+			empty_global(s, p);
 		else
-			flush_pages(s, sp, va & ~(PAGE_SIZE - 1), pages);
+			flush_tree(s, &s->global[p], va & ~(PAGE_SIZE - 1), pages, p);
 	}
 	if (all_va)
 		v->stats.shadow_flushes++;
@@ -423,18 +487,152 @@ void shadow_flush_all(struct vcpu *v)
 		if (!is_paged(view))
 			empty_tree(s, &s->fixed[view]);
 	}
+	for (int p = 0; p < SHADOW_PAGED; p++)
+		empty_global(s, p);
 	for (int i = 0; i < SHADOW_SPACES; i++)
 		empty_space(s, &s->space[i]);
 	v->stats.shadow_flushes++;
 	fence_stale(s);
 }
 
+/* A pointer entry to the table at pa. */
+static uint64_t table_pte(uint64_t pa)
+{
+	return (pa >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
+}
+
+/* A new table of tr's own. */
+static uint64_t new_table(struct shadow *s)
+{
+	uint64_t pa = pool_alloc(s);
+	s->pages++;
+	return table_pte(pa);
+}
+
+/*
+ * A table of tr's own holding what global tree g's table `src` holds: its
+ * tables linked (SHARED), its leaves copied.  The same translations, so no
+ * fence; a space's table made where the global tree has one starts so (the
+ * teaching kernel's global megapages share a table with its user pages).
+ */
+static uint64_t copy_table(struct shadow *s, struct shadow_tree *tr, const struct shadow_tree *g,
+                           const uint64_t *src)
+{
+	uint64_t pte = new_table(s);
+	uint64_t *dst = table(PTE_TABLE(pte));
+	for (int i = 0; i < 512; i++) {
+		uint64_t e = src[i];
+		if (!(e & PTE_V))
+			continue;
+		if (is_leaf(e)) {
+			tr->regions = ~0UL; /* leaves anywhere below: the filter gives up */
+			tr->coarse |= g && g->coarse;
+		} else {
+			e |= SHADOW_PTE_SHARED;
+		}
+		dst[i] = e;
+	}
+	return pte;
+}
+
+/* The table below entry e, or NULL when e is no pointer. */
+static const uint64_t *next_table(uint64_t e)
+{
+	return (e & PTE_V) && !is_leaf(e) ? table(PTE_TABLE(e)) : NULL;
+}
+
+/*
+ * Writes `leaf` at va, `level` into tree tr, making tables of its own on
+ * the way; a table of global tree g (for a space's tree of a paged view,
+ * else NULL) on the way is copied first.  True when tables were freed
+ * (a superpage over smaller pages): for a global tree, spaces may link them.
+ */
+static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shadow_tree *g,
+                     uint64_t va, int level, uint64_t leaf)
+{
+	tr->live = true;
+	tr->regions |= level >= 2 ? ~0UL : region_bit(va);
+	uint64_t *t = table(tr->root);
+	const uint64_t *gt = g ? table(g->root) : NULL; /* g's table at the same place */
+	for (int l = LEVELS - 1; l > level; l--) {
+		uint64_t *pte = &t[vpn(va, l)];
+		gt = gt ? next_table(gt[vpn(va, l)]) : NULL;
+		if ((*pte & PTE_V) && is_leaf(*pte)) {
+			*pte = 0; /* a stale larger leaf: replaced by a table */
+			stale_page(s, tr, va);
+			fence_stale(s);
+		}
+		if (*pte & SHADOW_PTE_SHARED) /* a leaf of this space's own below: its own copy */
+			*pte = copy_table(s, tr, g, table(PTE_TABLE(*pte)));
+		if (!(*pte & PTE_V))
+			*pte = gt ? copy_table(s, tr, g, gt) : new_table(s);
+		CHECK(in_pool(s, PTE_TABLE(*pte)), "shadow: table %lx outside the pool",
+		      PTE_TABLE(*pte));
+		t = table(PTE_TABLE(*pte));
+	}
+	uint64_t *pte = &t[vpn(va, level)];
+	if (*pte == leaf)
+		return false; /* there already (a global leaf another space filled) */
+	bool replaced = (*pte & PTE_V) && is_leaf(*pte), freed = false;
+	if ((*pte & PTE_V) && !is_leaf(*pte)) {
+		if (is_own_table(*pte)) /* stale smaller pages under a new superpage */
+			free_tree(s, PTE_TABLE(*pte), level - 1);
+		*pte = 0;
+		stale_asid(s, tr); /* every one of them, before the tables are reused */
+		fence_stale(s);
+		freed = true;
+	}
+	*pte = leaf;
+	/* §4.2.1: a valid leaf changed (widened) in place; the old one may be cached */
+	if (replaced) {
+		stale_page(s, tr, va);
+		fence_stale(s);
+	}
+	return freed;
+}
+
+/*
+ * Makes global tree g's leaf at va reachable from space tree tr: a link
+ * (SHARED) to g's table where tr has none, or, where tr has a table of its
+ * own all the way down, a copy of the leaf.
+ */
+static void link_global(struct shadow *s, struct shadow_tree *tr, const struct shadow_tree *g,
+                        uint64_t va, int level, uint64_t leaf)
+{
+	tr->live = true;
+	uint64_t *t = table(tr->root);
+	const uint64_t *gt = table(g->root);
+	for (int l = LEVELS - 1; l > level; l--) {
+		uint64_t *pte = &t[vpn(va, l)];
+		uint64_t ge = gt[vpn(va, l)]; /* put_leaf() has just made g's path */
+		if (*pte & SHADOW_PTE_SHARED)
+			return; /* g's table, which holds the leaf now */
+		if (!is_own_table(*pte)) {
+			if (*pte & PTE_V) { /* a stale larger leaf of this space */
+				*pte = 0;
+				stale_page(s, tr, va);
+				fence_stale(s);
+			}
+			*pte = ge | SHADOW_PTE_SHARED;
+			return;
+		}
+		t = table(PTE_TABLE(*pte));
+		gt = table(PTE_TABLE(ge));
+	}
+	put_leaf(s, tr, NULL, va, level, leaf); /* the last table is tr's own */
+	tr->coarse |= g->coarse;
+}
+
 /*
  * Installs a leaf mapping va → hpa at `level` (0: 4 KiB, 1: 2 MiB, 2: 1 GiB)
- * in `view`; `coarse`: it is a piece of a larger guest page.
+ * in `view`; `coarse`: it is a piece of a larger guest page; `global`: the
+ * guest's leaf has G = 1, and in a paged view it goes into the view's
+ * global tree, for every space (§4.3.1: a TLB may use a global entry in any
+ * address space; a guest whose global mappings differ between its spaces
+ * gets either, as the spec allows).
  */
 static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t hpa, int level,
-                    uint64_t perms, bool coarse)
+                    uint64_t perms, bool coarse, bool global)
 {
 	struct shadow *s = &v->shadow;
 	/* A V entry with no R, W or X is a pointer to a table: never one into guest RAM. */
@@ -452,40 +650,25 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 			shadow_flush_all(v); /* this space alone churns: start over */
 	}
 	struct shadow_tree *tr = tree_of(s, view);
-	if (coarse)
-		tr->coarse = true; /* after any flush, which clears it: sfence must empty all */
-	tr->live = true;
-	tr->regions |= level >= 2 ? ~0UL : region_bit(va);
-	uint64_t *t = table(tr->root);
-	for (int l = LEVELS - 1; l > level; l--) {
-		uint64_t *pte = &t[vpn(va, l)];
-		if ((*pte & PTE_V) && is_leaf(*pte)) {
-			*pte = 0; /* a stale larger leaf: replaced by a table */
-			stale_page(s, tr, va);
+	uint64_t leaf =
+	    (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
+	if (!is_paged(view)) {
+		tr->coarse |= coarse; /* after any flush, which clears it: sfence must empty all */
+		put_leaf(s, tr, NULL, va, level, leaf);
+	} else if (global) {
+		int p = view - SHADOW_PAGED_FIRST;
+		struct shadow_tree *g = &s->global[p];
+		g->coarse |= coarse;
+		if (put_leaf(s, g, NULL, va, level, leaf | SHADOW_PTE_GLOBAL)) {
+			/* g freed tables that spaces may link: they start over */
+			for (int i = 0; i < SHADOW_SPACES; i++)
+				empty_tree(s, &s->space[i].tree[p]);
 			fence_stale(s);
 		}
-		if (!(*pte & PTE_V)) {
-			*pte = (pool_alloc(s) >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
-			s->pages++;
-		}
-		CHECK(in_pool(s, PTE_TABLE(*pte)), "shadow: table %lx outside the pool",
-		      PTE_TABLE(*pte));
-		t = table(PTE_TABLE(*pte));
-	}
-	uint64_t *pte = &t[vpn(va, level)];
-	bool replaced = (*pte & PTE_V) && is_leaf(*pte);
-	if ((*pte & PTE_V) && !is_leaf(*pte) && level > 0) {
-		free_tree(s, PTE_TABLE(*pte),
-		          level - 1); /* stale smaller pages under a new superpage */
-		*pte = 0;
-		stale_asid(s, tr); /* every one of them, before the tables are reused */
-		fence_stale(s);
-	}
-	*pte = (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
-	/* §4.2.1: a valid leaf changed (widened) in place; the old one may be cached */
-	if (replaced) {
-		stale_page(s, tr, va);
-		fence_stale(s);
+		link_global(s, tr, g, va, level, leaf | SHADOW_PTE_GLOBAL);
+	} else {
+		tr->coarse |= coarse;
+		put_leaf(s, tr, &s->global[view - SHADOW_PAGED_FIRST], va, level, leaf);
 	}
 	v->stats.shadow_fills++;
 	v->note = "shadow filled";
@@ -528,7 +711,7 @@ static uint64_t needs(uint64_t cause)
  */
 static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, uint64_t cause,
                                         uint64_t va, uint64_t page_va, uint64_t page_gpa, int level,
-                                        uint64_t perms)
+                                        uint64_t perms, bool global)
 {
 	struct vm *vm = v->vm;
 	uint64_t gpa = page_gpa + (va - page_va);
@@ -567,7 +750,8 @@ static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, u
 		if (cause == CAUSE_STORE_PAGE)
 			return SHADOW_EMULATE;
 	}
-	install(v, view, piece_va, vm->ram_hpa + (piece_gpa - vm->ram_gpa), l, perms, l < level);
+	install(v, view, piece_va, vm->ram_hpa + (piece_gpa - vm->ram_gpa), l, perms, l < level,
+	        global);
 	return SHADOW_FILLED;
 }
 
@@ -614,17 +798,23 @@ static void fill_around(struct vcpu *v, enum shadow_view view, uint64_t va, uint
 		return; /* -1 (PMP splits the window) included */
 	const uint64_t *g = vm_gpa_to_hva(v->vm, win, AROUND_PAGES * 8);
 	uint64_t *t = table(tree_of(&v->shadow, view)->root);
+	bool shared = false; /* the table is a global tree's: only global leaves go there */
 	for (int level = LEVELS - 1; level > 0 && g; level--) {
 		uint64_t pte = t[vpn(va, level)];
 		if (!(pte & PTE_V) || is_leaf(pte))
 			return;
+		shared |= pte & SHADOW_PTE_SHARED;
 		t = table(PTE_TABLE(pte));
 	}
 	unsigned first = vpn(va, 0) & ~(AROUND_PAGES - 1U);
 	for (unsigned i = 0; g && i < AROUND_PAGES; i++) {
-		uint64_t leaf = (t[first + i] & PTE_V) ? 0 : leaf_ahead(v, view, g[i]);
+		bool global = g[i] & PTE_G;
+		uint64_t leaf =
+		    (t[first + i] & PTE_V) || (shared && !global) ? 0 : leaf_ahead(v, view, g[i]);
 		if (!leaf)
 			continue;
+		if (global)
+			leaf |= SHADOW_PTE_GLOBAL;
 		CHECK(PTE_TABLE(leaf) - v->vm->ram_hpa < v->vm->ram_size,
 		      "shadow: leaf ahead %lx outside the VM's RAM", leaf);
 		t[first + i] = leaf;
@@ -657,8 +847,8 @@ static void fill_fenced(struct vcpu *v, uint64_t va)
 		return;
 	/* a cause the leaf serves, so that map_guest_page() installs it or declines */
 	uint64_t cause = perms & PTE_R ? CAUSE_LOAD_PAGE : CAUSE_FETCH_PAGE;
-	if (map_guest_page(v, view, cause, va, r.page_va, r.page_gpa, r.level, perms) ==
-	    SHADOW_FILLED)
+	if (map_guest_page(v, view, cause, va, r.page_va, r.page_gpa, r.level, perms,
+	                   r.pte & PTE_G) == SHADOW_FILLED)
 		v->shadow.ahead++;
 }
 
@@ -689,7 +879,7 @@ enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va)
 		int level = vm_gpa_to_hva(v->vm, va & ~((2UL << 20) - 1), 2UL << 20) ? 1 : 0;
 		uint64_t page = va & ~((PAGE_SIZE << (9 * level)) - 1);
 		uint64_t perms = view == VIEW_M_MPRV ? PTE_X : PTE_R | PTE_W | PTE_X;
-		return map_guest_page(v, view, cause, va, page, page, level, perms);
+		return map_guest_page(v, view, cause, va, page, page, level, perms, false);
 	}
 	bool sum = v->csr.mstatus & SSTATUS_SUM, mxr = v->csr.mstatus & SSTATUS_MXR;
 	struct gwalk_result r;
@@ -705,8 +895,8 @@ enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va)
 	uint64_t perms = gwalk_shadow_perms(r.pte, v->mode, sum, mxr);
 	if (!perms) /* cannot follow a walk that allowed the access; never install V with no R/W/X */
 		return SHADOW_PAGE_FAULT;
-	enum shadow_fault f =
-	    map_guest_page(v, view, cause, va, r.page_va, r.page_gpa, r.level, perms);
+	enum shadow_fault f = map_guest_page(v, view, cause, va, r.page_va, r.page_gpa, r.level,
+	                                     perms, r.pte & PTE_G);
 	if (f == SHADOW_FILLED && r.level == 0)
 		fill_around(v, view, va, r.pte_gpa);
 	return f;

@@ -26,9 +26,19 @@ enum shadow_view {
 #define SHADOW_PAGED       3 /* VIEW_U, VIEW_S, VIEW_S_SUM */
 /* Guest address spaces (satp root and ASID) whose shadows a vCPU keeps. */
 #define SHADOW_SPACES 16
-/* Roots, and so real ASIDs, of one vCPU: each unpaged view, each paged view of each space. */
-#define SHADOW_ROOTS (VIEW_COUNT - SHADOW_PAGED + SHADOW_SPACES * SHADOW_PAGED)
-#define SHADOW_ASIDS SHADOW_ROOTS
+/* Real ASIDs of one vCPU: each unpaged view, each paged view of each space. */
+#define SHADOW_ASIDS (VIEW_COUNT - SHADOW_PAGED + SHADOW_SPACES * SHADOW_PAGED)
+/* Roots of one vCPU: those, and the global tree of each paged view (never in satp). */
+#define SHADOW_ROOTS (SHADOW_ASIDS + SHADOW_PAGED)
+
+/*
+ * RSW bits of shadow entries (priv spec §4.3.1: the hardware ignores them).
+ * SHARED on a pointer in a space's tree: the table is the view's global
+ * tree's, reached by every space that links it, never freed with a space.
+ * GLOBAL on a leaf: it shadows a guest leaf with G = 1.
+ */
+#define SHADOW_PTE_SHARED (1UL << 8)
+#define SHADOW_PTE_GLOBAL (1UL << 9)
 
 /* What the TLB may still hold under a tree's ASID that the tree itself no longer has. */
 enum shadow_stale {
@@ -61,6 +71,13 @@ struct shadow_space {
 struct shadow {
 	struct shadow_tree fixed[VIEW_COUNT]; /* the unpaged views (VIEW_BARE, VIEW_M, ...) */
 	struct shadow_space space[SHADOW_SPACES];
+	/*
+	 * Per paged view, the leaves of guest mappings with G = 1, whichever
+	 * space filled them: a space links its tables (SHADOW_PTE_SHARED), so a
+	 * new process finds the guest kernel's pages already there (§4.3.1:
+	 * a global mapping exists in every address space).
+	 */
+	struct shadow_tree global[SHADOW_PAGED];
 	unsigned cur;        /* the space of the guest's satp (when it is Sv39) */
 	uint64_t clock;      /* LRU stamps handed out */
 	uint64_t pages;      /* table pages in use below the roots */

@@ -14,6 +14,7 @@
 #include "arch/riscv/emulate.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/shadow.h"
+#include "arch/riscv/trap.h"
 #include "hostvm.h"
 
 #define MIB              (1UL << 20)
@@ -24,6 +25,8 @@
 #define SFENCE_VMA_A3    0x12068073U /* sfence.vma a3, x0 */
 #define CSRW_SSTATUS_A4  0x10071073U /* csrrw x0, sstatus, a4 */
 #define NOP              0x00000013U
+#define SRET             0x10200073U
+#define CSRRW_SP_SSCR    0x14011173U /* csrrw sp, sscratch, sp: a trap vector's first */
 #define CODE_VA          0x1000UL
 #define PAGE_1           (RAM + 0x10000)
 #define PAGE_2           (RAM + 0x11000)
@@ -110,9 +113,15 @@ static void test_fast_lane_follows_sfence_of_one_page(void **state)
 	assert_int_equal(emulate_illegal(v, CAUSE_ILLEGAL_INSN, SFENCE_VMA_A3), TRAP_RESUME);
 	v->x[11] = v->x[12] = 0;
 	v->pc = CODE_VA;
-	/* The cache says nothing now: the lane hands over after the first access. */
-	assert_int_equal(emulate_fast(v, CSRR_A0_SSCRATCH), EMULATE_FAST_AHEAD);
-	emulate_ahead(v);
+	/*
+	 * The cache says nothing now: the lane hands over after the first
+	 * access, or finishes from page 2 when the fence filled it ahead.
+	 */
+	enum emulate_fast r = emulate_fast(v, CSRR_A0_SSCRATCH);
+	if (r == EMULATE_FAST_AHEAD)
+		emulate_ahead(v);
+	else
+		assert_int_equal(r, EMULATE_FAST_DONE);
 	assert_int_equal(v->x[11], 0);
 	assert_int_equal(v->x[12], 33);
 	assert_int_equal(v->pc, CODE_VA + 8);
@@ -164,12 +173,100 @@ static void test_fast_lane_sstatus_writes(void **state)
 	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_NONE);
 }
 
+/*
+ * sret takes the lane (EMULATE_FAST_VIEW) where vS may execute it, and
+ * leaves the vCPU as the full path does; with TSR, or from vU, it does not.
+ */
+static void test_fast_lane_sret(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	vs_paged(&v, PAGE_1);
+	v->csr.sepc = 0x4000;
+	v->csr.mstatus = (v->csr.mstatus & ~(SSTATUS_SPP | SSTATUS_SIE)) | SSTATUS_SPIE;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, SRET), EMULATE_FAST_VIEW);
+	assert_int_equal(v->mode, VMODE_U);
+	assert_int_equal(v->pc, 0x4000);
+	assert_true(v->csr.mstatus & SSTATUS_SIE);
+	assert_int_equal(v->stats.emulated[EMUL_SRET], 1);
+	assert_int_equal(emulate_fast_resume(v), EMULATE_FAST_DONE);
+	/* vU: illegal, the full path's */
+	assert_int_equal(emulate_fast(v, SRET), EMULATE_FAST_NONE);
+	/* vS with TSR: illegal too (§3.1.6.5) */
+	v->mode = VMODE_S;
+	v->csr.mstatus |= MSTATUS_TSR;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, SRET), EMULATE_FAST_NONE);
+	assert_int_equal(v->mode, VMODE_S);
+	assert_int_equal(v->pc, CODE_VA);
+}
+
+/*
+ * Back in vU after the lane's sret, a pending enabled interrupt is taken at
+ * once (in vU S-level interrupts are always enabled, §3.1.6.1): IRQ.
+ */
+static void test_fast_lane_sret_then_irq(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	vs_paged(&v, PAGE_1);
+	v->csr.sepc = 0x4000;
+	v->csr.mstatus &= ~(SSTATUS_SPP | SSTATUS_SIE);
+	v->csr.mie = v->csr.mip = 1UL << IRQ_S_TIMER;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, SRET), EMULATE_FAST_VIEW);
+	assert_int_equal(emulate_fast_resume(v), EMULATE_FAST_IRQ);
+	assert_int_equal(v->pc, 0x4000);
+}
+
+/*
+ * A system call from vU, reflected as trap.c's lane reflects it: the
+ * handler's first CSR access (csrrw sp, sscratch, sp) is emulated at once,
+ * as emulate_ahead() would, and nothing is deliverable (SIE = 0 now).
+ */
+static void test_fast_lane_syscall(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	vs_paged(&v, PAGE_1);
+	put32(PAGE_1, CSRRW_SP_SSCR);
+	put32(PAGE_1 + 4, NOP);
+	v->csr.stvec = CODE_VA;
+	v->csr.mstatus |= SSTATUS_SIE;
+	v->csr.mie = v->csr.mip = 1UL << IRQ_S_TIMER; /* masked in vS by SIE = 0 */
+	v->mode = VMODE_U;
+	v->pc = 0x4000;
+	v->x[2] = 0x7000;
+	assert_int_equal(trap_reflect(v, CAUSE_ECALL_U, 0), TRAP_RESUME);
+	/* AHEAD: the vector's page is in no shadow yet, emulate_ahead() fills it */
+	assert_int_equal(emulate_fast_resume(v), EMULATE_FAST_AHEAD);
+	assert_int_equal(v->mode, VMODE_S);
+	assert_int_equal(v->csr.sepc, 0x4000);
+	assert_int_equal(v->csr.scause, CAUSE_ECALL_U);
+	assert_int_equal(v->x[2], 11); /* the old sscratch */
+	assert_int_equal(v->csr.sscratch, 0x7000);
+	assert_int_equal(v->pc, CODE_VA + 4);
+	assert_int_equal(v->stats.ahead, 1);
+	/* Again, the page now filled: the lane's own fetch, through its cache. */
+	v->mode = VMODE_U;
+	v->pc = 0x4000;
+	assert_int_equal(trap_reflect(v, CAUSE_ECALL_U, 0), TRAP_RESUME);
+	assert_int_equal(emulate_fast_resume(v), EMULATE_FAST_DONE);
+	assert_int_equal(v->x[2], 0x7000);
+	assert_int_equal(v->pc, CODE_VA + 4);
+	assert_int_equal(v->stats.ahead, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fetch_cache_follows_sfence_of_one_page),
 	    cmocka_unit_test(test_fast_lane_follows_sfence_of_one_page),
 	    cmocka_unit_test(test_fast_lane_sstatus_writes),
+	    cmocka_unit_test(test_fast_lane_sret),
+	    cmocka_unit_test(test_fast_lane_sret_then_irq),
+	    cmocka_unit_test(test_fast_lane_syscall),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -241,6 +241,8 @@ static void test_fast_lane_syscall(void **state)
 	assert_int_equal(trap_reflect(v, CAUSE_ECALL_U, 0), TRAP_RESUME);
 	/* AHEAD: the vector's page is in no shadow yet, emulate_ahead() fills it */
 	assert_int_equal(emulate_fast_resume(v), EMULATE_FAST_AHEAD);
+	assert_int_equal(v->pc, CODE_VA);
+	emulate_ahead(v);
 	assert_int_equal(v->mode, VMODE_S);
 	assert_int_equal(v->csr.sepc, 0x4000);
 	assert_int_equal(v->csr.scause, CAUSE_ECALL_U);

@@ -277,12 +277,33 @@ __attribute__((noinline)) static enum emulate_fast emulate_fast_more(struct vcpu
 	return EMULATE_FAST_AHEAD;
 }
 
+enum emulate_fast emulate_fast_resume(struct vcpu *v)
+{
+	if (vcpu_deliverable_irq(v))
+		return EMULATE_FAST_IRQ;
+	if (v->mode == VMODE_U)
+		return EMULATE_FAST_DONE; /* vU's accesses trap: emulate_ahead() stops there too */
+	uint32_t next = fetch_cached(v, v->pc);
+	if (next && (next & 0x7f) != 0x73)
+		return EMULATE_FAST_DONE;
+	return emulate_fast_more(v, next);
+}
+
+static enum trap_action emulate_xret(struct vcpu *v, bool mret);
+
+#define INSN_SRET 0x10200073U /* priv spec §3.3.2 */
+
 enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval)
 {
 	CHECK(!vcpu_deliverable_irq(v), "vm %s: entered with an interrupt to deliver", v->vm->name);
 	int fx = emulate_fast_csr(v, (uint32_t)tval);
-	if (fx < 0)
-		return EMULATE_FAST_NONE;
+	if (fx < 0) {
+		/* A return from the guest's trap handler: allowed in vS unless TSR (§3.1.6.5). */
+		if (tval != INSN_SRET || v->mode != VMODE_S || (v->csr.mstatus & MSTATUS_TSR))
+			return EMULATE_FAST_NONE;
+		emulate_xret(v, false);
+		return EMULATE_FAST_VIEW;
+	}
 	/* Interrupts on, or one enabled: the one now deliverable is taken first (§3.1.9). */
 	if (fx && vcpu_deliverable_irq(v))
 		return EMULATE_FAST_IRQ;

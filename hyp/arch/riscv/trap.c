@@ -165,13 +165,49 @@ __attribute__((noinline)) static void trap_fast_count(struct vcpu *v)
 	v->stats.by_cause[CAUSE_ILLEGAL_INSN]++;
 }
 
+/*
+ * The guest's mode changed (an sret, a system call): what follows it is
+ * emulated ahead as the full path would, then an interrupt that became
+ * deliverable goes to vcpu_run_slice(), which delivers it; otherwise the
+ * new mode's view is loaded and the guest runs on at once.
+ */
+static enum trap_action trap_fast_view(struct vcpu *v)
+{
+	enum emulate_fast next = emulate_fast_resume(v);
+	if (next == EMULATE_FAST_AHEAD)
+		emulate_ahead(v);
+	if (next == EMULATE_FAST_IRQ || (next == EMULATE_FAST_AHEAD && vcpu_deliverable_irq(v)))
+		return TRAP_RESUME; /* vcpu_run_slice() delivers it */
+	vcpu_load_view(v);
+	return TRAP_REENTER;
+}
+
+/*
+ * A system call (ecall from vU): reflected into the guest's kernel as the
+ * full path reflects it.  An ecall from vS (an SBI call, which may change
+ * interrupts and the timer) or vM takes the full path.
+ */
+static enum trap_action trap_fast_ecall(struct vcpu *v)
+{
+	if (v->mode != VMODE_U)
+		return TRAP_PENDING;
+	v->stats.traps++;
+	v->stats.by_cause[CAUSE_ECALL_U]++;
+	v->quiet = false;
+	enum trap_action next = trap_reflect(v, CAUSE_ECALL_U, 0);
+	return next == TRAP_RESUME ? trap_fast_view(v) : next;
+}
+
 enum trap_action trap_fast(struct vcpu *v)
 {
 	/* The guest may have dirtied its FP state: sstatus.FS tells (§3.1.6.6). */
 	if ((csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS)
 		v->csr.mstatus |= SSTATUS_FS;
-	if (csr_read(scause) != CAUSE_ILLEGAL_INSN || v->vm->trace)
+	uint64_t scause = csr_read(scause);
+	if (v->vm->trace)
 		return TRAP_PENDING;
+	if (scause != CAUSE_ILLEGAL_INSN)
+		return scause == CAUSE_ECALL_U ? trap_fast_ecall(v) : TRAP_PENDING;
 	enum emulate_fast fast = emulate_fast(v, csr_read(stval));
 	if (fast == EMULATE_FAST_NONE)
 		return TRAP_PENDING;
@@ -180,6 +216,8 @@ enum trap_action trap_fast(struct vcpu *v)
 		return TRAP_REENTER;
 	if (fast == EMULATE_FAST_IRQ)
 		return TRAP_RESUME; /* vcpu_run_slice() delivers it */
+	if (fast == EMULATE_FAST_VIEW)
+		return trap_fast_view(v);
 	v->quiet = true;
 	emulate_ahead(v);
 	return v->quiet ? TRAP_REENTER : TRAP_RESUME;

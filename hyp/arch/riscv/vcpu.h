@@ -132,6 +132,12 @@ void vcpu_share_asids(bool shared);
 void vcpu_clint_changed(void *vcpu);
 /* "vU", "vS" or "vM". */
 const char *vcpu_mode_name(enum vmode m);
+/*
+ * The real sstatus, scounteren and satp the guest's current mode and view
+ * need (vcpu.c load_hardware's part that a trap can change: the fast lane
+ * calls it after an ecall or sret it finished).
+ */
+void vcpu_load_view(struct vcpu *v);
 /* Runs the vCPU until the real time `until`, an idle wfi, or its VM stopping. */
 enum slice_end vcpu_run_slice(struct vcpu *v, uint64_t until);
 /* True when a vCPU in wfi has something to wake it; updates its pending bits. */

@@ -212,8 +212,6 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 	if (fx & VCSR_COUNTER)
 		old = counter_value(v, s->csr);
 	set_reg(v, s->rd, old);
-	if (fx & ~VCSR_COUNTER)
-		v->quiet = false; /* load_hardware() or the interrupt checks must look again */
 	if (fx & VCSR_PMP)
 		shadow_flush_all(v);
 	else if (fx & VCSR_MXR) /* R on X-only pages depended on it, in every space */
@@ -338,7 +336,6 @@ static enum trap_action emulate_xret(struct vcpu *v, bool mret)
 	if (v->mode != VMODE_M)
 		c->mstatus &= ~MSTATUS_MPRV;
 	v->fault_loop = 0; /* the guest returned from a trap: it is making progress */
-	v->quiet = false;  /* another mode: another view, other interrupts */
 	v->stats.emulated[mret ? EMUL_MRET : EMUL_SRET]++;
 	v->note = mret ? "emulated mret" : "emulated sret";
 	return TRAP_RESUME;
@@ -385,7 +382,6 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 		return illegal(v, tval);
 	switch (kind) {
 	case INSN_SYS_CSR:
-		v->quiet = true; /* until emulate_csr() or what follows says otherwise */
 		return emulate_csr(v, &s) ? TRAP_RESUME : illegal(v, tval);
 	case INSN_SYS_SRET:
 		return emulate_xret(v, false);

@@ -26,8 +26,9 @@ struct vm;
 enum trap_action {
 	TRAP_RESUME = 0, /* run the guest on, at its (possibly updated) pc */
 	/*
-	 * The same, and nothing load_hardware() set up or that could make an
-	 * interrupt deliverable changed (vcpu.quiet): enter again at once.
+	 * The same, with the real hardware already set up for it (the view
+	 * loaded, nothing that could make an interrupt pending since the last
+	 * sync, none deliverable): enter again at once.
 	 */
 	TRAP_REENTER = VCPU_TRAP_REENTER,
 	TRAP_YIELD,   /* the vCPU waits (wfi) until an interrupt is pending for it */
@@ -75,12 +76,6 @@ struct vcpu {
 	 */
 	bool irq_stale;
 	bool on_hart; /* inside vcpu_run_slice(): only then may sync_interrupts() skip */
-	/*
-	 * What this trap did so far left the guest's mode, view, counters,
-	 * timer and interrupts as they were (a CSR access of a trap handler):
-	 * trap_from_guest() may answer TRAP_REENTER.
-	 */
-	bool quiet;
 	/*
 	 * The host pages emulate_ahead() and the fast lane last fetched from
 	 * (emulate.c), direct-mapped by guest page: each valid while what selects

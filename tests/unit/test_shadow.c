@@ -686,6 +686,40 @@ static void test_global_shared(void **state)
 	hostvm_check_shadow(v);
 }
 
+/*
+ * The region filter lets a fence by address skip trees that map nothing
+ * near it, never one that does: a leaf in another 2 MiB region stays, the
+ * leaf fenced goes, and a coarse tree (a guest gigapage in pieces) is
+ * emptied by a fence anywhere in the gigapage, far from every piece.
+ */
+static void test_fence_filter(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t a = space_table(SPACE_A, RAM + 0x200000, false, 1);
+	((uint64_t *)hostvm_gpa(SPACE_A + 0x1000))[3] =
+	    (RAM + 0x200000) >> 12 << 10 | PTE_LEAF; /* a 2 MiB page at 6 MiB */
+	set_satp(v, a);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x600000), SHADOW_FILLED);
+	unmap_guest(SPACE_A);
+	shadow_fence(v, false, 0x1000, 1, true, 0);
+	assert_int_equal(shadow_page(v), 0);
+	assert_int_equal(user_page(v, 0x600000, PTE_R), v->vm->ram_hpa + 0x200000);
+	assert_int_equal(hostvm_stats.fence_page, 1);
+	hostvm_check_shadow(v);
+	/* a guest gigapage over 4 MiB of RAM: shadowed in pieces (coarse) */
+	struct vcpu *w = hostvm_create(4 * MIB, false, 4);
+	w->csr.satp = guest_gigapages(RAM + 0x3000, false);
+	assert_int_equal(shadow_fault(w, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	*(uint64_t *)hostvm_gpa(RAM + 0x3000) = 0; /* the guest remaps it */
+	shadow_fence(w, false, 0x3ff00000, 1, true, 0);
+	leaf_count = 0;
+	hostvm_each_leaf(w, VIEW_S, count_leaf, NULL);
+	assert_int_equal(leaf_count, 0);
+	hostvm_check_shadow(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -705,6 +739,7 @@ int main(void)
 	    cmocka_unit_test(test_fence_fills_ahead),
 	    cmocka_unit_test(test_fault_around),
 	    cmocka_unit_test(test_global_shared),
+	    cmocka_unit_test(test_fence_filter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,8 +68,10 @@ static uint64_t pool_alloc(struct shadow *s)
 	}
 	CHECK(in_pool(s, pa), "shadow: free list holds %lx, outside the pool", pa);
 	uint64_t *t = table(pa);
-	for (int i = 0; i < 512; i++)
-		t[i] = 0;
+	for (int i = 0; i < 512; i += 8) { /* eight stores a turn: a new table per fill counts */
+		t[i] = t[i + 1] = t[i + 2] = t[i + 3] = 0;
+		t[i + 4] = t[i + 5] = t[i + 6] = t[i + 7] = 0;
+	}
 	return pa;
 }
 
@@ -241,7 +243,37 @@ static void fence_stale(struct shadow *s)
  */
 static uint64_t region_bit(uint64_t va)
 {
-	return 1UL << ((va >> 21) & 63);
+	uint64_t r = va >> 21; /* mixed, so that a process's text, heap and stack differ */
+	return 1UL << ((r ^ r >> 6 ^ r >> 12) & 63);
+}
+
+/*
+ * What a fence of [va, va + pages) may reach in a tree's filter: its
+ * regions' bits, or every bit when an address is not canonical (the tree
+ * is emptied then).
+ */
+static uint64_t regions_of(uint64_t va, uint64_t pages)
+{
+	uint64_t mask = 0;
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t a = va + i * PAGE_SIZE;
+		if (!gwalk_sv39_canonical(a))
+			return ~0UL;
+		mask |= region_bit(a);
+	}
+	return mask;
+}
+
+/*
+ * A guest superpage was shadowed in pieces in tr: any fence by address
+ * empties it, so its filter lets every fence in.
+ */
+static void set_coarse(struct shadow_tree *tr, bool coarse)
+{
+	if (coarse) {
+		tr->coarse = true;
+		tr->regions = ~0UL;
+	}
 }
 
 static void fill_fenced(struct vcpu *v, uint64_t va);
@@ -267,14 +299,22 @@ static void free_tree(struct shadow *s, uint64_t pa, int level)
 	s->pages--;
 }
 
+/*
+ * The root slots a guest mapping can use: a canonical Sv39 address indexes
+ * 0 or 511, and guest RAM (the unpaged views: guest-physical addresses)
+ * lies below 2^39, in slot 0 (put_leaf() CHECKs it).
+ */
+static const unsigned guest_slots[] = {0, 511};
+
 /* Empties one tree: every guest slot, never popek's.  The caller fences. */
 static void empty_tree(struct shadow *s, struct shadow_tree *tr)
 {
 	if (!tr->live)
 		return; /* nothing installed since it was last emptied (and fenced) */
 	uint64_t *root = table(tr->root);
-	for (int i = 0; i < 512; i++) {
-		if (i == DIRECT_MAP_SLOT || !(root[i] & PTE_V))
+	for (unsigned k = 0; k < sizeof(guest_slots) / sizeof(guest_slots[0]); k++) {
+		unsigned i = guest_slots[k];
+		if (!(root[i] & PTE_V))
 			continue;
 		if (is_own_table(root[i]))
 			free_tree(s, PTE_TABLE(root[i]), LEVELS - 2);
@@ -358,14 +398,14 @@ static void evict_for(struct shadow *s, uint64_t need)
  */
 static void link_roots(struct shadow *s, struct shadow_space *sp)
 {
-	static const unsigned slots[] = {0, 511};
 	for (int p = 0; p < SHADOW_PAGED; p++) {
 		const uint64_t *g = table(s->global[p].root);
 		uint64_t *root = table(sp->tree[p].root);
-		for (unsigned i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
-			if (!(g[slots[i]] & PTE_V) || root[slots[i]])
+		for (unsigned k = 0; k < sizeof(guest_slots) / sizeof(guest_slots[0]); k++) {
+			unsigned i = guest_slots[k];
+			if (!(g[i] & PTE_V) || root[i])
 				continue;
-			root[slots[i]] = g[slots[i]] | SHADOW_PTE_SHARED;
+			root[i] = g[i] | SHADOW_PTE_SHARED;
 			sp->tree[p].live = true;
 		}
 	}
@@ -439,6 +479,8 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 {
 	struct shadow *s = &v->shadow;
 	asid &= 0xffff; /* §4.2.1: rs2 bits past ASIDMAX are ignored */
+	va &= ~(PAGE_SIZE - 1);
+	uint64_t mask = all_va ? 0 : regions_of(va, pages);
 	for (int i = 0; i < SHADOW_SPACES; i++) {
 		struct shadow_space *sp = &s->space[i];
 		/*
@@ -449,11 +491,15 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 		 */
 		if (sp->key == SHADOW_NO_KEY || (!all_asid && key_asid(sp->key) != asid))
 			continue;
+		/* the filters first: most spaces map nothing where a page is fenced */
+		if (!all_va &&
+		    !((sp->tree[0].regions | sp->tree[1].regions | sp->tree[2].regions) & mask))
+			continue;
 		for (int p = 0; p < SHADOW_PAGED; p++) {
 			if (all_va)
 				empty_tree(s, &sp->tree[p]);
-			else
-				flush_tree(s, &sp->tree[p], va & ~(PAGE_SIZE - 1), pages, -1);
+			else if (sp->tree[p].regions & mask)
+				flush_tree(s, &sp->tree[p], va, pages, -1);
 		}
 		if (all_va && !all_asid)
 			link_roots(s, sp); /* the global trees stay (§4.2.1): linked again */
@@ -461,8 +507,8 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 	for (int p = 0; p < SHADOW_PAGED && all_asid; p++) {
 		if (all_va)
 			empty_global(s, p);
-		else
-			flush_tree(s, &s->global[p], va & ~(PAGE_SIZE - 1), pages, p);
+		else if (s->global[p].regions & mask)
+			flush_tree(s, &s->global[p], va, pages, p);
 	}
 	if (all_va)
 		v->stats.shadow_flushes++;
@@ -526,7 +572,7 @@ static uint64_t copy_table(struct shadow *s, struct shadow_tree *tr, const struc
 			continue;
 		if (is_leaf(e)) {
 			tr->regions = ~0UL; /* leaves anywhere below: the filter gives up */
-			tr->coarse |= g && g->coarse;
+			set_coarse(tr, g && g->coarse);
 		} else {
 			e |= SHADOW_PTE_SHARED;
 		}
@@ -550,6 +596,8 @@ static const uint64_t *next_table(uint64_t e)
 static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shadow_tree *g,
                      uint64_t va, int level, uint64_t leaf)
 {
+	CHECK(vpn(va, LEVELS - 1) == 0 || vpn(va, LEVELS - 1) == 511,
+	      "shadow: a leaf for %lx in root slot %u", va, vpn(va, LEVELS - 1));
 	tr->live = true;
 	tr->regions |= level >= 2 ? ~0UL : region_bit(va);
 	uint64_t *t = table(tr->root);
@@ -620,7 +668,7 @@ static void link_global(struct shadow *s, struct shadow_tree *tr, const struct s
 		gt = table(PTE_TABLE(ge));
 	}
 	put_leaf(s, tr, NULL, va, level, leaf); /* the last table is tr's own */
-	tr->coarse |= g->coarse;
+	set_coarse(tr, g->coarse);
 }
 
 /*
@@ -653,12 +701,12 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 	uint64_t leaf =
 	    (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
 	if (!is_paged(view)) {
-		tr->coarse |= coarse; /* after any flush, which clears it: sfence must empty all */
+		set_coarse(tr, coarse); /* after any flush, which clears it: sfence empties all */
 		put_leaf(s, tr, NULL, va, level, leaf);
 	} else if (global) {
 		int p = view - SHADOW_PAGED_FIRST;
 		struct shadow_tree *g = &s->global[p];
-		g->coarse |= coarse;
+		set_coarse(g, coarse);
 		if (put_leaf(s, g, NULL, va, level, leaf | SHADOW_PTE_GLOBAL)) {
 			/* g freed tables that spaces may link: they start over */
 			for (int i = 0; i < SHADOW_SPACES; i++)
@@ -667,7 +715,7 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 		}
 		link_global(s, tr, g, va, level, leaf | SHADOW_PTE_GLOBAL);
 	} else {
-		tr->coarse |= coarse;
+		set_coarse(tr, coarse);
 		put_leaf(s, tr, &s->global[view - SHADOW_PAGED_FIRST], va, level, leaf);
 	}
 	v->stats.shadow_fills++;
@@ -830,6 +878,44 @@ static void fill_around(struct vcpu *v, enum shadow_view view, uint64_t va, uint
  * accessed already.  Saves the fault on the guest's retry; the fence has
  * taken the old leaf away, so this is what a TLB refilled at once would hold.
  */
+/* Whether tr maps va at all (through any table, its own or linked). */
+static bool has_leaf(const struct shadow_tree *tr, uint64_t va)
+{
+	const uint64_t *t = table(tr->root);
+	for (int level = LEVELS - 1; level >= 0; level--) {
+		uint64_t pte = t[vpn(va, level)];
+		if (!(pte & PTE_V))
+			return false;
+		if (is_leaf(pte))
+			return true;
+		t = table(PTE_TABLE(pte));
+	}
+	return false;
+}
+
+/*
+ * The leaf of walk r (guest leaf at va) in paged view `view` too, ahead of
+ * its fault, when that view allows anything, has no leaf there yet (a
+ * narrower one widens on its own fault: replacing it would cost a fence),
+ * and no eviction is needed.
+ */
+static void fill_view(struct vcpu *v, enum shadow_view view, uint64_t va,
+                      const struct gwalk_result *r)
+{
+	if (v->shadow.pages + LEVELS > v->shadow.page_limit ||
+	    has_leaf(tree_of(&v->shadow, view), va))
+		return;
+	uint64_t perms = gwalk_shadow_perms(r->pte, view_mode(v, view), view == VIEW_S_SUM,
+	                                    v->csr.mstatus & SSTATUS_MXR);
+	if (!perms)
+		return;
+	/* a cause the leaf serves, so that map_guest_page() installs it or declines */
+	uint64_t cause = perms & PTE_R ? CAUSE_LOAD_PAGE : CAUSE_FETCH_PAGE;
+	if (map_guest_page(v, view, cause, va, r->page_va, r->page_gpa, r->level, perms,
+	                   r->pte & PTE_G) == SHADOW_FILLED)
+		v->shadow.ahead++;
+}
+
 static void fill_fenced(struct vcpu *v, uint64_t va)
 {
 	struct gwalk_result r;
@@ -842,14 +928,7 @@ static void fill_fenced(struct vcpu *v, uint64_t va)
 			return;
 	}
 	enum shadow_view view = mode == VMODE_U ? VIEW_U : VIEW_S;
-	uint64_t perms = gwalk_shadow_perms(r.pte, mode, false, v->csr.mstatus & SSTATUS_MXR);
-	if (!perms)
-		return;
-	/* a cause the leaf serves, so that map_guest_page() installs it or declines */
-	uint64_t cause = perms & PTE_R ? CAUSE_LOAD_PAGE : CAUSE_FETCH_PAGE;
-	if (map_guest_page(v, view, cause, va, r.page_va, r.page_gpa, r.level, perms,
-	                   r.pte & PTE_G) == SHADOW_FILLED)
-		v->shadow.ahead++;
+	fill_view(v, view, va, &r);
 }
 
 enum gwalk_status shadow_walk(struct vcpu *v, uint64_t va, enum gwalk_access acc, enum vmode mode,

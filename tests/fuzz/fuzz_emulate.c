@@ -245,6 +245,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				uint32_t next = reader_u32(&r);
 				memcpy(hostvm_gpa(pc + 4), &next, 4);
 			}
+			if ((what & 0xc0) == 0xc0) { /* a load or store, then a CSR access */
+				uint32_t next = reader_u32(&r);
+				memcpy(hostvm_gpa(pc + 8), &next, 4);
+			}
 			a = illegal_trap(v, what & 2 ? insn : 0, what & 0x20);
 		} else {
 			static const uint64_t causes[] = {CAUSE_LOAD_PAGE, CAUSE_STORE_PAGE,

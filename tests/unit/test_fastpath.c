@@ -27,7 +27,10 @@
 #define NOP              0x00000013U
 #define SRET             0x10200073U
 #define CSRRW_SP_SSCR    0x14011173U /* csrrw sp, sscratch, sp: a trap vector's first */
+#define SD_A0_0_A3       0x00a6b023U /* sd a0, 0(a3) */
 #define CODE_VA          0x1000UL
+#define DATA_VA          0x2000UL
+#define DATA_PAGE        (RAM + 0x12000)
 #define PAGE_1           (RAM + 0x10000)
 #define PAGE_2           (RAM + 0x11000)
 
@@ -260,6 +263,48 @@ static void test_fast_lane_syscall(void **state)
 	assert_int_equal(v->stats.ahead, 2);
 }
 
+/*
+ * A trap handler's store between two CSR accesses (csrr a0, sscratch;
+ * sd a0, 0(a3); csrr a1, sepc) costs no trap of its own: the lane carries it
+ * out through the shadow, as the hardware would, and serves the next access.
+ * Where the shadow has no leaf that allows the store yet, the lane stops
+ * before it: the guest stores (and faults) itself.
+ */
+static void test_fast_lane_store_between(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	uint64_t *pte = vs_paged(&v, PAGE_1);
+	/* DATA_VA, not accessed yet: no fill maps it ahead of the guest's own access */
+	pte[1] = (DATA_PAGE >> 12) << 10 | PTE_V | PTE_R | PTE_W;
+	put32(PAGE_1, CSRR_A0_SSCRATCH);
+	put32(PAGE_1 + 4, SD_A0_0_A3);
+	put32(PAGE_1 + 8, CSRR_A1_SEPC);
+	put32(PAGE_1 + 12, NOP);
+	v->x[13] = DATA_VA + 8;
+	trap_at_code(v, CSRR_A0_SSCRATCH); /* fills the code page; the store stops it */
+	assert_int_equal(v->pc, CODE_VA + 4);
+
+	uint64_t stored = 0;
+	v->pc = CODE_VA;
+	v->x[11] = 0;
+	assert_int_equal(emulate_fast(v, CSRR_A0_SSCRATCH), EMULATE_FAST_DONE);
+	assert_int_equal(v->pc, CODE_VA + 4); /* no leaf for the data page yet */
+	assert_int_equal(v->x[11], 0);
+	memcpy(&stored, hostvm_gpa(DATA_PAGE + 8), 8);
+	assert_int_equal(stored, 0);
+
+	/* the guest's own store: A and D set, the leaf filled */
+	assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, DATA_VA + 8), SHADOW_FILLED);
+	assert_true((pte[1] & (PTE_A | PTE_D)) == (PTE_A | PTE_D));
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRR_A0_SSCRATCH), EMULATE_FAST_DONE);
+	assert_int_equal(v->pc, CODE_VA + 12);
+	assert_int_equal(v->x[11], 22); /* sepc, one more access without a trap */
+	memcpy(&stored, hostvm_gpa(DATA_PAGE + 8), 8);
+	assert_int_equal(stored, 11); /* sscratch, as the guest's sd stores it */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +314,7 @@ int main(void)
 	    cmocka_unit_test(test_fast_lane_sret),
 	    cmocka_unit_test(test_fast_lane_sret_then_irq),
 	    cmocka_unit_test(test_fast_lane_syscall),
+	    cmocka_unit_test(test_fast_lane_store_between),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

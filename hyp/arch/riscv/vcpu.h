@@ -11,6 +11,7 @@
 #define VCPU_POPEK_SP     264
 #define VCPU_TRAP_REENTER 1  /* enum trap_action's TRAP_REENTER, for entry.S */
 #define VCPU_FETCH_CACHE  16 /* guest code pages whose host page emulate.c remembers */
+#define VCPU_PLAIN_HINTS  16 /* guest pcs whose run of stores emulate.c judged */
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -91,6 +92,17 @@ struct vcpu {
 		uint64_t gen;
 		const uint8_t *host; /* its first byte, in popek's direct map; NULL: none */
 	} fetch_cache[VCPU_FETCH_CACHE];
+	/*
+	 * emulate.c's verdicts on runs of stores at a pc (whether a sensitive
+	 * instruction ends one), direct-mapped by pc, each for the
+	 * fetch cache's generation it was made in.  Only a hint: the run is
+	 * decoded again as it is carried out.
+	 */
+	struct plain_hint {
+		uint64_t pc;
+		uint64_t gen;
+		bool worth;
+	} plain_hint[VCPU_PLAIN_HINTS];
 	uint64_t fp[33]; /* f0-f31 and fcsr while another vCPU has the real ones */
 	struct shadow shadow;
 	struct vm *vm;

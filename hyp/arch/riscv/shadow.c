@@ -919,16 +919,10 @@ static void fill_view(struct vcpu *v, enum shadow_view view, uint64_t va,
 static void fill_fenced(struct vcpu *v, uint64_t va)
 {
 	struct gwalk_result r;
-	/* any leaf the walk accepts, U or not: MXR lets X-only pages through as loads */
-	enum vmode mode = VMODE_U;
-	if (gwalk(guest_pte, v, v->csr.satp, va, GW_LOAD, mode, false, true, false, &r) != GW_OK) {
-		mode = VMODE_S;
-		if (gwalk(guest_pte, v, v->csr.satp, va, GW_LOAD, mode, false, true, false, &r) !=
-		    GW_OK)
-			return;
-	}
-	enum shadow_view view = mode == VMODE_U ? VIEW_U : VIEW_S;
-	fill_view(v, view, va, &r);
+	/* one walk that accepts any leaf, U or not: vS with SUM, MXR letting X-only pages in */
+	if (gwalk(guest_pte, v, v->csr.satp, va, GW_LOAD, VMODE_S, true, true, false, &r) != GW_OK)
+		return;
+	fill_view(v, r.pte & PTE_U ? VIEW_U : VIEW_S, va, &r);
 }
 
 enum gwalk_status shadow_walk(struct vcpu *v, uint64_t va, enum gwalk_access acc, enum vmode mode,

@@ -18,6 +18,7 @@
 #include "arch/riscv/inject.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/shadow.h"
+#include "arch/riscv/trap.h"
 #include "fuzz_reader.h"
 #include "hostvm.h"
 
@@ -135,10 +136,14 @@ static enum trap_action illegal_trap(struct vcpu *v, uint64_t tval, bool lane)
 		REQUIRE(memcmp(&fast, v, sizeof(fast)) == 0);
 	if (lane && f != EMULATE_FAST_NONE) {
 		REQUIRE(emulate_fast(v, tval) == f);
+		if (f == EMULATE_FAST_VIEW) /* trap_fast's next step after an sret */
+			emulate_fast_resume(v);
 		/* the caller's emulate_ahead(): trap_fast's after AHEAD, and after DONE or
 		 * IRQ one that finds nothing to do (an ordinary instruction, an interrupt) */
 		return TRAP_RESUME;
 	}
+	if (f == EMULATE_FAST_VIEW) /* DONE or IRQ: compared below; AHEAD: not */
+		f = emulate_fast_resume(&fast);
 	enum trap_action a = emulate_illegal(v, CAUSE_ILLEGAL_INSN, tval);
 	if (f == EMULATE_FAST_DONE || f == EMULATE_FAST_IRQ) {
 		REQUIRE(a == TRAP_RESUME);
@@ -146,6 +151,28 @@ static enum trap_action illegal_trap(struct vcpu *v, uint64_t tval, bool lane)
 		require_same(&fast, v);
 	}
 	return a;
+}
+
+/*
+ * An ecall from vU, as trap.c takes it: reflected, then what follows by the
+ * fast lane (emulate_fast_resume, then emulate_ahead() as the caller's) when
+ * `lane`, else by emulate_ahead() alone.  Whenever the lane finishes by
+ * itself (DONE, IRQ), it must leave the vCPU as the full path does (checked
+ * on a copy: the lane fills no shadow).
+ */
+static void ecall_trap(struct vcpu *v, bool lane)
+{
+	static struct vcpu fast;
+	REQUIRE(trap_reflect(v, CAUSE_ECALL_U, 0) == TRAP_RESUME);
+	if (lane) {
+		emulate_fast_resume(v);
+		return;
+	}
+	memcpy(&fast, v, sizeof(fast));
+	enum emulate_fast f = emulate_fast_resume(&fast);
+	emulate_ahead(v);
+	if (f != EMULATE_FAST_AHEAD)
+		require_same(&fast, v);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -206,10 +233,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 * random guest table need not let popek fetch them) */
 			a = emulate_illegal(v, CAUSE_ILLEGAL_INSN, insn);
 			check_counter_read(v, mode, pc, insn, allowed);
+		} else if ((what & 0x9f) == 0x80 && v->mode == VMODE_U &&
+		           !vcpu_deliverable_irq(v)) {      /* a system call (trap_fast_ecall) */
+			uint64_t vec = v->csr.stvec & ~3UL; /* the handler's first instruction */
+			if (vec >= RAM && vec + 4 <= RAM + RAM_SIZE)
+				memcpy(hostvm_gpa(vec), &insn, 4);
+			ecall_trap(v, what & 0x20);
+			a = TRAP_RESUME;
 		} else if (what & 1) {
 			if (what & 0x40) { /* and what follows it, for the fast lane to look at */
 				uint32_t next = reader_u32(&r);
 				memcpy(hostvm_gpa(pc + 4), &next, 4);
+			}
+			if ((what & 0xc0) == 0xc0) { /* a load or store, then a CSR access */
+				uint32_t next = reader_u32(&r);
+				memcpy(hostvm_gpa(pc + 8), &next, 4);
 			}
 			a = illegal_trap(v, what & 2 ? insn : 0, what & 0x20);
 		} else {

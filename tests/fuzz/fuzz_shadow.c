@@ -3,11 +3,13 @@
  * random guest Sv39 tables (any V/R/W/X/U/G/A/D, superpages, pointers out of
  * RAM), random PMP entries (TOR/NA4/NAPOT, L, the reserved R = 0, W = 1),
  * SUM/MXR/MPRV, every mode and so every view; then faults, sfence.vma and
- * PMP writes as the guest would cause them.  After every step every view is
+ * PMP writes as the guest would cause them (with the leaves popek fills
+ * ahead: fault-around after a fill, the page a one-page fence names).  After every step every view is
  * walked (hostvm_check_shadow: R/W/X on every leaf, U = 1, inside the VM's
  * RAM, tables in the vCPU's pool, no leaks); while the guest's tables are
  * as last fenced, every leaf of the current view also allows no more than
- * the guest's walk and its PMP do.
+ * the guest's walk and its PMP do (a global leaf: the walk of one of its
+ * tables, since spaces share them).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -113,11 +115,22 @@ static void check_leaf(void *ctx, int view, uint64_t va, int level, uint64_t pte
 			continue;
 		uint64_t gpa = va;
 		if (c->paged) {
-			uint64_t saved = v->csr.mstatus;
+			uint64_t saved = v->csr.mstatus, satp = v->csr.satp;
 			v->csr.mstatus = (saved & ~(SSTATUS_SUM | SSTATUS_MXR)) |
 			                 (c->sum ? SSTATUS_SUM : 0) | (c->mxr ? SSTATUS_MXR : 0);
 			enum gwalk_status st =
 			    shadow_walk(v, va, perms[i].acc, c->mode, false, &gpa);
+			/*
+			 * A global leaf (shared between spaces) may come from any
+			 * space's table (§4.3.1): one of the guest's roots allows it.
+			 */
+			for (int k = 0; (pte & SHADOW_PTE_GLOBAL) && k < 8; k++) {
+				if (st == GW_OK && hpa == v->vm->ram_hpa + (gpa - v->vm->ram_gpa))
+					break;
+				v->csr.satp = SATP_MODE_SV39 | ((TABLES >> 12) + k);
+				st = shadow_walk(v, va, perms[i].acc, c->mode, false, &gpa);
+			}
+			v->csr.satp = satp;
 			v->csr.mstatus = saved;
 			REQUIRE(st == GW_OK);
 		}
@@ -231,7 +244,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			bool all_va = op & 0x10, all_asid = op & 0x20;
 			uint64_t va = all_va ? 0 : pick_va(&r), asid = reader_u8(&r) % 5;
 			uint64_t pages = op & 0x40 ? 1 + reader_u8(&r) % 64 : 1;
+			uint64_t ahead = v->shadow.ahead;
 			shadow_fence(v, all_va, va, pages, all_asid, asid);
+			/* at most the one page a one-page fence names is filled ahead */
+			REQUIRE(v->shadow.ahead - ahead <= (!all_va && pages == 1));
 			if (all_va && all_asid)
 				fenced = true;
 			break;
@@ -240,8 +256,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			static const uint64_t causes[] = {CAUSE_FETCH_PAGE, CAUSE_LOAD_PAGE,
 			                                  CAUSE_STORE_PAGE};
 			uint64_t cause = causes[(op >> 3) % 3], va = pick_va(&r);
+			uint64_t ahead = v->shadow.ahead;
 			enum shadow_fault f = shadow_fault(v, cause, va);
 			REQUIRE(f <= SHADOW_EMULATE);
+			/* fault-around: only after a fill, within its 16-page window */
+			REQUIRE(v->shadow.ahead - ahead <= (f == SHADOW_FILLED ? 15 : 0));
 			if (f == SHADOW_FILLED) { /* progress: the access now goes through */
 				uint64_t need = cause == CAUSE_FETCH_PAGE  ? PTE_X
 				                : cause == CAUSE_LOAD_PAGE ? PTE_R

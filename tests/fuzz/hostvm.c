@@ -314,8 +314,10 @@ static void walk(const struct vcpu *v, int view, uint64_t pa, int level, uint64_
 		if (target < s->pool_base || target >= s->pool_base + s->pool_pages * 4096)
 			FAIL("view %d va %lx: table %lx outside the vCPU's pool", view, e_va,
 			     target);
-		++*tables;
-		walk(v, view, target, level - 1, e_va, tables, leaves, fn, ctx);
+		/* a global tree's table, linked: counted with that tree, walked for its leaves */
+		uint64_t own = 0, *count = pte & SHADOW_PTE_SHARED ? &own : tables;
+		++*count;
+		walk(v, view, target, level - 1, e_va, count, leaves, fn, ctx);
 	}
 }
 
@@ -345,6 +347,15 @@ uint64_t hostvm_check_shadow(const struct vcpu *v)
 			if (t->stale != SHADOW_STALE_NONE)
 				FAIL("view %d space %d: a fence left due", view, sp);
 		}
+	}
+	for (int p = 0; p < SHADOW_PAGED; p++) {
+		uint64_t g = 0, before = tables;
+		walk(v, SHADOW_PAGED_FIRST + p, v->shadow.global[p].root, LEVELS - 1, 0, &tables,
+		     &g, NULL, NULL);
+		if (!v->shadow.global[p].live && tables + g != before)
+			FAIL("global tree %d: not live, but holds entries", p);
+		if (v->shadow.global[p].stale != SHADOW_STALE_NONE)
+			FAIL("global tree %d: a fence left due", p);
 	}
 	if (tables != v->shadow.pages)
 		FAIL("%lu table pages in the trees, shadow.pages says %lu", tables,

@@ -14,6 +14,7 @@
 #include "arch/riscv/emulate.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/shadow.h"
+#include "arch/riscv/trap.h"
 #include "hostvm.h"
 
 #define MIB              (1UL << 20)
@@ -24,7 +25,12 @@
 #define SFENCE_VMA_A3    0x12068073U /* sfence.vma a3, x0 */
 #define CSRW_SSTATUS_A4  0x10071073U /* csrrw x0, sstatus, a4 */
 #define NOP              0x00000013U
+#define SRET             0x10200073U
+#define CSRRW_SP_SSCR    0x14011173U /* csrrw sp, sscratch, sp: a trap vector's first */
+#define SD_A0_0_A3       0x00a6b023U /* sd a0, 0(a3) */
 #define CODE_VA          0x1000UL
+#define DATA_VA          0x2000UL
+#define DATA_PAGE        (RAM + 0x12000)
 #define PAGE_1           (RAM + 0x10000)
 #define PAGE_2           (RAM + 0x11000)
 
@@ -110,9 +116,15 @@ static void test_fast_lane_follows_sfence_of_one_page(void **state)
 	assert_int_equal(emulate_illegal(v, CAUSE_ILLEGAL_INSN, SFENCE_VMA_A3), TRAP_RESUME);
 	v->x[11] = v->x[12] = 0;
 	v->pc = CODE_VA;
-	/* The cache says nothing now: the lane hands over after the first access. */
-	assert_int_equal(emulate_fast(v, CSRR_A0_SSCRATCH), EMULATE_FAST_AHEAD);
-	emulate_ahead(v);
+	/*
+	 * The cache says nothing now: the lane hands over after the first
+	 * access, or finishes from page 2 when the fence filled it ahead.
+	 */
+	enum emulate_fast r = emulate_fast(v, CSRR_A0_SSCRATCH);
+	if (r == EMULATE_FAST_AHEAD)
+		emulate_ahead(v);
+	else
+		assert_int_equal(r, EMULATE_FAST_DONE);
 	assert_int_equal(v->x[11], 0);
 	assert_int_equal(v->x[12], 33);
 	assert_int_equal(v->pc, CODE_VA + 8);
@@ -164,12 +176,145 @@ static void test_fast_lane_sstatus_writes(void **state)
 	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_NONE);
 }
 
+/*
+ * sret takes the lane (EMULATE_FAST_VIEW) where vS may execute it, and
+ * leaves the vCPU as the full path does; with TSR, or from vU, it does not.
+ */
+static void test_fast_lane_sret(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	vs_paged(&v, PAGE_1);
+	v->csr.sepc = 0x4000;
+	v->csr.mstatus = (v->csr.mstatus & ~(SSTATUS_SPP | SSTATUS_SIE)) | SSTATUS_SPIE;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, SRET), EMULATE_FAST_VIEW);
+	assert_int_equal(v->mode, VMODE_U);
+	assert_int_equal(v->pc, 0x4000);
+	assert_true(v->csr.mstatus & SSTATUS_SIE);
+	assert_int_equal(v->stats.emulated[EMUL_SRET], 1);
+	assert_int_equal(emulate_fast_resume(v), EMULATE_FAST_DONE);
+	/* vU: illegal, the full path's */
+	assert_int_equal(emulate_fast(v, SRET), EMULATE_FAST_NONE);
+	/* vS with TSR: illegal too (§3.1.6.5) */
+	v->mode = VMODE_S;
+	v->csr.mstatus |= MSTATUS_TSR;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, SRET), EMULATE_FAST_NONE);
+	assert_int_equal(v->mode, VMODE_S);
+	assert_int_equal(v->pc, CODE_VA);
+}
+
+/*
+ * Back in vU after the lane's sret, a pending enabled interrupt is taken at
+ * once (in vU S-level interrupts are always enabled, §3.1.6.1): IRQ.
+ */
+static void test_fast_lane_sret_then_irq(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	vs_paged(&v, PAGE_1);
+	v->csr.sepc = 0x4000;
+	v->csr.mstatus &= ~(SSTATUS_SPP | SSTATUS_SIE);
+	v->csr.mie = v->csr.mip = 1UL << IRQ_S_TIMER;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, SRET), EMULATE_FAST_VIEW);
+	assert_int_equal(emulate_fast_resume(v), EMULATE_FAST_IRQ);
+	assert_int_equal(v->pc, 0x4000);
+}
+
+/*
+ * A system call from vU, reflected as trap.c's lane reflects it: the
+ * handler's first CSR access (csrrw sp, sscratch, sp) is emulated at once,
+ * as emulate_ahead() would, and nothing is deliverable (SIE = 0 now).
+ */
+static void test_fast_lane_syscall(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	vs_paged(&v, PAGE_1);
+	put32(PAGE_1, CSRRW_SP_SSCR);
+	put32(PAGE_1 + 4, NOP);
+	v->csr.stvec = CODE_VA;
+	v->csr.mstatus |= SSTATUS_SIE;
+	v->csr.mie = v->csr.mip = 1UL << IRQ_S_TIMER; /* masked in vS by SIE = 0 */
+	v->mode = VMODE_U;
+	v->pc = 0x4000;
+	v->x[2] = 0x7000;
+	assert_int_equal(trap_reflect(v, CAUSE_ECALL_U, 0), TRAP_RESUME);
+	/* AHEAD: the vector's page is in no shadow yet, emulate_ahead() fills it */
+	assert_int_equal(emulate_fast_resume(v), EMULATE_FAST_AHEAD);
+	assert_int_equal(v->pc, CODE_VA);
+	emulate_ahead(v);
+	assert_int_equal(v->mode, VMODE_S);
+	assert_int_equal(v->csr.sepc, 0x4000);
+	assert_int_equal(v->csr.scause, CAUSE_ECALL_U);
+	assert_int_equal(v->x[2], 11); /* the old sscratch */
+	assert_int_equal(v->csr.sscratch, 0x7000);
+	assert_int_equal(v->pc, CODE_VA + 4);
+	assert_int_equal(v->stats.ahead, 1);
+	/* Again, the page now filled: the lane's own fetch, through its cache. */
+	v->mode = VMODE_U;
+	v->pc = 0x4000;
+	assert_int_equal(trap_reflect(v, CAUSE_ECALL_U, 0), TRAP_RESUME);
+	assert_int_equal(emulate_fast_resume(v), EMULATE_FAST_DONE);
+	assert_int_equal(v->x[2], 0x7000);
+	assert_int_equal(v->pc, CODE_VA + 4);
+	assert_int_equal(v->stats.ahead, 2);
+}
+
+/*
+ * A trap handler's store between two CSR accesses (csrr a0, sscratch;
+ * sd a0, 0(a3); csrr a1, sepc) costs no trap of its own: the lane carries it
+ * out through the shadow, as the hardware would, and serves the next access.
+ * Where the shadow has no leaf that allows the store yet, the lane stops
+ * before it: the guest stores (and faults) itself.
+ */
+static void test_fast_lane_store_between(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	uint64_t *pte = vs_paged(&v, PAGE_1);
+	/* DATA_VA, not accessed yet: no fill maps it ahead of the guest's own access */
+	pte[1] = (DATA_PAGE >> 12) << 10 | PTE_V | PTE_R | PTE_W;
+	put32(PAGE_1, CSRR_A0_SSCRATCH);
+	put32(PAGE_1 + 4, SD_A0_0_A3);
+	put32(PAGE_1 + 8, CSRR_A1_SEPC);
+	put32(PAGE_1 + 12, NOP);
+	v->x[13] = DATA_VA + 8;
+	trap_at_code(v, CSRR_A0_SSCRATCH); /* fills the code page; the store stops it */
+	assert_int_equal(v->pc, CODE_VA + 4);
+
+	uint64_t stored = 0;
+	v->pc = CODE_VA;
+	v->x[11] = 0;
+	assert_int_equal(emulate_fast(v, CSRR_A0_SSCRATCH), EMULATE_FAST_DONE);
+	assert_int_equal(v->pc, CODE_VA + 4); /* no leaf for the data page yet */
+	assert_int_equal(v->x[11], 0);
+	memcpy(&stored, hostvm_gpa(DATA_PAGE + 8), 8);
+	assert_int_equal(stored, 0);
+
+	/* the guest's own store: A and D set, the leaf filled */
+	assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, DATA_VA + 8), SHADOW_FILLED);
+	assert_true((pte[1] & (PTE_A | PTE_D)) == (PTE_A | PTE_D));
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRR_A0_SSCRATCH), EMULATE_FAST_DONE);
+	assert_int_equal(v->pc, CODE_VA + 12);
+	assert_int_equal(v->x[11], 22); /* sepc, one more access without a trap */
+	memcpy(&stored, hostvm_gpa(DATA_PAGE + 8), 8);
+	assert_int_equal(stored, 11); /* sscratch, as the guest's sd stores it */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fetch_cache_follows_sfence_of_one_page),
 	    cmocka_unit_test(test_fast_lane_follows_sfence_of_one_page),
 	    cmocka_unit_test(test_fast_lane_sstatus_writes),
+	    cmocka_unit_test(test_fast_lane_sret),
+	    cmocka_unit_test(test_fast_lane_sret_then_irq),
+	    cmocka_unit_test(test_fast_lane_syscall),
+	    cmocka_unit_test(test_fast_lane_store_between),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -223,7 +223,8 @@ static void test_coarse_survives_restart(void **state)
 	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
 	assert_int_equal(v->stats.shadow_flushes, flushes + 1);
 	assert_true(v->shadow.space[v->shadow.cur].tree[VIEW_S - SHADOW_PAGED_FIRST].coarse);
-	/* The guest remaps its gigapage and fences another address inside it. */
+	/* The guest remaps its gigapage (here: unmaps it) and fences another address inside it. */
+	*(uint64_t *)hostvm_gpa(RAM + 0x3000) = 0;
 	shadow_flush(v, false, 0x2000);
 	leaf_count = 0;
 	hostvm_each_leaf(v, VIEW_S, count_leaf, NULL);
@@ -350,6 +351,12 @@ static uint64_t space_table(uint64_t root, uint64_t page, bool global, uint16_t 
 	return SATP_MODE_SV39 | (uint64_t)asid << 44 | root >> 12;
 }
 
+/* The guest unmaps va 0x1000 in space_table()'s table at `root`. */
+static void unmap_guest(uint64_t root)
+{
+	((uint64_t *)hostvm_gpa(root + 0x2000))[1] = 0;
+}
+
 static void set_satp(struct vcpu *v, uint64_t satp)
 {
 	v->csr.satp = satp;
@@ -427,6 +434,10 @@ static void test_sfence_forms(void **state)
 		assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
 		set_satp(v, b);
 		assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+		/* the guest unmaps the page in both tables, then fences (a fence of a page still
+		 * mapped may refill it at once: test_fence_fills_ahead) */
+		unmap_guest(SPACE_A);
+		unmap_guest(SPACE_B);
 		uint64_t fences =
 		    hostvm_stats.fence_all + hostvm_stats.fence_page + hostvm_stats.fence_asid;
 		shadow_fence(v, cases[i].all_va, cases[i].va, 1, cases[i].all_asid, cases[i].asid);
@@ -448,6 +459,7 @@ static void test_page_fence_sized(void **state)
 	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
 	set_satp(v, space_table(SPACE_A, RAM + 0x200000, false, 1));
 	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	unmap_guest(SPACE_A);
 	shadow_fence(v, false, 0x1000, 1, false, 1);
 	assert_int_equal(hostvm_stats.fence_all, 0);
 	assert_int_equal(hostvm_stats.fence_page, 1);
@@ -523,6 +535,191 @@ static void test_space_eviction(void **state)
 	assert_int_equal(hostvm_stats.shared_pages_taken, 0);
 }
 
+/* A U leaf of 4 KiB page `page` with A (and D, W) as given, at l0[i] of space_table()'s table. */
+static void map_user(uint64_t root, unsigned i, uint64_t page, uint64_t bits)
+{
+	((uint64_t *)hostvm_gpa(root + 0x2000))[i] =
+	    (page >> 12) << 10 | PTE_V | PTE_R | PTE_U | bits;
+}
+
+static uint64_t user_page(struct vcpu *v, uint64_t va, uint64_t perm)
+{
+	uint64_t hpa;
+	return shadow_lookup(v, va, perm, &hpa) < 0 ? 0 : hpa;
+}
+
+/*
+ * A page the guest maps after a fault and fences (Linux fences every page
+ * it maps) is in the shadow at once, as a TLB refilled at the fence would
+ * hold it: the guest's retry does not fault again.  Not when A is clear
+ * (the access must set it), not for a fence naming another ASID.
+ */
+static void test_fence_fills_ahead(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t a = space_table(SPACE_A, RAM + 0x200000, false, 1);
+	unmap_guest(SPACE_A);
+	set_satp(v, a);
+	v->mode = VMODE_U;
+	assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, 0x1000), SHADOW_PAGE_FAULT);
+	v->mode = VMODE_S; /* the guest's handler maps the page and fences it */
+	map_user(SPACE_A, 1, RAM + 0x200000, PTE_W | PTE_A | PTE_D);
+	shadow_fence(v, false, 0x1000, 1, true, 0);
+	v->mode = VMODE_U;
+	assert_int_equal(user_page(v, 0x1000, PTE_W), v->vm->ram_hpa + 0x200000);
+	assert_int_equal(v->shadow.ahead, 1);
+	/* the kernel's own view got nothing: a U page is no kernel fetch */
+	v->mode = VMODE_S;
+	assert_int_equal(user_page(v, 0x1000, PTE_R), 0);
+	/* clean: R only, the first store must fault to set D */
+	map_user(SPACE_A, 2, RAM + 0x201000, PTE_W | PTE_A);
+	shadow_fence(v, false, 0x2000, 1, false, 1);
+	v->mode = VMODE_U;
+	assert_int_not_equal(user_page(v, 0x2000, PTE_R), 0);
+	assert_int_equal(user_page(v, 0x2000, PTE_W), 0);
+	/* not accessed yet, or fenced under another ASID: nothing ahead */
+	v->mode = VMODE_S;
+	map_user(SPACE_A, 3, RAM + 0x202000, PTE_W);
+	shadow_fence(v, false, 0x3000, 1, true, 0);
+	map_user(SPACE_A, 4, RAM + 0x203000, PTE_W | PTE_A | PTE_D);
+	shadow_fence(v, false, 0x4000, 1, false, 7);
+	v->mode = VMODE_U;
+	assert_int_equal(user_page(v, 0x3000, PTE_R), 0);
+	assert_int_equal(user_page(v, 0x4000, PTE_R), 0);
+	assert_int_equal(get64(SPACE_A + 0x2000 + 3 * 8) & PTE_A, 0); /* no A set by popek */
+	assert_int_equal(v->shadow.ahead, 2);
+	hostvm_check_shadow(v);
+}
+
+/*
+ * Fault-around: a fill brings in the accessed leaves of its aligned 16-page
+ * window of the guest's table, each no wider than its own fill would be,
+ * and nothing outside the window, not accessed, or over no RAM.
+ */
+static void test_fault_around(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t a = space_table(SPACE_A, RAM + 0x200000, false, 1);
+	for (unsigned i = 0; i < 40; i++)
+		map_user(SPACE_A, i, RAM + 0x200000 + i * 4096, PTE_W | PTE_A | PTE_D);
+	map_user(SPACE_A, 20, RAM + 0x214000, PTE_W);             /* not accessed */
+	map_user(SPACE_A, 21, RAM + 0x215000, PTE_W | PTE_A);     /* clean */
+	map_user(SPACE_A, 22, 0x10000000, PTE_A | PTE_D);         /* no RAM there */
+	((uint64_t *)hostvm_gpa(SPACE_A + 0x2000))[23] &= ~PTE_U; /* the kernel's */
+	set_satp(v, a);
+	v->mode = VMODE_U;
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x13000), SHADOW_FILLED);
+	for (unsigned i = 0; i < 40; i++) {
+		uint64_t va = i * 4096UL, r = user_page(v, va, PTE_R), w = user_page(v, va, PTE_W);
+		bool in = i >= 16 && i < 32 && i != 20 && i != 22 && i != 23;
+		assert_int_equal(r, in ? v->vm->ram_hpa + 0x200000 + va : 0);
+		assert_int_equal(w, in && i != 21 ? r : 0);
+	}
+	assert_int_equal(v->shadow.ahead, 12);
+	/* fences take the leaves ahead away like any other */
+	shadow_fence(v, false, 0x11000, 1, false, 1);
+	hostvm_check_shadow(v);
+	assert_int_equal(user_page(v, 0x11000, PTE_R), v->vm->ram_hpa + 0x211000); /* refilled */
+	shadow_fence(v, true, 0, 0, true, 0);
+	assert_int_equal(user_page(v, 0x12000, PTE_R), 0);
+	hostvm_check_shadow(v);
+}
+
+/*
+ * Guest mappings with G = 1 are shared between cached spaces (§4.3.1): a
+ * new space reaches the kernel pages another filled without a fault of its
+ * own, a fence by ASID leaves them (§4.2.1), a fence by address with
+ * rs2 = x0 removes them from every space, and a non-global leaf never
+ * leaves its space.
+ */
+static void test_global_shared(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t a = space_table(SPACE_A, RAM + 0x200000, false, 1);
+	uint64_t b = space_table(SPACE_B, RAM + 0x300000, false, 2);
+	/* the kernel's page at 0x5000, global in both tables */
+	uint64_t kernel = (RAM + 0x240000) >> 12 << 10 | PTE_LEAF | PTE_G;
+	((uint64_t *)hostvm_gpa(SPACE_A + 0x2000))[5] = kernel;
+	((uint64_t *)hostvm_gpa(SPACE_B + 0x2000))[5] = kernel;
+	set_satp(v, a);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x5000), SHADOW_FILLED);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	uint64_t fills = v->stats.shadow_fills;
+	set_satp(v, b);
+	assert_int_equal(user_page(v, 0x5000, PTE_R), v->vm->ram_hpa + 0x240000);
+	assert_int_equal(shadow_page(v), 0); /* A's own page: never B's */
+	assert_int_equal(v->stats.shadow_fills, fills);
+	/* B's own fill beside the kernel's page keeps both */
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	assert_int_equal(shadow_page(v), v->vm->ram_hpa + 0x300000);
+	assert_int_equal(user_page(v, 0x5000, PTE_R), v->vm->ram_hpa + 0x240000);
+	hostvm_check_shadow(v);
+	/* by ASID: B's own leaves go, the global one stays for A and comes back for B */
+	uint64_t all = hostvm_stats.fence_all;
+	shadow_fence(v, true, 0, 0, false, 2);
+	assert_int_equal(shadow_page(v), 0);
+	set_satp(v, a);
+	assert_int_equal(user_page(v, 0x5000, PTE_R), v->vm->ram_hpa + 0x240000);
+	set_satp(v, b);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x5000), SHADOW_FILLED);
+	assert_int_equal(hostvm_stats.fence_all, all); /* the same leaf again: no fence */
+	hostvm_check_shadow(v);
+	/* by address, every ASID: gone from every space, fenced in every ASID */
+	((uint64_t *)hostvm_gpa(SPACE_A + 0x2000))[5] = 0;
+	((uint64_t *)hostvm_gpa(SPACE_B + 0x2000))[5] = 0;
+	shadow_fence(v, false, 0x5000, 1, true, 0);
+	assert_int_equal(hostvm_stats.fence_all, all + 1);
+	assert_int_equal(user_page(v, 0x5000, PTE_R), 0);
+	set_satp(v, a);
+	assert_int_equal(user_page(v, 0x5000, PTE_R), 0);
+	assert_int_equal(shadow_page(v), v->vm->ram_hpa + 0x200000);
+	hostvm_check_shadow(v);
+	/* x0, x0: nothing left anywhere */
+	((uint64_t *)hostvm_gpa(SPACE_A + 0x2000))[5] = kernel;
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x5000), SHADOW_FILLED);
+	shadow_fence(v, true, 0, 0, true, 0);
+	assert_int_equal(user_page(v, 0x5000, PTE_R), 0);
+	assert_int_equal(v->shadow.pages, 0);
+	hostvm_check_shadow(v);
+}
+
+/*
+ * The region filter lets a fence by address skip trees that map nothing
+ * near it, never one that does: a leaf in another 2 MiB region stays, the
+ * leaf fenced goes, and a coarse tree (a guest gigapage in pieces) is
+ * emptied by a fence anywhere in the gigapage, far from every piece.
+ */
+static void test_fence_filter(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t a = space_table(SPACE_A, RAM + 0x200000, false, 1);
+	((uint64_t *)hostvm_gpa(SPACE_A + 0x1000))[3] =
+	    (RAM + 0x200000) >> 12 << 10 | PTE_LEAF; /* a 2 MiB page at 6 MiB */
+	set_satp(v, a);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x600000), SHADOW_FILLED);
+	unmap_guest(SPACE_A);
+	shadow_fence(v, false, 0x1000, 1, true, 0);
+	assert_int_equal(shadow_page(v), 0);
+	assert_int_equal(user_page(v, 0x600000, PTE_R), v->vm->ram_hpa + 0x200000);
+	assert_int_equal(hostvm_stats.fence_page, 1);
+	hostvm_check_shadow(v);
+	/* a guest gigapage over 4 MiB of RAM: shadowed in pieces (coarse) */
+	struct vcpu *w = hostvm_create(4 * MIB, false, 4);
+	w->csr.satp = guest_gigapages(RAM + 0x3000, false);
+	assert_int_equal(shadow_fault(w, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	*(uint64_t *)hostvm_gpa(RAM + 0x3000) = 0; /* the guest remaps it */
+	shadow_fence(w, false, 0x3ff00000, 1, true, 0);
+	leaf_count = 0;
+	hostvm_each_leaf(w, VIEW_S, count_leaf, NULL);
+	assert_int_equal(leaf_count, 0);
+	hostvm_check_shadow(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +736,10 @@ int main(void)
 	    cmocka_unit_test(test_page_fence_sized),
 	    cmocka_unit_test(test_asid_rollover),
 	    cmocka_unit_test(test_space_eviction),
+	    cmocka_unit_test(test_fence_fills_ahead),
+	    cmocka_unit_test(test_fault_around),
+	    cmocka_unit_test(test_global_shared),
+	    cmocka_unit_test(test_fence_filter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

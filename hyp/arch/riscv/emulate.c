@@ -18,6 +18,7 @@
 #include "core/vm.h"
 
 #define EMULATE_AHEAD_MAX 16
+#define EMULATE_PLAIN_MAX 4 /* stores carried out to reach a sensitive instruction */
 
 _Static_assert(EMUL_KIND_COUNT <= sizeof(((struct vcpu_stats *)0)->emulated) / sizeof(uint64_t),
                "vcpu_stats.emulated has a counter for every enum emul_kind");
@@ -174,6 +175,148 @@ static uint32_t fetch_next(struct vcpu *v, uint64_t pc)
 	return fetch_insn(v, pc, fetch_half);
 }
 
+/*
+ * Whether insn may be an integer store: opcode STORE, or c.sw, c.sd, c.swsp,
+ * c.sdsp (funct3 6 or 7 in quadrants 0 and 2).  A cheap filter before
+ * insn_decode_mem(): only stores start a run (a handler saving what it read).
+ */
+static inline bool maybe_store(uint32_t insn)
+{
+	if ((insn & 3) == 3)
+		return (insn & 0x7f) == 0x23;
+	return (insn & 3) != 1 && ((insn >> 14) & 3) == 3;
+}
+
+static void set_reg(struct vcpu *v, unsigned r, uint64_t val);
+
+/* The guest page a run of loads and stores last reached, and its host page. */
+struct plain_page {
+	uint64_t va;   /* the page (va >> 12); ~0: none */
+	uint64_t perm; /* PTE_R, or PTE_R | PTE_W when its leaf allows stores */
+	uint8_t *host; /* its first byte in popek's direct map */
+};
+
+/*
+ * One integer load or store of the guest's in vS, carried out as the hardware
+ * would: naturally aligned, through a leaf of the installed view that allows
+ * it (so the guest's A and D bits are set already, PMP allows it, and it is
+ * RAM).  false, with nothing done, for anything else.
+ */
+static bool plain_one(struct vcpu *v, uint32_t insn, struct plain_page *pg)
+{
+	struct insn_mem m;
+	if (insn_decode_mem(insn, &m) < 0)
+		return false;
+	uint64_t va = v->x[m.base] + (uint64_t)m.offset, need = m.is_store ? PTE_W : PTE_R, hpa;
+	if (va & (m.width - 1))
+		return false;
+	if (pg->va != va >> PAGE_SHIFT || !(pg->perm & need)) {
+		if (shadow_lookup(v, va, need, &hpa) < 0)
+			return false;
+		pg->va = va >> PAGE_SHIFT;
+		pg->perm = need | PTE_R;
+		pg->host = (uint8_t *)pa_to_va(hpa) - (va & (PAGE_SIZE - 1));
+	}
+	void *p = pg->host + (va & (PAGE_SIZE - 1));
+	uint64_t val = v->x[m.reg];
+	if (m.is_store) {
+		switch (m.width) {
+		case 1:
+			*(uint8_t *)p = (uint8_t)val;
+			break;
+		case 2:
+			*(uint16_t *)p = (uint16_t)val;
+			break;
+		case 4:
+			*(uint32_t *)p = (uint32_t)val;
+			break;
+		default:
+			*(uint64_t *)p = val;
+			break;
+		}
+	} else {
+		switch (m.width) {
+		case 1:
+			val = *(const uint8_t *)p;
+			break;
+		case 2:
+			val = *(const uint16_t *)p;
+			break;
+		case 4:
+			val = *(const uint32_t *)p;
+			break;
+		default:
+			val = *(const uint64_t *)p;
+			break;
+		}
+		set_reg(v, m.reg, insn_extend(val, &m));
+	}
+	v->pc += m.len;
+	v->stats.ahead++;
+	return true;
+}
+
+/* Whether stores alone lead from pc to a SYSTEM instruction, read through the fetch cache. */
+static bool plain_worth(struct vcpu *v)
+{
+	uint64_t pc = v->pc;
+	for (int n = 0; n <= EMULATE_PLAIN_MAX; n++) {
+		uint32_t insn = fetch_cached(v, pc);
+		struct insn_mem m;
+		if (insn && (insn & 0x7f) == 0x73)
+			return n > 0;
+		if (!insn || !maybe_store(insn) || insn_decode_mem(insn, &m) < 0)
+			return false;
+		pc += m.len;
+	}
+	return false;
+}
+
+/*
+ * At the guest's pc, an ordinary instruction.  A trap handler saves what it
+ * reads (csrr t0, sscratch; sd t0, 16(sp); csrw sscratch, zero; csrr t0,
+ * sepc; sd t0, ...): when stores alone lead to the next sensitive
+ * instruction, carrying them out saves its trap.  (Runs of loads, a
+ * handler's restore, cost more to carry out than the traps they save.)
+ * Returns that SYSTEM instruction, now at the pc; 0 when the guest runs on
+ * from where it is (perhaps after some of them).  Out of line: rare.
+ */
+__attribute__((noinline)) static uint32_t emulate_plain(struct vcpu *v)
+{
+	if (v->mode != VMODE_S)
+		return 0;
+	struct plain_hint *h = &v->plain_hint[(v->pc >> 1) % VCPU_PLAIN_HINTS];
+	uint64_t gen = fetch_gen(v);
+	if (h->pc != v->pc || h->gen != gen) {
+		h->pc = v->pc;
+		h->gen = gen;
+		h->worth = plain_worth(v);
+	}
+	if (!h->worth)
+		return 0;
+	struct plain_page pg = {.va = ~0UL};
+	for (int n = 0; n <= EMULATE_PLAIN_MAX; n++) {
+		uint32_t insn = fetch_cached(v, v->pc);
+		if (insn && (insn & 0x7f) == 0x73)
+			return insn;
+		if (!insn || !plain_one(v, insn, &pg))
+			return 0;
+	}
+	return 0;
+}
+
+/* The instruction at pc unless it is ordinary (after emulate_plain): 0 unknown, 1 ordinary. */
+#define NEXT_ORDINARY 1U
+static inline __attribute__((always_inline)) uint32_t next_system(struct vcpu *v)
+{
+	uint32_t next = fetch_cached(v, v->pc);
+	if (!next || (next & 0x7f) == 0x73)
+		return next;
+	if (maybe_store(next) && (next = emulate_plain(v)))
+		return next;
+	return NEXT_ORDINARY;
+}
+
 static enum trap_action illegal(struct vcpu *v, uint64_t tval)
 {
 	return trap_reflect(v, CAUSE_ILLEGAL_INSN, tval);
@@ -212,8 +355,6 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 	if (fx & VCSR_COUNTER)
 		old = counter_value(v, s->csr);
 	set_reg(v, s->rd, old);
-	if (fx & ~VCSR_COUNTER)
-		v->quiet = false; /* load_hardware() or the interrupt checks must look again */
 	if (fx & VCSR_PMP)
 		shadow_flush_all(v);
 	else if (fx & VCSR_MXR) /* R on X-only pages depended on it, in every space */
@@ -270,24 +411,45 @@ __attribute__((noinline)) static enum emulate_fast emulate_fast_more(struct vcpu
 		v->stats.ahead++;
 		if (fx && vcpu_deliverable_irq(v))
 			return EMULATE_FAST_IRQ;
-		next = fetch_cached(v, v->pc);
-		if (next && (next & 0x7f) != 0x73)
+		next = next_system(v);
+		if (next == NEXT_ORDINARY)
 			return EMULATE_FAST_DONE;
 	}
 	return EMULATE_FAST_AHEAD;
 }
 
+enum emulate_fast emulate_fast_resume(struct vcpu *v)
+{
+	if (vcpu_deliverable_irq(v))
+		return EMULATE_FAST_IRQ;
+	if (v->mode == VMODE_U)
+		return EMULATE_FAST_DONE; /* vU's accesses trap: emulate_ahead() stops there too */
+	uint32_t next = next_system(v);
+	if (next == NEXT_ORDINARY)
+		return EMULATE_FAST_DONE;
+	return emulate_fast_more(v, next);
+}
+
+static enum trap_action emulate_xret(struct vcpu *v, bool mret);
+
+#define INSN_SRET 0x10200073U /* priv spec §3.3.2 */
+
 enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval)
 {
 	CHECK(!vcpu_deliverable_irq(v), "vm %s: entered with an interrupt to deliver", v->vm->name);
 	int fx = emulate_fast_csr(v, (uint32_t)tval);
-	if (fx < 0)
-		return EMULATE_FAST_NONE;
+	if (fx < 0) {
+		/* A return from the guest's trap handler: allowed in vS unless TSR (§3.1.6.5). */
+		if (tval != INSN_SRET || v->mode != VMODE_S || (v->csr.mstatus & MSTATUS_TSR))
+			return EMULATE_FAST_NONE;
+		emulate_xret(v, false);
+		return EMULATE_FAST_VIEW;
+	}
 	/* Interrupts on, or one enabled: the one now deliverable is taken first (§3.1.9). */
 	if (fx && vcpu_deliverable_irq(v))
 		return EMULATE_FAST_IRQ;
-	uint32_t next = fetch_cached(v, v->pc);
-	if (next && (next & 0x7f) != 0x73)
+	uint32_t next = next_system(v);
+	if (next == NEXT_ORDINARY)
 		return EMULATE_FAST_DONE;
 	return emulate_fast_more(v, next);
 }
@@ -317,7 +479,6 @@ static enum trap_action emulate_xret(struct vcpu *v, bool mret)
 	if (v->mode != VMODE_M)
 		c->mstatus &= ~MSTATUS_MPRV;
 	v->fault_loop = 0; /* the guest returned from a trap: it is making progress */
-	v->quiet = false;  /* another mode: another view, other interrupts */
 	v->stats.emulated[mret ? EMUL_MRET : EMUL_SRET]++;
 	v->note = mret ? "emulated mret" : "emulated sret";
 	return TRAP_RESUME;
@@ -364,7 +525,6 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 		return illegal(v, tval);
 	switch (kind) {
 	case INSN_SYS_CSR:
-		v->quiet = true; /* until emulate_csr() or what follows says otherwise */
 		return emulate_csr(v, &s) ? TRAP_RESUME : illegal(v, tval);
 	case INSN_SYS_SRET:
 		return emulate_xret(v, false);
@@ -407,7 +567,8 @@ void emulate_ahead(struct vcpu *v)
 		 * to fetch it (none does) may fetch_next fill its page.
 		 */
 		uint32_t insn = fetch_cached(v, v->pc);
-		if (insn && (insn & 0x7f) != 0x73)
+		if (insn && (insn & 0x7f) != 0x73 &&
+		    (!maybe_store(insn) || vcpu_deliverable_irq(v) || !(insn = emulate_plain(v))))
 			return;
 		if (vcpu_deliverable_irq(v))
 			return;

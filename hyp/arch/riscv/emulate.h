@@ -34,7 +34,7 @@ void emulate_ahead(struct vcpu *v);
  * The fast lane for an illegal-instruction trap with bits `tval`: a CSR
  * access vcsr_fast() serves (a trap handler's sscratch, sepc, scause, stval,
  * sstatus, sie), and those of the next ones it serves too, through the fetch
- * cache.  What it does is what emulate_illegal() then emulate_ahead() would
+ * cache; or an sret.  What it does is what emulate_illegal() then emulate_ahead() would
  * do (tests/fuzz/fuzz_emulate.c compares the two), and changes nothing
  * load_hardware() sets up; when it changes interrupt enables, it says
  * whether one became deliverable.
@@ -44,8 +44,21 @@ enum emulate_fast {
 	EMULATE_FAST_DONE,  /* done, and the next instruction is not a SYSTEM one */
 	EMULATE_FAST_AHEAD, /* done so far: emulate_ahead() takes over at the pc */
 	EMULATE_FAST_IRQ,   /* done, and an interrupt is now deliverable: inject it */
+	/*
+	 * An sret the guest's mode may execute, done: its mode, and so its view,
+	 * changed.  The caller goes on with emulate_fast_resume().
+	 */
+	EMULATE_FAST_VIEW,
 };
 enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval);
+/*
+ * After the guest's mode changed in the fast lane (EMULATE_FAST_VIEW, a
+ * reflected system call): IRQ when an interrupt is deliverable, first or
+ * after the CSR accesses at the guest's pc the lane serves; DONE when the
+ * guest may run on; AHEAD when emulate_ahead() takes over at the pc.  Like
+ * emulate_fast(), it fills no shadow.
+ */
+enum emulate_fast emulate_fast_resume(struct vcpu *v);
 /*
  * The load or store at the guest's pc, which faulted on va (`cause`: its
  * page fault) and which popek must carry out itself: to a device window,

@@ -67,9 +67,18 @@ enum gwalk_status gwalk(gwalk_pte_fn pte_at, void *ctx, uint64_t satp, uint64_t 
 		r->gpa = r->page_gpa | (va & (span - 1));
 		r->level = level;
 		r->pte = pte;
+		r->pte_gpa = table + idx * 8;
 		return GW_OK;
 	}
 	return GW_PAGE_FAULT; /* step 4: a pointer at level 0 */
+}
+
+uint64_t gwalk_leaf_gpa(uint64_t pte)
+{
+	if (!(pte & PTE_V) || !(pte & (PTE_R | PTE_X)) || (!(pte & PTE_R) && (pte & PTE_W)) ||
+	    (pte & PTE_RSVD_MASK))
+		return ~0UL;
+	return PTE_PPN(pte) << PAGE_SHIFT;
 }
 
 uint64_t gwalk_shadow_perms(uint64_t pte, enum vmode mode, bool sum, bool mxr)

@@ -33,6 +33,7 @@ struct gwalk_result {
 	uint64_t page_va;  /* the same page's virtual start */
 	int level;         /* 0: 4 KiB, 1: 2 MiB, 2: 1 GiB */
 	uint64_t pte;      /* the leaf, after any A/D update */
+	uint64_t pte_gpa;  /* where the leaf lies in the guest's table */
 };
 
 /*
@@ -52,6 +53,13 @@ enum gwalk_status gwalk(gwalk_pte_fn pte_at, void *ctx, uint64_t satp, uint64_t 
  * mapping (every access must fault).
  */
 uint64_t gwalk_shadow_perms(uint64_t pte, enum vmode mode, bool sum, bool mxr);
+
+/*
+ * The guest-physical page of a 4 KiB leaf that gwalk() would accept at
+ * level 0 (V, R or X, not W without R, no reserved bits), or -1: for
+ * reading a table's neighbouring leaves as the hardware would.
+ */
+uint64_t gwalk_leaf_gpa(uint64_t pte);
 
 /* True if va is a canonical Sv39 address (bits 63:39 equal bit 38). */
 bool gwalk_sv39_canonical(uint64_t va);

@@ -125,26 +125,50 @@ static uint32_t insn_trim(uint32_t insn)
 	return insn_length((uint16_t)insn) == 2 ? (insn & 0xffff) : insn;
 }
 
+/*
+ * The row a load or store can only be, by its quadrant and funct3 (bits
+ * 15:13 compressed; 14:12 and the opcode's bit 5, LOAD or STORE, otherwise):
+ * every row's mask covers these bits, and no two rows share them.
+ */
+#define MEM_KEYS 48
+static unsigned mem_key(uint32_t insn)
+{
+	if ((insn & 3) != 3)
+		return (insn & 3) * 8 + ((insn >> 13) & 7);
+	return 32 + ((insn >> 5) & 1) * 8 + ((insn >> 12) & 7);
+}
+
+/* mem_key → row + 1 (0: none), built from the rows on first use. */
+static uint8_t mem_rows_by_key[MEM_KEYS];
+static bool mem_rows_indexed;
+
+static void mem_rows_index(void)
+{
+	for (size_t i = 0; i < sizeof(insn_mem_rows) / sizeof(insn_mem_rows[0]); i++)
+		mem_rows_by_key[mem_key(insn_mem_rows[i].match)] = (uint8_t)(i + 1);
+	mem_rows_indexed = true;
+}
+
 int insn_decode_mem(uint32_t insn, struct insn_mem *m)
 {
 	if (insn_length((uint16_t)insn) == 0)
 		return -1;
 	insn = insn_trim(insn);
-	for (size_t i = 0; i < sizeof(insn_mem_rows) / sizeof(insn_mem_rows[0]); i++) {
-		const struct insn_mem_row *r = &insn_mem_rows[i];
-		if ((insn & r->mask) != r->match)
-			continue;
-		m->is_store = r->is_store;
-		m->sign_extend = r->sign_extend;
-		m->width = r->width;
-		m->reg = insn_reg(insn, r->field);
-		m->len = r->len;
-		insn_addr(insn, r->addr, &m->base, &m->offset);
-		if (r->rd_nonzero && m->reg == 0)
-			return -1;
-		return 0;
-	}
-	return -1;
+	if (!mem_rows_indexed)
+		mem_rows_index();
+	unsigned row = mem_rows_by_key[mem_key(insn)];
+	if (!row || (insn & insn_mem_rows[row - 1].mask) != insn_mem_rows[row - 1].match)
+		return -1;
+	const struct insn_mem_row *r = &insn_mem_rows[row - 1];
+	m->is_store = r->is_store;
+	m->sign_extend = r->sign_extend;
+	m->width = r->width;
+	m->reg = insn_reg(insn, r->field);
+	m->len = r->len;
+	insn_addr(insn, r->addr, &m->base, &m->offset);
+	if (r->rd_nonzero && m->reg == 0)
+		return -1;
+	return 0;
 }
 
 uint64_t insn_extend(uint64_t v, const struct insn_mem *m)

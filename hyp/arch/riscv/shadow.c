@@ -68,8 +68,10 @@ static uint64_t pool_alloc(struct shadow *s)
 	}
 	CHECK(in_pool(s, pa), "shadow: free list holds %lx, outside the pool", pa);
 	uint64_t *t = table(pa);
-	for (int i = 0; i < 512; i++)
-		t[i] = 0;
+	for (int i = 0; i < 512; i += 8) { /* eight stores a turn: a new table per fill counts */
+		t[i] = t[i + 1] = t[i + 2] = t[i + 3] = 0;
+		t[i + 4] = t[i + 5] = t[i + 6] = t[i + 7] = 0;
+	}
 	return pa;
 }
 
@@ -104,6 +106,7 @@ static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid)
 	t->stale = SHADOW_STALE_NONE;
 	t->coarse = false;
 	t->live = false;
+	t->regions = 0;
 }
 
 /* Every view and space empty, every pool page free: the roots are made anew. */
@@ -114,7 +117,9 @@ static void shadow_empty(struct shadow *s, unsigned asid_base)
 	s->pool_free = 0;
 	s->cur = 0;
 	s->clock = 0;
-	s->fences = s->space_hits = s->space_misses = 0;
+	s->fences = s->space_hits = s->space_misses = s->ahead = 0;
+	s->ndue = 0;
+	s->due_all = false;
 	unsigned asid = asid_base;
 	for (int view = 0; view < VIEW_COUNT; view++) {
 		if (!is_paged(view))
@@ -126,6 +131,8 @@ static void shadow_empty(struct shadow *s, unsigned asid_base)
 		for (int p = 0; p < SHADOW_PAGED; p++)
 			tree_init(s, &s->space[i].tree[p], asid++);
 	}
+	for (int p = 0; p < SHADOW_PAGED; p++)
+		tree_init(s, &s->global[p], 0); /* never in satp: its leaves go through spaces */
 }
 
 int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
@@ -175,11 +182,32 @@ uint64_t shadow_satp(const struct shadow *s, enum shadow_view view)
 
 /* ---- fences: only for what the hardware could have cached, and sized to it ---- */
 
+/* t's stale mark goes from none to `kind`: t joins the trees to fence. */
+static void stale_due(struct shadow *s, struct shadow_tree *t)
+{
+	/* a global tree's leaves may be cached under the ASID of every space that linked it */
+	if (t >= s->global && t < s->global + SHADOW_PAGED)
+		s->due_all = true;
+	else if (s->ndue < SHADOW_FENCES_MAX)
+		s->due[s->ndue++] = t;
+	else
+		s->due_all = true;
+}
+
+/* The TLB may hold anything under t's ASID that t no longer has. */
+static void stale_asid(struct shadow *s, struct shadow_tree *t)
+{
+	if (t->stale == SHADOW_STALE_NONE)
+		stale_due(s, t);
+	t->stale = SHADOW_STALE_ASID;
+}
+
 /* The TLB may hold the entry for va under t's ASID, which t no longer has. */
-static void stale_page(struct shadow_tree *t, uint64_t va)
+static void stale_page(struct shadow *s, struct shadow_tree *t, uint64_t va)
 {
 	va &= ~(PAGE_SIZE - 1);
 	if (t->stale == SHADOW_STALE_NONE) {
+		stale_due(s, t);
 		t->stale = SHADOW_STALE_PAGE;
 		t->stale_va = va;
 	} else if (t->stale_va != va) {
@@ -188,35 +216,15 @@ static void stale_page(struct shadow_tree *t, uint64_t va)
 }
 
 /*
- * Fences what every tree marked stale, before the guest runs again or a
+ * Fences what the trees marked stale, before the guest runs again or a
  * freed table page is reused (§4.2.1).  By page and ASID, or by ASID; one
  * global fence instead when more than a few are due, since on QEMU every
  * sfence.vma empties the whole software TLB: the count is what costs there.
+ * The trees due are listed as they are marked, so nothing is scanned.
  */
-#define FENCES_MAX 3
 static void fence_stale(struct shadow *s)
 {
-	struct shadow_tree *due[FENCES_MAX];
-	unsigned n = 0;
-	bool global = false;
-	for (int view = 0; view < VIEW_COUNT && !global; view++) {
-		if (!is_paged(view) && s->fixed[view].stale != SHADOW_STALE_NONE) {
-			global = n == FENCES_MAX;
-			if (!global)
-				due[n++] = &s->fixed[view];
-		}
-	}
-	for (int i = 0; i < SHADOW_SPACES && !global; i++) {
-		for (int p = 0; p < SHADOW_PAGED && !global; p++) {
-			struct shadow_tree *t = &s->space[i].tree[p];
-			if (t->stale != SHADOW_STALE_NONE) {
-				global = n == FENCES_MAX;
-				if (!global)
-					due[n++] = t;
-			}
-		}
-	}
-	if (global) {
+	if (s->due_all) {
 		sfence_vma_all();
 		s->fences++;
 		for (int view = 0; view < VIEW_COUNT; view++)
@@ -224,26 +232,79 @@ static void fence_stale(struct shadow *s)
 		for (int i = 0; i < SHADOW_SPACES; i++)
 			for (int p = 0; p < SHADOW_PAGED; p++)
 				s->space[i].tree[p].stale = SHADOW_STALE_NONE;
-		return;
+		for (int p = 0; p < SHADOW_PAGED; p++)
+			s->global[p].stale = SHADOW_STALE_NONE;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		if (due[i]->stale == SHADOW_STALE_PAGE)
-			sfence_vma_page(due[i]->stale_va, real_asid(due[i]));
+	for (unsigned i = 0; i < s->ndue && !s->due_all; i++) {
+		struct shadow_tree *t = s->due[i];
+		if (t->stale == SHADOW_STALE_PAGE)
+			sfence_vma_page(t->stale_va, real_asid(t));
 		else
-			mmu_fence_asid(real_asid(due[i]));
-		due[i]->stale = SHADOW_STALE_NONE;
+			mmu_fence_asid(real_asid(t));
+		t->stale = SHADOW_STALE_NONE;
 		s->fences++;
+	}
+	s->ndue = 0;
+	s->due_all = false;
+}
+
+/*
+ * The bit of va's 2 MiB region in a tree's `regions` filter: a fence by
+ * address looks into a tree only when the bit says it may map something
+ * there (every Linux process is a cached space, and its fences name every
+ * page it maps).  A 1 GiB leaf sets every bit.
+ */
+static uint64_t region_bit(uint64_t va)
+{
+	uint64_t r = va >> 21; /* mixed, so that a process's text, heap and stack differ */
+	return 1UL << ((r ^ r >> 6 ^ r >> 12) & 63);
+}
+
+/*
+ * What a fence of [va, va + pages) may reach in a tree's filter: its
+ * regions' bits, or every bit when an address is not canonical (the tree
+ * is emptied then).
+ */
+static uint64_t regions_of(uint64_t va, uint64_t pages)
+{
+	uint64_t mask = 0;
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t a = va + i * PAGE_SIZE;
+		if (!gwalk_sv39_canonical(a))
+			return ~0UL;
+		mask |= region_bit(a);
+	}
+	return mask;
+}
+
+/*
+ * A guest superpage was shadowed in pieces in tr: any fence by address
+ * empties it, so its filter lets every fence in.
+ */
+static void set_coarse(struct shadow_tree *tr, bool coarse)
+{
+	if (coarse) {
+		tr->coarse = true;
+		tr->regions = ~0UL;
 	}
 }
 
+static void fill_fenced(struct vcpu *v, uint64_t va);
+
 /* ---- emptying ---- */
 
-/* Frees the table at `pa` (a level-`level` table) and everything below it. */
+/* A pointer to a table of this tree's own (not a global tree's). */
+static bool is_own_table(uint64_t pte)
+{
+	return (pte & PTE_V) && !is_leaf(pte) && !(pte & SHADOW_PTE_SHARED);
+}
+
+/* Frees the table at `pa` (a level-`level` table) and everything below it of its own. */
 static void free_tree(struct shadow *s, uint64_t pa, int level)
 {
 	uint64_t *t = table(pa);
 	for (int i = 0; level > 0 && i < 512; i++) {
-		if ((t[i] & PTE_V) && !is_leaf(t[i]))
+		if (is_own_table(t[i]))
 			free_tree(s, PTE_TABLE(t[i]), level - 1);
 	}
 	CHECK(s->pages > 0, "shadow: freeing more table pages than were taken");
@@ -251,28 +312,47 @@ static void free_tree(struct shadow *s, uint64_t pa, int level)
 	s->pages--;
 }
 
+/*
+ * The root slots a guest mapping can use: a canonical Sv39 address indexes
+ * 0 or 511, and guest RAM (the unpaged views: guest-physical addresses)
+ * lies below 2^39, in slot 0 (put_leaf() CHECKs it).
+ */
+static const unsigned guest_slots[] = {0, 511};
+
 /* Empties one tree: every guest slot, never popek's.  The caller fences. */
 static void empty_tree(struct shadow *s, struct shadow_tree *tr)
 {
 	if (!tr->live)
 		return; /* nothing installed since it was last emptied (and fenced) */
 	uint64_t *root = table(tr->root);
-	for (int i = 0; i < 512; i++) {
-		if (i == DIRECT_MAP_SLOT || !(root[i] & PTE_V))
+	for (unsigned k = 0; k < sizeof(guest_slots) / sizeof(guest_slots[0]); k++) {
+		unsigned i = guest_slots[k];
+		if (!(root[i] & PTE_V))
 			continue;
-		if (!is_leaf(root[i]))
+		if (is_own_table(root[i]))
 			free_tree(s, PTE_TABLE(root[i]), LEVELS - 2);
 		root[i] = 0;
 	}
 	tr->coarse = false;
 	tr->live = false;
-	tr->stale = SHADOW_STALE_ASID;
+	tr->regions = 0;
+	stale_asid(s, tr);
 }
 
 static void empty_space(struct shadow *s, struct shadow_space *sp)
 {
 	for (int p = 0; p < SHADOW_PAGED; p++)
 		empty_tree(s, &sp->tree[p]);
+}
+
+/* Empties paged view p's global tree, and first every space's tree that may link it. */
+static void empty_global(struct shadow *s, int p)
+{
+	if (!s->global[p].live)
+		return;
+	for (int i = 0; i < SHADOW_SPACES; i++)
+		empty_tree(s, &s->space[i].tree[p]);
+	empty_tree(s, &s->global[p]);
 }
 
 /* Removes whatever leaf maps va in `tr`; true if there was one. */
@@ -287,6 +367,8 @@ static bool unmap_page(struct shadow_tree *tr, uint64_t va)
 			*pte = 0;
 			return true;
 		}
+		if (*pte & SHADOW_PTE_SHARED)
+			return false; /* the global tree's: fenced there, by a fence that reaches it */
 		t = table(PTE_TABLE(*pte));
 	}
 	return false;
@@ -322,6 +404,26 @@ static void evict_for(struct shadow *s, uint64_t need)
 	}
 }
 
+/*
+ * An empty space starts with the global trees linked at its roots (slots 0
+ * and 511, all a guest Sv39 address can index): a new process reaches every
+ * global page filled so far, the guest kernel's, without a fault.
+ */
+static void link_roots(struct shadow *s, struct shadow_space *sp)
+{
+	for (int p = 0; p < SHADOW_PAGED; p++) {
+		const uint64_t *g = table(s->global[p].root);
+		uint64_t *root = table(sp->tree[p].root);
+		for (unsigned k = 0; k < sizeof(guest_slots) / sizeof(guest_slots[0]); k++) {
+			unsigned i = guest_slots[k];
+			if (!(g[i] & PTE_V) || root[i])
+				continue;
+			root[i] = g[i] | SHADOW_PTE_SHARED;
+			sp->tree[p].live = true;
+		}
+	}
+}
+
 void shadow_switch(struct vcpu *v)
 {
 	struct shadow *s = &v->shadow;
@@ -347,33 +449,41 @@ void shadow_switch(struct vcpu *v)
 			empty_space(s, sp);
 			fence_stale(s);
 			sp->key = key;
+			link_roots(s, sp);
 		}
 	}
 	sp->used = ++s->clock;
 }
 
 /* A matching space's trees lose the pages [va, va + pages): stale entries marked. */
-static void flush_pages(struct shadow *s, struct shadow_space *sp, uint64_t va, uint64_t pages)
+/* Empties tr: a space's tree, or global tree p (>= 0) with every space's tree linking it. */
+static void empty_any(struct shadow *s, struct shadow_tree *tr, int global_p)
 {
-	for (int p = 0; p < SHADOW_PAGED; p++) {
-		struct shadow_tree *tr = &sp->tree[p];
-		if (!tr->live)
-			continue;
-		/* A coarse tree may hold the guest superpage at va in pieces: empty it all. */
-		if (tr->coarse) {
-			empty_tree(s, tr);
-			continue;
+	if (global_p >= 0)
+		empty_global(s, global_p);
+	else
+		empty_tree(s, tr);
+}
+
+/* tr loses the pages [va, va + pages): stale entries marked. */
+static void flush_tree(struct shadow *s, struct shadow_tree *tr, uint64_t va, uint64_t pages,
+                       int global_p)
+{
+	if (!tr->live)
+		return;
+	/* A coarse tree may hold the guest superpage at va in pieces: empty it all. */
+	if (tr->coarse) {
+		empty_any(s, tr, global_p);
+		return;
+	}
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t a = va + i * PAGE_SIZE; /* wraps past the top as the guest's range does */
+		if (!gwalk_sv39_canonical(a)) {
+			empty_any(s, tr, global_p); /* the board (QEMU) flushes everything here */
+			return;
 		}
-		for (uint64_t i = 0; i < pages; i++) {
-			uint64_t a =
-			    va + i * PAGE_SIZE; /* wraps past the top as the guest's range does */
-			if (!gwalk_sv39_canonical(a)) {
-				empty_tree(s, tr); /* the board (QEMU) flushes everything here */
-				break;
-			}
-			if (unmap_page(tr, a))
-				stale_page(tr, a);
-		}
+		if ((tr->regions & region_bit(a)) && unmap_page(tr, a))
+			stale_page(s, tr, a);
 	}
 }
 
@@ -382,23 +492,44 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 {
 	struct shadow *s = &v->shadow;
 	asid &= 0xffff; /* §4.2.1: rs2 bits past ASIDMAX are ignored */
+	va &= ~(PAGE_SIZE - 1);
+	uint64_t mask = all_va ? 0 : regions_of(va, pages);
 	for (int i = 0; i < SHADOW_SPACES; i++) {
 		struct shadow_space *sp = &s->space[i];
 		/*
-		 * By ASID, only that space's non-global entries need go (§4.2.1);
-		 * popek drops its global ones too (more than asked, never less).
-		 * By address with rs2 = x0, every space: global mappings included.
+		 * By ASID, only that space's non-global entries need go (§4.2.1):
+		 * its own copies of global leaves go too (more than asked, never
+		 * less), the global trees stay.  With rs2 = x0, every space and
+		 * the global trees.
 		 */
 		if (sp->key == SHADOW_NO_KEY || (!all_asid && key_asid(sp->key) != asid))
 			continue;
+		/* the filters first: most spaces map nothing where a page is fenced */
+		if (!all_va &&
+		    !((sp->tree[0].regions | sp->tree[1].regions | sp->tree[2].regions) & mask))
+			continue;
+		for (int p = 0; p < SHADOW_PAGED; p++) {
+			if (all_va)
+				empty_tree(s, &sp->tree[p]);
+			else if (sp->tree[p].regions & mask)
+				flush_tree(s, &sp->tree[p], va, pages, -1);
+		}
+		if (all_va && !all_asid)
+			link_roots(s, sp); /* the global trees stay (§4.2.1): linked again */
+	}
+	for (int p = 0; p < SHADOW_PAGED && all_asid; p++) {
 		if (all_va)
-			empty_space(s, sp);
-		else
-			flush_pages(s, sp, va & ~(PAGE_SIZE - 1), pages);
+			empty_global(s, p);
+		else if (s->global[p].regions & mask)
+			flush_tree(s, &s->global[p], va, pages, p);
 	}
 	if (all_va)
 		v->stats.shadow_flushes++;
 	fence_stale(s);
+	struct shadow_space *cur = &s->space[s->cur];
+	if (!all_va && pages == 1 && (v->csr.satp >> 60) != 0 && cur->key == key_of(v->csr.satp) &&
+	    (all_asid || key_asid(cur->key) == asid))
+		fill_fenced(v, va);
 }
 
 void shadow_flush(struct vcpu *v, bool all, uint64_t va)
@@ -415,18 +546,154 @@ void shadow_flush_all(struct vcpu *v)
 		if (!is_paged(view))
 			empty_tree(s, &s->fixed[view]);
 	}
+	for (int p = 0; p < SHADOW_PAGED; p++)
+		empty_global(s, p);
 	for (int i = 0; i < SHADOW_SPACES; i++)
 		empty_space(s, &s->space[i]);
 	v->stats.shadow_flushes++;
 	fence_stale(s);
 }
 
+/* A pointer entry to the table at pa. */
+static uint64_t table_pte(uint64_t pa)
+{
+	return (pa >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
+}
+
+/* A new table of tr's own. */
+static uint64_t new_table(struct shadow *s)
+{
+	uint64_t pa = pool_alloc(s);
+	s->pages++;
+	return table_pte(pa);
+}
+
+/*
+ * A table of tr's own holding what global tree g's table `src` holds: its
+ * tables linked (SHARED), its leaves copied.  The same translations, so no
+ * fence; a space's table made where the global tree has one starts so (the
+ * teaching kernel's global megapages share a table with its user pages).
+ */
+static uint64_t copy_table(struct shadow *s, struct shadow_tree *tr, const struct shadow_tree *g,
+                           const uint64_t *src)
+{
+	uint64_t pte = new_table(s);
+	uint64_t *dst = table(PTE_TABLE(pte));
+	for (int i = 0; i < 512; i++) {
+		uint64_t e = src[i];
+		if (!(e & PTE_V))
+			continue;
+		if (is_leaf(e)) {
+			tr->regions = ~0UL; /* leaves anywhere below: the filter gives up */
+			set_coarse(tr, g && g->coarse);
+		} else {
+			e |= SHADOW_PTE_SHARED;
+		}
+		dst[i] = e;
+	}
+	return pte;
+}
+
+/* The table below entry e, or NULL when e is no pointer. */
+static const uint64_t *next_table(uint64_t e)
+{
+	return (e & PTE_V) && !is_leaf(e) ? table(PTE_TABLE(e)) : NULL;
+}
+
+/*
+ * Writes `leaf` at va, `level` into tree tr, making tables of its own on
+ * the way; a table of global tree g (for a space's tree of a paged view,
+ * else NULL) on the way is copied first.  True when tables were freed
+ * (a superpage over smaller pages): for a global tree, spaces may link them.
+ */
+static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shadow_tree *g,
+                     uint64_t va, int level, uint64_t leaf)
+{
+	CHECK(vpn(va, LEVELS - 1) == 0 || vpn(va, LEVELS - 1) == 511,
+	      "shadow: a leaf for %lx in root slot %u", va, vpn(va, LEVELS - 1));
+	tr->live = true;
+	tr->regions |= level >= 2 ? ~0UL : region_bit(va);
+	uint64_t *t = table(tr->root);
+	const uint64_t *gt = g ? table(g->root) : NULL; /* g's table at the same place */
+	for (int l = LEVELS - 1; l > level; l--) {
+		uint64_t *pte = &t[vpn(va, l)];
+		gt = gt ? next_table(gt[vpn(va, l)]) : NULL;
+		if ((*pte & PTE_V) && is_leaf(*pte)) {
+			*pte = 0; /* a stale larger leaf: replaced by a table */
+			stale_page(s, tr, va);
+			fence_stale(s);
+		}
+		if (*pte & SHADOW_PTE_SHARED) /* a leaf of this space's own below: its own copy */
+			*pte = copy_table(s, tr, g, table(PTE_TABLE(*pte)));
+		if (!(*pte & PTE_V))
+			*pte = gt ? copy_table(s, tr, g, gt) : new_table(s);
+		CHECK(in_pool(s, PTE_TABLE(*pte)), "shadow: table %lx outside the pool",
+		      PTE_TABLE(*pte));
+		t = table(PTE_TABLE(*pte));
+	}
+	uint64_t *pte = &t[vpn(va, level)];
+	if (*pte == leaf)
+		return false; /* there already (a global leaf another space filled) */
+	bool replaced = (*pte & PTE_V) && is_leaf(*pte), freed = false;
+	if ((*pte & PTE_V) && !is_leaf(*pte)) {
+		if (is_own_table(*pte)) /* stale smaller pages under a new superpage */
+			free_tree(s, PTE_TABLE(*pte), level - 1);
+		*pte = 0;
+		stale_asid(s, tr); /* every one of them, before the tables are reused */
+		fence_stale(s);
+		freed = true;
+	}
+	*pte = leaf;
+	/* §4.2.1: a valid leaf changed (widened) in place; the old one may be cached */
+	if (replaced) {
+		stale_page(s, tr, va);
+		fence_stale(s);
+	}
+	return freed;
+}
+
+/*
+ * Makes global tree g's leaf at va reachable from space tree tr: a link
+ * (SHARED) to g's table where tr has none, or, where tr has a table of its
+ * own all the way down, a copy of the leaf.
+ */
+static void link_global(struct shadow *s, struct shadow_tree *tr, const struct shadow_tree *g,
+                        uint64_t va, int level, uint64_t leaf)
+{
+	tr->live = true;
+	uint64_t *t = table(tr->root);
+	const uint64_t *gt = table(g->root);
+	for (int l = LEVELS - 1; l > level; l--) {
+		uint64_t *pte = &t[vpn(va, l)];
+		uint64_t ge = gt[vpn(va, l)]; /* put_leaf() has just made g's path */
+		if (*pte & SHADOW_PTE_SHARED)
+			return; /* g's table, which holds the leaf now */
+		if (!is_own_table(*pte)) {
+			if (*pte & PTE_V) { /* a stale larger leaf of this space */
+				*pte = 0;
+				stale_page(s, tr, va);
+				fence_stale(s);
+			}
+			*pte = ge | SHADOW_PTE_SHARED;
+			return;
+		}
+		t = table(PTE_TABLE(*pte));
+		gt = table(PTE_TABLE(ge));
+	}
+	put_leaf(s, tr, NULL, va, level, leaf); /* the last table is tr's own */
+	set_coarse(tr, g->coarse);
+}
+
 /*
  * Installs a leaf mapping va → hpa at `level` (0: 4 KiB, 1: 2 MiB, 2: 1 GiB)
- * in `view`; `coarse`: it is a piece of a larger guest page.
+ * in `view`; `coarse`: it is a piece of a larger guest page; `global`: the
+ * guest's leaf has G = 1, and in a paged view it goes into the view's
+ * global tree, for every space (§4.3.1: a TLB may use a global entry in any
+ * address space; a guest whose global mappings differ between its spaces
+ * gets either, as the spec allows).
  */
 static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t hpa, int level,
-                    uint64_t perms, bool coarse)
+                    uint64_t perms, bool coarse, bool global)
 {
 	struct shadow *s = &v->shadow;
 	/* A V entry with no R, W or X is a pointer to a table: never one into guest RAM. */
@@ -444,39 +711,25 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 			shadow_flush_all(v); /* this space alone churns: start over */
 	}
 	struct shadow_tree *tr = tree_of(s, view);
-	if (coarse)
-		tr->coarse = true; /* after any flush, which clears it: sfence must empty all */
-	tr->live = true;
-	uint64_t *t = table(tr->root);
-	for (int l = LEVELS - 1; l > level; l--) {
-		uint64_t *pte = &t[vpn(va, l)];
-		if ((*pte & PTE_V) && is_leaf(*pte)) {
-			*pte = 0; /* a stale larger leaf: replaced by a table */
-			stale_page(tr, va);
+	uint64_t leaf =
+	    (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
+	if (!is_paged(view)) {
+		set_coarse(tr, coarse); /* after any flush, which clears it: sfence empties all */
+		put_leaf(s, tr, NULL, va, level, leaf);
+	} else if (global) {
+		int p = view - SHADOW_PAGED_FIRST;
+		struct shadow_tree *g = &s->global[p];
+		set_coarse(g, coarse);
+		if (put_leaf(s, g, NULL, va, level, leaf | SHADOW_PTE_GLOBAL)) {
+			/* g freed tables that spaces may link: they start over */
+			for (int i = 0; i < SHADOW_SPACES; i++)
+				empty_tree(s, &s->space[i].tree[p]);
 			fence_stale(s);
 		}
-		if (!(*pte & PTE_V)) {
-			*pte = (pool_alloc(s) >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
-			s->pages++;
-		}
-		CHECK(in_pool(s, PTE_TABLE(*pte)), "shadow: table %lx outside the pool",
-		      PTE_TABLE(*pte));
-		t = table(PTE_TABLE(*pte));
-	}
-	uint64_t *pte = &t[vpn(va, level)];
-	bool replaced = (*pte & PTE_V) && is_leaf(*pte);
-	if ((*pte & PTE_V) && !is_leaf(*pte) && level > 0) {
-		free_tree(s, PTE_TABLE(*pte),
-		          level - 1); /* stale smaller pages under a new superpage */
-		*pte = 0;
-		tr->stale = SHADOW_STALE_ASID; /* every one of them, before the tables are reused */
-		fence_stale(s);
-	}
-	*pte = (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
-	/* §4.2.1: a valid leaf changed (widened) in place; the old one may be cached */
-	if (replaced) {
-		stale_page(tr, va);
-		fence_stale(s);
+		link_global(s, tr, g, va, level, leaf | SHADOW_PTE_GLOBAL);
+	} else {
+		set_coarse(tr, coarse);
+		put_leaf(s, tr, &s->global[view - SHADOW_PAGED_FIRST], va, level, leaf);
 	}
 	v->stats.shadow_fills++;
 	v->note = "shadow filled";
@@ -496,10 +749,15 @@ static uint64_t *guest_pte(void *ctx, uint64_t gpa)
 	return vm_gpa_to_hva(v->vm, gpa, 8);
 }
 
-/* The privilege PMP checks a view's accesses with. */
-static enum vmode pmp_mode(const struct vcpu *v, enum shadow_view view)
+/* The privilege a view's accesses are made with, for the guest's tables and for PMP. */
+static enum vmode view_mode(const struct vcpu *v, enum shadow_view view)
 {
-	return view == VIEW_M || view == VIEW_M_MPRV ? VMODE_M : v->mode;
+	static const enum vmode modes[VIEW_COUNT] = {[VIEW_U] = VMODE_U,
+	                                             [VIEW_S] = VMODE_S,
+	                                             [VIEW_S_SUM] = VMODE_S,
+	                                             [VIEW_M] = VMODE_M,
+	                                             [VIEW_M_MPRV] = VMODE_M};
+	return view == VIEW_BARE ? v->mode : modes[view];
 }
 
 static uint64_t needs(uint64_t cause)
@@ -514,11 +772,11 @@ static uint64_t needs(uint64_t cause)
  */
 static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, uint64_t cause,
                                         uint64_t va, uint64_t page_va, uint64_t page_gpa, int level,
-                                        uint64_t perms)
+                                        uint64_t perms, bool global)
 {
 	struct vm *vm = v->vm;
 	uint64_t gpa = page_gpa + (va - page_va);
-	enum vmode pm = pmp_mode(v, view);
+	enum vmode pm = view_mode(v, view);
 	int l;
 	if (vm_gpa_to_hva(vm, page_gpa, PAGE_SIZE << (9 * level))) {
 		for (l = level; l > 0; l--) {
@@ -553,8 +811,131 @@ static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, u
 		if (cause == CAUSE_STORE_PAGE)
 			return SHADOW_EMULATE;
 	}
-	install(v, view, piece_va, vm->ram_hpa + (piece_gpa - vm->ram_gpa), l, perms, l < level);
+	install(v, view, piece_va, vm->ram_hpa + (piece_gpa - vm->ram_gpa), l, perms, l < level,
+	        global);
 	return SHADOW_FILLED;
+}
+
+/* ---- filling ahead: translations the hardware could have cached already ---- */
+
+/*
+ * The shadow leaf for a neighbouring guest 4 KiB leaf `pte` in `view`, or
+ * 0: only what a fill of it would install (A set, RAM, PMP deciding the
+ * page whole, no wider than the walk allows), never an A or D update.
+ */
+static uint64_t leaf_ahead(struct vcpu *v, enum shadow_view view, uint64_t pte)
+{
+	uint64_t gpa = gwalk_leaf_gpa(pte);
+	if (gpa == ~0UL || !vm_gpa_to_hva(v->vm, gpa, PAGE_SIZE))
+		return 0;
+	bool sum = view == VIEW_S_SUM, mxr = v->csr.mstatus & SSTATUS_MXR;
+	enum vmode mode = view_mode(v, view);
+	int pp = pmp_perms(&v->csr, mode, gpa, PAGE_SIZE);
+	uint64_t perms = pp < 0 ? 0 : gwalk_shadow_perms(pte, mode, sum, mxr) & (uint64_t)pp;
+	if ((perms & (PTE_R | PTE_W)) == PTE_W)
+		perms &=
+		    ~PTE_W; /* PMP's reserved W-only: stores are emulated, as in map_guest_page() */
+	if (!perms)
+		return 0;
+	uint64_t hpa = v->vm->ram_hpa + (gpa - v->vm->ram_gpa);
+	return (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
+}
+
+/*
+ * Fault-around: after a 4 KiB fill, the other leaves of its aligned
+ * AROUND_PAGES window of the guest's level-0 table that the guest has
+ * already accessed (A = 1) go into empty slots of the same shadow table.
+ * The hardware may cache any valid translation whose A bit is set, at any
+ * time (priv spec §4.3.2: walks may be speculative), so this is a TLB the
+ * board could have; fences remove these leaves like any other.  A process
+ * touching its pages in order (exec, fork's copies) faults once per window.
+ */
+#define AROUND_PAGES 16
+static void fill_around(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t pte_gpa)
+{
+	uint64_t win = pte_gpa & ~(AROUND_PAGES * 8UL - 1);
+	/* §3.7.1: the guest's table is read as S-mode loads, as the walk reads it */
+	if (v->csr.has_m && (pmp_perms(&v->csr, VMODE_S, win, AROUND_PAGES * 8) & PMP_R) == 0)
+		return; /* -1 (PMP splits the window) included */
+	const uint64_t *g = vm_gpa_to_hva(v->vm, win, AROUND_PAGES * 8);
+	uint64_t *t = table(tree_of(&v->shadow, view)->root);
+	bool shared = false; /* the table is a global tree's: only global leaves go there */
+	for (int level = LEVELS - 1; level > 0 && g; level--) {
+		uint64_t pte = t[vpn(va, level)];
+		if (!(pte & PTE_V) || is_leaf(pte))
+			return;
+		shared |= pte & SHADOW_PTE_SHARED;
+		t = table(PTE_TABLE(pte));
+	}
+	unsigned first = vpn(va, 0) & ~(AROUND_PAGES - 1U);
+	for (unsigned i = 0; g && i < AROUND_PAGES; i++) {
+		bool global = g[i] & PTE_G;
+		uint64_t leaf =
+		    (t[first + i] & PTE_V) || (shared && !global) ? 0 : leaf_ahead(v, view, g[i]);
+		if (!leaf)
+			continue;
+		if (global)
+			leaf |= SHADOW_PTE_GLOBAL;
+		CHECK(PTE_TABLE(leaf) - v->vm->ram_hpa < v->vm->ram_size,
+		      "shadow: leaf ahead %lx outside the VM's RAM", leaf);
+		t[first + i] = leaf;
+		v->shadow.ahead++;
+	}
+}
+
+/*
+ * The guest fenced one page of its current space: the translation its
+ * tables now give (it has just changed them, typically mapping a page after
+ * a fault: Linux fences every page it maps, §4.2.1 requires it) goes into
+ * the view that will use it, U for a U page, S otherwise, when it is
+ * accessed already.  Saves the fault on the guest's retry; the fence has
+ * taken the old leaf away, so this is what a TLB refilled at once would hold.
+ */
+/* Whether tr maps va at all (through any table, its own or linked). */
+static bool has_leaf(const struct shadow_tree *tr, uint64_t va)
+{
+	const uint64_t *t = table(tr->root);
+	for (int level = LEVELS - 1; level >= 0; level--) {
+		uint64_t pte = t[vpn(va, level)];
+		if (!(pte & PTE_V))
+			return false;
+		if (is_leaf(pte))
+			return true;
+		t = table(PTE_TABLE(pte));
+	}
+	return false;
+}
+
+/*
+ * The leaf of walk r (guest leaf at va) in paged view `view` too, ahead of
+ * its fault, when that view allows anything, has no leaf there yet (a
+ * narrower one widens on its own fault: replacing it would cost a fence),
+ * and no eviction is needed.
+ */
+static void fill_view(struct vcpu *v, enum shadow_view view, uint64_t va,
+                      const struct gwalk_result *r)
+{
+	if (v->shadow.pages + LEVELS > v->shadow.page_limit ||
+	    has_leaf(tree_of(&v->shadow, view), va))
+		return;
+	uint64_t perms = gwalk_shadow_perms(r->pte, view_mode(v, view), view == VIEW_S_SUM,
+	                                    v->csr.mstatus & SSTATUS_MXR);
+	if (!perms)
+		return;
+	/* a cause the leaf serves, so that map_guest_page() installs it or declines */
+	uint64_t cause = perms & PTE_R ? CAUSE_LOAD_PAGE : CAUSE_FETCH_PAGE;
+	if (map_guest_page(v, view, cause, va, r->page_va, r->page_gpa, r->level, perms,
+	                   r->pte & PTE_G) == SHADOW_FILLED)
+		v->shadow.ahead++;
+}
+
+static void fill_fenced(struct vcpu *v, uint64_t va)
+{
+	struct gwalk_result r;
+	/* one walk that accepts any leaf, U or not: vS with SUM, MXR letting X-only pages in */
+	if (gwalk(guest_pte, v, v->csr.satp, va, GW_LOAD, VMODE_S, true, true, false, &r) != GW_OK)
+		return;
+	fill_view(v, r.pte & PTE_U ? VIEW_U : VIEW_S, va, &r);
 }
 
 enum gwalk_status shadow_walk(struct vcpu *v, uint64_t va, enum gwalk_access acc, enum vmode mode,
@@ -584,7 +965,7 @@ enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va)
 		int level = vm_gpa_to_hva(v->vm, va & ~((2UL << 20) - 1), 2UL << 20) ? 1 : 0;
 		uint64_t page = va & ~((PAGE_SIZE << (9 * level)) - 1);
 		uint64_t perms = view == VIEW_M_MPRV ? PTE_X : PTE_R | PTE_W | PTE_X;
-		return map_guest_page(v, view, cause, va, page, page, level, perms);
+		return map_guest_page(v, view, cause, va, page, page, level, perms, false);
 	}
 	bool sum = v->csr.mstatus & SSTATUS_SUM, mxr = v->csr.mstatus & SSTATUS_MXR;
 	struct gwalk_result r;
@@ -600,7 +981,11 @@ enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va)
 	uint64_t perms = gwalk_shadow_perms(r.pte, v->mode, sum, mxr);
 	if (!perms) /* cannot follow a walk that allowed the access; never install V with no R/W/X */
 		return SHADOW_PAGE_FAULT;
-	return map_guest_page(v, view, cause, va, r.page_va, r.page_gpa, r.level, perms);
+	enum shadow_fault f = map_guest_page(v, view, cause, va, r.page_va, r.page_gpa, r.level,
+	                                     perms, r.pte & PTE_G);
+	if (f == SHADOW_FILLED && r.level == 0)
+		fill_around(v, view, va, r.pte_gpa);
+	return f;
 }
 
 int shadow_translate(struct vcpu *v, uint64_t va, bool fetch, uint64_t *gpa)

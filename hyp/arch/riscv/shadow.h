@@ -26,9 +26,19 @@ enum shadow_view {
 #define SHADOW_PAGED       3 /* VIEW_U, VIEW_S, VIEW_S_SUM */
 /* Guest address spaces (satp root and ASID) whose shadows a vCPU keeps. */
 #define SHADOW_SPACES 16
-/* Roots, and so real ASIDs, of one vCPU: each unpaged view, each paged view of each space. */
-#define SHADOW_ROOTS (VIEW_COUNT - SHADOW_PAGED + SHADOW_SPACES * SHADOW_PAGED)
-#define SHADOW_ASIDS SHADOW_ROOTS
+/* Real ASIDs of one vCPU: each unpaged view, each paged view of each space. */
+#define SHADOW_ASIDS (VIEW_COUNT - SHADOW_PAGED + SHADOW_SPACES * SHADOW_PAGED)
+/* Roots of one vCPU: those, and the global tree of each paged view (never in satp). */
+#define SHADOW_ROOTS (SHADOW_ASIDS + SHADOW_PAGED)
+
+/*
+ * RSW bits of shadow entries (priv spec §4.3.1: the hardware ignores them).
+ * SHARED on a pointer in a space's tree: the table is the view's global
+ * tree's, reached by every space that links it, never freed with a space.
+ * GLOBAL on a leaf: it shadows a guest leaf with G = 1.
+ */
+#define SHADOW_PTE_SHARED (1UL << 8)
+#define SHADOW_PTE_GLOBAL (1UL << 9)
 
 /* What the TLB may still hold under a tree's ASID that the tree itself no longer has. */
 enum shadow_stale {
@@ -45,7 +55,11 @@ struct shadow_tree {
 	uint8_t stale;     /* enum shadow_stale: what the TLB may hold that the tree lost */
 	bool coarse;       /* a guest superpage was shadowed in pieces */
 	bool live;         /* a leaf was installed since the tree was last emptied */
+	uint64_t regions;  /* 2 MiB regions (va bits 26:21) that may hold a leaf: a filter */
 };
+
+/* Trees fenced one by one at most; past this, one global fence. */
+#define SHADOW_FENCES_MAX 3
 
 /* A guest address space: its satp's ASID and PPN, and its paged views. */
 struct shadow_space {
@@ -57,12 +71,25 @@ struct shadow_space {
 struct shadow {
 	struct shadow_tree fixed[VIEW_COUNT]; /* the unpaged views (VIEW_BARE, VIEW_M, ...) */
 	struct shadow_space space[SHADOW_SPACES];
+	/*
+	 * Per paged view, the leaves of guest mappings with G = 1, whichever
+	 * space filled them: a space links its tables (SHADOW_PTE_SHARED), so a
+	 * new process finds the guest kernel's pages already there (§4.3.1:
+	 * a global mapping exists in every address space).
+	 */
+	struct shadow_tree global[SHADOW_PAGED];
 	unsigned cur;        /* the space of the guest's satp (when it is Sv39) */
 	uint64_t clock;      /* LRU stamps handed out */
 	uint64_t pages;      /* table pages in use below the roots */
 	uint64_t page_limit; /* past this, other spaces are evicted, then every view flushed */
 	/* Counters (docs/shadow.md): real sfence.vma, satp switches found cached / made anew. */
 	uint64_t fences, space_hits, space_misses;
+	/* The trees marked stale since the last fence_stale(); due_all: too many to list. */
+	struct shadow_tree *due[SHADOW_FENCES_MAX];
+	unsigned ndue;
+	bool due_all;
+	/* Leaves installed ahead of a fault: fault-around, and the page a guest fence names. */
+	uint64_t ahead;
 	/*
 	 * The vCPU's own pool, reserved when its VM is created: the roots and
 	 * page_limit table pages, so no guest can take another VM's memory or

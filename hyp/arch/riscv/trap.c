@@ -11,6 +11,7 @@
 #include "arch/riscv/shadow.h"
 #include "arch/riscv/trap_frame.h"
 #include "arch/riscv/vsbi.h"
+#include "core/check.h"
 #include "core/console.h"
 #include "core/panic.h"
 #include "core/vm.h"
@@ -48,7 +49,6 @@ void trap_from_popek(struct trap_frame *tf)
 
 enum trap_action trap_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
-	v->quiet = false; /* the guest's trap handler runs in another mode */
 	v->stats.reflected++;
 	v->note = "reflected";
 	if (++v->fault_loop == WEDGED_AFTER) {
@@ -107,6 +107,24 @@ static enum trap_action handle_page_fault(struct vcpu *v, uint64_t cause, uint64
 	return TRAP_RESUME;
 }
 
+/*
+ * The guest runs on after a trap handled with TRAP_RESUME (and what was
+ * emulated ahead).  When nothing since the last sync_interrupts() could have
+ * made an interrupt pending (irq_stale: a real interrupt, a device access, an
+ * SBI call) and none is deliverable now, only its view can have changed:
+ * loaded here, and the guest re-entered at once (TRAP_REENTER).  Otherwise
+ * vcpu_run_slice() syncs, delivers and sets up the hardware.  The timer
+ * needs nothing: what could move its deadline marks irq_stale, and the real
+ * one stays armed for the quantum's end.
+ */
+static enum trap_action trap_resume(struct vcpu *v)
+{
+	if (v->irq_stale || vcpu_deliverable_irq(v))
+		return TRAP_RESUME;
+	vcpu_load_view(v);
+	return TRAP_REENTER;
+}
+
 typedef enum trap_action (*guest_handler)(struct vcpu *v, uint64_t cause, uint64_t tval);
 
 static const guest_handler guest_exceptions[CAUSE_EXCEPTION_MAX] = {
@@ -138,14 +156,13 @@ __attribute__((noinline)) static enum trap_action trap_dispatch(struct vcpu *v, 
 		panic("vm %s: exception %lu from U-mode cannot happen", v->vm->name, scause);
 	v->stats.by_cause[scause]++;
 	v->note = "?";
-	v->quiet = false; /* only a CSR access that changes nothing sets it (emulate.c) */
 	uint64_t ahead = v->stats.ahead;
 	enum trap_action next = h(v, scause, stval);
 	const char *note = v->note; /* what became of this trap, not of what was emulated ahead */
 	if (next == TRAP_RESUME)
 		emulate_ahead(v);
-	if (next == TRAP_RESUME && v->quiet && !v->vm->trace)
-		return TRAP_REENTER;
+	if (next == TRAP_RESUME && !v->vm->trace)
+		return trap_resume(v);
 	if (v->vm->trace)
 		kprintf("trace %s %s pc=%lx insn=%08x cause=%lu tval=%lx: %s%s -> %s pc=%lx\n",
 		        v->vm->name, vcpu_mode_name(mode), pc,
@@ -166,13 +183,52 @@ __attribute__((noinline)) static void trap_fast_count(struct vcpu *v)
 	v->stats.by_cause[CAUSE_ILLEGAL_INSN]++;
 }
 
+/*
+ * The guest's mode changed (an sret, a system call): what follows it is
+ * emulated ahead as the full path would, then an interrupt that became
+ * deliverable goes to vcpu_run_slice(), which delivers it; otherwise the
+ * new mode's view is loaded and the guest runs on at once.
+ */
+static enum trap_action trap_fast_view(struct vcpu *v)
+{
+	enum emulate_fast next = emulate_fast_resume(v);
+	if (next == EMULATE_FAST_IRQ)
+		return TRAP_RESUME; /* vcpu_run_slice() delivers it */
+	if (next == EMULATE_FAST_AHEAD) {
+		emulate_ahead(v);
+		return trap_resume(v);
+	}
+	/* DONE: none deliverable, and the lane runs only between syncs */
+	CHECK(!v->irq_stale, "vm %s: the fast lane ran with interrupts to sync", v->vm->name);
+	vcpu_load_view(v);
+	return TRAP_REENTER;
+}
+
+/*
+ * A system call (ecall from vU): reflected into the guest's kernel as the
+ * full path reflects it.  An ecall from vS (an SBI call, which may change
+ * interrupts and the timer) or vM takes the full path.
+ */
+static enum trap_action trap_fast_ecall(struct vcpu *v)
+{
+	if (v->mode != VMODE_U)
+		return TRAP_PENDING;
+	v->stats.traps++;
+	v->stats.by_cause[CAUSE_ECALL_U]++;
+	enum trap_action next = trap_reflect(v, CAUSE_ECALL_U, 0);
+	return next == TRAP_RESUME ? trap_fast_view(v) : next;
+}
+
 enum trap_action trap_fast(struct vcpu *v)
 {
 	/* The guest may have dirtied its FP state: sstatus.FS tells (§3.1.6.6). */
 	if ((csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS)
 		v->csr.mstatus |= SSTATUS_FS;
-	if (csr_read(scause) != CAUSE_ILLEGAL_INSN || v->vm->trace)
+	uint64_t scause = csr_read(scause);
+	if (v->vm->trace)
 		return TRAP_PENDING;
+	if (scause != CAUSE_ILLEGAL_INSN)
+		return scause == CAUSE_ECALL_U ? trap_fast_ecall(v) : TRAP_PENDING;
 	enum emulate_fast fast = emulate_fast(v, csr_read(stval));
 	if (fast == EMULATE_FAST_NONE)
 		return TRAP_PENDING;
@@ -181,9 +237,10 @@ enum trap_action trap_fast(struct vcpu *v)
 		return TRAP_REENTER;
 	if (fast == EMULATE_FAST_IRQ)
 		return TRAP_RESUME; /* vcpu_run_slice() delivers it */
-	v->quiet = true;
+	if (fast == EMULATE_FAST_VIEW)
+		return trap_fast_view(v);
 	emulate_ahead(v);
-	return v->quiet ? TRAP_REENTER : TRAP_RESUME;
+	return trap_resume(v);
 }
 
 enum trap_action trap_from_guest(struct vcpu *v)

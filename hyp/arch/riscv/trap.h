@@ -17,8 +17,9 @@ enum trap_action trap_from_guest(struct vcpu *v);
 /*
  * Called by entry.S on every trap from a guest, before anything else:
  * finishes the traps of the fast lane (emulate_fast(): a trap handler's CSR
- * accesses), TRAP_REENTER when the guest may run on at once; TRAP_PENDING
- * (nothing done) for trap_from_guest().
+ * accesses and its sret; a system call from vU, reflected), TRAP_REENTER
+ * when the guest may run on at once; TRAP_PENDING (nothing done) for
+ * trap_from_guest().
  */
 enum trap_action trap_fast(struct vcpu *v);
 

@@ -233,21 +233,20 @@ static void fp_switch(struct vcpu *v)
 	fp_owner = v;
 }
 
-/* Real sstatus, satp, scounteren and timer for running the guest in its current virtual mode. */
-static void load_hardware(struct vcpu *v, uint64_t until)
+/*
+ * Real sstatus, scounteren and satp for the guest's virtual mode and view,
+ * each written only when it differs.  satp last: a write that changes it
+ * empties QEMU's whole TLB (and its jump cache), and what runs after it
+ * until the guest's sret refills them.
+ */
+void vcpu_load_view(struct vcpu *v)
 {
-	fp_switch(v);
 	uint64_t s = csr_read(sstatus);
-	s &= ~(SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR | SSTATUS_SIE);
-	s |= (v->csr.mstatus & SSTATUS_FS) | SSTATUS_SPIE;
-	csr_write(sstatus, s);
-	uint64_t satp = shadow_satp(&v->shadow, shadow_view_of(v));
-	if (csr_read(satp) != satp) {
-		csr_write(satp, satp);
-		if (asids_shared) /* the TLB may hold another view's or VM's entries under this ASID */
-			sfence_vma_all();
-		v->stats.satp_writes++;
-	}
+	uint64_t want =
+	    (s & ~(SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR | SSTATUS_SIE)) |
+	    (v->csr.mstatus & SSTATUS_FS) | SSTATUS_SPIE;
+	if (want != s)
+		csr_write(sstatus, want);
 	/*
 	 * The counters the guest's mode may read directly (priv spec §3.1.11,
 	 * §4.1.5): all in vM; in vS those mcounteren allows (all, without vM, as
@@ -263,8 +262,22 @@ static void load_hardware(struct vcpu *v, uint64_t until)
 		real_scounteren = en;
 		csr_write(scounteren, en);
 	}
+	uint64_t satp = shadow_satp(&v->shadow, shadow_view_of(v));
+	if (csr_read(satp) != satp) {
+		csr_write(satp, satp);
+		if (asids_shared) /* the TLB may hold another view's or VM's entries under this ASID */
+			sfence_vma_all();
+		v->stats.satp_writes++;
+	}
+}
+
+/* Real FP registers, timer, sstatus, scounteren and satp for running the guest. */
+static void load_hardware(struct vcpu *v, uint64_t until)
+{
+	fp_switch(v);
 	uint64_t deadline = vcpu_deadline_real(v);
 	set_real_timer(deadline < until ? deadline : until);
+	vcpu_load_view(v);
 }
 
 /* The vCPU leaves the hart: its clock stops, or runs on while it waits in wfi. */

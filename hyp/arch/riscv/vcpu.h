@@ -11,6 +11,7 @@
 #define VCPU_POPEK_SP     264
 #define VCPU_TRAP_REENTER 1  /* enum trap_action's TRAP_REENTER, for entry.S */
 #define VCPU_FETCH_CACHE  16 /* guest code pages whose host page emulate.c remembers */
+#define VCPU_PLAIN_HINTS  16 /* guest pcs whose run of stores emulate.c judged */
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -26,8 +27,9 @@ struct vm;
 enum trap_action {
 	TRAP_RESUME = 0, /* run the guest on, at its (possibly updated) pc */
 	/*
-	 * The same, and nothing load_hardware() set up or that could make an
-	 * interrupt deliverable changed (vcpu.quiet): enter again at once.
+	 * The same, with the real hardware already set up for it (the view
+	 * loaded, nothing that could make an interrupt pending since the last
+	 * sync, none deliverable): enter again at once.
 	 */
 	TRAP_REENTER = VCPU_TRAP_REENTER,
 	TRAP_YIELD,   /* the vCPU waits (wfi) until an interrupt is pending for it */
@@ -76,12 +78,6 @@ struct vcpu {
 	bool irq_stale;
 	bool on_hart; /* inside vcpu_run_slice(): only then may sync_interrupts() skip */
 	/*
-	 * What this trap did so far left the guest's mode, view, counters,
-	 * timer and interrupts as they were (a CSR access of a trap handler):
-	 * trap_from_guest() may answer TRAP_REENTER.
-	 */
-	bool quiet;
-	/*
 	 * The host pages emulate_ahead() and the fast lane last fetched from
 	 * (emulate.c), direct-mapped by guest page: each valid while what selects
 	 * the view (mode, SUM, MPRV, MPP), the guest's satp and the shadow's
@@ -96,6 +92,17 @@ struct vcpu {
 		uint64_t gen;
 		const uint8_t *host; /* its first byte, in popek's direct map; NULL: none */
 	} fetch_cache[VCPU_FETCH_CACHE];
+	/*
+	 * emulate.c's verdicts on runs of stores at a pc (whether a sensitive
+	 * instruction ends one), direct-mapped by pc, each for the
+	 * fetch cache's generation it was made in.  Only a hint: the run is
+	 * decoded again as it is carried out.
+	 */
+	struct plain_hint {
+		uint64_t pc;
+		uint64_t gen;
+		bool worth;
+	} plain_hint[VCPU_PLAIN_HINTS];
 	uint64_t fp[33]; /* f0-f31 and fcsr while another vCPU has the real ones */
 	struct shadow shadow;
 	struct vm *vm;
@@ -137,6 +144,12 @@ void vcpu_share_asids(bool shared);
 void vcpu_clint_changed(void *vcpu);
 /* "vU", "vS" or "vM". */
 const char *vcpu_mode_name(enum vmode m);
+/*
+ * The real sstatus, scounteren and satp the guest's current mode and view
+ * need (vcpu.c load_hardware's part that a trap can change: the fast lane
+ * calls it after an ecall or sret it finished).
+ */
+void vcpu_load_view(struct vcpu *v);
 /* Runs the vCPU until the real time `until`, an idle wfi, or its VM stopping. */
 enum slice_end vcpu_run_slice(struct vcpu *v, uint64_t until);
 /* True when a vCPU in wfi has something to wake it; updates its pending bits. */

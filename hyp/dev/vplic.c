@@ -92,11 +92,13 @@ static uint32_t priority_read(struct vplic *p, uint32_t src)
 }
 
 /*
- * WARL (spec "Interrupt Priorities"): the low 3 bits are kept, as the board does, for
- * source 0 too (which never interrupts, whatever its priority).
+ * WARL (spec "Interrupt Priorities"): the low 3 bits are kept, as the board does.  Source 0
+ * has no register there (its priorities start at offset 4): it reads 0, writes do nothing.
  */
 static void priority_write(struct vplic *p, uint32_t src, uint32_t val)
 {
+	if (src == 0)
+		return;
 	p->priority[src] = val & VPLIC_PRIO_MAX;
 	vplic_update(p);
 }

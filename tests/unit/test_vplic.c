@@ -48,7 +48,7 @@ static const struct scenario {
       {RD, CLAIM(1), 0},
       {PEND, 0, 0},
       {PEND, 1, 0}}},
-    {"priority keeps 3 bits, source 0's too; beyond 31 nothing",
+    {"priority keeps 3 bits; source 0 and beyond 31 have none",
      {{WR, PRIO(1), 0xff},
       {RD, PRIO(1), 7},
       {WR, PRIO(1), 9},
@@ -56,7 +56,7 @@ static const struct scenario {
       {WR, PRIO(31), 3},
       {RD, PRIO(31), 3},
       {WR, PRIO(0), 5},
-      {RD, PRIO(0), 5}, /* kept, as the board keeps it; source 0 never interrupts */
+      {RD, PRIO(0), 0}, /* the board has no register for source 0 */
       {WR, PRIO(32), 5},
       {RD, PRIO(32), 0},
       {RD, 0xffc, 0}}},

@@ -103,7 +103,7 @@ static void do_access(struct reader *r, bool write)
 	     thr = off >= 0x200000 && (off & 0xfff) == 0 && (off - 0x200000) / 0x1000 < VPLIC_NCTX;
 	if (write) {
 		REQUIRE((vplic_ops.write(&plic, off, width, val) == 0) == ok);
-		if (ok && (prio || thr || (claim && (uint32_t)val < VPLIC_NSOURCES)))
+		if (ok && (prio || thr || (claim && (uint32_t)val < 96)))
 			updated();
 		REQUIRE(plic.pending == pending); /* only devices latch requests */
 		if (ok && claim && (uint32_t)val < VPLIC_NSOURCES)

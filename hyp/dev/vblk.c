@@ -67,12 +67,14 @@
 #define INT_CONFIG_CHANGE 0x2
 
 /* Feature bits (§6, §5.2.3). */
-#define VIRTIO_BLK_F_SEG_MAX  (1ull << 2)
-#define VIRTIO_BLK_F_RO       (1ull << 5)
-#define VIRTIO_BLK_F_BLK_SIZE (1ull << 6)
-#define VIRTIO_BLK_F_FLUSH    (1ull << 9)
-#define VIRTIO_F_EVENT_IDX    (1ull << 29)
-#define VIRTIO_F_VERSION_1    (1ull << 32)
+#define VIRTIO_BLK_F_SEG_MAX     (1ull << 2)
+#define VIRTIO_BLK_F_RO          (1ull << 5)
+#define VIRTIO_BLK_F_BLK_SIZE    (1ull << 6)
+#define VIRTIO_BLK_F_FLUSH       (1ull << 9)
+#define VIRTIO_F_NOTIFY_ON_EMPTY (1ull << 24) /* legacy: §2.6.7's "notify on empty" */
+#define VIRTIO_F_ANY_LAYOUT      (1ull << 27) /* legacy: no layout assumed (popek assumes none) */
+#define VIRTIO_F_EVENT_IDX       (1ull << 29)
+#define VIRTIO_F_VERSION_1       (1ull << 32)
 
 /* struct virtio_blk_config (§5.2.4), as far as virtio 1.1 defines it. */
 #define CFG_CAPACITY 0x00
@@ -211,11 +213,24 @@ static void vblk_break(struct vblk *d)
 	vblk_interrupt(d, INT_CONFIG_CHANGE);
 }
 
-/* A legacy device does not offer VERSION_1 (§6.1): its features fit in 32 bits. */
+/*
+ * What the device can do.  The board's device can also do the legacy NOTIFY_ON_EMPTY and
+ * ANY_LAYOUT: its legacy interface offers them, its version 2 one does not (§6.3) but takes
+ * them from a driver that sets them anyway (QEMU 7.2 masks only what it offers for reading).
+ */
+static uint64_t vblk_features_all(const struct vblk *d)
+{
+	return (d->legacy ? 0 : VIRTIO_F_VERSION_1) | VIRTIO_F_NOTIFY_ON_EMPTY |
+	       VIRTIO_F_ANY_LAYOUT | VIRTIO_F_EVENT_IDX | VIRTIO_BLK_F_SEG_MAX |
+	       VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH | (d->read_only ? VIRTIO_BLK_F_RO : 0);
+}
+
+/* What it offers.  A legacy device does not offer VERSION_1 (§6.1): its features fit in 32 bits. */
 static uint64_t vblk_features(const struct vblk *d)
 {
-	return (d->legacy ? 0 : VIRTIO_F_VERSION_1) | VIRTIO_F_EVENT_IDX | VIRTIO_BLK_F_SEG_MAX |
-	       VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH | (d->read_only ? VIRTIO_BLK_F_RO : 0);
+	uint64_t legacy_only = VIRTIO_F_NOTIFY_ON_EMPTY | VIRTIO_F_ANY_LAYOUT;
+
+	return vblk_features_all(d) & (d->legacy ? ~0ull : ~legacy_only);
 }
 
 /* §2.6: a queue of num entries with its parts aligned and wholly in the VM's RAM. */
@@ -239,7 +254,8 @@ static void *vblk_vq_part(struct vblk *d, uint64_t gpa, uint64_t len)
 	CHECK(d->vq.live && !d->broken, "vblk: ring access to a queue that is not live");
 	CHECK(vblk_vq_valid(d, d->vq.num, d->vq.desc, d->vq.avail, d->vq.used),
 	      "vblk: the live queue is not valid");
-	CHECK((uint16_t)(d->last_avail - d->used_idx) <= VBLK_QUEUE_MAX,
+	/* at most one per io slot, and the one being taken (vblk_take) */
+	CHECK((uint16_t)(d->last_avail - d->used_idx) <= VBLK_QUEUE_MAX + 1,
 	      "vblk: %u requests taken but not answered", (uint16_t)(d->last_avail - d->used_idx));
 	p = vblk_at(d, gpa, len);
 	CHECK(p, "vblk: a part of the live queue left RAM");
@@ -254,10 +270,19 @@ static void *vblk_vq_part(struct vblk *d, uint64_t gpa, uint64_t len)
  * NO_INTERRUPT.  Each field is read once; any value is safe, the guest only
  * chooses when it hears of its own answers.
  */
-static bool vblk_used_notify(const struct vblk *d, const uint8_t *avail)
+static bool vblk_used_notify(struct vblk *d, const uint8_t *avail)
 {
-	if (d->vq.event_idx)
-		return ring_rd16(avail + USED_EVENT(d->vq.num)) == (uint16_t)(d->used_idx - 1);
+	/* With NOTIFY_ON_EMPTY, an emptied queue notifies whatever else says (QEMU 7.2). */
+	if (d->vq.notify_on_empty && d->last_avail == d->used_idx &&
+	    ring_rd16(avail + 2) == d->last_avail)
+		return true;
+	if (d->vq.event_idx) {
+		/* The board's device notifies for the first answer after the queue went live. */
+		bool first = !d->vq.checked;
+		d->vq.checked = true;
+		return first ||
+		       ring_rd16(avail + USED_EVENT(d->vq.num)) == (uint16_t)(d->used_idx - 1);
+	}
 	return !(ring_rd16(avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
@@ -556,13 +581,17 @@ static bool vblk_take(struct vblk *d, const uint8_t *avail)
 	while (d->last_avail != idx && d->vq.live) {
 		uint16_t head = ring_rd16(avail + 4 + 2 * (size_t)(d->last_avail % d->vq.num));
 
-		if (vblk_request(d, head) != 0)
+		/* Taken from here on, as the board's device counts it (its answer may come now). */
+		d->last_avail++;
+		if (vblk_request(d, head) != 0) {
+			d->last_avail--; /* the backend is full: it stays in the ring */
 			return false;
-		/* A request that broke the device is not taken: nothing moves once broken. */
-		if (d->vq.live) {
-			d->last_avail++;
-			d->stats.requests++;
 		}
+		/* A request that broke the device is not taken: nothing moves once broken. */
+		if (d->vq.live)
+			d->stats.requests++;
+		else
+			d->last_avail--;
 	}
 	return d->vq.live;
 }
@@ -671,9 +700,15 @@ static void vblk_queue_enable(struct vblk *d)
 		vblk_break(d);
 		return;
 	}
-	d->vq = (struct vblk_vq){true,         (d->negotiated & VIRTIO_F_EVENT_IDX) != 0,
-	                         d->queue_num, d->desc,
-	                         d->avail,     d->used};
+	d->vq = (struct vblk_vq){
+	    .live = true,
+	    .event_idx = (d->negotiated & VIRTIO_F_EVENT_IDX) != 0,
+	    .num = d->queue_num,
+	    .desc = d->desc,
+	    .avail = d->avail,
+	    .used = d->used,
+	    .notify_on_empty = (d->negotiated & VIRTIO_F_NOTIFY_ON_EMPTY) != 0,
+	};
 }
 
 /*
@@ -845,7 +880,7 @@ static void legacy_driver_features_write(struct vblk *d, uint32_t v)
 	if (d->drv_features_sel != 0 || (d->status & STATUS_FEATURES_OK))
 		return;
 	d->drv_features = v;
-	d->negotiated = v & vblk_features(d);
+	d->negotiated = v & vblk_features_all(d);
 }
 
 static void driver_features_sel_write(struct vblk *d, uint32_t v)
@@ -936,7 +971,7 @@ static void status_write(struct vblk *d, uint32_t v)
 	}
 	/* Legacy: no feature negotiation step (§3.1.2); the features were taken as written. */
 	if (!d->legacy && (v & STATUS_FEATURES_OK) && !(d->status & STATUS_FEATURES_OK))
-		d->negotiated = d->drv_features & vblk_features(d);
+		d->negotiated = d->drv_features & vblk_features_all(d);
 	d->status = (v & 0xff) | (d->status & STATUS_NEEDS_RESET);
 }
 

@@ -95,6 +95,8 @@ struct vblk_vq {
 	bool event_idx; /* VIRTIO_F_EVENT_IDX negotiated when it was enabled (§2.6.7, §2.6.10) */
 	uint32_t num;
 	uint64_t desc, avail, used;
+	bool notify_on_empty; /* VIRTIO_F_NOTIFY_ON_EMPTY negotiated when it was enabled */
+	bool checked;         /* the event index was consulted since the queue went live */
 };
 
 struct vblk {

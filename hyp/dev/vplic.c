@@ -23,7 +23,8 @@
 #include "lib/string.h"
 
 /* Sources that exist: 1..31.  Bit 0 of pending is 0: there is no source 0. */
-#define VPLIC_SOURCES_MASK 0xfffffffeu
+#define VPLIC_BOARD_SOURCES 96 /* the board's PLIC has ids 0..95; popek's sources stop at 31 */
+#define VPLIC_SOURCES_MASK  0xfffffffeu
 
 void vplic_init(struct vplic *p)
 {
@@ -92,11 +93,13 @@ static uint32_t priority_read(struct vplic *p, uint32_t src)
 }
 
 /*
- * WARL (spec "Interrupt Priorities"): the low 3 bits are kept, as the board does, for
- * source 0 too (which never interrupts, whatever its priority).
+ * WARL (spec "Interrupt Priorities"): the low 3 bits are kept, as the board does.  Source 0
+ * has no register there (its priorities start at offset 4): it reads 0, writes do nothing.
  */
 static void priority_write(struct vplic *p, uint32_t src, uint32_t val)
 {
+	if (src == 0)
+		return;
 	p->priority[src] = val & VPLIC_PRIO_MAX;
 	vplic_update(p);
 }
@@ -149,15 +152,17 @@ static uint32_t claim_read(struct vplic *p, uint32_t ctx)
 
 /*
  * Completion ends the source's service.  The board accepts it from any context for any id
- * below its number of sources (see the top of this file); ids beyond are ignored.
+ * below its number of sources (see the top of this file), and updates its outputs; ids
+ * beyond are ignored.
  */
 static void complete_write(struct vplic *p, uint32_t ctx, uint32_t val)
 {
 	(void)ctx;
-	if (val < VPLIC_NSOURCES) {
+	if (val >= VPLIC_BOARD_SOURCES)
+		return;
+	if (val < VPLIC_NSOURCES)
 		p->claimed &= ~(1u << val);
-		vplic_update(p);
-	}
+	vplic_update(p); /* the board updates for any id it has, sources popek lacks included */
 }
 
 struct vplic_bank {

@@ -181,16 +181,23 @@ static void complete(int k, bool ok)
 	if (late)
 		memcpy(snap, ram(), RAM_SIZE);
 	uint64_t sent = f.d.stats.interrupts, answered = f.d.stats.answered;
+	bool first = !f.d.vq.checked;
 	vblk_complete(io, ok);
 	REQUIRE(!io->busy);
 	if (late)
 		REQUIRE(memcmp(snap, ram(), RAM_SIZE) == 0);
 	if (late || f.d.stats.answered == answered)
 		return;
-	/* §2.6.7.2 / §2.6.10: the decision for the answer just put, from what the guest wrote. */
-	bool want = f.d.vq.event_idx ? ram16(f.d.vq.avail + 4 + 2ull * f.d.vq.num) ==
-	                                   (uint16_t)(f.d.used_idx - 1)
-	                             : !(ram16(f.d.vq.avail) & 1);
+	/*
+	 * §2.6.7.2 / §2.6.10: the decision for the answer just put, from what the guest wrote,
+	 * as the board's device makes it: an emptied queue always notifies with NOTIFY_ON_EMPTY,
+	 * and the first answer after the queue went live always does with the event index.
+	 */
+	bool empty = f.d.last_avail == f.d.used_idx && ram16(f.d.vq.avail + 2) == f.d.last_avail;
+	bool want = (f.d.vq.notify_on_empty && empty) ||
+	            (f.d.vq.event_idx ? first || ram16(f.d.vq.avail + 4 + 2ull * f.d.vq.num) ==
+	                                             (uint16_t)(f.d.used_idx - 1)
+	                              : !(ram16(f.d.vq.avail) & 1));
 	REQUIRE((f.d.stats.interrupts != sent) == want);
 	REQUIRE(!want || (f.d.interrupt_status & 1));
 }

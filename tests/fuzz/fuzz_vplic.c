@@ -11,7 +11,8 @@
  *  - a complete of any id below the number of sources ends its claim,
  *    from either context, as on the board; others change nothing;
  *  - vplic_pending() says whether a claim would return a source;
- *  - registers hold only what they can (3-bit priorities and thresholds),
+ *  - registers hold only what they can (3-bit priorities and thresholds, no
+ *    priority for source 0),
  *    and what does not exist reads 0.
  */
 #include <stdbool.h>
@@ -57,7 +58,8 @@ static void check_state(void)
 		REQUIRE(plic.threshold[c] <= VPLIC_PRIO_MAX);
 		REQUIRE(vplic_pending(&plic, c) == model_line[c]);
 	}
-	for (int s = 0; s < VPLIC_NSOURCES; s++)
+	REQUIRE(plic.priority[0] == 0);
+	for (int s = 1; s < VPLIC_NSOURCES; s++)
 		REQUIRE(plic.priority[s] <= VPLIC_PRIO_MAX);
 	REQUIRE(!vplic_pending(&plic, -1) && !vplic_pending(&plic, VPLIC_NCTX));
 }
@@ -97,11 +99,11 @@ static void do_access(struct reader *r, bool write)
 	uint32_t ctx = claim ? (uint32_t)((off - 0x200004) / 0x1000) : 0;
 	uint32_t want = claim ? best(&plic, ctx) : 0, claimed = plic.claimed;
 	uint32_t pending = plic.pending;
-	bool prio = off < 4 * VPLIC_NSOURCES,
+	bool prio = off >= 4 && off < 4 * VPLIC_NSOURCES,
 	     thr = off >= 0x200000 && (off & 0xfff) == 0 && (off - 0x200000) / 0x1000 < VPLIC_NCTX;
 	if (write) {
 		REQUIRE((vplic_ops.write(&plic, off, width, val) == 0) == ok);
-		if (ok && (prio || thr || (claim && (uint32_t)val < VPLIC_NSOURCES)))
+		if (ok && (prio || thr || (claim && (uint32_t)val < 96)))
 			updated();
 		REQUIRE(plic.pending == pending); /* only devices latch requests */
 		if (ok && claim && (uint32_t)val < VPLIC_NSOURCES)

@@ -231,7 +231,7 @@ static void blk(uint64_t i, uint64_t val, unsigned nsect, unsigned parts)
 	avail[1] = ++avail_idx;
 	__asm__ volatile("fence w, w" ::: "memory");
 	store(disk + V_NOTIFY, 4, 0);
-	uint64_t end = rdtime() + 2000000; /* 200 ms */
+	uint64_t end = rdtime() + 30000000; /* 3 s: a loaded host can be slow, a lost answer rare */
 	while (used[1] == used_seen && rdtime() < end)
 		;
 	__asm__ volatile("fence r, r" ::: "memory");

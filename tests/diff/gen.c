@@ -357,10 +357,14 @@ static void op_csr(void)
 		src = csr_value(c, f3 != 1);
 		if (c->kind == READONLY && chance(50))
 			src = 0;
+		/*
+		 * csrrs/csrrc of a read-only CSR from a register holding 0 is a write
+		 * the spec traps (Zicsr §9.1) and the board does not: read with x0.
+		 */
 	}
 	if (f3 >= 5) {
 		rs1 = (unsigned)src;
-	} else if (src == 0 && chance(50)) {
+	} else if (src == 0 && (chance(50) || (c->kind == READONLY && f3 != 1))) {
 		rs1 = ZERO;
 	} else {
 		rs1 = T5;
@@ -607,10 +611,10 @@ static void make_tables(void)
 {
 	const uint64_t l1 = DIFF_PT_BASE + 0x1000;
 	if (chance(10)) { /* a gigapage over the runtime: never writable */
-		pte(DIFF_PT_BASE, 1, (0x80000000ULL >> 12) << 10 | (pte_bits() & ~4ULL) | 1);
+		pte(DIFF_PT_BASE, 5, (0x80000000ULL >> 12) << 10 | (pte_bits() & ~4ULL) | 1);
 		return;
 	}
-	pte(DIFF_PT_BASE, 1, (l1 >> 12) << 10 | 1);
+	pte(DIFF_PT_BASE, 5, (l1 >> 12) << 10 | 1);
 	for (unsigned e = 2; e <= 3; e++) {
 		if (chance(25)) { /* a 2 MiB superpage, sometimes misaligned */
 			uint64_t pa = DIFF_DATA_BASE + (chance(80) ? 0 : 0x1000 * (1 + below(16)));

@@ -10,7 +10,9 @@
  * Programs run their S-mode code at its physical address (an identity
  * gigapage, root entry 2, U = 0) and their U-mode code, under Sv39, at
  * the alias DIFF_UALIAS higher (root entry 3, U = 1).  Data accesses
- * under translation go to DIFF_DATA_VA, which the generated tables map.
+ * under translation go to DIFF_DATA_VA, which the generated tables map;
+ * as a physical address it is nothing on the board (no RAM, no device),
+ * so that an untranslated access there faults alike everywhere.
  */
 #ifndef DIFF_LAYOUT_H
 #define DIFF_LAYOUT_H
@@ -22,7 +24,7 @@
 #define DIFF_DATA_SIZE   0x200000
 #define DIFF_BLOB_BASE   0x80800000
 #define DIFF_UALIAS      0x40000000
-#define DIFF_DATA_VA     0x40400000         /* root[1] -> L1 at PT+0x1000: entries 2, 3 */
+#define DIFF_DATA_VA     0x140400000 /* root[5] -> L1 at PT+0x1000: entries 2, 3 */
 #define DIFF_MAGIC       0x4649444b45504f50 /* "POPEKDIF" */
 #define DIFF_LOG_MAX     256
 #define DIFF_BLOCK_TRAPS 64 /* a block that traps more often ends */

@@ -185,16 +185,16 @@ static void set_reg(struct vcpu *v, unsigned r, uint64_t val)
 		v->x[r] = val;
 }
 
-/* A counter read the guest may make: the real counter (time, cycle, instret), or 0. */
+/* A counter read the guest may make: cycle and instret as its writes moved them, time, or 0. */
 static uint64_t counter_value(const struct vcpu *v, unsigned csr)
 {
 	switch (csr & 0x1f) {
 	case 0:
-		return csr_read(cycle);
+		return vcsr_counter_read(&v->csr, 0, csr_read(cycle));
 	case 1:
 		return vcpu_guest_time(v);
 	case 2:
-		return csr_read(instret);
+		return vcsr_counter_read(&v->csr, 2, csr_read(instret));
 	}
 	return 0; /* hpmcounter3..31: no events are counted */
 }
@@ -206,6 +206,8 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 	    [INSN_CSR_RW] = VCSR_RW, [INSN_CSR_RS] = VCSR_RS, [INSN_CSR_RC] = VCSR_RC};
 	uint64_t operand = s->is_imm ? s->rs1 : v->x[s->rs1];
 	uint64_t old;
+	if (vcsr_is_counter_control(s->csr))
+		vcsr_counters_now(&v->csr, csr_read(cycle), csr_read(instret));
 	unsigned fx = vcsr_rmw(&v->csr, v->mode, s->csr, ops[s->op], operand, s->does_write, &old);
 	if (fx & VCSR_ILLEGAL)
 		return false;
@@ -444,6 +446,20 @@ static enum trap_action fault(struct vcpu *v, bool store, bool page, uint64_t va
 	return trap_reflect(v, causes[store][page], va);
 }
 
+/* access_piece() found neither RAM nor a device at the address */
+#define PIECE_NOTHING (-2)
+
+/*
+ * The address a failed access reports.  Where nothing answers, the board
+ * (QEMU 7.2) carries a misaligned load out as aligned loads, a misaligned
+ * store byte by byte, and reports the first that fails: for a load, the
+ * address rounded down to the access's width.
+ */
+static uint64_t fault_tval(int piece, bool store, uint64_t va, unsigned width)
+{
+	return piece == PIECE_NOTHING && !store ? va & ~(uint64_t)(width - 1) : va;
+}
+
 /*
  * One byte range of the access, all in one page: translated with the
  * privilege loads and stores have (MPP under MPRV), checked by PMP, and done
@@ -478,7 +494,7 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, bool store, u
 	}
 	const struct mmio_region *r = emul_find(&v->vm->emul, gpa);
 	if (!r || gpa + len > r->base + r->size)
-		return -1;
+		return PIECE_NOTHING;
 	*device = true;
 	v->irq_stale = true; /* the vPLIC, the vCLINT, a device raising its line */
 	if (store)
@@ -509,11 +525,12 @@ enum trap_action emulate_load_store(struct vcpu *v, uint64_t cause, uint64_t va)
 	if (first > m.width)
 		first = m.width;
 	bool page_fault = false, device = false;
-	if (access_piece(v, va, first, store, &val, 0, &page_fault, &device) < 0)
-		return fault(v, store, page_fault, va);
-	if (first < m.width && access_piece(v, va + first, m.width - first, store, &val, 8 * first,
-	                                    &page_fault, &device) < 0)
-		return fault(v, store, page_fault, va + first);
+	int e = access_piece(v, va, first, store, &val, 0, &page_fault, &device);
+	if (e < 0)
+		return fault(v, store, page_fault, fault_tval(e, store, va, m.width));
+	if (first < m.width && (e = access_piece(v, va + first, m.width - first, store, &val,
+	                                         8 * first, &page_fault, &device)) < 0)
+		return fault(v, store, page_fault, fault_tval(e, store, va + first, m.width));
 	if (!store)
 		set_reg(v, m.reg, insn_extend(val, &m));
 	v->stats.emulated[device ? EMUL_MMIO : EMUL_LDST]++;

@@ -213,6 +213,15 @@ static void fp_switch(struct vcpu *v)
 	fp_owner = v;
 }
 
+void vcpu_fp_spill(struct vcpu *v)
+{
+	if (fp_owner != v)
+		return;
+	csr_set(sstatus, FS_INITIAL);
+	fp_save(v->fp);
+	fp_owner = NULL; /* fp_switch() loads v->fp again */
+}
+
 /* Real sstatus, satp, scounteren and timer for running the guest in its current virtual mode. */
 static void load_hardware(struct vcpu *v, uint64_t until)
 {

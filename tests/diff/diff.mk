@@ -29,6 +29,11 @@ $(DIFF_OBJ)/gen: tests/diff/gen.c tests/diff/layout.h $(DIFF_OBJ)/rtsyms.h
 
 ALL_TARGETS += $(DIFF_OBJ)/gen $(DIFF_OBJ)/rt.bin
 
+# make diff [DIFF_SECONDS=N]: new random seeds for N seconds (default FUZZ_SECONDS, else 60),
+# under the checking build; `make fuzz` runs it too.
 .PHONY: diff
-diff: $(DIFF_OBJ)/gen $(DIFF_OBJ)/rt.bin $(BUILD)/popek.bin $(BUILD)/check/popek.bin $(BUILD)/bin/popek
-	@tests/diff/run --seconds $(or $(DIFF_SECONDS),60)
+diff: $(DIFF_OBJ)/gen $(DIFF_OBJ)/rt.bin $(BUILD)/check/popek.bin $(BUILD)/bin/popek
+	@POPEK_IMAGE=$${POPEK_IMAGE:-$(BUILD)/check/popek.bin} tests/diff/run --known tests/diff/known.txt \
+		--seconds $(or $(DIFF_SECONDS),$(FUZZ_SECONDS),60)
+
+fuzz: diff

@@ -24,7 +24,7 @@
 #define DIFF_DATA_SIZE   0x200000
 #define DIFF_BLOB_BASE   0x80800000
 #define DIFF_UALIAS      0x40000000
-#define DIFF_DATA_VA     0x140400000 /* root[5] -> L1 at PT+0x1000: entries 2, 3 */
+#define DIFF_DATA_VA     0x140400000        /* root[5] -> L1 at PT+0x1000: entries 2, 3 */
 #define DIFF_MAGIC       0x4649444b45504f50 /* "POPEKDIF" */
 #define DIFF_LOG_MAX     256
 #define DIFF_BLOCK_TRAPS 64 /* a block that traps more often ends */

@@ -228,15 +228,16 @@ static void reset(const struct diff_prog *p)
 	run.ntrap = 0;
 }
 
-#define CSRS(X)                                                                                   \
-	X(mstatus)                                                                                \
-	X(misa)                                                                                   \
-	X(medeleg) X(mideleg) X(mie) X(mip) X(mtvec) X(mscratch) X(mepc) X(mcause) X(mtval)       \
-	    X(mcounteren) X(pmpcfg0) X(pmpcfg2) X(pmpaddr0) X(pmpaddr1) X(pmpaddr2) X(pmpaddr3)   \
-	        X(pmpaddr4) X(pmpaddr5) X(pmpaddr6) X(pmpaddr7) X(pmpaddr8) X(pmpaddr9)           \
-	            X(pmpaddr10) X(pmpaddr11) X(pmpaddr12) X(pmpaddr13) X(pmpaddr14) X(pmpaddr15) \
-	                X(sstatus) X(sie) X(sip) X(stvec) X(sscratch) X(sepc) X(scause) X(stval)  \
-	                    X(scounteren) X(satp) X(mvendorid) X(marchid) X(mimpid) X(mhartid)
+/* clang-format off */
+#define CSRS(X)                                                                         \
+	X(mstatus) X(misa) X(medeleg) X(mideleg) X(mie) X(mip) X(mtvec) X(mscratch)     \
+	X(mepc) X(mcause) X(mtval) X(mcounteren) X(pmpcfg0) X(pmpcfg2) X(pmpaddr0)      \
+	X(pmpaddr1) X(pmpaddr2) X(pmpaddr3) X(pmpaddr4) X(pmpaddr5) X(pmpaddr6)         \
+	X(pmpaddr7) X(pmpaddr8) X(pmpaddr9) X(pmpaddr10) X(pmpaddr11) X(pmpaddr12)      \
+	X(pmpaddr13) X(pmpaddr14) X(pmpaddr15) X(sstatus) X(sie) X(sip) X(stvec)        \
+	X(sscratch) X(sepc) X(scause) X(stval) X(scounteren) X(satp) X(mvendorid)       \
+	X(marchid) X(mimpid) X(mhartid)
+/* clang-format on */
 
 #define CSR_FN(n)                    \
 	static uint64_t rd_##n(void) \

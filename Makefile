@@ -43,6 +43,7 @@ include firmware/firmware.mk
 -include tests/unit/unit.mk
 -include tests/e2e/e2e.mk
 -include tests/fuzz/fuzz.mk
+-include tests/diff/diff.mk
 -include tests/devdiff/devdiff.mk
 
 # Linux and busybox build in a cache outside the tree (guest/linux/README.md).

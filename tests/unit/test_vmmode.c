@@ -158,9 +158,16 @@ static const struct mcase mcases[] = {
 
     /* TVM, counters, hypervisor CSRs */
     {"satp from vS with TVM", S, CSR_SATP, RS, 0, NW, OFF(satp), 0, 0, 0, ILL},
-    {"mcycle read: the real counter", M, CSR_MCYCLE, RS, 0, NW, OFF(mscratch), 0, 0, 0,
-     VCSR_COUNTER},
-    {"mcycle write ignored", M, CSR_MCYCLE, RW, 5, W, OFF(mscratch), 0, 0, 0, VCSR_COUNTER},
+    {"mcycle read: the real count plus the guest's writes", M, CSR_MCYCLE, RS, 0, NW,
+     OFF(ctr_delta), 5, 5, 5, 0},
+    {"mcycle write sticks (§3.1.10)", M, CSR_MCYCLE, RW, 7, W, OFF(ctr_delta), 0, 0, 7, 0},
+    {"minstret write sticks", M, CSR_MCYCLE + 2, RW, 9, W, OFF(ctr_delta) + 16, 0, 0, 9, 0},
+    {"mcountinhibit keeps all but TM (§3.1.12)", M, CSR_MCOUNTINHIBIT, RW, ONES, W,
+     OFF(mcountinhibit), 0, 0, 0xfffffffdUL, 0},
+    {"0xb01 is no CSR: time has no M-level alias", M, CSR_MCYCLE + 1, RS, 0, NW, OFF(mscratch), 0,
+     0, 0, ILL},
+    {"mhpmcounter3 reads 0, writes ignored", M, CSR_MCYCLE + 3, RW, 5, W, OFF(mscratch), 0, 0, 0,
+     0},
     {"hstatus from vM (no H)", M, 0x600, RS, 0, NW, OFF(mscratch), 0, 0, 0, ILL},
     {"mtinst from vM (no H)", M, 0x34a, RS, 0, NW, OFF(mscratch), 0, 0, 0, ILL},
 };
@@ -196,6 +203,29 @@ static void test_m_csrs(void **state)
 		if (memcmp(&c, &want, sizeof(c)))
 			fail_msg("%s: another CSR changed", k->name);
 	}
+}
+
+/* mcycle counts on from what the guest wrote; mcountinhibit stops it and lets it go on. */
+static void test_counters_writable(void **state)
+{
+	(void)state;
+	struct vcsr c = base();
+	uint64_t old;
+	vcsr_counters_now(&c, 1000, 50);
+	assert_int_equal(vcsr_rmw(&c, M, CSR_MCYCLE, RW, 100, W, &old), 0);
+	assert_int_equal(old, 1000);
+	assert_int_equal(vcsr_counter_read(&c, 0, 1500), 600);
+	assert_int_equal(vcsr_counter_read(&c, 2, 70), 70); /* minstret untouched */
+	vcsr_counters_now(&c, 1500, 70);
+	assert_int_equal(vcsr_rmw(&c, M, CSR_MCOUNTINHIBIT, RW, 5, W, &old), 0);
+	assert_int_equal(vcsr_counter_read(&c, 0, 9000), 600); /* stopped */
+	assert_int_equal(vcsr_counter_read(&c, 2, 9000), 70);
+	vcsr_counters_now(&c, 9000, 9000);
+	assert_int_equal(vcsr_rmw(&c, M, CSR_MCYCLE + 2, RS, 0, NW, &old), 0);
+	assert_int_equal(old, 70);
+	assert_int_equal(vcsr_rmw(&c, M, CSR_MCOUNTINHIBIT, RW, 0, W, &old), 0);
+	assert_int_equal(old, 5);
+	assert_int_equal(vcsr_counter_read(&c, 0, 9010), 610); /* on again from where it stopped */
 }
 
 /* A VM without vM has no M-level CSR at all. */
@@ -392,6 +422,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_m_csrs),
 	    cmocka_unit_test(test_no_m_without_firmware),
+	    cmocka_unit_test(test_counters_writable),
 	    cmocka_unit_test(test_exception_delegation),
 	    cmocka_unit_test(test_interrupt_delegation),
 	    cmocka_unit_test(test_pending_irq),

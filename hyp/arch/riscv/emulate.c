@@ -328,16 +328,16 @@ static void set_reg(struct vcpu *v, unsigned r, uint64_t val)
 		v->x[r] = val;
 }
 
-/* A counter read the guest may make: the real counter (time, cycle, instret), or 0. */
+/* A counter read the guest may make: cycle and instret as its writes moved them, time, or 0. */
 static uint64_t counter_value(const struct vcpu *v, unsigned csr)
 {
 	switch (csr & 0x1f) {
 	case 0:
-		return csr_read(cycle);
+		return vcsr_counter_read(&v->csr, 0, csr_read(cycle));
 	case 1:
 		return vcpu_guest_time(v);
 	case 2:
-		return csr_read(instret);
+		return vcsr_counter_read(&v->csr, 2, csr_read(instret));
 	}
 	return 0; /* hpmcounter3..31: no events are counted */
 }
@@ -349,6 +349,8 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 	    [INSN_CSR_RW] = VCSR_RW, [INSN_CSR_RS] = VCSR_RS, [INSN_CSR_RC] = VCSR_RC};
 	uint64_t operand = s->is_imm ? s->rs1 : v->x[s->rs1];
 	uint64_t old;
+	if (vcsr_is_counter_control(s->csr))
+		vcsr_counters_now(&v->csr, csr_read(cycle), csr_read(instret));
 	unsigned fx = vcsr_rmw(&v->csr, v->mode, s->csr, ops[s->op], operand, s->does_write, &old);
 	if (fx & VCSR_ILLEGAL)
 		return false;
@@ -598,21 +600,37 @@ void emulate_ahead(struct vcpu *v)
 }
 
 /* The fault a load or store gets: its access fault or its page fault. */
-static enum trap_action fault(struct vcpu *v, bool store, bool page, uint64_t va)
+static uint64_t fault_cause(bool store, bool page)
 {
 	static const uint64_t causes[2][2] = {{CAUSE_LOAD_ACCESS, CAUSE_LOAD_PAGE},
 	                                      {CAUSE_STORE_ACCESS, CAUSE_STORE_PAGE}};
-	return trap_reflect(v, causes[store][page], va);
+	return causes[store][page];
+}
+
+/* access_piece() found neither RAM nor a device at the address */
+#define PIECE_NOTHING (-2)
+
+/*
+ * The address a failed access reports.  Where nothing answers, the board
+ * (QEMU 7.2) carries a misaligned load out as aligned loads, a misaligned
+ * store byte by byte, and reports the first that fails: for a load, the
+ * address rounded down to the access's width.
+ */
+static uint64_t fault_tval(int piece, bool store, uint64_t va, unsigned width)
+{
+	return piece == PIECE_NOTHING && !store ? va & ~(uint64_t)(width - 1) : va;
 }
 
 /*
  * One byte range of the access, all in one page: translated with the
  * privilege loads and stores have (MPP under MPRV), checked by PMP, and done
- * on RAM or on a device.  *val holds the bytes, little-endian, from bit `shift`.
+ * on RAM or on a device.  *val holds the bytes, little-endian, from bit
+ * `shift`.
  */
-static int access_piece(struct vcpu *v, uint64_t va, unsigned len, bool store, uint64_t *val,
-                        unsigned shift, bool *page_fault, bool *device)
+static int access_piece(struct vcpu *v, uint64_t va, unsigned len, enum emulate_acc acc,
+                        uint64_t *val, unsigned shift, bool *page_fault, bool *device)
 {
+	bool store = acc == EMULATE_STORE;
 	enum vmode dm = vcsr_data_mode(&v->csr, v->mode);
 	uint64_t gpa;
 	switch (shadow_walk(v, va, store ? GW_STORE : GW_LOAD, dm, true, &gpa)) {
@@ -638,8 +656,8 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, bool store, u
 		return 0;
 	}
 	const struct mmio_region *r = emul_find(&v->vm->emul, gpa);
-	if (!r)
-		return -1;
+	if (!r || gpa + len > r->base + r->size)
+		return PIECE_NOTHING;
 	*device = true;
 	v->irq_stale = true; /* the vPLIC, the vCLINT, a device raising its line */
 	if (store)
@@ -651,30 +669,47 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, bool store, u
 	return 0;
 }
 
+int emulate_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc acc, uint64_t *val,
+                   bool *device, uint64_t *cause, uint64_t *tval)
+{
+	bool page_fault = false, store = acc == EMULATE_STORE;
+	/* A device access is one piece; RAM may straddle a page boundary, each page its own. */
+	unsigned first = (unsigned)(PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+	if (first > width)
+		first = width;
+	if (!store)
+		*val = 0;
+	int e = access_piece(v, va, first, acc, val, 0, &page_fault, device);
+	if (e >= 0 && first < width)
+		e = access_piece(v, va += first, width - first, acc, val, 8 * first, &page_fault,
+		                 device);
+	if (e >= 0)
+		return 0;
+	*cause = fault_cause(store, page_fault);
+	*tval = fault_tval(e, store, va, width);
+	return -1;
+}
+
 enum trap_action emulate_load_store(struct vcpu *v, uint64_t cause, uint64_t va)
 {
 	bool store = cause == CAUSE_STORE_PAGE || cause == CAUSE_STORE_ACCESS;
 	struct insn_mem m;
 	uint32_t insn = emulate_fetch(v, v->pc);
-	/* FP loads and stores, AMOs and LR/SC are not emulated: they get an access fault. */
-	if (!insn || insn_decode_mem(insn, &m) < 0 || m.is_store != store)
-		return fault(v, store, false, va);
+	if (!insn)
+		return trap_reflect(v, fault_cause(store, false), va);
+	/* FP loads and stores, AMOs and LR/SC: emulate_atomic.c */
+	if (insn_decode_mem(insn, &m) < 0 || m.is_store != store)
+		return emulate_mem_other(v, insn, cause, va);
 	/*
 	 * The access starts where the instruction says: the fault's va is only
 	 * the page that faulted, the second one for an access straddling two.
 	 */
 	va = v->x[m.base] + (uint64_t)m.offset;
-	uint64_t val = store ? v->x[m.reg] : 0;
-	/* A device access is one piece; RAM may straddle a page boundary, each page its own. */
-	unsigned first = (unsigned)(PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-	if (first > m.width)
-		first = m.width;
-	bool page_fault = false, device = false;
-	if (access_piece(v, va, first, store, &val, 0, &page_fault, &device) < 0)
-		return fault(v, store, page_fault, va);
-	if (first < m.width && access_piece(v, va + first, m.width - first, store, &val, 8 * first,
-	                                    &page_fault, &device) < 0)
-		return fault(v, store, page_fault, va + first);
+	uint64_t val = store ? v->x[m.reg] : 0, tval;
+	bool device = false;
+	if (emulate_access(v, va, m.width, store ? EMULATE_STORE : EMULATE_LOAD, &val, &device,
+	                   &cause, &tval) < 0)
+		return trap_reflect(v, cause, tval);
 	if (!store)
 		set_reg(v, m.reg, insn_extend(val, &m));
 	v->stats.emulated[device ? EMUL_MMIO : EMUL_LDST]++;

@@ -67,4 +67,22 @@ enum emulate_fast emulate_fast_resume(struct vcpu *v);
  */
 enum trap_action emulate_load_store(struct vcpu *v, uint64_t cause, uint64_t va);
 
+/* How emulate_access() touches memory */
+enum emulate_acc { EMULATE_LOAD, EMULATE_STORE };
+
+/*
+ * width bytes at va, as the guest's loads and stores reach them now (MPP's
+ * translation under MPRV, PMP, RAM or a device; *device set for a device):
+ * 0, or -1 with the fault to take in *cause and *tval.  Loads fill *val.
+ */
+int emulate_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc acc, uint64_t *val,
+                   bool *device, uint64_t *cause, uint64_t *tval);
+
+/*
+ * The accesses emulate_load_store() leaves to emulate_atomic.c: FP loads and
+ * stores, AMOs and LR/SC, at v->pc (insn); anything else gets the access
+ * fault of the trap (cause, va) that brought it.
+ */
+enum trap_action emulate_mem_other(struct vcpu *v, uint32_t insn, uint64_t cause, uint64_t va);
+
 #endif

@@ -790,8 +790,8 @@ static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, u
 	} else if (vm_gpa_to_hva(vm, gpa & ~(PAGE_SIZE - 1), PAGE_SIZE)) {
 		l = 0; /* part RAM, part not: only this 4 KiB piece */
 	} else {
-		return emul_find(&vm->emul, gpa) && cause != CAUSE_FETCH_PAGE ? SHADOW_EMULATE
-		                                                              : SHADOW_ACCESS_FAULT;
+		/* a device, or nothing: emulate_load_store() reports the fault as the board does */
+		return cause != CAUSE_FETCH_PAGE ? SHADOW_EMULATE : SHADOW_ACCESS_FAULT;
 	}
 	uint64_t piece = PAGE_SIZE << (9 * l);
 	uint64_t piece_va = va & ~(piece - 1), piece_gpa = gpa & ~(piece - 1);

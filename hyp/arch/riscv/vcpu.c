@@ -233,6 +233,15 @@ static void fp_switch(struct vcpu *v)
 	fp_owner = v;
 }
 
+void vcpu_fp_spill(struct vcpu *v)
+{
+	if (fp_owner != v)
+		return;
+	csr_set(sstatus, FS_INITIAL);
+	fp_save(v->fp);
+	fp_owner = NULL; /* fp_switch() loads v->fp again */
+}
+
 /*
  * Real sstatus, scounteren and satp for the guest's virtual mode and view,
  * each written only when it differs.  satp last: a write that changes it

@@ -104,6 +104,9 @@ struct vcpu {
 		bool worth;
 	} plain_hint[VCPU_PLAIN_HINTS];
 	uint64_t fp[33]; /* f0-f31 and fcsr while another vCPU has the real ones */
+	/* an emulated LR's reservation (emulate_atomic.c); every trap taken drops it */
+	bool resv_valid;
+	uint64_t resv_va, resv_val;
 	struct shadow shadow;
 	struct vm *vm;
 	struct vcpu_stats stats;
@@ -160,6 +163,8 @@ void vcpu_idle(uint64_t until);
 uint64_t vcpu_now(void);
 /* The `time` the guest reads: the real time, or its own clock with timer = virtual. */
 uint64_t vcpu_guest_time(const struct vcpu *v);
+/* v's FP registers in v->fp, for popek to read or change: the real ones go back on entry. */
+void vcpu_fp_spill(struct vcpu *v);
 /* The vCLINT's mtime (vclint.h): vcpu_guest_time() of the vCPU `vcpu`. */
 uint64_t vcpu_clint_now(void *vcpu);
 /* The real time its timer deadline falls at, while its clock runs; UINT64_MAX for none. */

@@ -232,6 +232,39 @@ static unsigned write_pmpaddr(struct vcsr *c, uint64_t *f, unsigned csr, uint64_
 	return VCSR_PMP;
 }
 
+/* mcycle and minstret are writable (§3.1.10): from now on they count from v. */
+static void counter_set(struct vcsr *c, unsigned idx, uint64_t v)
+{
+	if (c->mcountinhibit >> idx & 1)
+		c->ctr_frozen[idx] = v;
+	else
+		c->ctr_delta[idx] = v - c->ctr_now[idx];
+}
+
+static unsigned write_counter(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
+{
+	(void)f;
+	counter_set(c, csr & 0x1f, v);
+	return 0;
+}
+
+/* §3.1.12: mcountinhibit stops mcycle and minstret where they are; TM is read-only 0. */
+static unsigned write_countinhibit(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
+{
+	(void)csr;
+	uint64_t now[3] = {vcsr_counter_read(c, 0, c->ctr_now[0]), 0,
+	                   vcsr_counter_read(c, 2, c->ctr_now[2])};
+	*f = v & 0xfffffffdUL;
+	counter_set(c, 0, now[0]);
+	counter_set(c, 2, now[2]);
+	return 0;
+}
+
+uint64_t vcsr_counter_read(const struct vcsr *c, unsigned idx, uint64_t real)
+{
+	return c->mcountinhibit >> idx & 1 ? c->ctr_frozen[idx] : real + c->ctr_delta[idx];
+}
+
 /* Any value sticks (xscratch, xcause, xtval). */
 static unsigned write_plain(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
 {
@@ -291,11 +324,13 @@ static const struct vcsr_desc vcsrs[] = {
     {CSR_PMPCFG0, 1, true, COMPUTED, write_pmpcfg},
     {CSR_PMPCFG0 + 2, 1, true, COMPUTED, write_pmpcfg},
     {CSR_PMPADDR0, VPMP_ENTRIES, true, COMPUTED, write_pmpaddr},
-    /* mcountinhibit and the event selectors: no events to count; read zero */
-    {CSR_MCOUNTINHIBIT, 1, true, COMPUTED, write_ignored},
+    {CSR_MCOUNTINHIBIT, 1, true, F(mcountinhibit), write_countinhibit},
+    /* the event selectors: no events to count; read zero */
     {CSR_MCOUNTINHIBIT + 3, 29, true, COMPUTED, write_ignored},
-    /* mcycle, minstret and mhpmcounter3..31 */
-    {CSR_MCYCLE, 32, true, COMPUTED, write_ignored},
+    /* mcycle and minstret (0xb01 is nothing: time has no M-level CSR), mhpmcounter3..31 */
+    {CSR_MCYCLE, 1, true, COMPUTED, write_counter},
+    {CSR_MCYCLE + 2, 1, true, COMPUTED, write_counter},
+    {CSR_MCYCLE + 3, 29, true, COMPUTED, write_ignored},
     {CSR_MVENDORID, 1, true, F(mvendorid), NULL},
     {CSR_MARCHID, 1, true, F(marchid), NULL},
     {CSR_MIMPID, 1, true, F(mimpid), NULL},
@@ -338,12 +373,14 @@ static const uint8_t vcsr_row[4096] = {
     [CSR_PMPADDR0...(CSR_PMPADDR0 + VPMP_ENTRIES - 1)] = 27,
     [CSR_MCOUNTINHIBIT] = 28,
     [(CSR_MCOUNTINHIBIT + 3)...(CSR_MCOUNTINHIBIT + 31)] = 29,
-    [CSR_MCYCLE...(CSR_MCYCLE + 31)] = 30,
-    [CSR_MVENDORID] = 31,
-    [CSR_MARCHID] = 32,
-    [CSR_MIMPID] = 33,
-    [CSR_MHARTID] = 34,
-    [CSR_MCONFIGPTR] = 35,
+    [CSR_MCYCLE] = 30,
+    [CSR_MCYCLE + 2] = 31,
+    [(CSR_MCYCLE + 3)...(CSR_MCYCLE + 31)] = 32,
+    [CSR_MVENDORID] = 33,
+    [CSR_MARCHID] = 34,
+    [CSR_MIMPID] = 35,
+    [CSR_MHARTID] = 36,
+    [CSR_MCONFIGPTR] = 37,
 };
 
 static const struct vcsr_desc *find(unsigned csr)
@@ -374,6 +411,8 @@ static uint64_t read_computed(const struct vcsr *c, unsigned csr)
 	}
 	if (csr >= CSR_PMPADDR0 && csr < CSR_PMPADDR0 + VPMP_ENTRIES)
 		return c->pmpaddr[csr - CSR_PMPADDR0];
+	if (csr == CSR_MCYCLE || csr == CSR_MCYCLE + 2)
+		return vcsr_counter_read(c, csr & 0x1f, c->ctr_now[csr & 0x1f]);
 	return 0; /* mhartid, mconfigptr, the event selectors, unimplemented counters */
 }
 
@@ -408,17 +447,16 @@ unsigned vcsr_rmw_general(struct vcsr *c, enum vmode mode, unsigned csr, enum vc
 		return VCSR_ILLEGAL;
 	if (write && !d->write)
 		return VCSR_ILLEGAL;
-	bool counter = csr >= CSR_MCYCLE && csr < CSR_MCYCLE + 32;
 	uint64_t val = d->field >= 0 ? *(uint64_t *)((char *)c + d->field) : read_computed(c, csr);
 	*old = val;
 	if (!write)
-		return counter ? VCSR_COUNTER : 0;
+		return 0;
 	/* §3.1.9: csrrs/csrrc of mip modify the software SEIP bit, not the vPLIC's line ORed in */
 	if (csr == CSR_MIP)
 		val = c->mip;
 	uint64_t next = op == VCSR_RW ? operand : op == VCSR_RS ? val | operand : val & ~operand;
 	uint64_t *field = d->field >= 0 ? (uint64_t *)((char *)c + d->field) : NULL;
-	return d->write(c, field, csr, next) | (counter ? VCSR_COUNTER : 0);
+	return d->write(c, field, csr, next);
 }
 
 unsigned vcsr_rmw(struct vcsr *c, enum vmode mode, unsigned csr, enum vcsr_op op, uint64_t operand,

@@ -45,6 +45,14 @@ struct vcsr {
 	uint64_t mtval;
 	uint64_t mcounteren;
 	uint64_t menvcfg;
+	/*
+	 * mcycle and minstret (index 0 and 2) read the real counter plus
+	 * ctr_delta, or ctr_frozen while mcountinhibit stops them.  ctr_now:
+	 * the real counts, set by the caller before it passes an access of
+	 * mcycle, minstret or mcountinhibit on (vcsr_counters_now).
+	 */
+	uint64_t mcountinhibit;
+	uint64_t ctr_delta[3], ctr_frozen[3], ctr_now[3];
 	uint64_t mvendorid, marchid, mimpid; /* the real hart's, read-only */
 	uint8_t pmpcfg[VPMP_ENTRIES];
 	uint64_t pmpaddr[VPMP_ENTRIES];
@@ -163,6 +171,19 @@ uint64_t vcsr_pending_irq(const struct vcsr *c, enum vmode mode);
 enum vmode vcsr_data_mode(const struct vcsr *c, enum vmode mode);
 /* May `mode` read counter `idx` (0 cycle, 1 time, 2 instret, ...) under m/scounteren (§3.1.11)? */
 bool vcsr_counter_allowed(const struct vcsr *c, enum vmode mode, unsigned idx);
+
+/* Counter idx (0 cycle, 2 instret) as the guest sees it, given the real count. */
+uint64_t vcsr_counter_read(const struct vcsr *c, unsigned idx, uint64_t real);
+/* The real cycle and instret counts, for an access of mcycle, minstret or mcountinhibit. */
+static inline void vcsr_counters_now(struct vcsr *c, uint64_t cycle, uint64_t instret)
+{
+	c->ctr_now[0] = cycle;
+	c->ctr_now[2] = instret;
+}
+static inline bool vcsr_is_counter_control(unsigned csr)
+{
+	return (csr & ~0x1fu) == 0xb00 || csr == 0x320; /* mcycle..mhpmcounter31, mcountinhibit */
+}
 
 /* priv spec §4.1.1: the sstatus bits S-mode may write on this board */
 #define SSTATUS_WRITABLE \

@@ -1,0 +1,154 @@
+/*
+ * The memory instructions popek carries out besides plain integer loads and
+ * stores (emulate_load_store): FP loads and stores, AMOs and LR/SC, where
+ * the guest's access cannot run on the hardware as it is: under MPRV, on a
+ * device or where nothing is, where PMP is finer than a page.
+ */
+#include "arch/riscv/emulate.h"
+#include "arch/riscv/riscv.h"
+#include "arch/riscv/trap.h"
+#include "core/vm.h"
+
+#define OP_LOAD_FP  0x07
+#define OP_STORE_FP 0x27
+#define OP_AMO      0x2f
+#define AMO_LR      0x02
+#define AMO_SC      0x03
+
+static void set_x(struct vcpu *v, unsigned r, uint64_t val)
+{
+	if (r)
+		v->x[r] = val;
+}
+
+static uint64_t sext32(uint64_t x)
+{
+	return (uint64_t)(int64_t)(int32_t)(uint32_t)x;
+}
+
+/* unpriv §8.4: what an AMO stores, from the old value a and rs2's b (both extended for .w) */
+static uint64_t amo_result(unsigned f5, uint64_t a, uint64_t b)
+{
+	switch (f5) {
+	case 0x00:
+		return a + b;
+	case 0x01:
+		return b;
+	case 0x04:
+		return a ^ b;
+	case 0x08:
+		return a | b;
+	case 0x0c:
+		return a & b;
+	case 0x10:
+		return (int64_t)a < (int64_t)b ? a : b;
+	case 0x14:
+		return (int64_t)a > (int64_t)b ? a : b;
+	case 0x18:
+		return a < b ? a : b;
+	default: /* 0x1c, checked by the caller */
+		return a > b ? a : b;
+	}
+}
+
+static bool amo_known(unsigned f5)
+{
+	static const uint32_t known = 1u << 0x00 | 1u << 0x01 | 1u << 0x04 | 1u << 0x08 |
+	                              1u << 0x0c | 1u << 0x10 | 1u << 0x14 | 1u << 0x18 |
+	                              1u << 0x1c | 1u << AMO_LR | 1u << AMO_SC;
+	return f5 < 32 && (known >> f5 & 1);
+}
+
+static enum trap_action done(struct vcpu *v, bool device)
+{
+	v->stats.emulated[device ? EMUL_MMIO : EMUL_LDST]++;
+	v->note = device ? "emulated mmio" : "emulated load/store";
+	v->pc += 4;
+	return TRAP_RESUME;
+}
+
+/* flw, fld, fsw, fsd (RV64 F and D; FS is on, or they would have been illegal) */
+static enum trap_action fp_access(struct vcpu *v, uint32_t insn, bool store)
+{
+	unsigned f3 = (insn >> 12) & 7, r = store ? (insn >> 20) & 31 : (insn >> 7) & 31;
+	unsigned width = f3 == 2 ? 4 : 8;
+	int64_t off = store ? (int64_t)(int32_t)((insn >> 25) << 5 | ((insn >> 7) & 31)) << 52 >> 52
+	                    : (int64_t)(int32_t)insn >> 20;
+	uint64_t va = v->x[(insn >> 15) & 31] + (uint64_t)off, val, cause, tval;
+	bool device = false;
+	vcpu_fp_spill(v);
+	val = v->fp[r];
+	if (emulate_access(v, va, width, store ? EMULATE_STORE : EMULATE_LOAD, &val, &device,
+	                   &cause, &tval) < 0)
+		return trap_reflect(v, cause, tval);
+	if (!store) {
+		v->fp[r] =
+		    width == 4 ? val | 0xffffffff00000000UL : val; /* NaN-boxed (unpriv §13.2) */
+		v->csr.mstatus |= SSTATUS_FS;                      /* Dirty */
+	}
+	return done(v, device);
+}
+
+/*
+ * LR, SC and the AMOs, as the board (QEMU 7.2, one hart) does them: a
+ * load, then for SC and the AMOs a store, each faulting as what it is; a
+ * misaligned one raises load address misaligned first.  An SC to an
+ * address not reserved fails without touching memory; one to the reserved
+ * address succeeds if memory still holds what the LR read.
+ */
+static enum trap_action amo_access(struct vcpu *v, uint32_t insn)
+{
+	unsigned f3 = (insn >> 12) & 7, f5 = insn >> 27, rd = (insn >> 7) & 31;
+	unsigned width = f3 == 2 ? 4 : 8;
+	uint64_t va = v->x[(insn >> 15) & 31], rs2 = v->x[(insn >> 20) & 31];
+	uint64_t old, val, cause, tval;
+	bool device = false;
+
+	if (f5 == AMO_SC && !(v->resv_valid && v->resv_va == va)) {
+		v->resv_valid = false;
+		set_x(v, rd, 1);
+		v->pc += 4;
+		return TRAP_RESUME;
+	}
+	if (va & (width - 1))
+		return trap_reflect(v, CAUSE_MISALIGNED_LD, va);
+	if (emulate_access(v, va, width, EMULATE_LOAD, &old, &device, &cause, &tval) < 0)
+		return trap_reflect(v, cause, tval);
+	if (width == 4)
+		old = sext32(old);
+	if (f5 == AMO_LR) {
+		v->resv_valid = true;
+		v->resv_va = va;
+		v->resv_val = old;
+		set_x(v, rd, old);
+		return done(v, device);
+	}
+	if (f5 == AMO_SC) {
+		bool ok = old == v->resv_val;
+		v->resv_valid = false;
+		if (ok &&
+		    emulate_access(v, va, width, EMULATE_STORE, &rs2, &device, &cause, &tval) < 0)
+			return trap_reflect(v, cause, tval);
+		set_x(v, rd, !ok);
+		return done(v, device);
+	}
+	val = amo_result(f5, old, width == 4 ? sext32(rs2) : rs2);
+	if (emulate_access(v, va, width, EMULATE_STORE, &val, &device, &cause, &tval) < 0)
+		return trap_reflect(v, cause, tval);
+	set_x(v, rd, old);
+	return done(v, device);
+}
+
+enum trap_action emulate_mem_other(struct vcpu *v, uint32_t insn, uint64_t cause, uint64_t va)
+{
+	bool store = cause == CAUSE_STORE_PAGE || cause == CAUSE_STORE_ACCESS;
+	unsigned op = insn & 0x7f, f3 = (insn >> 12) & 7, f5 = insn >> 27;
+	if ((op == OP_LOAD_FP || op == OP_STORE_FP) && (f3 == 2 || f3 == 3) &&
+	    store == (op == OP_STORE_FP))
+		return fp_access(v, insn, store);
+	/* their loads or their stores faulted; lr's rs2 field must be 0 */
+	if (op == OP_AMO && (f3 == 2 || f3 == 3) && amo_known(f5) &&
+	    (f5 != AMO_LR || (!store && !((insn >> 20) & 31))))
+		return amo_access(v, insn);
+	return trap_reflect(v, store ? CAUSE_STORE_ACCESS : CAUSE_LOAD_ACCESS, va);
+}

@@ -1,0 +1,776 @@
+/*
+ * gen.c — the differential generator (tests/diff/README.md).
+ *
+ *   gen [-v] [-l LISTING] RT.bin FIRST COUNT OUT.elf
+ *
+ * writes OUT.elf: the runtime RT.bin at 0x8000_0000 and, at 0x8080_0000,
+ * COUNT random privileged programs, seeds FIRST..FIRST+COUNT-1.  A seed
+ * always gives the same program.  -v makes the runtime print every field
+ * instead of one hash per program; -l writes, per generated operation, its
+ * address and what it is, so a difference can be named.
+ *
+ * What a program does, and what is left out by design: docs/conformance.md.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "rtsyms.h"
+
+/* ---- random numbers: splitmix64, one stream per seed ---- */
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t below(uint64_t n)
+{
+	return rnd() % n;
+}
+
+static int chance(unsigned percent)
+{
+	return below(100) < percent;
+}
+
+/* a value with the shapes WARL fields care about: random, sparse, all ones, zero */
+static uint64_t value(void)
+{
+	switch (below(5)) {
+	case 0:
+		return 0;
+	case 1:
+		return ~0ULL;
+	case 2:
+		return 1ULL << below(64);
+	case 3:
+		return rnd() & rnd();
+	default:
+		return rnd();
+	}
+}
+
+/* ---- output: the blob and the listing ---- */
+
+static uint8_t *blob;
+static size_t blob_len, blob_cap;
+static FILE *listing;
+
+static size_t blob_reserve(size_t n)
+{
+	size_t at = blob_len;
+	while (blob_len + n > blob_cap) {
+		blob_cap = blob_cap ? 2 * blob_cap : 1 << 20;
+		blob = realloc(blob, blob_cap);
+		if (!blob) {
+			perror("gen");
+			exit(1);
+		}
+	}
+	memset(blob + at, 0, n);
+	blob_len += n;
+	return at;
+}
+
+static void put64(size_t at, uint64_t v)
+{
+	memcpy(blob + at, &v, 8);
+}
+
+/* ---- code: the block being written ---- */
+
+static uint32_t code[4096];
+static unsigned ncode;
+static uint64_t code_va; /* the address code[0] runs at */
+static char opdesc[160];
+
+static void emit(uint32_t insn)
+{
+	if (ncode == sizeof code / sizeof code[0]) {
+		fprintf(stderr, "gen: block too long\n");
+		exit(1);
+	}
+	code[ncode++] = insn;
+}
+
+static uint64_t here(void)
+{
+	return code_va + 4 * ncode;
+}
+
+static void op_begin(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(opdesc, sizeof opdesc, fmt, ap);
+	va_end(ap);
+	if (listing)
+		fprintf(listing, "%llx %s\n", (unsigned long long)here(), opdesc);
+}
+
+enum { ZERO = 0, RA = 1, T0 = 5, T1 = 6, T2 = 7, T5 = 30, T6 = 31 };
+
+static uint32_t r_type(unsigned op, unsigned f3, unsigned f7, unsigned rd, unsigned rs1,
+                       unsigned rs2)
+{
+	return op | rd << 7 | f3 << 12 | rs1 << 15 | rs2 << 20 | f7 << 25;
+}
+
+static uint32_t i_type(unsigned op, unsigned f3, unsigned rd, unsigned rs1, int32_t imm)
+{
+	return op | rd << 7 | f3 << 12 | rs1 << 15 | ((uint32_t)imm & 0xfff) << 20;
+}
+
+static uint32_t s_type(unsigned op, unsigned f3, unsigned rs1, unsigned rs2, int32_t imm)
+{
+	uint32_t i = (uint32_t)imm & 0xfff;
+	return op | (i & 31) << 7 | f3 << 12 | rs1 << 15 | rs2 << 20 | (i >> 5) << 25;
+}
+
+static void li(unsigned rd, int64_t v)
+{
+	if (v == (int32_t)v) {
+		int32_t lo = (int32_t)((int64_t)((uint64_t)v << 52) >> 52);
+		uint32_t hi = (uint32_t)(((v + 0x800) >> 12) & 0xfffff);
+		if (hi) {
+			emit(0x37 | rd << 7 | hi << 12);   /* lui */
+			emit(i_type(0x1b, 0, rd, rd, lo)); /* addiw */
+		} else {
+			emit(i_type(0x13, 0, rd, ZERO, lo)); /* addi */
+		}
+		return;
+	}
+	int64_t lo = (int64_t)((uint64_t)v << 52) >> 52;
+	int64_t rest = (int64_t)((uint64_t)v - (uint64_t)lo) >> 12;
+	unsigned sh = 12;
+	while (!(rest & 1)) {
+		rest >>= 1;
+		sh++;
+	}
+	li(rd, rest);
+	emit(i_type(0x13, 1, rd, rd, (int32_t)sh)); /* slli */
+	if (lo)
+		emit(i_type(0x13, 0, rd, rd, (int32_t)lo)); /* addi */
+}
+
+/* registers generated code may use: all but sp, gp, tp (the runtime's) */
+static unsigned reg(void)
+{
+	static const unsigned r[] = {1,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
+	                             17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29};
+	return r[below(sizeof r / sizeof r[0])]; /* t5, t6 are the generator's temporaries */
+}
+
+/* ---- the program's view: paging, addresses ---- */
+
+static int prog_sv39;
+
+#define SATP_SV39 (8ULL << 60)
+#define PT_ROOT   (DIFF_PT_BASE >> 12)
+
+static uint64_t data_addr(unsigned width)
+{
+	uint64_t base, span;
+	if (chance(50)) {
+		base = chance(50) ? DIFF_DATA_VA : DIFF_DATA_VA + 0x200000;
+		span = 0x10000;
+	} else {
+		base = DIFF_DATA_BASE;
+		span = chance(50) ? 0x10000 : DIFF_DATA_SIZE;
+	}
+	uint64_t off = below(span - 16);
+	switch (below(5)) {
+	case 0: /* crossing a page */
+		off = (off | 0xfff) - below(width > 1 ? width - 1 : 1);
+		break;
+	case 1: /* misaligned */
+		break;
+	default:
+		off &= ~(uint64_t)(width - 1);
+	}
+	return base + off;
+}
+
+/* ---- CSRs ---- */
+
+enum csr_kind { ANY, MASKED, MSTATUS, SSTATUS, FIXED, READONLY, ABSENT };
+
+struct csr {
+	const char *name;
+	unsigned num;
+	enum csr_kind kind;
+	uint64_t mask;
+};
+
+#define MST_SAFE 0x7e61aaULL /* SIE MIE SPIE MPIE SPP FS MPRV SUM MXR TVM TW TSR */
+#define SST_SAFE 0xc6122ULL  /* SIE SPIE SPP FS SUM MXR */
+#define XL64     (0xaULL << 32)
+
+static const struct csr csrs[] = {
+    {"fflags", 0x001, ANY, 0},
+    {"frm", 0x002, ANY, 0},
+    {"fcsr", 0x003, ANY, 0},
+    {"sstatus", 0x100, SSTATUS, 0},
+    {"sie", 0x104, MASKED, 0x222},
+    {"stvec", 0x105, FIXED, 0},
+    {"scounteren", 0x106, MASKED, 0xffffffff},
+    {"senvcfg", 0x10a, MASKED, 1},
+    {"sscratch", 0x140, ANY, 0},
+    {"sepc", 0x141, MASKED, ~1ULL},
+    {"scause", 0x142, ANY, 0},
+    {"stval", 0x143, ANY, 0},
+    {"sip", 0x144, MASKED, 0x222},
+    {"satp", 0x180, FIXED, 0},
+    {"mstatus", 0x300, MSTATUS, 0},
+    {"misa", 0x301, ANY, 0},
+    /* not ecall from S, fetch faults: the runtime's S vector must reach M (docs/conformance.md) */
+    {"medeleg", 0x302, MASKED, 0xa1fd},
+    {"mideleg", 0x303, MASKED, 0x222},
+    {"mie", 0x304, MASKED, 0xaaa},
+    {"mtvec", 0x305, FIXED, 0},
+    {"mcounteren", 0x306, MASKED, 0xffffffff},
+    {"menvcfg", 0x30a, MASKED, 1},
+    {"mcountinhibit", 0x320, MASKED, 0xfffffffd},
+    {"mscratch", 0x340, ANY, 0},
+    {"mepc", 0x341, MASKED, ~1ULL},
+    {"mcause", 0x342, ANY, 0},
+    {"mtval", 0x343, ANY, 0},
+    {"mip", 0x344, MASKED, 0x222},
+    {"pmpcfg0", 0x3a0, FIXED, 0},
+    {"pmpcfg2", 0x3a2, FIXED, 0},
+    {"pmpaddr0", 0x3b0, FIXED, 0},
+    {"pmpaddr1", 0x3b1, FIXED, 0},
+    {"pmpaddr2", 0x3b2, FIXED, 0},
+    {"pmpaddr3", 0x3b3, FIXED, 0},
+    {"pmpaddr8", 0x3b8, FIXED, 0},
+    {"cycle", 0xc00, READONLY, 0},
+    {"time", 0xc01, READONLY, 0},
+    {"instret", 0xc02, READONLY, 0},
+    {"hpmcounter3", 0xc03, READONLY, 0},
+    {"mvendorid", 0xf11, READONLY, 0},
+    {"marchid", 0xf12, READONLY, 0},
+    {"mimpid", 0xf13, READONLY, 0},
+    {"mhartid", 0xf14, READONLY, 0},
+    {"mconfigptr", 0xf15, READONLY, 0},
+    {"0xb01", 0xb01, ABSENT, 0},
+    {"cycleh", 0xc80, ABSENT, 0},
+    {"pmpcfg1", 0x3a1, ABSENT, 0},
+    {"pmpaddr16", 0x3c0, ABSENT, 0},
+    {"custom7c0", 0x7c0, ABSENT, 0},
+};
+
+static uint64_t pmp_addr(void)
+{
+	uint64_t a = (DIFF_DATA_BASE + below(0x20000)) >> 2;
+	if (chance(50))
+		a |= (1ULL << below(14)) - 1; /* a NAPOT size */
+	return a;
+}
+
+static uint64_t pmp_cfg(int first)
+{
+	uint64_t c = below(8) | below(4) << 3; /* RWX, A; never L */
+	if (first && (c >> 3) == 1)
+		c &= 7; /* entry 0 never TOR: it would cover the runtime */
+	return c;
+}
+
+/* the value a write of CSR c gets; set/clear forms (sc) keep MPP and the fixed ones out */
+static uint64_t csr_value(const struct csr *c, int sc)
+{
+	static const uint64_t mpp[] = {0, 1, 3};
+	uint64_t v = value();
+	switch (c->kind) {
+	case MASKED:
+		return v & c->mask;
+	case MSTATUS:
+		return sc ? v & MST_SAFE & ~(1ULL << 17)
+		          : (v & MST_SAFE) | mpp[below(3)] << 11 | XL64;
+	case SSTATUS:
+		return sc ? v & SST_SAFE : (v & SST_SAFE) | (0x2ULL << 32);
+	case FIXED:
+		switch (c->num) {
+		case 0x105:
+			return below(3) == 0 ? SYM_S_VEC | 1
+			       : below(2)    ? SYM_S_TRAP
+			                     : SYM_S_TRAP | (2 + below(2));
+		case 0x305:
+			return below(3) == 0 ? SYM_M_VEC | 1
+			       : below(2)    ? SYM_M_TRAP
+			                     : SYM_M_TRAP | (2 + below(2));
+		case 0x180:
+			switch (below(4)) {
+			case 0:
+				return 0;
+			case 1:
+				return (1 + below(7)) << 60 | PT_ROOT;
+			default:
+				return SATP_SV39 | (rnd() & 0xffff) << 44 | PT_ROOT;
+			}
+		case 0x3a0:
+			v = pmp_cfg(1);
+			for (int i = 1; i < 8; i++)
+				v |= pmp_cfg(0) << (8 * i);
+			return v;
+		case 0x3a2:
+			v = 0x1fULL << 56;
+			for (int i = 0; i < 7; i++)
+				v |= pmp_cfg(0) << (8 * i);
+			return v;
+		default:
+			return pmp_addr();
+		}
+	default:
+		return v;
+	}
+}
+
+/* one of the six forms on one CSR, from whatever mode the code is in */
+static void op_csr(void)
+{
+	const struct csr *c = &csrs[below(sizeof csrs / sizeof csrs[0])];
+	static const char *const form[] = {"", "csrrw",  "csrrs",  "csrrc",
+	                                   "", "csrrwi", "csrrsi", "csrrci"};
+	unsigned f3 = 1 + below(3) + (chance(30) ? 4 : 0);
+	/* counters are read by op_counter(), by rule: their values differ run to run */
+	unsigned rd = chance(80) && (c->num & ~0x1fu) != 0xc00 ? reg() : ZERO;
+	int restricted = c->kind == FIXED || c->kind == MSTATUS || c->kind == SSTATUS;
+	uint64_t src;
+	unsigned rs1;
+
+	if (restricted && f3 != 1 && !(c->kind != FIXED && f3 < 4)) {
+		f3 = chance(50) ? 2 : 6; /* a read: csrrs / csrrsi with 0 */
+		src = 0;
+	} else if (f3 >= 5) {
+		src = c->kind == ABSENT || c->kind == READONLY || c->kind == ANY ? below(32)
+		      : c->kind == MASKED ? below(32) & c->mask
+		                          : 0;
+	} else {
+		src = csr_value(c, f3 != 1);
+		if (c->kind == READONLY && chance(50))
+			src = 0;
+		/*
+		 * csrrs/csrrc of a read-only CSR from a register holding 0 is a write
+		 * the spec traps (Zicsr §9.1) and the board does not: read with x0.
+		 */
+	}
+	if (f3 >= 5) {
+		rs1 = (unsigned)src;
+	} else if (src == 0 && (chance(50) || (c->kind == READONLY && f3 != 1))) {
+		rs1 = ZERO;
+	} else {
+		rs1 = T5;
+	}
+	op_begin("%s %s(0x%x) src=0x%llx rd=x%u", form[f3], c->name, c->num,
+	         (unsigned long long)src, rd);
+	if (f3 < 5 && rs1 == T5)
+		li(T5, (int64_t)src);
+	emit(0x73 | rd << 7 | f3 << 12 | rs1 << 15 | c->num << 20);
+}
+
+/* counters: monotonic where they count, and mcycle / minstret take a write */
+static void op_counter(void)
+{
+	static const unsigned ctr[] = {0xc00, 0xc01, 0xc02, 0xc03, 0xb00, 0xb02, 0xb01};
+	unsigned c = ctr[below(sizeof ctr / sizeof ctr[0])], r1 = reg(), r2 = reg();
+	if (r1 == r2)
+		r2 = T6;
+	if ((c == 0xb00 || c == 0xb02) && chance(60)) {
+		uint64_t v = rnd() >> 2;
+		op_begin("write check 0x%x value 0x%llx into x%u", c, (unsigned long long)v, r1);
+		li(T5, (int64_t)v);
+		emit(0x73 | 1 << 12 | T5 << 15 | c << 20); /* csrw */
+		emit(0x73 | r1 << 7 | 2 << 12 | c << 20);  /* csrr */
+		emit(r_type(0x33, 0, 0x20, r1, r1, T5));   /* sub */
+		emit(i_type(0x13, 5, r1, r1, 40));         /* srli: 0 if it took */
+		return;
+	}
+	op_begin("monotonic 0x%x into x%u", c, r1);
+	emit(0x73 | r1 << 7 | 2 << 12 | c << 20);
+	emit(0x73 | r2 << 7 | 2 << 12 | c << 20);
+	emit(r_type(0x33, 3, 0, r1, r2, r1)); /* sltu r1, r2, r1: 1 if it went back */
+	emit(i_type(0x13, 0, r2, ZERO, 0));
+}
+
+static void op_loadstore(void)
+{
+	static const struct {
+		const char *name;
+		unsigned op, f3, width;
+	} ls[] = {
+	    {"lb", 0x03, 0, 1},  {"lh", 0x03, 1, 2},  {"lw", 0x03, 2, 4},  {"ld", 0x03, 3, 8},
+	    {"lbu", 0x03, 4, 1}, {"lhu", 0x03, 5, 2}, {"lwu", 0x03, 6, 4}, {"sb", 0x23, 0, 1},
+	    {"sh", 0x23, 1, 2},  {"sw", 0x23, 2, 4},  {"sd", 0x23, 3, 8},
+	};
+	unsigned k = (unsigned)below(sizeof ls / sizeof ls[0]), r = reg();
+	uint64_t a = data_addr(ls[k].width);
+	op_begin("%s x%u, 0x%llx", ls[k].name, r, (unsigned long long)a);
+	li(T6, (int64_t)a);
+	if (ls[k].op == 0x03)
+		emit(i_type(0x03, ls[k].f3, r, T6, 0));
+	else
+		emit(s_type(0x23, ls[k].f3, T6, r, 0));
+}
+
+static void op_amo(void)
+{
+	static const unsigned f5[] = {0x00, 0x01, 0x04, 0x08, 0x0c, 0x10, 0x14, 0x18, 0x1c};
+	unsigned d = (unsigned)below(2), rd = reg(), rs2 = reg();
+	uint64_t a = data_addr(d ? 8 : 4);
+	unsigned aqrl = (unsigned)below(4);
+	li(T6, (int64_t)a);
+	if (chance(30)) {
+		unsigned rd2 = reg();
+		op_begin("lr/sc.%c x%u x%u, 0x%llx", d ? 'd' : 'w', rd, rd2, (unsigned long long)a);
+		if (chance(80))
+			emit(r_type(0x2f, 2 + d, 0x02 << 2 | aqrl, rd, T6, 0)); /* lr */
+		emit(r_type(0x2f, 2 + d, 0x03 << 2 | aqrl, rd2, T6, rs2));      /* sc */
+		return;
+	}
+	unsigned f = f5[below(sizeof f5 / sizeof f5[0])];
+	op_begin("amo%02x.%c x%u, x%u, 0x%llx", f, d ? 'd' : 'w', rd, rs2, (unsigned long long)a);
+	emit(r_type(0x2f, 2 + d, f << 2 | aqrl, rd, T6, rs2));
+}
+
+static void op_fp(void)
+{
+	unsigned fd = (unsigned)below(32), fs1 = (unsigned)below(32), fs2 = (unsigned)below(32);
+	unsigned r = reg(), rm = (unsigned)below(8);
+	switch (below(6)) {
+	case 0: {
+		unsigned d = (unsigned)below(2);
+		uint64_t a = data_addr(d ? 8 : 4);
+		int st = (int)below(2);
+		op_begin("%s f%u, 0x%llx", st ? (d ? "fsd" : "fsw") : (d ? "fld" : "flw"), fd,
+		         (unsigned long long)a);
+		li(T6, (int64_t)a);
+		if (st)
+			emit(s_type(0x27, 2 + d, T6, fd, 0));
+		else
+			emit(i_type(0x07, 2 + d, fd, T6, 0));
+		break;
+	}
+	case 1:
+		op_begin("fmv.d.x f%u, x%u", fd, r);
+		emit(r_type(0x53, 0, 0x79, fd, r, 0));
+		break;
+	case 2:
+		op_begin("fmv.x.d x%u, f%u", r, fs1);
+		emit(r_type(0x53, 0, 0x71, r, fs1, 0));
+		break;
+	case 3: {
+		static const unsigned f7[] = {0x01, 0x05, 0x09, 0x0d}; /* fadd fsub fmul fdiv .d */
+		unsigned k = f7[below(4)];
+		op_begin("fop%02x.d f%u, f%u, f%u rm=%u", k, fd, fs1, fs2, rm);
+		emit(r_type(0x53, rm, k, fd, fs1, fs2));
+		break;
+	}
+	case 4:
+		op_begin("fsqrt.d f%u, f%u rm=%u", fd, fs1, rm);
+		emit(r_type(0x53, rm, 0x2d, fd, fs1, 0));
+		break;
+	default:
+		op_begin("fcvt.l.d x%u, f%u rm=%u", r, fs1, rm);
+		emit(r_type(0x53, rm, 0x61, r, fs1, 2));
+		break;
+	}
+}
+
+static void op_trap(void)
+{
+	switch (below(3)) {
+	case 0:
+		op_begin("ecall");
+		emit(0x73);
+		break;
+	case 1:
+		op_begin("ebreak");
+		emit(0x100073);
+		break;
+	default: {
+		uint32_t w = 0x0b | (uint32_t)(rnd() & 0x1ffffff) << 7; /* custom-0: illegal here */
+		op_begin("illegal 0x%08x", w);
+		emit(w);
+	}
+	}
+}
+
+/* mret or sret to the next instruction, with random status first */
+static void op_xret(void)
+{
+	int m = (int)below(2);
+	op_begin("%s", m ? "mret" : "sret");
+	li(T5, 1 << 17);
+	emit(0x73 | 3 << 12 | T5 << 15 |
+	     0x300 << 20);              /* csrc mstatus, MPRV: mret keeps it on the board */
+	uint64_t next = here() + 4 * 8; /* li (up to 6 words) padded to 6, csrw, xret */
+	unsigned start = ncode;
+	li(T5, (int64_t)next);
+	while (ncode - start < 6)
+		emit(0x13); /* nop */
+	emit(0x73 | 1 << 12 | T5 << 15 | (m ? 0x341 : 0x141) << 20);
+	emit(m ? 0x30200073 : 0x10200073);
+	if (here() != next) {
+		fprintf(stderr, "gen: xret layout\n");
+		exit(1);
+	}
+}
+
+static void op_clint(void)
+{
+	if (chance(50)) {
+		unsigned v = (unsigned)below(2);
+		op_begin("clint msip = %u", v);
+		li(T6, DIFF_CLINT);
+		li(T5, v);
+		emit(s_type(0x23, 2, T6, T5, 0));
+	} else {
+		int now = chance(60);
+		op_begin("clint mtimecmp = %s", now ? "0" : "max");
+		li(T6, DIFF_MTIMECMP);
+		li(T5, now ? 0 : -1);
+		emit(s_type(0x23, 3, T6, T5, 0));
+	}
+}
+
+static void op_fence(void)
+{
+	switch (below(3)) {
+	case 0: {
+		unsigned rs1 = chance(50) ? ZERO : T6, rs2 = chance(50) ? ZERO : T5;
+		op_begin("sfence.vma x%u, x%u", rs1, rs2);
+		li(T6, (int64_t)data_addr(8));
+		li(T5, (int64_t)(rnd() & 0xffff));
+		emit(r_type(0x73, 0, 0x09, 0, rs1, rs2));
+		break;
+	}
+	case 1:
+		op_begin("fence.i");
+		emit(0x100f);
+		break;
+	default:
+		op_begin("fence");
+		emit(0x0ff0000f);
+	}
+}
+
+/* MPRV on with a random MPP, for the accesses after it */
+static void op_mprv(void)
+{
+	uint64_t mpp = below(2);
+	op_begin("mprv on, mpp=%llu", (unsigned long long)mpp);
+	li(T5, 3 << 11);
+	emit(0x73 | 3 << 12 | T5 << 15 | 0x300 << 20); /* csrc mstatus, MPP */
+	li(T5, (int64_t)(1ULL << 17 | mpp << 11));
+	emit(0x73 | 2 << 12 | T5 << 15 | 0x300 << 20); /* csrs mstatus */
+}
+
+static void (*const ops[])(void) = {
+    op_csr, op_csr, op_csr, op_csr,  op_csr,  op_counter, op_loadstore, op_loadstore, op_loadstore,
+    op_amo, op_fp,  op_fp,  op_trap, op_xret, op_clint,   op_fence,     op_mprv,
+};
+
+/* ---- page tables ---- */
+
+static uint64_t pte_bits(void)
+{
+	uint64_t b = 0;
+	b |= chance(90) ? 1 : 0;    /* V */
+	b |= chance(75) ? 2 : 0;    /* R */
+	b |= chance(60) ? 4 : 0;    /* W */
+	b |= chance(30) ? 8 : 0;    /* X */
+	b |= chance(50) ? 0x10 : 0; /* U */
+	b |= chance(20) ? 0x20 : 0; /* G */
+	b |= chance(80) ? 0x40 : 0; /* A */
+	b |= chance(70) ? 0x80 : 0; /* D */
+	if (chance(3))
+		b |= 1ULL << (54 + below(10)); /* reserved, PBMT, N */
+	return b;
+}
+
+static size_t ptes_at;
+static unsigned npte;
+
+static void pte(uint64_t table, unsigned index, uint64_t val)
+{
+	size_t at = blob_reserve(16);
+	put64(at, table + 8 * index);
+	put64(at + 8, val);
+	npte++;
+}
+
+static void make_tables(void)
+{
+	const uint64_t l1 = DIFF_PT_BASE + 0x1000;
+	if (chance(10)) { /* a gigapage over the runtime: never writable */
+		pte(DIFF_PT_BASE, 5, (0x80000000ULL >> 12) << 10 | (pte_bits() & ~4ULL) | 1);
+		return;
+	}
+	pte(DIFF_PT_BASE, 5, (l1 >> 12) << 10 | 1);
+	for (unsigned e = 2; e <= 3; e++) {
+		if (chance(25)) { /* a 2 MiB superpage, sometimes misaligned */
+			uint64_t pa = DIFF_DATA_BASE + (chance(80) ? 0 : 0x1000 * (1 + below(16)));
+			pte(l1, e, (pa >> 12) << 10 | pte_bits());
+			continue;
+		}
+		uint64_t l0 = DIFF_PT_BASE + 0x1000 * e; /* pages 2 and 3 */
+		pte(l1, e, (l0 >> 12) << 10 | 1 | (chance(3) ? pte_bits() & 0xc0 : 0));
+		for (unsigned i = 0; i < 16; i++) {
+			uint64_t pa = DIFF_DATA_BASE + 0x1000 * (chance(70) ? i : below(512));
+			pte(l0, i, (pa >> 12) << 10 | pte_bits());
+		}
+	}
+}
+
+/* ---- a program ---- */
+
+static void program(uint64_t seed, size_t off_slot)
+{
+	rng_state = seed * 0x2545f4914f6cdd1dULL + 1;
+	prog_sv39 = chance(60);
+
+	size_t rec = blob_reserve(sizeof(struct diff_prog));
+	put64(off_slot, rec);
+	put64(rec + offsetof(struct diff_prog, seed), seed);
+	put64(rec + offsetof(struct diff_prog, satp),
+	      prog_sv39 ? SATP_SV39 | (rnd() & 0xffff) << 44 | PT_ROOT : 0);
+	for (int i = 1; i < 32; i++)
+		put64(rec + offsetof(struct diff_prog, x) + 8 * i, value());
+	npte = 0;
+	ptes_at = blob_len;
+	if (prog_sv39 || chance(30))
+		make_tables();
+	put64(rec + offsetof(struct diff_prog, npte), npte);
+
+	unsigned nblock = 2 + (unsigned)below(5);
+	put64(rec + offsetof(struct diff_prog, nblock), nblock);
+	size_t blocks = blob_reserve(nblock * sizeof(struct diff_block));
+	if (listing)
+		fprintf(listing, "seed %llu sv39=%d\n", (unsigned long long)seed, prog_sv39);
+	for (unsigned b = 0; b < nblock; b++) {
+		uint64_t mode = b == 0 ? 3 : (uint64_t[]){0, 1, 3}[below(3)];
+		size_t at = (blob_len + 15) & ~(size_t)15;
+		uint64_t pa = DIFF_BLOB_BASE + at;
+		ncode = 0;
+		code_va = pa + (mode == 0 && prog_sv39 ? DIFF_UALIAS : 0);
+		if (listing)
+			fprintf(listing, "block %u mode %llu at %llx\n", b,
+			        (unsigned long long)mode, (unsigned long long)code_va);
+		unsigned nops = 6 + (unsigned)below(20);
+		for (unsigned i = 0; i < nops; i++)
+			ops[below(sizeof ops / sizeof ops[0])]();
+		op_begin("end ecall");
+		uint64_t end = here();
+		emit(0x73);
+		blob_reserve(at - blob_len + 4 * ncode);
+		memcpy(blob + at, code, 4 * ncode);
+		size_t d = blocks + b * sizeof(struct diff_block);
+		put64(d + offsetof(struct diff_block, mode), mode);
+		put64(d + offsetof(struct diff_block, entry), code_va);
+		put64(d + offsetof(struct diff_block, end), end);
+	}
+}
+
+/* ---- the ELF: two PT_LOAD segments, the runtime and the blob ---- */
+
+static void write_elf(const char *path, const uint8_t *rt, size_t rt_len)
+{
+	uint8_t eh[64] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+	uint8_t ph[2][56];
+	uint64_t off0 = 64 + sizeof ph, off1 = (off0 + rt_len + 15) & ~15ULL;
+	FILE *f = fopen(path, "wb");
+	if (!f) {
+		perror(path);
+		exit(1);
+	}
+#define W16(p, v) memcpy(p, &(uint16_t){(uint16_t)(v)}, 2)
+#define W32(p, v) memcpy(p, &(uint32_t){(uint32_t)(v)}, 4)
+#define W64(p, v) memcpy(p, &(uint64_t){(uint64_t)(v)}, 8)
+	W16(eh + 16, 2);   /* ET_EXEC */
+	W16(eh + 18, 243); /* EM_RISCV */
+	W32(eh + 20, 1);
+	W64(eh + 24, DIFF_RT_BASE);
+	W64(eh + 32, 64);
+	W32(eh + 48, 0x4); /* double-float ABI */
+	W16(eh + 52, 64);
+	W16(eh + 54, 56);
+	W16(eh + 56, 2);
+	memset(ph, 0, sizeof ph);
+	uint64_t seg[2][3] = {{off0, DIFF_RT_BASE, rt_len}, {off1, DIFF_BLOB_BASE, blob_len}};
+	for (int i = 0; i < 2; i++) {
+		W32(ph[i], 1);     /* PT_LOAD */
+		W32(ph[i] + 4, 7); /* RWX */
+		W64(ph[i] + 8, seg[i][0]);
+		W64(ph[i] + 16, seg[i][1]);
+		W64(ph[i] + 24, seg[i][1]);
+		W64(ph[i] + 32, seg[i][2]);
+		W64(ph[i] + 40, seg[i][2]);
+		W64(ph[i] + 48, 16);
+	}
+	fwrite(eh, 1, sizeof eh, f);
+	fwrite(ph, 1, sizeof ph, f);
+	fwrite(rt, 1, rt_len, f);
+	for (uint64_t p = off0 + rt_len; p < off1; p++)
+		fputc(0, f);
+	fwrite(blob, 1, blob_len, f);
+	if (fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int verbose = 0, a = 1;
+	for (; a < argc && argv[a][0] == '-'; a++) {
+		if (!strcmp(argv[a], "-v")) {
+			verbose = 1;
+		} else if (!strcmp(argv[a], "-l") && a + 1 < argc) {
+			listing = fopen(argv[++a], "w");
+			if (!listing) {
+				perror(argv[a]);
+				return 1;
+			}
+		} else {
+			break;
+		}
+	}
+	if (argc - a != 4) {
+		fprintf(stderr, "usage: gen [-v] [-l LISTING] RT.bin FIRST COUNT OUT.elf\n");
+		return 2;
+	}
+	FILE *f = fopen(argv[a], "rb");
+	if (!f) {
+		perror(argv[a]);
+		return 1;
+	}
+	static uint8_t rt[DIFF_PT_BASE - DIFF_RT_BASE];
+	size_t rt_len = fread(rt, 1, sizeof rt, f);
+	fclose(f);
+	uint64_t first = strtoull(argv[a + 1], NULL, 0), count = strtoull(argv[a + 2], NULL, 0);
+
+	size_t hdr = blob_reserve(sizeof(struct diff_hdr) + 8 * count);
+	put64(hdr, DIFF_MAGIC);
+	put64(hdr + 8, count);
+	put64(hdr + 16, (uint64_t)verbose);
+	for (uint64_t i = 0; i < count; i++)
+		program(first + i, hdr + sizeof(struct diff_hdr) + 8 * i);
+	if (blob_len > 0x7800000) {
+		fprintf(stderr, "gen: %zu bytes of programs is too many\n", blob_len);
+		return 1;
+	}
+	write_elf(argv[a + 3], rt, rt_len);
+	if (listing)
+		fclose(listing);
+	return 0;
+}

@@ -121,6 +121,11 @@ void vcpu_fp_spill(struct vcpu *v)
 	(void)v; /* the host VM's FP registers live in v->fp */
 }
 
+void vcpu_fp_fill(struct vcpu *v)
+{
+	(void)v;
+}
+
 static unsigned csr_slot(const char *csr)
 {
 	static const char *const names[] = {"satp",  "sstatus", "sie",    "scounteren",

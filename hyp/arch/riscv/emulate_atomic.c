@@ -85,6 +85,7 @@ static enum trap_action fp_access(struct vcpu *v, uint32_t insn, bool store)
 		v->fp[r] =
 		    width == 4 ? val | 0xffffffff00000000UL : val; /* NaN-boxed (unpriv §13.2) */
 		v->csr.mstatus |= SSTATUS_FS;                      /* Dirty */
+		vcpu_fp_fill(v);
 	}
 	return done(v, device);
 }

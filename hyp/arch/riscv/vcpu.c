@@ -236,10 +236,21 @@ static void fp_switch(struct vcpu *v)
 void vcpu_fp_spill(struct vcpu *v)
 {
 	if (fp_owner != v)
-		return;
+		return; /* v->fp is already what the guest has */
 	csr_set(sstatus, FS_INITIAL);
 	fp_save(v->fp);
-	fp_owner = NULL; /* fp_switch() loads v->fp again */
+}
+
+/*
+ * v->fp into the real registers at once, after popek changed it: the guest may be entered
+ * again without load_hardware() (the fast lane, trap_resume), so v keeps the registers.
+ */
+void vcpu_fp_fill(struct vcpu *v)
+{
+	if (fp_owner != v)
+		return; /* fp_switch() loads v->fp when v next gets the hart */
+	csr_set(sstatus, FS_INITIAL);
+	fp_restore(v->fp);
 }
 
 /*

@@ -163,8 +163,10 @@ void vcpu_idle(uint64_t until);
 uint64_t vcpu_now(void);
 /* The `time` the guest reads: the real time, or its own clock with timer = virtual. */
 uint64_t vcpu_guest_time(const struct vcpu *v);
-/* v's FP registers in v->fp, for popek to read or change: the real ones go back on entry. */
+/* v's FP registers in v->fp, for popek to read or change (vcpu_fp_fill puts them back). */
 void vcpu_fp_spill(struct vcpu *v);
+/* ... and back into the real registers, after popek changed v->fp. */
+void vcpu_fp_fill(struct vcpu *v);
 /* The vCLINT's mtime (vclint.h): vcpu_guest_time() of the vCPU `vcpu`. */
 uint64_t vcpu_clint_now(void *vcpu);
 /* The real time its timer deadline falls at, while its clock runs; UINT64_MAX for none. */

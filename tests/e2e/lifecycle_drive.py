@@ -6,7 +6,7 @@
                              ipl, reset, stop, events) and raw requests
                              (malformed JSON, unknown commands and VMs)
   lifecycle_drive.py linux   tests/e2e/dirs/lifecycle-linux.ini: Linux writes
-                             a file on its minidisk, runs `reboot -f`, and
+                             a file on its minidisk, runs `reboot`, and
                              reads the file from its new shell, while a
                              teaching kernel runs its self-tests
 
@@ -193,9 +193,9 @@ def linux():
     time.sleep(2)  # the shell's prompt
     con = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     con.connect(f"{runtime}/popek/{run.pid}/linux.sock")
-    con.sendall(b"echo kept-across-reboot > /mnt/mark; sync; reboot -f\n")
+    con.sendall(b"echo kept-across-reboot > /mnt/mark; sync; reboot\n")
     wait_for("Linux's second shell", lambda: log("linux").count(shell) == 2, timeout=900)
-    ok("linux: reboot -f brought it back to its shell")
+    ok("linux: reboot brought it back to its shell")
     time.sleep(2)
     con.sendall(b"cat /mnt/mark\n")
     wait_for("the file", lambda: "kept-across-reboot" in log("linux").split(shell)[-1])

@@ -214,14 +214,15 @@ static void vblk_break(struct vblk *d)
 }
 
 /*
- * What the device can do.  The board's device can also do the legacy NOTIFY_ON_EMPTY and
- * ANY_LAYOUT: its legacy interface offers them, its version 2 one does not (§6.3) but takes
- * them from a driver that sets them anyway (QEMU 7.2 masks only what it offers for reading).
+ * What the device can do.  The board's device can also do the legacy NOTIFY_ON_EMPTY, and
+ * its version 2 one ANY_LAYOUT: its legacy interface offers NOTIFY_ON_EMPTY (a legacy block
+ * device there has no ANY_LAYOUT), its version 2 one offers neither (§6.3) but takes them
+ * from a driver that sets them anyway (QEMU 7.2 masks only what it offers for reading).
  */
 static uint64_t vblk_features_all(const struct vblk *d)
 {
-	return (d->legacy ? 0 : VIRTIO_F_VERSION_1) | VIRTIO_F_NOTIFY_ON_EMPTY |
-	       VIRTIO_F_ANY_LAYOUT | VIRTIO_F_EVENT_IDX | VIRTIO_BLK_F_SEG_MAX |
+	return (d->legacy ? 0 : VIRTIO_F_VERSION_1 | VIRTIO_F_ANY_LAYOUT) |
+	       VIRTIO_F_NOTIFY_ON_EMPTY | VIRTIO_F_EVENT_IDX | VIRTIO_BLK_F_SEG_MAX |
 	       VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH | (d->read_only ? VIRTIO_BLK_F_RO : 0);
 }
 

@@ -17,6 +17,7 @@
 #define UART_LSR 5
 
 #define V_MAGIC  0x000
+#define V_VERSION 0x004
 #define V_DEVID  0x008
 #define V_QNUM   0x038
 #define V_NOTIFY 0x050
@@ -34,6 +35,7 @@ struct vq_desc {
 static volatile int trapped;
 static uint64_t trap_cause, trap_tval;
 static uint64_t disk;      /* the disk's virtio-mmio window, or 0 */
+static int legacy;         /* its interface is version 1: the avail ring follows the table */
 static uint32_t qnum = 8;  /* the queue size the ops last wrote */
 static uint16_t avail_idx; /* ours */
 static uint16_t used_seen; /* the device's, as far as we have read it */
@@ -196,7 +198,9 @@ static uint64_t data_hash(uint64_t n)
 static void blk(uint64_t i, uint64_t val, unsigned nsect, unsigned parts)
 {
 	volatile struct vq_desc *d = (volatile struct vq_desc *)DD_Q_DESC;
-	volatile uint16_t *avail = (volatile uint16_t *)DD_Q_AVAIL;
+	/* version 1 (§2.6.2): the avail ring right after the table, the used ring at the next page */
+	volatile uint16_t *avail =
+	    (volatile uint16_t *)(uintptr_t)(legacy ? DD_Q_DESC + 16ULL * qnum : DD_Q_AVAIL);
 	volatile uint16_t *used = (volatile uint16_t *)DD_Q_USED;
 	uint32_t type = (uint32_t)(val & 0xff);
 	uint64_t sector = (val >> 8) & 0xffffff, len = type == 8 ? 20 : 512ULL * nsect;
@@ -305,8 +309,10 @@ static void find_disk(void)
 {
 	for (uint64_t a = DD_VIRTIO_LO; a <= DD_VIRTIO_HI; a += 0x1000) {
 		if (*(volatile uint32_t *)(uintptr_t)(a + V_MAGIC) == 0x74726976 &&
-		    *(volatile uint32_t *)(uintptr_t)(a + V_DEVID) == 2)
+		    *(volatile uint32_t *)(uintptr_t)(a + V_DEVID) == 2) {
 			disk = a;
+			legacy = *(volatile uint32_t *)(uintptr_t)(a + V_VERSION) == 1;
+		}
 	}
 }
 

@@ -9,22 +9,22 @@
 
 #include "../layout.h"
 
-#define UART_THR 0
-#define UART_IER 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
+#define UART_THR  0
+#define UART_IER  1
+#define UART_FCR  2
+#define UART_LCR  3
+#define UART_MCR  4
+#define UART_LSR  5
 
-#define V_MAGIC  0x000
+#define V_MAGIC   0x000
 #define V_VERSION 0x004
-#define V_DEVID  0x008
-#define V_QNUM   0x038
-#define V_NOTIFY 0x050
-#define V_STATUS 0x070
+#define V_DEVID   0x008
+#define V_QNUM    0x038
+#define V_NOTIFY  0x050
+#define V_STATUS  0x070
 
-#define F_NEXT   1
-#define F_WRITE  2
+#define F_NEXT    1
+#define F_WRITE   2
 
 struct vq_desc {
 	uint64_t addr;

@@ -32,7 +32,7 @@ struct slot {
 	uint16_t head; /* first descriptor, or 0xffff when the slot is free */
 };
 
-static struct virtio_mmio dev;
+static struct virtio_dev dev;
 static struct virtq vq;
 static bool draining; /* in disk_irq: its completions' new requests wait for its one notify */
 static struct disk_stats stats;
@@ -87,7 +87,7 @@ void disk_notify(void)
 	if (draining || !dev.regs)
 		return;
 	uint64_t t = csr_read(time);
-	if (!virtio_mmio_notify(&dev, &vq))
+	if (!virtio_dev_notify(&dev, &vq))
 		return;
 	stats.notify_ticks += csr_read(time) - t;
 	stats.notifies++;
@@ -108,7 +108,7 @@ static void disk_irq(void *arg)
 {
 	(void)arg;
 	stats.interrupts++;
-	virtio_mmio_irq_ack(&dev);
+	virtio_dev_irq_ack(&dev);
 	draining = true;
 	uint32_t head, len;
 	while (virtq_used_next(&vq, &head, &len)) {
@@ -128,10 +128,10 @@ static void disk_irq(void *arg)
 int disk_init(const struct machine *m)
 {
 	uint64_t features;
-	if (virtio_mmio_find(&dev, m, VIRTIO_ID_BLK, "disk") < 0)
+	if (virtio_dev_find(&dev, m, VIRTIO_ID_BLK, "disk") < 0)
 		return -1;
-	if (virtio_mmio_negotiate(&dev, 1ull << F_BLK_FLUSH, &features) < 0 ||
-	    virtio_mmio_queue_init(&dev, &vq, 0, DISK_QUEUE) < 0) {
+	if (virtio_dev_negotiate(&dev, 1ull << F_BLK_FLUSH, &features) < 0 ||
+	    virtio_dev_queue_init(&dev, &vq, 0, DISK_QUEUE) < 0) {
 		kprintf("popek: the disk refused popek's features or queue size\n");
 		dev.regs = NULL;
 		return -1;
@@ -139,10 +139,10 @@ int disk_init(const struct machine *m)
 	for (int i = 0; i < DISK_REQS; i++)
 		slots[i].head = 0xffff;
 	capacity =
-	    ((uint64_t)virtio_mmio_config32(&dev, 4) << 32 | virtio_mmio_config32(&dev, 0)) * 512;
+	    ((uint64_t)virtio_dev_config32(&dev, 4) << 32 | virtio_dev_config32(&dev, 0)) * 512;
 	if (plic_register(dev.irq, disk_irq, NULL) < 0)
 		kprintf("popek: no interrupt for the disk; its requests would never complete\n");
-	virtio_mmio_driver_ok(&dev);
+	virtio_dev_driver_ok(&dev);
 	kprintf("  disk      virtio-blk at %lx, irq %u, %lu MiB\n", dev.base, dev.irq,
 	        capacity >> 20);
 	return 0;

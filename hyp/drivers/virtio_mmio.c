@@ -27,6 +27,7 @@
 #define MMIO_QUEUE_DEVICE  0x0a0
 #define MMIO_CONFIG        0x100
 
+#define F_VERSION_1        32         /* §6.1 */
 #define MAGIC_VIRT         0x74726976 /* "virt" */
 
 #define STATUS_ACK         1
@@ -37,23 +38,23 @@
 #define USED_F_NO_NOTIFY   1 /* §2.6.7: the device will look at the ring without a notify */
 #define INT_ALL            3 /* InterruptStatus: used buffer, configuration change */
 
-static uint32_t rd(struct virtio_mmio *d, unsigned off)
+static uint32_t rd(struct virtio_dev *d, unsigned off)
 {
 	return *(volatile uint32_t *)(d->regs + off);
 }
 
-static void wr(struct virtio_mmio *d, unsigned off, uint32_t v)
+static void wr(struct virtio_dev *d, unsigned off, uint32_t v)
 {
 	*(volatile uint32_t *)(d->regs + off) = v;
 }
 
-static void wr64(struct virtio_mmio *d, unsigned off, uint64_t v)
+static void wr64(struct virtio_dev *d, unsigned off, uint64_t v)
 {
 	wr(d, off, (uint32_t)v);
 	wr(d, off + 4, (uint32_t)(v >> 32));
 }
 
-int virtio_mmio_find(struct virtio_mmio *d, const struct machine *m, uint32_t id, const char *what)
+int virtio_dev_find(struct virtio_dev *d, const struct machine *m, uint32_t id, const char *what)
 {
 	for (int i = 0; i < m->nvirtio; i++) {
 		d->regs = pa_to_va(m->virtio[i].base);
@@ -71,7 +72,7 @@ int virtio_mmio_find(struct virtio_mmio *d, const struct machine *m, uint32_t id
 	return -1;
 }
 
-int virtio_mmio_negotiate(struct virtio_mmio *d, uint64_t want, uint64_t *got)
+int virtio_dev_negotiate(struct virtio_dev *d, uint64_t want, uint64_t *got)
 {
 	wr(d, MMIO_STATUS, 0);
 	wr(d, MMIO_STATUS, STATUS_ACK | STATUS_DRIVER);
@@ -80,7 +81,7 @@ int virtio_mmio_negotiate(struct virtio_mmio *d, uint64_t want, uint64_t *got)
 		wr(d, MMIO_DEV_FEAT_SEL, sel);
 		offered |= (uint64_t)rd(d, MMIO_DEV_FEATURES) << (32 * sel);
 	}
-	*got = (want & offered) | 1ull << VIRTIO_F_VERSION_1;
+	*got = (want & offered) | 1ull << F_VERSION_1;
 	for (unsigned sel = 0; sel < 2; sel++) {
 		wr(d, MMIO_DRV_FEAT_SEL, sel);
 		wr(d, MMIO_DRV_FEATURES, (uint32_t)(*got >> (32 * sel)));
@@ -89,7 +90,7 @@ int virtio_mmio_negotiate(struct virtio_mmio *d, uint64_t want, uint64_t *got)
 	return rd(d, MMIO_STATUS) & STATUS_FEATURES_OK ? 0 : -1;
 }
 
-int virtio_mmio_queue_init(struct virtio_mmio *d, struct virtq *q, uint16_t index, uint16_t num)
+int virtio_dev_queue_init(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t num)
 {
 	wr(d, MMIO_QUEUE_SEL, index);
 	if (num > VIRTQ_MAX || (num & (num - 1)) || rd(d, MMIO_QUEUE_NUM_MAX) < num)
@@ -113,28 +114,28 @@ int virtio_mmio_queue_init(struct virtio_mmio *d, struct virtq *q, uint16_t inde
 	return 0;
 }
 
-void virtio_mmio_driver_ok(struct virtio_mmio *d)
+void virtio_dev_driver_ok(struct virtio_dev *d)
 {
 	wr(d, MMIO_STATUS, STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
 }
 
-uint32_t virtio_mmio_config32(struct virtio_mmio *d, unsigned off)
+uint32_t virtio_dev_config32(struct virtio_dev *d, unsigned off)
 {
 	return rd(d, MMIO_CONFIG + off);
 }
 
-uint8_t virtio_mmio_config8(struct virtio_mmio *d, unsigned off)
+uint8_t virtio_dev_config8(struct virtio_dev *d, unsigned off)
 {
 	return *(volatile uint8_t *)(d->regs + MMIO_CONFIG + off);
 }
 
-void virtio_mmio_irq_ack(struct virtio_mmio *d)
+void virtio_dev_irq_ack(struct virtio_dev *d)
 {
 	wr(d, MMIO_INT_ACK, INT_ALL);
 	__sync_synchronize(); /* the acknowledgement before the ring is read */
 }
 
-bool virtio_mmio_notify(struct virtio_mmio *d, struct virtq *q)
+bool virtio_dev_notify(struct virtio_dev *d, struct virtq *q)
 {
 	if (!q->unnotified)
 		return false;

@@ -6,6 +6,8 @@
  * used ring.  Each driver (virtio_blk.c, virtio_net.c, ...) keeps only what
  * its device type adds: its requests, its configuration space, its
  * interrupt handler.  Only the modern interface (version 2) is driven.
+ * Its names say virtio_dev (a real device popek drives) and virtq; the
+ * transport popek's device models present to guests is dev/virtio_mmio.h.
  */
 #ifndef POPEK_DRIVERS_VIRTIO_MMIO_H
 #define POPEK_DRIVERS_VIRTIO_MMIO_H
@@ -16,15 +18,13 @@
 struct machine;
 
 /* Device IDs (virtio 1.1 §5). */
-#define VIRTIO_ID_NET      1
-#define VIRTIO_ID_BLK      2
-#define VIRTIO_ID_GPU      16
-#define VIRTIO_ID_INPUT    18
+#define VIRTIO_ID_NET    1
+#define VIRTIO_ID_BLK    2
+#define VIRTIO_ID_GPU    16
+#define VIRTIO_ID_INPUT  18
 
-#define VIRTIO_F_VERSION_1 32
-
-#define VIRTQ_DESC_NEXT    1
-#define VIRTQ_DESC_WRITE   2 /* the device writes the buffer */
+#define VIRTQ_DESC_NEXT  1
+#define VIRTQ_DESC_WRITE 2 /* the device writes the buffer */
 /* One page holds the descriptors of a queue this size (§2.6.5). */
 #define VIRTQ_MAX 256
 
@@ -61,7 +61,7 @@ struct virtq {
 };
 
 /* A real device: its mapped registers, and where the board put it. */
-struct virtio_mmio {
+struct virtio_dev {
 	volatile uint8_t *regs;
 	uint64_t base;
 	uint32_t irq;
@@ -72,28 +72,28 @@ struct virtio_mmio {
  * 0, or -1 when there is none (or only a legacy one, which is reported
  * naming `what`).
  */
-int virtio_mmio_find(struct virtio_mmio *d, const struct machine *m, uint32_t id, const char *what);
+int virtio_dev_find(struct virtio_dev *d, const struct machine *m, uint32_t id, const char *what);
 /*
  * §3.1.1 steps 1-6: reset, ACKNOWLEDGE and DRIVER, then the features of
  * `want` the device offers, plus VERSION_1, into *got.  0 once the device
  * has kept FEATURES_OK, or -1 if it refused.
  */
-int virtio_mmio_negotiate(struct virtio_mmio *d, uint64_t want, uint64_t *got);
+int virtio_dev_negotiate(struct virtio_dev *d, uint64_t want, uint64_t *got);
 /* Sets up queue `index` with `num` entries (fresh zeroed pages).  0, or -1 if too large. */
-int virtio_mmio_queue_init(struct virtio_mmio *d, struct virtq *q, uint16_t index, uint16_t num);
+int virtio_dev_queue_init(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t num);
 /* §3.1.1 step 8: DRIVER_OK, the device is live. */
-void virtio_mmio_driver_ok(struct virtio_mmio *d);
+void virtio_dev_driver_ok(struct virtio_dev *d);
 /* The device's configuration space (§4.2.2, offset 0x100 on). */
-uint32_t virtio_mmio_config32(struct virtio_mmio *d, unsigned off);
-uint8_t virtio_mmio_config8(struct virtio_mmio *d, unsigned off);
+uint32_t virtio_dev_config32(struct virtio_dev *d, unsigned off);
+uint8_t virtio_dev_config8(struct virtio_dev *d, unsigned off);
 /* InterruptACK of both causes, without reading InterruptStatus. */
-void virtio_mmio_irq_ack(struct virtio_mmio *d);
+void virtio_dev_irq_ack(struct virtio_dev *d);
 /*
  * The one notify for everything made available on q since the last
  * (§2.6.13.4), unless the device says it looks at the ring anyway
  * (VIRTQ_USED_F_NO_NOTIFY).  True if QueueNotify was written.
  */
-bool virtio_mmio_notify(struct virtio_mmio *d, struct virtq *q);
+bool virtio_dev_notify(struct virtio_dev *d, struct virtq *q);
 
 /* A free descriptor's index (the caller has checked q->nfree). */
 uint16_t virtq_desc_alloc(struct virtq *q);

@@ -26,6 +26,7 @@ static struct virtio_dev dev;
 static struct virtq rxq, txq;
 static uint8_t *rx_buf[NIC_QUEUE], *tx_buf[NIC_QUEUE];
 static void (*rx_fn)(const void *frame, uint32_t len);
+static void (*tx_room_fn)(void);
 static uint8_t mac[6];
 static struct nic_stats stats;
 
@@ -104,6 +105,7 @@ static void nic_irq(void *arg)
 	(void)arg;
 	stats.interrupts++;
 	virtio_dev_irq_ack(&dev);
+	uint16_t was_free = txq.nfree;
 	nic_reclaim();
 	uint32_t id, written;
 	while (virtq_used_next(&rxq, &id, &written)) {
@@ -120,6 +122,8 @@ static void nic_irq(void *arg)
 		rx_post((uint16_t)id);
 	}
 	notify(&rxq);
+	if (txq.nfree > was_free)
+		tx_room_fn();
 }
 
 static uint8_t *buf_alloc(unsigned i)
@@ -130,7 +134,8 @@ static uint8_t *buf_alloc(unsigned i)
 	return page + (i % (4096 / NIC_BUF)) * NIC_BUF;
 }
 
-int nic_init(const struct machine *m, void (*rx)(const void *frame, uint32_t len))
+int nic_init(const struct machine *m, void (*rx)(const void *frame, uint32_t len),
+             void (*tx_room)(void))
 {
 	uint64_t features;
 	if (virtio_dev_find(&dev, m, VIRTIO_ID_NET, "network card") < 0)
@@ -143,6 +148,7 @@ int nic_init(const struct machine *m, void (*rx)(const void *frame, uint32_t len
 		return -1;
 	}
 	rx_fn = rx;
+	tx_room_fn = tx_room;
 	for (unsigned i = 0; i < NIC_QUEUE; i++)
 		rx_buf[i] = buf_alloc(i);
 	for (unsigned i = 0; i < NIC_QUEUE; i++)

@@ -24,11 +24,14 @@ struct machine;
 #define NIC_FAIL (-2) /* never: no NIC, or a frame longer than NIC_FRAME_MAX */
 
 /*
- * Finds the NIC among the machine's virtio-mmio slots and starts it;
- * rx(frame, len) then gets every frame it receives, len checked to be at
- * most NIC_FRAME_MAX.  0, or -1 if there is none.
+ * Finds the NIC among the machine's virtio-mmio slots and starts it.  From
+ * its interrupt, rx(frame, len) then gets every frame it receives, len
+ * checked to be at most NIC_FRAME_MAX, and tx_room() is called when sent
+ * buffers came back (a sender refused NIC_BUSY may try again).  0, or -1
+ * if there is none.
  */
-int nic_init(const struct machine *m, void (*rx)(const void *frame, uint32_t len));
+int nic_init(const struct machine *m, void (*rx)(const void *frame, uint32_t len),
+             void (*tx_room)(void));
 bool nic_present(void);
 /* The MAC address the device reports (for the banner and reports). */
 const uint8_t *nic_mac(void);

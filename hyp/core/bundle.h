@@ -121,10 +121,10 @@ struct bundle_header {
 	uint64_t machine_memory;
 	uint32_t harts;
 	uint32_t nvms;
+	struct bundle_vm vms[BUNDLE_MAX_VMS];
 	uint32_t nlans;
 	uint32_t reserved;
 	struct bundle_lan lans[BUNDLE_MAX_LANS];
-	struct bundle_vm vms[BUNDLE_MAX_VMS];
 };
 
 /*

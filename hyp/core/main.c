@@ -11,6 +11,7 @@
 #include "core/panic.h"
 #include "core/monitor.h"
 #include "core/sched.h"
+#include "core/uplink.h"
 #include "core/vm.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/mmu.h"
@@ -143,7 +144,8 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 		kprintf("popek: %lu ASIDs (%lu needed): %s\n", mmu_asid_mask() + 1, asids,
 		        shared ? "too few, the TLB is flushed on every address-space switch"
 		               : "each VM's views have their own, no TLB flush between VMs");
-		lan_init(b); // the virtual LANs, before any port joins one
+		lan_init(b);           // the virtual LANs, before any port joins one
+		uplink_init(&machine); // an uplinked LAN's port on the real NIC
 		for (int i = 0; i < n; i++)
 			vm_create(&vms[i], i, b, &b->vms[i]); // RAM, images, devices, vCPU
 		monitor_init(vms, n, machine.timebase_hz);    // typed input goes to the first VM

@@ -152,16 +152,22 @@ static void dev1_post(int q, uint32_t len, uint16_t flags)
 	reg_write(1, 0x050, (uint32_t)q);
 }
 
+/* Device 1's header: 10 bytes on the legacy interface, 12 on version 2 (§5.1.6). */
+static uint32_t hdr1(void)
+{
+	return f.d[1].t.legacy ? 10 : 12;
+}
+
 static void dev1_send(const uint8_t *dst, uint32_t len)
 {
 	uint16_t i = f.next1[1] % QN1;
 	uint64_t buf = RAM_BASE + 0x4000 + 0x800ull * (QN1 + i);
 	uint8_t fr[12 + 64] = {0};
 
-	memcpy(fr + 12, dst, 6);
-	memcpy(fr + 18, MAC[1], 6);
+	memcpy(fr + hdr1(), dst, 6);
+	memcpy(fr + hdr1() + 6, MAC[1], 6);
 	put(1, buf, fr, sizeof(fr));
-	dev1_post(1, 12 + len, 0);
+	dev1_post(1, hdr1() + len, 0);
 }
 
 /* Device 1 sees its answers; each received frame is whole and from device 0. */
@@ -178,9 +184,9 @@ static void dev1_check(void)
 			REQUIRE(id < QN1);
 			if (q == 0) {
 				uint64_t buf = RAM_BASE + 0x4000 + 0x800ull * id;
-				REQUIRE(len >= 12 + LAN_FRAME_MIN && len <= 12 + LAN_FRAME_MAX);
+				REQUIRE(len >= hdr1() + LAN_FRAME_MIN && len <= hdr1() + LAN_FRAME_MAX);
 				uint8_t src[6];
-				memcpy(src, ram_at(f.mem[1], buf + 18, 6), 6);
+				memcpy(src, ram_at(f.mem[1], buf + hdr1() + 6, 6), 6);
 				REQUIRE(memcmp(src, MAC[0], 6) == 0);
 			} else {
 				REQUIRE(len == 0);

@@ -948,8 +948,8 @@ void directory_mac_derive(const char *vm, unsigned index, uint8_t mac[6])
 		h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
 	h = (h ^ (0x100 + index)) * 0x100000001b3ull;
 	mac[0] = 0x02; /* the U/L bit set: locally administered; I/G clear: unicast */
-	for (int i = 1; i < 6; i++)
-		mac[i] = (uint8_t)(h >> (8 * i));
+	for (int i = 1; i < 6; i++) /* the low bytes: the best mixed */
+		mac[i] = (uint8_t)(h >> (8 * (i - 1)));
 }
 
 char *directory_resolve(const struct directory *dir, const char *path)

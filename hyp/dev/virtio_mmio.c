@@ -879,11 +879,16 @@ static uint32_t virtio_mmio_read_piece(struct virtio_mmio *t, uint64_t off, unsi
 	return regs[off / 4] ? regs[off / 4](t) : 0;
 }
 
-/* No model has a writable configuration field. */
+/* A configuration write goes to the model, when it has writable fields, whole or not at all. */
 static void virtio_mmio_write_piece(struct virtio_mmio *t, uint64_t off, unsigned width,
                                     uint32_t val)
 {
-	if (off >= REG_CONFIG || width != 4)
+	if (off >= REG_CONFIG) {
+		if (t->model->config_write && off - REG_CONFIG + width <= t->model->config_len)
+			t->model->config_write(t->dev, (uint32_t)(off - REG_CONFIG), width, val);
+		return;
+	}
+	if (width != 4)
 		return;
 	void (*const *regs)(struct virtio_mmio *, uint32_t) =
 	    t->legacy ? virtio_mmio_legacy_write_regs : virtio_mmio_write_regs;

@@ -25,7 +25,7 @@ struct vplic;
 #define VIRTIO_MMIO_QUEUES       2    /* queues a model may have */
 #define VIRTIO_MMIO_QUEUE_MAX    256  /* the largest QueueNumMax a model may give */
 #define VIRTIO_MMIO_LEGACY_ALIGN 4096 /* QueueAlign until the driver writes it */
-#define VIRTIO_MMIO_CONFIG_MAX   64   /* bytes of configuration space a model may have */
+#define VIRTIO_MMIO_CONFIG_MAX   256  /* bytes of configuration space a model may have */
 
 /* Feature bits of the transport and the rings (§6). */
 #define VIRTIO_F_NOTIFY_ON_EMPTY (1ull << 24) /* legacy: §2.6.7's "notify on empty" */
@@ -57,6 +57,11 @@ struct virtio_mmio_model {
 	uint64_t (*features)(void *dev);
 	/* Fills the configuration space, config_len bytes, little-endian. */
 	void (*config)(void *dev, uint8_t *cfg);
+	/*
+	 * Optional: a write of `width` (1, 2 or 4) bytes at `off` inside the
+	 * configuration space.  Without it, no field is writable.
+	 */
+	void (*config_write)(void *dev, uint32_t off, unsigned width, uint32_t val);
 	/* The driver notified queue q (< nqueues). */
 	void (*notify)(void *dev, uint32_t q);
 	/* Optional: the device was reset (after the transport forgot its queues). */

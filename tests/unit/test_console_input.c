@@ -68,6 +68,11 @@ void vm_report(const struct vm *vm, uint64_t hz)
 	kprintf("report %s\n", vm->name);
 }
 
+void netif_list(void)
+{
+	kprintf("net\n");
+}
+
 void vm_clock_print(const struct vm *vm, uint64_t hz)
 {
 	(void)vm;

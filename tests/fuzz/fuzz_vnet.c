@@ -39,6 +39,14 @@ static struct {
 	uint16_t next1[2];      /* device 1's next descriptor, per queue */
 } f;
 
+/* The ports' queues: one static arena, reused by every lan_init. */
+static void *arena_alloc(uint64_t bytes)
+{
+	static struct lan_frame mem[8 * LAN_QUEUE];
+
+	return bytes <= sizeof(mem) ? mem : NULL;
+}
+
 static const uint8_t MAC[2][6] = {{0x02, 0, 0, 0, 0, 1}, {0x02, 0, 0, 0, 0, 2}};
 
 static void *ram_at(void *ctx, uint64_t gpa, uint64_t len)
@@ -184,7 +192,8 @@ static void dev1_check(void)
 			REQUIRE(id < QN1);
 			if (q == 0) {
 				uint64_t buf = RAM_BASE + 0x4000 + 0x800ull * id;
-				REQUIRE(len >= hdr1() + LAN_FRAME_MIN && len <= hdr1() + LAN_FRAME_MAX);
+				REQUIRE(len >= hdr1() + LAN_FRAME_MIN &&
+				        len <= hdr1() + LAN_FRAME_MAX);
 				uint8_t src[6];
 				memcpy(src, ram_at(f.mem[1], buf + hdr1() + 6, 6), 6);
 				REQUIRE(memcmp(src, MAC[0], 6) == 0);
@@ -225,7 +234,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	f.h.nlans = 1;
 	strcpy(f.h.lans[0].name, "fuzz");
-	lan_init(&f.h);
+	f.h.nvms = 1;
+	f.h.vms[0].nnics = 2;
+	lan_init(&f.h, arena_alloc);
 	vplic_init(&f.plic);
 	for (int d = 0; d < 2; d++) {
 		struct lan_port *p = lan_attach(0, &vnet_port_ops, &f.d[d], MAC[d]);

@@ -48,6 +48,20 @@ static struct bundle_header hdr;
 static struct sink sinks[5];
 static struct lan_port *ports[5];
 
+/* The ports' queues: one static arena, reused by every lan_init. */
+static void *arena_alloc(uint64_t bytes)
+{
+	static struct lan_frame mem[8 * LAN_QUEUE];
+
+	return bytes <= sizeof(mem) ? mem : NULL;
+}
+
+static void *no_memory(uint64_t bytes)
+{
+	(void)bytes;
+	return NULL;
+}
+
 /* Ports 0-2 on LAN office, 3 on LAN lab, 4 the uplink of office (when asked). */
 static void setup(bool uplink)
 {
@@ -56,7 +70,9 @@ static void setup(bool uplink)
 	strcpy(hdr.lans[0].name, "office");
 	strcpy(hdr.lans[1].name, "lab");
 	hdr.lans[0].flags = uplink ? BUNDLE_LAN_UPLINK : 0;
-	lan_init(&hdr);
+	hdr.nvms = 1;
+	hdr.vms[0].nnics = 4; /* the ports below, the uplink besides */
+	lan_init(&hdr, arena_alloc);
 	memset(sinks, 0, sizeof(sinks));
 	for (int i = 0; i < 5; i++)
 		sinks[i].open = true;
@@ -89,6 +105,11 @@ static void test_attach(void **state)
 	assert_null(lan_attach(-1, &sink_ops, NULL, MAC[0]));
 	setup(false);
 	assert_int_equal(lan_uplink(), -1);
+	/* a port more than the bundle counted has no queue: it does not attach */
+	assert_null(lan_attach(0, &sink_ops, NULL, MAC[4]));
+	/* no memory for the queues: no port attaches */
+	lan_init(&hdr, no_memory);
+	assert_null(lan_attach(0, &sink_ops, NULL, MAC[0]));
 }
 
 /* Unicast to a known port reaches it alone; broadcast and unknown flood the LAN only. */

@@ -37,11 +37,11 @@ static void uplink_rx(const void *frame, uint32_t len)
 		lan_send(port, frame, len);
 }
 
-/* From the NIC's interrupt: what waits for the uplink can go now. */
+/* From the NIC's interrupt: what waits for the uplink can go now (its queue alone). */
 static void uplink_tx_room(void)
 {
 	if (port)
-		lan_poll();
+		lan_port_poll(port);
 }
 
 bool uplink_up(void)

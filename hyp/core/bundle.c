@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "core/guest_layout.h"
+
 /* True when [off, off + size) lies inside [0, len) without overflow. */
 static int range_inside(uint64_t off, uint64_t size, uint64_t len)
 {
@@ -50,6 +52,10 @@ static const char *vm_check(const struct bundle_vm *vm, uint64_t len)
 		if (b->kind > BUNDLE_BLOB_DTB)
 			return "blob of unknown kind";
 	}
+	if (vm->nnics > BUNDLE_MAX_NICS || vm->reserved2 != 0)
+		return "VM has too many network interfaces";
+	if (vm->ndisks + vm->nnics > GUEST_VIRTIO_SLOTS)
+		return "VM has more disks and interfaces than the board has virtio slots";
 	for (uint32_t i = 0; i < vm->ndisks; i++) {
 		const struct bundle_disk *d = &vm->disks[i];
 		if (d->start % 512 != 0 || d->size % 512 != 0 || d->size == 0)
@@ -104,6 +110,54 @@ static const char *disks_check(const struct bundle_header *b, uint64_t disk_byte
 	return 0;
 }
 
+/*
+ * Networks: names terminated, flags known, one uplink at most; each
+ * interface on a LAN that exists, with a unicast MAC other than zero that
+ * no other interface has (the switch tells ports apart by it).
+ */
+static int mac_equal(const uint8_t *a, const uint8_t *b)
+{
+	int same = 1;
+
+	for (int i = 0; i < 6; i++)
+		same &= a[i] == b[i];
+	return same;
+}
+
+static const char *nets_check(const struct bundle_header *b)
+{
+	static const uint8_t zero[6];
+	int uplinks = 0;
+
+	if (b->nlans > BUNDLE_MAX_LANS || b->reserved != 0)
+		return "bundle names too many LANs";
+	for (uint32_t l = 0; l < b->nlans; l++) {
+		if (!name_ok(b->lans[l].name))
+			return "LAN name empty or not terminated";
+		if ((b->lans[l].flags & ~BUNDLE_LAN_UPLINK) || b->lans[l].reserved)
+			return "LAN flags unknown";
+		uplinks += (b->lans[l].flags & BUNDLE_LAN_UPLINK) != 0;
+	}
+	if (uplinks > 1)
+		return "more than one LAN uplinked";
+	for (uint32_t v = 0; v < b->nvms; v++) {
+		for (uint32_t i = 0; i < b->vms[v].nnics; i++) {
+			const struct bundle_nic *n = &b->vms[v].nics[i];
+			if (n->lan >= b->nlans)
+				return "network interface on a LAN that does not exist";
+			if ((n->mac[0] & 1) || mac_equal(n->mac, zero))
+				return "network interface MAC multicast or zero";
+			for (uint32_t w = 0; w <= v; w++) {
+				for (uint32_t j = 0; j < (w == v ? i : b->vms[w].nnics); j++) {
+					if (mac_equal(b->vms[w].nics[j].mac, n->mac))
+						return "two network interfaces with one MAC";
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 const char *bundle_check(const struct bundle_header *b, uint64_t len, uint64_t disk_bytes)
 {
 	static const char magic[8] = BUNDLE_MAGIC;
@@ -127,5 +181,6 @@ const char *bundle_check(const struct bundle_header *b, uint64_t len, uint64_t d
 		if (why)
 			return why;
 	}
-	return disks_check(b, disk_bytes);
+	const char *why = nets_check(b);
+	return why ? why : disks_check(b, disk_bytes);
 }

@@ -23,11 +23,13 @@
 #include <stdint.h>
 
 #define BUNDLE_MAGIC      "POPEKBN" /* 7 characters and the NUL: 8 bytes */
-#define BUNDLE_VERSION    3
+#define BUNDLE_VERSION    4
 #define BUNDLE_NAME_MAX   32 /* including the NUL */
 #define BUNDLE_MAX_VMS    16
 #define BUNDLE_MAX_BLOBS  4
 #define BUNDLE_MAX_DISKS  8
+#define BUNDLE_MAX_NICS   4 /* network interfaces of one VM */
+#define BUNDLE_MAX_LANS   8
 #define BUNDLE_ALIGN      8
 #define BUNDLE_MAX_MEMORY (1ULL << 40) /* of one VM */
 
@@ -74,6 +76,21 @@ struct bundle_disk {
 	uint32_t reserved;
 };
 
+/* One network interface, presented to the VM as a virtio-net device on a LAN. */
+struct bundle_nic {
+	uint8_t mac[6]; /* unicast, not zero */
+	uint16_t lan;   /* index in bundle_header.lans */
+};
+
+#define BUNDLE_LAN_UPLINK (1u << 0) /* bridged to the real NIC; on one LAN at most */
+
+/* A virtual LAN: a switch joining the interfaces that name it (docs/network.md). */
+struct bundle_lan {
+	char name[BUNDLE_NAME_MAX]; /* NUL-terminated */
+	uint32_t flags;             /* BUNDLE_LAN_* */
+	uint32_t reserved;          /* 0 */
+};
+
 struct bundle_vm {
 	char name[BUNDLE_NAME_MAX]; /* NUL-terminated */
 	uint64_t memory;            /* bytes of RAM at BUNDLE_GUEST_RAM_BASE */
@@ -91,6 +108,9 @@ struct bundle_vm {
 	uint32_t reserved; /* 0 */
 	struct bundle_blob blobs[BUNDLE_MAX_BLOBS];
 	struct bundle_disk disks[BUNDLE_MAX_DISKS];
+	uint32_t nnics; /* eth0, eth1, ... at the virtio slots after the disks */
+	uint32_t reserved2;
+	struct bundle_nic nics[BUNDLE_MAX_NICS];
 };
 
 struct bundle_header {
@@ -102,6 +122,9 @@ struct bundle_header {
 	uint32_t harts;
 	uint32_t nvms;
 	struct bundle_vm vms[BUNDLE_MAX_VMS];
+	uint32_t nlans;
+	uint32_t reserved;
+	struct bundle_lan lans[BUNDLE_MAX_LANS];
 };
 
 /*
@@ -109,7 +132,8 @@ struct bundle_header {
  * bytes (0: none): magic, version, sizes, every blob inside the bundle and
  * inside its VM's RAM, names terminated, every minidisk inside the disk, no
  * two writable minidisks overlapping, and each read-only one exactly another
- * VM's minidisk (a link).  Returns NULL when it is sound, or a short
+ * VM's minidisk (a link), every interface on a LAN with a unicast MAC no
+ * other interface has, at most one LAN uplinked.  Returns NULL when it is sound, or a short
  * description of the first problem.
  */
 const char *bundle_check(const struct bundle_header *b, uint64_t len, uint64_t disk_bytes);

@@ -5,6 +5,7 @@
  */
 #include "core/bundle.h"
 #include "core/console.h"
+#include "core/lan.h"
 #include "core/machine.h"
 #include "core/mem.h"
 #include "core/panic.h"
@@ -142,6 +143,7 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 		kprintf("popek: %lu ASIDs (%lu needed): %s\n", mmu_asid_mask() + 1, asids,
 		        shared ? "too few, the TLB is flushed on every address-space switch"
 		               : "each VM's views have their own, no TLB flush between VMs");
+		lan_init(b); // the virtual LANs, before any port joins one
 		for (int i = 0; i < n; i++)
 			vm_create(&vms[i], i, b, &b->vms[i]); // RAM, images, devices, vCPU
 		monitor_init(vms, n, machine.timebase_hz);    // typed input goes to the first VM

@@ -1,4 +1,5 @@
 #include "core/monitor.h"
+#include "core/netif.h"
 #include "core/console.h"
 #include "core/vm.h"
 #include "lib/string.h"
@@ -81,7 +82,7 @@ static int verb_index(const char *name)
 static void cmd_help(const char *arg)
 {
 	(void)arg;
-	kprintf("commands: help | vms | stats NAME | stop NAME | pause NAME | resume NAME | "
+	kprintf("commands: help | vms | net | stats NAME | stop NAME | pause NAME | resume NAME | "
 	        "reset NAME | ipl NAME    (Ctrl-] leaves the monitor)\n");
 }
 
@@ -104,12 +105,20 @@ static void cmd_stats(const char *arg)
 		vm_report(vm, hz);
 }
 
+/* The LANs, their ports, MACs and counters. */
+static void cmd_net(const char *arg)
+{
+	(void)arg;
+	netif_list();
+}
+
 static const struct {
 	const char *name;
 	void (*run)(const char *arg);
 } commands[] = {
     {"help", cmd_help},
     {"vms", cmd_vms},
+    {"net", cmd_net},
     {"stats", cmd_stats},
 };
 

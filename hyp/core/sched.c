@@ -1,5 +1,6 @@
 #include "core/sched.h"
 #include "core/console.h"
+#include "core/lan.h"
 #include "core/vm.h"
 
 /* A VM's unfinished line waits at most this long (1/50 s) for the rest of it. */
@@ -10,6 +11,7 @@ void sched_run(struct vm *vms, int n, uint64_t timebase_hz)
 	int cur = n - 1;
 	for (;;) {
 		int live = 0, ran = 0;
+		lan_poll(); /* frames queued for ports that can take them now */
 		uint64_t wake = UINT64_MAX;
 		for (int k = 1; k <= n && !ran; k++) {
 			int i = (cur + k) % n;

@@ -76,14 +76,14 @@ static void done(struct disk_req *r, bool ok)
 	CHECK(q->busy && q->owner->reqs > 0 && q->owner->descs >= DISK_REQ_DESCS(r->nseg),
 	      "vdisk: a completion for a request no VM holds");
 	struct vblk *d = q->io->dev;
-	uint64_t raised = d->stats.interrupts, now = vcpu_now();
+	uint64_t raised = d->t.stats.interrupts, now = vcpu_now();
 
 	q->busy = false;
 	q->owner->descs -= DISK_REQ_DESCS(r->nseg);
 	q->owner->reqs--;
 	q->owner->device_ticks += now - q->submitted_at;
 	vblk_complete(q->io, ok);
-	if (d->stats.interrupts != raised && !q->owner->raised_at)
+	if (d->t.stats.interrupts != raised && !q->owner->raised_at)
 		q->owner->raised_at = now;
 	/*
 	 * Round-robin over the VMs, so none always gets the freed room first;
@@ -194,17 +194,18 @@ static struct vdisk_vm *vdisk_of(const struct vm *vm)
 void vdisk_report(const struct vm *vm, uint64_t hz)
 {
 	const struct disk_stats *real = disk_stats();
-	struct vblk_stats s = {0};
+	struct virtio_mmio_stats s = {0};
+	uint64_t submitted = 0;
 	const struct vdisk_vm *v = NULL;
 
 	v = vdisk_of(vm);
 	if (!v || !hz)
 		return;
 	for (int i = v->dev0; i < v->dev0 + v->ndev; i++) {
-		const struct vblk_stats *x = &devices[i]->stats;
+		const struct virtio_mmio_stats *x = &devices[i]->t.stats;
 		s.notifies += x->notifies;
 		s.requests += x->requests;
-		s.submitted += x->submitted;
+		submitted += devices[i]->submitted;
 		s.answered += x->answered;
 		s.interrupts += x->interrupts;
 		s.suppressed += x->suppressed;
@@ -214,11 +215,10 @@ void vdisk_report(const struct vm *vm, uint64_t hz)
 	        "interrupts %lu; suppressed %lu; acks %lu; notify us %lu; device us %lu; "
 	        "guest us %lu; guest waits %lu; real notifies %lu; real notify us %lu; "
 	        "real interrupts %lu; real completions %lu\n",
-	        vm->name, s.notifies, s.requests, s.submitted, s.answered, s.interrupts,
-	        s.suppressed, s.acks, v->notify_ticks * 1000000 / hz,
-	        v->device_ticks * 1000000 / hz, v->guest_ticks * 1000000 / hz, v->guest_waits,
-	        real->notifies, real->notify_ticks * 1000000 / hz, real->interrupts,
-	        real->completions);
+	        vm->name, s.notifies, s.requests, submitted, s.answered, s.interrupts, s.suppressed,
+	        s.acks, v->notify_ticks * 1000000 / hz, v->device_ticks * 1000000 / hz,
+	        v->guest_ticks * 1000000 / hz, v->guest_waits, real->notifies,
+	        real->notify_ticks * 1000000 / hz, real->interrupts, real->completions);
 }
 
 bool vdisk_busy(const struct vm *vm)
@@ -263,7 +263,7 @@ void vdisk_create(struct vm *vm, const struct bundle_vm *bv)
 			size = 0;
 		}
 		vblk_init(d, bd->start, size, bd->flags & BUNDLE_DISK_RO,
-		          bv->virtio == BUNDLE_VIRTIO_LEGACY, (struct vblk_mem){guest_mem, vm},
+		          bv->virtio == BUNDLE_VIRTIO_LEGACY, (struct virtio_mem){guest_mem, vm},
 		          (struct vblk_backend){submit, commit, v}, &vm->plic, GUEST_VIRTIO_IRQ(i));
 		if (emul_add(&vm->emul, GUEST_VIRTIO_BASE + i * GUEST_VIRTIO_SIZE,
 		             GUEST_VIRTIO_SIZE, &vdisk_ops, d) < 0)

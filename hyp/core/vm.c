@@ -11,6 +11,7 @@
 #include "core/guest_layout.h"
 #include "core/mem.h"
 #include "core/panic.h"
+#include "core/netif.h"
 #include "core/vdisk.h"
 #include "arch/riscv/memlayout.h"
 #include "lib/string.h"
@@ -114,6 +115,7 @@ static void vm_boot(struct vm *vm, bool first)
 	}
 
 	vdisk_create(vm, bv);
+	netif_create(vm, bv, first);
 	unsigned asid_base = 1 + vm->id * SHADOW_ASIDS;
 	if (first)
 		vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa, asid_base, firmware);
@@ -369,6 +371,7 @@ void vm_report(const struct vm *vm, uint64_t hz)
 	        s->sbi_calls, s->reflected, s->shadow_fills, s->shadow_flushes, s->satp_writes,
 	        s->ahead);
 	vdisk_report(vm, hz);
+	netif_report(vm);
 	kprintf("popek: vm %s clock: ", vm->name);
 	vm_clock_print(vm, hz);
 	kprintf("\n");

@@ -14,6 +14,7 @@
 #include "core/bundle.h"
 #include "core/emul.h"
 #include "dev/vblk.h"
+#include "dev/vnet.h"
 #include "dev/vclint.h"
 #include "dev/vplic.h"
 #include "dev/vrom.h"
@@ -75,6 +76,7 @@ struct vm {
 	uint32_t boots;          /* restarts since it was created */
 	/* Last: large, and off the trap path, which then touches fewer pages. */
 	struct vblk disks[BUNDLE_MAX_DISKS]; /* minidisks, then links, at virtio slots 0.. */
+	struct vnet nets[BUNDLE_MAX_NICS];   /* eth0.., at the virtio slots after the disks */
 };
 
 /*

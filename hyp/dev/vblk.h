@@ -4,8 +4,8 @@
  * It speaks either the modern interface (MMIO Version 2, §4.2.2) or the
  * legacy one (Version 1, §4.2.4), chosen per VM when it is created.
  *
- * The model is pure logic: it reads the guest's virtqueue through
- * vblk->mem (guest memory, bounds checked), turns each request into a
+ * The model is pure logic on the shared transport (dev/virtio_mmio.h),
+ * which reads the guest's virtqueue (guest memory, bounds checked); it turns each request into a
  * struct vblk_io for the backend (popek's real disk driver), and completes
  * it in the guest's used ring when the backend calls vblk_complete().
  * Nothing a guest puts in its queue can make it touch memory outside the
@@ -18,20 +18,12 @@
 #include <stdint.h>
 
 #include "core/emul.h"
+#include "dev/virtio_mmio.h"
 
-struct vplic;
-
-#define VBLK_SIZE         0x1000 /* one virtio-mmio slot */
-#define VBLK_QUEUE_MAX    64     /* QueueNumMax */
-#define VBLK_MAX_SEG      16     /* data descriptors per request */
-#define VBLK_SECTOR       512
-#define VBLK_LEGACY_ALIGN 4096 /* QueueAlign until the driver writes it */
-
-/* Guest memory as the model may see it: a pointer to [gpa, gpa+len) in RAM, or NULL. */
-struct vblk_mem {
-	void *(*at)(void *ctx, uint64_t gpa, uint64_t len);
-	void *ctx;
-};
+#define VBLK_SIZE      0x1000 /* one virtio-mmio slot */
+#define VBLK_QUEUE_MAX 64     /* QueueNumMax */
+#define VBLK_MAX_SEG   16     /* data descriptors per request */
+#define VBLK_SECTOR    512
 
 struct vblk;
 
@@ -74,68 +66,21 @@ struct vblk_backend {
 };
 
 /* What a device counts: popek's `disk:` report line (core/vdisk.c, bench/run). */
-struct vblk_stats {
-	uint64_t notifies;   /* QueueNotify writes */
-	uint64_t requests;   /* chains taken from the avail ring */
-	uint64_t submitted;  /* of those, handed to the backend */
-	uint64_t answered;   /* used elements put in the used ring */
-	uint64_t interrupts; /* used-buffer notifications sent (InterruptStatus bit 0) */
-	uint64_t suppressed; /* used elements the driver asked no notification for (§2.6.7) */
-	uint64_t acks;       /* InterruptACK writes */
-};
-
-/*
- * The queue as the driver enabled it, validated then (§2.6 Table 2.2, every
- * part in the VM's RAM) and never read from the registers again, which the
- * driver may rewrite once the queue is reset.  Only a live queue is ever
- * read or written, and nothing else moves last_avail and used_idx.
- */
-struct vblk_vq {
-	bool live;      /* enabled, valid, and the device not broken */
-	bool event_idx; /* VIRTIO_F_EVENT_IDX negotiated when it was enabled (§2.6.7, §2.6.10) */
-	uint32_t num;
-	uint64_t desc, avail, used;
-	bool notify_on_empty; /* VIRTIO_F_NOTIFY_ON_EMPTY negotiated when it was enabled */
-	bool checked;         /* the event index was consulted since the queue went live */
-};
-
 struct vblk {
+	struct virtio_mmio t; /* the transport: registers, the queue, its counters */
 	/* configuration, set by vblk_init */
 	uint64_t start, size; /* the extent on the real disk, bytes */
 	bool read_only;
-	bool legacy; /* Version 1: the legacy register set, no VERSION_1 */
-	struct vblk_mem mem;
 	struct vblk_backend backend;
-	struct vplic *plic;
-	uint32_t irq;
-	/* virtio-mmio registers */
-	uint32_t status, queue_sel;
-	/*
-	 * The transport's feature selectors (0 or 1) and, version 2, the driver's two feature
-	 * words as last written: the board's transport keeps all three across a device reset.
-	 */
-	uint32_t dev_features_sel, drv_features_sel;
-	uint64_t drv_features;
-	uint64_t negotiated; /* what the device acts on: taken at FEATURES_OK (legacy: at once) */
-	uint32_t interrupt_status;
-	uint32_t queue_num;
-	bool queue_ready;           /* the register as last written; legacy: a QueuePFN is set */
-	uint32_t page_shift;        /* legacy GuestPageSize, as log2; kept across resets */
-	uint32_t queue_align;       /* legacy QueueAlign; kept across resets */
-	uint64_t desc, avail, used; /* the ring address registers; the queue uses vq's */
-	struct vblk_vq vq;          /* the queue in use */
-	uint16_t last_avail;        /* next avail ring entry to take */
-	uint16_t used_idx;          /* the device's own copy of used->idx */
-	bool broken;                /* DEVICE_NEEDS_RESET: nothing moves until a reset */
-	uint32_t gen;               /* bumped by every device or queue reset */
 	/* requests with the backend */
 	struct vblk_io io[VBLK_QUEUE_MAX];
-	struct vblk_stats stats;
+	uint64_t submitted; /* requests handed to the backend (popek's `disk:` report line) */
 };
 
 /* legacy: present MMIO Version 1 (§4.2.4) instead of Version 2. */
 void vblk_init(struct vblk *d, uint64_t start, uint64_t size, bool read_only, bool legacy,
-               struct vblk_mem mem, struct vblk_backend backend, struct vplic *plic, uint32_t irq);
+               struct virtio_mem mem, struct vblk_backend backend, struct vplic *plic,
+               uint32_t irq);
 /* The backend finished io: ok = false for an I/O error. */
 void vblk_complete(struct vblk_io *io, bool ok);
 /*

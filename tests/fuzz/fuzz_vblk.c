@@ -103,8 +103,8 @@ static int fake_submit(void *ctx, struct vblk_io *io)
 	uint64_t bytes = 0;
 
 	(void)ctx;
-	REQUIRE(io->busy && io->dev == &f.d && io->gen == f.d.gen);
-	REQUIRE(f.d.vq.live);
+	REQUIRE(io->busy && io->dev == &f.d && io->gen == f.d.t.gen);
+	REQUIRE(f.d.t.q[0].vq.live);
 	REQUIRE(io->nseg <= VBLK_MAX_SEG);
 	REQUIRE(in_ram(io->status_gpa, 1));
 	for (uint32_t i = 0; i < io->nseg; i++) {
@@ -141,16 +141,16 @@ static void state_check(void)
 	guards_check();
 	for (int i = 0; i < VBLK_QUEUE_MAX; i++) {
 		busy += f.d.io[i].busy;
-		current += f.d.io[i].busy && f.d.io[i].gen == f.d.gen;
+		current += f.d.io[i].busy && f.d.io[i].gen == f.d.t.gen;
 	}
 	REQUIRE(busy == f.nheld);
-	REQUIRE(!f.d.vq.live || !f.d.broken);
-	if (f.d.vq.live)
-		REQUIRE(current == (uint16_t)(f.d.last_avail - f.d.used_idx));
-	REQUIRE(!f.d.broken || (f.d.status & 0x40));
-	REQUIRE(f.d.stats.answered == f.d.stats.interrupts + f.d.stats.suppressed);
-	REQUIRE(f.d.stats.submitted <= f.d.stats.requests);
-	REQUIRE(f.d.stats.answered <= f.d.stats.requests);
+	REQUIRE(!f.d.t.q[0].vq.live || !f.d.t.broken);
+	if (f.d.t.q[0].vq.live)
+		REQUIRE(current == (uint16_t)(f.d.t.q[0].last_avail - f.d.t.q[0].used_idx));
+	REQUIRE(!f.d.t.broken || (f.d.t.status & 0x40));
+	REQUIRE(f.d.t.stats.answered == f.d.t.stats.interrupts + f.d.t.stats.suppressed);
+	REQUIRE(f.d.submitted <= f.d.t.stats.requests);
+	REQUIRE(f.d.t.stats.answered <= f.d.t.stats.requests);
 }
 
 static uint16_t ram16(uint64_t gpa)
@@ -177,29 +177,31 @@ static void complete(int k, bool ok)
 			memset(ram_at(NULL, io->seg[i].gpa, io->seg[i].len), 0x77 + (int)i,
 			       io->seg[i].len);
 	}
-	late = io->gen != f.d.gen || !f.d.vq.live;
+	late = io->gen != f.d.t.gen || !f.d.t.q[0].vq.live;
 	if (late)
 		memcpy(snap, ram(), RAM_SIZE);
-	uint64_t sent = f.d.stats.interrupts, answered = f.d.stats.answered;
-	bool first = !f.d.vq.checked;
+	uint64_t sent = f.d.t.stats.interrupts, answered = f.d.t.stats.answered;
+	bool first = !f.d.t.q[0].vq.checked;
 	vblk_complete(io, ok);
 	REQUIRE(!io->busy);
 	if (late)
 		REQUIRE(memcmp(snap, ram(), RAM_SIZE) == 0);
-	if (late || f.d.stats.answered == answered)
+	if (late || f.d.t.stats.answered == answered)
 		return;
 	/*
 	 * §2.6.7.2 / §2.6.10: the decision for the answer just put, from what the guest wrote,
 	 * as the board's device makes it: an emptied queue always notifies with NOTIFY_ON_EMPTY,
 	 * and the first answer after the queue went live always does with the event index.
 	 */
-	bool empty = f.d.last_avail == f.d.used_idx && ram16(f.d.vq.avail + 2) == f.d.last_avail;
-	bool want = (f.d.vq.notify_on_empty && empty) ||
-	            (f.d.vq.event_idx ? first || ram16(f.d.vq.avail + 4 + 2ull * f.d.vq.num) ==
-	                                             (uint16_t)(f.d.used_idx - 1)
-	                              : !(ram16(f.d.vq.avail) & 1));
-	REQUIRE((f.d.stats.interrupts != sent) == want);
-	REQUIRE(!want || (f.d.interrupt_status & 1));
+	bool empty = f.d.t.q[0].last_avail == f.d.t.q[0].used_idx &&
+	             ram16(f.d.t.q[0].vq.avail + 2) == f.d.t.q[0].last_avail;
+	bool want = (f.d.t.q[0].vq.notify_on_empty && empty) ||
+	            (f.d.t.q[0].vq.event_idx
+	                 ? first || ram16(f.d.t.q[0].vq.avail + 4 + 2ull * f.d.t.q[0].vq.num) ==
+	                                (uint16_t)(f.d.t.q[0].used_idx - 1)
+	                 : !(ram16(f.d.t.q[0].vq.avail) & 1));
+	REQUIRE((f.d.t.stats.interrupts != sent) == want);
+	REQUIRE(!want || (f.d.t.interrupt_status & 1));
 }
 
 static void reg_write(uint64_t off, uint32_t v)
@@ -248,7 +250,7 @@ static void setup(struct rd *r)
 	reg_write(0x070, 3);
 	uint32_t feat = (1u << 9) | (f.event_idx ? 1u << 29 : 0);
 
-	if (f.d.legacy) {
+	if (f.d.t.legacy) {
 		reg_write(0x020, feat);
 		reg_write(0x028, 4096);
 		reg_write(0x038, num);
@@ -277,7 +279,7 @@ static void setup(struct rd *r)
 /* Where the driver's registers say the rings are (what a driver would write to). */
 static uint64_t drv_desc(void)
 {
-	return f.d.desc;
+	return f.d.t.q[0].desc;
 }
 
 static void put(uint64_t gpa, const void *p, size_t n)
@@ -302,11 +304,11 @@ static void put_desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, ui
 /* Offers head in the avail ring the registers name; advance is usually 1. */
 static void offer(uint16_t head, uint16_t advance)
 {
-	uint32_t num = f.d.queue_num ? f.d.queue_num : 1;
+	uint32_t num = f.d.t.q[0].num ? f.d.t.q[0].num : 1;
 
-	put(f.d.avail + 4 + 2ull * (f.avail_idx % num), &head, 2);
+	put(f.d.t.q[0].avail + 4 + 2ull * (f.avail_idx % num), &head, 2);
 	f.avail_idx = (uint16_t)(f.avail_idx + advance);
-	put(f.d.avail + 2, &f.avail_idx, 2);
+	put(f.d.t.q[0].avail + 2, &f.avail_idx, 2);
 }
 
 /* A well-formed request as chain at descriptor d0: header, data, status. */
@@ -356,16 +358,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.plic.priority[IRQ] = 1;
 	f.plic.enable[1] = 1u << IRQ;
 	vblk_init(
-	    &f.d, START, mode & 4 ? 0 : SIZE, mode & 2, mode & 1, (struct vblk_mem){ram_at, NULL},
+	    &f.d, START, mode & 4 ? 0 : SIZE, mode & 2, mode & 1, (struct virtio_mem){ram_at, NULL},
 	    (struct vblk_backend){.submit = fake_submit, .commit = fake_commit}, &f.plic, IRQ);
 
 	while (r.n) {
-		uint16_t la = f.d.last_avail, ui = f.d.used_idx;
-		bool live = f.d.vq.live;
+		uint16_t la = f.d.t.q[0].last_avail, ui = f.d.t.q[0].used_idx;
+		bool live = f.d.t.q[0].vq.live;
 		uint64_t v;
 
 		int commits = f.commits;
-		uint64_t submitted = f.d.stats.submitted;
+		uint64_t submitted = f.d.submitted;
 		bool notify = false;
 
 		switch (rd_u8(&r) % 15) {
@@ -405,9 +407,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6: {
 			uint32_t q = rd_u8(&r) % 8 ? 0 : rd_u8(&r);
 
-			notify = q == 0 && live && !f.d.broken;
+			notify = q == 0 && live && !f.d.t.broken;
 			reg_write(0x050, q);
-			notify = notify && f.d.vq.live;
+			notify = notify && f.d.t.q[0].vq.live;
 			break;
 		}
 		case 7:
@@ -420,9 +422,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f.refuse = f.refuse < 0 ? 0 : f.refuse;
 			break;
 		case 10:
-			notify = live && !f.d.broken;
+			notify = live && !f.d.t.broken;
 			vblk_kick(&f.d);
-			notify = notify && f.d.vq.live;
+			notify = notify && f.d.t.q[0].vq.live;
 			break;
 		case 11:
 			setup(&r);
@@ -432,15 +434,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 13: /* a queue reset or a device reset */
 			if (rd_u8(&r) & 1)
-				reg_write(f.d.legacy ? 0x040 : 0x044, 0);
+				reg_write(f.d.t.legacy ? 0x040 : 0x044, 0);
 			else
 				reg_write(0x070, 0);
 			break;
 		case 14: { /* what the driver says of notifications: avail->flags or used_event */
-			uint32_t num = f.d.queue_num ? f.d.queue_num : 1;
-			uint16_t x = rd_u8(&r) & 1 ? (uint16_t)rd_u16(&r)
-			                           : (uint16_t)(f.d.used_idx + rd_u8(&r) % 4 - 1);
-			put(f.d.avail + (rd_u8(&r) & 1 ? 0 : 4 + 2ull * num), &x, 2);
+			uint32_t num = f.d.t.q[0].num ? f.d.t.q[0].num : 1;
+			uint16_t x = rd_u8(&r) & 1
+			                 ? (uint16_t)rd_u16(&r)
+			                 : (uint16_t)(f.d.t.q[0].used_idx + rd_u8(&r) % 4 - 1);
+			put(f.d.t.q[0].avail + (rd_u8(&r) & 1 ? 0 : 4 + 2ull * num), &x, 2);
 			break;
 		}
 		}
@@ -449,11 +452,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * live queue, and none missing after a submit.
 		 */
 		REQUIRE(f.commits - commits <= 1);
-		if (notify || f.d.stats.submitted != submitted)
+		if (notify || f.d.submitted != submitted)
 			REQUIRE(f.commits == commits + 1);
 		/* Indices move only while the queue is live, or restart at a reset. */
-		if (f.d.last_avail != la || f.d.used_idx != ui)
-			REQUIRE(live || (f.d.last_avail == 0 && f.d.used_idx == 0));
+		if (f.d.t.q[0].last_avail != la || f.d.t.q[0].used_idx != ui)
+			REQUIRE(live || (f.d.t.q[0].last_avail == 0 && f.d.t.q[0].used_idx == 0));
 		state_check();
 	}
 	/* The backend finishes what it holds, in order, and nothing stays busy. */

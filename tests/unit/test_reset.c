@@ -132,7 +132,7 @@ static void commit(void *ctx)
 
 static void blk_init(struct vblk *d, struct vplic *plic)
 {
-	vblk_init(d, 0, 1 << 20, false, false, (struct vblk_mem){ram_at, NULL},
+	vblk_init(d, 0, 1 << 20, false, false, (struct virtio_mem){ram_at, NULL},
 	          (struct vblk_backend){submit, commit, NULL}, plic, 8);
 }
 

@@ -211,12 +211,12 @@ static void wr(struct bench *b, uint64_t off, uint64_t v)
 /* The level the device drives its line to: InterruptStatus != 0 (the vPLIC latches raises only). */
 static bool line(struct bench *b)
 {
-	return b->blk.interrupt_status != 0;
+	return b->blk.t.interrupt_status != 0;
 }
 
 static void bench_init_mode(struct bench *b, bool read_only, bool legacy)
 {
-	struct vblk_mem mem = {ram_at, b};
+	struct virtio_mem mem = {ram_at, b};
 	struct vblk_backend be = {.submit = fake_submit, .commit = fake_commit, .ctx = b};
 
 	memset(b, 0, sizeof(*b));
@@ -309,10 +309,10 @@ static void drv_setup_legacy(struct bench *b, uint32_t num, uint32_t page_size, 
 		wr(b, QUEUE_ALIGN, align);
 	wr(b, QUEUE_PFN, pfn);
 	wr(b, STATUS, S_ACK | S_DRIVER | S_DRIVER_OK);
-	if (!b->blk.broken) {
-		b->desc_at = b->blk.desc;
-		b->avail_at = b->blk.avail;
-		b->used_at = b->blk.used;
+	if (!b->blk.t.broken) {
+		b->desc_at = b->blk.t.q[0].desc;
+		b->avail_at = b->blk.t.q[0].avail;
+		b->used_at = b->blk.t.q[0].used;
 	}
 }
 
@@ -320,7 +320,7 @@ static void drv_setup_legacy(struct bench *b, uint32_t num, uint32_t page_size, 
 static void drv_setup_legacy_std(struct bench *b, uint32_t num)
 {
 	drv_setup_legacy(b, num, 4096, (uint32_t)(DESC >> 12), 4096);
-	assert_false(b->blk.broken);
+	assert_false(b->blk.t.broken);
 	assert_int_equal(b->avail_at, legacy_avail(DESC, num));
 	assert_int_equal(b->used_at, legacy_used(DESC, num, 4096));
 }
@@ -649,7 +649,7 @@ static void run_request(const struct rcase *c, bool legacy)
 		assert_memory_equal(ram(b, RAM_BASE + 0x10000), before, sizeof(before));
 	assert_true(line(b));
 	assert_int_equal(rd(b, INT_STATUS), 1);
-	assert_false(b->blk.broken);
+	assert_false(b->blk.t.broken);
 	/* Reads of a chain that was not touched are not replayed by another notify. */
 	wr(b, QUEUE_NOTIFY, 0);
 	assert_int_equal(used_idx(b), 1);
@@ -921,7 +921,7 @@ static void test_bad_queue(void **state)
 
 	bench_init(b, false);
 	drv_setup_at(b, q->num, q->desc, q->avail, q->used);
-	assert_true(b->blk.broken);
+	assert_true(b->blk.t.broken);
 	assert_int_equal(rd(b, STATUS) & S_NEEDS_RST, S_NEEDS_RST);
 	assert_int_equal(rd(b, INT_STATUS), 2); /* configuration change */
 	assert_true(line(b));
@@ -935,7 +935,7 @@ static void test_bad_queue(void **state)
 	assert_memory_equal(snap, ram(b, RAM_BASE), sizeof(snap));
 	/* A reset mends it. */
 	drv_setup(b, QN);
-	assert_false(b->blk.broken);
+	assert_false(b->blk.t.broken);
 	assert_int_equal(rd(b, STATUS), 0xf);
 	drv_read(b, QN, 0, 0);
 	wr(b, QUEUE_NOTIFY, 0);
@@ -984,10 +984,10 @@ static void test_legacy_placement(void **state)
 
 	bench_init_mode(b, false, true);
 	drv_setup_legacy(b, p->num, p->page_size, p->pfn, p->align);
-	assert_false(b->blk.broken);
-	assert_int_equal(b->blk.desc, p->desc);
-	assert_int_equal(b->blk.avail, p->avail);
-	assert_int_equal(b->blk.used, p->used);
+	assert_false(b->blk.t.broken);
+	assert_int_equal(b->blk.t.q[0].desc, p->desc);
+	assert_int_equal(b->blk.t.q[0].avail, p->avail);
+	assert_int_equal(b->blk.t.q[0].used, p->used);
 	assert_int_equal(rd(b, QUEUE_PFN), p->pfn_read);
 	/* A request goes through the rings where they were placed. */
 	drv_read(b, p->num, 0, 4);
@@ -1033,7 +1033,7 @@ static void test_bad_legacy_queue(void **state)
 
 	bench_init_mode(b, false, true);
 	drv_setup_legacy(b, q->num, q->page_size, q->pfn, q->align);
-	assert_true(b->blk.broken);
+	assert_true(b->blk.t.broken);
 	assert_int_equal(rd(b, STATUS) & S_NEEDS_RST, S_NEEDS_RST);
 	assert_int_equal(rd(b, INT_STATUS), 2);
 	assert_true(line(b));
@@ -1047,7 +1047,7 @@ static void test_bad_legacy_queue(void **state)
 	assert_memory_equal(snap, b->ram, RAM_SIZE);
 	/* Another PFN is not taken while the queue is set: only a reset mends it. */
 	wr(b, QUEUE_PFN, (uint32_t)(DESC >> 12));
-	assert_true(b->blk.broken);
+	assert_true(b->blk.t.broken);
 	drv_setup_legacy_std(b, QN);
 	assert_int_equal(rd(b, STATUS), S_ACK | S_DRIVER | S_DRIVER_OK);
 	drv_read(b, QN, 0, 0);
@@ -1065,16 +1065,16 @@ static void test_legacy_features(void **state)
 	wr(b, STATUS, S_ACK | S_DRIVER);
 	wr(b, DRV_FEAT_SEL, 0);
 	wr(b, DRV_FEAT, (1u << 9) | (1u << 28) | (1u << 5));
-	assert_int_equal(b->blk.negotiated, 1u << 9);
+	assert_int_equal(b->blk.t.negotiated, 1u << 9);
 	wr(b, DRV_FEAT_SEL, 1);
 	wr(b, DRV_FEAT, 1); /* VERSION_1 is not there to take */
-	assert_int_equal(b->blk.negotiated, 1u << 9);
+	assert_int_equal(b->blk.t.negotiated, 1u << 9);
 	wr(b, DRV_FEAT_SEL, 0);
 	wr(b, STATUS, S_ACK | S_DRIVER | S_FEAT_OK);
 	wr(b, DRV_FEAT, 1u << 6);
-	assert_int_equal(b->blk.negotiated, 1u << 9);
+	assert_int_equal(b->blk.t.negotiated, 1u << 9);
 	wr(b, STATUS, 0);
-	assert_int_equal(b->blk.negotiated, 0);
+	assert_int_equal(b->blk.t.negotiated, 0);
 }
 
 /*
@@ -1094,10 +1094,10 @@ static void test_low_word_only_driver(void **state)
 	wr(b, DRV_FEAT, (1u << 9) | (1u << 28) | EVENT_IDX);
 	wr(b, STATUS, S_ACK | S_DRIVER | S_FEAT_OK);
 	assert_int_equal(rd(b, STATUS), S_ACK | S_DRIVER | S_FEAT_OK);
-	assert_int_equal(b->blk.negotiated, (1u << 9) | EVENT_IDX);
+	assert_int_equal(b->blk.t.negotiated, (1u << 9) | EVENT_IDX);
 	/* written after FEATURES_OK: kept as the register's, not acted on */
 	wr(b, DRV_FEAT, 0);
-	assert_int_equal(b->blk.negotiated, (1u << 9) | EVENT_IDX);
+	assert_int_equal(b->blk.t.negotiated, (1u << 9) | EVENT_IDX);
 	wr(b, QUEUE_SEL, 0);
 	wr(b, QUEUE_NUM, QN);
 	wr(b, DESC_LO, (uint32_t)DESC);
@@ -1108,8 +1108,8 @@ static void test_low_word_only_driver(void **state)
 	wr(b, USED_HI, USED >> 32);
 	wr(b, QUEUE_READY, 1);
 	wr(b, STATUS, S_ACK | S_DRIVER | S_FEAT_OK | S_DRIVER_OK);
-	assert_true(b->blk.vq.live);
-	assert_true(b->blk.vq.event_idx);
+	assert_true(b->blk.t.q[0].vq.live);
+	assert_true(b->blk.t.q[0].vq.event_idx);
 	memset(ram(b, DESC), 0, 0x3000);
 	b->avail_idx = 0;
 	drv_read(b, QN, 0, 0);
@@ -1132,7 +1132,7 @@ static void test_legacy_reset(void **state)
 	(void)state;
 	bench_init_mode(b, false, true);
 	drv_setup_legacy(b, 8, 4096, (uint32_t)(DESC >> 12), 16);
-	assert_int_equal(b->blk.used, DESC + 0xa0);
+	assert_int_equal(b->blk.t.q[0].used, DESC + 0xa0);
 	drv_read(b, 8, 0, 1);
 	wr(b, QUEUE_NOTIFY, 0);
 	assert_int_equal(b->npending, 1);
@@ -1140,7 +1140,7 @@ static void test_legacy_reset(void **state)
 	wr(b, STATUS, 0);
 	assert_int_equal(rd(b, STATUS), 0);
 	assert_int_equal(rd(b, QUEUE_PFN), 0);
-	assert_false(b->blk.queue_ready);
+	assert_false(b->blk.t.q[0].ready);
 	memcpy(snap, b->ram, RAM_SIZE);
 	b->npending = 0;
 	vblk_complete(stale, true);
@@ -1152,9 +1152,9 @@ static void test_legacy_reset(void **state)
 	wr(b, QUEUE_NUM, 8);
 	wr(b, QUEUE_PFN, (uint32_t)(DESC >> 12) + 1);
 	wr(b, STATUS, S_ACK | S_DRIVER | S_DRIVER_OK);
-	assert_false(b->blk.broken);
-	assert_int_equal(b->blk.desc, DESC + 0x1000);
-	assert_int_equal(b->blk.used, DESC + 0x10a0);
+	assert_false(b->blk.t.broken);
+	assert_int_equal(b->blk.t.q[0].desc, DESC + 0x1000);
+	assert_int_equal(b->blk.t.q[0].used, DESC + 0x10a0);
 	assert_int_equal(rd(b, QUEUE_PFN), (DESC >> 12) + 1);
 }
 
@@ -1175,10 +1175,10 @@ static void test_legacy_pfn_zero(void **state)
 	wr(b, QUEUE_NUM, 8);
 	wr(b, QUEUE_ALIGN, 16);
 	wr(b, QUEUE_PFN, (uint32_t)(DESC >> 12) + 1);
-	assert_int_equal(b->blk.queue_num, QN);
-	assert_int_equal(b->blk.desc, DESC);
-	assert_int_equal(b->blk.used, DESC + 0x1000);
-	assert_int_equal(b->blk.queue_align, 4096);
+	assert_int_equal(b->blk.t.q[0].num, QN);
+	assert_int_equal(b->blk.t.q[0].desc, DESC);
+	assert_int_equal(b->blk.t.q[0].used, DESC + 0x1000);
+	assert_int_equal(b->blk.t.queue_align, 4096);
 	drv_read(b, QN, 0, 1);
 	drv_read(b, QN, 1, 2);
 	wr(b, QUEUE_NOTIFY, 0);
@@ -1188,7 +1188,7 @@ static void test_legacy_pfn_zero(void **state)
 	stale = b->pending[0];
 	wr(b, QUEUE_PFN, 0);
 	assert_int_equal(rd(b, QUEUE_PFN), 0);
-	assert_false(b->blk.queue_ready);
+	assert_false(b->blk.t.q[0].ready);
 	assert_int_equal(rd(b, STATUS), S_ACK | S_DRIVER | S_DRIVER_OK);
 	memcpy(snap, b->ram, RAM_SIZE);
 	b->npending = 0;
@@ -1199,11 +1199,11 @@ static void test_legacy_pfn_zero(void **state)
 	assert_int_equal(b->calls, 2);
 	/* A new queue, elsewhere: its indices start at 0. */
 	wr(b, QUEUE_PFN, (uint32_t)(DESC >> 12) + 4);
-	assert_false(b->blk.broken);
-	assert_int_equal(b->blk.desc, DESC + 0x4000);
-	b->desc_at = b->blk.desc;
-	b->avail_at = b->blk.avail;
-	b->used_at = b->blk.used;
+	assert_false(b->blk.t.broken);
+	assert_int_equal(b->blk.t.q[0].desc, DESC + 0x4000);
+	b->desc_at = b->blk.t.q[0].desc;
+	b->avail_at = b->blk.t.q[0].avail;
+	b->used_at = b->blk.t.q[0].used;
 	b->avail_idx = 0;
 	drv_read(b, QN, 0, 3);
 	wr(b, QUEUE_NOTIFY, 0);
@@ -1229,7 +1229,7 @@ static void test_get_id(void **state)
 {
 	const struct id_case *c = *state;
 	struct bench *b = &bench;
-	struct vblk_mem mem = {ram_at, b};
+	struct virtio_mem mem = {ram_at, b};
 	struct vblk_backend be = {.submit = fake_submit, .ctx = b};
 
 	bench_init(b, false);
@@ -1261,13 +1261,13 @@ static void test_backend_full_then_kick(void **state)
 	assert_int_equal(b->calls, 1);
 	assert_int_equal(b->npending, 0);
 	assert_int_equal(busy_slots(b), 0);
-	assert_int_equal(b->blk.last_avail, 0);
+	assert_int_equal(b->blk.t.q[0].last_avail, 0);
 	assert_int_equal(used_idx(b), 0);
 	/* Another notify retries too (the same head, not the next one). */
 	b->refuse = 1;
 	wr(b, QUEUE_NOTIFY, 0);
 	assert_int_equal(b->calls, 2);
-	assert_int_equal(b->blk.last_avail, 0);
+	assert_int_equal(b->blk.t.q[0].last_avail, 0);
 	vblk_kick(&b->blk);
 	assert_int_equal(b->calls, 4);
 	assert_int_equal(b->npending, 2);
@@ -1275,7 +1275,7 @@ static void test_backend_full_then_kick(void **state)
 	assert_int_equal(b->pending[0]->head, 0);
 	assert_int_equal(b->pending[1]->head, 3);
 	assert_int_equal(b->pending[0]->sector, START / 512 + 5);
-	assert_int_equal(b->blk.last_avail, 2);
+	assert_int_equal(b->blk.t.q[0].last_avail, 2);
 	vblk_kick(&b->blk); /* nothing left to take */
 	assert_int_equal(b->calls, 4);
 	fake_complete_all(b);
@@ -1351,7 +1351,7 @@ static void test_stale_slots(void **state)
 	drv_read(b, VBLK_QUEUE_MAX, 0, 7);
 	wr(b, QUEUE_NOTIFY, 0);
 	assert_int_equal(b->npending, VBLK_QUEUE_MAX); /* no slot: waits */
-	assert_int_equal(b->blk.last_avail, 0);
+	assert_int_equal(b->blk.t.q[0].last_avail, 0);
 	fake_complete(b, 0, true); /* a stale one */
 	assert_int_equal(used_idx(b), 0);
 	vblk_kick(&b->blk);
@@ -1433,8 +1433,8 @@ static void test_no_interrupt_flag(void **state)
 	fake_complete(b, 0, true);
 	assert_int_equal(used_idx(b), 2);
 	assert_true(line(b));
-	assert_int_equal(b->blk.stats.suppressed, 1);
-	assert_int_equal(b->blk.stats.interrupts, 1);
+	assert_int_equal(b->blk.t.stats.suppressed, 1);
+	assert_int_equal(b->blk.t.stats.interrupts, 1);
 }
 
 /* The same through a legacy queue, whose avail ring has the same flags. */
@@ -1469,7 +1469,7 @@ static void test_event_idx(void **state)
 	assert_true(rd(b, DEV_FEAT) & EVENT_IDX);
 	b->feat_lo = EVENT_IDX;
 	drv_setup(b, QN);
-	assert_true(b->blk.vq.event_idx);
+	assert_true(b->blk.t.q[0].vq.event_idx);
 	put16(b, used_event, 1); /* interrupt when the second answer is put */
 	put16(b, AVAIL, 1);      /* NO_INTERRUPT: ignored with the event index */
 	drv_read(b, QN, 0, 0);
@@ -1487,7 +1487,7 @@ static void test_event_idx(void **state)
 	fake_complete(b, 0, true); /* past used_event: no interrupt */
 	assert_false(line(b));
 	assert_int_equal(used_idx(b), 3);
-	assert_int_equal(b->blk.stats.suppressed, 1);
+	assert_int_equal(b->blk.t.stats.suppressed, 1);
 	/* used_event far behind or ahead, wrapping: never an interrupt, never a fault */
 	put16(b, used_event, 0xffff);
 	drv_read(b, QN, 3, 3);
@@ -1517,7 +1517,7 @@ static void test_notify_on_empty(void **state)
 	assert_false(rd(b, DEV_FEAT) & (1u << 24)); /* not offered by a version 2 device */
 	b->feat_lo = 1u << 24;
 	drv_setup(b, QN);
-	assert_true(b->blk.vq.notify_on_empty);
+	assert_true(b->blk.t.q[0].vq.notify_on_empty);
 	put16(b, AVAIL, 1); /* NO_INTERRUPT */
 	drv_read(b, QN, 0, 0);
 	drv_read(b, QN, 1, 1);
@@ -1526,7 +1526,7 @@ static void test_notify_on_empty(void **state)
 	assert_false(line(b));
 	fake_complete(b, 0, true); /* the queue is empty now */
 	assert_true(line(b));
-	assert_int_equal(b->blk.stats.suppressed, 1);
+	assert_int_equal(b->blk.t.stats.suppressed, 1);
 }
 
 /* Without the driver taking it, the event index stays off, and the flag counts. */
@@ -1537,7 +1537,7 @@ static void test_event_idx_not_taken(void **state)
 	(void)state;
 	bench_init(b, false);
 	drv_setup(b, QN);
-	assert_false(b->blk.vq.event_idx);
+	assert_false(b->blk.t.q[0].vq.event_idx);
 	put16(b, AVAIL + 4 + 2 * QN, 5); /* used_event: ignored */
 	drv_read(b, QN, 0, 0);
 	wr(b, QUEUE_NOTIFY, 0);
@@ -1560,12 +1560,12 @@ static void test_commit_once(void **state)
 	assert_int_equal(b->calls, 4);
 	assert_int_equal(b->commits, 1);
 	assert_int_equal(b->calls_at_commit, 4);
-	assert_int_equal(b->blk.stats.notifies, 1);
-	assert_int_equal(b->blk.stats.requests, 4);
-	assert_int_equal(b->blk.stats.submitted, 4);
+	assert_int_equal(b->blk.t.stats.notifies, 1);
+	assert_int_equal(b->blk.t.stats.requests, 4);
+	assert_int_equal(b->blk.submitted, 4);
 	fake_complete_all(b);
-	assert_int_equal(b->blk.stats.answered, 4);
-	assert_int_equal(b->blk.stats.interrupts, 4);
+	assert_int_equal(b->blk.t.stats.answered, 4);
+	assert_int_equal(b->blk.t.stats.interrupts, 4);
 }
 
 /* A backend error becomes VIRTIO_BLK_S_IOERR; completions may come in any order. */
@@ -1636,7 +1636,7 @@ static void test_avail_too_far(void **state)
 	memcpy(ram(b, AVAIL + 2), &idx, 2);
 	wr(b, QUEUE_NOTIFY, 0);
 	assert_int_equal(b->calls, 0);
-	assert_true(b->blk.broken);
+	assert_true(b->blk.t.broken);
 	assert_int_equal(rd(b, STATUS) & S_NEEDS_RST, S_NEEDS_RST);
 	assert_int_equal(used_idx(b), 0);
 }
@@ -1652,9 +1652,9 @@ static void test_setup_fixed_while_ready(void **state)
 	wr(b, QUEUE_NUM, 64);
 	wr(b, DESC_LO, 0);
 	wr(b, USED_HI, 1);
-	assert_int_equal(b->blk.queue_num, QN);
-	assert_int_equal(b->blk.desc, DESC);
-	assert_int_equal(b->blk.used, USED);
+	assert_int_equal(b->blk.t.q[0].num, QN);
+	assert_int_equal(b->blk.t.q[0].desc, DESC);
+	assert_int_equal(b->blk.t.q[0].used, USED);
 	wr(b, QUEUE_SEL, 1);
 	assert_int_equal(rd(b, QUEUE_READY), 0);
 	wr(b, QUEUE_SEL, 0);
@@ -1803,7 +1803,7 @@ static void test_attack(void **state)
 static void test_flush_without_disk(void **state)
 {
 	struct bench *b = &bench;
-	struct vblk_mem mem = {ram_at, b};
+	struct virtio_mem mem = {ram_at, b};
 	struct vblk_backend be = {.submit = fake_submit, .ctx = b};
 
 	(void)state;
@@ -1847,7 +1847,7 @@ static void test_backend_never(void **state)
 	assert_int_equal(*ram(b, ST), VIRTIO_BLK_S_IOERR);
 	assert_int_equal(*ram(b, ST + 1), VIRTIO_BLK_S_IOERR);
 	assert_int_equal(busy_slots(b), 0);
-	assert_int_equal(b->blk.last_avail, 2);
+	assert_int_equal(b->blk.t.q[0].last_avail, 2);
 }
 
 int main(void)

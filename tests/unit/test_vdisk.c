@@ -234,7 +234,7 @@ static void drv_setup(int v, int i)
 	reg(v, i, USED_LO + 4, q_used(i) >> 32);
 	reg(v, i, QUEUE_READY, 1);
 	reg(v, i, STATUS, 0xf);
-	assert_true(vms[v].disks[i].vq.live);
+	assert_true(vms[v].disks[i].t.q[0].vq.live);
 }
 
 /* A read of n sectors at sector k * 64 as chain k: header, n 512-byte pieces, status. */
@@ -317,7 +317,7 @@ static int setup(void **state)
 		vdisk_create(&vms[v], &bv);
 		/* The test's own RAM: vdisk's accessor would reach the VM's real pages. */
 		for (int i = 0; i < ndisks[v]; i++)
-			vms[v].disks[i].mem = (struct vblk_mem){ram_at, ram[v]};
+			vms[v].disks[i].t.mem = (struct virtio_mem){ram_at, ram[v]};
 	}
 	return 0;
 }

@@ -39,6 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -362,6 +365,38 @@ out:
 	return status;
 }
 
+/*
+ * QEMU cannot listen on a forward's host port that something else holds,
+ * and says so in a line about "host forwarding rules": say it in ours
+ * before starting anything.  (A port taken between this check and QEMU's
+ * start still gets QEMU's line.)
+ */
+static bool forwards_free(const struct directory *dir)
+{
+	const struct directory_lan *lan = directory_uplink(dir);
+	bool ok = true;
+
+	for (unsigned i = 0; lan && i < lan->nforwards; i++) {
+		const struct directory_forward *f = &lan->forwards[i];
+		bool tcp = f->proto == DIRECTORY_PROTO_TCP;
+		int s = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+		                         .sin_port = htons(f->host_port),
+		                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		if (s >= 0 && bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+		    errno == EADDRINUSE) {
+			fprintf(stderr,
+			        "%s:%d: host %s port %u is already in use; forward from another "
+			        "port\n",
+			        dir->path, f->line, tcp ? "tcp" : "udp", f->host_port);
+			ok = false;
+		}
+		if (s >= 0)
+			close(s);
+	}
+	return ok;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct directory dir;
@@ -383,7 +418,10 @@ int cmd_run(int argc, char **argv)
 		    .gdb = opt.gdb,
 		};
 		fflush(stdout);
-		status = opt.bare ? run_bare(&dir, &q) : run_monitor(&dir, &plan, &q);
+		if (!opt.dry_run && !forwards_free(&dir))
+			status = 1;
+		else
+			status = opt.bare ? run_bare(&dir, &q) : run_monitor(&dir, &plan, &q);
 	}
 	free(firmware);
 	plan_free(&plan);

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/guest_layout.h"
 #include "units.h"
 
 _Static_assert(sizeof(off_t) == 8, "DIRECTORY_MAX_DISK assumes a 64-bit off_t");
@@ -29,6 +30,7 @@ enum section_kind {
 	SECTION_NONE,    /* before the first header */
 	SECTION_MACHINE, /* [machine] */
 	SECTION_VM,      /* [vm NAME] */
+	SECTION_LAN,     /* [lan NAME] */
 	SECTION_IGNORED, /* a bad header: its keys are not looked at */
 };
 
@@ -39,7 +41,8 @@ struct parser {
 	size_t cap;
 	int line;
 	enum section_kind section;
-	struct directory_vm *vm; /* the current VM when section == SECTION_VM */
+	struct directory_vm *vm;   /* the current VM when section == SECTION_VM */
+	struct directory_lan *lan; /* the current LAN when section == SECTION_LAN */
 };
 
 #define KEY_REQUIRED (1u << 0)
@@ -332,6 +335,72 @@ static void vm_link(struct parser *p, const char *value)
 	l->target = -1;
 }
 
+/* aa:bb:cc:dd:ee:ff, hex digits either case. */
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++) {
+		unsigned v = 0;
+		for (int k = 0; k < 2; k++) {
+			char c = *s++;
+			unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+			             : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+			             : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+			                                    : 16;
+			if (d == 16)
+				return false;
+			v = v * 16 + d;
+		}
+		mac[i] = (uint8_t)v;
+		if (*s++ != (i == 5 ? '\0' : ':'))
+			return false;
+	}
+	return true;
+}
+
+static void vm_net(struct parser *p, const char *value)
+{
+	char buf[256];
+	char *w[2];
+	unsigned n = split_words(value, buf, sizeof(buf), w, 2);
+	struct directory_nic nic = {.lan = -1, .line = p->line};
+
+	if (n < 1 || n > 2) {
+		ERR(p, "bad net '%s' (expected LAN [mac=MAC], e.g. office mac=52:54:00:12:34:56)",
+		    value);
+		return;
+	}
+	if (!name_valid(w[0])) {
+		ERR(p, "bad LAN name '%s' in net (1 to 31 of a-z 0-9 _ -)", w[0]);
+		return;
+	}
+	if (n == 2) {
+		if (strncmp(w[1], "mac=", 4) != 0 || !parse_mac(w[1] + 4, nic.mac)) {
+			ERR(p, "bad '%s' in net (expected mac=aa:bb:cc:dd:ee:ff)", w[1]);
+			return;
+		}
+		if (nic.mac[0] & 1) {
+			ERR(p, "mac %s is a multicast address (the first byte must be even)",
+			    w[1] + 4);
+			return;
+		}
+		static const uint8_t zero[6];
+		if (memcmp(nic.mac, zero, 6) == 0) {
+			ERR(p, "mac %s is the zero address", w[1] + 4);
+			return;
+		}
+		nic.mac_given = true;
+	}
+	if (p->vm->nnics == BUNDLE_MAX_NICS) {
+		ERR(p, "too many network interfaces in vm '%s' (at most %d)", p->vm->name,
+		    BUNDLE_MAX_NICS);
+		return;
+	}
+	snprintf(nic.lan_name, sizeof(nic.lan_name), "%s", w[0]);
+	if (!nic.mac_given)
+		directory_mac_derive(p->vm->name, p->vm->nnics, nic.mac);
+	p->vm->nics[p->vm->nnics++] = nic;
+}
+
 static const struct dir_key vm_keys[] = {
     {"memory", vm_memory, KEY_REQUIRED},
     {"kernel", vm_kernel, KEY_REQUIRED},
@@ -345,10 +414,97 @@ static const struct dir_key vm_keys[] = {
     {"link", vm_link, KEY_REPEAT},
     {"trace", vm_trace, 0},
     {"virtio", vm_virtio, 0},
+    {"net", vm_net, KEY_REPEAT},
+    {NULL, NULL, 0},
+};
+
+/* ---- [lan NAME] ---- */
+
+static void lan_uplink(struct parser *p, const char *value)
+{
+	static const char *const words[] = {"off", "on", NULL};
+	int v = parse_word(p, "uplink", value, words);
+
+	if (v >= 0)
+		p->lan->uplink = v == 1;
+}
+
+/* A port 1..65535 in decimal. */
+static bool parse_port(const char *s, uint16_t *out)
+{
+	uint64_t v;
+
+	if (!units_parse_uint(s, &v) || v < 1 || v > 65535)
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+/* Dotted-quad IPv4, four decimal bytes. */
+static bool parse_ipv4(const char *s, uint32_t *out)
+{
+	uint32_t ip = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0, digits = 0;
+		while (*s >= '0' && *s <= '9' && digits < 4) {
+			v = v * 10 + (unsigned)(*s++ - '0');
+			digits++;
+		}
+		if (digits == 0 || digits > 3 || v > 255 || *s++ != (i == 3 ? '\0' : '.'))
+			return false;
+		ip = ip << 8 | v;
+	}
+	*out = ip;
+	return true;
+}
+
+static void lan_forward(struct parser *p, const char *value)
+{
+	static const char *const protos[] = {
+	    [DIRECTORY_PROTO_TCP] = "tcp", [DIRECTORY_PROTO_UDP] = "udp", NULL};
+	char buf[256], addr[64];
+	char *w[3];
+	struct directory_forward f = {.line = p->line};
+
+	if (split_words(value, buf, sizeof(buf), w, 3) != 3) {
+		ERR(p,
+		    "bad forward '%s' (expected PROTO HOSTPORT IP:PORT, e.g. tcp 2222 "
+		    "10.0.2.21:22)",
+		    value);
+		return;
+	}
+	int proto = parse_word(p, "forward's protocol", w[0], protos);
+	if (proto < 0)
+		return;
+	f.proto = (enum directory_proto)proto;
+	if (!parse_port(w[1], &f.host_port)) {
+		ERR(p, "bad host port '%s' in forward (1 to 65535)", w[1]);
+		return;
+	}
+	char *colon = strrchr(w[2], ':');
+	snprintf(addr, sizeof(addr), "%.*s", colon ? (int)(colon - w[2]) : 0, w[2]);
+	if (!colon || !parse_ipv4(addr, &f.guest_ip) || !parse_port(colon + 1, &f.guest_port)) {
+		ERR(p, "bad guest address '%s' in forward (expected IPv4:PORT, e.g. 10.0.2.21:22)",
+		    w[2]);
+		return;
+	}
+	if (p->lan->nforwards == DIRECTORY_MAX_FORWARDS) {
+		ERR(p, "too many forwards in lan '%s' (at most %d)", p->lan->name,
+		    DIRECTORY_MAX_FORWARDS);
+		return;
+	}
+	p->lan->forwards[p->lan->nforwards++] = f;
+}
+
+static const struct dir_key lan_keys[] = {
+    {"uplink", lan_uplink, 0},
+    {"forward", lan_forward, KEY_REPEAT},
     {NULL, NULL, 0},
 };
 
 _Static_assert(sizeof(vm_keys) / sizeof(vm_keys[0]) <= DIRECTORY_MAX_KEYS, "key table too big");
+_Static_assert(sizeof(lan_keys) / sizeof(lan_keys[0]) <= DIRECTORY_MAX_KEYS, "key table too big");
 _Static_assert(sizeof(machine_keys) / sizeof(machine_keys[0]) <= DIRECTORY_MAX_KEYS,
                "key table too big");
 
@@ -375,12 +531,43 @@ int directory_machine_key_line(const struct directory *dir, const char *key)
 
 /* ---- sections ---- */
 
+static void lan_begin(struct parser *p, const char *name)
+{
+	struct directory *dir = p->dir;
+
+	if (*name == '\0') {
+		ERR(p, "section [lan] needs a name: [lan NAME]");
+		return;
+	}
+	if (!name_valid(name)) {
+		ERR(p, "bad LAN name '%s' (1 to 31 of a-z 0-9 _ -)", name);
+		return;
+	}
+	for (unsigned i = 0; i < dir->nlans; i++) {
+		if (strcmp(dir->lans[i].name, name) == 0) {
+			ERR(p, "duplicate LAN name '%s' (first at line %d)", name,
+			    dir->lans[i].line);
+			return;
+		}
+	}
+	if (dir->nlans == BUNDLE_MAX_LANS) {
+		ERR(p, "too many LANs (at most %d)", BUNDLE_MAX_LANS);
+		return;
+	}
+	struct directory_lan *lan = &dir->lans[dir->nlans++];
+	snprintf(lan->name, sizeof(lan->name), "%s", name);
+	lan->line = p->line;
+	p->section = SECTION_LAN;
+	p->lan = lan;
+}
+
 static void section_begin(struct parser *p, char *name)
 {
 	struct directory *dir = p->dir;
 
 	p->section = SECTION_IGNORED;
 	p->vm = NULL;
+	p->lan = NULL;
 
 	if (strcmp(name, "machine") == 0) {
 		if (dir->machine_line) {
@@ -391,8 +578,13 @@ static void section_begin(struct parser *p, char *name)
 		p->section = SECTION_MACHINE;
 		return;
 	}
+	if (strncmp(name, "lan", 3) == 0 &&
+	    (name[3] == '\0' || name[3] == ' ' || name[3] == '\t')) {
+		lan_begin(p, name + 3 + strspn(name + 3, " \t"));
+		return;
+	}
 	if (strncmp(name, "vm", 2) != 0 || (name[2] != '\0' && name[2] != ' ' && name[2] != '\t')) {
-		ERR(p, "unknown section [%s] (expected [machine] or [vm NAME])", name);
+		ERR(p, "unknown section [%s] (expected [machine], [vm NAME] or [lan NAME])", name);
 		return;
 	}
 	char *vmname = name + 2 + strspn(name + 2, " \t");
@@ -526,6 +718,11 @@ static int dir_handler(void *user, const char *section, const char *name, const 
 		key_line = p->vm->key_line;
 		snprintf(where, sizeof(where), "[vm %s]", p->vm->name);
 		break;
+	case SECTION_LAN:
+		keys = lan_keys;
+		key_line = p->lan->key_line;
+		snprintf(where, sizeof(where), "[lan %s]", p->lan->name);
+		break;
 	case SECTION_NONE:
 		ERR(p, "key '%s' outside any section (put it under [machine] or [vm NAME])", name);
 		return 1;
@@ -658,7 +855,102 @@ static void check_links(struct directory *dir)
 	}
 }
 
+/*
+ * Interfaces name known LANs and have MACs no other interface has; a VM fits
+ * its disks and interfaces in the board's virtio slots; one LAN at most is
+ * uplinked, and only it forwards, each host port once.
+ */
+static void check_nets(struct directory *dir)
+{
+	const struct directory_lan *uplink = NULL;
+
+	for (unsigned v = 0; v < dir->nvms; v++) {
+		struct directory_vm *vm = &dir->vms[v];
+		unsigned ndev = vm->nminidisks + vm->nlinks + vm->nnics;
+		if (vm->nnics && ndev > GUEST_VIRTIO_SLOTS)
+			diag_add(&dir->diag, vm->nics[vm->nnics - 1].line,
+			         "vm '%s' has %u disks and network interfaces; the board has %d "
+			         "virtio slots",
+			         vm->name, ndev, GUEST_VIRTIO_SLOTS);
+		for (unsigned i = 0; i < vm->nnics; i++) {
+			struct directory_nic *nic = &vm->nics[i];
+			for (unsigned l = 0; l < dir->nlans; l++) {
+				if (strcmp(dir->lans[l].name, nic->lan_name) == 0)
+					nic->lan = (int)l;
+			}
+			if (nic->lan < 0)
+				diag_add(&dir->diag, nic->line,
+				         "net names unknown LAN '%s' (add a [lan %s] section)",
+				         nic->lan_name, nic->lan_name);
+			for (unsigned w = 0; w <= v; w++) {
+				const struct directory_vm *o = &dir->vms[w];
+				for (unsigned j = 0; j < (w == v ? i : o->nnics); j++) {
+					if (memcmp(o->nics[j].mac, nic->mac, 6) == 0)
+						diag_add(
+						    &dir->diag, nic->line,
+						    "mac %02x:%02x:%02x:%02x:%02x:%02x is also "
+						    "interface %u of vm '%s' (line %d)",
+						    nic->mac[0], nic->mac[1], nic->mac[2],
+						    nic->mac[3], nic->mac[4], nic->mac[5], j,
+						    o->name, o->nics[j].line);
+				}
+			}
+		}
+	}
+	for (unsigned l = 0; l < dir->nlans; l++) {
+		const struct directory_lan *lan = &dir->lans[l];
+		int uplink_line = lan->key_line[key_index(lan_keys, "uplink")];
+		if (lan->uplink && uplink)
+			diag_add(&dir->diag, uplink_line,
+			         "lan '%s' asks for the uplink, which lan '%s' has (line %d): at "
+			         "most one LAN is uplinked",
+			         lan->name, uplink->name, uplink->line);
+		else if (lan->uplink)
+			uplink = lan;
+		for (unsigned i = 0; i < lan->nforwards; i++) {
+			const struct directory_forward *f = &lan->forwards[i];
+			if (!lan->uplink) {
+				diag_add(
+				    &dir->diag, f->line,
+				    "forward in lan '%s', which has no uplink (set uplink = on)",
+				    lan->name);
+				continue;
+			}
+			for (unsigned j = 0; j < i; j++) {
+				if (lan->forwards[j].proto == f->proto &&
+				    lan->forwards[j].host_port == f->host_port)
+					diag_add(
+					    &dir->diag, f->line,
+					    "host port %u is forwarded twice (first at line %d)",
+					    f->host_port, lan->forwards[j].line);
+			}
+		}
+	}
+}
+
 /* ---- entry points ---- */
+
+const struct directory_lan *directory_uplink(const struct directory *dir)
+{
+	for (unsigned l = 0; l < dir->nlans; l++) {
+		if (dir->lans[l].uplink)
+			return &dir->lans[l];
+	}
+	return NULL;
+}
+
+/* FNV-1a over the name and the index: stable across runs and hosts. */
+void directory_mac_derive(const char *vm, unsigned index, uint8_t mac[6])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const char *c = vm; *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
+	h = (h ^ (0x100 + index)) * 0x100000001b3ull;
+	mac[0] = 0x02; /* the U/L bit set: locally administered; I/G clear: unicast */
+	for (int i = 1; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+}
 
 char *directory_resolve(const struct directory *dir, const char *path)
 {
@@ -703,6 +995,7 @@ unsigned directory_load_flags(struct directory *dir, const char *path, unsigned 
 	check_required(dir);
 	check_disks(dir, flags);
 	check_links(dir);
+	check_nets(dir);
 	return (unsigned)dir->diag.count;
 }
 

@@ -21,7 +21,18 @@
  *                            ending at most at DIRECTORY_MAX_DISK
  *   link = VM N ro           repeatable: VM's minidisk N (0-based), read-only
  *   trace = off              on | off
- *   virtio = modern          modern | legacy: the disks' virtio-mmio interface
+ *   virtio = modern          modern | legacy: the virtio-mmio interface of its
+ *                            disks and network interfaces
+ *   net = LAN [mac=MAC]      repeatable, at most 4: a network interface on LAN, in
+ *                            order eth0, eth1, ...; MAC aa:bb:cc:dd:ee:ff unicast,
+ *                            not zero; default: derived from the VM's name and
+ *                            the interface's number, locally administered
+ *
+ *   [lan NAME]               a virtual LAN (a switch); NAME as VM names; at most 8
+ *   uplink = off             on | off: bridged to the real NIC; on one LAN at most
+ *   forward = PROTO HOST IP:PORT   repeatable, at most 8, uplink = on only:
+ *                            host PROTO (tcp | udp) port HOST to the guest's
+ *                            IPv4 address IP, port PORT
  *
  * Sizes are decimal with an optional K/M/G (binary) suffix.  Relative paths
  * are resolved against the folder that holds the directory file, not the
@@ -31,6 +42,9 @@
  * existing, readable file, and every minidisk must lie inside it.  When no VM
  * has a minidisk, a missing disk file is not an error (`popek disk create`
  * may not have run yet); `run` then attaches no disk.
+ *
+ * A VM has at most 8 virtio devices, as the board has 8 virtio-mmio slots:
+ * disks first, then network interfaces.
  *
  * directory_load() reads and validates the text; every problem found is
  * added to dir->diag as "FILE:LINE: what is wrong".  It opens the files the
@@ -52,6 +66,7 @@
 #define DIRECTORY_MAX_QUANTUM     1000000
 #define DIRECTORY_MAX_HARTS       8
 #define DIRECTORY_MAX_KEYS        16 /* keys per section kind */
+#define DIRECTORY_MAX_FORWARDS    8
 /*
  * Where a minidisk may end at most: the real disk is a file, which `popek
  * disk create` sizes with ftruncate() to the largest end rounded up to 1M,
@@ -70,6 +85,38 @@ struct directory_link {
 	unsigned index;           /* which of its minidisks, 0-based */
 	int line;
 	int target; /* index of that VM in directory.vms once resolved, else -1 */
+};
+
+/* One network interface of a VM. */
+struct directory_nic {
+	char lan_name[BUNDLE_NAME_MAX];
+	int lan;        /* index in directory.lans once resolved, else -1 */
+	uint8_t mac[6]; /* as given, or derived (directory_mac_derive) */
+	bool mac_given;
+	int line;
+};
+
+enum directory_proto {
+	DIRECTORY_PROTO_TCP,
+	DIRECTORY_PROTO_UDP,
+};
+
+/* forward = PROTO HOST IP:PORT: the host's port to a guest's, through the uplink. */
+struct directory_forward {
+	enum directory_proto proto;
+	uint16_t host_port;
+	uint32_t guest_ip; /* IPv4, host byte order: 10.0.2.21 is 0x0a000215 */
+	uint16_t guest_port;
+	int line;
+};
+
+struct directory_lan {
+	char name[BUNDLE_NAME_MAX];
+	int line;                         /* of the [lan NAME] header */
+	int key_line[DIRECTORY_MAX_KEYS]; /* as for a vm */
+	bool uplink;
+	struct directory_forward forwards[DIRECTORY_MAX_FORWARDS];
+	unsigned nforwards;
 };
 
 struct directory_vm {
@@ -92,6 +139,8 @@ struct directory_vm {
 	unsigned nminidisks;
 	struct directory_link links[BUNDLE_MAX_DISKS];
 	unsigned nlinks;
+	struct directory_nic nics[BUNDLE_MAX_NICS];
+	unsigned nnics;
 };
 
 struct directory {
@@ -109,7 +158,20 @@ struct directory {
 
 	struct directory_vm vms[BUNDLE_MAX_VMS];
 	unsigned nvms;
+	struct directory_lan lans[BUNDLE_MAX_LANS];
+	unsigned nlans;
 };
+
+/* The LAN with uplink = on, or NULL. */
+const struct directory_lan *directory_uplink(const struct directory *dir);
+
+/*
+ * The MAC of interface `index` of the VM named `vm` when the directory gives
+ * none: 52:54:00 would be QEMU's; popek's is locally administered (0x02 set,
+ * multicast bit clear) and the rest a hash of the name and the index, the
+ * same on every run.
+ */
+void directory_mac_derive(const char *vm, unsigned index, uint8_t mac[6]);
 
 /* The line where a key was set, or 0; `key` must name a key of its table. */
 int directory_vm_key_line(const struct directory_vm *vm, const char *key);

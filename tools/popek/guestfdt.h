@@ -23,6 +23,7 @@ struct guestfdt_vm {
 	uint64_t initrd_end;
 	enum bundle_boot boot; /* firmware: also the CLINT and the test device */
 	unsigned ndisks;       /* virtio-mmio slots 0 .. ndisks-1 */
+	unsigned nnics;        /* network interfaces: the slots after the disks */
 };
 
 /*

@@ -111,6 +111,17 @@ const char *pack_bundle(const struct directory *dir, const struct plan *plan, ui
 			d->size = m->size;
 			d->flags = BUNDLE_DISK_RO;
 		}
+		/* Network interfaces in order, eth0 first, at the slots after the disks. */
+		for (unsigned i = 0; i < dv->nnics; i++) {
+			struct bundle_nic *n = &bv->nics[bv->nnics++];
+			memcpy(n->mac, dv->nics[i].mac, sizeof(n->mac));
+			n->lan = (uint16_t)dv->nics[i].lan;
+		}
+	}
+	h->nlans = dir->nlans;
+	for (unsigned l = 0; l < dir->nlans; l++) {
+		snprintf(h->lans[l].name, sizeof(h->lans[l].name), "%s", dir->lans[l].name);
+		h->lans[l].flags = dir->lans[l].uplink ? BUNDLE_LAN_UPLINK : 0;
 	}
 
 	const char *why = bundle_check(h, size, dir->disk_exists ? dir->disk_size : 0);

@@ -148,6 +148,7 @@ static void plan_vm(struct directory *dir, unsigned v, struct plan_vm *pv)
 	    .initrd_end = pv->initrd_size ? pv->at.initrd_gpa + pv->initrd_size : 0,
 	    .boot = vm->boot,
 	    .ndisks = vm->nminidisks + vm->nlinks,
+	    .nnics = vm->nnics,
 	};
 	pv->dtb = malloc(DTB_BUF_SIZE);
 	int size = pv->dtb ? guestfdt_build(&g, pv->dtb, DTB_BUF_SIZE) : -1;

@@ -114,6 +114,49 @@ static void add_console(struct qemu_argv *a, const struct qemu_opts *o, bool mod
 	}
 }
 
+/*
+ * The uplink's netdev: QEMU's user networking (the host is 10.0.2.2 from
+ * inside, its DHCP server hands out 10.0.2.15 on), each forward listening
+ * on the host's loopback alone.
+ */
+static void add_uplink_netdev(struct qemu_argv *a, const struct directory_lan *lan)
+{
+	static const char *const proto[] = {
+	    [DIRECTORY_PROTO_TCP] = "tcp", [DIRECTORY_PROTO_UDP] = "udp"};
+	char *opts = strdup("user,id=uplink");
+
+	for (unsigned i = 0; i < lan->nforwards && opts; i++) {
+		const struct directory_forward *f = &lan->forwards[i];
+		char *more;
+		if (asprintf(&more, "%s,hostfwd=%s:127.0.0.1:%u-%u.%u.%u.%u:%u", opts,
+		             proto[f->proto], f->host_port, f->guest_ip >> 24,
+		             (f->guest_ip >> 16) & 0xff, (f->guest_ip >> 8) & 0xff,
+		             f->guest_ip & 0xff, f->guest_port) < 0)
+			more = NULL;
+		free(opts);
+		opts = more;
+	}
+	if (!opts)
+		abort();
+	qemu_argv_add(a, "-netdev");
+	qemu_argv_add(a, opts);
+	free(opts);
+}
+
+/*
+ * popek's real NIC, only when a LAN is uplinked: otherwise the machine has
+ * no network card at all and nothing can leave it.
+ */
+static void add_uplink(struct qemu_argv *a, const struct directory *dir)
+{
+	const struct directory_lan *lan = directory_uplink(dir);
+	if (!lan)
+		return;
+	add_uplink_netdev(a, lan);
+	qemu_argv_add(a, "-device");
+	qemu_argv_add(a, "virtio-net-device,netdev=uplink");
+}
+
 void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a)
 {
 	add_machine(a, o);
@@ -135,6 +178,7 @@ void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, s
 		qemu_argv_add(a, "virtio-blk-device,drive=disk0");
 		free(disk);
 	}
+	add_uplink(a, dir);
 }
 
 static void add_slice(struct qemu_argv *a, const char *disk, unsigned n, uint64_t start,
@@ -150,6 +194,35 @@ static void add_slice(struct qemu_argv *a, const char *disk, unsigned n, uint64_
 	qemu_argv_add(a, "-device");
 	qemu_argv_addf(a, "virtio-blk-device,drive=md%u,bus=virtio-mmio-bus.%u,serial=popek-%llx",
 	               n, n, (unsigned long long)start);
+}
+
+/*
+ * The first VM's interfaces, in the slots after its disks as under popek,
+ * with their MACs.  One on the uplinked LAN reaches QEMU's user networking
+ * with the same forwards; one on another LAN has no peer, as alone on its
+ * LAN it would have none to talk to.
+ */
+static void add_bare_nics(struct qemu_argv *a, const struct directory *dir,
+                          const struct directory_vm *vm, unsigned first_slot)
+{
+	const struct directory_lan *up = directory_uplink(dir);
+	bool netdev = false;
+
+	for (unsigned i = 0; i < vm->nnics; i++) {
+		const struct directory_nic *n = &vm->nics[i];
+		const uint8_t *m = n->mac;
+		bool uplinked = up && n->lan >= 0 && &dir->lans[n->lan] == up && !netdev;
+		if (uplinked) {
+			add_uplink_netdev(a, up);
+			netdev = true;
+		}
+		qemu_argv_add(a, "-device");
+		qemu_argv_addf(a,
+		               "virtio-net-device,bus=virtio-mmio-bus.%u,"
+		               "mac=%02x:%02x:%02x:%02x:%02x:%02x%s",
+		               first_slot + i, m[0], m[1], m[2], m[3], m[4], m[5],
+		               uplinked ? ",netdev=uplink" : "");
+	}
 }
 
 void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a)
@@ -184,10 +257,12 @@ void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, stru
 	 * slices share one file, so QEMU's image locking (one writer per file)
 	 * is off: the directory has already checked that they do not overlap.
 	 */
+	unsigned ndisks = dir->disk ? vm->nminidisks + vm->nlinks : 0;
+	add_bare_nics(a, dir, vm, ndisks);
 	if (!dir->disk)
 		return;
 	char *disk = opt_escape(dir->disk);
-	for (unsigned i = 0; i < vm->nminidisks + vm->nlinks; i++) {
+	for (unsigned i = 0; i < ndisks; i++) {
 		if (i < vm->nminidisks) {
 			const struct directory_minidisk *m = &vm->minidisks[i];
 			add_slice(a, disk, i, m->start, m->size, false);

@@ -1,0 +1,37 @@
+#!/bin/sh
+# /etc/popek/uplink-bench.sh — run=uplink-bench: the measuring side of
+# bench/run's net suite.  With peer=ADDR (and port=PORT, default 5001;
+# mib=N, default 16) on the command line: waits until the peer answers a
+# ping, prints the round trip of 20 pings, then sends N MiB of zeros to
+# ADDR:PORT with nc and prints the time it took (the peer reading them all
+# and closing).  Lines start with "bench-net:".
+peer= port=5001 mib=16
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	peer=*) peer=${arg#peer=} ;;
+	port=*) port=${arg#port=} ;;
+	mib=*) mib=${arg#mib=} ;;
+	esac
+done
+up=
+for i in $(seq 60); do
+	ping -c 1 -W 1 "$peer" >/dev/null 2>&1 && up=1 && break
+done
+[ -n "$up" ] || {
+	echo "bench-net: $peer does not answer"
+	exit 1
+}
+# "round-trip min/avg/max = 0.512/0.733/1.204 ms"
+ping -c 20 -i 0.2 "$peer" | sed -n 's|.*min/avg/max = \([^/]*\)/\([^/]*\)/\([^ ]*\) ms.*|bench-net: rtt ms min \1 avg \2 max \3|p'
+# the peer's listener may start after its pings are answered: a few tries
+for i in $(seq 30); do
+	t0=$(date +%s%N)
+	if dd if=/dev/zero bs=65536 count=$((mib * 16)) 2>/dev/null | nc "$peer" "$port"; then
+		t1=$(date +%s%N)
+		echo "bench-net: tcp $mib MiB in $(((t1 - t0) / 1000000)) ms"
+		exit 0
+	fi
+	sleep 1
+done
+echo "bench-net: nc to $peer:$port failed"
+exit 1

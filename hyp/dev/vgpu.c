@@ -483,7 +483,7 @@ static const struct {
 
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 
-bool vgpu_ctrl(struct vgpu *g, const struct vgpu_req *req, struct vgpu_resp *resp)
+void vgpu_ctrl(struct vgpu *g, const struct vgpu_req *req, struct vgpu_resp *resp)
 {
 	/* the largest fixed part of a command */
 	union {
@@ -491,18 +491,23 @@ bool vgpu_ctrl(struct vgpu *g, const struct vgpu_req *req, struct vgpu_resp *res
 		uint8_t bytes[sizeof(struct cmd_transfer)];
 	} c = {0};
 	struct hdr out = {0};
-	uint32_t i;
+	uint32_t i = 0;
 
 	resp->len = sizeof out;
-	if (req->read(req->ctx, 0, &c, sizeof c.hdr) != sizeof c.hdr)
-		return false;
-	i = c.hdr.type - CMD_BASE;
-	if (c.hdr.type < CMD_BASE || i >= NCMDS || !cmds[i].run)
+	if (req->read(req->ctx, 0, &c, sizeof c.hdr) != sizeof c.hdr) {
+		/*
+		 * The board's device leaves this one unanswered for ever; popek answers,
+		 * so that every chain it takes comes back (its transport's invariant).
+		 */
+		c.hdr = (struct hdr){0};
 		out.type = VIRTIO_GPU_RESP_ERR_UNSPEC;
-	else if (req->read(req->ctx, 0, &c, cmds[i].size) != cmds[i].size)
+	} else if (c.hdr.type < CMD_BASE || (i = c.hdr.type - CMD_BASE) >= NCMDS || !cmds[i].run) {
+		out.type = VIRTIO_GPU_RESP_ERR_UNSPEC;
+	} else if (req->read(req->ctx, 0, &c, cmds[i].size) != cmds[i].size) {
 		out.type = VIRTIO_GPU_RESP_OK_NODATA;
-	else
+	} else {
 		out.type = cmds[i].run(g, &c, req, resp);
+	}
 	if (c.hdr.flags & VIRTIO_GPU_FLAG_FENCE) {
 		/* §5.7.6.7: a fenced command's answer carries its fence */
 		out.flags = VIRTIO_GPU_FLAG_FENCE;
@@ -515,7 +520,6 @@ bool vgpu_ctrl(struct vgpu *g, const struct vgpu_req *req, struct vgpu_resp *res
 	g->stats.commands++;
 	if (out.type >= VIRTIO_GPU_RESP_ERR_UNSPEC)
 		g->stats.errors++;
-	return true;
 }
 
 /* §5.7.6.10: the cursor queue; a short request changes nothing. */
@@ -559,11 +563,169 @@ uint64_t vgpu_arena_bytes(uint32_t width, uint32_t height)
 	return 2 * screen + 4 * 64 * 64 * BPP + 2 * (screen / 4096 + 2) * sizeof(struct vgpu_ent);
 }
 
-void vgpu_init(struct vgpu *g, uint32_t width, uint32_t height, struct vgpu_mem mem, uint8_t *arena,
-               uint64_t arena_size)
+/* The transport: two queues, control and cursor, each chain taken as the board's device takes it. */
+
+/* A chain's readable bytes, in order, however the driver cut them. */
+struct chain_reader {
+	struct vgpu *g;
+	struct virtio_chain *c;
+};
+
+static uint64_t chain_read(void *ctx, uint64_t off, void *buf, uint64_t len)
 {
-	*g = (struct vgpu){
-	    .width = width, .height = height, .mem = mem, .arena = arena, .arena_size = arena_size};
+	struct chain_reader *r = ctx;
+	uint64_t done = 0, pos = 0;
+
+	for (uint32_t i = 0; i < r->c->n && done < len; i++) {
+		const struct virtio_desc *d = &r->c->d[i];
+		uint64_t skip, n;
+
+		if (d->flags & VIRTQ_DESC_F_WRITE)
+			break;
+		if (off + done >= pos + d->len) {
+			pos += d->len;
+			continue;
+		}
+		skip = off + done - pos;
+		n = d->len - skip;
+		if (n > len - done)
+			n = len - done;
+		memcpy((uint8_t *)buf + done, virtio_mmio_at(&r->g->t, d->addr + skip, n), n);
+		done += n;
+		pos += d->len;
+	}
+	return done;
+}
+
+/* Writes the answer into the chain's writable buffers, as far as they reach; returns the bytes. */
+static uint32_t chain_answer(struct vgpu *g, const struct virtio_chain *c,
+                             const struct vgpu_resp *resp)
+{
+	uint32_t done = 0;
+
+	for (uint32_t i = 0; i < c->n && done < resp->len; i++) {
+		const struct virtio_desc *d = &c->d[i];
+		uint32_t n = resp->len - done;
+
+		if (!(d->flags & VIRTQ_DESC_F_WRITE) || d->len == 0)
+			continue;
+		if (n > d->len)
+			n = d->len;
+		memcpy(virtio_mmio_at(&g->t, d->addr, n), resp->bytes + done, n);
+		done += n;
+	}
+	return done;
+}
+
+/*
+ * A chain the board's device cannot map (outside the table, a loop, a
+ * buffer outside RAM, INDIRECT, readable after writable) is a virtio_error()
+ * there: the device breaks (§2.1.2).
+ */
+static bool vgpu_walk(struct vgpu *g, uint32_t q, uint16_t head, struct virtio_chain *c)
+{
+	if (virtio_mmio_walk(&g->t, q, head, g->desc, VGPU_CTRL_MAX, c) != 0 || c->bad_buffer ||
+	    c->ordered != c->n) {
+		virtio_mmio_break(&g->t);
+		return false;
+	}
+	return true;
+}
+
+static int vgpu_ctrl_take(void *dev, uint16_t head)
+{
+	struct vgpu *g = dev;
+	struct virtio_chain c;
+	struct chain_reader r = {g, &c};
+	struct vgpu_req req = {chain_read, &r};
+	static struct vgpu_resp resp; /* popek takes one trap at a time */
+
+	if (!vgpu_walk(g, 0, head, &c))
+		return 0;
+	vgpu_ctrl(g, &req, &resp);
+	virtio_mmio_push(&g->t, 0, head, chain_answer(g, &c, &resp));
+	return 0;
+}
+
+static int vgpu_cursor_take(void *dev, uint16_t head)
+{
+	struct vgpu *g = dev;
+	struct virtio_chain c;
+	struct chain_reader r = {g, &c};
+	struct vgpu_req req = {chain_read, &r};
+
+	if (!vgpu_walk(g, 1, head, &c))
+		return 0;
+	vgpu_cursor(g, &req);
+	virtio_mmio_push(&g->t, 1, head, 0);
+	return 0;
+}
+
+static void vgpu_notify(void *dev, uint32_t q)
+{
+	struct vgpu *g = dev;
+
+	virtio_mmio_process(&g->t, q, q == 0 ? vgpu_ctrl_take : vgpu_cursor_take);
+}
+
+static uint64_t vgpu_features(void *dev)
+{
+	(void)dev;
+	return 0; /* no virgl, no EDID, no blobs */
+}
+
+static void vgpu_config(void *dev, uint8_t *cfg)
+{
+	for (uint32_t i = 0; i < VGPU_CFG_LEN; i++)
+		cfg[i] = (uint8_t)vgpu_config_read(dev, i, 1);
+}
+
+static void vgpu_model_reset(void *dev)
+{
+	vgpu_reset(dev);
+}
+
+static const struct virtio_mmio_model vgpu_model = {
+    .device_id = 16, /* §5.7.1 */
+    .nqueues = 2,
+    .queue_max = VGPU_CTRL_MAX,
+    .queue_max_of = {VGPU_CTRL_MAX, VGPU_CURSOR_MAX},
+    .config_len = VGPU_CFG_LEN,
+    .features = vgpu_features,
+    .config = vgpu_config,
+    .notify = vgpu_notify,
+    .reset = vgpu_model_reset,
+};
+
+static int vgpu_mmio_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
+{
+	struct vgpu *g = dev;
+
+	return virtio_mmio_ops.read(&g->t, off, width, val);
+}
+
+static int vgpu_mmio_write(void *dev, uint64_t off, unsigned width, uint64_t val)
+{
+	struct vgpu *g = dev;
+
+	return virtio_mmio_ops.write(&g->t, off, width, val);
+}
+
+const struct mmio_ops vgpu_ops = {
+    .read = vgpu_mmio_read,
+    .write = vgpu_mmio_write,
+};
+
+void vgpu_init(struct vgpu *g, uint32_t width, uint32_t height, struct virtio_mem mem,
+               uint8_t *arena, uint64_t arena_size, bool legacy, struct vplic *plic, uint32_t irq)
+{
+	memset(g, 0, sizeof *g);
+	g->width = width;
+	g->height = height;
+	g->mem = mem;
+	g->arena = arena;
+	g->arena_size = arena_size;
+	virtio_mmio_init(&g->t, &vgpu_model, g, legacy, mem, plic, irq);
 }
 
 void vgpu_reset(struct vgpu *g)

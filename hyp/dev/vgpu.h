@@ -19,7 +19,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dev/virtio_mmio.h"
+
 #define VGPU_MAX_RES     64    /* resources at once (the board's limit is memory) */
+#define VGPU_CTRL_MAX    64    /* QueueNumMax of the control queue, as the board's */
+#define VGPU_CURSOR_MAX  16    /* and of the cursor queue */
 #define VGPU_MAX_ENTRIES 16384 /* backing entries per attach, as the board's */
 #define VGPU_RESP_MAX    408   /* the largest answer: display info */
 #define VGPU_CFG_LEN     16    /* struct virtio_gpu_config (§5.7.4) */
@@ -53,12 +57,6 @@
 #define VIRTIO_GPU_FORMAT_X8B8G8R8_UNORM 68
 #define VIRTIO_GPU_FORMAT_A8B8G8R8_UNORM 121
 #define VIRTIO_GPU_FORMAT_R8G8B8X8_UNORM 134
-
-/* Guest memory as the model may see it: a pointer to [gpa, gpa+len) in RAM, or NULL. */
-struct vgpu_mem {
-	void *(*at)(void *ctx, uint64_t gpa, uint64_t len);
-	void *ctx;
-};
 
 /* A request's device-readable bytes, however the driver cut them into buffers. */
 struct vgpu_req {
@@ -94,7 +92,7 @@ struct vgpu_stats {
 
 struct vgpu {
 	uint32_t width, height; /* the one scanout's preferred mode */
-	struct vgpu_mem mem;
+	struct virtio_mem mem;
 	uint8_t *arena; /* resources' pixels and backing tables */
 	uint64_t arena_size;
 	struct vgpu_res res[VGPU_MAX_RES];
@@ -105,6 +103,9 @@ struct vgpu {
 	uint32_t cursor_res, cursor_x, cursor_y, hot_x, hot_y;
 	uint64_t flush_gen; /* bumped by every flush or scanout change that reaches the screen */
 	struct vgpu_stats stats;
+	/* the device on its transport */
+	struct virtio_mmio t;
+	struct virtio_desc desc[VGPU_CTRL_MAX];
 };
 
 /* An answer for the transport to write into the chain's device-writable part. */
@@ -117,17 +118,17 @@ struct vgpu_resp {
  * The arena is arena_size bytes of popek's memory the device keeps resources in;
  * its size is the VM's display budget (VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY beyond).
  */
-void vgpu_init(struct vgpu *g, uint32_t width, uint32_t height, struct vgpu_mem mem, uint8_t *arena,
-               uint64_t arena_size);
+void vgpu_init(struct vgpu *g, uint32_t width, uint32_t height, struct virtio_mem mem,
+               uint8_t *arena, uint64_t arena_size, bool legacy, struct vplic *plic, uint32_t irq);
 /* The arena the device needs for a WIDTHxHEIGHT display. */
 uint64_t vgpu_arena_bytes(uint32_t width, uint32_t height);
 /* Device reset (§2.1): every resource goes, the scanout is disabled. */
 void vgpu_reset(struct vgpu *g);
 /*
- * One control queue request.  false: the device leaves it unanswered (a
- * request shorter than its header, which the board never completes).
+ * One control queue request and its answer.  A request shorter than its header is
+ * answered VIRTIO_GPU_RESP_ERR_UNSPEC (the board's device never answers it).
  */
-bool vgpu_ctrl(struct vgpu *g, const struct vgpu_req *req, struct vgpu_resp *resp);
+void vgpu_ctrl(struct vgpu *g, const struct vgpu_req *req, struct vgpu_resp *resp);
 /* One cursor queue request; the board answers it with nothing written. */
 void vgpu_cursor(struct vgpu *g, const struct vgpu_req *req);
 /* The configuration space (§5.7.4), read as the board's: events_read 0, one scanout. */
@@ -139,5 +140,8 @@ uint32_t vgpu_config_read(const struct vgpu *g, uint32_t off, uint32_t size);
  */
 bool vgpu_screen(const struct vgpu *g, uint32_t *width, uint32_t *height);
 uint32_t vgpu_screen_rgb(const struct vgpu *g, uint32_t x, uint32_t y);
+
+/* The guest's accesses to the device's virtio-mmio slot; dev = struct vgpu *. */
+extern const struct mmio_ops vgpu_ops;
 
 #endif

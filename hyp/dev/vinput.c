@@ -148,3 +148,164 @@ uint32_t vinput_status(struct vinput *v, const struct vinput_event *e, uint32_t 
 	}
 	return len < sizeof *e ? len : sizeof *e;
 }
+
+/* The transport: queue 0 events (device-writable), queue 1 status (driver-readable). */
+
+static bool vinput_walk(struct vinput *v, uint32_t q, uint16_t head, struct virtio_chain *c)
+{
+	/* what the board's device cannot map is a virtio_error() there (§2.1.2) */
+	if (virtio_mmio_walk(&v->t, q, head, v->desc, VINPUT_VQ_MAX, c) != 0 || c->bad_buffer ||
+	    c->ordered != c->n) {
+		virtio_mmio_break(&v->t);
+		return false;
+	}
+	return true;
+}
+
+/* Copies up to len bytes from (to, with to_guest) the chain's readable (writable) part. */
+static uint32_t vinput_copy(struct vinput *v, const struct virtio_chain *c, void *buf, uint32_t len,
+                            bool to_guest)
+{
+	uint32_t done = 0;
+
+	for (uint32_t i = 0; i < c->n && done < len; i++) {
+		const struct virtio_desc *d = &c->d[i];
+		uint32_t n = len - done;
+
+		if (!(d->flags & VIRTQ_DESC_F_WRITE) != !to_guest || d->len == 0)
+			continue;
+		if (n > d->len)
+			n = d->len;
+		if (to_guest)
+			memcpy(virtio_mmio_at(&v->t, d->addr, n), (uint8_t *)buf + done, n);
+		else
+			memcpy((uint8_t *)buf + done, virtio_mmio_at(&v->t, d->addr, n), n);
+		done += n;
+	}
+	return done;
+}
+
+static int vinput_status_take(void *dev, uint16_t head)
+{
+	struct vinput *v = dev;
+	struct virtio_chain c;
+	struct vinput_event e = {0};
+	uint32_t len;
+
+	if (!vinput_walk(v, 1, head, &c))
+		return 0;
+	len = vinput_copy(v, &c, &e, sizeof e, false);
+	virtio_mmio_push(&v->t, 1, head, vinput_status(v, &e, len));
+	return 0;
+}
+
+static void vinput_notify(void *dev, uint32_t q)
+{
+	struct vinput *v = dev;
+
+	/* the event queue's buffers wait for events; the board's device does nothing then */
+	if (q == 1)
+		virtio_mmio_process(&v->t, 1, vinput_status_take);
+}
+
+/* The event queue as vinput_send wants it: count, then fill, what the ring holds. */
+static uint32_t evq_avail(void *ctx)
+{
+	struct vinput *v = ctx;
+	uint32_t n = 0;
+	uint16_t head;
+
+	/* take up to a report's worth, then give them all back (popped last, given first) */
+	while (n < v->queued && virtio_mmio_pop(&v->t, 0, &head) == 1)
+		v->heads[n++] = head;
+	for (uint32_t i = 0; i < n; i++)
+		virtio_mmio_unpop(&v->t, 0);
+	return n;
+}
+
+static void evq_put(void *ctx, const struct vinput_event *e)
+{
+	struct vinput *v = ctx;
+	struct virtio_chain c;
+	uint16_t head;
+	struct vinput_event copy = *e;
+
+	if (virtio_mmio_pop(&v->t, 0, &head) != 1 || !vinput_walk(v, 0, head, &c))
+		return;
+	virtio_mmio_push(&v->t, 0, head, vinput_copy(v, &c, &copy, sizeof copy, true));
+}
+
+static void evq_notify(void *ctx)
+{
+	(void)ctx; /* virtio_mmio_push notified as the driver asked */
+}
+
+void vinput_key(struct vinput *v, uint16_t code, bool down)
+{
+	const struct vinput_events q = {evq_avail, evq_put, evq_notify, v};
+	const struct vinput_event key = {EV_KEY, code, down}, syn = {EV_SYN, SYN_REPORT, 0};
+
+	if (virtio_mmio_driver_ok(&v->t) && !v->active)
+		vinput_driver_ok(v);
+	if (!virtio_mmio_live(&v->t, 0))
+		return;
+	vinput_send(v, &key, &q);
+	vinput_send(v, &syn, &q);
+}
+
+static uint64_t vinput_features(void *dev)
+{
+	(void)dev;
+	return 0;
+}
+
+static uint32_t vinput_cfg_read(void *dev, uint32_t off, unsigned width)
+{
+	return vinput_config_read(dev, off, width);
+}
+
+static bool vinput_cfg_write(void *dev, uint32_t off, unsigned width, uint32_t val)
+{
+	return vinput_config_write(dev, off, width, val, true);
+}
+
+static void vinput_model_reset(void *dev)
+{
+	vinput_reset(dev);
+}
+
+static const struct virtio_mmio_model vinput_model = {
+    .device_id = 18, /* §5.8.1 */
+    .nqueues = 2,
+    .queue_max = VINPUT_VQ_MAX,
+    .config_len = VINPUT_CFG_MAX,
+    .features = vinput_features,
+    .notify = vinput_notify,
+    .reset = vinput_model_reset,
+    .config_read = vinput_cfg_read,
+    .config_write = vinput_cfg_write,
+};
+
+static int vinput_mmio_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
+{
+	struct vinput *v = dev;
+
+	return virtio_mmio_ops.read(&v->t, off, width, val);
+}
+
+static int vinput_mmio_write(void *dev, uint64_t off, unsigned width, uint64_t val)
+{
+	struct vinput *v = dev;
+
+	return virtio_mmio_ops.write(&v->t, off, width, val);
+}
+
+const struct mmio_ops vinput_ops = {
+    .read = vinput_mmio_read,
+    .write = vinput_mmio_write,
+};
+
+void vinput_attach(struct vinput *v, struct virtio_mem mem, struct vplic *plic, uint32_t irq)
+{
+	virtio_mmio_init(&v->t, &vinput_model, v, false, mem, plic, irq);
+}

@@ -17,9 +17,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dev/virtio_mmio.h"
+
 #define VINPUT_CFG_MAX   136 /* struct virtio_input_config (§5.8.4) */
 #define VINPUT_BITMAP    128 /* bytes of an EV_BITS bitmap */
 #define VINPUT_QUEUE_MAX 64  /* events held until their EV_SYN (the board's queue grows) */
+#define VINPUT_VQ_MAX    64  /* QueueNumMax of the event and status queues, as the board's */
 
 /* §5.8.4 select values */
 #define VIRTIO_INPUT_CFG_UNSET     0x00
@@ -65,6 +68,10 @@ struct vinput {
 	struct vinput_event queue[VINPUT_QUEUE_MAX];
 	uint32_t queued;
 	uint64_t sent, dropped; /* events given to the driver; dropped for want of buffers */
+	/* the device on its transport */
+	struct virtio_mmio t;
+	struct virtio_desc desc[VINPUT_VQ_MAX];
+	uint16_t heads[VINPUT_QUEUE_MAX]; /* the event buffers a report goes into */
 };
 
 /* keys: the EV_KEY bitmap, keys_len significant bytes (at most VINPUT_BITMAP). */
@@ -88,5 +95,14 @@ void vinput_send(struct vinput *v, const struct vinput_event *e, const struct vi
  * an EV_LED sets or clears a LED.  Returns the used length the board answers: len, at most 8.
  */
 uint32_t vinput_status(struct vinput *v, const struct vinput_event *e, uint32_t len);
+
+/*
+ * The device on its transport, at an MMIO slot: vinput_init, then this.
+ * vinput_key() sends one key press or release from the real keyboard as the
+ * board's device reports it (EV_KEY, then EV_SYN).
+ */
+void vinput_attach(struct vinput *v, struct virtio_mem mem, struct vplic *plic, uint32_t irq);
+void vinput_key(struct vinput *v, uint16_t code, bool down);
+extern const struct mmio_ops vinput_ops; /* dev = struct vinput * */
 
 #endif

@@ -25,7 +25,7 @@ struct vplic;
 #define VIRTIO_MMIO_QUEUES       2    /* queues a model may have */
 #define VIRTIO_MMIO_QUEUE_MAX    256  /* the largest QueueNumMax a model may give */
 #define VIRTIO_MMIO_LEGACY_ALIGN 4096 /* QueueAlign until the driver writes it */
-#define VIRTIO_MMIO_CONFIG_MAX   64   /* bytes of configuration space a model may have */
+#define VIRTIO_MMIO_CONFIG_MAX   64   /* bytes of configuration space config() may fill */
 
 /* Feature bits of the transport and the rings (§6). */
 #define VIRTIO_F_NOTIFY_ON_EMPTY (1ull << 24) /* legacy: §2.6.7's "notify on empty" */
@@ -49,6 +49,8 @@ struct virtio_mmio_model {
 	uint32_t device_id; /* §5 */
 	uint32_t nqueues;   /* at most VIRTIO_MMIO_QUEUES */
 	uint32_t queue_max; /* QueueNumMax of each, a power of 2, at most VIRTIO_MMIO_QUEUE_MAX */
+	/* Optional: QueueNumMax queue by queue where they differ (0: queue_max). */
+	uint32_t queue_max_of[VIRTIO_MMIO_QUEUES];
 	uint32_t config_len;
 	/*
 	 * The device-specific feature bits it can do (the transport adds its own:
@@ -61,6 +63,15 @@ struct virtio_mmio_model {
 	void (*notify)(void *dev, uint32_t q);
 	/* Optional: the device was reset (after the transport forgot its queues). */
 	void (*reset)(void *dev);
+	/*
+	 * Optional, for a configuration space the driver writes (virtio-input's
+	 * select and subsel): accesses of 1, 2 or 4 bytes at off of the whole
+	 * 0x100-byte window go to these instead of config(), which the model then
+	 * need not have.  config_write answers whether the device signals a
+	 * configuration change (§4.2.2 ConfigGeneration, InterruptStatus bit 1).
+	 */
+	uint32_t (*config_read)(void *dev, uint32_t off, unsigned width);
+	bool (*config_write)(void *dev, uint32_t off, unsigned width, uint32_t val);
 };
 
 /* A descriptor, as read once from the guest's table. */
@@ -136,6 +147,7 @@ struct virtio_mmio {
 	uint32_t queue_align; /* legacy QueueAlign; kept across resets */
 	bool broken;          /* DEVICE_NEEDS_RESET: nothing moves until a reset */
 	uint32_t gen;         /* bumped by every device or queue reset */
+	uint32_t config_gen;  /* ConfigGeneration: bumped by every configuration change */
 	struct virtio_queue q[VIRTIO_MMIO_QUEUES];
 	struct virtio_mmio_stats stats;
 };

@@ -7,6 +7,7 @@
  * on the console what it did, for tests to wait on:
  *
  *   display: WIDTHxHEIGHT pattern drawn
+ *   display: keyboard "NAME", N key bytes HEX    (its EV_KEY bitmap, §5.8.4)
  *   display: key 'c'                    (one line per character echoed)
  *
  * mode=gpuattack sends the device a hostile command stream (resource id 0,
@@ -238,6 +239,10 @@ static void text_put(char ch)
 	col++;
 }
 
+#define EV_KEY     1
+#define KEY_LSHIFT 42
+#define KEY_RSHIFT 54
+
 /* The keyboard: VQ_SIZE 8-byte event buffers, always offered (§5.8.6). */
 struct input_event {
 	uint16_t type, code;
@@ -258,6 +263,32 @@ static int kbd_setup(void)
 	return 0;
 }
 
+/* §5.8.4: select and subsel, then size and the union. */
+static void kbd_select(uint8_t select, uint8_t subsel)
+{
+	virtio_dev_config_w8(&kbd, 0, select);
+	virtio_dev_config_w8(&kbd, 1, subsel);
+}
+
+/* The keyboard's name and key bitmap, as the device describes itself. */
+static void kbd_describe(void)
+{
+	char name[129];
+	uint32_t n;
+
+	kbd_select(0x01, 0); /* VIRTIO_INPUT_CFG_ID_NAME */
+	n = virtio_dev_config_r8(&kbd, 2);
+	for (uint32_t i = 0; i < n && i < 128; i++)
+		name[i] = (char)virtio_dev_config_r8(&kbd, 8 + i);
+	name[n < 128 ? n : 128] = 0;
+	kbd_select(0x11, EV_KEY); /* VIRTIO_INPUT_CFG_EV_BITS */
+	n = virtio_dev_config_r8(&kbd, 2);
+	kprintf("display: keyboard \"%s\", %u key bytes ", name, n);
+	for (uint32_t i = 0; i < n; i++)
+		kprintf("%02x", virtio_dev_config_r8(&kbd, 8 + i));
+	kprintf("\n");
+}
+
 /* Linux input key codes (KEY_*) to characters, unshifted and shifted. */
 static const char keymap[2][64] = {
     {0,   0,   '1', '2', '3', '4', '5', '6', '7', '8', '9',  '0', '-', '=',  0,
@@ -269,10 +300,6 @@ static const char keymap[2][64] = {
      'A', 'S', 'D', 'F', 'G', 'H', 'J', 'K', 'L', ':', '"', '~', 0,   '|',  'Z',
      'X', 'C', 'V', 'B', 'N', 'M', '<', '>', '?', 0,   '*', 0,   ' '},
 };
-
-#define EV_KEY     1
-#define KEY_LSHIFT 42
-#define KEY_RSHIFT 54
 
 /* Echoes keys for ever. */
 static void kbd_loop(void)
@@ -318,6 +345,7 @@ void display_run(void)
 		kprintf("display: no virtio keyboard\n");
 		return;
 	}
+	kbd_describe();
 	kprintf("display: keyboard ready\n");
 	kbd_loop();
 }

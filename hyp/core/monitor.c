@@ -1,4 +1,5 @@
 #include "core/monitor.h"
+#include "core/display.h"
 #include "core/netif.h"
 #include "core/console.h"
 #include "core/vm.h"
@@ -176,6 +177,22 @@ static void ctl_execute(char *req)
 	}
 	int v = verb_index(cmd);
 	struct vm *vm = find(arg);
+	if (vm && strcmp(cmd, "screenshot") == 0 && !*rest) {
+		display_screenshot(vm, id);
+		return;
+	}
+	if (vm && strcmp(cmd, "key") == 0 && *rest) {
+		unsigned code = 0;
+		for (const char *p = rest; *p >= '0' && *p <= '9' && code < 0x10000; p++)
+			code = code * 10 + (unsigned)(*p - '0');
+		if (code == 0 || code > 0x2ff)
+			console_ctl_printf("%s err bad key code '%s'\n", id, rest);
+		else if (!display_key(vm, (uint16_t)code))
+			console_ctl_printf("%s err vm %s has no display\n", id, vm->name);
+		else
+			console_ctl_printf("%s ok\n", id);
+		return;
+	}
 	if (v < 0 || *rest)
 		console_ctl_printf("%s err unknown request\n", id);
 	else if (!vm)

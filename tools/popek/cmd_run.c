@@ -52,6 +52,7 @@
 #include "console_server.h"
 #include "outfile.h"
 #include "qemu.h"
+#include "rundir.h"
 
 static struct {
 	const char *log_dir;
@@ -290,6 +291,12 @@ static int run_bare(const struct directory *dir, struct qemu_opts *q)
 	if (opt.log_dir && !log)
 		return 1;
 	q->log_file = log;
+	/* a run directory with QEMU's monitor: `popek screenshot` and `popek key` reach it */
+	char *rdir = opt.dry_run ? NULL : rundir_create("popek run");
+	char *mon = NULL;
+	if (rdir && asprintf(&mon, "%s/%s", rdir, RUNDIR_QEMU_MON) < 0)
+		abort();
+	q->monitor_socket = mon;
 	qemu_argv_bare(dir, q, &a);
 	if (opt.gdb)
 		fprintf(stderr,
@@ -297,6 +304,10 @@ static int run_bare(const struct directory *dir, struct qemu_opts *q)
 		        "  gdb-multiarch %s -ex 'target remote :1234'\n",
 		        dir->vms[0].kernel);
 	status = start(&a);
+	if (rdir)
+		rundir_remove(rdir);
+	free(rdir);
+	free(mon);
 	int err = log && dir->vms[0].boot == BUNDLE_BOOT_SBI ? banner_strip_file(log) : 0;
 	if (err)
 		fprintf(stderr, "popek run: cannot rewrite %s: %s\n", log, strerror(err));

@@ -225,6 +225,34 @@ static void add_bare_nics(struct qemu_argv *a, const struct directory *dir,
 	}
 }
 
+/*
+ * The board's GPU and keyboard for a VM with a display.  No EDID: popek's GPU
+ * offers none (dev/vgpu.c), so both give drivers the same modes.
+ */
+static void add_bare_display(struct qemu_argv *a, const struct directory_vm *vm, unsigned slot)
+{
+	if (!vm->display_width)
+		return;
+	qemu_argv_add(a, "-device");
+	qemu_argv_addf(a, "virtio-gpu-device,bus=virtio-mmio-bus.%u,xres=%u,yres=%u,edid=off", slot,
+	               vm->display_width, vm->display_height);
+	qemu_argv_add(a, "-device");
+	qemu_argv_addf(a, "virtio-keyboard-device,bus=virtio-mmio-bus.%u", slot + 1);
+}
+
+/* A second monitor on a UNIX socket: `popek screenshot` and `popek key` of a bare run. */
+static void add_monitor_socket(struct qemu_argv *a, const struct qemu_opts *o)
+{
+	if (!o->monitor_socket)
+		return;
+	char *path = opt_escape(o->monitor_socket);
+	qemu_argv_add(a, "-chardev");
+	qemu_argv_addf(a, "socket,id=mon1,path=%s,server=on,wait=off", path);
+	qemu_argv_add(a, "-mon");
+	qemu_argv_add(a, "chardev=mon1,mode=readline");
+	free(path);
+}
+
 void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a)
 {
 	const struct directory_vm *vm = &dir->vms[0];
@@ -259,6 +287,8 @@ void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, stru
 	 */
 	unsigned ndisks = dir->disk ? vm->nminidisks + vm->nlinks : 0;
 	add_bare_nics(a, dir, vm, ndisks);
+	add_bare_display(a, vm, ndisks + vm->nnics);
+	add_monitor_socket(a, o);
 	if (!dir->disk)
 		return;
 	char *disk = opt_escape(dir->disk);

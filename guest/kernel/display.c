@@ -389,8 +389,8 @@ void gpuattack_run(void)
 		kprintf("gpuattack: %s answer 0x%x\n", rects[i].name,
 		        rect_cmd(rects[i].type, rects[i].r, rects[i].a, rects[i].b));
 	create(7, FMT_BGRX, 16, 16);
-	kprintf("gpuattack: attach-outside answer 0x%x\n", attach(7, 0x200000000ull, 4096));
-	kprintf("gpuattack: attach-wrap answer 0x%x\n", attach(7, ~0ull - 8, 4096));
+	kprintf("gpuattack: attach-outside answer 0x%x\n", attach(7, 0x200000000ull, 8192));
+	kprintf("gpuattack: attach-wrap answer 0x%x\n", attach(7, ~0ull - 8, 8192));
 	kprintf("gpuattack: attach-empty answer 0x%x\n", attach(7, (uint64_t)fb, 0));
 	kprintf("gpuattack: attach-twice answer 0x%x\n", attach(RES_ID, (uint64_t)fb, 4096));
 	hdr(CMD_DETACH_BACKING);

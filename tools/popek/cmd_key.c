@@ -19,6 +19,7 @@
 #include "rundir.h"
 
 #define WHO "popek key"
+#define KEY_PACE_US 60000
 
 static struct {
 	const char *run;
@@ -135,6 +136,12 @@ static int type_ctl(const char *dir, const char *vm, const char *text)
 			close(fd);
 			return -1;
 		}
+		/*
+		 * A typist's pace (QEMU's sendkey holds a key 100 ms): the guest gets to
+		 * take the events and give its buffers back, or the keyboard drops
+		 * reports it has no buffers for, as the board's does.
+		 */
+		usleep(KEY_PACE_US);
 	}
 	close(fd);
 	return 0;

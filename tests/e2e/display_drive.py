@@ -8,6 +8,9 @@
   display_drive.py hostile   mode=gpuattack bare, then beside a displaying
                              VM under popek: the same answers, popek still
                              running, the other VM's screen equal to the bare one
+  display_drive.py linux     Linux's framebuffer console (console=tty0) on the
+                             bare board and under popek: its last boot line,
+                             drawn in the VGA font, found in each screenshot
 
 Prints what it checks as `ok ...` lines and exits non-zero (`FAIL ...`) at
 the first thing that is wrong.  Whatever it started is stopped on the way out.
@@ -194,5 +197,36 @@ elif MODE == "hostile":
     popek(p, env, "screenshot", "attack", f"{OUT}/attack.png")
     same_screen(alone, beside, "teach's screen beside the attacker, and alone on the board")
     stop_all()
+elif MODE == "linux":
+    import re
+
+    font = {}
+    for line in open("build/gen/font8x16.h"):
+        m = re.match(r"\s*\{(.*)\}, /\* '(.*)' \*/", line)
+        if m and len(m.group(2)) == 1:
+            font[m.group(2)] = [int(x, 16) for x in m.group(1).split(",")]
+    LINE = "Run /init as init process"
+
+    def text_row(shot):
+        """The text row where LINE is drawn from column 0, lit pixel for lit pixel; or None."""
+        w, h, rows = shot
+        for y0 in range(0, h - 15, 16):
+            if all((rows[y0 + r][3 * (8 * i + b):3 * (8 * i + b) + 3] != b"\0\0\0") ==
+                   bool(font[ch][r] >> (7 - b) & 1)
+                   for i, ch in enumerate(LINE) for r in range(16) for b in range(8)):
+                return y0 // 16
+        return None
+
+    for name, bare in (("linux-bare", True), ("linux-popek", False)):
+        p, env, logs = start(name, "tests/e2e/dirs/display-linux.ini", bare)
+        wait_for(f"Linux's shell ({name})", lambda: "(none):/#" in log(logs, "linux"), timeout=300)
+        time.sleep(1)
+        png = f"{OUT}/{name}.png"
+        popek(p, env, "screenshot", "linux", png)
+        row = text_row(png_pixels(png))
+        if row is None:
+            fail(f"{name}: '{LINE}' is not on Linux's screen ({png})")
+        ok(f"{name}: Linux's console shows '{LINE}' (text row {row})")
+        stop_all()
 else:
     fail(f"unknown mode {MODE}")

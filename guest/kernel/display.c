@@ -32,7 +32,7 @@
 #define MAX_H       480
 #define RES_ID      1
 #define FMT_BGRX    2 /* VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM: 0x00RRGGBB in a little-endian word */
-#define TEXT_TOP    (MAX_H / 2)
+#define TEXT_TOP    (height / 2) /* text below the pattern, in the lower half */
 #define DEADLINE_MS 2000
 
 /* §5.7.6.7 */

@@ -11,6 +11,7 @@
 #include "core/panic.h"
 #include "core/monitor.h"
 #include "core/sched.h"
+#include "core/screen.h"
 #include "core/vm.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/mmu.h"
@@ -146,9 +147,10 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 		lan_init(b); // the virtual LANs, before any port joins one
 		for (int i = 0; i < n; i++)
 			vm_create(&vms[i], i, b, &b->vms[i]); // RAM, images, devices, vCPU
-		monitor_init(vms, n, machine.timebase_hz);    // typed input goes to the first VM
-		console_enable_input(&machine);               // ... through the UART's interrupt
-		sched_run(vms, n, machine.timebase_hz);       // until every VM stops
+		screen_init(vms, n, &machine);             // the real display and keyboard, if any
+		monitor_init(vms, n, machine.timebase_hz); // typed input goes to the first VM
+		console_enable_input(&machine);            // ... through the UART's interrupt
+		sched_run(vms, n, machine.timebase_hz);    // until every VM stops
 		kprintf("popek: every VM has stopped; powering off\n");
 	}
 	sbi_shutdown(0);

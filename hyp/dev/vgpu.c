@@ -743,6 +743,25 @@ bool vgpu_screen(const struct vgpu *g, uint32_t *width, uint32_t *height)
 	return g->scanout_res != 0;
 }
 
+bool vgpu_screen_view(const struct vgpu *g, struct vgpu_view *v)
+{
+	const struct vgpu_res *r = NULL;
+
+	for (int i = 0; i < VGPU_MAX_RES && !r; i++)
+		if (g->scanout_res && g->res[i].id == g->scanout_res)
+			r = &g->res[i];
+	if (!r)
+		return false;
+	v->stride = (uint64_t)r->width * BPP;
+	v->px = g->arena + r->pix_off + g->scanout.y * v->stride + (uint64_t)g->scanout.x * BPP;
+	v->width = g->scanout.width;
+	v->height = g->scanout.height;
+	v->r = formats[r->format].r;
+	v->g = formats[r->format].g;
+	v->b = formats[r->format].b;
+	return true;
+}
+
 uint32_t vgpu_screen_rgb(const struct vgpu *g, uint32_t x, uint32_t y)
 {
 	const struct vgpu_res *r = NULL;

@@ -141,6 +141,15 @@ uint32_t vgpu_config_read(const struct vgpu *g, uint32_t off, uint32_t size);
 bool vgpu_screen(const struct vgpu *g, uint32_t *width, uint32_t *height);
 uint32_t vgpu_screen_rgb(const struct vgpu *g, uint32_t x, uint32_t y);
 
+/* The screen for copying fast: its first pixel, bytes a row, where R, G and B sit in a pixel. */
+struct vgpu_view {
+	const uint8_t *px;
+	uint64_t stride;
+	uint32_t width, height;
+	uint8_t r, g, b;
+};
+bool vgpu_screen_view(const struct vgpu *g, struct vgpu_view *v);
+
 /* The guest's accesses to the device's virtio-mmio slot; dev = struct vgpu *. */
 extern const struct mmio_ops vgpu_ops;
 

@@ -240,17 +240,22 @@ static void evq_notify(void *ctx)
 	(void)ctx; /* virtio_mmio_push notified as the driver asked */
 }
 
-void vinput_key(struct vinput *v, uint16_t code, bool down)
+void vinput_event(struct vinput *v, const struct vinput_event *e)
 {
 	const struct vinput_events q = {evq_avail, evq_put, evq_notify, v};
-	const struct vinput_event key = {EV_KEY, code, down}, syn = {EV_SYN, SYN_REPORT, 0};
 
+	/* the board's device turns active at DRIVER_OK, until a reset */
 	if (virtio_mmio_driver_ok(&v->t) && !v->active)
 		vinput_driver_ok(v);
-	if (!virtio_mmio_live(&v->t, 0))
-		return;
-	vinput_send(v, &key, &q);
-	vinput_send(v, &syn, &q);
+	vinput_send(v, e, &q);
+}
+
+void vinput_key(struct vinput *v, uint16_t code, bool down)
+{
+	const struct vinput_event key = {EV_KEY, code, down}, syn = {EV_SYN, SYN_REPORT, 0};
+
+	vinput_event(v, &key);
+	vinput_event(v, &syn);
 }
 
 static uint64_t vinput_features(void *dev)

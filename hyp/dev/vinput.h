@@ -103,6 +103,8 @@ uint32_t vinput_status(struct vinput *v, const struct vinput_event *e, uint32_t 
  */
 void vinput_attach(struct vinput *v, struct virtio_mem mem, struct vplic *plic, uint32_t irq);
 void vinput_key(struct vinput *v, uint16_t code, bool down);
+/* One event from the real keyboard, as it came, into the event queue (vinput_send). */
+void vinput_event(struct vinput *v, const struct vinput_event *e);
 extern const struct mmio_ops vinput_ops; /* dev = struct vinput * */
 
 #endif

@@ -8,6 +8,11 @@
   display_drive.py hostile   mode=gpuattack bare, then beside a displaying
                              VM under popek: the same answers, popek still
                              running, the other VM's screen equal to the bare one
+  display_drive.py focus     two VMs with displays under popek: keys typed on
+                             the real keyboard reach only the one with the
+                             focus; `popek ctl focus` moves it, and the real
+                             screen (`popek screenshot --screen`) shows the
+                             focused VM's screen under the status bar
   display_drive.py linux     Linux's framebuffer console (console=tty0) on the
                              bare board and under popek: its last boot line,
                              drawn in the VGA font, found in each screenshot
@@ -196,6 +201,49 @@ elif MODE == "hostile":
     # the attacker's own screen is its pattern, whatever it sent after it
     popek(p, env, "screenshot", "attack", f"{OUT}/attack.png")
     same_screen(alone, beside, "teach's screen beside the attacker, and alone on the board")
+    stop_all()
+elif MODE == "focus":
+    BAR = 16  # popek's status bar (hyp/core/screen.c)
+
+    def keys_of(logs, vm):
+        return "".join(l.split("'")[1] for l in log(logs, vm).splitlines() if "display: key '" in l)
+
+    def real_screen_shows(real, vm_shot, what):
+        w, h, rows = vm_shot
+        for y in range(real[1] - BAR):
+            want = rows[y] if y < h else b""
+            got = real[2][y + BAR]
+            if got[:len(want)] != want or got[len(want):] != b"\0" * (len(got) - len(want)):
+                fail(f"{what}: the real screen's row {y} is not the VM's")
+        ok(f"{what}: the real screen shows its {w}x{h} screen under the status bar")
+
+    p, env, logs = start("focus", "tests/e2e/dirs/display-focus.ini", False)
+    for vm in ("one", "two"):
+        wait_for(f"{vm}'s keyboard", lambda: "display: keyboard ready" in log(logs, vm))
+    popek(p, env, "key", "--real", "abc")
+    wait_for("one to echo abc", lambda: keys_of(logs, "one") == "abc", timeout=60)
+    time.sleep(1)
+    if keys_of(logs, "two"):
+        fail(f"two got keys it had not the focus for: {keys_of(logs, 'two')!r}")
+    ok("the real keyboard's abc reached one, which has the focus, and not two")
+    popek(p, env, "screenshot", "--screen", f"{OUT}/real-one.png")
+    popek(p, env, "screenshot", "one", f"{OUT}/one.png")
+    real_one = png_pixels(f"{OUT}/real-one.png")
+    real_screen_shows(real_one, png_pixels(f"{OUT}/one.png"), "focus on one")
+    popek(p, env, "ctl", "focus", "two")
+    popek(p, env, "key", "--real", "xy")
+    wait_for("two to echo xy", lambda: keys_of(logs, "two") == "xy", timeout=60)
+    time.sleep(1)
+    if keys_of(logs, "one") != "abc":
+        fail(f"one got keys after the focus moved: {keys_of(logs, 'one')!r}")
+    ok("after focus two, the real keyboard's xy reached two and not one")
+    time.sleep(0.5)
+    popek(p, env, "screenshot", "--screen", f"{OUT}/real-two.png")
+    popek(p, env, "screenshot", "two", f"{OUT}/two.png")
+    real_two = png_pixels(f"{OUT}/real-two.png")
+    if real_two[2] == real_one[2]:
+        fail("the real screen did not change with the focus")
+    real_screen_shows(real_two, png_pixels(f"{OUT}/two.png"), "focus on two")
     stop_all()
 elif MODE == "linux":
     import re

@@ -18,29 +18,32 @@
 #include "qemu_mon.h"
 #include "rundir.h"
 
-#define WHO "popek key"
+#define WHO         "popek key"
 #define KEY_PACE_US 60000
 
 static struct {
 	const char *run;
+	bool real;
 } opt;
 
 static const struct option_spec key_options[] = {
     {"run", 'r', OPTION_STRING, &opt.run, "DIR|PID",
      "the run: its run directory or its PID (default: the latest run)"},
+    {"real", 'R', OPTION_FLAG, &opt.real, NULL,
+     "type on the real keyboard (the VM with the focus gets it): TEXT only"},
     {NULL, 0, 0, NULL, NULL, NULL},
 };
 
 const struct command_spec cmd_key_spec = {
     .name = "key",
-    .args = "NAME TEXT",
+    .args = "NAME TEXT | --real TEXT",
     .summary = "type text on a VM's keyboard",
     .description = "Types TEXT on the virtual keyboard of VM NAME (display = WxH), one key a\n"
                    "character: lower-case letters, digits, space, - = , . / ; and \\n for\n"
                    "Enter.  Under popek through the run's control socket; on a bare run through\n"
                    "QEMU's monitor (sendkey), so that both guests see the same keys.\n",
     .options = key_options,
-    .min_args = 2,
+    .min_args = 1,
     .max_args = 2,
 };
 
@@ -178,7 +181,12 @@ int cmd_key(int argc, char **argv)
 
 	if (parsed != OPTIONS_OK)
 		return options_exit_status(parsed);
-	char *text = unescape(args[1]);
+	if (nargs != (opt.real ? 1 : 2)) {
+		fprintf(stderr, WHO ": %s (see popek key --help)\n",
+		        opt.real ? "--real takes TEXT alone" : "NAME and TEXT, please");
+		return 2;
+	}
+	char *text = unescape(args[nargs - 1]);
 	for (const char *c = text; *c; c++) {
 		if (!key_of(*c, &k, name)) {
 			fprintf(stderr,
@@ -195,7 +203,7 @@ int cmd_key(int argc, char **argv)
 	char path[4200];
 	struct stat st;
 	snprintf(path, sizeof(path), "%s/%s", dir, CTL_SOCKET);
-	if (stat(path, &st) == 0)
+	if (stat(path, &st) == 0 && !opt.real)
 		r = type_ctl(dir, args[0], text);
 	else
 		r = type_bare(dir, text);

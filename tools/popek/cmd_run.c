@@ -354,6 +354,15 @@ static int run_monitor(const struct directory *dir, const struct plan *plan, str
 	q->popek_image = image;
 	q->bundle = bundle;
 	q->log_file = NULL; /* the launcher writes the logs */
+	/* a display: QEMU's monitor in the run directory the console server makes (rundir.h) */
+	char *mon = NULL, *base = NULL;
+	for (unsigned i = 0; i < dir->nvms && !mon && !opt.dry_run; i++) {
+		if (dir->vms[i].display_width && (base = rundir_base("popek run", true)) &&
+		    asprintf(&mon, "%s/%d/%s", base, (int)getpid(), RUNDIR_QEMU_MON) < 0)
+			abort();
+	}
+	free(base);
+	q->monitor_socket = mon;
 	qemu_argv_monitor(dir, q, &a);
 	if (opt.gdb) {
 		size_t n = strlen(image);
@@ -365,6 +374,7 @@ static int run_monitor(const struct directory *dir, const struct plan *plan, str
 	}
 	status = start_monitor(dir, &a);
 	qemu_argv_free(&a);
+	free(mon);
 out:
 	if (tmpdir[0]) {
 		if (bundle)

@@ -25,24 +25,27 @@
 
 static struct {
 	const char *run;
+	bool screen;
 } opt;
 
 static const struct option_spec screenshot_options[] = {
     {"run", 'r', OPTION_STRING, &opt.run, "DIR|PID",
      "the run: its run directory or its PID (default: the latest run)"},
+    {"screen", 's', OPTION_FLAG, &opt.screen, NULL,
+     "the whole real screen (status bar and focused VM) instead of one VM's: FILE.png only"},
     {NULL, 0, 0, NULL, NULL, NULL},
 };
 
 const struct command_spec cmd_screenshot_spec = {
     .name = "screenshot",
-    .args = "NAME FILE.png",
+    .args = "NAME FILE.png | --screen FILE.png",
     .summary = "write a VM's screen as a PNG",
     .description = "Writes the screen of VM NAME (display = WxH in the directory) as it is now.\n"
                    "Under popek the frame comes through the run's control socket; on a bare\n"
                    "run (popek run --bare) from QEMU's own virtio-gpu, by its monitor's\n"
                    "screendump, so that the two compare pixel for pixel (docs/display.md).\n",
     .options = screenshot_options,
-    .min_args = 2,
+    .min_args = 1,
     .max_args = 2,
 };
 
@@ -103,10 +106,21 @@ int cmd_screenshot(int argc, char **argv)
 
 	if (parsed != OPTIONS_OK)
 		return options_exit_status(parsed);
+	if (nargs != (opt.screen ? 1 : 2)) {
+		fprintf(stderr, WHO ": %s (see popek screenshot --help)\n",
+		        opt.screen ? "--screen takes FILE.png alone" : "NAME and FILE.png, please");
+		return 2;
+	}
+	const char *png = args[nargs - 1];
 	char *dir = rundir_find(WHO, opt.run);
 	if (!dir)
 		return 1;
-	if (exists(dir, CTL_SOCKET))
+	if (opt.screen) {
+		/* the real display: QEMU's own screendump */
+		r = exists(dir, RUNDIR_QEMU_MON) ? shot_bare(dir, ppm, sizeof(ppm)) : -1;
+		if (r < 0 && !ppm[0])
+			fprintf(stderr, WHO ": the run at %s has no real screen\n", dir);
+	} else if (exists(dir, CTL_SOCKET))
 		r = shot_ctl(dir, args[0], ppm, sizeof(ppm));
 	else if (exists(dir, RUNDIR_QEMU_MON))
 		r = shot_bare(dir, ppm, sizeof(ppm));
@@ -118,7 +132,7 @@ int cmd_screenshot(int argc, char **argv)
 		r = -1;
 	}
 	if (r == 0)
-		r = shot_ppm_to_png(WHO, ppm, args[1]);
+		r = shot_ppm_to_png(WHO, ppm, png);
 	if (ppm[0])
 		unlink(ppm);
 	free(dir);

@@ -20,7 +20,7 @@ static const struct {
 	bool vm;
 } commands[] = {
     {"list", false}, {"events", false}, {"pause", true},      {"resume", true}, {"reset", true},
-    {"ipl", true},   {"stop", true},    {"screenshot", true}, {"key", true},
+    {"ipl", true},   {"stop", true},    {"screenshot", true}, {"key", true},    {"focus", true},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -147,7 +147,7 @@ void ctl_server_request(struct ctl_server *s, int client, const char *line, size
 	if (c == NCOMMANDS) {
 		snprintf(msg, sizeof(msg),
 		         "unknown command '%s' (list, events, pause, resume, reset, ipl, stop, "
-		         "screenshot, key)",
+		         "screenshot, key, focus)",
 		         r.cmd);
 		reply_error(s, client, r.has_id, r.id, msg);
 		return;

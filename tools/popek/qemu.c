@@ -157,6 +157,32 @@ static void add_uplink(struct qemu_argv *a, const struct directory *dir)
 	qemu_argv_add(a, "virtio-net-device,netdev=uplink");
 }
 
+/* A second monitor on a UNIX socket: `popek screenshot` and `popek key` of a bare run. */
+static void add_monitor_socket(struct qemu_argv *a, const struct qemu_opts *o);
+
+/*
+ * When some VM has a display: the real display popek shows the focused VM on,
+ * as wide as the widest VM screen and as high as the highest plus popek's
+ * status bar (core/screen.c), and the real keyboard.  No window: -nographic.
+ */
+static void add_real_display(struct qemu_argv *a, const struct directory *dir)
+{
+	uint32_t w = 0, h = 0;
+
+	for (unsigned i = 0; i < dir->nvms; i++) {
+		if (dir->vms[i].display_width > w)
+			w = dir->vms[i].display_width;
+		if (dir->vms[i].display_height > h)
+			h = dir->vms[i].display_height;
+	}
+	if (!w)
+		return;
+	qemu_argv_add(a, "-device");
+	qemu_argv_addf(a, "virtio-gpu-device,xres=%u,yres=%u,edid=off", w, h + QEMU_STATUS_BAR);
+	qemu_argv_add(a, "-device");
+	qemu_argv_add(a, "virtio-keyboard-device");
+}
+
 void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a)
 {
 	add_machine(a, o);
@@ -179,6 +205,8 @@ void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, s
 		free(disk);
 	}
 	add_uplink(a, dir);
+	add_real_display(a, dir);
+	add_monitor_socket(a, o);
 }
 
 static void add_slice(struct qemu_argv *a, const char *disk, unsigned n, uint64_t start,
@@ -240,7 +268,10 @@ static void add_bare_display(struct qemu_argv *a, const struct directory_vm *vm,
 	qemu_argv_addf(a, "virtio-keyboard-device,bus=virtio-mmio-bus.%u", slot + 1);
 }
 
-/* A second monitor on a UNIX socket: `popek screenshot` and `popek key` of a bare run. */
+/*
+ * The second monitor: `popek screenshot` and `popek key` of a bare run, and a
+ * popek run's real screen and keyboard.
+ */
 static void add_monitor_socket(struct qemu_argv *a, const struct qemu_opts *o)
 {
 	if (!o->monitor_socket)

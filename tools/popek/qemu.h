@@ -24,6 +24,7 @@
 #include "directory.h"
 
 #define QEMU_DEFAULT_BINARY "qemu-system-riscv64"
+#define QEMU_STATUS_BAR     16 /* popek's status bar above a VM's screen (hyp/core/screen.c) */
 
 struct qemu_argv {
 	char **argv; /* NULL-terminated */

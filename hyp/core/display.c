@@ -68,19 +68,27 @@ bool display_key(struct vm *vm, uint16_t code)
 void display_screenshot(struct vm *vm, const char *id)
 {
 	uint32_t w, h, n = 0, run = 0, last = 0;
+	struct vgpu_view v;
 
 	if (!vm->entry->display_width) {
 		console_ctl_printf("%s err vm %s has no display\n", id, vm->name);
 		return;
 	}
-	if (!vgpu_screen(&vm->gpu, &w, &h)) {
+	if (!vgpu_screen_view(&vm->gpu, &v)) {
 		console_ctl_printf("%s err vm %s has not set up its screen\n", id, vm->name);
 		return;
 	}
+	w = v.width;
+	h = v.height;
 	console_ctl_printf("%s frame %u %u\n", id, w, h);
 	/* run-length coded, row after row: the records carry the pixels in order */
 	for (uint64_t i = 0; i <= (uint64_t)w * h; i++) {
-		uint32_t px = i < (uint64_t)w * h ? vgpu_screen_rgb(&vm->gpu, i % w, i / w) : ~0u;
+		uint32_t px = ~0u; /* past the last pixel: ends the last run */
+
+		if (i < (uint64_t)w * h) {
+			const uint8_t *p = v.px + (i / w) * v.stride + (i % w) * 4;
+			px = (uint32_t)p[v.r] << 16 | (uint32_t)p[v.g] << 8 | p[v.b];
+		}
 
 		if (run && px == last && i < (uint64_t)w * h) {
 			run++;

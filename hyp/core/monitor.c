@@ -204,9 +204,10 @@ static void ctl_execute(char *req)
 	}
 	if (vm && strcmp(cmd, "key") == 0 && *rest) {
 		unsigned code = 0;
-		for (const char *p = rest; *p >= '0' && *p <= '9' && code < 0x10000; p++)
+		const char *p = rest;
+		for (; *p >= '0' && *p <= '9' && code < 0x10000; p++)
 			code = code * 10 + (unsigned)(*p - '0');
-		if (code == 0 || code > 0x2ff)
+		if (*p || code == 0 || code > 0x2ff)
 			console_ctl_printf("%s err bad key code '%s'\n", id, rest);
 		else if (!display_key(vm, (uint16_t)code))
 			console_ctl_printf("%s err vm %s has no display\n", id, vm->name);

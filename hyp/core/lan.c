@@ -25,10 +25,12 @@ static struct lan {
 } lans[LAN_MAX];
 
 static int nlans, uplink_lan = -1;
+static struct lan_frame *queues; /* LAN_QUEUE frames for each port still to attach */
+static int nqueues;
 static struct lan_port ports[LAN_MAX_PORTS];
 static int nports;
 
-void lan_init(const struct bundle_header *b)
+void lan_init(const struct bundle_header *b, void *(*alloc)(uint64_t bytes))
 {
 	memset(lans, 0, sizeof(lans));
 	nlans = b->nlans < LAN_MAX ? (int)b->nlans : LAN_MAX;
@@ -42,6 +44,13 @@ void lan_init(const struct bundle_header *b)
 	for (int i = 0; i < LAN_MAX_PORTS; i++)
 		ports[i].lan = -1;
 	nports = 0;
+	nqueues = uplink_lan >= 0;
+	for (uint32_t v = 0; v < b->nvms && v < BUNDLE_MAX_VMS; v++)
+		nqueues +=
+		    (int)(b->vms[v].nnics < BUNDLE_MAX_NICS ? b->vms[v].nnics : BUNDLE_MAX_NICS);
+	queues = nqueues ? alloc(sizeof(struct lan_frame) * LAN_QUEUE * (uint64_t)nqueues) : NULL;
+	if (!queues)
+		nqueues = 0;
 }
 
 int lan_uplink(void)
@@ -106,10 +115,11 @@ struct lan_port *lan_attach(int lan, const struct lan_port_ops *ops, void *owner
 {
 	struct lan_port *p;
 
-	if (lan < 0 || lan >= nlans || nports == LAN_MAX_PORTS)
+	if (lan < 0 || lan >= nlans || nports == LAN_MAX_PORTS || nports == nqueues)
 		return NULL;
 	p = &ports[nports];
-	memset(p, 0, offsetof(struct lan_port, q));
+	memset(p, 0, sizeof(*p));
+	p->q = queues + LAN_QUEUE * nports;
 	p->lan = lan;
 	p->index = nports++;
 	p->ops = ops;

@@ -68,19 +68,22 @@ struct lan_port {
 	/* frames waiting until the port can take them: a ring of LAN_QUEUE */
 	uint32_t q_head, q_len;
 	uint16_t q_from[LAN_MAX_PORTS]; /* frames queued here per sender */
-	struct lan_frame q[LAN_QUEUE];
+	struct lan_frame *q;            /* LAN_QUEUE of them, from lan_init's alloc */
 };
 
 /*
  * The LANs of a bundle (checked by bundle_check): forgets every port and
- * every learned address.  Before any lan_attach.
+ * every learned address.  Before any lan_attach.  alloc is asked once for
+ * the queues of every port the bundle has (each VM's interfaces, and the
+ * uplink): LAN_QUEUE frames, ~48 KiB, each; it answers NULL when there is
+ * no memory, and then no port attaches.
  */
-void lan_init(const struct bundle_header *b);
+void lan_init(const struct bundle_header *b, void *(*alloc)(uint64_t bytes));
 
 /*
  * A new port on LAN number `lan`, owned by `owner`; mac: the only source
  * address it may send with, or NULL for the uplink.  NULL when the LAN does
- * not exist or every port is taken.
+ * not exist, every port is taken, or there is no memory for its queue.
  */
 struct lan_port *lan_attach(int lan, const struct lan_port_ops *ops, void *owner,
                             const uint8_t mac[6]);

@@ -12,6 +12,7 @@
 #include "core/monitor.h"
 #include "core/sched.h"
 #include "core/screen.h"
+#include "core/uplink.h"
 #include "core/vm.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/mmu.h"
@@ -106,6 +107,13 @@ static const struct bundle_header *bundle_find(const struct machine *m)
 	return b;
 }
 
+/* A port's frame queue, from free memory (the VMs' RAM is taken after it). */
+static void *lan_queue_alloc(uint64_t bytes)
+{
+	uint64_t pa = mem_alloc_range(bytes, PAGE_SIZE);
+	return pa ? pa_to_va(pa) : NULL;
+}
+
 /* Deliberate failures, so the tests can see popek's panic path work. */
 static void selftest(const struct machine *m)
 {
@@ -144,7 +152,8 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 		kprintf("popek: %lu ASIDs (%lu needed): %s\n", mmu_asid_mask() + 1, asids,
 		        shared ? "too few, the TLB is flushed on every address-space switch"
 		               : "each VM's views have their own, no TLB flush between VMs");
-		lan_init(b); // the virtual LANs, before any port joins one
+		lan_init(b, lan_queue_alloc); // the virtual LANs, before any port joins one
+		uplink_init(&machine);        // an uplinked LAN's port on the real NIC
 		for (int i = 0; i < n; i++)
 			vm_create(&vms[i], i, b, &b->vms[i]); // RAM, images, devices, vCPU
 		screen_init(vms, n, &machine);             // the real display and keyboard, if any

@@ -70,7 +70,7 @@ void netif_report(const struct vm *vm)
 		if (f->vm != vm)
 			continue;
 		kprintf("popek: vm %s net: eth%u ", vm->name, f->index);
-		print_mac(f->dev->mac);
+		print_mac(f->dev->port ? f->dev->port->mac : f->dev->mac); /* the directory's */
 		if (f->dev->port) {
 			kprintf(" on lan %s; ", lan_name(f->dev->port->lan));
 			print_port(f->dev->port);

@@ -64,7 +64,7 @@ static bool cfg_entry(const struct vinput *v, uint8_t sel, uint8_t sub, uint8_t 
 
 void vinput_init(struct vinput *v, const uint8_t *keys, uint32_t keys_len)
 {
-	CHECK(keys_len <= VINPUT_BITMAP, "vinput: a key bitmap of %u bytes", keys_len);
+	CHECK(keys_len <= VINPUT_KEYS_MAX, "vinput: a key bitmap of %u bytes", keys_len);
 	*v = (struct vinput){.keys = keys, .keys_len = keys_len};
 	/* the largest entry: the name, or the key bitmap */
 	v->cfg_len = CFG_HDR + (keys_len > sizeof kbd_name ? keys_len : sizeof kbd_name);
@@ -264,14 +264,22 @@ static uint64_t vinput_features(void *dev)
 	return 0;
 }
 
-static uint32_t vinput_cfg_read(void *dev, uint32_t off, unsigned width)
+/* The space as a read finds it (the transport reads VINPUT_CFG_LEN bytes, the board's size). */
+static void vinput_cfg_fill(void *dev, uint8_t *cfg)
 {
-	return vinput_config_read(dev, off, width);
+	struct vinput *v = dev;
+
+	cfg_refresh(v);
+	memset(cfg, 0, VINPUT_CFG_LEN);
+	memcpy(cfg, v->cfg, v->cfg_len < VINPUT_CFG_LEN ? v->cfg_len : VINPUT_CFG_LEN);
 }
 
-static bool vinput_cfg_write(void *dev, uint32_t off, unsigned width, uint32_t val)
+static void vinput_cfg_write(void *dev, uint32_t off, unsigned width, uint32_t val)
 {
-	return vinput_config_write(dev, off, width, val, true);
+	struct vinput *v = dev;
+
+	if (vinput_config_write(v, off, width, val, true))
+		virtio_mmio_config_changed(&v->t);
 }
 
 static void vinput_model_reset(void *dev)
@@ -283,12 +291,12 @@ static const struct virtio_mmio_model vinput_model = {
     .device_id = 18, /* §5.8.1 */
     .nqueues = 2,
     .queue_max = VINPUT_VQ_MAX,
-    .config_len = VINPUT_CFG_MAX,
+    .config_len = VINPUT_CFG_LEN,
     .features = vinput_features,
+    .config = vinput_cfg_fill,
+    .config_write = vinput_cfg_write,
     .notify = vinput_notify,
     .reset = vinput_model_reset,
-    .config_read = vinput_cfg_read,
-    .config_write = vinput_cfg_write,
 };
 
 static int vinput_mmio_read(void *dev, uint64_t off, unsigned width, uint64_t *val)

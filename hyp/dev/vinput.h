@@ -20,9 +20,11 @@
 #include "dev/virtio_mmio.h"
 
 #define VINPUT_CFG_MAX   136 /* struct virtio_input_config (§5.8.4) */
-#define VINPUT_BITMAP    128 /* bytes of an EV_BITS bitmap */
-#define VINPUT_QUEUE_MAX 64  /* events held until their EV_SYN (the board's queue grows) */
-#define VINPUT_VQ_MAX    64  /* QueueNumMax of the event and status queues, as the board's */
+#define VINPUT_KEYS_MAX  29  /* bytes of the board keyboard's EV_KEY bitmap (up to KEY_MEDIA) */
+#define VINPUT_CFG_LEN   (8 + VINPUT_KEYS_MAX) /* its configuration space: the board's size */
+#define VINPUT_BITMAP    128                   /* bytes of an EV_BITS bitmap */
+#define VINPUT_QUEUE_MAX 64 /* events held until their EV_SYN (the board's queue grows) */
+#define VINPUT_VQ_MAX    64 /* QueueNumMax of the event and status queues, as the board's */
 
 /* §5.8.4 select values */
 #define VIRTIO_INPUT_CFG_UNSET     0x00
@@ -74,7 +76,7 @@ struct vinput {
 	uint16_t heads[VINPUT_QUEUE_MAX]; /* the event buffers a report goes into */
 };
 
-/* keys: the EV_KEY bitmap, keys_len significant bytes (at most VINPUT_BITMAP). */
+/* keys: the EV_KEY bitmap, keys_len significant bytes (at most VINPUT_KEYS_MAX). */
 void vinput_init(struct vinput *v, const uint8_t *keys, uint32_t keys_len);
 /* Device reset (§2.1): inactive, nothing queued; the selection stays, as on the board. */
 void vinput_reset(struct vinput *v);

@@ -136,6 +136,14 @@ static void virtio_mmio_interrupt(struct virtio_mmio *t, uint32_t bits)
  * configuration change notification.  Nothing is taken from or put in a
  * queue until the driver resets the device.
  */
+void virtio_mmio_config_changed(struct virtio_mmio *t)
+{
+	if (!(t->status & STATUS_DRIVER_OK))
+		return;
+	t->config_gen++;
+	virtio_mmio_interrupt(t, INT_CONFIG_CHANGE);
+}
+
 void virtio_mmio_break(struct virtio_mmio *t)
 {
 	t->broken = true;
@@ -877,8 +885,6 @@ static bool virtio_mmio_access_ok(uint64_t off, unsigned width)
 /* One access of at most 4 bytes, inside the window. */
 static uint32_t virtio_mmio_read_piece(struct virtio_mmio *t, uint64_t off, unsigned width)
 {
-	if (off >= REG_CONFIG && t->model->config_read)
-		return t->model->config_read(t->dev, (uint32_t)(off - REG_CONFIG), width);
 	if (off >= REG_CONFIG) {
 		uint8_t cfg[VIRTIO_MMIO_CONFIG_MAX];
 		uint32_t v = 0;
@@ -898,21 +904,16 @@ static uint32_t virtio_mmio_read_piece(struct virtio_mmio *t, uint64_t off, unsi
 	return regs[off / 4] ? regs[off / 4](t) : 0;
 }
 
-/*
- * A configuration write reaches only a model that takes them; a change it signals
- * after DRIVER_OK bumps ConfigGeneration and interrupts, as the board's
- * virtio_notify_config() does.
- */
+/* A configuration write goes to the model, when it has writable fields, whole or not at all. */
 static void virtio_mmio_write_piece(struct virtio_mmio *t, uint64_t off, unsigned width,
                                     uint32_t val)
 {
-	if (off >= REG_CONFIG && t->model->config_write &&
-	    t->model->config_write(t->dev, (uint32_t)(off - REG_CONFIG), width, val) &&
-	    (t->status & STATUS_DRIVER_OK)) {
-		t->config_gen++;
-		virtio_mmio_interrupt(t, INT_CONFIG_CHANGE);
+	if (off >= REG_CONFIG) {
+		if (t->model->config_write && off - REG_CONFIG + width <= t->model->config_len)
+			t->model->config_write(t->dev, (uint32_t)(off - REG_CONFIG), width, val);
+		return;
 	}
-	if (off >= REG_CONFIG || width != 4)
+	if (width != 4)
 		return;
 	void (*const *regs)(struct virtio_mmio *, uint32_t) =
 	    t->legacy ? virtio_mmio_legacy_write_regs : virtio_mmio_write_regs;
@@ -958,7 +959,7 @@ void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_mmio_model *mod
                       bool legacy, struct virtio_mem mem, struct vplic *plic, uint32_t irq)
 {
 	CHECK(model->nqueues <= VIRTIO_MMIO_QUEUES && model->queue_max <= VIRTIO_MMIO_QUEUE_MAX &&
-	          (model->config_read || model->config_len <= VIRTIO_MMIO_CONFIG_MAX),
+	          model->config_len <= VIRTIO_MMIO_CONFIG_MAX,
 	      "virtio: model of device %u larger than the transport", model->device_id);
 	memset(t, 0, sizeof(*t));
 	t->model = model;

@@ -25,7 +25,7 @@ struct vplic;
 #define VIRTIO_MMIO_QUEUES       2    /* queues a model may have */
 #define VIRTIO_MMIO_QUEUE_MAX    256  /* the largest QueueNumMax a model may give */
 #define VIRTIO_MMIO_LEGACY_ALIGN 4096 /* QueueAlign until the driver writes it */
-#define VIRTIO_MMIO_CONFIG_MAX   64   /* bytes of configuration space config() may fill */
+#define VIRTIO_MMIO_CONFIG_MAX   256  /* bytes of configuration space a model may have */
 
 /* Feature bits of the transport and the rings (§6). */
 #define VIRTIO_F_NOTIFY_ON_EMPTY (1ull << 24) /* legacy: §2.6.7's "notify on empty" */
@@ -59,19 +59,15 @@ struct virtio_mmio_model {
 	uint64_t (*features)(void *dev);
 	/* Fills the configuration space, config_len bytes, little-endian. */
 	void (*config)(void *dev, uint8_t *cfg);
+	/*
+	 * Optional: a write of `width` (1, 2 or 4) bytes at `off` inside the
+	 * configuration space.  Without it, no field is writable.
+	 */
+	void (*config_write)(void *dev, uint32_t off, unsigned width, uint32_t val);
 	/* The driver notified queue q (< nqueues). */
 	void (*notify)(void *dev, uint32_t q);
 	/* Optional: the device was reset (after the transport forgot its queues). */
 	void (*reset)(void *dev);
-	/*
-	 * Optional, for a configuration space the driver writes (virtio-input's
-	 * select and subsel): accesses of 1, 2 or 4 bytes at off of the whole
-	 * 0x100-byte window go to these instead of config(), which the model then
-	 * need not have.  config_write answers whether the device signals a
-	 * configuration change (§4.2.2 ConfigGeneration, InterruptStatus bit 1).
-	 */
-	uint32_t (*config_read)(void *dev, uint32_t off, unsigned width);
-	bool (*config_write)(void *dev, uint32_t off, unsigned width, uint32_t val);
 };
 
 /* A descriptor, as read once from the guest's table. */
@@ -197,6 +193,13 @@ int virtio_mmio_walk(struct virtio_mmio *t, uint32_t q, uint16_t head, struct vi
 
 /* Puts {head, len} in queue q's used ring and notifies as the driver asked (§2.6.8). */
 void virtio_mmio_push(struct virtio_mmio *t, uint32_t q, uint16_t head, uint32_t len);
+
+/*
+ * The device changed its configuration space (virtio-input after a selection):
+ * once the driver has set DRIVER_OK, ConfigGeneration moves and a configuration
+ * change interrupt follows, as the board's virtio_notify_config() does (§4.2.2).
+ */
+void virtio_mmio_config_changed(struct virtio_mmio *t);
 
 /* §2.1.2: the device broke (DEVICE_NEEDS_RESET); nothing moves until a reset. */
 void virtio_mmio_break(struct virtio_mmio *t);

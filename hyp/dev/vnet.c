@@ -202,6 +202,25 @@ static void vnet_config(void *dev, uint8_t *cfg)
 	cfg[CFG_STATUS] = VIRTIO_NET_S_LINK_UP; /* little-endian 16 bits */
 }
 
+/*
+ * The MAC in the configuration space is writable by a driver that did not
+ * negotiate VERSION_1 (§5.1.4.2, legacy: the only way to set it without a
+ * control queue), as on the board's device.  What the device reports
+ * changes; the switch still takes frames only from the directory's MAC.
+ */
+static void vnet_config_write(void *dev, uint32_t off, unsigned width, uint32_t val)
+{
+	struct vnet *n = dev;
+
+	if (virtio_mmio_features(&n->t) & VIRTIO_F_VERSION_1)
+		return;
+	for (unsigned i = 0; i < width; i++) {
+		uint32_t at = off + i - CFG_MAC; /* CFG_MAC is 0: the MAC starts the space */
+		if (at < 6)
+			n->mac[at] = (uint8_t)(val >> (8 * i));
+	}
+}
+
 static const struct virtio_mmio_model vnet_model = {
     .device_id = VNET_DEVICE_ID,
     .nqueues = 2,
@@ -209,6 +228,7 @@ static const struct virtio_mmio_model vnet_model = {
     .config_len = CFG_LEN,
     .features = vnet_features,
     .config = vnet_config,
+    .config_write = vnet_config_write,
     .notify = vnet_notify,
     .reset = vnet_reset,
 };

@@ -7,7 +7,10 @@
  * sums, no shared helpers), against everything vm.c and vdisk.c rely on:
  * every blob inside the bundle and its VM's RAM, entry and device tree in
  * RAM, every minidisk inside the disk, no two writable minidisks sharing a
- * byte, and every read-only one exactly another VM's writable one.
+ * byte, and every read-only one exactly another VM's writable one; every
+ * network interface on a LAN that exists, with a unicast MAC other than zero
+ * that no other interface has, disks and interfaces within the board's 8
+ * virtio slots, at most one LAN uplinked.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -78,6 +81,33 @@ static void check_disks(const struct bundle_header *h, uint64_t disk)
 	}
 }
 
+static void check_nets(const struct bundle_header *h)
+{
+	static const uint8_t zero[6];
+	int uplinks = 0;
+
+	REQUIRE(h->nlans <= BUNDLE_MAX_LANS);
+	for (uint32_t l = 0; l < h->nlans; l++) {
+		REQUIRE(memchr(h->lans[l].name, '\0', BUNDLE_NAME_MAX) && h->lans[l].name[0]);
+		uplinks += (h->lans[l].flags & BUNDLE_LAN_UPLINK) != 0;
+	}
+	REQUIRE(uplinks <= 1);
+	for (uint32_t v = 0; v < h->nvms; v++) {
+		const struct bundle_vm *vm = &h->vms[v];
+		REQUIRE(vm->nnics <= BUNDLE_MAX_NICS && vm->ndisks + vm->nnics <= 8);
+		for (uint32_t i = 0; i < vm->nnics; i++) {
+			const struct bundle_nic *n = &vm->nics[i];
+			REQUIRE(n->lan < h->nlans);
+			REQUIRE(!(n->mac[0] & 1) && memcmp(n->mac, zero, 6) != 0);
+			for (uint32_t w = 0; w < h->nvms; w++) {
+				for (uint32_t j = 0; j < h->vms[w].nnics; j++)
+					REQUIRE((w == v && j == i) ||
+					        memcmp(h->vms[w].nics[j].mac, n->mac, 6) != 0);
+			}
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint64_t disk = 0;
@@ -99,6 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (uint32_t v = 0; v < h->nvms; v++)
 			check_vm(&h->vms[v], h->total_size);
 		check_disks(h, disk);
+		check_nets(h);
 	}
 	free(h);
 	return 0;

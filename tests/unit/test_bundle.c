@@ -46,6 +46,16 @@ static struct bundle_header *sound_bundle(void)
 	vm->ndisks = 2;
 	vm->disks[0] = (struct bundle_disk){1 * M, 1 * M, 0, 0};
 	vm->disks[1] = (struct bundle_disk){0, 1 * M, BUNDLE_DISK_RO, 0};
+	/* two LANs, the first uplinked; an interface on each for VM 0, one for VM 1 */
+	b->nlans = 2;
+	strcpy(b->lans[0].name, "office");
+	b->lans[0].flags = BUNDLE_LAN_UPLINK;
+	strcpy(b->lans[1].name, "lab");
+	b->vms[0].nnics = 2;
+	b->vms[0].nics[0] = (struct bundle_nic){{0x02, 0, 0, 0, 0, 1}, 0};
+	b->vms[0].nics[1] = (struct bundle_nic){{0x02, 0, 0, 0, 0, 2}, 1};
+	b->vms[1].nnics = 1;
+	b->vms[1].nics[0] = (struct bundle_nic){{0x52, 0x54, 0, 0x12, 0x34, 0x56}, 0};
 	return b;
 }
 
@@ -188,6 +198,52 @@ static void break_virtio_reserved(struct bundle_header *b)
 	b->vms[0].reserved = 1;
 }
 
+static void break_nlans(struct bundle_header *b)
+{
+	b->nlans = BUNDLE_MAX_LANS + 1;
+}
+static void break_lan_name(struct bundle_header *b)
+{
+	memset(b->lans[1].name, 'x', BUNDLE_NAME_MAX);
+}
+static void break_lan_flags(struct bundle_header *b)
+{
+	b->lans[1].flags = 2;
+}
+static void break_two_uplinks(struct bundle_header *b)
+{
+	b->lans[1].flags = BUNDLE_LAN_UPLINK;
+}
+static void break_nic_lan(struct bundle_header *b)
+{
+	b->vms[1].nics[0].lan = 2;
+}
+static void break_nic_multicast(struct bundle_header *b)
+{
+	b->vms[1].nics[0].mac[0] = 0x01;
+}
+static void break_nic_zero(struct bundle_header *b)
+{
+	memset(b->vms[1].nics[0].mac, 0, 6);
+}
+static void break_nic_same_mac(struct bundle_header *b)
+{
+	memcpy(b->vms[1].nics[0].mac, b->vms[0].nics[1].mac, 6);
+}
+static void break_nnics(struct bundle_header *b)
+{
+	b->vms[1].nnics = BUNDLE_MAX_NICS + 1;
+}
+static void break_slots(struct bundle_header *b)
+{
+	b->vms[1].nnics = BUNDLE_MAX_NICS; /* 2 disks and 4 interfaces fit; 5 disks do not */
+	for (int i = 1; i < BUNDLE_MAX_NICS; i++)
+		b->vms[1].nics[i] = (struct bundle_nic){{0x02, 9, 9, 9, 9, (uint8_t)i}, 1};
+	b->vms[1].ndisks = 5;
+	for (int i = 2; i < 5; i++)
+		b->vms[1].disks[i] = (struct bundle_disk){(uint64_t)(2 + i) * M, 1 * M, 0, 0};
+}
+
 static const struct {
 	void (*corrupt)(struct bundle_header *);
 	const char *expect;
@@ -226,6 +282,16 @@ static const struct {
     {break_disk_reserved, "flags"},
     {break_virtio, "virtio"},
     {break_virtio_reserved, "virtio"},
+    {break_nlans, "LANs"},
+    {break_lan_name, "LAN name"},
+    {break_lan_flags, "LAN flags"},
+    {break_two_uplinks, "more than one LAN uplinked"},
+    {break_nic_lan, "LAN that does not exist"},
+    {break_nic_multicast, "multicast or zero"},
+    {break_nic_zero, "multicast or zero"},
+    {break_nic_same_mac, "one MAC"},
+    {break_nnics, "too many network interfaces"},
+    {break_slots, "virtio slots"},
 };
 
 static void test_sound(void **state)
@@ -246,6 +312,7 @@ static void test_sound(void **state)
 	b->vms[2] = b->vms[1];
 	strcpy(b->vms[2].name, "c");
 	b->vms[2].ndisks = 1;
+	b->vms[2].nnics = 0; /* its interface would have VM b's MAC */
 	b->vms[2].disks[0] = b->vms[1].disks[1];
 	assert_null(bundle_check(b, TOTAL, DISK));
 	free(b);

@@ -317,6 +317,78 @@ static const struct dir_case dir_cases[] = {
     {"link-self", "[machine]\ndisk = disk.img\n" VM_OK "minidisk = 0 4K\nlink = a 0 ro\n", 7,
      "its own VM"},
 
+    /* networks */
+    {"net-good", "[lan office]\n" VM_OK "net = office\nnet = office mac=52:54:00:12:34:56\n", 0,
+     NULL},
+    {"net-uplink-forward",
+     "[lan office]\nuplink = on\nforward = tcp 2222 10.0.2.21:22\nforward = udp 53 10.0.2.21:53\n"
+     "[lan lab]\nuplink = off\n" VM_OK "net = office\nnet = lab\n",
+     0, NULL},
+    {"net-lan-after-vm", VM_OK "net = office\n[lan office]\n", 0, NULL},
+    {"net-unknown-lan", VM_OK "net = office\n", 4, "net names unknown LAN 'office'"},
+    {"net-bad-lan-name", VM_OK "net = Office\n", 4, "bad LAN name 'Office'"},
+    {"net-mac-multicast", "[lan o]\n" VM_OK "net = o mac=01:00:5e:00:00:01\n", 5,
+     "is a multicast address"},
+    {"net-mac-broadcast", "[lan o]\n" VM_OK "net = o mac=ff:ff:ff:ff:ff:ff\n", 5, "multicast"},
+    {"net-mac-zero", "[lan o]\n" VM_OK "net = o mac=00:00:00:00:00:00\n", 5, "the zero address"},
+    {"net-mac-malformed", "[lan o]\n" VM_OK "net = o mac=52:54:00:12:34\n", 5,
+     "expected mac=aa:bb:cc:dd:ee:ff"},
+    {"net-mac-garbage", "[lan o]\n" VM_OK "net = o mac=52:54:00:12:34:5g\n", 5, "expected mac="},
+    {"net-mac-long", "[lan o]\n" VM_OK "net = o mac=52:54:00:12:34:56:78\n", 5, "expected mac="},
+    {"net-not-mac", "[lan o]\n" VM_OK "net = o vlan=3\n", 5, "bad 'vlan=3' in net"},
+    {"net-three-words", "[lan o]\n" VM_OK "net = o mac=52:54:00:12:34:56 x\n", 5,
+     "expected LAN [mac=MAC]"},
+    {"net-mac-twice",
+     "[lan o]\n" VM_OK "net = o mac=52:54:00:12:34:56\n"
+     "[vm b]\nmemory = 16M\nkernel = k.elf\nnet = o mac=52:54:00:12:34:56\n",
+     9, "is also interface 0 of vm 'a' (line 5)"},
+    {"net-five", "[lan o]\n" VM_OK "net = o\nnet = o\nnet = o\nnet = o\nnet = o\n", 9,
+     "too many network interfaces"},
+    {"net-slots",
+     "[machine]\ndisk = disk.img\n[lan o]\n" VM_OK
+     "minidisk = 0 4K\nminidisk = 4K 4K\nminidisk = 8K 4K\nminidisk = 12K 4K\n"
+     "minidisk = 16K 4K\nminidisk = 20K 4K\nminidisk = 24K 4K\nnet = o\nnet = o\n",
+     15, "the board has 8 virtio slots"},
+    {"lan-without-name", "[lan]\n" VM_OK, 1, "section [lan] needs a name"},
+    {"lan-bad-name", "[lan Office]\n" VM_OK, 1, "bad LAN name 'Office'"},
+    {"lan-duplicate", "[lan o]\n[lan o]\n" VM_OK, 2, "duplicate LAN name 'o' (first at line 1)"},
+    {"lan-nine",
+     "[lan l1]\n[lan l2]\n[lan l3]\n[lan l4]\n[lan l5]\n[lan l6]\n[lan l7]\n[lan l8]\n"
+     "[lan l9]\n" VM_OK,
+     9, "too many LANs (at most 8)"},
+    {"lan-unknown-key", "[lan o]\nspeed = 10G\n" VM_OK, 2, "unknown key 'speed' in [lan o]"},
+    {"lan-uplink-bad", "[lan o]\nuplink = yes\n" VM_OK, 2, "bad value 'yes' for uplink"},
+    {"lan-two-uplinks", "[lan o]\nuplink = on\n[lan p]\nuplink = on\n" VM_OK, 4,
+     "at most one LAN is uplinked"},
+    {"forward-without-uplink", "[lan o]\nforward = tcp 2222 10.0.2.21:22\n" VM_OK, 2,
+     "which has no uplink"},
+    {"forward-bad-proto", "[lan o]\nuplink = on\nforward = sctp 2222 10.0.2.21:22\n" VM_OK, 3,
+     "bad value 'sctp' for forward's protocol (expected tcp or udp)"},
+    {"forward-port-zero", "[lan o]\nuplink = on\nforward = tcp 0 10.0.2.21:22\n" VM_OK, 3,
+     "bad host port '0'"},
+    {"forward-port-big", "[lan o]\nuplink = on\nforward = tcp 65536 10.0.2.21:22\n" VM_OK, 3,
+     "bad host port '65536'"},
+    {"forward-bad-ip", "[lan o]\nuplink = on\nforward = tcp 2222 10.0.2.256:22\n" VM_OK, 3,
+     "bad guest address '10.0.2.256:22'"},
+    {"forward-short-ip", "[lan o]\nuplink = on\nforward = tcp 2222 10.0.2:22\n" VM_OK, 3,
+     "bad guest address"},
+    {"forward-no-port", "[lan o]\nuplink = on\nforward = tcp 2222 10.0.2.21\n" VM_OK, 3,
+     "bad guest address"},
+    {"forward-guest-port-zero", "[lan o]\nuplink = on\nforward = tcp 2222 10.0.2.21:0\n" VM_OK, 3,
+     "bad guest address"},
+    {"forward-two-words", "[lan o]\nuplink = on\nforward = tcp 2222\n" VM_OK, 3,
+     "expected PROTO HOSTPORT IP:PORT"},
+    {"forward-twice",
+     "[lan o]\nuplink = on\nforward = tcp 2222 10.0.2.21:22\nforward = tcp 2222 "
+     "10.0.2.22:22\n" VM_OK,
+     4, "host port 2222 is forwarded twice (first at line 3)"},
+    {"forward-nine",
+     "[lan o]\nuplink = on\nforward = tcp 1 10.0.2.21:22\nforward = tcp 2 10.0.2.21:22\n"
+     "forward = tcp 3 10.0.2.21:22\nforward = tcp 4 10.0.2.21:22\nforward = tcp 5 10.0.2.21:22\n"
+     "forward = tcp 6 10.0.2.21:22\nforward = tcp 7 10.0.2.21:22\nforward = tcp 8 10.0.2.21:22\n"
+     "forward = tcp 9 10.0.2.21:22\n" VM_OK,
+     11, "too many forwards in lan 'o' (at most 8)"},
+
     /* fit */
     {"machine-too-small", "[machine]\nmemory = 128M\n[vm a]\nmemory = 64M\nkernel = k.elf\n", 3,
      "does not fit in the machine"},
@@ -326,6 +398,44 @@ static const struct dir_case dir_cases[] = {
     {"initrd-too-big", "[vm a]\nmemory = 64M\nkernel = big.Image\ninitrd = initrd.bin\n", 2,
      "the initrd does not fit"},
 };
+
+/* What a good network section leaves in the directory, and the MAC a VM's name derives. */
+static void test_directory_net_values(void **state)
+{
+	struct directory dir;
+	struct plan plan;
+	uint8_t mac[6], again[6];
+
+	(void)state;
+	assert_int_equal(load("[lan office]\nuplink = on\nforward = udp 5353 10.0.2.21:53\n"
+	                      "[lan lab]\n[vm a]\nmemory = 16M\nkernel = k.elf\nnet = lab\n"
+	                      "net = office mac=52:54:00:AB:cd:0e\n",
+	                      &dir, &plan),
+	                 0);
+	assert_int_equal(dir.nlans, 2);
+	assert_ptr_equal(directory_uplink(&dir), &dir.lans[0]);
+	assert_int_equal(dir.lans[0].nforwards, 1);
+	assert_int_equal(dir.lans[0].forwards[0].proto, DIRECTORY_PROTO_UDP);
+	assert_int_equal(dir.lans[0].forwards[0].host_port, 5353);
+	assert_int_equal(dir.lans[0].forwards[0].guest_ip, 0x0a000215);
+	assert_int_equal(dir.lans[0].forwards[0].guest_port, 53);
+	assert_int_equal(dir.vms[0].nnics, 2);
+	assert_int_equal(dir.vms[0].nics[0].lan, 1);
+	assert_int_equal(dir.vms[0].nics[1].lan, 0);
+	static const uint8_t given[6] = {0x52, 0x54, 0x00, 0xab, 0xcd, 0x0e};
+	assert_memory_equal(dir.vms[0].nics[1].mac, given, 6);
+	directory_mac_derive("a", 0, mac);
+	assert_memory_equal(dir.vms[0].nics[0].mac, mac, 6);
+	assert_int_equal(mac[0], 0x02); /* locally administered, unicast */
+	directory_mac_derive("a", 0, again);
+	assert_memory_equal(mac, again, 6);
+	directory_mac_derive("a", 1, again);
+	assert_memory_not_equal(mac, again, 6);
+	directory_mac_derive("b", 0, again);
+	assert_memory_not_equal(mac, again, 6);
+	plan_free(&plan);
+	directory_free(&dir);
+}
 
 static void print_diag(const struct directory *dir)
 {
@@ -916,6 +1026,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_directory_table),
+	    cmocka_unit_test(test_directory_net_values),
 	    cmocka_unit_test(test_directory_too_many_vms),
 	    cmocka_unit_test(test_directory_reports_all),
 	    cmocka_unit_test(test_directory_values),

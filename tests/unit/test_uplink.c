@@ -1,7 +1,9 @@
 /*
  * The uplink's host-testable parts: the length check every frame from the
- * real NIC passes before it reaches a guest (drivers/virtio_net.h), and the
- * QEMU command lines `popek run` gives an uplinked LAN (tools/popek/qemu.c).
+ * real NIC passes before it reaches a guest (drivers/virtio_net.h), the
+ * bridge between the real NIC and an uplinked LAN's switch (core/uplink.c
+ * over the real core/lan.c, with a fake NIC), and the QEMU command lines
+ * `popek run` gives an uplinked LAN (tools/popek/qemu.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/bundle.h"
+#include "core/lan.h"
+#include "core/uplink.h"
 #include "directory.h"
 #include "drivers/virtio_net.h"
 #include "qemu.h"
@@ -42,6 +47,161 @@ static void test_rx_frame_len(void **state)
 			fail_msg("written %u size %u: %d, want %d", cases[i].written, cases[i].size,
 			         got, cases[i].want);
 	}
+}
+
+/* ---- the bridge, over a fake NIC ---- */
+
+static struct {
+	bool started;
+	void (*rx)(const void *frame, uint32_t len);
+	void (*tx_room)(void);
+	unsigned room;  /* transmit buffers free */
+	unsigned nsent; /* frames sent out */
+	uint8_t last[NIC_FRAME_MAX];
+	uint32_t last_len;
+} nic;
+
+int kprintf(const char *fmt, ...)
+{
+	(void)fmt;
+	return 0;
+}
+
+int nic_init(const struct machine *m, void (*rx)(const void *frame, uint32_t len),
+             void (*tx_room)(void))
+{
+	(void)m;
+	nic.started = true;
+	nic.rx = rx;
+	nic.tx_room = tx_room;
+	return 0;
+}
+
+bool nic_can_send(void)
+{
+	return nic.room > 0;
+}
+
+int nic_send(const void *frame, uint32_t len)
+{
+	assert_true(nic.room > 0); /* the switch asks first */
+	nic.room--;
+	nic.nsent++;
+	memcpy(nic.last, frame, len);
+	nic.last_len = len;
+	return NIC_OK;
+}
+
+/* A VM's port: takes every frame, remembers the last. */
+struct vm_port {
+	struct lan_port *port;
+	unsigned got;
+	uint8_t last[LAN_FRAME_MAX];
+};
+
+static bool vm_can_take(struct lan_port *p)
+{
+	(void)p;
+	return true;
+}
+
+static void vm_deliver(struct lan_port *p, const void *frame, uint32_t len)
+{
+	struct vm_port *v = p->owner;
+	v->got++;
+	memcpy(v->last, frame, len);
+}
+
+static const struct lan_port_ops vm_ops = {.can_take = vm_can_take, .deliver = vm_deliver};
+
+static const uint8_t VM_MAC[6] = {0x02, 0, 0, 0, 0, 1};
+static const uint8_t OUT_MAC[6] = {0x52, 0x55, 0x0a, 0, 2, 2}; /* QEMU's gateway */
+static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+static uint32_t frame(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint32_t len)
+{
+	memset(f, 0, len);
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = 0x08; /* IPv4 */
+	f[14] = (uint8_t)len;
+	return len;
+}
+
+static struct bundle_header bundle;
+
+static void lans_setup(bool uplink)
+{
+	memset(&bundle, 0, sizeof(bundle));
+	memset(&nic, 0, sizeof(nic));
+	bundle.nlans = 2;
+	strcpy(bundle.lans[0].name, "inside");
+	strcpy(bundle.lans[1].name, "world");
+	bundle.lans[1].flags = uplink ? BUNDLE_LAN_UPLINK : 0;
+	lan_init(&bundle);
+}
+
+static void test_no_uplink_no_nic(void **state)
+{
+	(void)state;
+	lans_setup(false);
+	uplink_init(NULL);
+	assert_false(nic.started);
+	assert_false(uplink_up());
+}
+
+static void test_bridge(void **state)
+{
+	struct vm_port vm = {0}, other = {0};
+	uint8_t f[LAN_FRAME_MAX + 1];
+
+	(void)state;
+	lans_setup(true);
+	vm.port = lan_attach(1, &vm_ops, &vm, VM_MAC);
+	other.port = lan_attach(0, &vm_ops, &other, (const uint8_t[6]){0x02, 0, 0, 0, 0, 2});
+	uplink_init(NULL);
+	assert_true(nic.started);
+	assert_true(uplink_up());
+	nic.room = 4;
+
+	/* out: the VM's broadcast (a DHCP discover) leaves by the NIC, not to the other LAN */
+	assert_int_equal(lan_send(vm.port, f, frame(f, BCAST, VM_MAC, 342)), LAN_SENT);
+	assert_int_equal(nic.nsent, 1);
+	assert_int_equal(nic.last_len, 342);
+	assert_memory_equal(nic.last + 6, VM_MAC, 6);
+	assert_int_equal(other.got, 0);
+
+	/* in: the answer reaches the VM, and the switch learns the gateway is outside */
+	nic.rx(f, frame(f, VM_MAC, OUT_MAC, 590));
+	assert_int_equal(vm.got, 1);
+	assert_int_equal(vm.last[14], (uint8_t)590);
+	assert_int_equal(other.got, 0);
+	assert_int_equal(lan_send(vm.port, f, frame(f, OUT_MAC, VM_MAC, 60)), LAN_SENT);
+	assert_int_equal(nic.nsent, 2);
+
+	/* in, spoofing the VM's own address: dropped, never delivered */
+	nic.rx(f, frame(f, BCAST, VM_MAC, 60));
+	assert_int_equal(vm.got, 1);
+	assert_int_equal(nic.nsent, 2);
+
+	/* in, longer than a frame may be: dropped by the switch */
+	nic.rx(f, frame(f, VM_MAC, OUT_MAC, LAN_FRAME_MAX + 1));
+	assert_int_equal(vm.got, 1);
+
+	/* the NIC full: frames wait in the uplink's queue until its buffers come back */
+	nic.room = 0;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(lan_send(vm.port, f, frame(f, OUT_MAC, VM_MAC, 100 + i)),
+		                 LAN_SENT);
+	assert_int_equal(nic.nsent, 2);
+	nic.room = 2;
+	nic.tx_room();
+	assert_int_equal(nic.nsent, 4);
+	assert_int_equal(nic.last_len, 101);
+	nic.room = 8;
+	nic.tx_room();
+	assert_int_equal(nic.nsent, 5);
+	assert_int_equal(nic.last_len, 102);
 }
 
 /* ---- QEMU command lines ---- */
@@ -159,6 +319,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rx_frame_len),
+	    cmocka_unit_test(test_no_uplink_no_nic),
+	    cmocka_unit_test(test_bridge),
 	    cmocka_unit_test(test_qemu_argv),
 	};
 	return cmocka_run_group_tests_name("uplink", tests, setup, teardown);

@@ -49,10 +49,10 @@ static int setup(void **state)
 {
 	(void)state;
 	memset(keys, 0, sizeof keys);
-	for (int k = 1; k < 0x100; k++)
+	for (int k = 1; k < 8 * VINPUT_KEYS_MAX - 8; k++)
 		keys[k / 8] |= 1 << (k % 8);
-	keys[0x2f] = 0x80; /* the highest key the real keyboard sends */
-	vinput_init(&v, keys, 0x30);
+	keys[28] = 0x04; /* the highest key the board's keyboard sends: KEY_MEDIA */
+	vinput_init(&v, keys, VINPUT_KEYS_MAX);
 	memset(&q, 0, sizeof q);
 	return 0;
 }
@@ -78,8 +78,8 @@ static void test_config(void **state)
 	assert_int_equal(vinput_config_read(&v, 8, 4), 0x06270006);
 	assert_int_equal(vinput_config_read(&v, 12, 4), 0x00010001);
 	sel(VIRTIO_INPUT_CFG_EV_BITS, EV_KEY);
-	assert_int_equal(vinput_config_read(&v, 2, 1), 0x30);
-	assert_int_equal(vinput_config_read(&v, 8 + 0x2f, 1), 0x80);
+	assert_int_equal(vinput_config_read(&v, 2, 1), VINPUT_KEYS_MAX);
+	assert_int_equal(vinput_config_read(&v, 8 + 28, 1), 0x04);
 	assert_int_equal(vinput_config_read(&v, 8, 4), 0xfffffffe);
 	sel(VIRTIO_INPUT_CFG_EV_BITS, EV_LED);
 	assert_int_equal(vinput_config_read(&v, 2, 1), 1);
@@ -93,9 +93,9 @@ static void test_config(void **state)
 	sel(VIRTIO_INPUT_CFG_EV_BITS, 0x02);
 	assert_int_equal(vinput_config_read(&v, 2, 1), 0);
 	/* past the space: all ones, and a write there changes nothing */
-	assert_int_equal(vinput_config_read(&v, 8 + 0x30, 1), 0xff);
-	assert_int_equal(vinput_config_read(&v, 8 + 0x2e, 4), 0xffffffff);
-	assert_false(vinput_config_write(&v, 8 + 0x30, 1, 1, true));
+	assert_int_equal(vinput_config_read(&v, VINPUT_CFG_LEN, 1), 0xff);
+	assert_int_equal(vinput_config_read(&v, VINPUT_CFG_LEN - 2, 4), 0xffffffff);
+	assert_false(vinput_config_write(&v, VINPUT_CFG_LEN, 1, 1, true));
 	/* a write after DRIVER_OK signals a configuration change, as the board's does */
 	assert_true(vinput_config_write(&v, 0, 1, VIRTIO_INPUT_CFG_ID_NAME, true));
 }

@@ -973,7 +973,7 @@ const struct directory_lan *directory_uplink(const struct directory *dir)
 	return NULL;
 }
 
-/* FNV-1a over the name and the index: stable across runs and hosts. */
+/* FNV-1a over the name and the index, then mixed: stable across runs and hosts. */
 void directory_mac_derive(const char *vm, unsigned index, uint8_t mac[6])
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -981,9 +981,15 @@ void directory_mac_derive(const char *vm, unsigned index, uint8_t mac[6])
 	for (const char *c = vm; *c; c++)
 		h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
 	h = (h ^ (0x100 + index)) * 0x100000001b3ull;
+	/* FNV mixes short names poorly into the high bytes: a 64-bit finalizer spreads them */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
 	mac[0] = 0x02; /* the U/L bit set: locally administered; I/G clear: unicast */
 	for (int i = 1; i < 6; i++)
-		mac[i] = (uint8_t)(h >> (8 * i));
+		mac[i] = (uint8_t)(h >> (8 * (i - 1)));
 }
 
 char *directory_resolve(const struct directory *dir, const char *path)

@@ -3,8 +3,9 @@
 # bench/run's net suite.  With peer=ADDR (and port=PORT, default 5001;
 # mib=N, default 16) on the command line: waits until the peer answers a
 # ping, prints the round trip of 20 pings, then sends N MiB of zeros to
-# ADDR:PORT with nc and prints the time it took (the peer reading them all
-# and closing).  Lines start with "bench-net:".
+# ADDR:PORT with nc and prints the time until the peer answered the bytes it
+# got (uplink-sink.sh, or bench/run's sink on the host).  Lines start with
+# "bench-net:".
 peer= port=5001 mib=16
 for arg in $(cat /proc/cmdline); do
 	case $arg in
@@ -26,9 +27,10 @@ ping -c 20 -i 0.2 "$peer" | sed -n 's|.*min/avg/max = \([^/]*\)/\([^/]*\)/\([^ ]
 # the peer's listener may start after its pings are answered: a few tries
 for i in $(seq 30); do
 	t0=$(date +%s%N)
-	if dd if=/dev/zero bs=65536 count=$((mib * 16)) 2>/dev/null | nc "$peer" "$port"; then
-		t1=$(date +%s%N)
-		echo "bench-net: tcp $mib MiB in $(((t1 - t0) / 1000000)) ms"
+	got=$(dd if=/dev/zero bs=65536 count=$((mib * 16)) 2>/dev/null | nc "$peer" "$port")
+	t1=$(date +%s%N)
+	if [ -n "$got" ]; then
+		echo "bench-net: tcp $mib MiB in $(((t1 - t0) / 1000000)) ms, the peer got $got bytes"
 		exit 0
 	fi
 	sleep 1

@@ -1,7 +1,9 @@
 #!/bin/sh
 # /etc/popek/uplink-sink.sh — run=uplink-sink: the other side of
-# uplink-bench.sh (bench/run's net suite): reads one TCP connection on
-# port=PORT (default 5001) to its end, prints the bytes it got, and exits.
+# uplink-bench.sh (bench/run's net suite): takes one TCP connection on
+# port=PORT (default 5001), reads it to its end, answers the byte count and
+# closes, so that the sender's time covers the whole transfer.  (busybox's
+# nc goes on reading its own standard input after the peer's end: hence -e.)
 port=5001
 for arg in $(cat /proc/cmdline); do
 	case $arg in
@@ -9,4 +11,4 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 echo "bench-net: listening on $port"
-echo "bench-net: received $(nc -l -p "$port" | wc -c) bytes"
+nc -l -p "$port" -e sh -c 'n=$(wc -c); echo $n; echo "bench-net: received $n bytes" >&2'

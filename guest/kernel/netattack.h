@@ -1,0 +1,6 @@
+#ifndef NETATTACK_H
+#define NETATTACK_H
+
+void netattack_run(void);
+
+#endif

@@ -160,6 +160,7 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 		monitor_init(vms, n, machine.timebase_hz); // typed input goes to the first VM
 		console_enable_input(&machine);            // ... through the UART's interrupt
 		sched_run(vms, n, machine.timebase_hz);    // until every VM stops
+		uplink_report();
 		kprintf("popek: every VM has stopped; powering off\n");
 	}
 	sbi_shutdown(0);

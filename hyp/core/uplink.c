@@ -49,6 +49,17 @@ bool uplink_up(void)
 	return port != NULL;
 }
 
+void uplink_report(void)
+{
+	if (!port)
+		return;
+	const struct nic_stats *s = nic_stats();
+	kprintf("popek: uplink on lan %s: nic rx %lu frames %lu bytes, %lu impossible lengths; "
+	        "tx %lu frames %lu bytes, %lu refused busy; %lu interrupts, %lu notifies\n",
+	        lan_name(port->lan), s->rx_frames, s->rx_bytes, s->rx_bad, s->tx_frames,
+	        s->tx_bytes, s->tx_busy, s->interrupts, s->notifies);
+}
+
 void uplink_init(const struct machine *m)
 {
 	int lan = lan_uplink();

@@ -18,5 +18,7 @@ struct machine;
 void uplink_init(const struct machine *m);
 /* Whether the uplink is up: an uplinked LAN and a NIC to bridge it to. */
 bool uplink_up(void);
+/* The real NIC's counters, one line (popek prints it at power-off), if the uplink is up. */
+void uplink_report(void);
 
 #endif

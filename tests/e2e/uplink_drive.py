@@ -12,12 +12,14 @@ In the first two the host serves a page on its loopback (the guest's
 10.0.2.2); the guest (run=uplink-web, guest/linux/initramfs/etc/popek/
 uplink-web.sh) fetches it with wget and prints it, and serves its own page
 with busybox httpd, which this script fetches through the directory's
-forward.  Prints what it checks as `ok ...` lines and exits non-zero
+forward; then asks the guest to stop (GET /cgi-bin/stop), and the run ends
+with popek's report.  Prints what it checks as `ok ...` lines and exits non-zero
 (`FAIL ...`) at the first thing that is wrong.  Whatever it started is
 stopped on the way out.
 """
 import http.server
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -166,8 +168,17 @@ def web():
     if body != "uplink: the page of guest up\n":
         fail(f"through the forward: {body!r}")
     ok(f"the host fetched the guest's httpd page through forward tcp {forward} -> 10.0.2.15:80")
-    stop()
+    with urllib.request.urlopen(f"http://127.0.0.1:{forward}/cgi-bin/stop", timeout=20) as r:
+        if r.read().decode() != "stopping\n":
+            fail("/cgi-bin/stop did not answer")
+    try:
+        status = procs[0].wait(timeout=300)
+    except subprocess.TimeoutExpired:
+        fail("the run did not end after the guest stopped")
     server.shutdown()
+    if status != 0:
+        fail(f"popek run exited {status}")
+    ok("the guest powered off; the run ended")
     if MODE == "popek":
         with open(f"{OUT}.out", "rb") as f:
             text = f.read().decode(errors="replace")
@@ -175,6 +186,11 @@ def web():
             if want not in text:
                 fail(f"popek's banner has no {want.strip()!r}")
         ok("popek's banner: the real NIC and the bridged LAN")
+        m = re.search(r"^popek: uplink on lan world: nic rx (\d+) frames \d+ bytes, "
+                      r"(\d+) impossible lengths; tx (\d+) frames", text, re.M)
+        if not m or int(m.group(1)) == 0 or int(m.group(2)) != 0 or int(m.group(3)) == 0:
+            fail("popek's uplink line: " + (m.group(0) if m else "none"))
+        ok(m.group(0))
         if "panic" in text or "CHECK" in text:
             fail(f"popek panicked or an invariant check failed (in {OUT}.out)")
 

@@ -11,6 +11,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/bundle.h"
@@ -41,6 +42,12 @@ int nic_init(const struct machine *m, void (*rx)(const void *frame, uint32_t len
 	nic.rx = rx;
 	nic.tx_room = tx_room;
 	return 0;
+}
+
+const struct nic_stats *nic_stats(void)
+{
+	static struct nic_stats none;
+	return &none;
 }
 
 bool nic_can_send(void)
@@ -103,6 +110,19 @@ static void pick_mac(struct reader *r, uint8_t *mac)
 	}
 }
 
+/* The switch's queues: one block for every input (they are all the same size). */
+static void *queues_alloc(uint64_t bytes)
+{
+	static void *block;
+	static uint64_t have;
+	if (bytes > have) {
+		free(block);
+		block = malloc(bytes);
+		have = block ? bytes : 0;
+	}
+	return block;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct bundle_header b;
@@ -115,7 +135,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	strcpy(b.lans[0].name, "world");
 	b.lans[0].flags = BUNDLE_LAN_UPLINK;
 	strcpy(b.lans[1].name, "inside");
-	lan_init(&b);
+	b.nvms = NVMS; /* one interface each: the switch sizes its queues by them */
+	for (int i = 0; i < NVMS; i++)
+		b.vms[i].nnics = 1;
+	lan_init(&b, queues_alloc);
 	for (int i = 0; i < NVMS; i++) {
 		static const uint8_t base[6] = {0x02, 0, 0, 0, 0, 0};
 		memcpy(vms[i].mac, base, 6);

@@ -2,7 +2,7 @@
 # /etc/popek/uplink-bench.sh — run=uplink-bench: the measuring side of
 # bench/run's net suite.  With peer=ADDR (and port=PORT, default 5001;
 # mib=N, default 16) on the command line: waits until the peer answers a
-# ping, prints the round trip of 20 pings, then sends N MiB of zeros to
+# ping, prints the median round trip of 20 pings, then sends N MiB of zeros to
 # ADDR:PORT with nc and prints the time until the peer answered the bytes it
 # got (uplink-sink.sh, or bench/run's sink on the host).  Lines start with
 # "bench-net:".
@@ -22,8 +22,11 @@ done
 	echo "bench-net: $peer does not answer"
 	exit 1
 }
-# "round-trip min/avg/max = 0.512/0.733/1.204 ms"
-ping -c 20 -i 0.2 "$peer" | sed -n 's|.*min/avg/max = \([^/]*\)/\([^/]*\)/\([^ ]*\) ms.*|bench-net: rtt ms min \1 avg \2 max \3|p'
+# the median of 20 round trips ("... seq=3 ttl=64 time=0.733 ms"): one slow
+# ping (a host hiccup) moves the average, not the median
+rtts=$(ping -c 20 -i 0.2 "$peer" | sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | sort -n)
+set -- $rtts
+[ $# -gt 0 ] && echo "bench-net: rtt ms median $(echo "$rtts" | sed -n "$(($# / 2 + 1))p") min $1 n $#"
 # the peer's listener may start after its pings are answered: a few tries
 for i in $(seq 30); do
 	t0=$(date +%s%N)

@@ -232,6 +232,11 @@ int lan_send(struct lan_port *p, const void *frame, uint32_t len)
 	return !any || taken ? LAN_SENT : LAN_QUEUES_FULL;
 }
 
+void lan_port_poll(struct lan_port *p)
+{
+	lan_drain(p);
+}
+
 void lan_poll(void)
 {
 	for (int i = 0; i < nports; i++)

@@ -102,8 +102,11 @@ enum lan_send_result {
 /* A frame from port p into its LAN's switch. */
 int lan_send(struct lan_port *p, const void *frame, uint32_t len);
 
-/* Moves queued frames to the ports that can take them now (the scheduler, a device's kick). */
+/* Moves queued frames to the ports that can take them now (the scheduler). */
 void lan_poll(void);
+
+/* The same for one port, in its owner's time (a VM's device: it posted receive buffers). */
+void lan_port_poll(struct lan_port *p);
 
 /* The index of the LAN with uplink = on, or -1 (from the bundle). */
 int lan_uplink(void);

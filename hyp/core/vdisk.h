@@ -28,8 +28,9 @@ void vdisk_create(struct vm *vm, const struct bundle_vm *bv);
 bool vdisk_busy(const struct vm *vm);
 /*
  * One line of the VM's disk counters (nothing for a VM without disks): its
- * devices' (struct vblk_stats), where its requests' time went, in µs at
- * timebase hz, and the real disk's (machine-wide).
+ * devices' (struct virtio_mmio_stats, and vblk.submitted), where its
+ * requests' time went, in µs at timebase hz, and the real disk's
+ * (machine-wide).
  */
 void vdisk_report(const struct vm *vm, uint64_t hz);
 

@@ -5,8 +5,9 @@
  * legacy one (Version 1, §4.2.4), chosen per VM when it is created.
  *
  * The model is pure logic on the shared transport (dev/virtio_mmio.h),
- * which reads the guest's virtqueue (guest memory, bounds checked); it turns each request into a
- * struct vblk_io for the backend (popek's real disk driver), and completes
+ * which reads the guest's virtqueue (guest memory, bounds checked); the
+ * model turns each request into a struct vblk_io for the backend (popek's
+ * real disk driver), and completes
  * it in the guest's used ring when the backend calls vblk_complete().
  * Nothing a guest puts in its queue can make it touch memory outside the
  * VM's RAM or sectors outside its extent.

@@ -166,15 +166,20 @@ const struct lan_port_ops vnet_port_ops = {
     .deliver = vnet_deliver,
 };
 
-/* Receive buffers posted: frames waiting for them go now; frames to send: send them. */
+/*
+ * Receive buffers posted: frames waiting for them come now.  Frames to
+ * send: all the ring holds, in this VM's own time.
+ */
 static void vnet_notify(void *dev, uint32_t q)
 {
 	struct vnet *n = dev;
 
-	if (q == VNET_RX)
-		lan_poll();
-	else
+	if (q == VNET_RX) {
+		if (n->port)
+			lan_port_poll(n->port);
+	} else {
 		virtio_mmio_process(&n->t, VNET_TX, vnet_tx_take);
+	}
 }
 
 /* Frames queued for the old driver are not the new one's (a real NIC drops them too). */

@@ -47,6 +47,16 @@ $(GUEST_USER)/%.elf: $(GUEST_OBJ)/user/%.o $(USER_LIB) guest/user/user.ld
 	@mkdir -p $(dir $@)
 	$(TCC) $(TLDFLAGS) -T guest/user/user.ld -o $@ $< $(USER_LIB) -lgcc
 
+# The display mode's text: a console font from Debian's console-setup-linux, converted.
+FONT_PSF := /usr/share/consolefonts/Lat15-VGA16.psf.gz
+
+$(BUILD)/gen/font8x16.h: scripts/psf2c.py
+	@mkdir -p $(dir $@)
+	python3 scripts/psf2c.py $(FONT_PSF) font8x16 $@
+
+$(GUEST_OBJ)/kernel/display.o: $(BUILD)/gen/font8x16.h
+$(GUEST_OBJ)/kernel/display.o: GUEST_CFLAGS += -I$(BUILD)/gen
+
 $(BUILD)/guest/teach.elf: $(KERNEL_OBJS) guest/kernel/kernel.ld
 	@mkdir -p $(dir $@)
 	$(TCC) $(TLDFLAGS) -T guest/kernel/kernel.ld -o $@ $(KERNEL_OBJS) -lgcc

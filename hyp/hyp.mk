@@ -5,6 +5,10 @@ HYP_SRCS := $(wildcard hyp/arch/riscv/*.S hyp/arch/riscv/*.c hyp/core/*.c hyp/de
 HYP_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(HYP_SRCS)))
 HYP_INC  := -Ihyp
 
+# The status bar's text: the console font build/gen/font8x16.h (guest/guest.mk makes it).
+$(BUILD)/obj/hyp/core/screen.o $(BUILD)/objcheck/hyp/core/screen.o: $(BUILD)/gen/font8x16.h
+$(BUILD)/obj/hyp/core/screen.o $(BUILD)/objcheck/hyp/core/screen.o: HYP_INC += -I$(BUILD)/gen
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(TCC) $(TCFLAGS) $(HYP_INC) -c $< -o $@

@@ -6,7 +6,8 @@ set -e
 PKGS="make gcc libc6-dev pkg-config qemu-system-misc opensbi gcc-riscv64-linux-gnu \
 binutils-riscv64-linux-gnu device-tree-compiler libfdt-dev libinih-dev libcmocka-dev \
 gdb-multiarch clang-format python3 cpio xz-utils bc bison flex libssl-dev libelf-dev \
-dpkg-dev linux-source-6.1 libc6-dev-riscv64-cross e2fsprogs clang libclang-rt-14-dev patch"
+dpkg-dev linux-source-6.1 libc6-dev-riscv64-cross e2fsprogs clang libclang-rt-14-dev patch \
+libpng-dev console-setup-linux"
 
 missing=""
 for p in $PKGS; do

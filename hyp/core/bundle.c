@@ -54,8 +54,17 @@ static const char *vm_check(const struct bundle_vm *vm, uint64_t len)
 	}
 	if (vm->nnics > BUNDLE_MAX_NICS || vm->reserved2 != 0)
 		return "VM has too many network interfaces";
-	if (vm->ndisks + vm->nnics > GUEST_VIRTIO_SLOTS)
-		return "VM has more disks and interfaces than the board has virtio slots";
+	if (vm->ndisks + vm->nnics + (vm->display_width ? BUNDLE_DISPLAY_SLOTS : 0) >
+	    GUEST_VIRTIO_SLOTS)
+		return "VM has more disks, interfaces and display devices than the board has "
+		       "virtio "
+		       "slots";
+	if (!vm->display_width != !vm->display_height ||
+	    (vm->display_width &&
+	     (vm->display_width < BUNDLE_DISPLAY_MIN || vm->display_width > BUNDLE_DISPLAY_MAX_W ||
+	      vm->display_height < BUNDLE_DISPLAY_MIN ||
+	      vm->display_height > BUNDLE_DISPLAY_MAX_H)))
+		return "VM display size out of range";
 	for (uint32_t i = 0; i < vm->ndisks; i++) {
 		const struct bundle_disk *d = &vm->disks[i];
 		if (d->start % 512 != 0 || d->size % 512 != 0 || d->size == 0)

@@ -22,16 +22,20 @@
 
 #include <stdint.h>
 
-#define BUNDLE_MAGIC      "POPEKBN" /* 7 characters and the NUL: 8 bytes */
-#define BUNDLE_VERSION    4
-#define BUNDLE_NAME_MAX   32 /* including the NUL */
-#define BUNDLE_MAX_VMS    16
-#define BUNDLE_MAX_BLOBS  4
-#define BUNDLE_MAX_DISKS  8
-#define BUNDLE_MAX_NICS   4 /* network interfaces of one VM */
-#define BUNDLE_MAX_LANS   8
-#define BUNDLE_ALIGN      8
-#define BUNDLE_MAX_MEMORY (1ULL << 40) /* of one VM */
+#define BUNDLE_MAGIC         "POPEKBN" /* 7 characters and the NUL: 8 bytes */
+#define BUNDLE_VERSION       5
+#define BUNDLE_NAME_MAX      32 /* including the NUL */
+#define BUNDLE_MAX_VMS       16
+#define BUNDLE_MAX_BLOBS     4
+#define BUNDLE_MAX_DISKS     8
+#define BUNDLE_MAX_NICS      4    /* network interfaces of one VM */
+#define BUNDLE_DISPLAY_SLOTS 2    /* a display takes a virtio-gpu and a keyboard */
+#define BUNDLE_DISPLAY_MIN   16   /* the board's smallest scanout */
+#define BUNDLE_DISPLAY_MAX_W 1920 /* what popek sets aside memory for */
+#define BUNDLE_DISPLAY_MAX_H 1200
+#define BUNDLE_MAX_LANS      8
+#define BUNDLE_ALIGN         8
+#define BUNDLE_MAX_MEMORY    (1ULL << 40) /* of one VM */
 
 /* Guest-physical RAM of every VM starts here, as on the virt board. */
 #define BUNDLE_GUEST_RAM_BASE 0x80000000ULL
@@ -111,6 +115,11 @@ struct bundle_vm {
 	uint32_t nnics; /* eth0, eth1, ... at the virtio slots after the disks */
 	uint32_t reserved2;
 	struct bundle_nic nics[BUNDLE_MAX_NICS];
+	/*
+	 * display = WIDTHxHEIGHT (0 x 0: none): a virtio-gpu and a virtio-input
+	 * keyboard at the two virtio slots after the interfaces.
+	 */
+	uint32_t display_width, display_height;
 };
 
 struct bundle_header {

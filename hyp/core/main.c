@@ -11,6 +11,7 @@
 #include "core/panic.h"
 #include "core/monitor.h"
 #include "core/sched.h"
+#include "core/screen.h"
 #include "core/uplink.h"
 #include "core/vm.h"
 #include "arch/riscv/memlayout.h"
@@ -155,9 +156,10 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 		uplink_init(&machine);        // an uplinked LAN's port on the real NIC
 		for (int i = 0; i < n; i++)
 			vm_create(&vms[i], i, b, &b->vms[i]); // RAM, images, devices, vCPU
-		monitor_init(vms, n, machine.timebase_hz);    // typed input goes to the first VM
-		console_enable_input(&machine);               // ... through the UART's interrupt
-		sched_run(vms, n, machine.timebase_hz);       // until every VM stops
+		screen_init(vms, n, &machine);             // the real display and keyboard, if any
+		monitor_init(vms, n, machine.timebase_hz); // typed input goes to the first VM
+		console_enable_input(&machine);            // ... through the UART's interrupt
+		sched_run(vms, n, machine.timebase_hz);    // until every VM stops
 		uplink_report();
 		kprintf("popek: every VM has stopped; powering off\n");
 	}

@@ -1,5 +1,7 @@
 #include "core/monitor.h"
+#include "core/display.h"
 #include "core/netif.h"
+#include "core/screen.h"
 #include "core/console.h"
 #include "core/vm.h"
 #include "lib/string.h"
@@ -83,7 +85,7 @@ static void cmd_help(const char *arg)
 {
 	(void)arg;
 	kprintf("commands: help | vms | net | stats NAME | stop NAME | pause NAME | resume NAME | "
-	        "reset NAME | ipl NAME    (Ctrl-] leaves the monitor)\n");
+	        "reset NAME | ipl NAME | focus NAME    (Ctrl-] leaves the monitor)\n");
 }
 
 static void cmd_vms(const char *arg)
@@ -105,6 +107,14 @@ static void cmd_stats(const char *arg)
 		vm_report(vm, hz);
 }
 
+/* The real screen and keyboard go to VM NAME (core/screen.c). */
+static void cmd_focus(const char *arg)
+{
+	int r = screen_focus(arg);
+	if (r < 0)
+		kprintf("focus %s: %s\n", arg, screen_focus_why(r));
+}
+
 /* The LANs, their ports, MACs and counters. */
 static void cmd_net(const char *arg)
 {
@@ -116,10 +126,8 @@ static const struct {
 	const char *name;
 	void (*run)(const char *arg);
 } commands[] = {
-    {"help", cmd_help},
-    {"vms", cmd_vms},
-    {"net", cmd_net},
-    {"stats", cmd_stats},
+    {"help", cmd_help},   {"vms", cmd_vms},     {"net", cmd_net},
+    {"stats", cmd_stats}, {"focus", cmd_focus},
 };
 
 /* Splits "WORD REST" in place: returns REST (empty when there is none). */
@@ -176,6 +184,37 @@ static void ctl_execute(char *req)
 	}
 	int v = verb_index(cmd);
 	struct vm *vm = find(arg);
+	bool display_verb =
+	    strcmp(cmd, "focus") == 0 || strcmp(cmd, "screenshot") == 0 || strcmp(cmd, "key") == 0;
+	if (display_verb && !vm) {
+		console_ctl_printf("%s err no vm named '%s'\n", id, arg);
+		return;
+	}
+	if (vm && strcmp(cmd, "focus") == 0 && !*rest) {
+		int r = screen_focus(arg);
+		if (r < 0)
+			console_ctl_printf("%s err vm %s %s\n", id, arg, screen_focus_why(r));
+		else
+			console_ctl_printf("%s ok\n", id);
+		return;
+	}
+	if (vm && strcmp(cmd, "screenshot") == 0 && !*rest) {
+		display_screenshot(vm, id);
+		return;
+	}
+	if (vm && strcmp(cmd, "key") == 0 && *rest) {
+		unsigned code = 0;
+		const char *p = rest;
+		for (; *p >= '0' && *p <= '9' && code < 0x10000; p++)
+			code = code * 10 + (unsigned)(*p - '0');
+		if (*p || code == 0 || code > 0x2ff)
+			console_ctl_printf("%s err bad key code '%s'\n", id, rest);
+		else if (!display_key(vm, (uint16_t)code))
+			console_ctl_printf("%s err vm %s has no display\n", id, vm->name);
+		else
+			console_ctl_printf("%s ok\n", id);
+		return;
+	}
 	if (v < 0 || *rest)
 		console_ctl_printf("%s err unknown request\n", id);
 	else if (!vm)

@@ -1,6 +1,7 @@
 #include "core/sched.h"
 #include "core/console.h"
 #include "core/lan.h"
+#include "core/screen.h"
 #include "core/vm.h"
 
 /* A VM's unfinished line waits at most this long (1/50 s) for the rest of it. */
@@ -11,7 +12,8 @@ void sched_run(struct vm *vms, int n, uint64_t timebase_hz)
 	int cur = n - 1;
 	for (;;) {
 		int live = 0, ran = 0;
-		lan_poll(); /* frames queued for ports that can take them now */
+		lan_poll();    /* frames queued for ports that can take them now */
+		screen_poll(); /* the real keyboard's keys, the focused VM's screen */
 		uint64_t wake = UINT64_MAX;
 		for (int k = 1; k <= n && !ran; k++) {
 			int i = (cur + k) % n;

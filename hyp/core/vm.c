@@ -12,6 +12,7 @@
 #include "core/mem.h"
 #include "core/panic.h"
 #include "core/netif.h"
+#include "core/display.h"
 #include "core/vdisk.h"
 #include "arch/riscv/memlayout.h"
 #include "lib/string.h"
@@ -116,6 +117,7 @@ static void vm_boot(struct vm *vm, bool first)
 
 	vdisk_create(vm, bv);
 	netif_create(vm, bv, first);
+	display_create(vm, bv, first);
 	unsigned asid_base = 1 + vm->id * SHADOW_ASIDS;
 	if (first)
 		vcpu_init(&vm->vcpu, vm, bv->entry, bv->dtb_gpa, asid_base, firmware);
@@ -372,6 +374,7 @@ void vm_report(const struct vm *vm, uint64_t hz)
 	        s->ahead);
 	vdisk_report(vm, hz);
 	netif_report(vm);
+	display_report(vm);
 	kprintf("popek: vm %s clock: ", vm->name);
 	vm_clock_print(vm, hz);
 	kprintf("\n");

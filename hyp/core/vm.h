@@ -16,6 +16,8 @@
 #include "dev/vblk.h"
 #include "dev/vnet.h"
 #include "dev/vclint.h"
+#include "dev/vgpu.h"
+#include "dev/vinput.h"
 #include "dev/vplic.h"
 #include "dev/vrom.h"
 #include "dev/vtest.h"
@@ -77,6 +79,11 @@ struct vm {
 	/* Last: large, and off the trap path, which then touches fewer pages. */
 	struct vblk disks[BUNDLE_MAX_DISKS]; /* minidisks, then links, at virtio slots 0.. */
 	struct vnet nets[BUNDLE_MAX_NICS];   /* eth0.., at the virtio slots after the disks */
+	/* display = WxH: a GPU and a keyboard at the two slots after the interfaces */
+	struct vgpu gpu;
+	struct vinput kbd;
+	uint8_t *display_arena; /* the GPU's resources, taken once (core/display.c) */
+	uint64_t display_arena_size;
 };
 
 /*

@@ -51,6 +51,7 @@
 #define VIRTIO_MMIO_VENDOR_ID      0x554d4551 /* "QEMU", as on the bare board */
 
 /* Device status (§2.1). */
+#define STATUS_DRIVER_OK   0x04
 #define STATUS_FEATURES_OK 0x08
 #define STATUS_NEEDS_RESET 0x40
 
@@ -135,6 +136,14 @@ static void virtio_mmio_interrupt(struct virtio_mmio *t, uint32_t bits)
  * configuration change notification.  Nothing is taken from or put in a
  * queue until the driver resets the device.
  */
+void virtio_mmio_config_changed(struct virtio_mmio *t)
+{
+	if (!(t->status & STATUS_DRIVER_OK))
+		return;
+	t->config_gen++;
+	virtio_mmio_interrupt(t, INT_CONFIG_CHANGE);
+}
+
 void virtio_mmio_break(struct virtio_mmio *t)
 {
 	t->broken = true;
@@ -165,10 +174,18 @@ static uint64_t virtio_mmio_features_offered(const struct virtio_mmio *t)
 }
 
 /* §2.6: a queue of num entries with its parts aligned and wholly in the VM's RAM. */
-static bool virtio_mmio_vq_valid(const struct virtio_mmio *t, uint32_t num, uint64_t desc,
-                                 uint64_t avail, uint64_t used)
+/* QueueNumMax of queue q. */
+static uint32_t virtio_mmio_queue_max(const struct virtio_mmio *t, const struct virtio_queue *q)
 {
-	return num != 0 && num <= t->model->queue_max && !(num & (num - 1)) &&
+	uint32_t qi = (uint32_t)(q - t->q);
+
+	return t->model->queue_max_of[qi] ? t->model->queue_max_of[qi] : t->model->queue_max;
+}
+
+static bool virtio_mmio_vq_valid(const struct virtio_mmio *t, const struct virtio_queue *q,
+                                 uint32_t num, uint64_t desc, uint64_t avail, uint64_t used)
+{
+	return num != 0 && num <= virtio_mmio_queue_max(t, q) && !(num & (num - 1)) &&
 	       desc % DESC_ALIGN == 0 && avail % AVAIL_ALIGN == 0 && used % USED_ALIGN == 0 &&
 	       virtio_mmio_at(t, desc, DESC_BYTES(num)) &&
 	       virtio_mmio_at(t, avail, AVAIL_BYTES(num)) &&
@@ -186,10 +203,10 @@ static void *virtio_mmio_vq_part(struct virtio_mmio *t, const struct virtio_queu
 
 	(void)q; /* with POPEK_CHECK off, only the checks read it */
 	CHECK(q->vq.live && !t->broken, "virtio: ring access to a queue that is not live");
-	CHECK(virtio_mmio_vq_valid(t, q->vq.num, q->vq.desc, q->vq.avail, q->vq.used),
+	CHECK(virtio_mmio_vq_valid(t, q, q->vq.num, q->vq.desc, q->vq.avail, q->vq.used),
 	      "virtio: the live queue is not valid");
 	/* at most one per request the model can hold, and the one being taken */
-	CHECK((uint16_t)(q->last_avail - q->used_idx) <= t->model->queue_max + 1,
+	CHECK((uint16_t)(q->last_avail - q->used_idx) <= virtio_mmio_queue_max(t, q) + 1,
 	      "virtio: %u chains taken but not answered", (uint16_t)(q->last_avail - q->used_idx));
 	p = virtio_mmio_at(t, gpa, len);
 	CHECK(p, "virtio: a part of the live queue left RAM");
@@ -472,7 +489,7 @@ static void virtio_mmio_queue_enable(struct virtio_mmio *t, struct virtio_queue 
 	virtio_mmio_vq_reset(t, q);
 	if (t->broken)
 		return;
-	if (!virtio_mmio_vq_valid(t, q->num, q->desc, q->avail, q->used)) {
+	if (!virtio_mmio_vq_valid(t, q, q->num, q->desc, q->avail, q->used)) {
 		virtio_mmio_break(t);
 		return;
 	}
@@ -567,7 +584,9 @@ static uint32_t device_features_read(struct virtio_mmio *t)
 
 static uint32_t queue_num_max_read(struct virtio_mmio *t)
 {
-	return virtio_mmio_sel(t) ? t->model->queue_max : 0;
+	struct virtio_queue *q = virtio_mmio_sel(t);
+
+	return q ? virtio_mmio_queue_max(t, q) : 0;
 }
 
 static uint32_t queue_ready_read(struct virtio_mmio *t)
@@ -602,6 +621,12 @@ static uint32_t shm_len_read(struct virtio_mmio *t)
 	return 0xffffffff;
 }
 
+/* ConfigGeneration: 0 unless a model's configuration changed under the driver. */
+static uint32_t config_generation_read(struct virtio_mmio *t)
+{
+	return t->config_gen;
+}
+
 static uint32_t (*const virtio_mmio_read_regs[VIRTIO_MMIO_REGS])(struct virtio_mmio *t) = {
     [REG_MAGIC / 4] = magic_read,
     [REG_VERSION / 4] = version_read,
@@ -614,7 +639,7 @@ static uint32_t (*const virtio_mmio_read_regs[VIRTIO_MMIO_REGS])(struct virtio_m
     [REG_STATUS / 4] = status_read,
     [REG_SHM_LEN_LOW / 4] = shm_len_read,
     [REG_SHM_LEN_HIGH / 4] = shm_len_read,
-    /* ConfigGeneration: the configuration never changes under the driver, so always 0. */
+    [REG_CONFIG_GENERATION / 4] = config_generation_read,
 };
 
 /*

@@ -49,6 +49,8 @@ struct virtio_mmio_model {
 	uint32_t device_id; /* §5 */
 	uint32_t nqueues;   /* at most VIRTIO_MMIO_QUEUES */
 	uint32_t queue_max; /* QueueNumMax of each, a power of 2, at most VIRTIO_MMIO_QUEUE_MAX */
+	/* Optional: QueueNumMax queue by queue where they differ (0: queue_max). */
+	uint32_t queue_max_of[VIRTIO_MMIO_QUEUES];
 	uint32_t config_len;
 	/*
 	 * The device-specific feature bits it can do (the transport adds its own:
@@ -141,6 +143,7 @@ struct virtio_mmio {
 	uint32_t queue_align; /* legacy QueueAlign; kept across resets */
 	bool broken;          /* DEVICE_NEEDS_RESET: nothing moves until a reset */
 	uint32_t gen;         /* bumped by every device or queue reset */
+	uint32_t config_gen;  /* ConfigGeneration: bumped by every configuration change */
 	struct virtio_queue q[VIRTIO_MMIO_QUEUES];
 	struct virtio_mmio_stats stats;
 };
@@ -190,6 +193,13 @@ int virtio_mmio_walk(struct virtio_mmio *t, uint32_t q, uint16_t head, struct vi
 
 /* Puts {head, len} in queue q's used ring and notifies as the driver asked (§2.6.8). */
 void virtio_mmio_push(struct virtio_mmio *t, uint32_t q, uint16_t head, uint32_t len);
+
+/*
+ * The device changed its configuration space (virtio-input after a selection):
+ * once the driver has set DRIVER_OK, ConfigGeneration moves and a configuration
+ * change interrupt follows, as the board's virtio_notify_config() does (§4.2.2).
+ */
+void virtio_mmio_config_changed(struct virtio_mmio *t);
 
 /* §2.1.2: the device broke (DEVICE_NEEDS_RESET); nothing moves until a reset. */
 void virtio_mmio_break(struct virtio_mmio *t);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/bundle.h"
+#include "core/guest_layout.h"
 #include "fuzz_reader.h"
 
 typedef unsigned __int128 u128;
@@ -31,6 +32,13 @@ static void check_vm(const struct bundle_vm *vm, uint64_t total)
 	REQUIRE(vm->boot <= BUNDLE_BOOT_FIRMWARE && vm->timer <= BUNDLE_TIMER_VIRTUAL);
 	REQUIRE(vm->virtio <= BUNDLE_VIRTIO_LEGACY);
 	REQUIRE(vm->nblobs <= BUNDLE_MAX_BLOBS && vm->ndisks <= BUNDLE_MAX_DISKS);
+	REQUIRE((vm->display_width == 0) == (vm->display_height == 0));
+	REQUIRE(vm->display_width == 0 || (vm->display_width >= BUNDLE_DISPLAY_MIN &&
+	                                   vm->display_width <= BUNDLE_DISPLAY_MAX_W &&
+	                                   vm->display_height >= BUNDLE_DISPLAY_MIN &&
+	                                   vm->display_height <= BUNDLE_DISPLAY_MAX_H));
+	REQUIRE((u128)vm->ndisks + vm->nnics + (vm->display_width ? BUNDLE_DISPLAY_SLOTS : 0) <=
+	        GUEST_VIRTIO_SLOTS);
 	REQUIRE(vm->entry >= ram && vm->entry < ram_end);
 	REQUIRE(vm->dtb_gpa >= ram && vm->dtb_gpa < ram_end);
 	for (uint32_t i = 0; i < vm->nblobs; i++) {

@@ -21,7 +21,9 @@
 #include <string.h>
 
 #include "console_input.h"
+#include "core/display.h"
 #include "core/monitor.h"
+#include "core/screen.h"
 #include "core/vm.h"
 
 #define RS       "\036"
@@ -71,6 +73,31 @@ void vm_report(const struct vm *vm, uint64_t hz)
 void netif_list(void)
 {
 	kprintf("net\n");
+}
+
+int screen_focus(const char *name)
+{
+	(void)name;
+	return -3;
+}
+
+const char *screen_focus_why(int r)
+{
+	(void)r;
+	return "there is no real screen";
+}
+
+bool display_key(struct vm *vm, uint16_t code)
+{
+	(void)vm;
+	(void)code;
+	return false;
+}
+
+void display_screenshot(struct vm *vm, const char *id)
+{
+	(void)vm;
+	(void)id;
 }
 
 void vm_clock_print(const struct vm *vm, uint64_t hz)

@@ -29,7 +29,11 @@ static const struct {
     {"{\"cmd\":\"list\"", "expected ',' or '}'"},
     {"{\"cmd\":\"list\"} x", "bytes after the object"},
     {"{\"cmd\":\"list\",\"cmd\":\"stop\"}", "duplicate key"},
-    {"{\"cmd\":\"list\",\"force\":true}", "unknown key (cmd, vm and id are known)"},
+    {"{\"cmd\":\"list\",\"force\":true}", "unknown key (cmd, vm, key and id are known)"},
+    {"{\"cmd\":\"key\",\"vm\":\"a\",\"key\":30}", NULL, "key", "a", -1},
+    {"{\"cmd\":\"key\",\"key\":30,\"key\":31}", "duplicate key"},
+    {"{\"cmd\":\"key\",\"key\":-3}", "key must be a non-negative integer"},
+    {"{\"cmd\":\"key\",\"key\":\"a\"}", "key must be a non-negative integer"},
     {"{\"cmd\":1}", "expected a string"},
     {"{\"cmd\":\"list\",\"vm\":{\"a\":1}}", "expected a string"},
     {"{\"cmd\":\"list\",\"id\":-1}", "id must be a non-negative integer"},
@@ -43,6 +47,21 @@ static const struct {
     {"{\"cmd\":\"0123456789012345678901234567890123456789012345678901234567890123\"}",
      "string too long"},
 };
+
+/* The key member reaches the request. */
+static void test_key(void **state)
+{
+	struct ctl_request r;
+	const char *line = "{\"cmd\":\"key\",\"vm\":\"a\",\"key\":30}";
+
+	(void)state;
+	assert_null(ctl_request_parse(line, strlen(line), &r));
+	assert_true(r.has_key);
+	assert_int_equal(r.key, 30);
+	line = "{\"cmd\":\"list\"}";
+	assert_null(ctl_request_parse(line, strlen(line), &r));
+	assert_false(r.has_key);
+}
 
 static void test_parse(void **state)
 {
@@ -95,6 +114,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_key),
 	    cmocka_unit_test(test_nul),
 	    cmocka_unit_test(test_out),
 	};

@@ -227,6 +227,16 @@ static const struct dir_case dir_cases[] = {
     {"quantum-no-unit", VM_OK "quantum = 10\n", 4, "bad duration '10'"},
     {"quantum-short", VM_OK "quantum = 50us\n", 4, "out of range"},
     {"quantum-long", VM_OK "quantum = 2s\n", 4, "out of range"},
+    {"display", VM_OK "display = 640x480\n", 0, NULL},
+    {"display-no-x", VM_OK "display = 640\n", 4, "bad display '640'"},
+    {"display-trailing", VM_OK "display = 640x480x\n", 4, "bad display"},
+    {"display-small", VM_OK "display = 15x480\n", 4, "out of range"},
+    {"display-large", VM_OK "display = 640x4800\n", 4, "out of range"},
+    {"display-no-slots",
+     "[machine]\ndisk = disk.img\n" VM_OK "display = 640x480\nminidisk = 0 64K\n"
+     "minidisk = 64K 64K\nminidisk = 128K 64K\nminidisk = 192K 64K\nminidisk = 256K 64K\n"
+     "minidisk = 320K 64K\nminidisk = 384K 64K\n",
+     6, "a display takes 2 more virtio slots"},
 
     /* structure and syntax */
     {"unknown-section", "[vms a]\nmemory = 16M\n", 1, "unknown section [vms a]"},
@@ -536,6 +546,7 @@ static void test_directory_values(void **state)
 	assert_int_equal(a->nminidisks, 2);
 	assert_int_equal(a->minidisks[1].start, 256 << 10);
 	assert_int_equal(a->minidisks[1].size, 256 << 10);
+	assert_int_equal(a->display_width, 0);
 
 	assert_int_equal(b->boot, BUNDLE_BOOT_SBI);
 	assert_int_equal(b->timer, BUNDLE_TIMER_REAL);

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl_client.h"
 #include "ctl_json.h"
 #include "ctl_server.h"
 #include "rundir.h"
@@ -48,68 +49,6 @@ const struct command_spec cmd_ctl_spec = {
     .max_args = 2,
 };
 
-static int ctl_connect(const char *dir)
-{
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	if ((size_t)snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s", dir, CTL_SOCKET) >=
-	    sizeof(a.sun_path)) {
-		fprintf(stderr, WHO ": %s/%s is too long a path for a socket\n", dir, CTL_SOCKET);
-		return -1;
-	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
-		return fd;
-	fprintf(stderr, WHO ": cannot connect to %s: %s\n", a.sun_path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
-
-/* The next line from the socket into buf (NUL-terminated, newline dropped); false at its end. */
-static bool read_line(int fd, char *buf, size_t size)
-{
-	size_t n = 0;
-	for (;;) {
-		char c;
-		ssize_t r = read(fd, &c, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		if (c == '\n')
-			break;
-		if (n + 1 < size)
-			buf[n++] = c;
-	}
-	buf[n] = '\0';
-	return true;
-}
-
-/* The string value of "key" in a flat JSON answer, unescaped enough for showing; or "". */
-static void field(const char *json, const char *key, char *out, size_t size)
-{
-	char pat[32];
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	const char *p = strstr(json, pat);
-	size_t n = 0;
-	out[0] = '\0';
-	if (!p)
-		return;
-	p += strlen(pat);
-	bool quoted = *p == '"';
-	p += quoted;
-	for (; *p && n + 1 < size; p++) {
-		if (quoted && *p == '"')
-			break;
-		if (!quoted && (*p == ',' || *p == '}'))
-			break;
-		if (quoted && *p == '\\' && p[1])
-			p++;
-		out[n++] = *p;
-	}
-	out[n] = '\0';
-}
-
 /* The list's VMs, one line each. */
 static void show_list(const char *json)
 {
@@ -122,12 +61,12 @@ static void show_list(const char *json)
 		char el[512];
 		size_t n = end ? (size_t)(end - p + 1) : strlen(p);
 		snprintf(el, sizeof(el), "%.*s", (int)n, p);
-		field(el, "name", name, sizeof(name));
-		field(el, "state", state, sizeof(state));
-		field(el, "mode", mode, sizeof(mode));
-		field(el, "traps", traps, sizeof(traps));
-		field(el, "restarts", restarts, sizeof(restarts));
-		field(el, "memory_mib", mib, sizeof(mib));
+		ctl_client_field(el, "name", name, sizeof(name));
+		ctl_client_field(el, "state", state, sizeof(state));
+		ctl_client_field(el, "mode", mode, sizeof(mode));
+		ctl_client_field(el, "traps", traps, sizeof(traps));
+		ctl_client_field(el, "restarts", restarts, sizeof(restarts));
+		ctl_client_field(el, "memory_mib", mib, sizeof(mib));
 		printf("%-16s %-10s %-4s %14s %8s %8s\n", name, state, mode, traps, restarts, mib);
 		p += n;
 	}
@@ -158,7 +97,7 @@ int cmd_ctl(int argc, char **argv)
 	char *dir = rundir_find(WHO, opt.run);
 	if (!dir)
 		return 1;
-	int fd = ctl_connect(dir);
+	int fd = ctl_client_connect(WHO, dir);
 	free(dir);
 	if (fd < 0)
 		return 1;
@@ -170,11 +109,11 @@ int cmd_ctl(int argc, char **argv)
 	static char line[CTL_REPLY_MAX + 256];
 	bool events = strcmp(args[0], "events") == 0;
 	int status = 1;
-	while (read_line(fd, line, sizeof(line))) {
+	while (ctl_client_read_line(fd, line, sizeof(line))) {
 		char ev[32], vm[64], why[512];
 		if (strncmp(line, "{\"event\":", 9) == 0) {
-			field(line, "event", ev, sizeof(ev));
-			field(line, "vm", vm, sizeof(vm));
+			ctl_client_field(line, "event", ev, sizeof(ev));
+			ctl_client_field(line, "vm", vm, sizeof(vm));
 			if (opt.json)
 				printf("%s\n", line);
 			else
@@ -187,7 +126,7 @@ int cmd_ctl(int argc, char **argv)
 		if (opt.json) {
 			printf("%s\n", line);
 		} else if (!ok) {
-			field(line, "error", why, sizeof(why));
+			ctl_client_field(line, "error", why, sizeof(why));
 			fprintf(stderr, WHO ": %s\n", why);
 		} else if (strcmp(args[0], "list") == 0) {
 			show_list(line);

@@ -52,6 +52,7 @@
 #include "console_server.h"
 #include "outfile.h"
 #include "qemu.h"
+#include "rundir.h"
 
 static struct {
 	const char *log_dir;
@@ -290,6 +291,12 @@ static int run_bare(const struct directory *dir, struct qemu_opts *q)
 	if (opt.log_dir && !log)
 		return 1;
 	q->log_file = log;
+	/* a run directory with QEMU's monitor: `popek screenshot` and `popek key` reach it */
+	char *rdir = opt.dry_run ? NULL : rundir_create("popek run");
+	char *mon = NULL;
+	if (rdir && asprintf(&mon, "%s/%s", rdir, RUNDIR_QEMU_MON) < 0)
+		abort();
+	q->monitor_socket = mon;
 	qemu_argv_bare(dir, q, &a);
 	if (opt.gdb)
 		fprintf(stderr,
@@ -297,6 +304,10 @@ static int run_bare(const struct directory *dir, struct qemu_opts *q)
 		        "  gdb-multiarch %s -ex 'target remote :1234'\n",
 		        dir->vms[0].kernel);
 	status = start(&a);
+	if (rdir)
+		rundir_remove(rdir);
+	free(rdir);
+	free(mon);
 	int err = log && dir->vms[0].boot == BUNDLE_BOOT_SBI ? banner_strip_file(log) : 0;
 	if (err)
 		fprintf(stderr, "popek run: cannot rewrite %s: %s\n", log, strerror(err));
@@ -343,6 +354,15 @@ static int run_monitor(const struct directory *dir, const struct plan *plan, str
 	q->popek_image = image;
 	q->bundle = bundle;
 	q->log_file = NULL; /* the launcher writes the logs */
+	/* a display: QEMU's monitor in the run directory the console server makes (rundir.h) */
+	char *mon = NULL, *base = NULL;
+	for (unsigned i = 0; i < dir->nvms && !mon && !opt.dry_run; i++) {
+		if (dir->vms[i].display_width && (base = rundir_base("popek run", true)) &&
+		    asprintf(&mon, "%s/%d/%s", base, (int)getpid(), RUNDIR_QEMU_MON) < 0)
+			abort();
+	}
+	free(base);
+	q->monitor_socket = mon;
 	qemu_argv_monitor(dir, q, &a);
 	if (opt.gdb) {
 		size_t n = strlen(image);
@@ -354,6 +374,7 @@ static int run_monitor(const struct directory *dir, const struct plan *plan, str
 	}
 	status = start_monitor(dir, &a);
 	qemu_argv_free(&a);
+	free(mon);
 out:
 	if (tmpdir[0]) {
 		if (bundle)

@@ -135,11 +135,16 @@ const char *ctl_request_parse(const char *line, size_t n, struct ctl_request *r)
 			} else if (strcmp(key, "id") == 0 && !r->has_id) {
 				r->has_id = true;
 				why = parse_id(&c, &r->id);
+			} else if (strcmp(key, "key") == 0 && !r->has_key) {
+				r->has_key = true;
+				why = parse_id(&c, &r->key);
+				if (why)
+					why = "key must be a non-negative integer";
 			} else if (strcmp(key, "cmd") == 0 || strcmp(key, "vm") == 0 ||
-			           strcmp(key, "id") == 0) {
+			           strcmp(key, "id") == 0 || strcmp(key, "key") == 0) {
 				why = "duplicate key";
 			} else {
-				why = "unknown key (cmd, vm and id are known)";
+				why = "unknown key (cmd, vm, key and id are known)";
 			}
 			if (why)
 				return why;

@@ -5,7 +5,8 @@
  * whatever a client sends, the answer is a request or one error message.
  *
  * Accepted: an object (RFC 8259 §4) of at most CTL_MAX_KEYS members with
- * distinct keys, the keys "cmd" (a string, required), "vm" (a string) and
+ * distinct keys, the keys "cmd" (a string, required), "vm" (a string),
+ * "key" (an integer 0..2^53: a key code, for the key command) and
  * "id" (an integer 0..2^53, echoed in the answer); whitespace around every
  * token.  Anything else (other keys or types, nesting, a string over
  * CTL_STR_MAX bytes, bytes after the object) is refused.
@@ -27,6 +28,8 @@ struct ctl_request {
 	char vm[CTL_STR_MAX]; /* "" when absent */
 	bool has_id;
 	uint64_t id;
+	bool has_key;
+	uint64_t key;
 };
 
 /* Parses line[0..n) (no newline); NULL when it is a request, else why not. */

@@ -19,8 +19,8 @@ static const struct {
 	const char *name;
 	bool vm;
 } commands[] = {
-    {"list", false}, {"events", false}, {"pause", true}, {"resume", true},
-    {"reset", true}, {"ipl", true},     {"stop", true},
+    {"list", false}, {"events", false}, {"pause", true},      {"resume", true}, {"reset", true},
+    {"ipl", true},   {"stop", true},    {"screenshot", true}, {"key", true},    {"focus", true},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -33,6 +33,7 @@ void ctl_server_open(struct ctl_server *s, const char *dir,
 	s->listen_fd = -1;
 	s->to_popek = to_popek;
 	s->arg = arg;
+	s->dir = dir;
 	for (unsigned i = 0; i < CTL_MAX_CLIENTS; i++)
 		s->clients[i].fd = -1;
 	for (unsigned i = 0; i < CTL_MAX_PENDING; i++)
@@ -145,7 +146,8 @@ void ctl_server_request(struct ctl_server *s, int client, const char *line, size
 		c++;
 	if (c == NCOMMANDS) {
 		snprintf(msg, sizeof(msg),
-		         "unknown command '%s' (list, events, pause, resume, reset, ipl, stop)",
+		         "unknown command '%s' (list, events, pause, resume, reset, ipl, stop, "
+		         "screenshot, key, focus)",
 		         r.cmd);
 		reply_error(s, client, r.has_id, r.id, msg);
 		return;
@@ -158,6 +160,18 @@ void ctl_server_request(struct ctl_server *s, int client, const char *line, size
 	}
 	if (commands[c].vm && !name_possible(r.vm)) {
 		reply_error(s, client, r.has_id, r.id, "no vm of that name");
+		return;
+	}
+	if (strcmp(r.cmd, "key") == 0 && (!r.has_key || r.key == 0 || r.key > CTL_KEY_MAX)) {
+		reply_error(s, client, r.has_id, r.id, "key needs \"key\": a key code, 1 to 767");
+		return;
+	}
+	if (strcmp(r.cmd, "key") != 0 && r.has_key) {
+		reply_error(s, client, r.has_id, r.id, "only key takes \"key\"");
+		return;
+	}
+	if (strcmp(r.cmd, "screenshot") == 0 && !s->dir) {
+		reply_error(s, client, r.has_id, r.id, "no run directory for the screenshot");
 		return;
 	}
 	if (strcmp(r.cmd, "events") == 0) {
@@ -183,8 +197,10 @@ void ctl_server_request(struct ctl_server *s, int client, const char *line, size
 	}
 	char req[128];
 	uint64_t seq = ++s->seq;
-	int len = snprintf(req, sizeof(req), "%" PRIu64 " %s%s%s\n", seq, r.cmd, r.vm[0] ? " " : "",
-	                   r.vm);
+	int len = r.has_key ? snprintf(req, sizeof(req), "%" PRIu64 " key %s %" PRIu64 "\n", seq,
+	                               r.vm, r.key)
+	                    : snprintf(req, sizeof(req), "%" PRIu64 " %s%s%s\n", seq, r.cmd,
+	                               r.vm[0] ? " " : "", r.vm);
 	if (!s->to_popek(s->arg, req, (size_t)len)) {
 		reply_error(s, client, r.has_id, r.id, "popek is not taking requests now");
 		return;
@@ -238,6 +254,45 @@ static void record_vm(struct ctl_pending *p, char **w, int n)
 	}
 }
 
+/*
+ * A screenshot's records: "SEQ frame W H", then "SEQ px RRGGBB[*N] ..." with the
+ * pixels in order, written as they come into a PPM (P6) file in the run
+ * directory; never more pixels than the frame has.
+ */
+static void record_shot(struct ctl_server *s, struct ctl_pending *p, char *rec)
+{
+	char copy[sizeof(s->rec)], *w[CTL_SHOT_WORDS];
+	snprintf(copy, sizeof(copy), "%s", rec);
+	int n = words(copy, w, CTL_SHOT_WORDS);
+
+	if (strcmp(w[1], "frame") == 0) {
+		unsigned long fw = n == 4 ? strtoul(w[2], NULL, 10) : 0;
+		unsigned long fh = n == 4 ? strtoul(w[3], NULL, 10) : 0;
+		if (p->shot || !fw || !fh || fw > 8192 || fh > 8192)
+			return;
+		snprintf(p->shot_path, sizeof(p->shot_path), "%s/shot-%" PRIu64 ".ppm", s->dir,
+		         p->seq);
+		p->shot = fopen(p->shot_path, "wb");
+		if (!p->shot) {
+			p->shot_path[0] = '\0';
+			return;
+		}
+		fprintf(p->shot, "P6\n%lu %lu\n255\n", fw, fh);
+		p->shot_px = 0;
+		p->shot_total = (uint64_t)fw * fh;
+		return;
+	}
+	for (int i = 2; i < n && p->shot; i++) {
+		char *star = strchr(w[i], '*');
+		unsigned long rgb = strtoul(w[i], NULL, 16);
+		uint64_t count = star ? strtoull(star + 1, NULL, 10) : 1;
+		unsigned char px[3] = {(unsigned char)(rgb >> 16), (unsigned char)(rgb >> 8),
+		                       (unsigned char)rgb};
+		for (; count && p->shot_px < p->shot_total; count--, p->shot_px++)
+			fwrite(px, 1, 3, p->shot);
+	}
+}
+
 /* One record of popek's control channel. */
 static void record(struct ctl_server *s, char *rec)
 {
@@ -266,6 +321,24 @@ static void record(struct ctl_server *s, char *rec)
 		record_vm(p, w, n);
 		return;
 	}
+	if (strcmp(w[1], "frame") == 0 || strcmp(w[1], "px") == 0) {
+		record_shot(s, p, rec);
+		return;
+	}
+	if (p->shot) {
+		bool whole = p->shot_px == p->shot_total;
+		fclose(p->shot);
+		p->shot = NULL;
+		if (strcmp(w[1], "ok") != 0 || !whole || p->client < 0)
+			unlink(p->shot_path); /* nobody takes it */
+		if (strcmp(w[1], "ok") == 0 && !whole) {
+			if (p->client >= 0)
+				reply_error(s, p->client, p->has_id, p->id,
+				            "the frame came incomplete");
+			p->client = -1;
+			return;
+		}
+	}
 	if (strcmp(w[1], "err") == 0) {
 		/* the rest of the record, as popek wrote it */
 		const char *why = strstr(rec, " err ");
@@ -278,6 +351,10 @@ static void record(struct ctl_server *s, char *rec)
 		ctl_out_raw(&o, "{\"ok\":true");
 		if (p->list)
 			ctl_out_raw(&o, ",\"vms\":[%.*s]", (int)p->len, p->reply);
+		if (p->shot_path[0]) {
+			ctl_out_raw(&o, ",\"file\":");
+			ctl_out_str(&o, p->shot_path);
+		}
 		if (p->has_id)
 			ctl_out_raw(&o, ",\"id\":%" PRIu64, p->id);
 		ctl_out_raw(&o, "}");
@@ -382,4 +459,11 @@ void ctl_server_close(struct ctl_server *s)
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	s->listen_fd = -1;
+	for (unsigned k = 0; k < CTL_MAX_PENDING; k++) {
+		if (s->pending[k].shot) {
+			fclose(s->pending[k].shot);
+			unlink(s->pending[k].shot_path);
+			s->pending[k].shot = NULL;
+		}
+	}
 }

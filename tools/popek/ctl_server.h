@@ -16,6 +16,7 @@
 
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,8 @@
 #define CTL_MAX_PENDING 32
 #define CTL_POLLFDS     (1 + CTL_MAX_CLIENTS)
 #define CTL_REPLY_MAX   8192
+#define CTL_KEY_MAX     767         /* the highest Linux key code (KEY_MAX) */
+#define CTL_SHOT_WORDS  40          /* words of a screenshot record */
 #define CTL_CLIENT_OUT  (64 * 1024) /* answers and events a client has not taken: then cut off */
 
 struct ctl_client {
@@ -46,6 +49,10 @@ struct ctl_pending {
 	bool list;
 	char reply[CTL_REPLY_MAX]; /* the vms array so far, for list */
 	size_t len;
+	/* screenshot: the frame popek sends, written as a PPM file in the run directory */
+	FILE *shot;
+	char shot_path[256];
+	uint64_t shot_px, shot_total; /* pixels written, and the frame's */
 };
 
 struct ctl_server {
@@ -58,6 +65,7 @@ struct ctl_server {
 	/* Sends a request line to popek's control channel; false when it cannot now. */
 	bool (*to_popek)(void *arg, const char *line, size_t n);
 	void *arg;
+	const char *dir; /* the run directory (screenshots go there), or NULL */
 };
 
 /* Listens on dir/popek.ctl; without it (said on stderr) the run goes on. */

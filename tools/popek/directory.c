@@ -259,6 +259,33 @@ static void vm_quantum(struct parser *p, const char *value)
 	p->vm->quantum_us = us;
 }
 
+/* display = WIDTHxHEIGHT: a virtio-gpu of that size and a virtio keyboard. */
+static void vm_display(struct parser *p, const char *value)
+{
+	unsigned long w, h;
+	char *end;
+
+	w = strtoul(value, &end, 10);
+	if (end == value || (*end != 'x' && *end != 'X')) {
+		ERR(p, "bad display '%s' (WIDTHxHEIGHT, e.g. 640x480)", value);
+		return;
+	}
+	const char *hs = end + 1;
+	h = strtoul(hs, &end, 10);
+	if (end == hs || *end) {
+		ERR(p, "bad display '%s' (WIDTHxHEIGHT, e.g. 640x480)", value);
+		return;
+	}
+	if (w < BUNDLE_DISPLAY_MIN || w > BUNDLE_DISPLAY_MAX_W || h < BUNDLE_DISPLAY_MIN ||
+	    h > BUNDLE_DISPLAY_MAX_H) {
+		ERR(p, "display = %s is out of range (%dx%d to %dx%d)", value, BUNDLE_DISPLAY_MIN,
+		    BUNDLE_DISPLAY_MIN, BUNDLE_DISPLAY_MAX_W, BUNDLE_DISPLAY_MAX_H);
+		return;
+	}
+	p->vm->display_width = (uint32_t)w;
+	p->vm->display_height = (uint32_t)h;
+}
+
 static bool vm_disk_slot(struct parser *p)
 {
 	if (p->vm->nminidisks + p->vm->nlinks < BUNDLE_MAX_DISKS)
@@ -415,6 +442,7 @@ static const struct dir_key vm_keys[] = {
     {"trace", vm_trace, 0},
     {"virtio", vm_virtio, 0},
     {"net", vm_net, KEY_REPEAT},
+    {"display", vm_display, 0},
     {NULL, NULL, 0},
 };
 
@@ -867,11 +895,17 @@ static void check_nets(struct directory *dir)
 	for (unsigned v = 0; v < dir->nvms; v++) {
 		struct directory_vm *vm = &dir->vms[v];
 		unsigned ndev = vm->nminidisks + vm->nlinks + vm->nnics;
+		unsigned display_key = (unsigned)key_index(vm_keys, "display");
 		if (vm->nnics && ndev > GUEST_VIRTIO_SLOTS)
 			diag_add(&dir->diag, vm->nics[vm->nnics - 1].line,
 			         "vm '%s' has %u disks and network interfaces; the board has %d "
 			         "virtio slots",
 			         vm->name, ndev, GUEST_VIRTIO_SLOTS);
+		else if (vm->display_width && ndev + BUNDLE_DISPLAY_SLOTS > GUEST_VIRTIO_SLOTS)
+			diag_add(&dir->diag, vm->key_line[display_key],
+			         "vm '%s' has %u disks and network interfaces, and a display takes "
+			         "%d more virtio slots; the board has %d",
+			         vm->name, ndev, BUNDLE_DISPLAY_SLOTS, GUEST_VIRTIO_SLOTS);
 		for (unsigned i = 0; i < vm->nnics; i++) {
 			struct directory_nic *nic = &vm->nics[i];
 			for (unsigned l = 0; l < dir->nlans; l++) {

@@ -141,6 +141,7 @@ struct directory_vm {
 	unsigned nlinks;
 	struct directory_nic nics[BUNDLE_MAX_NICS];
 	unsigned nnics;
+	uint32_t display_width, display_height; /* display = WxH; 0 x 0: none */
 };
 
 struct directory {

@@ -146,8 +146,11 @@ static int build_soc(void *fdt, const struct guestfdt_vm *vm)
 	TRY(fdt_property_u32(fdt, "interrupt-parent", GUESTFDT_PHANDLE_PLIC));
 	TRY(fdt_end_node(fdt));
 
-	/* Disks, then network interfaces: Linux numbers vda.. and eth0.. in this order. */
-	for (unsigned i = 0; i < vm->ndisks + vm->nnics; i++) {
+	/*
+	 * Disks, then network interfaces (Linux numbers vda.. and eth0.. in this
+	 * order), then the display's GPU and keyboard.
+	 */
+	for (unsigned i = 0; i < vm->ndisks + vm->nnics + vm->ndisplay; i++) {
 		uint64_t base = GUEST_VIRTIO_BASE + i * GUEST_VIRTIO_SIZE;
 		TRY(begin_node_at(fdt, "virtio_mmio", base));
 		TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
@@ -161,7 +164,8 @@ static int build_soc(void *fdt, const struct guestfdt_vm *vm)
 
 int guestfdt_build(const struct guestfdt_vm *vm, void *buf, size_t size)
 {
-	if (vm->ndisks > GUEST_VIRTIO_SLOTS || vm->nnics > GUEST_VIRTIO_SLOTS - vm->ndisks)
+	if (vm->ndisks > GUEST_VIRTIO_SLOTS || vm->nnics > GUEST_VIRTIO_SLOTS - vm->ndisks ||
+	    vm->ndisplay > GUEST_VIRTIO_SLOTS - vm->ndisks - vm->nnics)
 		return -FDT_ERR_BADVALUE;
 	if (size > INT32_MAX)
 		size = INT32_MAX;

@@ -24,6 +24,7 @@ struct guestfdt_vm {
 	enum bundle_boot boot; /* firmware: also the CLINT and the test device */
 	unsigned ndisks;       /* virtio-mmio slots 0 .. ndisks-1 */
 	unsigned nnics;        /* network interfaces: the slots after the disks */
+	unsigned ndisplay;     /* 0, or 2: a GPU and a keyboard in the slots after those */
 };
 
 /*

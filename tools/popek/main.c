@@ -19,9 +19,11 @@
 #include "cmd_console.h"
 #include "cmd_ctl.h"
 #include "cmd_disk.h"
+#include "cmd_key.h"
 #include "cmd_pack.h"
 #include "cmd_pg.h"
 #include "cmd_run.h"
+#include "cmd_screenshot.h"
 #include "options.h"
 
 struct command {
@@ -30,9 +32,11 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {&cmd_check_spec, cmd_check}, {&cmd_run_spec, cmd_run},   {&cmd_console_spec, cmd_console},
-    {&cmd_ctl_spec, cmd_ctl},     {&cmd_pack_spec, cmd_pack}, {&cmd_disk_spec, cmd_disk},
-    {&cmd_pg_spec, cmd_pg},
+    {&cmd_check_spec, cmd_check},     {&cmd_run_spec, cmd_run},
+    {&cmd_console_spec, cmd_console}, {&cmd_ctl_spec, cmd_ctl},
+    {&cmd_pack_spec, cmd_pack},       {&cmd_disk_spec, cmd_disk},
+    {&cmd_pg_spec, cmd_pg},           {&cmd_screenshot_spec, cmd_screenshot},
+    {&cmd_key_spec, cmd_key},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -117,6 +117,8 @@ const char *pack_bundle(const struct directory *dir, const struct plan *plan, ui
 			memcpy(n->mac, dv->nics[i].mac, sizeof(n->mac));
 			n->lan = (uint16_t)dv->nics[i].lan;
 		}
+		bv->display_width = dv->display_width;
+		bv->display_height = dv->display_height;
 	}
 	h->nlans = dir->nlans;
 	for (unsigned l = 0; l < dir->nlans; l++) {

@@ -149,6 +149,7 @@ static void plan_vm(struct directory *dir, unsigned v, struct plan_vm *pv)
 	    .boot = vm->boot,
 	    .ndisks = vm->nminidisks + vm->nlinks,
 	    .nnics = vm->nnics,
+	    .ndisplay = vm->display_width ? BUNDLE_DISPLAY_SLOTS : 0,
 	};
 	pv->dtb = malloc(DTB_BUF_SIZE);
 	int size = pv->dtb ? guestfdt_build(&g, pv->dtb, DTB_BUF_SIZE) : -1;

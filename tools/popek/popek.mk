@@ -4,7 +4,7 @@
 
 POPEK_SRCS := $(wildcard tools/popek/*.c) hyp/core/bundle.c
 POPEK_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(POPEK_SRCS))
-POPEK_LIBS := $(shell pkg-config --libs inih) -lfdt
+POPEK_LIBS := $(shell pkg-config --libs inih libpng) -lfdt
 
 # A static pattern rule, so that it wins over any generic build/host/ rule.
 $(POPEK_OBJS): $(BUILD)/host/%.o: %.c

@@ -157,6 +157,32 @@ static void add_uplink(struct qemu_argv *a, const struct directory *dir)
 	qemu_argv_add(a, "virtio-net-device,netdev=uplink");
 }
 
+/* A second monitor on a UNIX socket: `popek screenshot` and `popek key` of a bare run. */
+static void add_monitor_socket(struct qemu_argv *a, const struct qemu_opts *o);
+
+/*
+ * When some VM has a display: the real display popek shows the focused VM on,
+ * as wide as the widest VM screen and as high as the highest plus popek's
+ * status bar (core/screen.c), and the real keyboard.  No window: -nographic.
+ */
+static void add_real_display(struct qemu_argv *a, const struct directory *dir)
+{
+	uint32_t w = 0, h = 0;
+
+	for (unsigned i = 0; i < dir->nvms; i++) {
+		if (dir->vms[i].display_width > w)
+			w = dir->vms[i].display_width;
+		if (dir->vms[i].display_height > h)
+			h = dir->vms[i].display_height;
+	}
+	if (!w)
+		return;
+	qemu_argv_add(a, "-device");
+	qemu_argv_addf(a, "virtio-gpu-device,xres=%u,yres=%u,edid=off", w, h + QEMU_STATUS_BAR);
+	qemu_argv_add(a, "-device");
+	qemu_argv_add(a, "virtio-keyboard-device");
+}
+
 void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a)
 {
 	add_machine(a, o);
@@ -179,6 +205,8 @@ void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, s
 		free(disk);
 	}
 	add_uplink(a, dir);
+	add_real_display(a, dir);
+	add_monitor_socket(a, o);
 }
 
 static void add_slice(struct qemu_argv *a, const char *disk, unsigned n, uint64_t start,
@@ -225,6 +253,37 @@ static void add_bare_nics(struct qemu_argv *a, const struct directory *dir,
 	}
 }
 
+/*
+ * The board's GPU and keyboard for a VM with a display.  No EDID: popek's GPU
+ * offers none (dev/vgpu.c), so both give drivers the same modes.
+ */
+static void add_bare_display(struct qemu_argv *a, const struct directory_vm *vm, unsigned slot)
+{
+	if (!vm->display_width)
+		return;
+	qemu_argv_add(a, "-device");
+	qemu_argv_addf(a, "virtio-gpu-device,bus=virtio-mmio-bus.%u,xres=%u,yres=%u,edid=off", slot,
+	               vm->display_width, vm->display_height);
+	qemu_argv_add(a, "-device");
+	qemu_argv_addf(a, "virtio-keyboard-device,bus=virtio-mmio-bus.%u", slot + 1);
+}
+
+/*
+ * The second monitor: `popek screenshot` and `popek key` of a bare run, and a
+ * popek run's real screen and keyboard.
+ */
+static void add_monitor_socket(struct qemu_argv *a, const struct qemu_opts *o)
+{
+	if (!o->monitor_socket)
+		return;
+	char *path = opt_escape(o->monitor_socket);
+	qemu_argv_add(a, "-chardev");
+	qemu_argv_addf(a, "socket,id=mon1,path=%s,server=on,wait=off", path);
+	qemu_argv_add(a, "-mon");
+	qemu_argv_add(a, "chardev=mon1,mode=readline");
+	free(path);
+}
+
 void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a)
 {
 	const struct directory_vm *vm = &dir->vms[0];
@@ -259,6 +318,8 @@ void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, stru
 	 */
 	unsigned ndisks = dir->disk ? vm->nminidisks + vm->nlinks : 0;
 	add_bare_nics(a, dir, vm, ndisks);
+	add_bare_display(a, vm, ndisks + vm->nnics);
+	add_monitor_socket(a, o);
 	if (!dir->disk)
 		return;
 	char *disk = opt_escape(dir->disk);

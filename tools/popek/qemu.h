@@ -24,6 +24,7 @@
 #include "directory.h"
 
 #define QEMU_DEFAULT_BINARY "qemu-system-riscv64"
+#define QEMU_STATUS_BAR     16 /* popek's status bar above a VM's screen (hyp/core/screen.c) */
 
 struct qemu_argv {
 	char **argv; /* NULL-terminated */
@@ -32,12 +33,13 @@ struct qemu_argv {
 };
 
 struct qemu_opts {
-	const char *binary;      /* the QEMU to run */
-	const char *popek_image; /* popek.bin (monitor runs) */
-	const char *bundle;      /* the boot bundle (monitor runs) */
-	const char *firmware;    /* -bios: a file, or NULL for "default" (QEMU's OpenSBI) */
-	const char *log_file;    /* console copy, or NULL */
-	bool gdb;                /* -s -S: wait for gdb on :1234 */
+	const char *binary;         /* the QEMU to run */
+	const char *popek_image;    /* popek.bin (monitor runs) */
+	const char *bundle;         /* the boot bundle (monitor runs) */
+	const char *firmware;       /* -bios: a file, or NULL for "default" (QEMU's OpenSBI) */
+	const char *log_file;       /* console copy, or NULL */
+	bool gdb;                   /* -s -S: wait for gdb on :1234 */
+	const char *monitor_socket; /* a second QEMU monitor on this UNIX socket, or NULL */
 };
 
 void qemu_argv_add(struct qemu_argv *a, const char *s);
@@ -53,7 +55,9 @@ void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, s
 
 /*
  * The first VM's kernel alone on a machine of its size, its minidisks as
- * slices of the disk; on o->firmware, or with -bios none for boot = firmware.
+ * slices of the disk, then its interfaces, then (display = WxH) QEMU's
+ * virtio-gpu-device of that size and virtio-keyboard-device, in the slots
+ * they have under popek; on o->firmware, or with -bios none for boot = firmware.
  */
 void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a);
 

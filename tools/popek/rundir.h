@@ -5,6 +5,7 @@
  *
  *   $XDG_RUNTIME_DIR/popek/PID/NAME.sock    (else /tmp/popek-UID/PID/...)
  *   $XDG_RUNTIME_DIR/popek/PID/popek.ctl    the control socket (ctl_server.h)
+ *   $XDG_RUNTIME_DIR/popek/PID/qemu.mon     a bare run's QEMU monitor (popek screenshot)
  *   $XDG_RUNTIME_DIR/popek/current -> PID   the run started last
  *
  * The folders are the user's alone (0700).  A run removes its directory,
@@ -19,7 +20,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define RUNDIR_CURRENT "current"
+#define RUNDIR_CURRENT  "current"
+#define RUNDIR_QEMU_MON "qemu.mon"
 
 /*
  * The folder that holds the run directories, created (0700) if `create`.

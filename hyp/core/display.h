@@ -1,0 +1,35 @@
+/*
+ * VM displays: each VM whose directory entry has `display = WxH` gets a
+ * virtio-gpu (dev/vgpu.c) and a virtio-input keyboard (dev/vinput.c) at the
+ * two virtio slots after its interfaces.  The GPU's resources live in an
+ * arena of popek's memory set aside once per VM (its display budget), kept
+ * across restarts.  Screens leave popek through the control channel
+ * (`screenshot NAME`), keys come in through it (`key NAME CODE`).
+ */
+#ifndef POPEK_CORE_DISPLAY_H
+#define POPEK_CORE_DISPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/bundle.h"
+
+struct vm;
+
+/* The VM's GPU and keyboard, new, at every boot; the arena is taken at the first. */
+void display_create(struct vm *vm, const struct bundle_vm *bv, bool first);
+
+/* A key press and release from the operator (Linux key code), as the board's keyboard sends them. */
+bool display_key(struct vm *vm, uint16_t code);
+
+/*
+ * The control channel's `ID screenshot NAME`: "ID frame W H", then the
+ * pixels row by row as "ID px RRGGBB[*N] ..." records, then "ID ok"; or
+ * "ID err WHY" when the VM has no display or its scanout is off.
+ */
+void display_screenshot(struct vm *vm, const char *id);
+
+/* The `display:` line of the VM's report. */
+void display_report(const struct vm *vm);
+
+#endif

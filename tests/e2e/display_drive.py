@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Drives `popek run` for tests/e2e/display.toml (docs/display.md).
+
+  display_drive.py equal     the teaching kernel's mode=display on the bare
+                             board and under popek: the same keys typed
+                             (`popek key`), the two screenshots (`popek
+                             screenshot`) equal pixel for pixel
+  display_drive.py hostile   mode=gpuattack bare, then beside a displaying
+                             VM under popek: the same answers, popek still
+                             running, the other VM's screen equal to the bare one
+  display_drive.py focus     two VMs with displays under popek: keys typed on
+                             the real keyboard reach only the one with the
+                             focus; `popek ctl focus` moves it, and the real
+                             screen (`popek screenshot --screen`) shows the
+                             focused VM's screen under the status bar
+  display_drive.py linux     Linux's framebuffer console (console=tty0) on the
+                             bare board and under popek: its last boot line,
+                             drawn in the VGA font, found in each screenshot
+
+Prints what it checks as `ok ...` lines and exits non-zero (`FAIL ...`) at
+the first thing that is wrong.  Whatever it started is stopped on the way out.
+"""
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+POPEK = os.path.abspath("build/bin/popek")
+MODE = sys.argv[1] if len(sys.argv) > 1 else "equal"
+OUT = "build/tests/e2e/display-" + MODE
+TEXT = "hello popek 42"
+procs = []
+
+
+def stop_all():
+    for p in procs:  # SIGTERM: the launcher passes it on to QEMU
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    procs.clear()
+
+
+def fail(why):
+    print(f"FAIL {why}", flush=True)
+    stop_all()
+    sys.exit(1)
+
+
+def ok(what):
+    print(f"ok {what}", flush=True)
+
+
+def wait_for(what, cond, timeout=120):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return
+        time.sleep(0.2)
+    fail(f"timed out waiting for {what}")
+
+
+def png_pixels(path):
+    """(width, height, RGB rows) of an 8-bit RGB PNG, its filters undone."""
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        fail(f"{path} is not a PNG")
+    pos, idat = 8, b""
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        pos += 12 + n
+        if kind == b"IHDR":
+            w, h, depth, color = struct.unpack(">IIBB", body[:10])
+            if (depth, color) != (8, 2):
+                fail(f"{path}: not 8-bit RGB")
+        elif kind == b"IDAT":
+            idat += body
+    raw, stride, rows, prev = zlib.decompress(idat), w * 3, [], bytearray(w * 3)
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - 3] if x >= 3 else 0
+            b, c = prev[x], prev[x - 3] if x >= 3 else 0
+            if f == 1:
+                line[x] = (line[x] + a) & 255
+            elif f == 2:
+                line[x] = (line[x] + b) & 255
+            elif f == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return w, h, rows
+
+
+def start(name, ini, bare):
+    """Starts a run with its own runtime folder; (process, env, log folder)."""
+    runtime = tempfile.mkdtemp(prefix="popek-display-")
+    env = dict(os.environ, XDG_RUNTIME_DIR=runtime)
+    logs = f"{OUT}/{name}"
+    os.makedirs(logs, exist_ok=True)
+    args = [POPEK, "run", "--log-dir", logs] + (["--bare"] if bare else []) + [ini]
+    out = open(f"{logs}.out", "wb")
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                         env=env)
+    procs.append(p)
+    sock = f"{runtime}/popek/{p.pid}/" + ("qemu.mon" if bare else "popek.ctl")
+    wait_for(f"{name}'s run directory", lambda: os.path.exists(sock))
+    return p, env, logs
+
+
+def log(logs, vm):
+    try:
+        with open(f"{logs}/{vm}.log", "rb") as f:
+            return f.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def popek(p, env, *args):
+    r = subprocess.run([POPEK, args[0], "--run", str(p.pid), *args[1:]], capture_output=True,
+                       text=True, env=env, timeout=120)
+    if r.returncode != 0:
+        fail(f"popek {' '.join(args)}: exit {r.returncode}: {r.stdout}{r.stderr}")
+    return r.stdout
+
+
+def type_and_shoot(name, ini, bare, vm="teach"):
+    """The display kernel's pattern with TEXT typed on it: the screenshot's pixels."""
+    p, env, logs = start(name, ini, bare)
+    wait_for(f"{vm}'s keyboard ({name})", lambda: "display: keyboard ready" in log(logs, vm))
+    popek(p, env, "key", vm, TEXT)
+    last = TEXT[-1]
+    wait_for(f"{vm} to echo the text ({name})",
+             lambda: log(logs, vm).count("display: key '") >= len(TEXT) and
+             f"display: key '{last}'" in log(logs, vm), timeout=60)
+    got = "".join(line.split("'")[1] for line in log(logs, vm).splitlines()
+                  if "display: key '" in line)
+    if got != TEXT:
+        fail(f"{name}: {vm} echoed {got!r}, not {TEXT!r}")
+    png = f"{OUT}/{name}.png"
+    popek(p, env, "screenshot", vm, png)
+    ok(f"{name}: {vm} echoed {TEXT!r}; screenshot {png}")
+    return p, env, logs, png_pixels(png)
+
+
+def same_screen(a, b, what):
+    if a[:2] != b[:2]:
+        fail(f"{what}: {a[0]}x{a[1]} against {b[0]}x{b[1]}")
+    for y, (ra, rb) in enumerate(zip(a[2], b[2])):
+        if ra != rb:
+            x = next(i for i in range(len(ra)) if ra[i] != rb[i]) // 3
+            fail(f"{what}: first difference at ({x}, {y})")
+    ok(f"{what}: {a[0]}x{a[1]} equal pixel for pixel")
+
+
+shutil.rmtree(OUT, ignore_errors=True)
+os.makedirs(OUT)
+if MODE == "equal":
+    _, _, _, bare = type_and_shoot("bare", "tests/e2e/dirs/display-teach.ini", True)
+    stop_all()
+    p, env, logs, under = type_and_shoot("popek", "tests/e2e/dirs/display-teach.ini", False)
+    same_screen(bare, under, "teach's screen, bare and under popek")
+    if bare[2][100][3 * 10:3 * 11] != b"\xff\xff\xff" or bare[2][100][3 * 90:3 * 91] != b"\xff\xff\x00":
+        fail("the pattern's first two bars are not white and yellow")
+    ok("the pattern's bars are where they belong")
+    stop_all()
+elif MODE == "hostile":
+    def answers(text):
+        return [l.split("| ")[-1] for l in text.splitlines() if "gpuattack:" in l]
+
+    p, env, logs = start("attack-bare", "tests/e2e/dirs/display-attack.ini", True)
+    wait_for("the bare attack", lambda: "gpuattack: done" in log(logs, "attack"))
+    board = answers(log(logs, "attack"))
+    stop_all()
+    _, _, _, alone = type_and_shoot("alone-bare", "tests/e2e/dirs/display-teach.ini", True)
+    stop_all()
+    p, env, logs, beside = type_and_shoot("beside", "tests/e2e/dirs/display-hostile.ini", False)
+    wait_for("the attack under popek", lambda: "gpuattack: done" in log(logs, "attack"))
+    mine = answers(log(logs, "attack"))
+    if mine != board:
+        fail("popek answered the hostile stream otherwise: " +
+             "; ".join(f"{a} / board: {b}" for a, b in zip(mine, board) if a != b))
+    ok(f"attack: {len(mine) - 1} hostile commands answered as the board answers them")
+    if p.poll() is not None:
+        fail("popek stopped")
+    if "attack" not in popek(p, env, "ctl", "list"):
+        fail("popek ctl list does not show the attacker")
+    ok("popek runs on; ctl list answers")
+    # the attacker's own screen is its pattern, whatever it sent after it
+    popek(p, env, "screenshot", "attack", f"{OUT}/attack.png")
+    same_screen(alone, beside, "teach's screen beside the attacker, and alone on the board")
+    stop_all()
+elif MODE == "focus":
+    BAR = 16  # popek's status bar (hyp/core/screen.c)
+
+    def keys_of(logs, vm):
+        return "".join(l.split("'")[1] for l in log(logs, vm).splitlines() if "display: key '" in l)
+
+    def real_screen_shows(real, vm_shot, what):
+        w, h, rows = vm_shot
+        for y in range(real[1] - BAR):
+            want = rows[y] if y < h else b""
+            got = real[2][y + BAR]
+            if got[:len(want)] != want or got[len(want):] != b"\0" * (len(got) - len(want)):
+                fail(f"{what}: the real screen's row {y} is not the VM's")
+        ok(f"{what}: the real screen shows its {w}x{h} screen under the status bar")
+
+    p, env, logs = start("focus", "tests/e2e/dirs/display-focus.ini", False)
+    for vm in ("one", "two"):
+        wait_for(f"{vm}'s keyboard", lambda: "display: keyboard ready" in log(logs, vm))
+    popek(p, env, "key", "--real", "abc")
+    wait_for("one to echo abc", lambda: keys_of(logs, "one") == "abc", timeout=60)
+    time.sleep(1)
+    if keys_of(logs, "two"):
+        fail(f"two got keys it had not the focus for: {keys_of(logs, 'two')!r}")
+    ok("the real keyboard's abc reached one, which has the focus, and not two")
+    popek(p, env, "screenshot", "--screen", f"{OUT}/real-one.png")
+    popek(p, env, "screenshot", "one", f"{OUT}/one.png")
+    real_one = png_pixels(f"{OUT}/real-one.png")
+    real_screen_shows(real_one, png_pixels(f"{OUT}/one.png"), "focus on one")
+    popek(p, env, "ctl", "focus", "two")
+    popek(p, env, "key", "--real", "xy")
+    wait_for("two to echo xy", lambda: keys_of(logs, "two") == "xy", timeout=60)
+    time.sleep(1)
+    if keys_of(logs, "one") != "abc":
+        fail(f"one got keys after the focus moved: {keys_of(logs, 'one')!r}")
+    ok("after focus two, the real keyboard's xy reached two and not one")
+    time.sleep(0.5)
+    popek(p, env, "screenshot", "--screen", f"{OUT}/real-two.png")
+    popek(p, env, "screenshot", "two", f"{OUT}/two.png")
+    real_two = png_pixels(f"{OUT}/real-two.png")
+    if real_two[2] == real_one[2]:
+        fail("the real screen did not change with the focus")
+    real_screen_shows(real_two, png_pixels(f"{OUT}/two.png"), "focus on two")
+    stop_all()
+elif MODE == "linux":
+    import re
+
+    font = {}
+    for line in open("build/gen/font8x16.h"):
+        m = re.match(r"\s*\{(.*)\}, /\* '(.*)' \*/", line)
+        if m and len(m.group(2)) == 1:
+            font[m.group(2)] = [int(x, 16) for x in m.group(1).split(",")]
+    LINE = "Run /init as init process"
+
+    def text_row(shot):
+        """The text row where LINE is drawn from column 0, lit pixel for lit pixel; or None."""
+        w, h, rows = shot
+        for y0 in range(0, h - 15, 16):
+            if all((rows[y0 + r][3 * (8 * i + b):3 * (8 * i + b) + 3] != b"\0\0\0") ==
+                   bool(font[ch][r] >> (7 - b) & 1)
+                   for i, ch in enumerate(LINE) for r in range(16) for b in range(8)):
+                return y0 // 16
+        return None
+
+    for name, bare in (("linux-bare", True), ("linux-popek", False)):
+        p, env, logs = start(name, "tests/e2e/dirs/display-linux.ini", bare)
+        wait_for(f"Linux's shell ({name})", lambda: "(none):/#" in log(logs, "linux"), timeout=300)
+        time.sleep(1)
+        png = f"{OUT}/{name}.png"
+        popek(p, env, "screenshot", "linux", png)
+        row = text_row(png_pixels(png))
+        if row is None:
+            fail(f"{name}: '{LINE}' is not on Linux's screen ({png})")
+        ok(f"{name}: Linux's console shows '{LINE}' (text row {row})")
+        stop_all()
+else:
+    fail(f"unknown mode {MODE}")

@@ -130,6 +130,18 @@ void console_vm_putc(int id, char c)
 		console_vm_flush(id);
 }
 
+void console_gdb_write(int id, const char *buf, size_t n)
+{
+	if (id < 0 || id >= CONSOLE_MAX_VMS)
+		return;
+	select_source(CONSOLE_GDB0 + id);
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == CONSOLE_SWITCH)
+			out(CONSOLE_SWITCH);
+		out(buf[i]);
+	}
+}
+
 static void console_sink(void *arg, char c)
 {
 	(void)arg;

@@ -183,9 +183,9 @@ static void break_virtio(struct bundle_header *b)
 {
 	b->vms[0].virtio = BUNDLE_VIRTIO_LEGACY + 1;
 }
-static void break_virtio_reserved(struct bundle_header *b)
+static void break_gdb(struct bundle_header *b)
 {
-	b->vms[0].reserved = 1;
+	b->vms[0].gdb = BUNDLE_GDB_WAIT + 1;
 }
 
 static const struct {
@@ -225,7 +225,7 @@ static const struct {
     {break_disk_flags, "flags"},
     {break_disk_reserved, "flags"},
     {break_virtio, "virtio"},
-    {break_virtio_reserved, "virtio"},
+    {break_gdb, "gdb"},
 };
 
 static void test_sound(void **state)

@@ -101,6 +101,10 @@ struct watch {
 	unsigned step_mode;
 	uint64_t step_over_gpa; /* WATCH_STEP_OVER: the patch taken out for it */
 	uint64_t step_temp;     /* gpa of a temporary patch at the next pc, or ~0 */
+	bool hold_ok; /* emulate_load_store() can leave the instruction undone (WATCH_BEFORE) */
+	bool held;    /* ... and a watch did */
+	uint64_t catch_mask; /* exception causes (bit per scause) that stop it when delivered */
+	uint64_t caught;     /* the cause that stopped it + 1, or 0 */
 	void (*on_stop)(struct vm *vm, void *arg); /* told when the VM has stopped */
 	void *on_stop_arg;
 };
@@ -124,6 +128,10 @@ void watch_remove_all(struct vm *vm, void *arg);
  */
 void watch_stop(struct vm *vm);
 void watch_resume(struct vm *vm);
+/* Exceptions (a bit per scause) that stop the VM when delivered to it; 0: none. */
+void watch_catch(struct vm *vm, uint64_t mask);
+/* The VM's time slice has ended: a stop asked for takes effect now. */
+void watch_slice_end(struct vm *vm);
 /* Resumes for one instruction, then stops (trap handlers stepped into as the hardware would). */
 void watch_single_step(struct vm *vm);
 
@@ -145,6 +153,8 @@ enum watch_verdict watch_access(struct vcpu *v, uint64_t va, uint64_t gpa, unsig
 void watch_stored(struct vm *vm, uint64_t gpa, unsigned width);
 /* A breakpoint trap: true when a watch (or a step) took it, false when it is the guest's. */
 bool watch_breakpoint(struct vcpu *v);
+/* A trap is being delivered to the guest (watch_on only): stops it if the cause is caught. */
+void watch_trap(struct vcpu *v, uint64_t cause);
 /* Before every guest entry of a VM with watches or a stop asked for: true to end the slice. */
 bool watch_before_enter(struct vcpu *v);
 

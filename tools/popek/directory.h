@@ -22,6 +22,9 @@
  *   link = VM N ro           repeatable: VM's minidisk N (0-based), read-only
  *   trace = off              on | off
  *   virtio = modern          modern | legacy: the disks' virtio-mmio interface
+ *   gdb = off                off | on | wait: a debugger stub (docs/debugging.md);
+ *                            wait holds the VM at its first instruction for it
+ *   symbols = PATH           optional: the kernel's ELF with symbols, for `popek gdb`
  *
  * Sizes are decimal with an optional K/M/G (binary) suffix.  Relative paths
  * are resolved against the folder that holds the directory file, not the
@@ -87,6 +90,8 @@ struct directory_vm {
 	uint32_t quantum_us;
 	bool trace;
 	enum bundle_virtio virtio;
+	enum bundle_gdb gdb;
+	char *symbols; /* resolved path, NULL when unset */
 
 	struct directory_minidisk minidisks[BUNDLE_MAX_DISKS];
 	unsigned nminidisks;

@@ -19,6 +19,7 @@
 #include "cmd_console.h"
 #include "cmd_ctl.h"
 #include "cmd_disk.h"
+#include "cmd_gdb.h"
 #include "cmd_pack.h"
 #include "cmd_pg.h"
 #include "cmd_run.h"
@@ -32,7 +33,7 @@ struct command {
 static const struct command commands[] = {
     {&cmd_check_spec, cmd_check}, {&cmd_run_spec, cmd_run},   {&cmd_console_spec, cmd_console},
     {&cmd_ctl_spec, cmd_ctl},     {&cmd_pack_spec, cmd_pack}, {&cmd_disk_spec, cmd_disk},
-    {&cmd_pg_spec, cmd_pg},
+    {&cmd_pg_spec, cmd_pg},       {&cmd_gdb_spec, cmd_gdb},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

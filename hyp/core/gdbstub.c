@@ -160,6 +160,24 @@ static size_t stub_mem_write(void *t, uint64_t addr, const uint8_t *buf, size_t 
 
 /* ---- running and stopping ---- */
 
+/*
+ * gdb steps a RISC-V target by a breakpoint at the next instruction and a
+ * continue (its software single step): a continue with one of its
+ * breakpoints where the instruction at the pc goes is taken for a step, so
+ * that an instruction that traps stops at its handler, as a hardware step
+ * would, instead of running the handler to the end.
+ */
+static bool looks_like_step(struct gdbstub *s)
+{
+	uint64_t next = watch_next_pc(&s->vm->vcpu);
+	for (unsigned i = 0; i < GDB_POINTS; i++) {
+		if (s->point[i].watch >= 0 && s->point[i].type <= GDB_BREAK_HW &&
+		    s->point[i].addr == next)
+			return true;
+	}
+	return false;
+}
+
 static void stub_resume(void *t, bool step)
 {
 	struct gdbstub *s = t;
@@ -167,6 +185,7 @@ static void stub_resume(void *t, bool step)
 		gdb_rsp_stopped(&s->rsp, GDB_STOP_EXITED, 0);
 		return;
 	}
+	step = step || looks_like_step(s);
 	s->why = step ? GDB_STOP_STEP : GDB_STOP_INTERRUPT;
 	if (step)
 		watch_single_step(s->vm);

@@ -295,6 +295,12 @@ static uint64_t next_pc(const struct vcpu *v, uint32_t insn)
 	return pc + 4;
 }
 
+uint64_t watch_next_pc(struct vcpu *v)
+{
+	uint32_t insn = emulate_fetch(v, v->pc);
+	return insn ? next_pc(v, insn) : v->pc;
+}
+
 static bool step_begin(struct vcpu *v, enum watch_step_kind kind, uint64_t over_gpa)
 {
 	struct watch *w = &v->vm->watch;

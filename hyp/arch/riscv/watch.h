@@ -135,6 +135,9 @@ void watch_slice_end(struct vm *vm);
 /* Resumes for one instruction, then stops (trap handlers stepped into as the hardware would). */
 void watch_single_step(struct vm *vm);
 
+/* Where the instruction at the pc goes when it does not trap (the pc itself when unreadable). */
+uint64_t watch_next_pc(struct vcpu *v);
+
 /* ---- for popek's paths ---- */
 
 /* The permissions of the page at gpa after watches, and where its fetches go (*hpa). */

@@ -647,12 +647,14 @@ void gdb_rsp_input(struct gdb_rsp *r, char ch)
 		if (r->len > GDB_RSP_PACKET)
 			r->len = GDB_RSP_PACKET + 1;
 		return;
-	case RSP_SUM1:
-		r->got_sum = (uint8_t)(hexval(ch) << 4);
-		r->state = hexval(ch) < 0 ? RSP_IDLE : RSP_SUM2;
+	case RSP_SUM1: {
+		int h = hexval(ch);
+		r->state = h < 0 ? RSP_IDLE : RSP_SUM2;
+		r->got_sum = h < 0 ? 0 : (uint8_t)(h << 4);
 		if (r->state == RSP_IDLE && !r->no_ack)
 			r->ops->out(r->t, "-", 1);
 		return;
+	}
 	case RSP_SUM2:
 		r->state = RSP_IDLE;
 		if (hexval(ch) < 0 || (uint8_t)(r->got_sum | hexval(ch)) != r->sum ||

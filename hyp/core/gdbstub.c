@@ -349,7 +349,8 @@ static void mon_help(struct gdbstub *s, struct gdb_rsp *r, const char *arg)
 	gdb_rsp_console(r, "monitor pm ADDR [LEN]   guest-physical memory, LEN bytes (16)\n"
 	                   "monitor catch [CAUSE...|none]   stop when an exception of scause "
 	                   "CAUSE reaches the guest; without CAUSE: the ones caught\n"
-	                   "monitor mode   the virtual privilege mode and the VM's state\n");
+	                   "monitor mode   the virtual privilege mode and the VM's state\n"
+	                   "monitor trace on|off   one line per trap on popek's console\n");
 }
 
 static void mon_pm(struct gdbstub *s, struct gdb_rsp *r, const char *arg)
@@ -413,6 +414,20 @@ static void mon_mode(struct gdbstub *s, struct gdb_rsp *r, const char *arg)
 	    vcpu_mode_name(s->vm->vcpu.mode), s->vm->vcpu.pc);
 }
 
+static void mon_trace(struct gdbstub *s, struct gdb_rsp *r, const char *arg)
+{
+	while (*arg == ' ')
+		arg++;
+	bool on = strcmp(arg, "on") == 0;
+	if (!on && strcmp(arg, "off") != 0) {
+		gdb_rsp_console(r, "trace on or trace off\n");
+		return;
+	}
+	s->vm->trace = on;
+	s->vm->fast_off = on || s->vm->watch_on;
+	say(r, "vm %s: trace %s\n", s->vm->name, on ? "on (popek's console)" : "off");
+}
+
 static const struct {
 	const char *name;
 	void (*run)(struct gdbstub *s, struct gdb_rsp *r, const char *arg);
@@ -421,6 +436,7 @@ static const struct {
     {"pm", mon_pm},
     {"catch", mon_catch},
     {"mode", mon_mode},
+    {"trace", mon_trace},
 };
 
 static bool stub_monitor(void *t, struct gdb_rsp *r, const char *cmd)

@@ -17,7 +17,9 @@ checked and exits non-zero at the first `FAIL ...`.
   linux    gdb-multiarch -batch on Linux (dirs/gdb-linux.ini) with vmlinux's
            symbols while a teaching kernel runs its self-tests beside it
 """
+import atexit
 import os
+import pty
 import re
 import socket
 import subprocess
@@ -46,6 +48,18 @@ def read(path):
         return b""
 
 
+RUNS = []
+
+
+@atexit.register
+def stop_runs():
+    """No QEMU outlives the driver, whatever ended it."""
+    for p in RUNS:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 class Run:
     """popek run FILE in the background, with its own run directory and logs."""
 
@@ -58,6 +72,7 @@ class Run:
         self.p = subprocess.Popen([POPEK, "run", "--log-dir", self.logs, ini],
                                   stdin=subprocess.DEVNULL, stdout=self.out,
                                   stderr=subprocess.STDOUT, env=self.env)
+        RUNS.append(self.p)
 
     def rundir(self):
         return os.path.join(self.env["XDG_RUNTIME_DIR"], "popek", str(self.p.pid))
@@ -354,39 +369,104 @@ def ctrlc():
 
 LINUX_SCRIPT = r"""
 set pagination off
+set style enabled off
+set width 0
 set confirm off
 info registers priv
 break ksys_write
 continue
 bt 3
 info registers a0 a2
-print fd
-next
+x/s $a1
+stepi
+info registers pc
 delete
-watch jiffies_64
+watch *(unsigned long *)&jiffies_64
 continue
 delete
 continue
 """
 
 
+def pty_lines(fd):
+    """Lines from a pty until its other side closes, '\\r\\n' made '\\n'."""
+    buf = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            break
+        buf += chunk.replace(b"\r\n", b"\n")
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            yield line.decode(errors="replace") + "\n"
+    if buf:
+        yield buf.decode(errors="replace")
+
+
+def type_into(r, vm, text):
+    """Types text into VM vm's terminal, as `popek console` does."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(os.path.join(r.rundir(), vm + ".sock"))
+    s.sendall(text.encode())
+    s.close()
+
+
 def linux():
-    with tempfile.TemporaryDirectory(prefix="popek-gdb-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="popek-gdb-", dir=os.environ.get("GDB_DRIVE_TMP")) as tmp:
         ref = reference(tmp, "tests/e2e/dirs/multi-alone-test1.ini", "test1")
         r = Run("tests/e2e/dirs/gdb-linux.ini", tmp, "run")
         r.wait_gdb("linux")
-        out = r.gdb("linux", LINUX_SCRIPT, secs=400)
-        expect(out, [r"^Breakpoint 1, ksys_write \(fd=\d+", r"^#1 .* (__\w*sys_write|do_syscall)",
-                     r"^a0\s+0x[0-9a-f]+", r"^\$1 = \d+"], "breakpoint")
-        ok("break ksys_write: hit by a process's write; backtrace through the syscall; fd")
-        expect(out, [r"^Hardware watchpoint 2: jiffies_64", r"^Old value = \d+",
-                     r"^New value = \d+"], "watch")
-        ok("watch jiffies_64: hit when the tick changes it")
+        end = time.time() + 400
+        while b"starting a shell" not in r.log("linux"):
+            if time.time() > end or r.p.poll() is not None:
+                fail("Linux did not reach its shell")
+            time.sleep(0.5)
+        time.sleep(2)
+        script = os.path.join(r.logs, "linux.gdb-script")
+        with open(script, "w") as f:
+            f.write(LINUX_SCRIPT)
+        # on a pty: gdb writes each line as it comes, which the typing below follows
+        master, slave = pty.openpty()
+        g = subprocess.Popen([POPEK, "gdb", "linux", "--", "-nx", "-batch", "-x", script],
+                             env=r.env, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+        RUNS.append(g)
+        os.close(slave)
+        out = ""
+        typed_exit = False
+        t0 = time.time()
+        for line in pty_lines(master):
+            out += line
+            if "Breakpoint 1 at" in line:
+                type_into(r, "linux", "echo gdb-was-here\n")
+            if line.startswith("New value = ") and not typed_exit:
+                type_into(r, "linux", "exit\n")
+                typed_exit = True
+            if time.time() - t0 > 400:
+                g.kill()
+                fail("gdb did not finish")
+        g.wait()
+        with open(os.path.join(r.logs, "linux.gdb-out"), "w") as f:
+            f.write(out)
+        expect(out, [r"^priv\s+0x1\s", r"^Breakpoint 1, 0x[0-9a-f]+ in ksys_write \(\)",
+                     r"^#1 .* in \w*sys_write", r"^a0\s+0x1\s", r"^a2\s+0x11\s",
+                     r'"gdb-was-here\\n"'], "breakpoint")
+        ok("attached to the running Linux in vS; break ksys_write: hit by the shell's echo, "
+           "backtrace through the system call, a0 = fd 1, a2 = 17 bytes, a1 the text")
+        expect(out, [r"^pc\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <ksys_write\+\d+>",
+                     r"^Hardware watchpoint 2: \*\(unsigned long \*\)&jiffies_64",
+                     r"^Old value = \d+", r"^New value = \d+",
+                     r"\[Inferior 1 \(Remote target\) exited normally\]"], "watch")
+        ok("stepi inside ksys_write; a watchpoint on jiffies_64 hit by the tick; "
+           "continue to the end")
         st = r.wait(secs=600)
         if st != 0:
             fail(f"run status {st}")
-        expect(r.log("linux").decode(errors="replace"), [r"popek-linux: done"], "linux")
-        ok("Linux ran on to its end after the session")
+        log = r.log("linux").decode(errors="replace")
+        expect(log, [r"gdb-was-here", r"powering off"], "linux")
+        ok("Linux ran its shell to the end and powered off")
         same_as_reference(r.log("test1"), ref, "vm test1 beside the debugged Linux")
 
 

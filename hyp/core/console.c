@@ -61,6 +61,11 @@ void console_push(int id, char c)
 	input[id].buf[input[id].head++ % INPUT_SIZE] = c;
 }
 
+unsigned console_waiting(int id)
+{
+	return id < 0 || id >= CONSOLE_MAX_VMS ? 0 : input[id].head - input[id].tail;
+}
+
 int console_getc(int id)
 {
 	if (id < 0 || id >= CONSOLE_MAX_VMS || input[id].head == input[id].tail)

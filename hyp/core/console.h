@@ -32,6 +32,8 @@ void console_init(const struct machine *m);
 void console_enable_input(const struct machine *m);
 /* Queues a typed byte for VM `id`; console_getc(id) takes the next, or -1. */
 void console_push(int id, char c);
+/* Bytes typed for VM id that it has not taken yet. */
+unsigned console_waiting(int id);
 int console_getc(int id);
 
 void console_putc(char c);

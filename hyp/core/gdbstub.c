@@ -410,8 +410,11 @@ static void mon_catch(struct gdbstub *s, struct gdb_rsp *r, const char *arg)
 static void mon_mode(struct gdbstub *s, struct gdb_rsp *r, const char *arg)
 {
 	(void)arg;
-	say(r, "vm %s: %s, in %s, pc %lx\n", s->vm->name, vm_state_name(s->vm),
-	    vcpu_mode_name(s->vm->vcpu.mode), s->vm->vcpu.pc);
+	say(r,
+	    "vm %s: %s, in %s, pc %lx; typed input waiting: %u bytes for it, %u in its UART (ier "
+	    "%x)\n",
+	    s->vm->name, vm_state_name(s->vm), vcpu_mode_name(s->vm->vcpu.mode), s->vm->vcpu.pc,
+	    console_waiting(s->vm->id), s->vm->uart.count, s->vm->uart.ier);
 }
 
 static void mon_trace(struct gdbstub *s, struct gdb_rsp *r, const char *arg)
@@ -432,11 +435,8 @@ static const struct {
 	const char *name;
 	void (*run)(struct gdbstub *s, struct gdb_rsp *r, const char *arg);
 } monitor_cmds[] = {
-    {"help", mon_help},
-    {"pm", mon_pm},
-    {"catch", mon_catch},
-    {"mode", mon_mode},
-    {"trace", mon_trace},
+    {"help", mon_help}, {"pm", mon_pm},       {"catch", mon_catch},
+    {"mode", mon_mode}, {"trace", mon_trace},
 };
 
 static bool stub_monitor(void *t, struct gdb_rsp *r, const char *cmd)

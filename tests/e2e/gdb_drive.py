@@ -56,8 +56,12 @@ def stop_runs():
     """No QEMU outlives the driver, whatever ended it."""
     for p in RUNS:
         if p.poll() is None:
-            p.kill()
-            p.wait()
+            p.terminate()  # popek run passes SIGTERM on to QEMU; SIGKILL would orphan it
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
 
 
 class Run:
@@ -96,7 +100,6 @@ class Run:
         try:
             st = self.p.wait(timeout=secs)
         except subprocess.TimeoutExpired:
-            self.p.kill()
             fail(f"the run did not end in {secs} s; its output: {self.logs}/run.out")
         self.out.close()
         return st
@@ -109,7 +112,6 @@ class Run:
             r = subprocess.run([POPEK, "gdb", vm, "--", "-nx", "-batch", "-x", path],
                                env=self.env, capture_output=True, text=True, timeout=secs)
         except subprocess.TimeoutExpired:
-            self.p.kill()
             fail(f"gdb did not finish in {secs} s")
         with open(os.path.join(self.logs, vm + ".gdb-out"), "w") as f:
             f.write(r.stdout + r.stderr)
@@ -445,7 +447,6 @@ def linux():
                 type_into(r, "linux", "sleep 1; exit\n")
                 typed_exit = True
             if time.time() - t0 > 400:
-                g.kill()
                 fail("gdb did not finish")
         g.wait()
         with open(os.path.join(r.logs, "linux.gdb-out"), "w") as f:

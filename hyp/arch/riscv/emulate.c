@@ -342,8 +342,11 @@ static uint64_t counter_value(const struct vcpu *v, unsigned csr)
 	return 0; /* hpmcounter3..31: no events are counted */
 }
 
-int emulate_csr_rmw(struct vcpu *v, enum vmode mode, unsigned csr, enum vcsr_op op,
-                    uint64_t operand, bool write, uint64_t *old)
+/* emulate_csr_rmw(), inline in emulate_csr(): the trap path keeps its code. */
+static inline __attribute__((always_inline)) int csr_rmw(struct vcpu *v, enum vmode mode,
+                                                         unsigned csr, enum vcsr_op op,
+                                                         uint64_t operand, bool write,
+                                                         uint64_t *old)
 {
 	if (vcsr_is_counter_control(csr))
 		vcsr_counters_now(&v->csr, csr_read(cycle), csr_read(instret));
@@ -361,6 +364,12 @@ int emulate_csr_rmw(struct vcpu *v, enum vmode mode, unsigned csr, enum vcsr_op 
 	return 0;
 }
 
+int emulate_csr_rmw(struct vcpu *v, enum vmode mode, unsigned csr, enum vcsr_op op,
+                    uint64_t operand, bool write, uint64_t *old)
+{
+	return csr_rmw(v, mode, csr, op, operand, write, old);
+}
+
 /* Emulates one CSR instruction; false (and nothing changed) when it is illegal. */
 static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 {
@@ -368,7 +377,7 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 	    [INSN_CSR_RW] = VCSR_RW, [INSN_CSR_RS] = VCSR_RS, [INSN_CSR_RC] = VCSR_RC};
 	uint64_t operand = s->is_imm ? s->rs1 : v->x[s->rs1];
 	uint64_t old;
-	if (emulate_csr_rmw(v, v->mode, s->csr, ops[s->op], operand, s->does_write, &old) < 0)
+	if (csr_rmw(v, v->mode, s->csr, ops[s->op], operand, s->does_write, &old) < 0)
 		return false;
 	set_reg(v, s->rd, old);
 	v->stats.emulated[EMUL_CSR]++;

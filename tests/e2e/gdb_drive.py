@@ -21,6 +21,7 @@ import atexit
 import os
 import pty
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -49,6 +50,8 @@ def read(path):
 
 
 RUNS = []
+# a SIGTERM (the runner's, timeout's) ends the driver through its exit handlers
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 @atexit.register

@@ -1,6 +1,7 @@
 #!/bin/bash
 # guest/linux/build-linux.sh IMAGE — build Linux 6.1 for the popek guests and
-# copy its Image to IMAGE (and its final .config beside it, as linux.config).
+# copy its Image to IMAGE (and beside it its final .config, as linux.config, and
+# vmlinux, the ELF with its symbols, for `symbols =` and popek gdb).
 #
 # Source: Debian's linux-source-6.1 (/usr/src/linux-source-6.1.tar.xz).
 # Config: tinyconfig + guest/linux/popek.config (merge_config.sh), checked by
@@ -57,6 +58,8 @@ fi
 mkdir -p "$(dirname "$dest")"
 cp "$out/.config" "$dest.config.tmp.$$"
 mv "$dest.config.tmp.$$" "$(dirname "$dest")/linux.config"
+cp "$out/vmlinux" "$dest.vmlinux.tmp.$$"
+mv "$dest.vmlinux.tmp.$$" "$(dirname "$dest")/vmlinux"
 cp "$out/arch/riscv/boot/Image" "$dest.tmp.$$"
 mv "$dest.tmp.$$" "$dest"
 say "$dest ($(stat -c %s "$dest") bytes)"

@@ -32,8 +32,10 @@ static const char *vm_check(const struct bundle_vm *vm, uint64_t len)
 		return "VM memory not a non-zero multiple of 2 MiB";
 	if (vm->boot > BUNDLE_BOOT_FIRMWARE || vm->timer > BUNDLE_TIMER_VIRTUAL)
 		return "VM boot or timer mode unknown";
-	if (vm->virtio > BUNDLE_VIRTIO_LEGACY || vm->reserved != 0)
+	if (vm->virtio > BUNDLE_VIRTIO_LEGACY)
 		return "VM virtio interface unknown";
+	if (vm->gdb > BUNDLE_GDB_WAIT)
+		return "VM gdb setting unknown";
 	if (vm->nblobs > BUNDLE_MAX_BLOBS || vm->ndisks > BUNDLE_MAX_DISKS)
 		return "VM has too many blobs or disks";
 

@@ -95,6 +95,13 @@ struct bundle_lan {
 	uint32_t reserved;          /* 0 */
 };
 
+/* A VM's debugger stub: off, on, or on with the VM held until a debugger resumes it. */
+enum bundle_gdb {
+	BUNDLE_GDB_OFF,
+	BUNDLE_GDB_ON,
+	BUNDLE_GDB_WAIT,
+};
+
 struct bundle_vm {
 	char name[BUNDLE_NAME_MAX]; /* NUL-terminated */
 	uint64_t memory;            /* bytes of RAM at BUNDLE_GUEST_RAM_BASE */
@@ -108,8 +115,8 @@ struct bundle_vm {
 	uint32_t quantum_us; /* scheduling quantum */
 	uint32_t nblobs;
 	uint32_t ndisks;
-	uint32_t virtio;   /* enum bundle_virtio: the interface of every disk */
-	uint32_t reserved; /* 0 */
+	uint32_t virtio; /* enum bundle_virtio: the interface of every disk */
+	uint32_t gdb;    /* enum bundle_gdb: its debugger stub (docs/debugging.md) */
 	struct bundle_blob blobs[BUNDLE_MAX_BLOBS];
 	struct bundle_disk disks[BUNDLE_MAX_DISKS];
 	uint32_t nnics; /* eth0, eth1, ... at the virtio slots after the disks */

@@ -61,6 +61,11 @@ void console_push(int id, char c)
 	input[id].buf[input[id].head++ % INPUT_SIZE] = c;
 }
 
+unsigned console_waiting(int id)
+{
+	return id < 0 || id >= CONSOLE_MAX_VMS ? 0 : input[id].head - input[id].tail;
+}
+
 int console_getc(int id)
 {
 	if (id < 0 || id >= CONSOLE_MAX_VMS || input[id].head == input[id].tail)
@@ -128,6 +133,18 @@ void console_vm_putc(int id, char c)
 	line[id].buf[line[id].len++] = c;
 	if (c == '\n' || line[id].len == LINE_SIZE)
 		console_vm_flush(id);
+}
+
+void console_gdb_write(int id, const char *buf, size_t n)
+{
+	if (id < 0 || id >= CONSOLE_MAX_VMS)
+		return;
+	select_source(CONSOLE_GDB0 + id);
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == CONSOLE_SWITCH)
+			out(CONSOLE_SWITCH);
+		out(buf[i]);
+	}
 }
 
 static void console_sink(void *arg, char c)

@@ -16,6 +16,7 @@
 #define POPEK_CORE_CONSOLE_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct machine;
@@ -24,12 +25,15 @@ struct machine;
 #define CONSOLE_POPEK   '@'
 #define CONSOLE_CTL     '!' /* the control channel: records for the launcher (monitor.h) */
 #define CONSOLE_MAX_VMS 16
+#define CONSOLE_GDB0    'P' /* + i: VM i's debugger stub, both ways (core/gdbstub.h) */
 
 void console_init(const struct machine *m);
 /* Routes the UART's receive interrupt to popek through the real PLIC (plic_init first). */
 void console_enable_input(const struct machine *m);
 /* Queues a typed byte for VM `id`; console_getc(id) takes the next, or -1. */
 void console_push(int id, char c);
+/* Bytes typed for VM id that it has not taken yet. */
+unsigned console_waiting(int id);
 int console_getc(int id);
 
 void console_putc(char c);
@@ -45,6 +49,8 @@ void console_vm_putc(int id, char c);
 void console_vm_flush(int id);
 /* Sends every unfinished line begun before time `before`. */
 void console_vm_flush_older(uint64_t before);
+/* Bytes of VM id's debugger stub, under their own marker: no line buffering, no log. */
+void console_gdb_write(int id, const char *buf, size_t n);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * One record of the control channel, under its own marker (0x1E '!'): the

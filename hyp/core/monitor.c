@@ -3,6 +3,7 @@
 #include "core/netif.h"
 #include "core/screen.h"
 #include "core/console.h"
+#include "core/gdbstub.h"
 #include "core/vm.h"
 #include "lib/string.h"
 
@@ -17,6 +18,7 @@ enum {
 	DEST_MONITOR = -2, /* popek's monitor */
 	DEST_NONE = -3,    /* a selector naming nothing: its bytes are dropped */
 	DEST_CTL = -4,     /* the control channel's requests */
+	DEST_GDB0 = -16,   /* - i: VM i's debugger stub */
 };
 
 static struct vm *vms;
@@ -301,6 +303,8 @@ static int select_dest(char sel)
 		return DEST_CTL;
 	if (sel >= '0' && sel - '0' < nvms)
 		return sel - '0';
+	if (sel >= CONSOLE_GDB0 && sel - CONSOLE_GDB0 < nvms)
+		return DEST_GDB0 - (sel - CONSOLE_GDB0);
 	return DEST_NONE;
 }
 
@@ -331,4 +335,6 @@ void monitor_input(char c)
 		ctl_input(c);
 	else if (dest >= 0)
 		console_push(dest, c);
+	else if (dest <= DEST_GDB0)
+		gdbstub_input(&vms[DEST_GDB0 - dest], c);
 }

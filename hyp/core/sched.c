@@ -1,5 +1,6 @@
 #include "core/sched.h"
 #include "core/console.h"
+#include "core/gdbstub.h"
 #include "core/lan.h"
 #include "core/screen.h"
 #include "core/vm.h"
@@ -29,12 +30,13 @@ void sched_run(struct vm *vms, int n, uint64_t timebase_hz)
 				if (!vms[i].reported) {
 					vm_report(&vms[i], timebase_hz);
 					vm_event(&vms[i], VM_EVENT_STOPPED);
+					gdbstub_exited(&vms[i]);
 				}
 				vms[i].reported = true;
 				continue;
 			}
 			live++;
-			if (vms[i].paused) {
+			if (vms[i].paused || vms[i].watch.stopped) {
 				/* No CPU, and a virtual clock stands still, in wfi too (docs/operating.md). */
 				vclock_stop(&v->clock, vcpu_now());
 				continue;
@@ -51,6 +53,9 @@ void sched_run(struct vm *vms, int n, uint64_t timebase_hz)
 			uint64_t quantum = vms[i].quantum_us * timebase_hz / 1000000;
 			if (vcpu_run_slice(v, vcpu_now() + quantum) != SLICE_EXPIRED)
 				console_vm_flush(i); /* it waits or stopped: its prompt shows now */
+			if (vms[i].watch_on)
+				watch_slice_end(
+				    &vms[i]); /* a debugger's stop asked for in the slice */
 		}
 		console_vm_flush_older(vcpu_now() - timebase_hz / LINE_WAIT_DIVISOR);
 		if (!live) {

@@ -8,6 +8,7 @@
 #include "arch/riscv/sbi.h"
 #include "core/check.h"
 #include "core/console.h"
+#include "core/gdbstub.h"
 #include "core/guest_layout.h"
 #include "core/mem.h"
 #include "core/panic.h"
@@ -84,6 +85,8 @@ static void zero_ram(void *p, uint64_t size)
 static void vm_boot(struct vm *vm, bool first)
 {
 	const struct bundle_vm *bv = vm->entry;
+	watch_init(vm); /* fresh RAM: no copy of the old code stands */
+	gdbstub_boot(vm);
 	zero_ram(pa_to_va(vm->ram_hpa), vm->ram_size);
 	/* bundle_check() has verified every blob lies inside the bundle and the VM's RAM. */
 	for (uint32_t i = 0; i < bv->nblobs; i++) {
@@ -154,6 +157,7 @@ void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struc
 	vm->bundle = b;
 	vm->entry = bv;
 	vm->trace = bv->trace;
+	vm->fast_off = bv->trace;
 	vm->quantum_us = bv->quantum_us ? bv->quantum_us : 10000;
 	vm->ram_gpa = BUNDLE_GUEST_RAM_BASE;
 	vm->ram_size = bv->memory;
@@ -299,6 +303,8 @@ const char *vm_state_name(const struct vm *vm)
 		return "stopped";
 	if (vm->paused)
 		return "paused";
+	if (vm->watch.stopped)
+		return "debugger"; /* held by its debugger stub */
 	return vm->vcpu.state == VCPU_WFI ? "waiting" : "running";
 }
 

@@ -11,6 +11,7 @@
 
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/vcpu.h"
+#include "arch/riscv/watch.h"
 #include "core/bundle.h"
 #include "core/emul.h"
 #include "dev/vblk.h"
@@ -59,6 +60,9 @@ struct vm {
 	uint64_t ram_size;
 	uint64_t ram_hpa; /* where that RAM really is */
 	bool trace;
+	bool fast_off; /* trace, or watch_on: the fast lane passes every trap to the full path */
+	bool
+	    watch_on; /* watches, a step, a stop (watch.c): no emulating ahead, a check per entry */
 	uint32_t quantum_us;
 	bool reported;    /* its counters have been printed since it stopped */
 	struct emul emul; /* guest MMIO ranges */
@@ -76,6 +80,8 @@ struct vm {
 	bool paused;             /* the scheduler passes it by; its vCPU keeps its state */
 	enum vm_restart restart; /* asked for: the scheduler restarts it once its disks are idle */
 	uint32_t boots;          /* restarts since it was created */
+	struct watch watch;      /* address watches, stops and steps (watch.h) */
+	void *gdb;               /* its debugger stub (core/gdbstub.c), or NULL */
 	/* Last: large, and off the trap path, which then touches fewer pages. */
 	struct vblk disks[BUNDLE_MAX_DISKS]; /* minidisks, then links, at virtio slots 0.. */
 	struct vnet nets[BUNDLE_MAX_NICS];   /* eth0.., at the virtio slots after the disks */

@@ -193,9 +193,9 @@ static void break_virtio(struct bundle_header *b)
 {
 	b->vms[0].virtio = BUNDLE_VIRTIO_LEGACY + 1;
 }
-static void break_virtio_reserved(struct bundle_header *b)
+static void break_gdb(struct bundle_header *b)
 {
-	b->vms[0].reserved = 1;
+	b->vms[0].gdb = BUNDLE_GDB_WAIT + 1;
 }
 
 static void break_nlans(struct bundle_header *b)
@@ -281,7 +281,7 @@ static const struct {
     {break_disk_flags, "flags"},
     {break_disk_reserved, "flags"},
     {break_virtio, "virtio"},
-    {break_virtio_reserved, "virtio"},
+    {break_gdb, "gdb"},
     {break_nlans, "LANs"},
     {break_lan_name, "LAN name"},
     {break_lan_flags, "LAN flags"},

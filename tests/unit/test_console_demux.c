@@ -402,9 +402,47 @@ static void test_all_bytes_exact(void **state)
 	free(r);
 }
 
+static char gdb_bytes[2][64];
+static size_t gdb_len[2];
+
+static void on_gdb(void *arg, unsigned vm, const char *buf, size_t n)
+{
+	(void)arg;
+	assert_true(vm < 2 && gdb_len[vm] + n <= sizeof(gdb_bytes[vm]));
+	memcpy(gdb_bytes[vm] + gdb_len[vm], buf, n);
+	gdb_len[vm] += n;
+}
+
+/* A debugger stub's bytes (0x1E 'P'+i): to its hook, never shown, in no log; 'R' names no VM. */
+static void test_gdb_channel(void **state)
+{
+	struct console_demux d;
+	struct record r = {0};
+	const char *s = TO(0) "ab" RS "Q"
+	                      "$T05#b9" RS RS RS "1"
+	                      "x\n" RS "P"
+	                      "+$OK#9a" RS "R"
+	                      "z";
+
+	(void)state;
+	memset(gdb_len, 0, sizeof(gdb_len));
+	console_demux_init(&d, default_names, 2, on_term, on_vm, &r);
+	d.gdb = on_gdb;
+	console_demux_feed(&d, s, strlen(s));
+	assert_int_equal(gdb_len[1], strlen("$T05#b9\036"));
+	assert_memory_equal(gdb_bytes[1], "$T05#b9\036", gdb_len[1]);
+	assert_int_equal(gdb_len[0], strlen("+$OK#9a"));
+	assert_memory_equal(gdb_bytes[0], "+$OK#9a", gdb_len[0]);
+	assert_int_equal(r.log_len[0], 2);
+	assert_int_equal(r.log_len[1], 2);
+	const char *term = "a | ab\r\nbb | x\nz";
+	assert_int_equal(r.term_len, strlen(term));
+	assert_memory_equal(r.term, term, r.term_len);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[NCASES + 3];
+	struct CMUnitTest tests[NCASES + 4];
 	size_t n = 0;
 
 	for (size_t i = 0; i < NCASES; i++)
@@ -416,5 +454,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_no_logs);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_vms);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_all_bytes_exact);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gdb_channel);
 	return _cmocka_run_group_tests("console_demux", tests, n, NULL, NULL);
 }

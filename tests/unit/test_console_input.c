@@ -38,7 +38,17 @@
 static struct vm vms[NVMS];
 static char pushed[NVMS][1024]; /* bytes console_push() got, per VM */
 static size_t npushed[NVMS];
-static char printed[4096]; /* what the monitor printed */
+static char printed[4096];        /* what the monitor printed */
+static char debugged[NVMS][1024]; /* bytes gdbstub_input() got, per VM */
+static size_t ndebugged[NVMS];
+
+void gdbstub_input(struct vm *vm, char c)
+{
+	int id = vm->id;
+	assert_true(id >= 0 && id < NVMS);
+	assert_true(ndebugged[id] < sizeof(debugged[id]));
+	debugged[id][ndebugged[id]++] = c;
+}
 
 void console_push(int id, char c)
 {
@@ -184,6 +194,7 @@ static void monitor_reset(void)
 		vms[i].id = i;
 	}
 	memset(npushed, 0, sizeof(npushed));
+	memset(ndebugged, 0, sizeof(ndebugged));
 	monitor_init(vms, NVMS, 10000000);
 	printed[0] = '\0';
 }
@@ -469,6 +480,37 @@ static void test_round_trip_every_byte(void **state)
 	assert_false(e.quit);
 }
 
+/* A debugger's bytes (every value, Ctrl-C and the framing's own included) reach its VM's stub only. */
+static void test_round_trip_debugger(void **state)
+{
+	struct console_input e;
+	char all[256], out[CONSOLE_INPUT_MAX(256)];
+
+	(void)state;
+	for (int i = 0; i < 256; i++)
+		all[i] = (char)i;
+	monitor_reset();
+	console_input_init(&e);
+	mux_feed(out, console_input_encode(&e, TERM, "t1", 2, out));
+	mux_feed(out, console_input_encode(&e, CONSOLE_INPUT_GDB0 - 1, all, 256, out));
+	mux_feed(out, console_input_encode(&e, 1, "b", 1, out));
+	mux_feed(out, console_input_encode(&e, CONSOLE_INPUT_GDB0 - 2, "$?#3f\003", 6, out));
+	mux_feed(out, console_input_encode(&e, TERM, "t2", 2, out));
+	ASSERT_PUSHED(0, "t1t2");
+	ASSERT_PUSHED(1, "b");
+	ASSERT_PUSHED(2, "");
+	assert_int_equal(ndebugged[0], 0);
+	assert_int_equal(ndebugged[1], 256);
+	assert_memory_equal(debugged[1], all, 256);
+	assert_int_equal(ndebugged[2], 6);
+	assert_memory_equal(debugged[2], "$?#3f\003", 6);
+	/* a stub past the last VM's: dropped */
+	monitor_feed(RS "S"
+	                "x",
+	             3);
+	assert_int_equal(ndebugged[0] + ndebugged[1] + ndebugged[2], 262);
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[64];
@@ -490,6 +532,7 @@ int main(void)
 	    cmocka_unit_test(test_monitor_framed_command_line),
 	    cmocka_unit_test(test_monitor_control_channel),
 	    cmocka_unit_test(test_round_trip_every_byte),
+	    cmocka_unit_test(test_round_trip_debugger),
 	};
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		tests[n++] = fixed[i];

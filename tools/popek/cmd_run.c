@@ -263,6 +263,13 @@ static int start_monitor(const struct directory *dir, const struct qemu_argv *a)
 		if (!server)
 			abort();
 		console_server_open(server, &con, names, dir->nvms);
+		bool gdb[CONSOLE_MAX_VMS] = {false};
+		const char *symbols[CONSOLE_MAX_VMS] = {NULL};
+		for (unsigned i = 0; i < dir->nvms && i < CONSOLE_MAX_VMS; i++) {
+			gdb[i] = dir->vms[i].gdb != BUNDLE_GDB_OFF;
+			symbols[i] = dir->vms[i].symbols;
+		}
+		console_server_gdb(server, gdb, symbols);
 		status = qemu_spawn_serving(a, console_server_serve, server);
 		if (status < 0) {
 			fprintf(stderr, "popek run: cannot start %s: %s\n", a->argv[0],

@@ -109,6 +109,13 @@ static void console_ctl(void *arg, const char *buf, size_t n)
 		c->ctl_hook(c->ctl_hook_arg, buf, n);
 }
 
+static void console_gdb(void *arg, unsigned vm, const char *buf, size_t n)
+{
+	struct console *c = arg;
+	if (c->gdb_hook)
+		c->gdb_hook(c->gdb_hook_arg, vm, buf, n);
+}
+
 static int log_create(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -136,6 +143,7 @@ bool console_open(struct console *c, const char *const *names, unsigned nvms, co
 		c->vm_fd[i] = -1;
 	console_demux_init(&c->demux, names, nvms, console_term, console_vm, c);
 	c->demux.ctl = console_ctl;
+	c->demux.gdb = console_gdb;
 	if (!log_dir)
 		return true;
 

@@ -41,6 +41,9 @@ struct console {
 	/* popek's control channel records (console_demux.h), or NULL: ctl_server.c */
 	void (*ctl_hook)(void *arg, const char *buf, size_t n);
 	void *ctl_hook_arg;
+	/* each VM's debugger stub's bytes, or NULL: gdb_server.c */
+	void (*gdb_hook)(void *arg, unsigned vm, const char *buf, size_t n);
+	void *gdb_hook_arg;
 };
 
 /*

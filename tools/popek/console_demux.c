@@ -28,6 +28,8 @@ static int console_select(const struct console_demux *d, unsigned char sel)
 		return sel - CONSOLE_SEL_VM0;
 	if (sel == CONSOLE_SEL_CTL)
 		return CONSOLE_SOURCE_CTL;
+	if (sel >= CONSOLE_SEL_GDB0 && sel < CONSOLE_SEL_GDB0 + d->nvms)
+		return CONSOLE_SOURCE_GDB0 - (sel - CONSOLE_SEL_GDB0);
 	return CONSOLE_SOURCE_POPEK;
 }
 
@@ -57,6 +59,11 @@ static void console_source_bytes(struct console_demux *d, const char *p, size_t 
 	if (d->source == CONSOLE_SOURCE_CTL) {
 		if (d->ctl && n)
 			d->ctl(d->arg, p, n);
+		return;
+	}
+	if (d->source <= CONSOLE_SOURCE_GDB0) {
+		if (d->gdb && n)
+			d->gdb(d->arg, (unsigned)(CONSOLE_SOURCE_GDB0 - d->source), p, n);
 		return;
 	}
 	if (n && d->source != CONSOLE_SOURCE_POPEK && d->vm)

@@ -6,6 +6,7 @@
  *   0x1E '@'        the following bytes are popek's own (the stream starts so)
  *   0x1E '0'+i      ... VM i of the bundle, i = 0..15 ('0'..'?')
  *   0x1E '!'        ... records of popek's control channel (docs/operating.md)
+ *   0x1E 'P'+i      ... VM i's debugger stub (gdb_server.h), i = 0..15 ('P'..'_')
  *   0x1E 0x1E       one literal 0x1E byte of the current source
  *
  * A marker whose selector names no VM (another byte, or a VM index past the
@@ -38,6 +39,8 @@
 #define CONSOLE_SEL_CTL      '!'
 #define CONSOLE_SOURCE_POPEK (-1)
 #define CONSOLE_SOURCE_CTL   (-2)
+#define CONSOLE_SEL_GDB0     'P'
+#define CONSOLE_SOURCE_GDB0  (-16) /* - i: VM i's debugger stub */
 
 /* Where the terminal's cursor is, as far as the bytes written so far tell. */
 enum console_column {
@@ -53,6 +56,8 @@ struct console_demux {
 	void (*term)(void *arg, const char *buf, size_t n);
 	void (*vm)(void *arg, unsigned vm, const char *buf, size_t n);
 	void (*ctl)(void *arg, const char *buf, size_t n);
+	/* VM vm's debugger stub's bytes (set after init; NULL drops them): never shown */
+	void (*gdb)(void *arg, unsigned vm, const char *buf, size_t n);
 	void *arg;
 
 	/* the stream's state */

@@ -20,9 +20,10 @@ static size_t console_input_select(struct console_input *e, int dest, char *out)
 		return 0;
 	e->dest = dest;
 	out[0] = CONSOLE_RS;
-	out[1] = dest == CONSOLE_INPUT_TERM  ? CONSOLE_IN_SEL_FOCUS
-	         : dest == CONSOLE_INPUT_CTL ? CONSOLE_IN_SEL_CTL
-	                                     : (char)(CONSOLE_SEL_VM0 + dest);
+	out[1] = dest == CONSOLE_INPUT_TERM   ? CONSOLE_IN_SEL_FOCUS
+	         : dest == CONSOLE_INPUT_CTL  ? CONSOLE_IN_SEL_CTL
+	         : dest <= CONSOLE_INPUT_GDB0 ? (char)(CONSOLE_SEL_GDB0 + CONSOLE_INPUT_GDB0 - dest)
+	                                      : (char)(CONSOLE_SEL_VM0 + dest);
 	return 2;
 }
 

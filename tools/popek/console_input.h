@@ -11,6 +11,7 @@
  *   0x1E '0'+i      ... are VM i's, whatever the focus (Ctrl-] included)
  *   0x1E '@'        ... are for the monitor's command line (unused here)
  *   0x1E '!'        ... are requests of the control channel (ctl_server.h)
+ *   0x1E 'P'+i      ... are for VM i's debugger stub (gdb_server.h)
  *   0x1E 0x1E       one literal 0x1E
  *
  * QEMU's serial mux sits between us and popek and takes Ctrl-A (0x01) as its
@@ -34,6 +35,7 @@
 
 #define CONSOLE_INPUT_TERM   (-1)          /* the operator's terminal: follows the focus */
 #define CONSOLE_INPUT_CTL    (-2)          /* popek's control channel (ctl_server.h) */
+#define CONSOLE_INPUT_GDB0   (-16)         /* - i: VM i's debugger stub (gdb_server.h) */
 #define CONSOLE_IN_SEL_CTL   '!'           /* hyp/core/console.h CONSOLE_CTL */
 #define CONSOLE_IN_SEL_FOCUS '*'           /* hyp/core/monitor.h MONITOR_SEL_FOCUS */
 #define CONSOLE_QEMU_ESCAPE  0x01          /* Ctrl-A, QEMU's mux */
@@ -50,8 +52,8 @@ struct console_input {
 void console_input_init(struct console_input *e);
 
 /*
- * Encodes n bytes typed for `dest` (CONSOLE_INPUT_TERM, CONSOLE_INPUT_CTL or
- * a VM index 0..15)
+ * Encodes n bytes typed for `dest` (CONSOLE_INPUT_TERM, CONSOLE_INPUT_CTL,
+ * CONSOLE_INPUT_GDB0 - i or a VM index 0..15)
  * into out, which holds CONSOLE_INPUT_MAX(n) bytes; returns how many.
  * A marker is written only when the destination changes.  A VM's bytes
  * while e->qemu_monitor are dropped (returns 0).

@@ -125,6 +125,29 @@ static bool server_to_popek(void *arg, const char *line, size_t n)
 	return true;
 }
 
+/* gdb_server's way to popek: a debugger's bytes, framed for its VM's stub. */
+static bool server_gdb_to_popek(void *arg, unsigned vm, const char *buf, size_t n)
+{
+	struct console_server *s = arg;
+	if (s->enc.qemu_monitor || CONSOLE_QUEUE - s->len < CONSOLE_INPUT_MAX(n))
+		return false;
+	s->len +=
+	    console_input_encode(&s->enc, CONSOLE_INPUT_GDB0 - (int)vm, buf, n, s->queue + s->len);
+	return true;
+}
+
+static void server_gdb_output(void *arg, unsigned vm, const char *buf, size_t n)
+{
+	gdb_server_output(arg, vm, buf, n);
+}
+
+void console_server_gdb(struct console_server *s, const bool *want, const char *const *symbols)
+{
+	gdb_server_open(&s->gdb, s->dir, s->names, want, symbols, s->nvms, server_gdb_to_popek, s);
+	s->con->gdb_hook = server_gdb_output;
+	s->con->gdb_hook_arg = &s->gdb;
+}
+
 void console_server_open(struct console_server *s, struct console *con, const char *const *names,
                          unsigned nvms)
 {
@@ -136,7 +159,7 @@ void console_server_open(struct console_server *s, struct console *con, const ch
 	s->term_fd = -1;
 	console_input_init(&s->enc);
 	for (unsigned i = 0; i < CONSOLE_MAX_VMS; i++)
-		s->listen_fd[i] = -1;
+		s->listen_fd[i] = s->gdb.listen_fd[i] = s->gdb.client_fd[i] = -1;
 	for (unsigned i = 0; i < CONSOLE_MAX_CLIENTS; i++)
 		s->clients[i].fd = -1;
 	con->vm_hook = server_vm_output;
@@ -226,7 +249,8 @@ enum {
 	P_LISTEN,
 	P_CLIENT = P_LISTEN + CONSOLE_MAX_VMS,
 	P_CTL = P_CLIENT + CONSOLE_MAX_CLIENTS,
-	P_COUNT = P_CTL + CTL_POLLFDS
+	P_GDB = P_CTL + CTL_POLLFDS,
+	P_COUNT = P_GDB + GDB_POLLFDS
 };
 
 int console_server_serve(void *server, int qemu_in, int qemu_out)
@@ -263,6 +287,7 @@ int console_server_serve(void *server, int qemu_in, int qemu_out)
 		}
 
 		ctl_server_poll(&s->ctl, &p[P_CTL], room && !s->enc.qemu_monitor);
+		gdb_server_poll(&s->gdb, &p[P_GDB], room && !s->enc.qemu_monitor);
 
 		int timeout = -1;
 		if (s->enc.quit && quit_at < 0)
@@ -319,6 +344,7 @@ int console_server_serve(void *server, int qemu_in, int qemu_out)
 			}
 		}
 		ctl_server_handle(&s->ctl, &p[P_CTL]);
+		gdb_server_handle(&s->gdb, &p[P_GDB]);
 		/* after the clients: a slot freed above may be taken again */
 		for (unsigned i = 0; i < CONSOLE_MAX_VMS; i++) {
 			if (p[P_LISTEN + i].revents)
@@ -335,6 +361,7 @@ void console_server_close(struct console_server *s)
 {
 	term_restore();
 	ctl_server_close(&s->ctl);
+	gdb_server_close(&s->gdb);
 	for (unsigned i = 0; i < CONSOLE_MAX_CLIENTS; i++) {
 		if (s->clients[i].fd >= 0)
 			client_drop(&s->clients[i]);
@@ -351,5 +378,6 @@ void console_server_close(struct console_server *s)
 	if (s->con) {
 		s->con->vm_hook = NULL;
 		s->con->ctl_hook = NULL;
+		s->con->gdb_hook = NULL;
 	}
 }

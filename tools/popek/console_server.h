@@ -33,6 +33,7 @@
 #include "console.h"
 #include "console_input.h"
 #include "ctl_server.h"
+#include "gdb_server.h"
 
 #define CONSOLE_MAX_CLIENTS  32
 #define CONSOLE_BACKLOG      4096        /* of each VM's output, for a client that attaches */
@@ -64,6 +65,7 @@ struct console_server {
 	int qemu_in;
 	int term_fd;           /* the launcher's stdin; -1 once it has ended */
 	struct ctl_server ctl; /* RUNDIR/popek.ctl */
+	struct gdb_server gdb; /* the VMs' debugger stubs' ports */
 };
 
 /*
@@ -72,6 +74,9 @@ struct console_server {
  */
 void console_server_open(struct console_server *s, struct console *con, const char *const *names,
                          unsigned nvms);
+
+/* Bridges the debugger stub of each VM i with want[i] to a TCP port (gdb_server.h). */
+void console_server_gdb(struct console_server *s, const bool *want, const char *const *symbols);
 
 /* The loop, a callback for qemu_spawn_serving(); returns when QEMU's output ends. */
 int console_server_serve(void *server, int qemu_in, int qemu_out);

@@ -243,6 +243,22 @@ static void vm_virtio(struct parser *p, const char *value)
 		p->vm->virtio = (enum bundle_virtio)v;
 }
 
+static void vm_gdb(struct parser *p, const char *value)
+{
+	static const char *const words[] = {
+	    [BUNDLE_GDB_OFF] = "off", [BUNDLE_GDB_ON] = "on", [BUNDLE_GDB_WAIT] = "wait", NULL};
+	int v = parse_word(p, "gdb", value, words);
+
+	if (v >= 0)
+		p->vm->gdb = (enum bundle_gdb)v;
+}
+
+static void vm_symbols(struct parser *p, const char *value)
+{
+	free(p->vm->symbols);
+	p->vm->symbols = parse_file(p, "symbols", value);
+}
+
 static void vm_quantum(struct parser *p, const char *value)
 {
 	uint32_t us;
@@ -443,6 +459,8 @@ static const struct dir_key vm_keys[] = {
     {"virtio", vm_virtio, 0},
     {"net", vm_net, KEY_REPEAT},
     {"display", vm_display, 0},
+    {"gdb", vm_gdb, 0},
+    {"symbols", vm_symbols, 0},
     {NULL, NULL, 0},
 };
 
@@ -1045,6 +1063,7 @@ void directory_free(struct directory *dir)
 		free(dir->vms[v].kernel);
 		free(dir->vms[v].initrd);
 		free(dir->vms[v].firmware);
+		free(dir->vms[v].symbols);
 		free(dir->vms[v].bootargs);
 	}
 	free(dir->disk);

@@ -33,6 +33,9 @@
  *   forward = PROTO HOST IP:PORT   repeatable, at most 8, uplink = on only:
  *                            host PROTO (tcp | udp) port HOST to the guest's
  *                            IPv4 address IP, port PORT
+ *   gdb = off                off | on | wait: a debugger stub (docs/debugging.md);
+ *                            wait holds the VM at its first instruction for it
+ *   symbols = PATH           optional: the kernel's ELF with symbols, for `popek gdb`
  *
  * Sizes are decimal with an optional K/M/G (binary) suffix.  Relative paths
  * are resolved against the folder that holds the directory file, not the
@@ -65,7 +68,7 @@
 #define DIRECTORY_MIN_QUANTUM     100
 #define DIRECTORY_MAX_QUANTUM     1000000
 #define DIRECTORY_MAX_HARTS       8
-#define DIRECTORY_MAX_KEYS        16 /* keys per section kind */
+#define DIRECTORY_MAX_KEYS        24 /* keys per section kind */
 #define DIRECTORY_MAX_FORWARDS    8
 /*
  * Where a minidisk may end at most: the real disk is a file, which `popek
@@ -134,6 +137,8 @@ struct directory_vm {
 	uint32_t quantum_us;
 	bool trace;
 	enum bundle_virtio virtio;
+	enum bundle_gdb gdb;
+	char *symbols; /* resolved path, NULL when unset */
 
 	struct directory_minidisk minidisks[BUNDLE_MAX_DISKS];
 	unsigned nminidisks;

@@ -88,6 +88,7 @@ const char *pack_bundle(const struct directory *dir, const struct plan *plan, ui
 		bv->trace = dv->trace;
 		bv->quantum_us = dv->quantum_us;
 		bv->virtio = dv->virtio;
+		bv->gdb = dv->gdb;
 
 		add_blob(bundle, bv, &off, BUNDLE_BLOB_KERNEL, pv->kernel.gpa, pv->kernel.data,
 		         pv->kernel.size);

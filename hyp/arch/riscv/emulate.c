@@ -342,6 +342,34 @@ static uint64_t counter_value(const struct vcpu *v, unsigned csr)
 	return 0; /* hpmcounter3..31: no events are counted */
 }
 
+/* emulate_csr_rmw(), inline in emulate_csr(): the trap path keeps its code. */
+static inline __attribute__((always_inline)) int csr_rmw(struct vcpu *v, enum vmode mode,
+                                                         unsigned csr, enum vcsr_op op,
+                                                         uint64_t operand, bool write,
+                                                         uint64_t *old)
+{
+	if (vcsr_is_counter_control(csr))
+		vcsr_counters_now(&v->csr, csr_read(cycle), csr_read(instret));
+	unsigned fx = vcsr_rmw(&v->csr, mode, csr, op, operand, write, old);
+	if (fx & VCSR_ILLEGAL)
+		return -1;
+	if (fx & VCSR_COUNTER)
+		*old = counter_value(v, csr);
+	if (fx & VCSR_PMP)
+		shadow_flush_all(v);
+	else if (fx & VCSR_MXR) /* R on X-only pages depended on it, in every space */
+		shadow_flush(v, true, 0);
+	else if (fx & VCSR_SATP) /* another address space: its cached shadow, if any */
+		shadow_switch(v);
+	return 0;
+}
+
+int emulate_csr_rmw(struct vcpu *v, enum vmode mode, unsigned csr, enum vcsr_op op,
+                    uint64_t operand, bool write, uint64_t *old)
+{
+	return csr_rmw(v, mode, csr, op, operand, write, old);
+}
+
 /* Emulates one CSR instruction; false (and nothing changed) when it is illegal. */
 static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 {
@@ -349,20 +377,9 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 	    [INSN_CSR_RW] = VCSR_RW, [INSN_CSR_RS] = VCSR_RS, [INSN_CSR_RC] = VCSR_RC};
 	uint64_t operand = s->is_imm ? s->rs1 : v->x[s->rs1];
 	uint64_t old;
-	if (vcsr_is_counter_control(s->csr))
-		vcsr_counters_now(&v->csr, csr_read(cycle), csr_read(instret));
-	unsigned fx = vcsr_rmw(&v->csr, v->mode, s->csr, ops[s->op], operand, s->does_write, &old);
-	if (fx & VCSR_ILLEGAL)
+	if (csr_rmw(v, v->mode, s->csr, ops[s->op], operand, s->does_write, &old) < 0)
 		return false;
-	if (fx & VCSR_COUNTER)
-		old = counter_value(v, s->csr);
 	set_reg(v, s->rd, old);
-	if (fx & VCSR_PMP)
-		shadow_flush_all(v);
-	else if (fx & VCSR_MXR) /* R on X-only pages depended on it, in every space */
-		shadow_flush(v, true, 0);
-	else if (fx & VCSR_SATP) /* another address space: its cached shadow, if any */
-		shadow_switch(v);
 	v->stats.emulated[EMUL_CSR]++;
 	v->note = "emulated csr";
 	v->pc += 4;
@@ -647,12 +664,21 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, enum emulate_
 		return -1;
 	uint8_t *ram = vm_gpa_to_hva(v->vm, gpa, len);
 	if (ram) {
+		struct vm *vm = v->vm;
+		if (vm->watch_on && watch_access(v, va, gpa, len, store) == WATCH_BEFORE &&
+		    vm->watch.hold_ok) {
+			vm->watch.held =
+			    true; /* the watch's owner keeps the instruction from running */
+			return 0;
+		}
 		for (unsigned i = 0; i < len; i++) {
 			if (store)
 				ram[i] = (uint8_t)(*val >> (shift + 8 * i));
 			else
 				*val |= (uint64_t)ram[i] << (shift + 8 * i);
 		}
+		if (store && vm->watch_on)
+			watch_stored(vm, gpa, len); /* a private copy of the page follows it */
 		return 0;
 	}
 	const struct mmio_region *r = emul_find(&v->vm->emul, gpa);
@@ -706,9 +732,20 @@ enum trap_action emulate_load_store(struct vcpu *v, uint64_t cause, uint64_t va)
 	 */
 	va = v->x[m.base] + (uint64_t)m.offset;
 	uint64_t val = store ? v->x[m.reg] : 0, tval;
-	bool device = false;
-	if (emulate_access(v, va, m.width, store ? EMULATE_STORE : EMULATE_LOAD, &val, &device,
-	                   &cause, &tval) < 0)
+	bool device = false, watched = v->vm->watch_on;
+	if (watched)
+		v->vm->watch.hold_ok = true; /* a watch may keep this one from happening */
+	int e = emulate_access(v, va, m.width, store ? EMULATE_STORE : EMULATE_LOAD, &val, &device,
+	                       &cause, &tval);
+	if (watched) {
+		v->vm->watch.hold_ok = false;
+		if (v->vm->watch.held) {
+			v->vm->watch.held = false;
+			v->note = "watch";
+			return TRAP_RESUME;
+		}
+	}
+	if (e < 0)
 		return trap_reflect(v, cause, tval);
 	if (!store)
 		set_reg(v, m.reg, insn_extend(val, &m));

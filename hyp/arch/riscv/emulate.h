@@ -26,6 +26,14 @@ enum emul_kind {
  * instruction, exactly as the hardware would.
  */
 enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval);
+/*
+ * One CSR access as the guest would make it at privilege `mode`, with its
+ * effects on the shadows applied (a CSR instruction's, and a debugger's
+ * register reads and writes): 0 with *old the CSR's value before, or -1 when
+ * it is illegal there, nothing changed.
+ */
+int emulate_csr_rmw(struct vcpu *v, enum vmode mode, unsigned csr, enum vcsr_op op,
+                    uint64_t operand, bool write, uint64_t *old);
 /* The guest's instruction at pc, read through its own page tables; 0 when unreadable. */
 uint32_t emulate_fetch(struct vcpu *v, uint64_t pc);
 /* Emulates the sensitive instructions that follow, saving their traps (emulate.c). */

@@ -27,6 +27,9 @@ static inline void sfence_vma_page(uint64_t va, uint64_t asid)
 {
 	host_sfence_vma(va, asid, 0);
 }
+static inline void fence_i(void)
+{
+}
 #else
 #define csr_read(csr)                                           \
 	({                                                      \
@@ -59,6 +62,12 @@ static inline void sfence_vma_all(void)
 static inline void sfence_vma_page(uint64_t va, uint64_t asid)
 {
 	__asm__ volatile("sfence.vma %0, %1" ::"r"(va), "r"(asid) : "memory");
+}
+
+/* Code popek wrote (watch.c's copies) is what the hart fetches next (unpriv spec §3.2). */
+static inline void fence_i(void)
+{
+	__asm__ volatile("fence.i" ::: "memory");
 }
 #endif
 

@@ -700,9 +700,10 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 	CHECK((perms & (PTE_R | PTE_W | PTE_X)) && !(perms & ~(PTE_R | PTE_W | PTE_X)) &&
 	          (perms & (PTE_R | PTE_W)) != PTE_W,
 	      "shadow: leaf perms %lx", perms);
-	CHECK(hpa >= v->vm->ram_hpa && hpa - v->vm->ram_hpa < v->vm->ram_size &&
-	          (PAGE_SIZE << (9 * level)) <= v->vm->ram_size - (hpa - v->vm->ram_hpa) &&
-	          !(hpa & ((PAGE_SIZE << (9 * level)) - 1)),
+	CHECK((hpa >= v->vm->ram_hpa && hpa - v->vm->ram_hpa < v->vm->ram_size &&
+	       (PAGE_SIZE << (9 * level)) <= v->vm->ram_size - (hpa - v->vm->ram_hpa) &&
+	       !(hpa & ((PAGE_SIZE << (9 * level)) - 1))) ||
+	          (level == 0 && perms == PTE_X && watch_is_copy(v->vm, hpa)),
 	      "shadow: level-%d leaf at %lx outside the VM's RAM", level, hpa);
 	if (s->pages + LEVELS > s->page_limit) {
 		evict_for(s, LEVELS); /* other address spaces first, oldest first */
@@ -784,7 +785,8 @@ static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, u
 			uint64_t piece_gpa = gpa & ~(size - 1);
 			/* The host page must be as aligned as the guest's, and PMP must not split it. */
 			if (!((vm->ram_hpa + (piece_gpa - vm->ram_gpa)) & (size - 1)) &&
-			    pmp_perms(&v->csr, pm, piece_gpa, size) >= 0)
+			    pmp_perms(&v->csr, pm, piece_gpa, size) >= 0 &&
+			    !(vm->watch_on && watch_in(vm, piece_gpa, size)))
 				break;
 		}
 	} else if (vm_gpa_to_hva(vm, gpa & ~(PAGE_SIZE - 1), PAGE_SIZE)) {
@@ -811,8 +813,14 @@ static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, u
 		if (cause == CAUSE_STORE_PAGE)
 			return SHADOW_EMULATE;
 	}
-	install(v, view, piece_va, vm->ram_hpa + (piece_gpa - vm->ram_gpa), l, perms, l < level,
-	        global);
+	uint64_t hpa = vm->ram_hpa + (piece_gpa - vm->ram_gpa);
+	if (vm->watch_on) {
+		/* a watched page: fewer permissions, and fetches from its private copy */
+		perms = watch_shadow_perms(vm, piece_gpa, perms, &hpa);
+		if (!(perms & needs(cause)))
+			return SHADOW_EMULATE; /* a load or store: carried out and checked by emulate.c */
+	}
+	install(v, view, piece_va, hpa, l, perms, l < level, global);
 	return SHADOW_FILLED;
 }
 
@@ -826,8 +834,9 @@ static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, u
 static uint64_t leaf_ahead(struct vcpu *v, enum shadow_view view, uint64_t pte)
 {
 	uint64_t gpa = gwalk_leaf_gpa(pte);
-	if (gpa == ~0UL || !vm_gpa_to_hva(v->vm, gpa, PAGE_SIZE))
-		return 0;
+	if (gpa == ~0UL || !vm_gpa_to_hva(v->vm, gpa, PAGE_SIZE) ||
+	    (v->vm->watch_on && watch_in(v->vm, gpa, PAGE_SIZE)))
+		return 0; /* a watched page is filled on its own fault */
 	bool sum = view == VIEW_S_SUM, mxr = v->csr.mstatus & SSTATUS_MXR;
 	enum vmode mode = view_mode(v, view);
 	int pp = pmp_perms(&v->csr, mode, gpa, PAGE_SIZE);
@@ -1007,7 +1016,8 @@ int shadow_lookup(const struct vcpu *v, uint64_t va, uint64_t perm, uint64_t *hp
 				return -1;
 			uint64_t size = PAGE_SIZE << (9 * level);
 			*hpa = PTE_TABLE(pte) + (va & (size - 1));
-			CHECK(*hpa >= v->vm->ram_hpa && *hpa - v->vm->ram_hpa < v->vm->ram_size,
+			CHECK((*hpa >= v->vm->ram_hpa && *hpa - v->vm->ram_hpa < v->vm->ram_size) ||
+			          watch_is_copy(v->vm, *hpa),
 			      "shadow: leaf for %lx reaches %lx, outside the VM's RAM", va, *hpa);
 			return 0;
 		}

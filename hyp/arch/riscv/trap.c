@@ -11,6 +11,7 @@
 #include "arch/riscv/shadow.h"
 #include "arch/riscv/trap_frame.h"
 #include "arch/riscv/vsbi.h"
+#include "arch/riscv/watch.h"
 #include "core/check.h"
 #include "core/console.h"
 #include "core/panic.h"
@@ -47,7 +48,8 @@ void trap_from_popek(struct trap_frame *tf)
  */
 #define WEDGED_AFTER 10000
 
-enum trap_action trap_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
+static inline __attribute__((always_inline)) enum trap_action reflect(struct vcpu *v,
+                                                                      uint64_t cause, uint64_t tval)
 {
 	v->stats.reflected++;
 	v->note = "reflected";
@@ -63,8 +65,38 @@ enum trap_action trap_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
 	return TRAP_RESUME;
 }
 
+/*
+ * With watches (a debugger's catch): the trap is delivered, then the VM
+ * stops if its cause is caught.  Out of line, so that trap_reflect(), on the
+ * fast lane's system calls, keeps its code.
+ */
+static __attribute__((noinline)) enum trap_action reflect_watched(struct vcpu *v, uint64_t cause,
+                                                                  uint64_t tval)
+{
+	enum trap_action next = reflect(v, cause, tval);
+	watch_trap(v, cause);
+	return next;
+}
+
+enum trap_action trap_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
+{
+	if (v->vm->watch_on)
+		return reflect_watched(v, cause, tval);
+	return reflect(v, cause, tval);
+}
+
 static enum trap_action handle_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
+	return trap_reflect(v, cause, tval);
+}
+
+/* An ebreak: a watch's (watch.c patches code with them), or the guest's own. */
+static enum trap_action handle_breakpoint(struct vcpu *v, uint64_t cause, uint64_t tval)
+{
+	if (watch_breakpoint(v)) {
+		v->note = "watch";
+		return TRAP_RESUME;
+	}
 	return trap_reflect(v, cause, tval);
 }
 
@@ -129,7 +161,7 @@ typedef enum trap_action (*guest_handler)(struct vcpu *v, uint64_t cause, uint64
 
 static const guest_handler guest_exceptions[CAUSE_EXCEPTION_MAX] = {
     [CAUSE_MISALIGNED_PC] = handle_reflect, [CAUSE_FETCH_ACCESS] = handle_reflect,
-    [CAUSE_ILLEGAL_INSN] = emulate_illegal, [CAUSE_BREAKPOINT] = handle_reflect,
+    [CAUSE_ILLEGAL_INSN] = emulate_illegal, [CAUSE_BREAKPOINT] = handle_breakpoint,
     [CAUSE_MISALIGNED_LD] = handle_reflect, [CAUSE_LOAD_ACCESS] = handle_reflect,
     [CAUSE_MISALIGNED_ST] = handle_reflect, [CAUSE_STORE_ACCESS] = handle_reflect,
     [CAUSE_ECALL_U] = handle_ecall,         [CAUSE_FETCH_PAGE] = handle_page_fault,
@@ -159,9 +191,10 @@ __attribute__((noinline)) static enum trap_action trap_dispatch(struct vcpu *v, 
 	uint64_t ahead = v->stats.ahead;
 	enum trap_action next = h(v, scause, stval);
 	const char *note = v->note; /* what became of this trap, not of what was emulated ahead */
-	if (next == TRAP_RESUME)
+	/* with watches, every instruction runs where a patch or a step can catch it */
+	if (next == TRAP_RESUME && !v->vm->watch_on)
 		emulate_ahead(v);
-	if (next == TRAP_RESUME && !v->vm->trace)
+	if (next == TRAP_RESUME && !v->vm->fast_off)
 		return trap_resume(v);
 	if (v->vm->trace)
 		kprintf("trace %s %s pc=%lx insn=%08x cause=%lu tval=%lx: %s%s -> %s pc=%lx\n",
@@ -225,7 +258,7 @@ enum trap_action trap_fast(struct vcpu *v)
 	if ((csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS)
 		v->csr.mstatus |= SSTATUS_FS;
 	uint64_t scause = csr_read(scause);
-	if (v->vm->trace)
+	if (v->vm->fast_off)
 		return TRAP_PENDING;
 	if (scause != CAUSE_ILLEGAL_INSN)
 		return scause == CAUSE_ECALL_U ? trap_fast_ecall(v) : TRAP_PENDING;

@@ -11,6 +11,7 @@
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/trap.h"
+#include "arch/riscv/watch.h"
 #include "dev/vclint.h"
 #include "core/check.h"
 #include "core/console.h"
@@ -331,6 +332,8 @@ enum slice_end vcpu_run_slice(struct vcpu *v, uint64_t until)
 				        v->vm->name, from, irq & ~CAUSE_INTERRUPT,
 				        vcpu_mode_name(v->mode), v->pc);
 		}
+		if (v->vm->watch_on && watch_before_enter(v))
+			return slice_end(v, SLICE_EXPIRED); /* a debugger stopped it */
 		load_hardware(v, until);
 		enum trap_action next;
 		do {

@@ -1,0 +1,6 @@
+#ifndef CODESUM_H
+#define CODESUM_H
+
+void codesum_run(void);
+
+#endif

@@ -720,6 +720,86 @@ static void test_fence_filter(void **state)
 	hostvm_check_shadow(w);
 }
 
+/*
+ * Guest Sv48 tables at `root` (pages root .. root + 0x3000 for va's path,
+ * one path per call, each with its own tables from `tables`) mapping va to
+ * the 4 KiB page at `page`, G as given.
+ */
+static void sv48_map(uint64_t root, uint64_t tables, uint64_t va, uint64_t page, bool global)
+{
+	uint64_t t = root;
+	for (int level = 3; level > 0; level--) {
+		uint64_t *e = &((uint64_t *)hostvm_gpa(t))[(va >> (12 + 9 * level)) & 511];
+		uint64_t next = tables + (uint64_t)(3 - level) * 0x1000;
+		*e = (next >> 12) << 10 | PTE_V;
+		t = next;
+	}
+	((uint64_t *)hostvm_gpa(t))[(va >> 12) & 511] =
+	    (page >> 12) << 10 | PTE_LEAF | (global ? PTE_G : 0);
+}
+
+#define SV48_LOW   0x28000001000UL      /* root slot 5: no Sv39 address */
+#define SV48_HOLE  0xffffff0000002000UL /* root slot 510: popek's */
+#define SV48_SLOT0 0x4000003000UL       /* slot 0, bit 38 set: Sv48 only */
+
+/*
+ * A guest in Sv48 (§4.5): its addresses index every root slot but popek's
+ * own, and their shadows stay apart from popek's map and from any Sv39
+ * space of the same root.  In popek's slot a load or store is emulated and
+ * a fetch is an access fault (docs/conformance.md); a fence there leaves
+ * popek's map alone.
+ */
+static void test_sv48_guest(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t root = RAM + 0x100000;
+	sv48_map(root, RAM + 0x101000, SV48_LOW, RAM + 0x200000, false);
+	sv48_map(root, RAM + 0x104000, SV48_HOLE, RAM + 0x201000, false);
+	sv48_map(root, RAM + 0x107000, SV48_SLOT0, RAM + 0x202000, true);
+	uint64_t sv48 = SATP_MODE_SV48 | 1UL << 44 | root >> 12;
+	set_satp(v, sv48);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, SV48_LOW), SHADOW_FILLED);
+	assert_int_equal(user_page(v, SV48_LOW, PTE_W), v->vm->ram_hpa + 0x200000);
+	assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, SV48_SLOT0), SHADOW_FILLED);
+	assert_int_equal(user_page(v, SV48_SLOT0, PTE_R), v->vm->ram_hpa + 0x202000);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, SV48_HOLE), SHADOW_EMULATE);
+	assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, SV48_HOLE), SHADOW_EMULATE);
+	assert_int_equal(shadow_fault(v, CAUSE_FETCH_PAGE, SV48_HOLE), SHADOW_ACCESS_FAULT);
+	assert_int_equal(user_page(v, SV48_HOLE, PTE_R), 0);
+	uint64_t gpa;
+	assert_int_equal(shadow_walk(v, SV48_HOLE, GW_LOAD, VMODE_S, false, &gpa), GW_OK);
+	assert_int_equal(gpa, RAM + 0x201000);
+	hostvm_check_shadow(v);
+	/* a fence by address in popek's slot removes nothing of popek's */
+	shadow_fence(v, false, SV48_HOLE, 1, true, 0);
+	shadow_fence(v, false, SV48_HOLE, 1, false, 1);
+	hostvm_check_shadow(v);
+	assert_int_equal(user_page(v, SV48_LOW, PTE_R), v->vm->ram_hpa + 0x200000);
+	/* the guest unmaps the page in slot 5 and fences it: gone */
+	((uint64_t *)hostvm_gpa(RAM + 0x103000))[(SV48_LOW >> 12) & 511] = 0;
+	shadow_fence(v, false, SV48_LOW, 1, true, 0);
+	assert_int_equal(user_page(v, SV48_LOW, PTE_R), 0);
+	sv48_map(root, RAM + 0x101000, SV48_LOW, RAM + 0x200000, false);
+	hostvm_check_shadow(v);
+
+	/* the same root as Sv39: another space, where neither address is canonical */
+	set_satp(v, SATP_MODE_SV39 | 1UL << 44 | root >> 12);
+	assert_int_equal(user_page(v, SV48_LOW, PTE_R), 0);
+	assert_int_equal(user_page(v, SV48_SLOT0, PTE_R), 0); /* the global leaf is Sv48's */
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, SV48_LOW), SHADOW_PAGE_FAULT);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, SV48_SLOT0), SHADOW_PAGE_FAULT);
+	hostvm_check_shadow(v);
+	/* and back: a fresh Sv48 space; emptying every tree frees every table page */
+	set_satp(v, sv48);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, SV48_LOW), SHADOW_FILLED);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, SV48_SLOT0), SHADOW_FILLED);
+	hostvm_check_shadow(v);
+	shadow_fence(v, true, 0, 0, true, 0);
+	assert_int_equal(v->shadow.pages, 0);
+	hostvm_check_shadow(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -740,6 +820,7 @@ int main(void)
 	    cmocka_unit_test(test_fault_around),
 	    cmocka_unit_test(test_global_shared),
 	    cmocka_unit_test(test_fence_filter),
+	    cmocka_unit_test(test_sv48_guest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

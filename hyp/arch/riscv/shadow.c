@@ -1,9 +1,12 @@
 /*
  * Shadow page tables.  Each view is an Sv48 root whose slot 510 is popek's
  * (shared with popek's own table, U=0, out of the guest's reach) and whose
- * slots 0 and 511 hold what popek has copied from the guest's Sv39 tables:
- * a guest Sv39 address, sign-extended from bit 38, indexes exactly those two
- * Sv48 slots, and below them Sv39 and Sv48 index alike.
+ * other slots hold what popek has copied from the guest's tables.  A guest
+ * Sv39 address, sign-extended from bit 38, indexes exactly slots 0 and 511,
+ * and below them Sv39 and Sv48 index alike; a guest Sv48 address indexes
+ * the root as the guest's own root, so the guest's 512 GiB at slot 510
+ * (0xffffff00_00000000) is popek's: loads and stores there are emulated, a
+ * fetch is an access fault (docs/conformance.md).
  *
  * Leaves are filled one at a time on page faults, with the guest's own page
  * size when the whole (super)page is RAM, and with permissions no wider
@@ -41,6 +44,12 @@ static unsigned vpn(uint64_t va, int level)
 static bool is_leaf(uint64_t pte)
 {
 	return pte & (PTE_R | PTE_W | PTE_X);
+}
+
+/* va lies in popek's root slot, where no shadow leaf may go (only an Sv48 guest can name it). */
+static bool in_popek_slot(uint64_t va)
+{
+	return vpn(va, LEVELS - 1) == DIRECT_MAP_SLOT;
 }
 
 /* For CHECK(): compiled out with it in a normal build. */
@@ -106,6 +115,7 @@ static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid)
 	t->stale = SHADOW_STALE_NONE;
 	t->coarse = false;
 	t->live = false;
+	t->wide = false;
 	t->regions = 0;
 }
 
@@ -120,6 +130,7 @@ static void shadow_empty(struct shadow *s, unsigned asid_base)
 	s->fences = s->space_hits = s->space_misses = s->ahead = 0;
 	s->ndue = 0;
 	s->due_all = false;
+	s->global_levels = 3;
 	unsigned asid = asid_base;
 	for (int view = 0; view < VIEW_COUNT; view++) {
 		if (!is_paged(view))
@@ -265,12 +276,12 @@ static uint64_t region_bit(uint64_t va)
  * regions' bits, or every bit when an address is not canonical (the tree
  * is emptied then).
  */
-static uint64_t regions_of(uint64_t va, uint64_t pages)
+static uint64_t regions_of(int levels, uint64_t va, uint64_t pages)
 {
 	uint64_t mask = 0;
 	for (uint64_t i = 0; i < pages; i++) {
 		uint64_t a = va + i * PAGE_SIZE;
-		if (!gwalk_sv39_canonical(a))
+		if (!gwalk_canonical(levels, a))
 			return ~0UL;
 		mask |= region_bit(a);
 	}
@@ -315,9 +326,25 @@ static void free_tree(struct shadow *s, uint64_t pa, int level)
 /*
  * The root slots a guest mapping can use: a canonical Sv39 address indexes
  * 0 or 511, and guest RAM (the unpaged views: guest-physical addresses)
- * lies below 2^39, in slot 0 (put_leaf() CHECKs it).
+ * lies below 2^39, in slot 0.  An Sv48 address indexes any slot; a tree
+ * holding such a slot is `wide`.  Never DIRECT_MAP_SLOT (put_leaf() CHECKs it).
  */
-static const unsigned guest_slots[] = {0, 511};
+static const unsigned sv39_slots[] = {0, 511};
+
+static bool is_sv39_slot(unsigned i)
+{
+	return i == 0 || i == 511;
+}
+
+/* Empties root slot i of a tree. */
+static void empty_slot(struct shadow *s, uint64_t *root, unsigned i)
+{
+	if (!(root[i] & PTE_V))
+		return;
+	if (is_own_table(root[i]))
+		free_tree(s, PTE_TABLE(root[i]), LEVELS - 2);
+	root[i] = 0;
+}
 
 /* Empties one tree: every guest slot, never popek's.  The caller fences. */
 static void empty_tree(struct shadow *s, struct shadow_tree *tr)
@@ -325,16 +352,15 @@ static void empty_tree(struct shadow *s, struct shadow_tree *tr)
 	if (!tr->live)
 		return; /* nothing installed since it was last emptied (and fenced) */
 	uint64_t *root = table(tr->root);
-	for (unsigned k = 0; k < sizeof(guest_slots) / sizeof(guest_slots[0]); k++) {
-		unsigned i = guest_slots[k];
-		if (!(root[i] & PTE_V))
-			continue;
-		if (is_own_table(root[i]))
-			free_tree(s, PTE_TABLE(root[i]), LEVELS - 2);
-		root[i] = 0;
+	for (unsigned i = 0; tr->wide && i < 512; i++) {
+		if (i != DIRECT_MAP_SLOT && !is_sv39_slot(i))
+			empty_slot(s, root, i);
 	}
+	for (unsigned k = 0; k < sizeof(sv39_slots) / sizeof(sv39_slots[0]); k++)
+		empty_slot(s, root, sv39_slots[k]);
 	tr->coarse = false;
 	tr->live = false;
+	tr->wide = false;
 	tr->regions = 0;
 	stale_asid(s, tr);
 }
@@ -358,6 +384,8 @@ static void empty_global(struct shadow *s, int p)
 /* Removes whatever leaf maps va in `tr`; true if there was one. */
 static bool unmap_page(struct shadow_tree *tr, uint64_t va)
 {
+	if (in_popek_slot(va))
+		return false; /* popek's own map: never the guest's */
 	uint64_t *t = table(tr->root);
 	for (int level = LEVELS - 1; level >= 0; level--) {
 		uint64_t *pte = &t[vpn(va, level)];
@@ -374,15 +402,18 @@ static bool unmap_page(struct shadow_tree *tr, uint64_t va)
 	return false;
 }
 
-/* Guest ASID and root PPN of an Sv39 satp: the key of its space. */
+/*
+ * MODE, guest ASID and root PPN of a paged satp: the key of its space (the
+ * same root read as Sv39 and as Sv48 translates differently).
+ */
 static uint64_t key_of(uint64_t satp)
 {
-	return satp & ((0xffffUL << 44) | ((1UL << 44) - 1));
+	return satp;
 }
 
 static uint64_t key_asid(uint64_t key)
 {
-	return key >> 44;
+	return key >> 44 & 0xffff;
 }
 
 /* The tree pages of every space but the current one, oldest first, until `need` fit. */
@@ -405,21 +436,23 @@ static void evict_for(struct shadow *s, uint64_t need)
 }
 
 /*
- * An empty space starts with the global trees linked at its roots (slots 0
- * and 511, all a guest Sv39 address can index): a new process reaches every
- * global page filled so far, the guest kernel's, without a fault.
+ * An empty space starts with the global trees linked at its roots (the
+ * slots its mode can index): a new process reaches every global page
+ * filled so far, the guest kernel's, without a fault.  The global trees
+ * hold leaves of one mode only (s->global_levels, shadow_switch()).
  */
 static void link_roots(struct shadow *s, struct shadow_space *sp)
 {
 	for (int p = 0; p < SHADOW_PAGED; p++) {
 		const uint64_t *g = table(s->global[p].root);
 		uint64_t *root = table(sp->tree[p].root);
-		for (unsigned k = 0; k < sizeof(guest_slots) / sizeof(guest_slots[0]); k++) {
-			unsigned i = guest_slots[k];
-			if (!(g[i] & PTE_V) || root[i])
+		bool wide = s->global[p].wide;
+		for (unsigned i = 0; i < 512; i += wide || i == 511 ? 1 : 511) {
+			if (i == DIRECT_MAP_SLOT || !(g[i] & PTE_V) || root[i])
 				continue;
 			root[i] = g[i] | SHADOW_PTE_SHARED;
 			sp->tree[p].live = true;
+			sp->tree[p].wide |= !is_sv39_slot(i);
 		}
 	}
 }
@@ -431,6 +464,14 @@ void shadow_switch(struct vcpu *v)
 		return; /* Bare: no paged view runs; the current space stays as it is */
 	uint64_t key = key_of(v->csr.satp);
 	struct shadow_space *sp = &s->space[s->cur];
+	int levels = gwalk_levels(v->csr.satp);
+	if (levels != s->global_levels) {
+		/* §4.1.11: global leaves of the other mode translate nothing of this one */
+		for (int p = 0; p < SHADOW_PAGED; p++)
+			empty_global(s, p);
+		fence_stale(s);
+		s->global_levels = levels;
+	}
 	if (sp->key != key) {
 		int hit = -1, oldest = 0;
 		for (int i = 0; i < SHADOW_SPACES && hit < 0; i++) {
@@ -466,8 +507,8 @@ static void empty_any(struct shadow *s, struct shadow_tree *tr, int global_p)
 }
 
 /* tr loses the pages [va, va + pages): stale entries marked. */
-static void flush_tree(struct shadow *s, struct shadow_tree *tr, uint64_t va, uint64_t pages,
-                       int global_p)
+static void flush_tree(struct shadow *s, struct shadow_tree *tr, int levels, uint64_t va,
+                       uint64_t pages, int global_p)
 {
 	if (!tr->live)
 		return;
@@ -478,7 +519,7 @@ static void flush_tree(struct shadow *s, struct shadow_tree *tr, uint64_t va, ui
 	}
 	for (uint64_t i = 0; i < pages; i++) {
 		uint64_t a = va + i * PAGE_SIZE; /* wraps past the top as the guest's range does */
-		if (!gwalk_sv39_canonical(a)) {
+		if (!gwalk_canonical(levels, a)) {
 			empty_any(s, tr, global_p); /* the board (QEMU) flushes everything here */
 			return;
 		}
@@ -493,7 +534,9 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 	struct shadow *s = &v->shadow;
 	asid &= 0xffff; /* §4.2.1: rs2 bits past ASIDMAX are ignored */
 	va &= ~(PAGE_SIZE - 1);
-	uint64_t mask = all_va ? 0 : regions_of(va, pages);
+	/* the guest's addresses are canonical by its current mode; Bare: Sv39's rule, as before */
+	int levels = gwalk_levels(v->csr.satp) ? gwalk_levels(v->csr.satp) : 3;
+	uint64_t mask = all_va ? 0 : regions_of(levels, va, pages);
 	for (int i = 0; i < SHADOW_SPACES; i++) {
 		struct shadow_space *sp = &s->space[i];
 		/*
@@ -512,7 +555,7 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 			if (all_va)
 				empty_tree(s, &sp->tree[p]);
 			else if (sp->tree[p].regions & mask)
-				flush_tree(s, &sp->tree[p], va, pages, -1);
+				flush_tree(s, &sp->tree[p], levels, va, pages, -1);
 		}
 		if (all_va && !all_asid)
 			link_roots(s, sp); /* the global trees stay (§4.2.1): linked again */
@@ -521,7 +564,7 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 		if (all_va)
 			empty_global(s, p);
 		else if (s->global[p].regions & mask)
-			flush_tree(s, &s->global[p], va, pages, p);
+			flush_tree(s, &s->global[p], levels, va, pages, p);
 	}
 	if (all_va)
 		v->stats.shadow_flushes++;
@@ -609,9 +652,9 @@ static const uint64_t *next_table(uint64_t e)
 static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shadow_tree *g,
                      uint64_t va, int level, uint64_t leaf)
 {
-	CHECK(vpn(va, LEVELS - 1) == 0 || vpn(va, LEVELS - 1) == 511,
-	      "shadow: a leaf for %lx in root slot %u", va, vpn(va, LEVELS - 1));
+	CHECK(!in_popek_slot(va), "shadow: a leaf for %lx in popek's root slot", va);
 	tr->live = true;
+	tr->wide |= !is_sv39_slot(vpn(va, LEVELS - 1));
 	tr->regions |= level >= 2 ? ~0UL : region_bit(va);
 	uint64_t *t = table(tr->root);
 	const uint64_t *gt = g ? table(g->root) : NULL; /* g's table at the same place */
@@ -661,6 +704,7 @@ static void link_global(struct shadow *s, struct shadow_tree *tr, const struct s
                         uint64_t va, int level, uint64_t leaf)
 {
 	tr->live = true;
+	tr->wide |= !is_sv39_slot(vpn(va, LEVELS - 1));
 	uint64_t *t = table(tr->root);
 	const uint64_t *gt = table(g->root);
 	for (int l = LEVELS - 1; l > level; l--) {
@@ -932,6 +976,8 @@ static void fill_view(struct vcpu *v, enum shadow_view view, uint64_t va,
 static void fill_fenced(struct vcpu *v, uint64_t va)
 {
 	struct gwalk_result r;
+	if (in_popek_slot(va))
+		return;
 	/* one walk that accepts any leaf, U or not: vS with SUM, MXR letting X-only pages in */
 	if (gwalk(guest_pte, v, v->csr.satp, va, GW_LOAD, VMODE_S, true, true, false, &r) != GW_OK)
 		return;
@@ -978,6 +1024,8 @@ enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va)
 	case GW_OK:
 		break;
 	}
+	if (in_popek_slot(va)) /* an Sv48 guest's page where popek's map is: no shadow leaf */
+		return cause == CAUSE_FETCH_PAGE ? SHADOW_ACCESS_FAULT : SHADOW_EMULATE;
 	uint64_t perms = gwalk_shadow_perms(r.pte, v->mode, sum, mxr);
 	if (!perms) /* cannot follow a walk that allowed the access; never install V with no R/W/X */
 		return SHADOW_PAGE_FAULT;

@@ -55,15 +55,16 @@ struct shadow_tree {
 	uint8_t stale;     /* enum shadow_stale: what the TLB may hold that the tree lost */
 	bool coarse;       /* a guest superpage was shadowed in pieces */
 	bool live;         /* a leaf was installed since the tree was last emptied */
+	bool wide;         /* a root slot other than 0 and 511 (an Sv48 guest's) may be in use */
 	uint64_t regions;  /* 2 MiB regions (va bits 26:21) that may hold a leaf: a filter */
 };
 
 /* Trees fenced one by one at most; past this, one global fence. */
 #define SHADOW_FENCES_MAX 3
 
-/* A guest address space: its satp's ASID and PPN, and its paged views. */
+/* A guest address space: its satp's MODE, ASID and PPN, and its paged views. */
 struct shadow_space {
-	uint64_t key;  /* satp without MODE; SHADOW_NO_KEY while unused */
+	uint64_t key;  /* its satp (MODE, ASID, PPN); SHADOW_NO_KEY while unused */
 	uint64_t used; /* LRU stamp */
 	struct shadow_tree tree[SHADOW_PAGED];
 };
@@ -78,7 +79,8 @@ struct shadow {
 	 * a global mapping exists in every address space).
 	 */
 	struct shadow_tree global[SHADOW_PAGED];
-	unsigned cur;        /* the space of the guest's satp (when it is Sv39) */
+	unsigned cur;        /* the space of the guest's satp (when it is paged) */
+	int global_levels;   /* the guest mode (gwalk_levels()) the global trees' leaves are of */
 	uint64_t clock;      /* LRU stamps handed out */
 	uint64_t pages;      /* table pages in use below the roots */
 	uint64_t page_limit; /* past this, other spaces are evicted, then every view flushed */

@@ -20,7 +20,7 @@
 #define MIP_WRITABLE S_INTERRUPTS
 /* §3.1.8: the exceptions the board lets M delegate (ecall from M never goes lower) */
 #define MEDELEG_WRITABLE 0xb3ffUL
-/* §4.1.11: satp fields for Sv39 with QEMU's 16 ASID bits and 44 PPN bits */
+/* §4.1.11: satp fields with QEMU's 16 ASID bits and 44 PPN bits */
 #define SATP_MODE_MASK (0xfUL << 60)
 #define SATP_ASID_MASK (0xffffUL << 44)
 #define SATP_PPN_MASK  ((1UL << 44) - 1)
@@ -166,13 +166,16 @@ static unsigned write_epc(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
 	return 0;
 }
 
-/* §4.1.11: an unsupported MODE makes the whole write have no effect. */
+/*
+ * §4.1.11: an unsupported MODE makes the whole write have no effect.  Bare,
+ * Sv39 and Sv48: the shadows are Sv48 tables, which hold either (shadow.c).
+ */
 static unsigned write_satp(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
 {
 	(void)csr;
 	(void)f;
 	uint64_t mode = v & SATP_MODE_MASK;
-	if (mode != 0 && mode != SATP_MODE_SV39)
+	if (mode != 0 && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
 		return 0;
 	v &= SATP_MODE_MASK | SATP_ASID_MASK | SATP_PPN_MASK;
 	uint64_t old = c->satp;

@@ -43,6 +43,21 @@ static int chance(unsigned percent)
 	return below(100) < percent;
 }
 
+/*
+ * A second stream per seed for what Sv48 programs add, so that the main
+ * stream, and with it every program of an older seed, stays as it was.
+ */
+static uint64_t aux_state;
+#define AUX(expr)                             \
+	({                                    \
+		uint64_t main_ = rng_state;   \
+		rng_state = aux_state;        \
+		__typeof__(expr) r_ = (expr); \
+		aux_state = rng_state;        \
+		rng_state = main_;            \
+		r_;                           \
+	})
+
 /* a value with the shapes WARL fields care about: random, sparse, all ones, zero */
 static uint64_t value(void)
 {
@@ -173,10 +188,30 @@ static unsigned reg(void)
 
 /* ---- the program's view: paging, addresses ---- */
 
-static int prog_sv39;
+static int prog_sv39, prog_sv48; /* paging on at the start; Sv48 rather than Sv39 */
 
 #define SATP_SV39 (8ULL << 60)
+#define SATP_SV48 (9ULL << 60)
 #define PT_ROOT   (DIFF_PT_BASE >> 12)
+#define PT_ROOT48 (DIFF_PT_ROOT48 >> 12)
+
+/* satp selecting the program's tables with ASID asid: Sv39's root, or Sv48's above it */
+static uint64_t prog_satp(uint64_t asid)
+{
+	return prog_sv48 ? SATP_SV48 | asid << 44 | PT_ROOT48 : SATP_SV39 | asid << 44 | PT_ROOT;
+}
+
+/*
+ * What an Sv48 program adds to a translated data address: nothing; the
+ * alias of root entry 1 or 256 (no Sv39 address); the 512 GiB page of
+ * root entry 2; or bit 47 (not canonical).
+ */
+static uint64_t sv48_offset(void)
+{
+	static const uint64_t offs[] = {0,          0,         0, 1ULL << 39, 0xffff800000000000ULL,
+	                                2ULL << 39, 1ULL << 47};
+	return offs[below(sizeof offs / sizeof offs[0])];
+}
 
 static uint64_t data_addr(unsigned width)
 {
@@ -184,6 +219,8 @@ static uint64_t data_addr(unsigned width)
 	if (chance(50)) {
 		base = chance(50) ? DIFF_DATA_VA : DIFF_DATA_VA + 0x200000;
 		span = 0x10000;
+		if (prog_sv48)
+			base += AUX(sv48_offset());
 	} else {
 		base = DIFF_DATA_BASE;
 		span = chance(50) ? 0x10000 : DIFF_DATA_SIZE;
@@ -315,7 +352,7 @@ static uint64_t csr_value(const struct csr *c, int sc)
 			case 1:
 				return (1 + below(7)) << 60 | PT_ROOT;
 			default:
-				return SATP_SV39 | (rnd() & 0xffff) << 44 | PT_ROOT;
+				return prog_satp(rnd() & 0xffff);
 			}
 		case 0x3a0:
 			v = pmp_cfg(1);
@@ -603,6 +640,9 @@ static unsigned npte;
 
 static void pte(uint64_t table, unsigned index, uint64_t val)
 {
+	if (listing)
+		fprintf(listing, "pte %llx[%u] = %llx\n", (unsigned long long)table, index,
+		        (unsigned long long)val);
 	size_t at = blob_reserve(16);
 	put64(at, table + 8 * index);
 	put64(at + 8, val);
@@ -632,31 +672,50 @@ static void make_tables(void)
 	}
 }
 
+/*
+ * An Sv48 program's root (§4.5) above the Sv39-shaped tables: entry 0 leads
+ * to them (code, vectors and data at the same addresses as under Sv39);
+ * entries 1 and 256 alias them, with random bits sometimes; entry 2 is a
+ * 512 GiB page of random bits, sometimes misaligned.
+ */
+static void make_root48(void)
+{
+	const uint64_t t = DIFF_PT_BASE >> 12 << 10 | 1;
+	pte(DIFF_PT_ROOT48, 0, t);
+	pte(DIFF_PT_ROOT48, 1, chance(80) ? t : t | pte_bits());
+	pte(DIFF_PT_ROOT48, 256, chance(80) ? t : t | pte_bits());
+	pte(DIFF_PT_ROOT48, 2, (chance(80) ? 0 : 0x80000000ULL >> 12) << 10 | pte_bits());
+}
+
 /* ---- a program ---- */
 
 static void program(uint64_t seed, size_t off_slot)
 {
 	rng_state = seed * 0x2545f4914f6cdd1dULL + 1;
 	prog_sv39 = chance(60);
+	aux_state = seed * 0x9e3779b97f4a7c15ULL ^ 0x5eed48;
+	prog_sv48 = prog_sv39 && AUX(chance(40));
 
 	size_t rec = blob_reserve(sizeof(struct diff_prog));
 	put64(off_slot, rec);
 	put64(rec + offsetof(struct diff_prog, seed), seed);
-	put64(rec + offsetof(struct diff_prog, satp),
-	      prog_sv39 ? SATP_SV39 | (rnd() & 0xffff) << 44 | PT_ROOT : 0);
+	put64(rec + offsetof(struct diff_prog, satp), prog_sv39 ? prog_satp(rnd() & 0xffff) : 0);
 	for (int i = 1; i < 32; i++)
 		put64(rec + offsetof(struct diff_prog, x) + 8 * i, value());
 	npte = 0;
 	ptes_at = blob_len;
 	if (prog_sv39 || chance(30))
 		make_tables();
+	if (prog_sv48)
+		AUX((make_root48(), 0));
 	put64(rec + offsetof(struct diff_prog, npte), npte);
 
 	unsigned nblock = 2 + (unsigned)below(5);
 	put64(rec + offsetof(struct diff_prog, nblock), nblock);
 	size_t blocks = blob_reserve(nblock * sizeof(struct diff_block));
 	if (listing)
-		fprintf(listing, "seed %llu sv39=%d\n", (unsigned long long)seed, prog_sv39);
+		fprintf(listing, "seed %llu sv39=%d sv48=%d\n", (unsigned long long)seed, prog_sv39,
+		        prog_sv48);
 	for (unsigned b = 0; b < nblock; b++) {
 		uint64_t mode = b == 0 ? 3 : (uint64_t[]){0, 1, 3}[below(3)];
 		size_t at = (blob_len + 15) & ~(size_t)15;

@@ -18,10 +18,16 @@
 #define RAM_FRAMES 64
 static uint64_t ram[RAM_FRAMES][512];
 
-static uint64_t *pte_at(void *ctx, uint64_t gpa)
+/* Frame PMP_FRAME stands for a table PMP forbids reading. */
+#define PMP_FRAME 60
+static uint64_t *pte_at(void *ctx, uint64_t gpa, enum gwalk_status *why)
 {
 	(void)ctx;
+	*why = GW_PAGE_FAULT;
 	if (gpa < RAM_GPA || gpa >= RAM_GPA + RAM_FRAMES * PAGE_SIZE || (gpa & 7))
+		return NULL;
+	*why = GW_ACCESS_FAULT;
+	if ((gpa - RAM_GPA) >> PAGE_SHIFT == PMP_FRAME)
 		return NULL;
 	return &ram[(gpa - RAM_GPA) >> PAGE_SHIFT][(gpa & (PAGE_SIZE - 1)) / 8];
 }
@@ -113,8 +119,34 @@ static const struct gw_case cases[] = {
     {"satp ASID and MODE are not PPN", SATP_MODE_SV39 | (0xffffUL << 44) | FRAME(0), PAGE(R | A),
      VA, LD, VS, UPD, OK, VA_GPA, 0, 0},
 
-    /* outside RAM: the PTE read faults (step 2), the leaf's page is the caller's to check */
-    {"root table outside RAM", SATP_MODE_SV39 | 0x1000, PAGE(R | A), VA, LD, VS, UPD, AF},
+    /*
+     * outside RAM: the board's walk fails (a page fault) where a PTE load finds no memory,
+     * PMP on a PTE is an access fault (step 2); the leaf's page is the caller's to check
+     */
+    {"root table outside RAM", SATP_MODE_SV39 | 0x1000, PAGE(R | A), VA, LD, VS, UPD, PF},
+    {"level-1 table PMP forbids",
+     ROOT,
+     {PTR(FRAME(PMP_FRAME)), T2, LEAF(DATA, R | A)},
+     VA,
+     LD,
+     VS,
+     UPD,
+     AF},
+    /* §4.3.1: D, A, U are reserved in a pointer; the board's walk fails on each */
+    {"pointer with A", ROOT, {T1 | A, T2, LEAF(DATA, R | A)}, VA, LD, VS, UPD, PF},
+    {"pointer with D", ROOT, {T1, T2 | D, LEAF(DATA, R | A)}, VA, LD, VS, UPD, PF},
+    {"pointer with U", ROOT, {T1 | U, T2, LEAF(DATA, R | A)}, VA, LD, VS, UPD, PF},
+    {"pointer with G is fine",
+     ROOT,
+     {T1 | PTE_G, T2, LEAF(DATA, R | A)},
+     VA,
+     LD,
+     VS,
+     UPD,
+     OK,
+     VA_GPA,
+     0,
+     0},
     {"level-1 table just past RAM",
      ROOT,
      {PTR(FRAME(RAM_FRAMES)), T2, LEAF(DATA, R | A)},
@@ -122,8 +154,8 @@ static const struct gw_case cases[] = {
      LD,
      VS,
      UPD,
-     AF},
-    {"level-0 table below RAM", ROOT, {T1, PTR(0x10000), LEAF(DATA, R | A)}, VA, ST, VS, UPD, AF},
+     PF},
+    {"level-0 table below RAM", ROOT, {T1, PTR(0x10000), LEAF(DATA, R | A)}, VA, ST, VS, UPD, PF},
     {"leaf page outside RAM is still OK",
      ROOT,
      {T1, T2, LEAF(0x10000, R | W | A | D)},

@@ -54,13 +54,17 @@ enum gwalk_status gwalk(gwalk_pte_fn pte_at, void *ctx, uint64_t satp, uint64_t 
 	uint64_t table = (satp & ((1UL << 44) - 1)) << PAGE_SHIFT;
 	for (int level = levels - 1; level >= 0; level--) {
 		unsigned idx = (va >> (PAGE_SHIFT + 9 * level)) & 511;
-		uint64_t *p = pte_at(ctx, table + idx * 8);
+		enum gwalk_status why = GW_ACCESS_FAULT;
+		uint64_t *p = pte_at(ctx, table + idx * 8, &why);
 		if (!p)
-			return GW_ACCESS_FAULT; /* §4.3.2 step 2: PMA/PMP violation on the PTE */
+			return why; /* §4.3.2 step 2: PMP on the PTE; the board's failed load */
 		uint64_t pte = *p;
 		if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) || (pte & PTE_RSVD_MASK))
 			return GW_PAGE_FAULT;
 		if (!(pte & (PTE_R | PTE_X))) { /* pointer to the next level */
+			/* §4.3.1: D, A, U of a pointer are reserved; the board's walk fails on them */
+			if (pte & (PTE_D | PTE_A | PTE_U))
+				return GW_PAGE_FAULT;
 			table = PTE_PPN(pte) << PAGE_SHIFT;
 			continue;
 		}

@@ -21,11 +21,15 @@ enum gwalk_access {
 enum gwalk_status {
 	GW_OK,
 	GW_PAGE_FAULT,   /* the guest gets a page fault of the access type */
-	GW_ACCESS_FAULT, /* a page-table entry lies outside the guest's RAM */
+	GW_ACCESS_FAULT, /* PMP forbids reading a page-table entry */
 };
 
-/* The 8-byte word at guest-physical `gpa` (a PTE), or NULL when it is not RAM. */
-typedef uint64_t *(*gwalk_pte_fn)(void *ctx, uint64_t gpa);
+/*
+ * The 8-byte word at guest-physical `gpa` (a PTE), or NULL with *why the
+ * fault: GW_ACCESS_FAULT where PMP forbids the read (§4.3.2 step 2),
+ * GW_PAGE_FAULT where no memory answers (the board's walk fails then).
+ */
+typedef uint64_t *(*gwalk_pte_fn)(void *ctx, uint64_t gpa, enum gwalk_status *why);
 
 struct gwalk_result {
 	uint64_t gpa;      /* the translation of va */

@@ -784,12 +784,15 @@ static enum gwalk_access access_of(uint64_t cause)
 	return cause == CAUSE_FETCH_PAGE ? GW_FETCH : cause == CAUSE_LOAD_PAGE ? GW_LOAD : GW_STORE;
 }
 
-static uint64_t *guest_pte(void *ctx, uint64_t gpa)
+static uint64_t *guest_pte(void *ctx, uint64_t gpa, enum gwalk_status *why)
 {
 	struct vcpu *v = ctx;
 	/* §3.7.1: the table walk's own reads are checked by PMP as S-mode loads */
-	if (v->csr.has_m && (pmp_perms(&v->csr, VMODE_S, gpa, 8) & PMP_R) == 0)
+	if (v->csr.has_m && (pmp_perms(&v->csr, VMODE_S, gpa, 8) & PMP_R) == 0) {
+		*why = GW_ACCESS_FAULT;
 		return NULL;
+	}
+	*why = GW_PAGE_FAULT; /* no RAM: the board's PTE load fails, a page fault */
 	return vm_gpa_to_hva(v->vm, gpa, 8);
 }
 

@@ -54,7 +54,8 @@ static uint64_t pick_va(struct reader *r)
 	              (uint64_t)reader_u16(r) % 1024 << 12 | (reader_u8(r) & 0xf8);
 	switch (k >> 6) {
 	case 0:
-		return lo | (uint64_t)(k >> 3 & 7) << 39; /* root slots 0-7: 1-7 only Sv48's */
+		/* Sv48 root slots 0-7 (1-7 no Sv39 address), Sv57 root slot 0 or 1 */
+		return lo | (uint64_t)(k >> 3 & 7) << 39 | (uint64_t)(k >> 5 & 1) << 48;
 	case 1:
 		return RAM + lo % (4 * MIB);
 	case 2: /* upper half; or popek's root slot, which an Sv48 guest can name */
@@ -216,7 +217,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		case 2: {                          /* satp, mode, status */
 			uint8_t k = reader_u8(&r); /* a root of eight, an ASID of four */
-			uint64_t mode = k & 0x20 ? SATP_MODE_SV48 : SATP_MODE_SV39;
+			uint64_t mode = k & 0x40   ? 10UL << 60
+			                : k & 0x20 ? SATP_MODE_SV48
+			                           : SATP_MODE_SV39;
 			uint64_t satp = op & 0x80 ? 0
 			                          : mode | (uint64_t)(k >> 3 & 3) << 44 |
 			                                ((TABLES >> 12) + k % 8);

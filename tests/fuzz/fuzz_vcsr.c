@@ -33,7 +33,7 @@ static void check_legal(const struct vcsr *c)
 	REQUIRE((c->mideleg & ~S_BITS) == 0);
 	REQUIRE((c->mtvec & 3) < 2 && (c->stvec & 3) < 2);
 	REQUIRE((c->mepc & 1) == 0 && (c->sepc & 1) == 0);
-	REQUIRE((c->satp >> 60) == 0 || (c->satp >> 60) == 8 || (c->satp >> 60) == 9);
+	REQUIRE((c->satp >> 60) == 0 || ((c->satp >> 60) >= 8 && (c->satp >> 60) <= 10));
 	REQUIRE(c->mcounteren >> 32 == 0 && c->scounteren >> 32 == 0);
 	REQUIRE((c->menvcfg & ~1UL) == 0 && (c->senvcfg & ~1UL) == 0);
 	for (int i = 0; i < VPMP_ENTRIES; i++) {

@@ -6,6 +6,7 @@
 #include "arch/riscv/mmu.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/riscv.h"
+#include "arch/riscv/vcsr.h"
 #include "core/machine.h"
 #include "core/mem.h"
 #include "core/panic.h"
@@ -72,6 +73,7 @@ void mmu_init(const struct machine *m)
 {
 	if (m->paging_bits < 48)
 		panic("mmu: popek needs Sv48 (the tree says mmu-type \"%s\")", m->mmu);
+	vcsr_sv57 = m->paging_bits >= 57; /* an Sv57 guest's shadows are Sv57 tables */
 	root_pa = page_alloc();
 	for (int i = 0; i < m->nram; i++)
 		mmu_map(root_pa, DIRECT_MAP_BASE + m->ram[i].base, m->ram[i].base, m->ram[i].size,

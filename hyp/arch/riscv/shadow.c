@@ -4,9 +4,12 @@
  * other slots hold what popek has copied from the guest's tables.  A guest
  * Sv39 address, sign-extended from bit 38, indexes exactly slots 0 and 511,
  * and below them Sv39 and Sv48 index alike; a guest Sv48 address indexes
- * the root as the guest's own root, so the guest's 512 GiB at slot 510
- * (0xffffff00_00000000) is popek's: loads and stores there are emulated, a
- * fetch is an access fault (docs/conformance.md).
+ * the root as the guest's own root.  A space of an Sv57 guest has Sv57
+ * trees: a root as the guest's, whose slot 511 leads to the tree's own
+ * `upper` table, where slot 510 is popek's (the same address in Sv57).
+ * Either way the guest's 512 GiB at 0xffffff00_00000000 is popek's: loads
+ * and stores there are emulated, a fetch is an access fault
+ * (docs/conformance.md).
  *
  * Leaves are filled one at a time on page faults, with the guest's own page
  * size when the whole (super)page is RAM, and with permissions no wider
@@ -28,7 +31,9 @@
 
 #include <stddef.h>
 
-#define LEVELS         4 /* Sv48 */
+#define LEVELS         4 /* Sv48: popek's own table, the unpaged views, Sv39 and Sv48 guests */
+#define LEVELS_MAX     5 /* Sv57: the trees of an Sv57 guest */
+#define SATP_MODE_SV57 (10UL << 60)
 #define PTE_TABLE(pte) (((pte) >> PTE_PPN_SHIFT) << PAGE_SHIFT)
 
 static uint64_t *table(uint64_t pa)
@@ -46,10 +51,10 @@ static bool is_leaf(uint64_t pte)
 	return pte & (PTE_R | PTE_W | PTE_X);
 }
 
-/* va lies in popek's root slot, where no shadow leaf may go (only an Sv48 guest can name it). */
+/* va lies in popek's direct map, where no shadow leaf may go (Sv48 and Sv57 guests can name it). */
 static bool in_popek_slot(uint64_t va)
 {
-	return vpn(va, LEVELS - 1) == DIRECT_MAP_SLOT;
+	return va - DIRECT_MAP_BASE < DIRECT_MAP_SIZE;
 }
 
 /* For CHECK(): compiled out with it in a normal build. */
@@ -107,14 +112,43 @@ static const struct shadow_tree *tree_of_const(const struct shadow *s, enum shad
 	return is_paged(view) ? &s->space[s->cur].tree[view - SHADOW_PAGED_FIRST] : &s->fixed[view];
 }
 
-static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid)
+/* A pointer entry to the table at pa. */
+static uint64_t table_pte(uint64_t pa)
+{
+	return (pa >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
+}
+
+/*
+ * An empty tree takes the shape of `levels` (4 or 5, §4.5, §4.6): popek's
+ * map at root slot 510, or at slot 510 of the upper table below root slot
+ * 511 (VA 0xffffff00_00000000 indexes both so).
+ */
+static void tree_format(struct shadow_tree *t, int levels)
+{
+	CHECK(!t->live, "shadow: reshaping a tree that holds leaves");
+	uint64_t *root = table(t->root), popek = table(mmu_root())[DIRECT_MAP_SLOT];
+	if (levels == LEVELS_MAX) {
+		CHECK(t->upper, "shadow: an Sv57 tree without its upper table");
+		table(t->upper)[DIRECT_MAP_SLOT] = popek;
+		root[DIRECT_MAP_SLOT] = 0;
+		root[511] = table_pte(t->upper);
+	} else {
+		root[511] = 0;
+		root[DIRECT_MAP_SLOT] = popek;
+	}
+	t->levels = (uint8_t)levels;
+}
+
+/* `upper`: the tree may become an Sv57 one (a space's or a global tree). */
+static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid, bool upper)
 {
 	t->root = pool_alloc(s);
-	table(t->root)[DIRECT_MAP_SLOT] = table(mmu_root())[DIRECT_MAP_SLOT];
+	t->upper = upper ? pool_alloc(s) : 0;
+	t->live = false;
+	tree_format(t, LEVELS);
 	t->asid = (uint16_t)asid;
 	t->stale = SHADOW_STALE_NONE;
 	t->coarse = false;
-	t->live = false;
 	t->wide = false;
 	t->regions = 0;
 }
@@ -134,16 +168,17 @@ static void shadow_empty(struct shadow *s, unsigned asid_base)
 	unsigned asid = asid_base;
 	for (int view = 0; view < VIEW_COUNT; view++) {
 		if (!is_paged(view))
-			tree_init(s, &s->fixed[view], asid++);
+			tree_init(s, &s->fixed[view], asid++, false);
 	}
 	for (int i = 0; i < SHADOW_SPACES; i++) {
 		s->space[i].key = SHADOW_NO_KEY;
 		s->space[i].used = 0;
 		for (int p = 0; p < SHADOW_PAGED; p++)
-			tree_init(s, &s->space[i].tree[p], asid++);
+			tree_init(s, &s->space[i].tree[p], asid++, true);
 	}
 	for (int p = 0; p < SHADOW_PAGED; p++)
-		tree_init(s, &s->global[p], 0); /* never in satp: its leaves go through spaces */
+		tree_init(s, &s->global[p], 0,
+		          true); /* never in satp: its leaves go through spaces */
 }
 
 int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
@@ -188,7 +223,8 @@ uint64_t shadow_asid(const struct shadow *s, enum shadow_view view)
 uint64_t shadow_satp(const struct shadow *s, enum shadow_view view)
 {
 	const struct shadow_tree *t = tree_of_const(s, view);
-	return SATP_MODE_SV48 | real_asid(t) << 44 | t->root >> PAGE_SHIFT;
+	uint64_t mode = t->levels == LEVELS_MAX ? SATP_MODE_SV57 : SATP_MODE_SV48;
+	return mode | real_asid(t) << 44 | t->root >> PAGE_SHIFT;
 }
 
 /* ---- fences: only for what the hardware could have cached, and sized to it ---- */
@@ -336,14 +372,14 @@ static bool is_sv39_slot(unsigned i)
 	return i == 0 || i == 511;
 }
 
-/* Empties root slot i of a tree. */
-static void empty_slot(struct shadow *s, uint64_t *root, unsigned i)
+/* Empties slot i of table t, whose tables below are of level `below`. */
+static void empty_slot(struct shadow *s, uint64_t *t, unsigned i, int below)
 {
-	if (!(root[i] & PTE_V))
+	if (!(t[i] & PTE_V))
 		return;
-	if (is_own_table(root[i]))
-		free_tree(s, PTE_TABLE(root[i]), LEVELS - 2);
-	root[i] = 0;
+	if (is_own_table(t[i]))
+		free_tree(s, PTE_TABLE(t[i]), below);
+	t[i] = 0;
 }
 
 /* Empties one tree: every guest slot, never popek's.  The caller fences. */
@@ -352,12 +388,21 @@ static void empty_tree(struct shadow *s, struct shadow_tree *tr)
 	if (!tr->live)
 		return; /* nothing installed since it was last emptied (and fenced) */
 	uint64_t *root = table(tr->root);
-	for (unsigned i = 0; tr->wide && i < 512; i++) {
-		if (i != DIRECT_MAP_SLOT && !is_sv39_slot(i))
-			empty_slot(s, root, i);
+	if (tr->levels == LEVELS_MAX) { /* every slot but the upper table's, which stays */
+		for (unsigned i = 0; i < 511; i++)
+			empty_slot(s, root, i, LEVELS_MAX - 2);
+		for (unsigned i = 0; i < 512; i++) {
+			if (i != DIRECT_MAP_SLOT)
+				empty_slot(s, table(tr->upper), i, LEVELS_MAX - 3);
+		}
 	}
-	for (unsigned k = 0; k < sizeof(sv39_slots) / sizeof(sv39_slots[0]); k++)
-		empty_slot(s, root, sv39_slots[k]);
+	for (unsigned i = 0; tr->levels == LEVELS && tr->wide && i < 512; i++) {
+		if (i != DIRECT_MAP_SLOT && !is_sv39_slot(i))
+			empty_slot(s, root, i, LEVELS - 2);
+	}
+	for (unsigned k = 0; tr->levels == LEVELS && k < sizeof(sv39_slots) / sizeof(sv39_slots[0]);
+	     k++)
+		empty_slot(s, root, sv39_slots[k], LEVELS - 2);
 	tr->coarse = false;
 	tr->live = false;
 	tr->wide = false;
@@ -387,7 +432,7 @@ static bool unmap_page(struct shadow_tree *tr, uint64_t va)
 	if (in_popek_slot(va))
 		return false; /* popek's own map: never the guest's */
 	uint64_t *t = table(tr->root);
-	for (int level = LEVELS - 1; level >= 0; level--) {
+	for (int level = tr->levels - 1; level >= 0; level--) {
 		uint64_t *pte = &t[vpn(va, level)];
 		if (!(*pte & PTE_V))
 			return false;
@@ -435,26 +480,48 @@ static void evict_for(struct shadow *s, uint64_t need)
 	}
 }
 
+/* Links global table g's entries into tr's table t where t has none (never popek's slot). */
+static void link_table(struct shadow_tree *tr, uint64_t *t, const uint64_t *g, unsigned skip,
+                       bool every)
+{
+	for (unsigned i = 0; i < 512; i += every || i == 511 ? 1 : 511) {
+		if (i == skip || !(g[i] & PTE_V) || t[i])
+			continue;
+		t[i] = g[i] | SHADOW_PTE_SHARED;
+		tr->live = true;
+		tr->wide |= !is_sv39_slot(i);
+	}
+}
+
 /*
  * An empty space starts with the global trees linked at its roots (the
  * slots its mode can index): a new process reaches every global page
  * filled so far, the guest kernel's, without a fault.  The global trees
- * hold leaves of one mode only (s->global_levels, shadow_switch()).
+ * hold leaves of one mode only (s->global_levels, shadow_switch()): a
+ * space of another mode links nothing.
  */
 static void link_roots(struct shadow *s, struct shadow_space *sp)
 {
+	if (gwalk_levels(sp->key) != s->global_levels)
+		return;
 	for (int p = 0; p < SHADOW_PAGED; p++) {
-		const uint64_t *g = table(s->global[p].root);
-		uint64_t *root = table(sp->tree[p].root);
-		bool wide = s->global[p].wide;
-		for (unsigned i = 0; i < 512; i += wide || i == 511 ? 1 : 511) {
-			if (i == DIRECT_MAP_SLOT || !(g[i] & PTE_V) || root[i])
-				continue;
-			root[i] = g[i] | SHADOW_PTE_SHARED;
-			sp->tree[p].live = true;
-			sp->tree[p].wide |= !is_sv39_slot(i);
+		const struct shadow_tree *g = &s->global[p];
+		struct shadow_tree *tr = &sp->tree[p];
+		CHECK(tr->levels == g->levels, "shadow: a space of %d levels, global trees of %d",
+		      tr->levels, g->levels);
+		if (g->levels == LEVELS_MAX) {
+			link_table(tr, table(tr->root), table(g->root), 511, true);
+			link_table(tr, table(tr->upper), table(g->upper), DIRECT_MAP_SLOT, true);
+		} else {
+			link_table(tr, table(tr->root), table(g->root), DIRECT_MAP_SLOT, g->wide);
 		}
 	}
+}
+
+/* The tree shape for a guest satp's mode: Sv57 gets five levels, the rest four. */
+static int tree_levels(uint64_t satp)
+{
+	return gwalk_levels(satp) == LEVELS_MAX ? LEVELS_MAX : LEVELS;
 }
 
 void shadow_switch(struct vcpu *v)
@@ -467,8 +534,10 @@ void shadow_switch(struct vcpu *v)
 	int levels = gwalk_levels(v->csr.satp);
 	if (levels != s->global_levels) {
 		/* §4.1.11: global leaves of the other mode translate nothing of this one */
-		for (int p = 0; p < SHADOW_PAGED; p++)
+		for (int p = 0; p < SHADOW_PAGED; p++) {
 			empty_global(s, p);
+			tree_format(&s->global[p], tree_levels(v->csr.satp));
+		}
 		fence_stale(s);
 		s->global_levels = levels;
 	}
@@ -490,6 +559,8 @@ void shadow_switch(struct vcpu *v)
 			empty_space(s, sp);
 			fence_stale(s);
 			sp->key = key;
+			for (int p = 0; p < SHADOW_PAGED; p++)
+				tree_format(&sp->tree[p], tree_levels(key));
 			link_roots(s, sp);
 		}
 	}
@@ -597,12 +668,6 @@ void shadow_flush_all(struct vcpu *v)
 	fence_stale(s);
 }
 
-/* A pointer entry to the table at pa. */
-static uint64_t table_pte(uint64_t pa)
-{
-	return (pa >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
-}
-
 /* A new table of tr's own. */
 static uint64_t new_table(struct shadow *s)
 {
@@ -655,10 +720,12 @@ static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shad
 	CHECK(!in_popek_slot(va), "shadow: a leaf for %lx in popek's root slot", va);
 	tr->live = true;
 	tr->wide |= !is_sv39_slot(vpn(va, LEVELS - 1));
+	CHECK(tr->levels == LEVELS_MAX || (int64_t)va >> 47 == 0 || (int64_t)va >> 47 == -1,
+	      "shadow: %lx in a tree of four levels", va);
 	tr->regions |= level >= 2 ? ~0UL : region_bit(va);
 	uint64_t *t = table(tr->root);
 	const uint64_t *gt = g ? table(g->root) : NULL; /* g's table at the same place */
-	for (int l = LEVELS - 1; l > level; l--) {
+	for (int l = tr->levels - 1; l > level; l--) {
 		uint64_t *pte = &t[vpn(va, l)];
 		gt = gt ? next_table(gt[vpn(va, l)]) : NULL;
 		if ((*pte & PTE_V) && is_leaf(*pte)) {
@@ -707,7 +774,8 @@ static void link_global(struct shadow *s, struct shadow_tree *tr, const struct s
 	tr->wide |= !is_sv39_slot(vpn(va, LEVELS - 1));
 	uint64_t *t = table(tr->root);
 	const uint64_t *gt = table(g->root);
-	for (int l = LEVELS - 1; l > level; l--) {
+	CHECK(tr->levels == g->levels, "shadow: linking a global tree of another shape");
+	for (int l = tr->levels - 1; l > level; l--) {
 		uint64_t *pte = &t[vpn(va, l)];
 		uint64_t ge = gt[vpn(va, l)]; /* put_leaf() has just made g's path */
 		if (*pte & SHADOW_PTE_SHARED)
@@ -748,6 +816,7 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 	          (PAGE_SIZE << (9 * level)) <= v->vm->ram_size - (hpa - v->vm->ram_hpa) &&
 	          !(hpa & ((PAGE_SIZE << (9 * level)) - 1)),
 	      "shadow: level-%d leaf at %lx outside the VM's RAM", level, hpa);
+	/* at most LEVELS new tables below a root, Sv57's included (its upper table is made with it) */
 	if (s->pages + LEVELS > s->page_limit) {
 		evict_for(s, LEVELS); /* other address spaces first, oldest first */
 		fence_stale(s);
@@ -905,9 +974,10 @@ static void fill_around(struct vcpu *v, enum shadow_view view, uint64_t va, uint
 	if (v->csr.has_m && (pmp_perms(&v->csr, VMODE_S, win, AROUND_PAGES * 8) & PMP_R) == 0)
 		return; /* -1 (PMP splits the window) included */
 	const uint64_t *g = vm_gpa_to_hva(v->vm, win, AROUND_PAGES * 8);
-	uint64_t *t = table(tree_of(&v->shadow, view)->root);
+	const struct shadow_tree *tr = tree_of(&v->shadow, view);
+	uint64_t *t = table(tr->root);
 	bool shared = false; /* the table is a global tree's: only global leaves go there */
-	for (int level = LEVELS - 1; level > 0 && g; level--) {
+	for (int level = tr->levels - 1; level > 0 && g; level--) {
 		uint64_t pte = t[vpn(va, level)];
 		if (!(pte & PTE_V) || is_leaf(pte))
 			return;
@@ -942,7 +1012,7 @@ static void fill_around(struct vcpu *v, enum shadow_view view, uint64_t va, uint
 static bool has_leaf(const struct shadow_tree *tr, uint64_t va)
 {
 	const uint64_t *t = table(tr->root);
-	for (int level = LEVELS - 1; level >= 0; level--) {
+	for (int level = tr->levels - 1; level >= 0; level--) {
 		uint64_t pte = t[vpn(va, level)];
 		if (!(pte & PTE_V))
 			return false;
@@ -1047,8 +1117,9 @@ int shadow_translate(struct vcpu *v, uint64_t va, bool fetch, uint64_t *gpa)
 
 int shadow_lookup(const struct vcpu *v, uint64_t va, uint64_t perm, uint64_t *hpa)
 {
-	uint64_t *t = table(tree_of_const(&v->shadow, shadow_view_of(v))->root);
-	for (int level = LEVELS - 1; level >= 0; level--) {
+	const struct shadow_tree *tr = tree_of_const(&v->shadow, shadow_view_of(v));
+	const uint64_t *t = table(tr->root);
+	for (int level = tr->levels - 1; level >= 0; level--) {
 		uint64_t pte = t[vpn(va, level)];
 		if (!(pte & PTE_V))
 			return -1;

@@ -166,16 +166,19 @@ static unsigned write_epc(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
 	return 0;
 }
 
+bool vcsr_sv57 = true;
+
 /*
  * §4.1.11: an unsupported MODE makes the whole write have no effect.  Bare,
- * Sv39 and Sv48: the shadows are Sv48 tables, which hold either (shadow.c).
+ * Sv39, Sv48, and Sv57 where the hart has it, as the board's (its shadows
+ * are Sv57 tables, shadow.c).
  */
 static unsigned write_satp(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
 {
 	(void)csr;
 	(void)f;
-	uint64_t mode = v & SATP_MODE_MASK;
-	if (mode != 0 && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
+	uint64_t mode = v >> 60;
+	if (mode != 0 && mode != 8 && mode != 9 && !(mode == 10 && vcsr_sv57))
 		return 0;
 	v &= SATP_MODE_MASK | SATP_ASID_MASK | SATP_PPN_MASK;
 	uint64_t old = c->satp;

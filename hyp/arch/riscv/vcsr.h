@@ -139,6 +139,9 @@ enum vcsr_effect {
 	VCSR_SLOW = 1 << 9,       /* vcsr_fast(): not one of its accesses, nothing done */
 };
 
+/* Guests may select Sv57 (satp MODE 10): the hart has it (mmu_init() says), true on the host. */
+extern bool vcsr_sv57;
+
 /* The state a hart of the board is in at reset (§3.4), for a VM with vM. */
 void vcsr_reset_m(struct vcsr *c);
 /* The state OpenSBI leaves for its S-mode payload entered at `entry`, for a VM without vM. */

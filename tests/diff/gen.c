@@ -188,16 +188,21 @@ static unsigned reg(void)
 
 /* ---- the program's view: paging, addresses ---- */
 
-static int prog_sv39, prog_sv48; /* paging on at the start; Sv48 rather than Sv39 */
+/* paging on at the start; Sv48 rather than Sv39; Sv57 rather than Sv48 */
+static int prog_sv39, prog_sv48, prog_sv57;
 
 #define SATP_SV39 (8ULL << 60)
 #define SATP_SV48 (9ULL << 60)
 #define PT_ROOT   (DIFF_PT_BASE >> 12)
+#define SATP_SV57 (10ULL << 60)
 #define PT_ROOT48 (DIFF_PT_ROOT48 >> 12)
+#define PT_ROOT57 (DIFF_PT_ROOT57 >> 12)
 
-/* satp selecting the program's tables with ASID asid: Sv39's root, or Sv48's above it */
+/* satp selecting the program's tables with ASID asid: Sv39's root, Sv48's above it, Sv57's */
 static uint64_t prog_satp(uint64_t asid)
 {
+	if (prog_sv57)
+		return SATP_SV57 | asid << 44 | PT_ROOT57;
 	return prog_sv48 ? SATP_SV48 | asid << 44 | PT_ROOT48 : SATP_SV39 | asid << 44 | PT_ROOT;
 }
 
@@ -210,6 +215,11 @@ static uint64_t sv48_offset(void)
 {
 	static const uint64_t offs[] = {0,          0,         0, 1ULL << 39, 0xffff800000000000ULL,
 	                                2ULL << 39, 1ULL << 47};
+	/* Sv57's too: root entries 1 and 511, the 256 TiB page of entry 2, bit 56 */
+	static const uint64_t offs57[] = {1ULL << 48, 0xff00000000000000ULL, 2ULL << 48,
+	                                  1ULL << 56};
+	if (prog_sv57 && chance(50))
+		return offs57[below(sizeof offs57 / sizeof offs57[0])];
 	return offs[below(sizeof offs / sizeof offs[0])];
 }
 
@@ -687,6 +697,16 @@ static void make_root48(void)
 	pte(DIFF_PT_ROOT48, 2, (chance(80) ? 0 : 0x80000000ULL >> 12) << 10 | pte_bits());
 }
 
+/* An Sv57 program's root (§4.6) above the Sv48 one, in the same shape. */
+static void make_root57(void)
+{
+	const uint64_t t = DIFF_PT_ROOT48 >> 12 << 10 | 1;
+	pte(DIFF_PT_ROOT57, 0, t);
+	pte(DIFF_PT_ROOT57, 1, chance(80) ? t : t | pte_bits());
+	pte(DIFF_PT_ROOT57, 511, chance(80) ? t : t | pte_bits());
+	pte(DIFF_PT_ROOT57, 2, (chance(80) ? 0 : 0x80000000ULL >> 12) << 10 | pte_bits());
+}
+
 /* ---- a program ---- */
 
 static void program(uint64_t seed, size_t off_slot)
@@ -695,6 +715,8 @@ static void program(uint64_t seed, size_t off_slot)
 	prog_sv39 = chance(60);
 	aux_state = seed * 0x9e3779b97f4a7c15ULL ^ 0x5eed48;
 	prog_sv48 = prog_sv39 && AUX(chance(40));
+	/* from the seed alone: the aux stream of an Sv48 program stays as it was */
+	prog_sv57 = prog_sv48 && (seed * 0xbf58476d1ce4e5b9ULL >> 32) % 100 < 40;
 
 	size_t rec = blob_reserve(sizeof(struct diff_prog));
 	put64(off_slot, rec);
@@ -708,14 +730,16 @@ static void program(uint64_t seed, size_t off_slot)
 		make_tables();
 	if (prog_sv48)
 		AUX((make_root48(), 0));
+	if (prog_sv57)
+		AUX((make_root57(), 0));
 	put64(rec + offsetof(struct diff_prog, npte), npte);
 
 	unsigned nblock = 2 + (unsigned)below(5);
 	put64(rec + offsetof(struct diff_prog, nblock), nblock);
 	size_t blocks = blob_reserve(nblock * sizeof(struct diff_block));
 	if (listing)
-		fprintf(listing, "seed %llu sv39=%d sv48=%d\n", (unsigned long long)seed, prog_sv39,
-		        prog_sv48);
+		fprintf(listing, "seed %llu sv39=%d sv48=%d sv57=%d\n", (unsigned long long)seed,
+		        prog_sv39, prog_sv48, prog_sv57);
 	for (unsigned b = 0; b < nblock; b++) {
 		uint64_t mode = b == 0 ? 3 : (uint64_t[]){0, 1, 3}[below(3)];
 		size_t at = (blob_len + 15) & ~(size_t)15;

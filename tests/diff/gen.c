@@ -188,8 +188,8 @@ static unsigned reg(void)
 
 /* ---- the program's view: paging, addresses ---- */
 
-/* paging on at the start; Sv48 rather than Sv39; Sv57 rather than Sv48 */
-static int prog_sv39, prog_sv48, prog_sv57;
+/* paging on at the start; Sv48 rather than Sv39; Sv57 rather than Sv48; Sdtrig accesses */
+static int prog_sv39, prog_sv48, prog_sv57, prog_trig;
 
 #define SATP_SV39 (8ULL << 60)
 #define SATP_SV48 (9ULL << 60)
@@ -622,6 +622,35 @@ static void op_mprv(void)
 	emit(0x73 | 2 << 12 | T5 << 15 | 0x300 << 20); /* csrs mstatus */
 }
 
+/*
+ * Sdtrig (QEMU 7.2 debug.c, docs/conformance.md): tselect, tdata1-3, tinfo
+ * and tcontrol (absent), with values shaped for their legalization.  A
+ * tdata1 write never enables a trigger (mode bits or load/store/execute
+ * bits cleared): popek does not fire triggers yet.  Nor a type of 1 or 8-14,
+ * which stop the board's QEMU; so csrrs and csrrc of tdata1 only read.
+ */
+static void op_trig(void)
+{
+	static const unsigned types[] = {0, 2, 2, 2, 3, 4, 5, 6, 6, 6, 7, 15};
+	unsigned csr = 0x7a0 + (unsigned)below(6), rd = chance(80) ? reg() : ZERO;
+	unsigned f3 = 1 + (unsigned)below(3);
+	uint64_t v = value();
+	if (csr == 0x7a0)
+		v = chance(70) ? below(3) : v;
+	if (csr == 0x7a1) {
+		v = (uint64_t)types[below(sizeof types / sizeof types[0])] << 60 |
+		    (rnd() & ((1ULL << 59) - 1));
+		v &= chance(50) ? ~0x18000058ULL : ~7ULL; /* no mode, or no load/store/execute */
+		if (f3 != 1)
+			v = 0;
+	}
+	op_begin("trigger csr 0x%x f3 %u src=0x%llx rd=x%u", csr, f3, (unsigned long long)v, rd);
+	unsigned rs1 = v == 0 && chance(50) ? ZERO : T5;
+	if (rs1 == T5)
+		li(T5, (int64_t)v);
+	emit(0x73 | rd << 7 | f3 << 12 | rs1 << 15 | csr << 20);
+}
+
 static void (*const ops[])(void) = {
     op_csr, op_csr, op_csr, op_csr,  op_csr,  op_counter, op_loadstore, op_loadstore, op_loadstore,
     op_amo, op_fp,  op_fp,  op_trap, op_xret, op_clint,   op_fence,     op_mprv,
@@ -717,6 +746,7 @@ static void program(uint64_t seed, size_t off_slot)
 	prog_sv48 = prog_sv39 && AUX(chance(40));
 	/* from the seed alone: the aux stream of an Sv48 program stays as it was */
 	prog_sv57 = prog_sv48 && (seed * 0xbf58476d1ce4e5b9ULL >> 32) % 100 < 40;
+	prog_trig = (seed * 0x87c37b91114253d5ULL >> 32) % 100 < 30;
 
 	size_t rec = blob_reserve(sizeof(struct diff_prog));
 	put64(off_slot, rec);
@@ -738,8 +768,8 @@ static void program(uint64_t seed, size_t off_slot)
 	put64(rec + offsetof(struct diff_prog, nblock), nblock);
 	size_t blocks = blob_reserve(nblock * sizeof(struct diff_block));
 	if (listing)
-		fprintf(listing, "seed %llu sv39=%d sv48=%d sv57=%d\n", (unsigned long long)seed,
-		        prog_sv39, prog_sv48, prog_sv57);
+		fprintf(listing, "seed %llu sv39=%d sv48=%d sv57=%d trig=%d\n",
+		        (unsigned long long)seed, prog_sv39, prog_sv48, prog_sv57, prog_trig);
 	for (unsigned b = 0; b < nblock; b++) {
 		uint64_t mode = b == 0 ? 3 : (uint64_t[]){0, 1, 3}[below(3)];
 		size_t at = (blob_len + 15) & ~(size_t)15;
@@ -750,8 +780,11 @@ static void program(uint64_t seed, size_t off_slot)
 			fprintf(listing, "block %u mode %llu at %llx\n", b,
 			        (unsigned long long)mode, (unsigned long long)code_va);
 		unsigned nops = 6 + (unsigned)below(20);
-		for (unsigned i = 0; i < nops; i++)
+		for (unsigned i = 0; i < nops; i++) {
 			ops[below(sizeof ops / sizeof ops[0])]();
+			if (prog_trig && AUX(chance(12)))
+				AUX((op_trig(), 0));
+		}
 		op_begin("end ecall");
 		uint64_t end = here();
 		emit(0x73);

@@ -561,6 +561,14 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
  */
 void emulate_ahead(struct vcpu *v)
 {
+	/*
+	 * A device access or SBI call just emulated may have raised a line (a
+	 * CLINT msip or mtimecmp write): bring the pending bits up to date, so
+	 * that an interrupt it made deliverable is taken before the very next
+	 * instruction, as on the board, not after the ones emulated here.
+	 */
+	if (v->irq_stale && v->mode != VMODE_U)
+		vcpu_ready(v);
 	for (int n = 0; n < EMULATE_AHEAD_MAX && v->mode != VMODE_U; n++) {
 		/*
 		 * Most traps are followed by an ordinary instruction: peek at it

@@ -188,8 +188,11 @@ static unsigned reg(void)
 
 /* ---- the program's view: paging, addresses ---- */
 
-/* paging on at the start; Sv48 rather than Sv39; Sv57 rather than Sv48; Sdtrig accesses */
-static int prog_sv39, prog_sv48, prog_sv57, prog_trig;
+/*
+ * paging on at the start; Sv48 rather than Sv39; Sv57 rather than Sv48;
+ * Sdtrig accesses; interrupt windows after a CLINT store
+ */
+static int prog_sv39, prog_sv48, prog_sv57, prog_trig, prog_window;
 
 #define SATP_SV39 (8ULL << 60)
 #define SATP_SV48 (9ULL << 60)
@@ -651,6 +654,23 @@ static void op_trig(void)
 	emit(0x73 | rd << 7 | f3 << 12 | rs1 << 15 | csr << 20);
 }
 
+/*
+ * In M: a CLINT store raises MSIP with MSIE on and MIE off, then MIE opens
+ * for one instruction.  The interrupt is taken in that window, before the
+ * csrci (the board ends its translation block after a CSR write).
+ */
+static void op_window(void)
+{
+	op_begin("clint msip = 1 under MIE = 0, then csrsi/csrci mstatus.MIE");
+	emit(0x73 | 0 << 7 | 7 << 12 | 8 << 15 | 0x300 << 20); /* csrci mstatus, 8 */
+	emit(0x73 | 0 << 7 | 6 << 12 | 8 << 15 | 0x304 << 20); /* csrsi mie, 8 */
+	li(T6, DIFF_CLINT);
+	li(T5, 1);
+	emit(s_type(0x23, 2, T6, T5, 0));
+	emit(0x73 | 0 << 7 | 6 << 12 | 8 << 15 | 0x300 << 20); /* csrsi mstatus, 8 */
+	emit(0x73 | 0 << 7 | 7 << 12 | 8 << 15 | 0x300 << 20); /* csrci mstatus, 8 */
+}
+
 static void (*const ops[])(void) = {
     op_csr, op_csr, op_csr, op_csr,  op_csr,  op_counter, op_loadstore, op_loadstore, op_loadstore,
     op_amo, op_fp,  op_fp,  op_trap, op_xret, op_clint,   op_fence,     op_mprv,
@@ -746,7 +766,9 @@ static void program(uint64_t seed, size_t off_slot)
 	prog_sv48 = prog_sv39 && AUX(chance(40));
 	/* from the seed alone: the aux stream of an Sv48 program stays as it was */
 	prog_sv57 = prog_sv48 && (seed * 0xbf58476d1ce4e5b9ULL >> 32) % 100 < 40;
-	prog_trig = (seed * 0x87c37b91114253d5ULL >> 32) % 100 < 30;
+	/* constants that leave every seed of seeds.txt as it was */
+	prog_trig = (seed * 0x5c3747465cc36c27ULL >> 32) % 100 < 30;
+	prog_window = (seed * 0x1e2feb89414c343dULL >> 32) % 100 < 20;
 
 	size_t rec = blob_reserve(sizeof(struct diff_prog));
 	put64(off_slot, rec);
@@ -768,8 +790,9 @@ static void program(uint64_t seed, size_t off_slot)
 	put64(rec + offsetof(struct diff_prog, nblock), nblock);
 	size_t blocks = blob_reserve(nblock * sizeof(struct diff_block));
 	if (listing)
-		fprintf(listing, "seed %llu sv39=%d sv48=%d sv57=%d trig=%d\n",
-		        (unsigned long long)seed, prog_sv39, prog_sv48, prog_sv57, prog_trig);
+		fprintf(listing, "seed %llu sv39=%d sv48=%d sv57=%d trig=%d window=%d\n",
+		        (unsigned long long)seed, prog_sv39, prog_sv48, prog_sv57, prog_trig,
+		        prog_window);
 	for (unsigned b = 0; b < nblock; b++) {
 		uint64_t mode = b == 0 ? 3 : (uint64_t[]){0, 1, 3}[below(3)];
 		size_t at = (blob_len + 15) & ~(size_t)15;
@@ -784,6 +807,8 @@ static void program(uint64_t seed, size_t off_slot)
 			ops[below(sizeof ops / sizeof ops[0])]();
 			if (prog_trig && AUX(chance(12)))
 				AUX((op_trig(), 0));
+			if (prog_window && mode == 3 && AUX(chance(10)))
+				op_window();
 		}
 		op_begin("end ecall");
 		uint64_t end = here();

@@ -116,9 +116,12 @@ uint64_t vcpu_guest_time(const struct vcpu *v)
 	return host_csr_read("time");
 }
 
-/* No device of the host VM raises a line: the pending bits are always up to date. */
+bool hostvm_line_seip;
+
+/* sync_interrupts() of vcpu.c, for the one line a host test raises. */
 bool vcpu_ready(struct vcpu *v)
 {
+	v->csr.seip_line = hostvm_line_seip;
 	v->irq_stale = false;
 	return true;
 }
@@ -250,6 +253,7 @@ struct vcpu *hostvm_create(uint64_t ram, bool firmware, unsigned shared_pages)
 	    mprotect(ram_area, ram, PROT_READ | PROT_WRITE) < 0)
 		abort();
 	memset(&hostvm_stats, 0, sizeof(hostvm_stats));
+	hostvm_line_seip = false;
 	memset(mmio_regs, 0, sizeof(mmio_regs));
 	memset(csrs, 0, sizeof(csrs));
 	arena_used = 0;

@@ -149,7 +149,7 @@ static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid, bo
 	t->asid = (uint16_t)asid;
 	t->stale = SHADOW_STALE_NONE;
 	t->coarse = false;
-	t->wide = false;
+	t->top_used = t->upper_used = 0;
 	t->regions = 0;
 }
 
@@ -360,16 +360,29 @@ static void free_tree(struct shadow *s, uint64_t pa, int level)
 }
 
 /*
- * The root slots a guest mapping can use: a canonical Sv39 address indexes
- * 0 or 511, and guest RAM (the unpaged views: guest-physical addresses)
- * lies below 2^39, in slot 0.  An Sv48 address indexes any slot; a tree
- * holding such a slot is `wide`.  Never DIRECT_MAP_SLOT (put_leaf() CHECKs it).
+ * The root slots a guest mapping uses, eight to a bit of top_used (and of
+ * upper_used, in an Sv57 tree's upper table): a canonical Sv39 address
+ * indexes 0 or 511, guest RAM (the unpaged views) lies in slot 0, an Sv48
+ * or Sv57 address indexes any.  Emptying and linking visit only those.
+ * Never popek's slot (put_leaf() CHECKs it).
  */
-static const unsigned sv39_slots[] = {0, 511};
-
-static bool is_sv39_slot(unsigned i)
+static uint64_t slot_bit(unsigned i)
 {
-	return i == 0 || i == 511;
+	return 1UL << (i >> 3);
+}
+
+/* va's slots in tr's root and upper table are (or may become) in use. */
+static void mark_slots(struct shadow_tree *tr, uint64_t va)
+{
+	tr->top_used |= slot_bit(vpn(va, tr->levels - 1));
+	if (tr->levels == LEVELS_MAX && vpn(va, LEVELS_MAX - 1) == 511)
+		tr->upper_used |= slot_bit(vpn(va, LEVELS_MAX - 2));
+}
+
+/* The slot a tree's table t keeps for popek: the direct map, or the upper table. */
+static unsigned popek_slot(const struct shadow_tree *tr, const uint64_t *t)
+{
+	return tr->levels == LEVELS_MAX && t == table(tr->root) ? 511 : DIRECT_MAP_SLOT;
 }
 
 /* Empties slot i of table t, whose tables below are of level `below`. */
@@ -382,30 +395,33 @@ static void empty_slot(struct shadow *s, uint64_t *t, unsigned i, int below)
 	t[i] = 0;
 }
 
+/* Empties the slots of `used` in tr's table t (of level `level`), never popek's. */
+static void empty_slots(struct shadow *s, const struct shadow_tree *tr, uint64_t *t, int level,
+                        uint64_t used)
+{
+	unsigned skip = popek_slot(tr, t);
+	for (unsigned b = 0; b < 64 && used >> b; b++) {
+		if (!(used >> b & 1))
+			continue;
+		unsigned first = b * 8;
+		for (unsigned i = first; i < first + 8; i++) {
+			if (i != skip)
+				empty_slot(s, t, i, level - 1);
+		}
+	}
+}
+
 /* Empties one tree: every guest slot, never popek's.  The caller fences. */
 static void empty_tree(struct shadow *s, struct shadow_tree *tr)
 {
 	if (!tr->live)
 		return; /* nothing installed since it was last emptied (and fenced) */
-	uint64_t *root = table(tr->root);
-	if (tr->levels == LEVELS_MAX) { /* every slot but the upper table's, which stays */
-		for (unsigned i = 0; i < 511; i++)
-			empty_slot(s, root, i, LEVELS_MAX - 2);
-		for (unsigned i = 0; i < 512; i++) {
-			if (i != DIRECT_MAP_SLOT)
-				empty_slot(s, table(tr->upper), i, LEVELS_MAX - 3);
-		}
-	}
-	for (unsigned i = 0; tr->levels == LEVELS && tr->wide && i < 512; i++) {
-		if (i != DIRECT_MAP_SLOT && !is_sv39_slot(i))
-			empty_slot(s, root, i, LEVELS - 2);
-	}
-	for (unsigned k = 0; tr->levels == LEVELS && k < sizeof(sv39_slots) / sizeof(sv39_slots[0]);
-	     k++)
-		empty_slot(s, root, sv39_slots[k], LEVELS - 2);
+	empty_slots(s, tr, table(tr->root), tr->levels - 1, tr->top_used);
+	if (tr->levels == LEVELS_MAX) /* the upper table itself stays */
+		empty_slots(s, tr, table(tr->upper), LEVELS_MAX - 2, tr->upper_used);
 	tr->coarse = false;
 	tr->live = false;
-	tr->wide = false;
+	tr->top_used = tr->upper_used = 0;
 	tr->regions = 0;
 	stale_asid(s, tr);
 }
@@ -480,17 +496,27 @@ static void evict_for(struct shadow *s, uint64_t need)
 	}
 }
 
-/* Links global table g's entries into tr's table t where t has none (never popek's slot). */
-static void link_table(struct shadow_tree *tr, uint64_t *t, const uint64_t *g, unsigned skip,
-                       bool every)
+/*
+ * Links the entries of global table g in the slots of `used` into tr's
+ * table t where t has none (never popek's slot); returns the slots linked.
+ */
+static uint64_t link_table(struct shadow_tree *tr, uint64_t *t, const uint64_t *g, uint64_t used)
 {
-	for (unsigned i = 0; i < 512; i += every || i == 511 ? 1 : 511) {
-		if (i == skip || !(g[i] & PTE_V) || t[i])
+	unsigned skip = popek_slot(tr, t);
+	uint64_t linked = 0;
+	for (unsigned b = 0; b < 64 && used >> b; b++) {
+		if (!(used >> b & 1))
 			continue;
-		t[i] = g[i] | SHADOW_PTE_SHARED;
-		tr->live = true;
-		tr->wide |= !is_sv39_slot(i);
+		unsigned first = b * 8;
+		for (unsigned i = first; i < first + 8; i++) {
+			if (i == skip || !(g[i] & PTE_V) || t[i])
+				continue;
+			t[i] = g[i] | SHADOW_PTE_SHARED;
+			tr->live = true;
+			linked |= slot_bit(i);
+		}
 	}
+	return linked;
 }
 
 /*
@@ -509,12 +535,10 @@ static void link_roots(struct shadow *s, struct shadow_space *sp)
 		struct shadow_tree *tr = &sp->tree[p];
 		CHECK(tr->levels == g->levels, "shadow: a space of %d levels, global trees of %d",
 		      tr->levels, g->levels);
-		if (g->levels == LEVELS_MAX) {
-			link_table(tr, table(tr->root), table(g->root), 511, true);
-			link_table(tr, table(tr->upper), table(g->upper), DIRECT_MAP_SLOT, true);
-		} else {
-			link_table(tr, table(tr->root), table(g->root), DIRECT_MAP_SLOT, g->wide);
-		}
+		tr->top_used |= link_table(tr, table(tr->root), table(g->root), g->top_used);
+		if (g->levels == LEVELS_MAX)
+			tr->upper_used |=
+			    link_table(tr, table(tr->upper), table(g->upper), g->upper_used);
 	}
 }
 
@@ -719,7 +743,7 @@ static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shad
 {
 	CHECK(!in_popek_slot(va), "shadow: a leaf for %lx in popek's root slot", va);
 	tr->live = true;
-	tr->wide |= !is_sv39_slot(vpn(va, LEVELS - 1));
+	mark_slots(tr, va);
 	CHECK(tr->levels == LEVELS_MAX || (int64_t)va >> 47 == 0 || (int64_t)va >> 47 == -1,
 	      "shadow: %lx in a tree of four levels", va);
 	tr->regions |= level >= 2 ? ~0UL : region_bit(va);
@@ -771,7 +795,7 @@ static void link_global(struct shadow *s, struct shadow_tree *tr, const struct s
                         uint64_t va, int level, uint64_t leaf)
 {
 	tr->live = true;
-	tr->wide |= !is_sv39_slot(vpn(va, LEVELS - 1));
+	mark_slots(tr, va);
 	uint64_t *t = table(tr->root);
 	const uint64_t *gt = table(g->root);
 	CHECK(tr->levels == g->levels, "shadow: linking a global tree of another shape");

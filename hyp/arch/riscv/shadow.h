@@ -51,16 +51,17 @@ enum shadow_stale {
 
 /* One Sv48 or Sv57 root and what popek knows of it. */
 struct shadow_tree {
-	uint64_t root;     /* physical address */
-	uint64_t upper;    /* a paged tree's table below root slot 511 when it is Sv57 (or 0) */
-	uint64_t stale_va; /* with stale == SHADOW_STALE_PAGE: the one page to fence */
-	uint16_t asid;     /* its real ASID, before masking to the hart's width */
-	uint8_t stale;     /* enum shadow_stale: what the TLB may hold that the tree lost */
-	uint8_t levels;    /* 4 (Sv48: popek at root slot 510) or 5 (Sv57: at upper slot 510) */
-	bool coarse;       /* a guest superpage was shadowed in pieces */
-	bool live;         /* a leaf was installed since the tree was last emptied */
-	bool wide;         /* a root slot other than 0 and 511 (an Sv48 guest's) may be in use */
-	uint64_t regions;  /* 2 MiB regions (va bits 26:21) that may hold a leaf: a filter */
+	uint64_t root;       /* physical address */
+	uint64_t upper;      /* a paged tree's table below root slot 511 when it is Sv57 (or 0) */
+	uint64_t stale_va;   /* with stale == SHADOW_STALE_PAGE: the one page to fence */
+	uint16_t asid;       /* its real ASID, before masking to the hart's width */
+	uint8_t stale;       /* enum shadow_stale: what the TLB may hold that the tree lost */
+	uint8_t levels;      /* 4 (Sv48: popek at root slot 510) or 5 (Sv57: at upper slot 510) */
+	bool coarse;         /* a guest superpage was shadowed in pieces */
+	bool live;           /* a leaf was installed since the tree was last emptied */
+	uint64_t top_used;   /* root slots that may hold entries: bit i for slots 8i to 8i + 7 */
+	uint64_t upper_used; /* the same for an Sv57 tree's upper table */
+	uint64_t regions;    /* 2 MiB regions (va bits 26:21) that may hold a leaf: a filter */
 };
 
 /* Trees fenced one by one at most; past this, one global fence. */

@@ -142,8 +142,17 @@ static void tree_format(struct shadow_tree *t, int levels)
 /* `upper`: the tree may become an Sv57 one (a space's or a global tree). */
 static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid, bool upper)
 {
+	/*
+	 * A reset VM's hart may still be on one of its old roots (popek runs on
+	 * the last view it loaded): each page handed out here had popek's slot,
+	 * and gets it back at once, before the next page is taken.
+	 */
+	uint64_t popek = table(mmu_root())[DIRECT_MAP_SLOT];
 	t->root = pool_alloc(s);
+	table(t->root)[DIRECT_MAP_SLOT] = popek;
 	t->upper = upper ? pool_alloc(s) : 0;
+	if (upper)
+		table(t->upper)[DIRECT_MAP_SLOT] = popek;
 	t->live = false;
 	tree_format(t, LEVELS);
 	t->asid = (uint16_t)asid;

@@ -47,7 +47,7 @@
 
 #define GUEST_TIMEBASE_FREQ  10000000 /* Hz, as the virt board's */
 #define GUEST_ISA            "rv64imafdc"
-#define GUEST_MMU_TYPE       "riscv,sv39"
+#define GUEST_MMU_TYPE       "riscv,sv48" /* the board's (its hart also takes Sv57) */
 
 /* Interrupt causes (priv spec §3.1.9) wired to the PLIC and CLINT in the tree. */
 #define GUEST_IRQ_S_SOFT   1

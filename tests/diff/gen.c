@@ -43,6 +43,21 @@ static int chance(unsigned percent)
 	return below(100) < percent;
 }
 
+/*
+ * A second stream per seed for what Sv48 programs add, so that the main
+ * stream, and with it every program of an older seed, stays as it was.
+ */
+static uint64_t aux_state;
+#define AUX(expr)                             \
+	({                                    \
+		uint64_t main_ = rng_state;   \
+		rng_state = aux_state;        \
+		__typeof__(expr) r_ = (expr); \
+		aux_state = rng_state;        \
+		rng_state = main_;            \
+		r_;                           \
+	})
+
 /* a value with the shapes WARL fields care about: random, sparse, all ones, zero */
 static uint64_t value(void)
 {
@@ -173,10 +188,43 @@ static unsigned reg(void)
 
 /* ---- the program's view: paging, addresses ---- */
 
-static int prog_sv39;
+/*
+ * paging on at the start; Sv48 rather than Sv39; Sv57 rather than Sv48;
+ * Sdtrig accesses; interrupt windows after a CLINT store
+ */
+static int prog_sv39, prog_sv48, prog_sv57, prog_trig, prog_window;
 
 #define SATP_SV39 (8ULL << 60)
+#define SATP_SV48 (9ULL << 60)
 #define PT_ROOT   (DIFF_PT_BASE >> 12)
+#define SATP_SV57 (10ULL << 60)
+#define PT_ROOT48 (DIFF_PT_ROOT48 >> 12)
+#define PT_ROOT57 (DIFF_PT_ROOT57 >> 12)
+
+/* satp selecting the program's tables with ASID asid: Sv39's root, Sv48's above it, Sv57's */
+static uint64_t prog_satp(uint64_t asid)
+{
+	if (prog_sv57)
+		return SATP_SV57 | asid << 44 | PT_ROOT57;
+	return prog_sv48 ? SATP_SV48 | asid << 44 | PT_ROOT48 : SATP_SV39 | asid << 44 | PT_ROOT;
+}
+
+/*
+ * What an Sv48 program adds to a translated data address: nothing; the
+ * alias of root entry 1 or 256 (no Sv39 address); the 512 GiB page of
+ * root entry 2; or bit 47 (not canonical).
+ */
+static uint64_t sv48_offset(void)
+{
+	static const uint64_t offs[] = {0,          0,         0, 1ULL << 39, 0xffff800000000000ULL,
+	                                2ULL << 39, 1ULL << 47};
+	/* Sv57's too: root entries 1 and 511, the 256 TiB page of entry 2, bit 56 */
+	static const uint64_t offs57[] = {1ULL << 48, 0xff00000000000000ULL, 2ULL << 48,
+	                                  1ULL << 56};
+	if (prog_sv57 && chance(50))
+		return offs57[below(sizeof offs57 / sizeof offs57[0])];
+	return offs[below(sizeof offs / sizeof offs[0])];
+}
 
 static uint64_t data_addr(unsigned width)
 {
@@ -184,6 +232,8 @@ static uint64_t data_addr(unsigned width)
 	if (chance(50)) {
 		base = chance(50) ? DIFF_DATA_VA : DIFF_DATA_VA + 0x200000;
 		span = 0x10000;
+		if (prog_sv48)
+			base += AUX(sv48_offset());
 	} else {
 		base = DIFF_DATA_BASE;
 		span = chance(50) ? 0x10000 : DIFF_DATA_SIZE;
@@ -315,7 +365,7 @@ static uint64_t csr_value(const struct csr *c, int sc)
 			case 1:
 				return (1 + below(7)) << 60 | PT_ROOT;
 			default:
-				return SATP_SV39 | (rnd() & 0xffff) << 44 | PT_ROOT;
+				return prog_satp(rnd() & 0xffff);
 			}
 		case 0x3a0:
 			v = pmp_cfg(1);
@@ -575,6 +625,52 @@ static void op_mprv(void)
 	emit(0x73 | 2 << 12 | T5 << 15 | 0x300 << 20); /* csrs mstatus */
 }
 
+/*
+ * Sdtrig (QEMU 7.2 debug.c, docs/conformance.md): tselect, tdata1-3, tinfo
+ * and tcontrol (absent), with values shaped for their legalization.  A
+ * tdata1 write never enables a trigger (mode bits or load/store/execute
+ * bits cleared): popek does not fire triggers yet.  Nor a type of 1 or 8-14,
+ * which stop the board's QEMU; so csrrs and csrrc of tdata1 only read.
+ */
+static void op_trig(void)
+{
+	static const unsigned types[] = {0, 2, 2, 2, 3, 4, 5, 6, 6, 6, 7, 15};
+	unsigned csr = 0x7a0 + (unsigned)below(6), rd = chance(80) ? reg() : ZERO;
+	unsigned f3 = 1 + (unsigned)below(3);
+	uint64_t v = value();
+	if (csr == 0x7a0)
+		v = chance(70) ? below(3) : v;
+	if (csr == 0x7a1) {
+		v = (uint64_t)types[below(sizeof types / sizeof types[0])] << 60 |
+		    (rnd() & ((1ULL << 59) - 1));
+		v &= chance(50) ? ~0x18000058ULL : ~7ULL; /* no mode, or no load/store/execute */
+		if (f3 != 1)
+			v = 0;
+	}
+	op_begin("trigger csr 0x%x f3 %u src=0x%llx rd=x%u", csr, f3, (unsigned long long)v, rd);
+	unsigned rs1 = v == 0 && chance(50) ? ZERO : T5;
+	if (rs1 == T5)
+		li(T5, (int64_t)v);
+	emit(0x73 | rd << 7 | f3 << 12 | rs1 << 15 | csr << 20);
+}
+
+/*
+ * In M: a CLINT store raises MSIP with MSIE on and MIE off, then MIE opens
+ * for one instruction.  The interrupt is taken in that window, before the
+ * csrci (the board ends its translation block after a CSR write).
+ */
+static void op_window(void)
+{
+	op_begin("clint msip = 1 under MIE = 0, then csrsi/csrci mstatus.MIE");
+	emit(0x73 | 0 << 7 | 7 << 12 | 8 << 15 | 0x300 << 20); /* csrci mstatus, 8 */
+	emit(0x73 | 0 << 7 | 6 << 12 | 8 << 15 | 0x304 << 20); /* csrsi mie, 8 */
+	li(T6, DIFF_CLINT);
+	li(T5, 1);
+	emit(s_type(0x23, 2, T6, T5, 0));
+	emit(0x73 | 0 << 7 | 6 << 12 | 8 << 15 | 0x300 << 20); /* csrsi mstatus, 8 */
+	emit(0x73 | 0 << 7 | 7 << 12 | 8 << 15 | 0x300 << 20); /* csrci mstatus, 8 */
+}
+
 static void (*const ops[])(void) = {
     op_csr, op_csr, op_csr, op_csr,  op_csr,  op_counter, op_loadstore, op_loadstore, op_loadstore,
     op_amo, op_fp,  op_fp,  op_trap, op_xret, op_clint,   op_fence,     op_mprv,
@@ -603,6 +699,9 @@ static unsigned npte;
 
 static void pte(uint64_t table, unsigned index, uint64_t val)
 {
+	if (listing)
+		fprintf(listing, "pte %llx[%u] = %llx\n", (unsigned long long)table, index,
+		        (unsigned long long)val);
 	size_t at = blob_reserve(16);
 	put64(at, table + 8 * index);
 	put64(at + 8, val);
@@ -632,31 +731,68 @@ static void make_tables(void)
 	}
 }
 
+/*
+ * An Sv48 program's root (§4.5) above the Sv39-shaped tables: entry 0 leads
+ * to them (code, vectors and data at the same addresses as under Sv39);
+ * entries 1 and 256 alias them, with random bits sometimes; entry 2 is a
+ * 512 GiB page of random bits, sometimes misaligned.
+ */
+static void make_root48(void)
+{
+	const uint64_t t = DIFF_PT_BASE >> 12 << 10 | 1;
+	pte(DIFF_PT_ROOT48, 0, t);
+	pte(DIFF_PT_ROOT48, 1, chance(80) ? t : t | pte_bits());
+	pte(DIFF_PT_ROOT48, 256, chance(80) ? t : t | pte_bits());
+	pte(DIFF_PT_ROOT48, 2, (chance(80) ? 0 : 0x80000000ULL >> 12) << 10 | pte_bits());
+}
+
+/* An Sv57 program's root (§4.6) above the Sv48 one, in the same shape. */
+static void make_root57(void)
+{
+	const uint64_t t = DIFF_PT_ROOT48 >> 12 << 10 | 1;
+	pte(DIFF_PT_ROOT57, 0, t);
+	pte(DIFF_PT_ROOT57, 1, chance(80) ? t : t | pte_bits());
+	pte(DIFF_PT_ROOT57, 511, chance(80) ? t : t | pte_bits());
+	pte(DIFF_PT_ROOT57, 2, (chance(80) ? 0 : 0x80000000ULL >> 12) << 10 | pte_bits());
+}
+
 /* ---- a program ---- */
 
 static void program(uint64_t seed, size_t off_slot)
 {
 	rng_state = seed * 0x2545f4914f6cdd1dULL + 1;
 	prog_sv39 = chance(60);
+	aux_state = seed * 0x9e3779b97f4a7c15ULL ^ 0x5eed48;
+	prog_sv48 = prog_sv39 && AUX(chance(40));
+	/* from the seed alone: the aux stream of an Sv48 program stays as it was */
+	prog_sv57 = prog_sv48 && (seed * 0xbf58476d1ce4e5b9ULL >> 32) % 100 < 40;
+	/* constants that leave every seed of seeds.txt as it was */
+	prog_trig = (seed * 0x5c3747465cc36c27ULL >> 32) % 100 < 30;
+	prog_window = (seed * 0x1e2feb89414c343dULL >> 32) % 100 < 20;
 
 	size_t rec = blob_reserve(sizeof(struct diff_prog));
 	put64(off_slot, rec);
 	put64(rec + offsetof(struct diff_prog, seed), seed);
-	put64(rec + offsetof(struct diff_prog, satp),
-	      prog_sv39 ? SATP_SV39 | (rnd() & 0xffff) << 44 | PT_ROOT : 0);
+	put64(rec + offsetof(struct diff_prog, satp), prog_sv39 ? prog_satp(rnd() & 0xffff) : 0);
 	for (int i = 1; i < 32; i++)
 		put64(rec + offsetof(struct diff_prog, x) + 8 * i, value());
 	npte = 0;
 	ptes_at = blob_len;
 	if (prog_sv39 || chance(30))
 		make_tables();
+	if (prog_sv48)
+		AUX((make_root48(), 0));
+	if (prog_sv57)
+		AUX((make_root57(), 0));
 	put64(rec + offsetof(struct diff_prog, npte), npte);
 
 	unsigned nblock = 2 + (unsigned)below(5);
 	put64(rec + offsetof(struct diff_prog, nblock), nblock);
 	size_t blocks = blob_reserve(nblock * sizeof(struct diff_block));
 	if (listing)
-		fprintf(listing, "seed %llu sv39=%d\n", (unsigned long long)seed, prog_sv39);
+		fprintf(listing, "seed %llu sv39=%d sv48=%d sv57=%d trig=%d window=%d\n",
+		        (unsigned long long)seed, prog_sv39, prog_sv48, prog_sv57, prog_trig,
+		        prog_window);
 	for (unsigned b = 0; b < nblock; b++) {
 		uint64_t mode = b == 0 ? 3 : (uint64_t[]){0, 1, 3}[below(3)];
 		size_t at = (blob_len + 15) & ~(size_t)15;
@@ -667,8 +803,13 @@ static void program(uint64_t seed, size_t off_slot)
 			fprintf(listing, "block %u mode %llu at %llx\n", b,
 			        (unsigned long long)mode, (unsigned long long)code_va);
 		unsigned nops = 6 + (unsigned)below(20);
-		for (unsigned i = 0; i < nops; i++)
+		for (unsigned i = 0; i < nops; i++) {
 			ops[below(sizeof ops / sizeof ops[0])]();
+			if (prog_trig && AUX(chance(12)))
+				AUX((op_trig(), 0));
+			if (prog_window && mode == 3 && AUX(chance(10)))
+				op_window();
+		}
 		op_begin("end ecall");
 		uint64_t end = here();
 		emit(0x73);

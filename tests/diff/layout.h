@@ -9,7 +9,9 @@
  *
  * Programs run their S-mode code at its physical address (an identity
  * gigapage, root entry 2, U = 0) and their U-mode code, under Sv39, at
- * the alias DIFF_UALIAS higher (root entry 3, U = 1).  Data accesses
+ * the alias DIFF_UALIAS higher (root entry 3, U = 1).  An Sv48 program's
+ * root (DIFF_PT_ROOT48) leads to the same tables through its entry 0, and
+ * an Sv57 program's (DIFF_PT_ROOT57) to the Sv48 root through its own.  Data accesses
  * under translation go to DIFF_DATA_VA, which the generated tables map;
  * as a physical address it is nothing on the board (no RAM, no device),
  * so that an untranslated access there faults alike everywhere.
@@ -19,7 +21,9 @@
 
 #define DIFF_RT_BASE     0x80000000
 #define DIFF_PT_BASE     0x80300000
-#define DIFF_PT_PAGES    4
+#define DIFF_PT_PAGES    6
+#define DIFF_PT_ROOT48   (DIFF_PT_BASE + 0x4000) /* an Sv48 program's root: entry 0 -> PT */
+#define DIFF_PT_ROOT57   (DIFF_PT_BASE + 0x5000) /* an Sv57 program's: entry 0 -> ROOT48 */
 #define DIFF_DATA_BASE   0x80400000
 #define DIFF_DATA_SIZE   0x200000
 #define DIFF_BLOB_BASE   0x80800000

@@ -38,7 +38,7 @@ static void check_state(const struct vcpu *v)
 	if (!c->has_m)
 		REQUIRE((c->mstatus & ~SSTATUS_BITS) == 0);
 	REQUIRE((c->medeleg & ~0xb3ffUL) == 0 && (c->mideleg & ~0x222UL) == 0);
-	REQUIRE((c->satp >> 60) == 0 || (c->satp >> 60) == 8);
+	REQUIRE((c->satp >> 60) == 0 || ((c->satp >> 60) >= 8 && (c->satp >> 60) <= 10));
 	for (int i = 0; i < VPMP_ENTRIES; i++)
 		REQUIRE((c->pmpcfg[i] & 0x60) == 0);
 	REQUIRE(v->shadow.pages <= v->shadow.page_limit);

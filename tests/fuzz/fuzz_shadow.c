@@ -54,11 +54,12 @@ static uint64_t pick_va(struct reader *r)
 	              (uint64_t)reader_u16(r) % 1024 << 12 | (reader_u8(r) & 0xf8);
 	switch (k >> 6) {
 	case 0:
-		return lo;
+		/* Sv48 root slots 0-7 (1-7 no Sv39 address), Sv57 root slot 0 or 1 */
+		return lo | (uint64_t)(k >> 3 & 7) << 39 | (uint64_t)(k >> 5 & 1) << 48;
 	case 1:
 		return RAM + lo % (4 * MIB);
-	case 2:
-		return lo | ~0UL << 38; /* upper half */
+	case 2: /* upper half; or popek's root slot, which an Sv48 guest can name */
+		return k & 0x20 ? lo | 0xffffff0000000000UL : lo | ~0UL << 38;
 	default:
 		return reader_u64(r);
 	}
@@ -127,7 +128,7 @@ static void check_leaf(void *ctx, int view, uint64_t va, int level, uint64_t pte
 			for (int k = 0; (pte & SHADOW_PTE_GLOBAL) && k < 8; k++) {
 				if (st == GW_OK && hpa == v->vm->ram_hpa + (gpa - v->vm->ram_gpa))
 					break;
-				v->csr.satp = SATP_MODE_SV39 | ((TABLES >> 12) + k);
+				v->csr.satp = (satp & 0xfUL << 60) | ((TABLES >> 12) + k);
 				st = shadow_walk(v, va, perms[i].acc, c->mode, false, &gpa);
 			}
 			v->csr.satp = satp;
@@ -152,7 +153,7 @@ static void check_spaces(void)
 	for (int i = 0; i < SHADOW_SPACES; i++) {
 		if (v->shadow.space[i].key == SHADOW_NO_KEY)
 			continue;
-		v->csr.satp = SATP_MODE_SV39 | v->shadow.space[i].key;
+		v->csr.satp = v->shadow.space[i].key;
 		static const struct {
 			enum shadow_view view;
 			enum vmode mode;
@@ -216,8 +217,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		case 2: {                          /* satp, mode, status */
 			uint8_t k = reader_u8(&r); /* a root of eight, an ASID of four */
+			uint64_t mode = k & 0x40   ? 10UL << 60
+			                : k & 0x20 ? SATP_MODE_SV48
+			                           : SATP_MODE_SV39;
 			uint64_t satp = op & 0x80 ? 0
-			                          : SATP_MODE_SV39 | (uint64_t)(k >> 3 & 3) << 44 |
+			                          : mode | (uint64_t)(k >> 3 & 3) << 44 |
 			                                ((TABLES >> 12) + k % 8);
 			uint64_t st = reader_u64(&r);
 			vcsr_rmw(&v->csr, VMODE_M, CSR_SATP, VCSR_RW, satp, true, &old);

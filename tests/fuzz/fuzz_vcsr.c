@@ -33,8 +33,11 @@ static void check_legal(const struct vcsr *c)
 	REQUIRE((c->mideleg & ~S_BITS) == 0);
 	REQUIRE((c->mtvec & 3) < 2 && (c->stvec & 3) < 2);
 	REQUIRE((c->mepc & 1) == 0 && (c->sepc & 1) == 0);
-	REQUIRE((c->satp >> 60) == 0 || (c->satp >> 60) == 8);
+	REQUIRE((c->satp >> 60) == 0 || ((c->satp >> 60) >= 8 && (c->satp >> 60) <= 10));
 	REQUIRE(c->mcounteren >> 32 == 0 && c->scounteren >> 32 == 0);
+	REQUIRE(c->tselect < VCSR_TRIGGERS);
+	for (int i = 0; i < VCSR_TRIGGERS && c->has_m; i++)
+		REQUIRE(c->tdata1[i] >> 60 == 2 || c->tdata1[i] >> 60 == 6);
 	REQUIRE((c->menvcfg & ~1UL) == 0 && (c->senvcfg & ~1UL) == 0);
 	for (int i = 0; i < VPMP_ENTRIES; i++) {
 		REQUIRE((c->pmpcfg[i] & 0x60) == 0);
@@ -44,14 +47,32 @@ static void check_legal(const struct vcsr *c)
 
 /* CSR numbers worth hitting often: the ones popek emulates, and their neighbours. */
 static const uint16_t known[] = {
-    0x100, 0x104, 0x105, 0x106, 0x10a, 0x140, 0x141, 0x142, 0x143, 0x144, 0x180, 0x300, 0x301,
-    0x302, 0x303, 0x304, 0x305, 0x306, 0x30a, 0x320, 0x323, 0x33f, 0x340, 0x341, 0x342, 0x343,
-    0x344, 0x3a0, 0x3a1, 0x3a2, 0x3a3, 0x3b0, 0x3bf, 0x3c0, 0xb00, 0xb02, 0xb1f, 0xc00, 0xc01,
-    0xc02, 0xc1f, 0xf11, 0xf12, 0xf13, 0xf14, 0xf15, 0x7b0, 0x5a8, 0x680, 0x200};
+    0x100, 0x104, 0x105, 0x106, 0x10a, 0x140, 0x141, 0x142, 0x143, 0x144, 0x180, 0x300,
+    0x301, 0x302, 0x303, 0x304, 0x305, 0x306, 0x30a, 0x320, 0x323, 0x33f, 0x340, 0x341,
+    0x342, 0x343, 0x344, 0x3a0, 0x3a1, 0x3a2, 0x3a3, 0x3b0, 0x3bf, 0x3c0, 0xb00, 0xb02,
+    0xb1f, 0xc00, 0xc01, 0xc02, 0xc1f, 0xf11, 0xf12, 0xf13, 0xf14, 0xf15, 0x7b0, 0x5a8,
+    0x680, 0x200, 0x7a0, 0x7a1, 0x7a2, 0x7a3, 0x7a4, 0x7a5};
 
-static const uint64_t values[] = {0,      ~0UL,  1,       2,       3,         0x1800,
-                                  0x1000, 0x800, 0x40000, 0x80000, 8UL << 60, 9UL << 60,
-                                  0x222,  0x888, 0xaaa,   0x1f,    0x9f,      0x1a};
+static const uint64_t values[] = {0,
+                                  ~0UL,
+                                  1,
+                                  2,
+                                  3,
+                                  0x1800,
+                                  0x1000,
+                                  0x800,
+                                  0x40000,
+                                  0x80000,
+                                  8UL << 60,
+                                  9UL << 60,
+                                  0x222,
+                                  0x888,
+                                  0xaaa,
+                                  0x1f,
+                                  0x9f,
+                                  0x1a,
+                                  2UL << 60 | 0x5f,
+                                  6UL << 60 | 0x7fffff};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -116,6 +116,16 @@ uint64_t vcpu_guest_time(const struct vcpu *v)
 	return host_csr_read("time");
 }
 
+bool hostvm_line_seip;
+
+/* sync_interrupts() of vcpu.c, for the one line a host test raises. */
+bool vcpu_ready(struct vcpu *v)
+{
+	v->csr.seip_line = hostvm_line_seip;
+	v->irq_stale = false;
+	return true;
+}
+
 void vcpu_fp_spill(struct vcpu *v)
 {
 	(void)v; /* the host VM's FP registers live in v->fp */
@@ -243,6 +253,7 @@ struct vcpu *hostvm_create(uint64_t ram, bool firmware, unsigned shared_pages)
 	    mprotect(ram_area, ram, PROT_READ | PROT_WRITE) < 0)
 		abort();
 	memset(&hostvm_stats, 0, sizeof(hostvm_stats));
+	hostvm_line_seip = false;
 	memset(mmio_regs, 0, sizeof(mmio_regs));
 	memset(csrs, 0, sizeof(csrs));
 	arena_used = 0;
@@ -283,16 +294,31 @@ static uint64_t *table(uint64_t pa)
 	return pa_to_va(pa);
 }
 
-static void walk(const struct vcpu *v, int view, uint64_t pa, int level, uint64_t va,
-                 uint64_t *tables, uint64_t *leaves,
-                 void (*fn)(void *, int, uint64_t, int, uint64_t), void *ctx)
+/*
+ * Walks table pa of `level` in a tree whose top level is `top` (3: Sv48,
+ * 4: Sv57).  Popek's slot 510 lies in the root of an Sv48 tree, and in the
+ * upper table below root slot 511 of an Sv57 one (`upper`: that table,
+ * made with the tree, not counted among its pages).
+ */
+static void walk_table(const struct vcpu *v, int view, uint64_t pa, int level, int top,
+                       uint64_t upper, uint64_t va, uint64_t *tables, uint64_t *leaves,
+                       void (*fn)(void *, int, uint64_t, int, uint64_t), void *ctx)
 {
 	const struct shadow *s = &v->shadow;
 	const struct vm *vm = v->vm;
 	uint64_t *t = table(pa);
 	for (int i = 0; i < 512; i++) {
 		uint64_t pte = t[i];
-		if (level == LEVELS - 1 && i == DIRECT_MAP_SLOT) {
+		bool popek_path = level == top || (level == top - 1 && pa == upper);
+		if (popek_path && top == 4 && level == 4 && i == 511) {
+			if (pte != ((upper >> 12) << 10 | PTE_V))
+				FAIL("view %d: Sv57 root slot 511 is %lx, not its upper table",
+				     view, pte);
+			walk_table(v, view, upper, 3, top, upper, ~0UL << 48, tables, leaves, fn,
+			           ctx);
+			continue;
+		}
+		if (popek_path && level == 3 && i == DIRECT_MAP_SLOT && (top == 3 || pa == upper)) {
 			if (pte != popek_root[DIRECT_MAP_SLOT])
 				FAIL("view %d: slot 510 is %lx, not popek's", view, pte);
 			continue;
@@ -300,8 +326,8 @@ static void walk(const struct vcpu *v, int view, uint64_t pa, int level, uint64_
 		if (!(pte & PTE_V))
 			continue;
 		uint64_t e_va = va | (uint64_t)i << (12 + 9 * level);
-		if (level == LEVELS - 1 && (i & 256))
-			e_va |= ~0UL << 47; /* sign-extend */
+		if (level == top && (i & 256))
+			e_va |= ~0UL << (12 + 9 * top + 8); /* sign-extend */
 		uint64_t target = (pte >> 10) << 12;
 		if (pte & (PTE_R | PTE_W | PTE_X)) {
 			uint64_t size = 4096UL << (9 * level);
@@ -327,16 +353,27 @@ static void walk(const struct vcpu *v, int view, uint64_t pa, int level, uint64_
 		/* a global tree's table, linked: counted with that tree, walked for its leaves */
 		uint64_t own = 0, *count = pte & SHADOW_PTE_SHARED ? &own : tables;
 		++*count;
-		walk(v, view, target, level - 1, e_va, count, leaves, fn, ctx);
+		walk_table(v, view, target, level - 1, top, upper, e_va, count, leaves, fn, ctx);
 	}
 }
 
-/* The root of `view` in cached space `space` (ignored for an unpaged view). */
-static uint64_t root_of(const struct vcpu *v, int space, int view)
+static void walk(const struct vcpu *v, int view, const struct shadow_tree *t, uint64_t *tables,
+                 uint64_t *leaves, void (*fn)(void *, int, uint64_t, int, uint64_t), void *ctx)
+{
+	if (t->levels != LEVELS && t->levels != LEVELS + 1)
+		FAIL("view %d: a tree of %d levels", view, t->levels);
+	if (t->levels == LEVELS + 1 && !t->upper)
+		FAIL("view %d: an Sv57 tree without its upper table", view);
+	walk_table(v, view, t->root, t->levels - 1, t->levels - 1, t->upper, 0, tables, leaves, fn,
+	           ctx);
+}
+
+/* The tree of `view` in cached space `space` (ignored for an unpaged view). */
+static const struct shadow_tree *root_of(const struct vcpu *v, int space, int view)
 {
 	if (view >= SHADOW_PAGED_FIRST && view < SHADOW_PAGED_FIRST + SHADOW_PAGED)
-		return v->shadow.space[space].tree[view - SHADOW_PAGED_FIRST].root;
-	return v->shadow.fixed[view].root;
+		return &v->shadow.space[space].tree[view - SHADOW_PAGED_FIRST];
+	return &v->shadow.fixed[view];
 }
 
 uint64_t hostvm_check_shadow(const struct vcpu *v)
@@ -346,8 +383,7 @@ uint64_t hostvm_check_shadow(const struct vcpu *v)
 		bool paged = view >= SHADOW_PAGED_FIRST && view < SHADOW_PAGED_FIRST + SHADOW_PAGED;
 		for (int sp = 0; sp < (paged ? SHADOW_SPACES : 1); sp++) {
 			uint64_t before = tables + leaves;
-			walk(v, view, root_of(v, sp, view), LEVELS - 1, 0, &tables, &leaves, NULL,
-			     NULL);
+			walk(v, view, root_of(v, sp, view), &tables, &leaves, NULL, NULL);
 			const struct shadow_tree *t =
 			    paged ? &v->shadow.space[sp].tree[view - SHADOW_PAGED_FIRST]
 			          : &v->shadow.fixed[view];
@@ -360,8 +396,7 @@ uint64_t hostvm_check_shadow(const struct vcpu *v)
 	}
 	for (int p = 0; p < SHADOW_PAGED; p++) {
 		uint64_t g = 0, before = tables;
-		walk(v, SHADOW_PAGED_FIRST + p, v->shadow.global[p].root, LEVELS - 1, 0, &tables,
-		     &g, NULL, NULL);
+		walk(v, SHADOW_PAGED_FIRST + p, &v->shadow.global[p], &tables, &g, NULL, NULL);
 		if (!v->shadow.global[p].live && tables + g != before)
 			FAIL("global tree %d: not live, but holds entries", p);
 		if (v->shadow.global[p].stale != SHADOW_STALE_NONE)
@@ -401,5 +436,5 @@ void hostvm_each_space_leaf(const struct vcpu *v, int space, int view,
                             void *ctx)
 {
 	uint64_t tables = 0, leaves = 0;
-	walk(v, view, root_of(v, space, view), LEVELS - 1, 0, &tables, &leaves, fn, ctx);
+	walk(v, view, root_of(v, space, view), &tables, &leaves, fn, ctx);
 }

@@ -33,6 +33,11 @@ struct hostvm_stats {
 	uint64_t shared_pages_taken; /* page_alloc() calls: popek's own memory */
 };
 extern struct hostvm_stats hostvm_stats;
+/*
+ * The vPLIC's S-context line as a device has just raised it: mip.SEIP
+ * follows it when popek brings the pending bits up to date (vcpu_ready()).
+ */
+extern bool hostvm_line_seip;
 
 /*
  * A fresh VM of `ram` bytes (a multiple of 2 MiB, at most 8 MiB), zeroed,

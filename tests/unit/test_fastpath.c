@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "arch/riscv/emulate.h"
+#include "arch/riscv/inject.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/shadow.h"
 #include "arch/riscv/trap.h"
@@ -305,9 +306,37 @@ static void test_fast_lane_store_between(void **state)
 	assert_int_equal(stored, 11); /* sscratch, as the guest's sd stores it */
 }
 
+#define CSRSI_SSTATUS_SIE 0x10016073U /* csrrsi x0, sstatus, 2 */
+#define CSRCI_SSTATUS_SIE 0x10017073U /* csrrci x0, sstatus, 2 */
+
+/*
+ * A device access has just raised a line (irq_stale: the vPLIC's S context
+ * pending, not yet in mip).  The guest's csrsi sstatus.SIE opens the window
+ * and its csrci closes it: the interrupt comes in between, before the
+ * csrci, as on the board, not after both were emulated ahead.
+ */
+static void test_ahead_sees_a_line_raised(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	vs_paged(&v, PAGE_1);
+	put32(PAGE_1, CSRSI_SSTATUS_SIE);
+	put32(PAGE_1 + 4, CSRCI_SSTATUS_SIE);
+	v->csr.mie |= 1UL << IRQ_S_EXT;
+	v->csr.mstatus &= ~SSTATUS_SIE;
+	hostvm_line_seip = true;
+	v->irq_stale = true;
+	v->pc = CODE_VA;
+	emulate_ahead(v);
+	assert_int_equal(v->pc, CODE_VA + 4);
+	assert_true(v->csr.mstatus & SSTATUS_SIE);
+	assert_int_equal(vcpu_deliverable_irq(v), CAUSE_INTERRUPT | IRQ_S_EXT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_ahead_sees_a_line_raised),
 	    cmocka_unit_test(test_fetch_cache_follows_sfence_of_one_page),
 	    cmocka_unit_test(test_fast_lane_follows_sfence_of_one_page),
 	    cmocka_unit_test(test_fast_lane_sstatus_writes),

@@ -116,7 +116,7 @@ static void test_guestfdt_sbi(void **state)
 	assert_string_prop("/cpus/cpu@0", "status", "okay");
 	assert_string_prop("/cpus/cpu@0", "compatible", "riscv");
 	assert_string_prop("/cpus/cpu@0", "riscv,isa", "rv64imafdc");
-	assert_string_prop("/cpus/cpu@0", "mmu-type", "riscv,sv39");
+	assert_string_prop("/cpus/cpu@0", "mmu-type", "riscv,sv48");
 	const char *intc = "/cpus/cpu@0/interrupt-controller";
 	assert_string_prop(intc, "compatible", "riscv,cpu-intc");
 	assert_u32(intc, "#interrupt-cells", 1);

@@ -1,5 +1,5 @@
 /*
- * The guest Sv39 walker (priv spec 1.12 §4.3.2, §4.4): a table of page-table shapes and
+ * The guest Sv39, Sv48 and Sv57 walker (priv spec 1.12 §4.3.2, §4.4-4.6): a table of page-table shapes and
  * accesses, each with the status, translation, leaf level and A/D update the board gives;
  * then the shadow permissions each guest leaf allows per view, and canonical addresses.
  */
@@ -18,10 +18,16 @@
 #define RAM_FRAMES 64
 static uint64_t ram[RAM_FRAMES][512];
 
-static uint64_t *pte_at(void *ctx, uint64_t gpa)
+/* Frame PMP_FRAME stands for a table PMP forbids reading. */
+#define PMP_FRAME 60
+static uint64_t *pte_at(void *ctx, uint64_t gpa, enum gwalk_status *why)
 {
 	(void)ctx;
+	*why = GW_PAGE_FAULT;
 	if (gpa < RAM_GPA || gpa >= RAM_GPA + RAM_FRAMES * PAGE_SIZE || (gpa & 7))
+		return NULL;
+	*why = GW_ACCESS_FAULT;
+	if ((gpa - RAM_GPA) >> PAGE_SHIFT == PMP_FRAME)
 		return NULL;
 	return &ram[(gpa - RAM_GPA) >> PAGE_SHIFT][(gpa & (PAGE_SIZE - 1)) / 8];
 }
@@ -113,8 +119,34 @@ static const struct gw_case cases[] = {
     {"satp ASID and MODE are not PPN", SATP_MODE_SV39 | (0xffffUL << 44) | FRAME(0), PAGE(R | A),
      VA, LD, VS, UPD, OK, VA_GPA, 0, 0},
 
-    /* outside RAM: the PTE read faults (step 2), the leaf's page is the caller's to check */
-    {"root table outside RAM", SATP_MODE_SV39 | 0x1000, PAGE(R | A), VA, LD, VS, UPD, AF},
+    /*
+     * outside RAM: the board's walk fails (a page fault) where a PTE load finds no memory,
+     * PMP on a PTE is an access fault (step 2); the leaf's page is the caller's to check
+     */
+    {"root table outside RAM", SATP_MODE_SV39 | 0x1000, PAGE(R | A), VA, LD, VS, UPD, PF},
+    {"level-1 table PMP forbids",
+     ROOT,
+     {PTR(FRAME(PMP_FRAME)), T2, LEAF(DATA, R | A)},
+     VA,
+     LD,
+     VS,
+     UPD,
+     AF},
+    /* §4.3.1: D, A, U are reserved in a pointer; the board's walk fails on each */
+    {"pointer with A", ROOT, {T1 | A, T2, LEAF(DATA, R | A)}, VA, LD, VS, UPD, PF},
+    {"pointer with D", ROOT, {T1, T2 | D, LEAF(DATA, R | A)}, VA, LD, VS, UPD, PF},
+    {"pointer with U", ROOT, {T1 | U, T2, LEAF(DATA, R | A)}, VA, LD, VS, UPD, PF},
+    {"pointer with G is fine",
+     ROOT,
+     {T1 | PTE_G, T2, LEAF(DATA, R | A)},
+     VA,
+     LD,
+     VS,
+     UPD,
+     OK,
+     VA_GPA,
+     0,
+     0},
     {"level-1 table just past RAM",
      ROOT,
      {PTR(FRAME(RAM_FRAMES)), T2, LEAF(DATA, R | A)},
@@ -122,8 +154,8 @@ static const struct gw_case cases[] = {
      LD,
      VS,
      UPD,
-     AF},
-    {"level-0 table below RAM", ROOT, {T1, PTR(0x10000), LEAF(DATA, R | A)}, VA, ST, VS, UPD, AF},
+     PF},
+    {"level-0 table below RAM", ROOT, {T1, PTR(0x10000), LEAF(DATA, R | A)}, VA, ST, VS, UPD, PF},
     {"leaf page outside RAM is still OK",
      ROOT,
      {T1, T2, LEAF(0x10000, R | W | A | D)},
@@ -316,13 +348,81 @@ static void test_canonical(void **state)
 			         rows[i].canonical);
 }
 
+/*
+ * Sv48 and Sv57 (§4.5, §4.6): the same walk with 4 and 5 levels, a leaf at
+ * every level, each level's alignment rule, and each mode's canonical rule.
+ * Tables in frames 20-24, top level first; va's index at each level is 1.
+ */
+static void test_deeper_modes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		unsigned mode,
+		    leaf_level; /* satp MODE; the level of the leaf (the rest are pointers) */
+		uint64_t ppn;   /* the leaf's PPN */
+		uint64_t va;
+		enum gwalk_status status;
+		uint64_t gpa;
+	} rows[] = {
+	    {"Sv48 4K", 9, 0, FRAME(10), 0x8040201234UL, OK, RAM_GPA + 10 * PAGE_SIZE + 0x234},
+	    {"Sv48 2M", 9, 1, 0x80200, 0x8040201234UL, OK, 0x80201234UL},
+	    {"Sv48 1G", 9, 2, 0x80000, 0x8040201234UL, OK, 0x80201234UL},
+	    {"Sv48 512G", 9, 3, 1UL << 27, 0x8040201234UL, OK, (1UL << 39) | 0x40201234UL},
+	    {"Sv48 512G misaligned", 9, 3, (1UL << 27) | 0x80000, 0x8040201234UL, PF, 0},
+	    {"Sv48 upper half", 9, 0, FRAME(10), 0xffff808040201234UL, OK,
+	     RAM_GPA + 10 * PAGE_SIZE + 0x234},
+	    {"Sv48 not canonical", 9, 0, FRAME(10), 0x0000808040201234UL, PF, 0},
+	    {"Sv48 bit 47 from the top", 9, 0, FRAME(10), 0xffff008040201234UL, PF, 0},
+	    {"Sv57 4K", 10, 0, FRAME(10), 0x1008040201234UL, OK, RAM_GPA + 10 * PAGE_SIZE + 0x234},
+	    {"Sv57 256T", 10, 4, 1UL << 36, 0x1008040201234UL, OK, (1UL << 48) | 0x8040201234UL},
+	    {"Sv57 256T misaligned", 10, 4, (1UL << 36) | (1UL << 27), 0x1008040201234UL, PF, 0},
+	    {"Sv57 512G", 10, 3, 1UL << 27, 0x1008040201234UL, OK, (1UL << 39) | 0x40201234UL},
+	    {"Sv57 not canonical", 10, 0, FRAME(10), 0x0101008040201234UL, PF, 0},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(ram, 0, sizeof(ram));
+		int levels = (int)rows[i].mode - 5;
+		for (int l = levels - 1; l >= 0; l--) {
+			uint64_t *t = ram[20 + (levels - 1 - l)];
+			unsigned idx = (rows[i].va >> (PAGE_SHIFT + 9 * l)) & 511;
+			if (l == (int)rows[i].leaf_level) {
+				t[idx] = LEAF(rows[i].ppn, R | W | A | D);
+				break;
+			}
+			t[idx] = PTR(FRAME(20 + (levels - l)));
+		}
+		struct gwalk_result r;
+		uint64_t satp = (uint64_t)rows[i].mode << 60 | FRAME(20);
+		enum gwalk_status st =
+		    gwalk(pte_at, NULL, satp, rows[i].va, GW_LOAD, VS, false, false, true, &r);
+		if (st != rows[i].status)
+			fail_msg("%s: status %d, expected %d", rows[i].name, st, rows[i].status);
+		if (st == OK && (r.gpa != rows[i].gpa || r.level != (int)rows[i].leaf_level))
+			fail_msg("%s: gpa %#lx level %d, expected %#lx level %u", rows[i].name,
+			         (unsigned long)r.gpa, r.level, (unsigned long)rows[i].gpa,
+			         rows[i].leaf_level);
+	}
+	/* the canonical rule of each mode, and Bare or a reserved MODE has no levels */
+	assert_true(gwalk_canonical(4, 0x00007fffffffffffUL));
+	assert_false(gwalk_canonical(4, 0x0000800000000000UL));
+	assert_true(gwalk_canonical(4, 0xffff800000000000UL));
+	assert_true(gwalk_canonical(5, 0x00ffffffffffffffUL));
+	assert_false(gwalk_canonical(5, 0x0100000000000000UL));
+	assert_true(gwalk_canonical(5, 0xff00000000000000UL));
+	assert_int_equal(gwalk_levels(0), 0);
+	assert_int_equal(gwalk_levels(SATP_MODE_SV39), 3);
+	assert_int_equal(gwalk_levels(SATP_MODE_SV48), 4);
+	assert_int_equal(gwalk_levels(10UL << 60), 5);
+	assert_int_equal(gwalk_levels(11UL << 60), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_walks),
-	    cmocka_unit_test(test_reads_only_va_index),
-	    cmocka_unit_test(test_shadow_perms),
-	    cmocka_unit_test(test_canonical),
+	    cmocka_unit_test(test_walks),        cmocka_unit_test(test_reads_only_va_index),
+	    cmocka_unit_test(test_shadow_perms), cmocka_unit_test(test_canonical),
+	    cmocka_unit_test(test_deeper_modes),
 	};
 	return cmocka_run_group_tests_name("gwalk", tests, NULL, NULL);
 }

@@ -94,6 +94,30 @@ static void test_tor(void **state)
 	assert_int_equal(pmp_perms(&c, VMODE_S, 0x80002000, 8), R | W);
 }
 
+/*
+ * TOR as the board computes it (QEMU 7.2): a top of 0 wraps and covers
+ * everything from the bottom up; a top below the bottom covers address 0.
+ */
+static void test_tor_as_the_board(void **state)
+{
+	(void)state;
+	struct vcsr c = firmware();
+	c.pmpaddr[3] = ~0UL >> 10;
+	c.pmpcfg[3] = CFG(RWX, NAPOT, 0); /* everything RWX, below the others */
+	c.pmpcfg[2] = CFG(0, TOR, 0);     /* pmpaddr[1] = pmpaddr[2] = 0 */
+	assert_int_equal(pmp_perms(&c, VMODE_S, 0x80300000, 8), 0);
+	assert_int_equal(pmp_perms(&c, VMODE_U, 0x80800720, 4096), 0);
+	assert_int_equal(pmp_perms(&c, VMODE_M, 0x80300000, 8), RWX);
+	c.pmpaddr[1] = 0x1000UL >> 2; /* from 0x1000 up */
+	assert_int_equal(pmp_perms(&c, VMODE_S, 0x800, 8), RWX);
+	assert_int_equal(pmp_perms(&c, VMODE_S, 0x80300000, 8), 0);
+	/* top below bottom: [0, 0] */
+	c.pmpaddr[2] = 0x800UL >> 2;
+	assert_int_equal(pmp_perms(&c, VMODE_S, 0x80300000, 8), RWX);
+	assert_int_equal(pmp_perms(&c, VMODE_S, 0, 1), 0);
+	assert_int_equal(pmp_perms(&c, VMODE_S, 0, 4), -1);
+}
+
 static void test_na4_and_priority(void **state)
 {
 	(void)state;
@@ -136,9 +160,13 @@ static void test_napot_sizes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_no_entries), cmocka_unit_test(test_firmware_region),
-	    cmocka_unit_test(test_tor),        cmocka_unit_test(test_na4_and_priority),
-	    cmocka_unit_test(test_locked),     cmocka_unit_test(test_napot_sizes),
+	    cmocka_unit_test(test_no_entries),
+	    cmocka_unit_test(test_firmware_region),
+	    cmocka_unit_test(test_tor),
+	    cmocka_unit_test(test_tor_as_the_board),
+	    cmocka_unit_test(test_na4_and_priority),
+	    cmocka_unit_test(test_locked),
+	    cmocka_unit_test(test_napot_sizes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -720,6 +720,148 @@ static void test_fence_filter(void **state)
 	hostvm_check_shadow(w);
 }
 
+/*
+ * Guest tables of `levels` levels at `root` mapping va to the 4 KiB page at
+ * `page`, G as given: one path per call, its tables from `tables` on (one
+ * page each below the root, where an earlier path has none).
+ */
+static void deep_map(int levels, uint64_t root, uint64_t tables, uint64_t va, uint64_t page,
+                     bool global)
+{
+	uint64_t t = root;
+	for (int level = levels - 1; level > 0; level--) {
+		uint64_t *e = &((uint64_t *)hostvm_gpa(t))[(va >> (12 + 9 * level)) & 511];
+		uint64_t next = tables + (uint64_t)(levels - 1 - level) * 0x1000;
+		if (*e & PTE_V) /* a table an earlier path made: shared */
+			next = (*e >> 10) << 12;
+		*e = (next >> 12) << 10 | PTE_V;
+		t = next;
+	}
+	((uint64_t *)hostvm_gpa(t))[(va >> 12) & 511] =
+	    (page >> 12) << 10 | PTE_LEAF | (global ? PTE_G : 0);
+}
+
+#define SV48_LOW   0x28000001000UL      /* root slot 5: no Sv39 address */
+#define SV48_HOLE  0xffffff0000002000UL /* root slot 510: popek's */
+#define SV48_SLOT0 0x4000003000UL       /* slot 0, bit 38 set: Sv48 only */
+
+/*
+ * A guest in Sv48 (§4.5): its addresses index every root slot but popek's
+ * own, and their shadows stay apart from popek's map and from any Sv39
+ * space of the same root.  In popek's slot a load or store is emulated and
+ * a fetch is an access fault (docs/conformance.md); a fence there leaves
+ * popek's map alone.
+ */
+static void test_sv48_guest(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t root = RAM + 0x100000;
+	deep_map(4, root, RAM + 0x101000, SV48_LOW, RAM + 0x200000, false);
+	deep_map(4, root, RAM + 0x104000, SV48_HOLE, RAM + 0x201000, false);
+	deep_map(4, root, RAM + 0x107000, SV48_SLOT0, RAM + 0x202000, true);
+	uint64_t sv48 = SATP_MODE_SV48 | 1UL << 44 | root >> 12;
+	set_satp(v, sv48);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, SV48_LOW), SHADOW_FILLED);
+	assert_int_equal(user_page(v, SV48_LOW, PTE_W), v->vm->ram_hpa + 0x200000);
+	assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, SV48_SLOT0), SHADOW_FILLED);
+	assert_int_equal(user_page(v, SV48_SLOT0, PTE_R), v->vm->ram_hpa + 0x202000);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, SV48_HOLE), SHADOW_EMULATE);
+	assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, SV48_HOLE), SHADOW_EMULATE);
+	assert_int_equal(shadow_fault(v, CAUSE_FETCH_PAGE, SV48_HOLE), SHADOW_ACCESS_FAULT);
+	assert_int_equal(user_page(v, SV48_HOLE, PTE_R), 0);
+	uint64_t gpa;
+	assert_int_equal(shadow_walk(v, SV48_HOLE, GW_LOAD, VMODE_S, false, &gpa), GW_OK);
+	assert_int_equal(gpa, RAM + 0x201000);
+	hostvm_check_shadow(v);
+	/* a fence by address in popek's slot removes nothing of popek's */
+	shadow_fence(v, false, SV48_HOLE, 1, true, 0);
+	shadow_fence(v, false, SV48_HOLE, 1, false, 1);
+	hostvm_check_shadow(v);
+	assert_int_equal(user_page(v, SV48_LOW, PTE_R), v->vm->ram_hpa + 0x200000);
+	/* the guest unmaps the page in slot 5 and fences it: gone */
+	((uint64_t *)hostvm_gpa(RAM + 0x103000))[(SV48_LOW >> 12) & 511] = 0;
+	shadow_fence(v, false, SV48_LOW, 1, true, 0);
+	assert_int_equal(user_page(v, SV48_LOW, PTE_R), 0);
+	deep_map(4, root, RAM + 0x101000, SV48_LOW, RAM + 0x200000, false);
+	hostvm_check_shadow(v);
+
+	/* the same root as Sv39: another space, where neither address is canonical */
+	set_satp(v, SATP_MODE_SV39 | 1UL << 44 | root >> 12);
+	assert_int_equal(user_page(v, SV48_LOW, PTE_R), 0);
+	assert_int_equal(user_page(v, SV48_SLOT0, PTE_R), 0); /* the global leaf is Sv48's */
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, SV48_LOW), SHADOW_PAGE_FAULT);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, SV48_SLOT0), SHADOW_PAGE_FAULT);
+	hostvm_check_shadow(v);
+	/* and back: a fresh Sv48 space; emptying every tree frees every table page */
+	set_satp(v, sv48);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, SV48_LOW), SHADOW_FILLED);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, SV48_SLOT0), SHADOW_FILLED);
+	hostvm_check_shadow(v);
+	shadow_fence(v, true, 0, 0, true, 0);
+	assert_int_equal(v->shadow.pages, 0);
+	hostvm_check_shadow(v);
+}
+
+#define SV57_LOW    0x5028000001000UL    /* root slot 5, then Sv48's slot 5 */
+#define SV57_KERNEL 0xffffffff80001000UL /* root slot 511, upper slot 511: Linux's kernel */
+#define SV57_HOLE   0xffffff0000002000UL /* root slot 511, upper slot 510: popek's */
+#define SV57_HIGH   0xff60000000003000UL /* root slot 0x160: Linux's Sv57 direct map */
+
+/*
+ * A guest in Sv57 (§4.6): its space's trees are Sv57 roots, popek's map
+ * reached below root slot 511 in each tree's own upper table; a global
+ * leaf there is linked into a new process's space; going back to Sv39
+ * gives Sv48 trees again, and nothing leaks.
+ */
+static void test_sv57_guest(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t root = RAM + 0x100000, root2 = RAM + 0x140000;
+	deep_map(5, root, RAM + 0x101000, SV57_LOW, RAM + 0x200000, false);
+	deep_map(5, root, RAM + 0x105000, SV57_KERNEL, RAM + 0x201000, true);
+	deep_map(5, root, RAM + 0x109000, SV57_HOLE, RAM + 0x202000, false);
+	deep_map(5, root, RAM + 0x10d000, SV57_HIGH, RAM + 0x203000, false);
+	deep_map(5, root2, RAM + 0x141000, SV57_KERNEL, RAM + 0x201000, true);
+	uint64_t a = 10UL << 60 | 1UL << 44 | root >> 12, b = 10UL << 60 | 2UL << 44 | root2 >> 12;
+	set_satp(v, a);
+	assert_int_equal(shadow_satp(&v->shadow, VIEW_S) >> 60, 10);
+	assert_int_equal(shadow_satp(&v->shadow, VIEW_BARE) >> 60, 9);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, SV57_LOW), SHADOW_FILLED);
+	assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, SV57_KERNEL), SHADOW_FILLED);
+	assert_int_equal(shadow_fault(v, CAUSE_FETCH_PAGE, SV57_HIGH), SHADOW_FILLED);
+	assert_int_equal(user_page(v, SV57_LOW, PTE_R), v->vm->ram_hpa + 0x200000);
+	assert_int_equal(user_page(v, SV57_KERNEL, PTE_W), v->vm->ram_hpa + 0x201000);
+	assert_int_equal(user_page(v, SV57_HIGH, PTE_X), v->vm->ram_hpa + 0x203000);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, SV57_HOLE), SHADOW_EMULATE);
+	assert_int_equal(shadow_fault(v, CAUSE_FETCH_PAGE, SV57_HOLE), SHADOW_ACCESS_FAULT);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 1UL << 56), SHADOW_PAGE_FAULT);
+	hostvm_check_shadow(v);
+	/* another process: the kernel's global page is there already, linked */
+	uint64_t fills = v->stats.shadow_fills;
+	set_satp(v, b);
+	assert_int_equal(user_page(v, SV57_KERNEL, PTE_W), v->vm->ram_hpa + 0x201000);
+	assert_int_equal(user_page(v, SV57_LOW, PTE_R), 0);
+	assert_int_equal(v->stats.shadow_fills, fills);
+	hostvm_check_shadow(v);
+	/* fences: by address in popek's slot (nothing of popek's goes), by ASID, everything */
+	shadow_fence(v, false, SV57_HOLE, 1, true, 0);
+	shadow_fence(v, true, 0, 0, false, 1);
+	hostvm_check_shadow(v);
+	set_satp(v, a);
+	assert_int_equal(user_page(v, SV57_LOW, PTE_R), 0);
+	assert_int_equal(user_page(v, SV57_KERNEL, PTE_W), v->vm->ram_hpa + 0x201000);
+	/* back to Sv39 (same root): four levels again, the Sv57 globals gone */
+	set_satp(v, SATP_MODE_SV39 | 1UL << 44 | root >> 12);
+	assert_int_equal(shadow_satp(&v->shadow, VIEW_S) >> 60, 9);
+	assert_int_equal(user_page(v, SV57_KERNEL, PTE_R), 0);
+	hostvm_check_shadow(v);
+	shadow_fence(v, true, 0, 0, true, 0);
+	assert_int_equal(v->shadow.pages, 0);
+	hostvm_check_shadow(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -740,6 +882,8 @@ int main(void)
 	    cmocka_unit_test(test_fault_around),
 	    cmocka_unit_test(test_global_shared),
 	    cmocka_unit_test(test_fence_filter),
+	    cmocka_unit_test(test_sv48_guest),
+	    cmocka_unit_test(test_sv57_guest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

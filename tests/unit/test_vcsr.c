@@ -165,15 +165,22 @@ static const struct vcsr_case cases[] = {
     {"sepc csrrs bit 0 has no effect", S, CSR_SEPC, RS, 1, W, 0x80201000, 0x80201000, 0x80201000,
      0},
 
-    /* satp: §4.1.11, Bare and Sv39 only; any other MODE leaves satp as it was */
+    /* satp: §4.1.11, Bare, Sv39, Sv48 and Sv57; any other MODE leaves satp as it was */
     {"satp Sv39 with every ASID and PPN bit", S, CSR_SATP, RW, SATP(8, 0xffff, (1UL << 44) - 1), W,
      0, 0, SATP(8, 0xffff, (1UL << 44) - 1), VCSR_SATP},
     {"satp back to Bare", S, CSR_SATP, RW, 0, W, SATP_A, SATP_A, 0, VCSR_SATP},
-    {"satp Sv48 rejected", S, CSR_SATP, RW, SATP(9, 1, 0x80000), W, SATP_A, SATP_A, SATP_A, 0},
-    {"satp Sv57 rejected", S, CSR_SATP, RW, SATP(10, 1, 0x80000), W, SATP_A, SATP_A, SATP_A, 0},
+    {"satp Sv48 accepted", S, CSR_SATP, RW, SATP(9, 1, 0x80000), W, SATP_A, SATP_A,
+     SATP(9, 1, 0x80000), VCSR_SATP},
+    {"satp Sv57 accepted", S, CSR_SATP, RW, SATP(10, 1, 0x80000), W, SATP_A, SATP_A,
+     SATP(10, 1, 0x80000), VCSR_SATP},
+    {"satp reserved mode 11 rejected", S, CSR_SATP, RW, SATP(11, 1, 0x80000), W, SATP_A, SATP_A,
+     SATP_A, 0},
     {"satp reserved mode 1 rejected", S, CSR_SATP, RW, SATP(1, 0, 0x80000), W, 0, 0, 0, 0},
     {"satp reserved mode 15 rejected", S, CSR_SATP, RW, ONES, W, SATP_A, SATP_A, SATP_A, 0},
-    {"satp csrrs making Sv48 rejected", S, CSR_SATP, RS, 1UL << 60, W, SATP_A, SATP_A, SATP_A, 0},
+    {"satp csrrs making Sv48 accepted", S, CSR_SATP, RS, 1UL << 60, W, SATP_A, SATP_A,
+     SATP_A | 1UL << 60, VCSR_SATP},
+    {"satp csrrs making Sv57 accepted", S, CSR_SATP, RS, 2UL << 60, W, SATP_A, SATP_A,
+     SATP_A | 2UL << 60, VCSR_SATP},
     {"satp csrrc of the mode bit gives Bare", S, CSR_SATP, RC, 1UL << 63, W, SATP_A, SATP_A,
      SATP(0, 5, 0x80123UL), VCSR_SATP},
     {"satp new ASID only", S, CSR_SATP, RW, SATP(8, 6, 0x80123UL), W, SATP_A, SATP_A,
@@ -292,7 +299,9 @@ static void test_read_back(void **state)
 	    {CSR_SIE, ONES, SIX},
 	    {CSR_STVEC, 0x80200003, 0x80200000}, /* baseline stays */
 	    {CSR_SEPC, 0x80201001, 0x80201000},
-	    {CSR_SATP, SATP(9, 0, 0x80000), SATP_A},
+	    {CSR_SATP, SATP(9, 0, 0x80000), SATP(9, 0, 0x80000)},
+	    {CSR_SATP, SATP(10, 0, 0x80000), SATP(10, 0, 0x80000)},
+	    {CSR_SATP, SATP(12, 0, 0x80000), SATP_A},
 	    {CSR_SCOUNTEREN, ONES, 0xffffffffUL},
 	    {CSR_SENVCFG, ONES, 1},
 	};

@@ -417,6 +417,67 @@ static void test_counters(void **state)
 	assert_false(vcsr_counter_allowed(&c, U, 1));
 }
 
+/*
+ * Sdtrig as the board's hart answers (QEMU 7.2 debug.c): a sequence of
+ * accesses from vM, each with the value read back (or illegal).  Two
+ * triggers, both mcontrol out of reset; tdata1 writes legalized by type.
+ */
+static void test_sdtrig(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		enum vmode mode;
+		unsigned csr;
+		uint64_t write; /* written (csrrw) unless ~0 */
+		uint64_t read;  /* then read back; ~0: the access is illegal */
+	} steps[] = {
+	    {"tselect at reset", VMODE_M, 0x7a0, ~0UL, 0},
+	    {"tdata1 at reset: mcontrol, off", VMODE_M, 0x7a1, ~0UL, 2UL << 60},
+	    {"tinfo: types 2 and 6", VMODE_M, 0x7a4, ~0UL, 0x44},
+	    {"tinfo ignores writes", VMODE_M, 0x7a4, 0, 0x44},
+	    {"tselect 2 does not exist", VMODE_M, 0x7a0, 2, 0},
+	    {"tselect 1", VMODE_M, 0x7a0, 1, 1},
+	    {"tdata1 mcontrol: dmode, match, chain, action, timing, select, hit cleared", VMODE_M,
+	     0x7a1, 2UL << 60 | 1UL << 59 | 0x1fffffUL, 2UL << 60 | 0x3005f},
+	    {"tdata1 mcontrol size 8 (sizehi 1, sizelo 1)", VMODE_M, 0x7a1,
+	     2UL << 60 | 1UL << 21 | 1UL << 16 | 0x44, 2UL << 60 | 1UL << 21 | 1UL << 16 | 0x44},
+	    {"tdata1 mcontrol size 6 unsupported: any", VMODE_M, 0x7a1,
+	     2UL << 60 | 1UL << 21 | 0x41, 2UL << 60 | 0x41},
+	    {"tdata1 mcontrol6 keeps VS, VU and size", VMODE_M, 0x7a1,
+	     6UL << 60 | 3UL << 23 | 3UL << 16 | 0x5f | 1UL << 22,
+	     6UL << 60 | 3UL << 23 | 3UL << 16 | 0x5f},
+	    {"tdata1 type 3 ignored", VMODE_M, 0x7a1, 3UL << 60 | 0x5f,
+	     6UL << 60 | 3UL << 23 | 3UL << 16 | 0x5f},
+	    {"tdata1 type 0 ignored", VMODE_M, 0x7a1, 0, 6UL << 60 | 3UL << 23 | 3UL << 16 | 0x5f},
+	    {"tdata2 keeps anything", VMODE_M, 0x7a2, ~1UL, ~1UL},
+	    {"tdata3 reads 0", VMODE_M, 0x7a3, 0x1234, 0},
+	    {"trigger 0 untouched", VMODE_M, 0x7a0, 0, 0},
+	    {"trigger 0's tdata1", VMODE_M, 0x7a1, ~0UL, 2UL << 60},
+	    {"trigger 0's tdata2", VMODE_M, 0x7a2, ~0UL, 0},
+	    {"tselect from vS: illegal", VMODE_S, 0x7a0, ~0UL, ~0UL},
+	    {"tcontrol does not exist", VMODE_M, 0x7a5, ~0UL, ~0UL},
+	    {"mcontext does not exist", VMODE_M, 0x7a8, ~0UL, ~0UL},
+	};
+	struct vcsr c = base();
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		uint64_t old = 0;
+		unsigned fx = 0;
+		if (steps[i].write != ~0UL)
+			fx = vcsr_rmw(&c, steps[i].mode, steps[i].csr, VCSR_RW, steps[i].write,
+			              true, &old);
+		fx |= vcsr_rmw(&c, steps[i].mode, steps[i].csr, VCSR_RS, 0, false, &old);
+		if (steps[i].read == ~0UL ? !(fx & VCSR_ILLEGAL)
+		                          : (fx != 0 || old != steps[i].read))
+			fail_msg("%s: effects %#x, read %#lx, expected %#lx", steps[i].name, fx,
+			         (unsigned long)old, (unsigned long)steps[i].read);
+	}
+	/* a VM without vM has no M-level CSRs at all */
+	struct vcsr s = {0};
+	uint64_t old;
+	assert_true(vcsr_rmw(&s, VMODE_S, 0x7a0, VCSR_RS, 0, false, &old) & VCSR_ILLEGAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +489,7 @@ int main(void)
 	    cmocka_unit_test(test_pending_irq),
 	    cmocka_unit_test(test_mprv),
 	    cmocka_unit_test(test_counters),
+	    cmocka_unit_test(test_sdtrig),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

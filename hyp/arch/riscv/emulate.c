@@ -578,6 +578,17 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
  */
 void emulate_ahead(struct vcpu *v)
 {
+	/*
+	 * A device access or SBI call just emulated may have raised a line (a
+	 * device's through the vPLIC, the timer): bring the pending bits up to
+	 * date, so that an interrupt it made deliverable is taken before the
+	 * very next instruction it enables it for, not after the instructions
+	 * emulated here.
+	 */
+	if (v->irq_stale && v->mode != VMODE_U) {
+		vcpu_ready(v);
+		v->irq_stale = true; /* vcpu_run_slice() still sets the hardware up (the timer) */
+	}
 	for (int n = 0; n < EMULATE_AHEAD_MAX && v->mode != VMODE_U; n++) {
 		/*
 		 * Most traps are followed by an ordinary instruction: peek at it

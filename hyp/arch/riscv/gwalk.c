@@ -1,14 +1,27 @@
 #include "arch/riscv/gwalk.h"
 #include "arch/riscv/riscv.h"
 
-#define SV39_LEVELS   3
 #define PTE_RSVD_MASK (0x3ffUL << 54) /* PBMT, N and reserved bits: no Svpbmt/Svnapot here */
 #define PTE_PPN(pte)  (((pte) >> PTE_PPN_SHIFT) & ((1UL << 44) - 1))
 
+int gwalk_levels(uint64_t satp)
+{
+	/* §4.1.11: MODE 8, 9, 10 are Sv39, Sv48, Sv57: 3, 4, 5 levels of 9 VPN bits */
+	uint64_t mode = satp >> 60;
+	return mode >= 8 && mode <= 10 ? (int)mode - 5 : 0;
+}
+
+bool gwalk_canonical(int levels, uint64_t va)
+{
+	/* §4.4-4.6: bits 63 down to the top VPN bit all equal that bit */
+	unsigned unused = 64 - (PAGE_SHIFT + 9 * (unsigned)levels);
+	int64_t s = (int64_t)(va << unused) >> unused;
+	return (uint64_t)s == va;
+}
+
 bool gwalk_sv39_canonical(uint64_t va)
 {
-	int64_t s = (int64_t)(va << 25) >> 25;
-	return (uint64_t)s == va;
+	return gwalk_canonical(3, va);
 }
 
 /* §4.3.2 step 5: may this leaf serve this access in this mode? */
@@ -35,18 +48,23 @@ enum gwalk_status gwalk(gwalk_pte_fn pte_at, void *ctx, uint64_t satp, uint64_t 
                         enum gwalk_access acc, enum vmode mode, bool sum, bool mxr, bool update_ad,
                         struct gwalk_result *r)
 {
-	if (!gwalk_sv39_canonical(va))
+	int levels = gwalk_levels(satp);
+	if (!levels || !gwalk_canonical(levels, va))
 		return GW_PAGE_FAULT;
 	uint64_t table = (satp & ((1UL << 44) - 1)) << PAGE_SHIFT;
-	for (int level = SV39_LEVELS - 1; level >= 0; level--) {
+	for (int level = levels - 1; level >= 0; level--) {
 		unsigned idx = (va >> (PAGE_SHIFT + 9 * level)) & 511;
-		uint64_t *p = pte_at(ctx, table + idx * 8);
+		enum gwalk_status why = GW_ACCESS_FAULT;
+		uint64_t *p = pte_at(ctx, table + idx * 8, &why);
 		if (!p)
-			return GW_ACCESS_FAULT; /* §4.3.2 step 2: PMA/PMP violation on the PTE */
+			return why; /* §4.3.2 step 2: PMP on the PTE; the board's failed load */
 		uint64_t pte = *p;
 		if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) || (pte & PTE_RSVD_MASK))
 			return GW_PAGE_FAULT;
 		if (!(pte & (PTE_R | PTE_X))) { /* pointer to the next level */
+			/* §4.3.1: D, A, U of a pointer are reserved; the board's walk fails on them */
+			if (pte & (PTE_D | PTE_A | PTE_U))
+				return GW_PAGE_FAULT;
 			table = PTE_PPN(pte) << PAGE_SHIFT;
 			continue;
 		}

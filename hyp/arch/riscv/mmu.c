@@ -6,11 +6,13 @@
 #include "arch/riscv/mmu.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/riscv.h"
+#include "arch/riscv/vcsr.h"
 #include "core/machine.h"
 #include "core/mem.h"
 #include "core/panic.h"
 
 #define LEVELS          4
+#define SATP_MODE_SV57  (10UL << 60)
 #define SATP_ASID_SHIFT 44
 #define SATP_ASID_MASK  (0xffffUL << SATP_ASID_SHIFT)
 
@@ -68,6 +70,25 @@ static void map_device(uint64_t base, uint64_t size)
 	mmu_map(root_pa, DIRECT_MAP_BASE + start, start, end - start, PTE_R | PTE_W | PTE_G);
 }
 
+/*
+ * Whether the hart has Sv57, which an Sv57 guest's shadows need: the
+ * board's device tree says "riscv,sv48" while its hart takes Sv57, so the
+ * hart is asked (§4.1.11: a MODE it lacks leaves satp as it was).  The probe
+ * root leads through slot 511 to popek's own root, where the direct map is
+ * at slot 510 as before: 0xffffff00_00000000 translates alike in both.
+ */
+static void probe_sv57(void)
+{
+	uint64_t probe = page_alloc();
+	table(probe)[511] = (root_pa >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
+	csr_write(satp, SATP_MODE_SV57 | probe >> PAGE_SHIFT);
+	sfence_vma_all();
+	vcsr_sv57 = csr_read(satp) >> 60 == SATP_MODE_SV57 >> 60;
+	csr_write(satp, SATP_MODE_SV48 | root_pa >> PAGE_SHIFT);
+	sfence_vma_all();
+	page_free(probe);
+}
+
 void mmu_init(const struct machine *m)
 {
 	if (m->paging_bits < 48)
@@ -89,6 +110,7 @@ void mmu_init(const struct machine *m)
 	asid_mask = (csr_read(satp) & SATP_ASID_MASK) >> SATP_ASID_SHIFT;
 	csr_write(satp, SATP_MODE_SV48 | root_pa >> PAGE_SHIFT);
 	sfence_vma_all();
+	probe_sv57();
 }
 
 uint64_t mmu_root(void)

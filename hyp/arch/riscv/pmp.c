@@ -18,18 +18,25 @@
 #define PMP_ALL (PMP_R | PMP_W | PMP_X)
 #define PA_TOP  (1UL << 56) /* pmpaddr holds bits 55:2 of a 56-bit physical address */
 
-/* Entry i's range [*lo, *hi); false when it is off or empty. */
-static bool entry_range(const struct vcsr *c, unsigned i, uint64_t *lo, uint64_t *hi)
+/*
+ * Entry i's range [*lo, *last], as the board computes it; false when it is
+ * off.  TOR is QEMU 7.2's (pmp.c): [pmpaddr[i-1] << 2, (pmpaddr[i] << 2) - 1]
+ * with the subtraction wrapping, so pmpaddr[i] = 0 covers everything from
+ * the bottom up; a top below the bottom leaves the range [0, 0], not empty.
+ */
+static bool entry_range(const struct vcsr *c, unsigned i, uint64_t *lo, uint64_t *last)
 {
 	uint64_t a = c->pmpaddr[i];
 	switch (c->pmpcfg[i] & CFG_A) {
 	case A_TOR:
 		*lo = i ? c->pmpaddr[i - 1] << 2 : 0;
-		*hi = a << 2;
-		return *lo < *hi;
+		*last = (a << 2) - 1;
+		if (*lo > *last)
+			*lo = *last = 0;
+		return true;
 	case A_NA4:
 		*lo = a << 2;
-		*hi = *lo + 4;
+		*last = *lo + 3;
 		return true;
 	case A_NAPOT: {
 		unsigned ones = 0; /* trailing ones give the size: 2^(ones + 3) bytes */
@@ -37,12 +44,12 @@ static bool entry_range(const struct vcsr *c, unsigned i, uint64_t *lo, uint64_t
 			ones++;
 		if (ones + 3 >= 56) {
 			*lo = 0;
-			*hi = PA_TOP;
+			*last = PA_TOP - 1;
 			return true;
 		}
 		uint64_t size = 1UL << (ones + 3);
 		*lo = (a << 2) & ~(size - 1);
-		*hi = *lo + size;
+		*last = *lo + size - 1;
 		return true;
 	}
 	}
@@ -58,12 +65,12 @@ int pmp_perms(const struct vcsr *c, enum vmode mode, uint64_t addr, uint64_t len
 {
 	if (!c->has_m)
 		return PMP_ALL;
-	uint64_t end = addr + len;
+	uint64_t end = addr + len - 1; /* the last byte */
 	for (unsigned i = 0; i < VPMP_ENTRIES; i++) {
-		uint64_t lo, hi;
-		if (!entry_range(c, i, &lo, &hi) || hi <= addr || lo >= end)
+		uint64_t lo, last;
+		if (!entry_range(c, i, &lo, &last) || last < addr || lo > end)
 			continue;
-		if (lo > addr || hi < end)
+		if (lo > addr || last < end)
 			return -1; /* partly inside the first entry it touches */
 		if (mode == VMODE_M && !(c->pmpcfg[i] & CFG_L))
 			return PMP_ALL;

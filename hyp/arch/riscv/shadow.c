@@ -1,9 +1,15 @@
 /*
  * Shadow page tables.  Each view is an Sv48 root whose slot 510 is popek's
  * (shared with popek's own table, U=0, out of the guest's reach) and whose
- * slots 0 and 511 hold what popek has copied from the guest's Sv39 tables:
- * a guest Sv39 address, sign-extended from bit 38, indexes exactly those two
- * Sv48 slots, and below them Sv39 and Sv48 index alike.
+ * other slots hold what popek has copied from the guest's tables.  A guest
+ * Sv39 address, sign-extended from bit 38, indexes exactly slots 0 and 511,
+ * and below them Sv39 and Sv48 index alike; a guest Sv48 address indexes
+ * the root as the guest's own root.  A space of an Sv57 guest has Sv57
+ * trees: a root as the guest's, whose slot 511 leads to the tree's own
+ * `upper` table, where slot 510 is popek's (the same address in Sv57).
+ * Either way the guest's 512 GiB at 0xffffff00_00000000 is popek's: loads
+ * and stores there are emulated, a fetch is an access fault
+ * (docs/conformance.md).
  *
  * Leaves are filled one at a time on page faults, with the guest's own page
  * size when the whole (super)page is RAM, and with permissions no wider
@@ -25,7 +31,9 @@
 
 #include <stddef.h>
 
-#define LEVELS         4 /* Sv48 */
+#define LEVELS         4 /* Sv48: popek's own table, the unpaged views, Sv39 and Sv48 guests */
+#define LEVELS_MAX     5 /* Sv57: the trees of an Sv57 guest */
+#define SATP_MODE_SV57 (10UL << 60)
 #define PTE_TABLE(pte) (((pte) >> PTE_PPN_SHIFT) << PAGE_SHIFT)
 
 static uint64_t *table(uint64_t pa)
@@ -41,6 +49,12 @@ static unsigned vpn(uint64_t va, int level)
 static bool is_leaf(uint64_t pte)
 {
 	return pte & (PTE_R | PTE_W | PTE_X);
+}
+
+/* va lies in popek's direct map, where no shadow leaf may go (Sv48 and Sv57 guests can name it). */
+static bool in_popek_slot(uint64_t va)
+{
+	return va - DIRECT_MAP_BASE < DIRECT_MAP_SIZE;
 }
 
 /* For CHECK(): compiled out with it in a normal build. */
@@ -98,14 +112,53 @@ static const struct shadow_tree *tree_of_const(const struct shadow *s, enum shad
 	return is_paged(view) ? &s->space[s->cur].tree[view - SHADOW_PAGED_FIRST] : &s->fixed[view];
 }
 
-static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid)
+/* A pointer entry to the table at pa. */
+static uint64_t table_pte(uint64_t pa)
 {
+	return (pa >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
+}
+
+/*
+ * An empty tree takes the shape of `levels` (4 or 5, §4.5, §4.6): popek's
+ * map at root slot 510, or at slot 510 of the upper table below root slot
+ * 511 (VA 0xffffff00_00000000 indexes both so).
+ */
+static void tree_format(struct shadow_tree *t, int levels)
+{
+	CHECK(!t->live, "shadow: reshaping a tree that holds leaves");
+	uint64_t *root = table(t->root), popek = table(mmu_root())[DIRECT_MAP_SLOT];
+	if (levels == LEVELS_MAX) {
+		CHECK(t->upper, "shadow: an Sv57 tree without its upper table");
+		table(t->upper)[DIRECT_MAP_SLOT] = popek;
+		root[DIRECT_MAP_SLOT] = 0;
+		root[511] = table_pte(t->upper);
+	} else {
+		root[511] = 0;
+		root[DIRECT_MAP_SLOT] = popek;
+	}
+	t->levels = (uint8_t)levels;
+}
+
+/* `upper`: the tree may become an Sv57 one (a space's or a global tree). */
+static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid, bool upper)
+{
+	/*
+	 * A reset VM's hart may still be on one of its old roots (popek runs on
+	 * the last view it loaded): each page handed out here had popek's slot,
+	 * and gets it back at once, before the next page is taken.
+	 */
+	uint64_t popek = table(mmu_root())[DIRECT_MAP_SLOT];
 	t->root = pool_alloc(s);
-	table(t->root)[DIRECT_MAP_SLOT] = table(mmu_root())[DIRECT_MAP_SLOT];
+	table(t->root)[DIRECT_MAP_SLOT] = popek;
+	t->upper = upper ? pool_alloc(s) : 0;
+	if (upper)
+		table(t->upper)[DIRECT_MAP_SLOT] = popek;
+	t->live = false;
+	tree_format(t, LEVELS);
 	t->asid = (uint16_t)asid;
 	t->stale = SHADOW_STALE_NONE;
 	t->coarse = false;
-	t->live = false;
+	t->top_used = t->upper_used = 0;
 	t->regions = 0;
 }
 
@@ -120,19 +173,21 @@ static void shadow_empty(struct shadow *s, unsigned asid_base)
 	s->fences = s->space_hits = s->space_misses = s->ahead = 0;
 	s->ndue = 0;
 	s->due_all = false;
+	s->global_levels = 3;
 	unsigned asid = asid_base;
 	for (int view = 0; view < VIEW_COUNT; view++) {
 		if (!is_paged(view))
-			tree_init(s, &s->fixed[view], asid++);
+			tree_init(s, &s->fixed[view], asid++, false);
 	}
 	for (int i = 0; i < SHADOW_SPACES; i++) {
 		s->space[i].key = SHADOW_NO_KEY;
 		s->space[i].used = 0;
 		for (int p = 0; p < SHADOW_PAGED; p++)
-			tree_init(s, &s->space[i].tree[p], asid++);
+			tree_init(s, &s->space[i].tree[p], asid++, true);
 	}
 	for (int p = 0; p < SHADOW_PAGED; p++)
-		tree_init(s, &s->global[p], 0); /* never in satp: its leaves go through spaces */
+		tree_init(s, &s->global[p], 0,
+		          true); /* never in satp: its leaves go through spaces */
 }
 
 int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
@@ -177,7 +232,8 @@ uint64_t shadow_asid(const struct shadow *s, enum shadow_view view)
 uint64_t shadow_satp(const struct shadow *s, enum shadow_view view)
 {
 	const struct shadow_tree *t = tree_of_const(s, view);
-	return SATP_MODE_SV48 | real_asid(t) << 44 | t->root >> PAGE_SHIFT;
+	uint64_t mode = t->levels == LEVELS_MAX ? SATP_MODE_SV57 : SATP_MODE_SV48;
+	return mode | real_asid(t) << 44 | t->root >> PAGE_SHIFT;
 }
 
 /* ---- fences: only for what the hardware could have cached, and sized to it ---- */
@@ -265,12 +321,12 @@ static uint64_t region_bit(uint64_t va)
  * regions' bits, or every bit when an address is not canonical (the tree
  * is emptied then).
  */
-static uint64_t regions_of(uint64_t va, uint64_t pages)
+static uint64_t regions_of(int levels, uint64_t va, uint64_t pages)
 {
 	uint64_t mask = 0;
 	for (uint64_t i = 0; i < pages; i++) {
 		uint64_t a = va + i * PAGE_SIZE;
-		if (!gwalk_sv39_canonical(a))
+		if (!gwalk_canonical(levels, a))
 			return ~0UL;
 		mask |= region_bit(a);
 	}
@@ -313,28 +369,68 @@ static void free_tree(struct shadow *s, uint64_t pa, int level)
 }
 
 /*
- * The root slots a guest mapping can use: a canonical Sv39 address indexes
- * 0 or 511, and guest RAM (the unpaged views: guest-physical addresses)
- * lies below 2^39, in slot 0 (put_leaf() CHECKs it).
+ * The root slots a guest mapping uses, eight to a bit of top_used (and of
+ * upper_used, in an Sv57 tree's upper table): a canonical Sv39 address
+ * indexes 0 or 511, guest RAM (the unpaged views) lies in slot 0, an Sv48
+ * or Sv57 address indexes any.  Emptying and linking visit only those.
+ * Never popek's slot (put_leaf() CHECKs it).
  */
-static const unsigned guest_slots[] = {0, 511};
+static uint64_t slot_bit(unsigned i)
+{
+	return 1UL << (i >> 3);
+}
+
+/* va's slots in tr's root and upper table are (or may become) in use. */
+static void mark_slots(struct shadow_tree *tr, uint64_t va)
+{
+	tr->top_used |= slot_bit(vpn(va, tr->levels - 1));
+	if (tr->levels == LEVELS_MAX && vpn(va, LEVELS_MAX - 1) == 511)
+		tr->upper_used |= slot_bit(vpn(va, LEVELS_MAX - 2));
+}
+
+/* The slot a tree's table t keeps for popek: the direct map, or the upper table. */
+static unsigned popek_slot(const struct shadow_tree *tr, const uint64_t *t)
+{
+	return tr->levels == LEVELS_MAX && t == table(tr->root) ? 511 : DIRECT_MAP_SLOT;
+}
+
+/* Empties slot i of table t, whose tables below are of level `below`. */
+static void empty_slot(struct shadow *s, uint64_t *t, unsigned i, int below)
+{
+	if (!(t[i] & PTE_V))
+		return;
+	if (is_own_table(t[i]))
+		free_tree(s, PTE_TABLE(t[i]), below);
+	t[i] = 0;
+}
+
+/* Empties the slots of `used` in tr's table t (of level `level`), never popek's. */
+static void empty_slots(struct shadow *s, const struct shadow_tree *tr, uint64_t *t, int level,
+                        uint64_t used)
+{
+	unsigned skip = popek_slot(tr, t);
+	for (unsigned b = 0; b < 64 && used >> b; b++) {
+		if (!(used >> b & 1))
+			continue;
+		unsigned first = b * 8;
+		for (unsigned i = first; i < first + 8; i++) {
+			if (i != skip)
+				empty_slot(s, t, i, level - 1);
+		}
+	}
+}
 
 /* Empties one tree: every guest slot, never popek's.  The caller fences. */
 static void empty_tree(struct shadow *s, struct shadow_tree *tr)
 {
 	if (!tr->live)
 		return; /* nothing installed since it was last emptied (and fenced) */
-	uint64_t *root = table(tr->root);
-	for (unsigned k = 0; k < sizeof(guest_slots) / sizeof(guest_slots[0]); k++) {
-		unsigned i = guest_slots[k];
-		if (!(root[i] & PTE_V))
-			continue;
-		if (is_own_table(root[i]))
-			free_tree(s, PTE_TABLE(root[i]), LEVELS - 2);
-		root[i] = 0;
-	}
+	empty_slots(s, tr, table(tr->root), tr->levels - 1, tr->top_used);
+	if (tr->levels == LEVELS_MAX) /* the upper table itself stays */
+		empty_slots(s, tr, table(tr->upper), LEVELS_MAX - 2, tr->upper_used);
 	tr->coarse = false;
 	tr->live = false;
+	tr->top_used = tr->upper_used = 0;
 	tr->regions = 0;
 	stale_asid(s, tr);
 }
@@ -358,8 +454,10 @@ static void empty_global(struct shadow *s, int p)
 /* Removes whatever leaf maps va in `tr`; true if there was one. */
 static bool unmap_page(struct shadow_tree *tr, uint64_t va)
 {
+	if (in_popek_slot(va))
+		return false; /* popek's own map: never the guest's */
 	uint64_t *t = table(tr->root);
-	for (int level = LEVELS - 1; level >= 0; level--) {
+	for (int level = tr->levels - 1; level >= 0; level--) {
 		uint64_t *pte = &t[vpn(va, level)];
 		if (!(*pte & PTE_V))
 			return false;
@@ -374,15 +472,18 @@ static bool unmap_page(struct shadow_tree *tr, uint64_t va)
 	return false;
 }
 
-/* Guest ASID and root PPN of an Sv39 satp: the key of its space. */
+/*
+ * MODE, guest ASID and root PPN of a paged satp: the key of its space (the
+ * same root read as Sv39 and as Sv48 translates differently).
+ */
 static uint64_t key_of(uint64_t satp)
 {
-	return satp & ((0xffffUL << 44) | ((1UL << 44) - 1));
+	return satp;
 }
 
 static uint64_t key_asid(uint64_t key)
 {
-	return key >> 44;
+	return key >> 44 & 0xffff;
 }
 
 /* The tree pages of every space but the current one, oldest first, until `need` fit. */
@@ -405,23 +506,55 @@ static void evict_for(struct shadow *s, uint64_t need)
 }
 
 /*
- * An empty space starts with the global trees linked at its roots (slots 0
- * and 511, all a guest Sv39 address can index): a new process reaches every
- * global page filled so far, the guest kernel's, without a fault.
+ * Links the entries of global table g in the slots of `used` into tr's
+ * table t where t has none (never popek's slot); returns the slots linked.
+ */
+static uint64_t link_table(struct shadow_tree *tr, uint64_t *t, const uint64_t *g, uint64_t used)
+{
+	unsigned skip = popek_slot(tr, t);
+	uint64_t linked = 0;
+	for (unsigned b = 0; b < 64 && used >> b; b++) {
+		if (!(used >> b & 1))
+			continue;
+		unsigned first = b * 8;
+		for (unsigned i = first; i < first + 8; i++) {
+			if (i == skip || !(g[i] & PTE_V) || t[i])
+				continue;
+			t[i] = g[i] | SHADOW_PTE_SHARED;
+			tr->live = true;
+			linked |= slot_bit(i);
+		}
+	}
+	return linked;
+}
+
+/*
+ * An empty space starts with the global trees linked at its roots (the
+ * slots its mode can index): a new process reaches every global page
+ * filled so far, the guest kernel's, without a fault.  The global trees
+ * hold leaves of one mode only (s->global_levels, shadow_switch()): a
+ * space of another mode links nothing.
  */
 static void link_roots(struct shadow *s, struct shadow_space *sp)
 {
+	if (gwalk_levels(sp->key) != s->global_levels)
+		return;
 	for (int p = 0; p < SHADOW_PAGED; p++) {
-		const uint64_t *g = table(s->global[p].root);
-		uint64_t *root = table(sp->tree[p].root);
-		for (unsigned k = 0; k < sizeof(guest_slots) / sizeof(guest_slots[0]); k++) {
-			unsigned i = guest_slots[k];
-			if (!(g[i] & PTE_V) || root[i])
-				continue;
-			root[i] = g[i] | SHADOW_PTE_SHARED;
-			sp->tree[p].live = true;
-		}
+		const struct shadow_tree *g = &s->global[p];
+		struct shadow_tree *tr = &sp->tree[p];
+		CHECK(tr->levels == g->levels, "shadow: a space of %d levels, global trees of %d",
+		      tr->levels, g->levels);
+		tr->top_used |= link_table(tr, table(tr->root), table(g->root), g->top_used);
+		if (g->levels == LEVELS_MAX)
+			tr->upper_used |=
+			    link_table(tr, table(tr->upper), table(g->upper), g->upper_used);
 	}
+}
+
+/* The tree shape for a guest satp's mode: Sv57 gets five levels, the rest four. */
+static int tree_levels(uint64_t satp)
+{
+	return gwalk_levels(satp) == LEVELS_MAX ? LEVELS_MAX : LEVELS;
 }
 
 void shadow_switch(struct vcpu *v)
@@ -431,6 +564,16 @@ void shadow_switch(struct vcpu *v)
 		return; /* Bare: no paged view runs; the current space stays as it is */
 	uint64_t key = key_of(v->csr.satp);
 	struct shadow_space *sp = &s->space[s->cur];
+	int levels = gwalk_levels(v->csr.satp);
+	if (levels != s->global_levels) {
+		/* §4.1.11: global leaves of the other mode translate nothing of this one */
+		for (int p = 0; p < SHADOW_PAGED; p++) {
+			empty_global(s, p);
+			tree_format(&s->global[p], tree_levels(v->csr.satp));
+		}
+		fence_stale(s);
+		s->global_levels = levels;
+	}
 	if (sp->key != key) {
 		int hit = -1, oldest = 0;
 		for (int i = 0; i < SHADOW_SPACES && hit < 0; i++) {
@@ -449,6 +592,8 @@ void shadow_switch(struct vcpu *v)
 			empty_space(s, sp);
 			fence_stale(s);
 			sp->key = key;
+			for (int p = 0; p < SHADOW_PAGED; p++)
+				tree_format(&sp->tree[p], tree_levels(key));
 			link_roots(s, sp);
 		}
 	}
@@ -466,8 +611,8 @@ static void empty_any(struct shadow *s, struct shadow_tree *tr, int global_p)
 }
 
 /* tr loses the pages [va, va + pages): stale entries marked. */
-static void flush_tree(struct shadow *s, struct shadow_tree *tr, uint64_t va, uint64_t pages,
-                       int global_p)
+static void flush_tree(struct shadow *s, struct shadow_tree *tr, int levels, uint64_t va,
+                       uint64_t pages, int global_p)
 {
 	if (!tr->live)
 		return;
@@ -478,7 +623,7 @@ static void flush_tree(struct shadow *s, struct shadow_tree *tr, uint64_t va, ui
 	}
 	for (uint64_t i = 0; i < pages; i++) {
 		uint64_t a = va + i * PAGE_SIZE; /* wraps past the top as the guest's range does */
-		if (!gwalk_sv39_canonical(a)) {
+		if (!gwalk_canonical(levels, a)) {
 			empty_any(s, tr, global_p); /* the board (QEMU) flushes everything here */
 			return;
 		}
@@ -493,7 +638,9 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 	struct shadow *s = &v->shadow;
 	asid &= 0xffff; /* §4.2.1: rs2 bits past ASIDMAX are ignored */
 	va &= ~(PAGE_SIZE - 1);
-	uint64_t mask = all_va ? 0 : regions_of(va, pages);
+	/* the guest's addresses are canonical by its current mode; Bare: Sv39's rule, as before */
+	int levels = gwalk_levels(v->csr.satp) ? gwalk_levels(v->csr.satp) : 3;
+	uint64_t mask = all_va ? 0 : regions_of(levels, va, pages);
 	for (int i = 0; i < SHADOW_SPACES; i++) {
 		struct shadow_space *sp = &s->space[i];
 		/*
@@ -512,7 +659,7 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 			if (all_va)
 				empty_tree(s, &sp->tree[p]);
 			else if (sp->tree[p].regions & mask)
-				flush_tree(s, &sp->tree[p], va, pages, -1);
+				flush_tree(s, &sp->tree[p], levels, va, pages, -1);
 		}
 		if (all_va && !all_asid)
 			link_roots(s, sp); /* the global trees stay (§4.2.1): linked again */
@@ -521,7 +668,7 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 		if (all_va)
 			empty_global(s, p);
 		else if (s->global[p].regions & mask)
-			flush_tree(s, &s->global[p], va, pages, p);
+			flush_tree(s, &s->global[p], levels, va, pages, p);
 	}
 	if (all_va)
 		v->stats.shadow_flushes++;
@@ -552,12 +699,6 @@ void shadow_flush_all(struct vcpu *v)
 		empty_space(s, &s->space[i]);
 	v->stats.shadow_flushes++;
 	fence_stale(s);
-}
-
-/* A pointer entry to the table at pa. */
-static uint64_t table_pte(uint64_t pa)
-{
-	return (pa >> PAGE_SHIFT) << PTE_PPN_SHIFT | PTE_V;
 }
 
 /* A new table of tr's own. */
@@ -609,13 +750,15 @@ static const uint64_t *next_table(uint64_t e)
 static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shadow_tree *g,
                      uint64_t va, int level, uint64_t leaf)
 {
-	CHECK(vpn(va, LEVELS - 1) == 0 || vpn(va, LEVELS - 1) == 511,
-	      "shadow: a leaf for %lx in root slot %u", va, vpn(va, LEVELS - 1));
+	CHECK(!in_popek_slot(va), "shadow: a leaf for %lx in popek's root slot", va);
 	tr->live = true;
+	mark_slots(tr, va);
+	CHECK(tr->levels == LEVELS_MAX || (int64_t)va >> 47 == 0 || (int64_t)va >> 47 == -1,
+	      "shadow: %lx in a tree of four levels", va);
 	tr->regions |= level >= 2 ? ~0UL : region_bit(va);
 	uint64_t *t = table(tr->root);
 	const uint64_t *gt = g ? table(g->root) : NULL; /* g's table at the same place */
-	for (int l = LEVELS - 1; l > level; l--) {
+	for (int l = tr->levels - 1; l > level; l--) {
 		uint64_t *pte = &t[vpn(va, l)];
 		gt = gt ? next_table(gt[vpn(va, l)]) : NULL;
 		if ((*pte & PTE_V) && is_leaf(*pte)) {
@@ -661,9 +804,11 @@ static void link_global(struct shadow *s, struct shadow_tree *tr, const struct s
                         uint64_t va, int level, uint64_t leaf)
 {
 	tr->live = true;
+	mark_slots(tr, va);
 	uint64_t *t = table(tr->root);
 	const uint64_t *gt = table(g->root);
-	for (int l = LEVELS - 1; l > level; l--) {
+	CHECK(tr->levels == g->levels, "shadow: linking a global tree of another shape");
+	for (int l = tr->levels - 1; l > level; l--) {
 		uint64_t *pte = &t[vpn(va, l)];
 		uint64_t ge = gt[vpn(va, l)]; /* put_leaf() has just made g's path */
 		if (*pte & SHADOW_PTE_SHARED)
@@ -705,6 +850,7 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 	       !(hpa & ((PAGE_SIZE << (9 * level)) - 1))) ||
 	          (level == 0 && perms == PTE_X && watch_is_copy(v->vm, hpa)),
 	      "shadow: level-%d leaf at %lx outside the VM's RAM", level, hpa);
+	/* at most LEVELS new tables below a root, Sv57's included (its upper table is made with it) */
 	if (s->pages + LEVELS > s->page_limit) {
 		evict_for(s, LEVELS); /* other address spaces first, oldest first */
 		fence_stale(s);
@@ -741,12 +887,15 @@ static enum gwalk_access access_of(uint64_t cause)
 	return cause == CAUSE_FETCH_PAGE ? GW_FETCH : cause == CAUSE_LOAD_PAGE ? GW_LOAD : GW_STORE;
 }
 
-static uint64_t *guest_pte(void *ctx, uint64_t gpa)
+static uint64_t *guest_pte(void *ctx, uint64_t gpa, enum gwalk_status *why)
 {
 	struct vcpu *v = ctx;
 	/* §3.7.1: the table walk's own reads are checked by PMP as S-mode loads */
-	if (v->csr.has_m && (pmp_perms(&v->csr, VMODE_S, gpa, 8) & PMP_R) == 0)
+	if (v->csr.has_m && (pmp_perms(&v->csr, VMODE_S, gpa, 8) & PMP_R) == 0) {
+		*why = GW_ACCESS_FAULT;
 		return NULL;
+	}
+	*why = GW_PAGE_FAULT; /* no RAM: the board's PTE load fails, a page fault */
 	return vm_gpa_to_hva(v->vm, gpa, 8);
 }
 
@@ -867,9 +1016,10 @@ static void fill_around(struct vcpu *v, enum shadow_view view, uint64_t va, uint
 	if (v->csr.has_m && (pmp_perms(&v->csr, VMODE_S, win, AROUND_PAGES * 8) & PMP_R) == 0)
 		return; /* -1 (PMP splits the window) included */
 	const uint64_t *g = vm_gpa_to_hva(v->vm, win, AROUND_PAGES * 8);
-	uint64_t *t = table(tree_of(&v->shadow, view)->root);
+	const struct shadow_tree *tr = tree_of(&v->shadow, view);
+	uint64_t *t = table(tr->root);
 	bool shared = false; /* the table is a global tree's: only global leaves go there */
-	for (int level = LEVELS - 1; level > 0 && g; level--) {
+	for (int level = tr->levels - 1; level > 0 && g; level--) {
 		uint64_t pte = t[vpn(va, level)];
 		if (!(pte & PTE_V) || is_leaf(pte))
 			return;
@@ -904,7 +1054,7 @@ static void fill_around(struct vcpu *v, enum shadow_view view, uint64_t va, uint
 static bool has_leaf(const struct shadow_tree *tr, uint64_t va)
 {
 	const uint64_t *t = table(tr->root);
-	for (int level = LEVELS - 1; level >= 0; level--) {
+	for (int level = tr->levels - 1; level >= 0; level--) {
 		uint64_t pte = t[vpn(va, level)];
 		if (!(pte & PTE_V))
 			return false;
@@ -941,6 +1091,8 @@ static void fill_view(struct vcpu *v, enum shadow_view view, uint64_t va,
 static void fill_fenced(struct vcpu *v, uint64_t va)
 {
 	struct gwalk_result r;
+	if (in_popek_slot(va))
+		return;
 	/* one walk that accepts any leaf, U or not: vS with SUM, MXR letting X-only pages in */
 	if (gwalk(guest_pte, v, v->csr.satp, va, GW_LOAD, VMODE_S, true, true, false, &r) != GW_OK)
 		return;
@@ -987,6 +1139,8 @@ enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va)
 	case GW_OK:
 		break;
 	}
+	if (in_popek_slot(va)) /* an Sv48 guest's page where popek's map is: no shadow leaf */
+		return cause == CAUSE_FETCH_PAGE ? SHADOW_ACCESS_FAULT : SHADOW_EMULATE;
 	uint64_t perms = gwalk_shadow_perms(r.pte, v->mode, sum, mxr);
 	if (!perms) /* cannot follow a walk that allowed the access; never install V with no R/W/X */
 		return SHADOW_PAGE_FAULT;
@@ -1005,8 +1159,9 @@ int shadow_translate(struct vcpu *v, uint64_t va, bool fetch, uint64_t *gpa)
 
 int shadow_lookup(const struct vcpu *v, uint64_t va, uint64_t perm, uint64_t *hpa)
 {
-	uint64_t *t = table(tree_of_const(&v->shadow, shadow_view_of(v))->root);
-	for (int level = LEVELS - 1; level >= 0; level--) {
+	const struct shadow_tree *tr = tree_of_const(&v->shadow, shadow_view_of(v));
+	const uint64_t *t = table(tr->root);
+	for (int level = tr->levels - 1; level >= 0; level--) {
 		uint64_t pte = t[vpn(va, level)];
 		if (!(pte & PTE_V))
 			return -1;

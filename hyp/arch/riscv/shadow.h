@@ -28,8 +28,10 @@ enum shadow_view {
 #define SHADOW_SPACES 16
 /* Real ASIDs of one vCPU: each unpaged view, each paged view of each space. */
 #define SHADOW_ASIDS (VIEW_COUNT - SHADOW_PAGED + SHADOW_SPACES * SHADOW_PAGED)
-/* Roots of one vCPU: those, and the global tree of each paged view (never in satp). */
-#define SHADOW_ROOTS (SHADOW_ASIDS + SHADOW_PAGED)
+/* Paged trees: each space's, and the global tree of each paged view (never in satp). */
+#define SHADOW_PAGED_TREES ((SHADOW_SPACES + 1) * SHADOW_PAGED)
+/* Pages made with the trees: a root each, and each paged tree's upper table (Sv57). */
+#define SHADOW_ROOTS (SHADOW_ASIDS + SHADOW_PAGED + SHADOW_PAGED_TREES)
 
 /*
  * RSW bits of shadow entries (priv spec §4.3.1: the hardware ignores them).
@@ -47,23 +49,27 @@ enum shadow_stale {
 	SHADOW_STALE_ASID, /* any: sfence.vma x0, asid */
 };
 
-/* One Sv48 root and what popek knows of it. */
+/* One Sv48 or Sv57 root and what popek knows of it. */
 struct shadow_tree {
-	uint64_t root;     /* physical address */
-	uint64_t stale_va; /* with stale == SHADOW_STALE_PAGE: the one page to fence */
-	uint16_t asid;     /* its real ASID, before masking to the hart's width */
-	uint8_t stale;     /* enum shadow_stale: what the TLB may hold that the tree lost */
-	bool coarse;       /* a guest superpage was shadowed in pieces */
-	bool live;         /* a leaf was installed since the tree was last emptied */
-	uint64_t regions;  /* 2 MiB regions (va bits 26:21) that may hold a leaf: a filter */
+	uint64_t root;       /* physical address */
+	uint64_t upper;      /* a paged tree's table below root slot 511 when it is Sv57 (or 0) */
+	uint64_t stale_va;   /* with stale == SHADOW_STALE_PAGE: the one page to fence */
+	uint16_t asid;       /* its real ASID, before masking to the hart's width */
+	uint8_t stale;       /* enum shadow_stale: what the TLB may hold that the tree lost */
+	uint8_t levels;      /* 4 (Sv48: popek at root slot 510) or 5 (Sv57: at upper slot 510) */
+	bool coarse;         /* a guest superpage was shadowed in pieces */
+	bool live;           /* a leaf was installed since the tree was last emptied */
+	uint64_t top_used;   /* root slots that may hold entries: bit i for slots 8i to 8i + 7 */
+	uint64_t upper_used; /* the same for an Sv57 tree's upper table */
+	uint64_t regions;    /* 2 MiB regions (va bits 26:21) that may hold a leaf: a filter */
 };
 
 /* Trees fenced one by one at most; past this, one global fence. */
 #define SHADOW_FENCES_MAX 3
 
-/* A guest address space: its satp's ASID and PPN, and its paged views. */
+/* A guest address space: its satp's MODE, ASID and PPN, and its paged views. */
 struct shadow_space {
-	uint64_t key;  /* satp without MODE; SHADOW_NO_KEY while unused */
+	uint64_t key;  /* its satp (MODE, ASID, PPN); SHADOW_NO_KEY while unused */
 	uint64_t used; /* LRU stamp */
 	struct shadow_tree tree[SHADOW_PAGED];
 };
@@ -78,7 +84,8 @@ struct shadow {
 	 * a global mapping exists in every address space).
 	 */
 	struct shadow_tree global[SHADOW_PAGED];
-	unsigned cur;        /* the space of the guest's satp (when it is Sv39) */
+	unsigned cur;        /* the space of the guest's satp (when it is paged) */
+	int global_levels;   /* the guest mode (gwalk_levels()) the global trees' leaves are of */
 	uint64_t clock;      /* LRU stamps handed out */
 	uint64_t pages;      /* table pages in use below the roots */
 	uint64_t page_limit; /* past this, other spaces are evicted, then every view flushed */

@@ -20,7 +20,7 @@
 #define MIP_WRITABLE S_INTERRUPTS
 /* §3.1.8: the exceptions the board lets M delegate (ecall from M never goes lower) */
 #define MEDELEG_WRITABLE 0xb3ffUL
-/* §4.1.11: satp fields for Sv39 with QEMU's 16 ASID bits and 44 PPN bits */
+/* §4.1.11: satp fields with QEMU's 16 ASID bits and 44 PPN bits */
 #define SATP_MODE_MASK (0xfUL << 60)
 #define SATP_ASID_MASK (0xffffUL << 44)
 #define SATP_PPN_MASK  ((1UL << 44) - 1)
@@ -49,6 +49,8 @@ uint64_t vcsr_mip(const struct vcsr *c)
 void vcsr_reset_m(struct vcsr *c)
 {
 	*c = (struct vcsr){.has_m = true}; /* §3.4: M-mode, MIE = MPRV = 0, nothing delegated */
+	for (int i = 0; i < VCSR_TRIGGERS; i++)
+		c->tdata1[i] = VCSR_TDATA1_TYPE2; /* the board's triggers start as mcontrol, off */
 }
 
 /* The counters OpenSBI 1.1's mstatus_init lets U read: cycle, time, instret. */
@@ -166,13 +168,19 @@ static unsigned write_epc(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
 	return 0;
 }
 
-/* §4.1.11: an unsupported MODE makes the whole write have no effect. */
+bool vcsr_sv57 = true;
+
+/*
+ * §4.1.11: an unsupported MODE makes the whole write have no effect.  Bare,
+ * Sv39, Sv48, and Sv57 where the hart has it, as the board's (its shadows
+ * are Sv57 tables, shadow.c).
+ */
 static unsigned write_satp(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
 {
 	(void)csr;
 	(void)f;
-	uint64_t mode = v & SATP_MODE_MASK;
-	if (mode != 0 && mode != SATP_MODE_SV39)
+	uint64_t mode = v >> 60;
+	if (mode != 0 && mode != 8 && mode != 9 && !(mode == 10 && vcsr_sv57))
 		return 0;
 	v &= SATP_MODE_MASK | SATP_ASID_MASK | SATP_PPN_MASK;
 	uint64_t old = c->satp;
@@ -274,6 +282,58 @@ static unsigned write_plain(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t 
 	return 0;
 }
 
+/*
+ * Sdtrig, as the board's hart (QEMU 7.2 debug.c) answers: tselect takes 0
+ * and 1 only; a tdata1 write of type 2 (mcontrol) or 6 (mcontrol6) keeps
+ * the type, the size where it is one of any, 1, 2, 4, 8 bytes, and the mode
+ * and load/store/execute bits, and clears the rest (dmode, match, chain,
+ * action, timing, select, hit); a write of another type is ignored (types
+ * 1 and 8-14 stop the board's QEMU itself); tdata2 keeps any value; tdata3
+ * reads 0 and ignores writes; tinfo reads types 2 and 6.
+ */
+#define TRIG_MODES2 0x5fUL                    /* M, S, U, execute, store, load */
+#define TRIG_MODES6 (TRIG_MODES2 | 3UL << 23) /* and VS, VU */
+#define TRIG_SIZE2  (3UL << 16 | 3UL << 21)   /* sizelo, sizehi */
+#define TRIG_SIZE6  (0xfUL << 16)
+#define TINFO_TYPES (1UL << 2 | 1UL << 6)
+
+static bool trigger_size_ok(unsigned size)
+{
+	return size <= 3 || size == 5; /* any, 1, 2, 4, 8 bytes */
+}
+
+static unsigned write_tselect(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
+{
+	(void)csr;
+	(void)c;
+	if (v < VCSR_TRIGGERS)
+		*f = v;
+	return 0;
+}
+
+static unsigned write_tdata(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t v)
+{
+	(void)f;
+	unsigned i = (unsigned)c->tselect;
+	if (csr == CSR_TSELECT + 2) {
+		c->tdata2[i] = v;
+		return 0;
+	}
+	if (csr != CSR_TSELECT + 1)
+		return 0; /* tdata3 */
+	uint64_t type = v >> 60;
+	if (type == 2) {
+		unsigned size = (unsigned)((v >> 16 & 3) | (v >> 21 & 3) << 2);
+		c->tdata1[i] = VCSR_TDATA1_TYPE2 | (v & TRIG_MODES2) |
+		               (trigger_size_ok(size) ? v & TRIG_SIZE2 : 0);
+	} else if (type == 6) {
+		unsigned size = (unsigned)(v >> 16 & 0xf);
+		c->tdata1[i] =
+		    6UL << 60 | (v & TRIG_MODES6) | (trigger_size_ok(size) ? v & TRIG_SIZE6 : 0);
+	}
+	return 0;
+}
+
 static uint64_t read_pmpcfg(const struct vcsr *c, unsigned csr)
 {
 	unsigned first = (csr - CSR_PMPCFG0) * 4;
@@ -336,6 +396,9 @@ static const struct vcsr_desc vcsrs[] = {
     {CSR_MIMPID, 1, true, F(mimpid), NULL},
     {CSR_MHARTID, 1, true, COMPUTED, NULL}, /* one hart, number 0 */
     {CSR_MCONFIGPTR, 1, true, COMPUTED, NULL},
+    {CSR_TSELECT, 1, true, F(tselect), write_tselect},
+    {CSR_TSELECT + 1, 3, true, COMPUTED, write_tdata},
+    {CSR_TINFO, 1, true, COMPUTED, write_ignored},
 };
 
 /*
@@ -381,6 +444,9 @@ static const uint8_t vcsr_row[4096] = {
     [CSR_MIMPID] = 35,
     [CSR_MHARTID] = 36,
     [CSR_MCONFIGPTR] = 37,
+    [CSR_TSELECT] = 38,
+    [(CSR_TSELECT + 1)...(CSR_TSELECT + 3)] = 39,
+    [CSR_TINFO] = 40,
 };
 
 static const struct vcsr_desc *find(unsigned csr)
@@ -413,7 +479,13 @@ static uint64_t read_computed(const struct vcsr *c, unsigned csr)
 		return c->pmpaddr[csr - CSR_PMPADDR0];
 	if (csr == CSR_MCYCLE || csr == CSR_MCYCLE + 2)
 		return vcsr_counter_read(c, csr & 0x1f, c->ctr_now[csr & 0x1f]);
-	return 0; /* mhartid, mconfigptr, the event selectors, unimplemented counters */
+	if (csr == CSR_TSELECT + 1)
+		return c->tdata1[c->tselect];
+	if (csr == CSR_TSELECT + 2)
+		return c->tdata2[c->tselect];
+	if (csr == CSR_TINFO)
+		return TINFO_TYPES;
+	return 0; /* mhartid, mconfigptr, tdata3, the event selectors, unimplemented counters */
 }
 
 bool vcsr_counter_allowed(const struct vcsr *c, enum vmode mode, unsigned idx)

@@ -28,6 +28,10 @@ enum vmode {
 
 #define VPMP_ENTRIES 16 /* as the board's hart has */
 
+/* Debug triggers (Sdtrig) of the board's hart: two, of type 2 (mcontrol) at reset. */
+#define VCSR_TRIGGERS     2
+#define VCSR_TDATA1_TYPE2 (2UL << 60)
+
 struct vcsr {
 	bool has_m; /* virtual M-mode exists (boot = firmware) */
 
@@ -56,6 +60,9 @@ struct vcsr {
 	uint64_t mvendorid, marchid, mimpid; /* the real hart's, read-only */
 	uint8_t pmpcfg[VPMP_ENTRIES];
 	uint64_t pmpaddr[VPMP_ENTRIES];
+	/* Sdtrig as the board has it: VCSR_TRIGGERS match triggers (mcontrol, mcontrol6) */
+	uint64_t tselect;
+	uint64_t tdata1[VCSR_TRIGGERS], tdata2[VCSR_TRIGGERS];
 
 	/* Supervisor level. */
 	uint64_t stvec;
@@ -89,6 +96,8 @@ struct vcsr {
 #define CSR_MCOUNTEREN    0x306
 #define CSR_MENVCFG       0x30a
 #define CSR_MCOUNTINHIBIT 0x320
+#define CSR_TSELECT       0x7a0 /* tdata1-3 follow, then tinfo */
+#define CSR_TINFO         0x7a4
 #define CSR_MSCRATCH      0x340
 #define CSR_MEPC          0x341
 #define CSR_MCAUSE        0x342
@@ -138,6 +147,9 @@ enum vcsr_effect {
 	VCSR_COUNTER = 1 << 8,    /* a counter (mcycle, cycle...): emulate.c reads the real one */
 	VCSR_SLOW = 1 << 9,       /* vcsr_fast(): not one of its accesses, nothing done */
 };
+
+/* Guests may select Sv57 (satp MODE 10): the hart has it (mmu_init() says), true on the host. */
+extern bool vcsr_sv57;
 
 /* The state a hart of the board is in at reset (§3.4), for a VM with vM. */
 void vcsr_reset_m(struct vcsr *c);

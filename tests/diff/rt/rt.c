@@ -192,6 +192,12 @@ static void reset(const struct diff_prog *p)
 	csr_write(mcounteren, 0);
 	csr_write(scounteren, 0);
 	csr_write(0x30a, 0); /* menvcfg */
+	/* Sdtrig: both triggers as out of reset (mcontrol, off), trigger 0 selected */
+	for (int t = 1; t >= 0; t--) {
+		csr_write(0x7a0, t);
+		csr_write(0x7a1, 2UL << 60);
+		csr_write(0x7a2, 0);
+	}
 	csr_write(0x10a, 0); /* senvcfg */
 	csr_write(satp, 0);
 	/* PMP: all off but entry 15, which gives S and U all of memory */
@@ -297,6 +303,14 @@ static void dump(const struct diff_prog *p)
 			put(xname[i], diff_ctx.x[i]);
 	for (unsigned i = 0; i < sizeof csr_table / sizeof csr_table[0]; i++)
 		put(csr_table[i].name, csr_table[i].read());
+	put("tselect", csr_read(0x7a0));
+	put("tinfo", csr_read(0x7a4));
+	for (int t = 0; t < 2; t++) {
+		csr_write(0x7a0, t);
+		put(t ? "tdata1.1" : "tdata1.0", csr_read(0x7a1));
+		put(t ? "tdata2.1" : "tdata2.0", csr_read(0x7a2));
+		put(t ? "tdata3.1" : "tdata3.0", csr_read(0x7a3));
+	}
 	csr_set(mstatus, MSTATUS_FS);
 	rt_fp_save(f);
 	for (int i = 0; i < 32; i++) {

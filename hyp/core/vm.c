@@ -5,6 +5,7 @@
  */
 #include "core/vm.h"
 #include "arch/riscv/emulate.h"
+#include "arch/riscv/mmu.h"
 #include "arch/riscv/sbi.h"
 #include "core/check.h"
 #include "core/console.h"
@@ -85,6 +86,12 @@ static void zero_ram(void *p, uint64_t size)
 static void vm_boot(struct vm *vm, bool first)
 {
 	const struct bundle_vm *bv = vm->entry;
+	/*
+	 * popek runs on the root of the last view it loaded, which may be this
+	 * VM's: a restart empties and reuses those pages, so leave them first.
+	 */
+	if (!first)
+		mmu_load_own();
 	watch_init(vm); /* fresh RAM: no copy of the old code stands */
 	gdbstub_boot(vm);
 	zero_ram(pa_to_va(vm->ram_hpa), vm->ram_size);

@@ -113,6 +113,12 @@ void mmu_init(const struct machine *m)
 	probe_sv57();
 }
 
+void mmu_load_own(void)
+{
+	csr_write(satp, SATP_MODE_SV48 | root_pa >> PAGE_SHIFT);
+	sfence_vma_all();
+}
+
 uint64_t mmu_root(void)
 {
 	return root_pa;

@@ -11,6 +11,11 @@ struct machine;
 void mmu_init(const struct machine *m);
 /* Maps [pa, pa+size) at va in the table rooted at `root` with PTE bits `perm`. */
 void mmu_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm);
+/*
+ * Runs popek on its own table (ASID 0), off every VM's shadows: before a
+ * VM's shadow pool is reset, whose pages the hart may still be using.
+ */
+void mmu_load_own(void);
 /* Physical address of popek's root table. */
 uint64_t mmu_root(void);
 /* The largest ASID the hart implements (probed at boot): 0xffff with QEMU's 16 bits. */

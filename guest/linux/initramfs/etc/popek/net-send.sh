@@ -27,6 +27,16 @@ echo "net: sending $(wc -c </tmp/data) bytes, sha256 $(sha256sum </tmp/data | cu
 # the peer's listener may start after its pings are answered: a few tries
 for i in $(seq 30); do
 	if timeout 900 nc "$peer" "$port" </tmp/data; then
+		# nc ends with bytes still in the socket: the connection must
+		# drain (its data and FIN acknowledged) before this VM powers off.
+		hex=$(printf ':%04X' "$port")
+		for j in $(seq 600); do
+			# remote port, then state 01 ESTABLISHED, 04 FIN_WAIT1 or 0B CLOSING
+			grep -q "$hex 0[14B] " /proc/net/tcp || break
+			sleep 1
+		done
+		grep -q "$hex 0[14B] " /proc/net/tcp &&
+			echo "net: FAIL the connection to $peer:$port did not drain"
 		echo "net: sent"
 		exit 0
 	fi

@@ -31,11 +31,13 @@ for i in $(seq 30); do
 		# drain (its data and FIN acknowledged) before this VM powers off.
 		hex=$(printf ':%04X' "$port")
 		for j in $(seq 600); do
-			# remote port, then state 01 ESTABLISHED, 04 FIN_WAIT1 or 0B CLOSING
-			grep -q "$hex 0[14B] " /proc/net/tcp || break
+			# remote port, then a state with bytes or a FIN still to go: 01 ESTABLISHED,
+			# 04 FIN_WAIT1, 08 CLOSE_WAIT, 09 LAST_ACK (the peer closed first), 0B CLOSING
+			# (nc's socket may be an IPv6 one, with a mapped address)
+			cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q "$hex 0[1489B] " || break
 			sleep 1
 		done
-		grep -q "$hex 0[14B] " /proc/net/tcp &&
+		cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q "$hex 0[1489B] " &&
 			echo "net: FAIL the connection to $peer:$port did not drain"
 		echo "net: sent"
 		exit 0

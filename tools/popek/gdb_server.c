@@ -91,6 +91,25 @@ static void client_drop(struct gdb_server *g, unsigned vm)
 		close(g->client_fd[vm]);
 	g->client_fd[vm] = -1;
 	g->len[vm] = 0;
+	g->detach_owed[vm] = g->talked[vm];
+	g->talked[vm] = false;
+}
+
+/*
+ * A debugger that went away without `detach` (gdb killed, its connection
+ * lost) would leave the VM stopped, its breakpoints planted and the stub in
+ * its no-ack mode for the next one: the stub gets the detach gdb did not
+ * send.  A '$' starts a packet whatever came before it (gdb escapes every
+ * '$' in a packet's data), so a packet the debugger left unfinished does not
+ * swallow it.
+ */
+static void detach_send(struct gdb_server *g)
+{
+	static const char detach[] = "$D#44";
+	for (unsigned i = 0; i < CONSOLE_MAX_VMS; i++) {
+		if (g->detach_owed[i] && g->to_popek(g->arg, i, detach, sizeof(detach) - 1))
+			g->detach_owed[i] = false;
+	}
 }
 
 static void client_flush(struct gdb_server *g, unsigned vm)
@@ -152,30 +171,35 @@ static void accept_one(struct gdb_server *g, unsigned vm)
 
 void gdb_server_handle(struct gdb_server *g, const struct pollfd *p)
 {
+	detach_send(g); /* before a next debugger's first bytes */
 	for (unsigned i = 0; i < CONSOLE_MAX_VMS; i++) {
 		const struct pollfd *c = &p[CONSOLE_MAX_VMS + i];
 		if (g->client_fd[i] >= 0 && c->fd == g->client_fd[i] && c->revents) {
 			if (c->revents & POLLOUT)
 				client_flush(g, i);
-			if (g->client_fd[i] >= 0 && c->revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (g->client_fd[i] >= 0 && !g->detach_owed[i] &&
+			    c->revents & (POLLIN | POLLHUP | POLLERR)) {
 				char buf[1024];
 				ssize_t n = recv(g->client_fd[i], buf, sizeof(buf), MSG_PEEK);
 				if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
 					client_drop(g, i);
 				} else if (n > 0 && g->to_popek(g->arg, i, buf, (size_t)n)) {
 					n = recv(g->client_fd[i], buf, (size_t)n, 0);
+					g->talked[i] = true;
 				}
 			}
 		}
 		if (p[i].revents)
 			accept_one(g, i);
 	}
+	detach_send(g); /* for a debugger that left just now */
 }
 
 void gdb_server_close(struct gdb_server *g)
 {
 	for (unsigned i = 0; i < CONSOLE_MAX_VMS; i++) {
 		client_drop(g, i);
+		g->detach_owed[i] = false; /* the run is over */
 		if (g->listen_fd[i] >= 0)
 			close(g->listen_fd[i]);
 		g->listen_fd[i] = -1;

@@ -27,7 +27,9 @@ struct gdb_server {
 	int port[CONSOLE_MAX_VMS];
 	char *pending[CONSOLE_MAX_VMS]; /* output not yet sent to the debugger */
 	size_t len[CONSOLE_MAX_VMS];
-	char *dir; /* the run directory (not owned), or NULL */
+	bool talked[CONSOLE_MAX_VMS];      /* the debugger has sent the stub something */
+	bool detach_owed[CONSOLE_MAX_VMS]; /* it left without detaching: the stub is told */
+	char *dir;                         /* the run directory (not owned), or NULL */
 	const char *const *names;
 	/* hands a debugger's bytes to popek: false when there is no room now */
 	bool (*to_popek)(void *arg, unsigned vm, const char *buf, size_t n);

@@ -105,6 +105,18 @@ static inline void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
 	return pa_to_va(vm->ram_hpa + off);
 }
 
+/*
+ * A device model wrote [gpa, gpa+len) of the VM's RAM (virtio_mem.wrote):
+ * the private copies of watched code pages follow, as after a store, so the
+ * guest runs what the device wrote with gdb's breakpoints still in place.
+ */
+static inline void vm_dma_wrote(void *ctx, uint64_t gpa, uint64_t len)
+{
+	struct vm *vm = ctx;
+	if (vm->watch_on)
+		watch_stored(vm, gpa, (unsigned)len);
+}
+
 /* Builds VM number `id` from its bundle entry: RAM, images, devices, vCPU. */
 void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struct bundle_vm *bv);
 /* Output from the VM's terminal (its UART or SBI console) to the operator console. */

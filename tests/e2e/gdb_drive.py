@@ -10,6 +10,9 @@ checked and exits non-zero at the first `FAIL ...`.
            continue to the end; VM test1's log equals a run without debugger
   codesum  the kernel checksums its code with a breakpoint planted in it
            (dirs/gdb-codesum.ini): the sum equals the undebugged VM's
+  dmacode  the kernel rewrites a function by a virtio-blk read into its code
+           page with a breakpoint planted on that page (dirs/gdb-dmacode.ini): it runs
+           the new code, as the undebugged VM, and the breakpoint still stops it
   ctrlc    the remote protocol by hand (dirs/gdb-spin.ini): attach to a kernel
            spinning with interrupts off, Ctrl-C stops it at once, popek ctl
            list shows it in the debugger, detach lets it finish; VM test1's
@@ -262,6 +265,44 @@ continue
            f"{d.group(1).decode()}, the same as without (and after)")
 
 
+def dmacode():
+    script = r"""
+set pagination off
+break *dmacode_mark
+continue
+x/1xw dmacode_fn
+continue
+x/1xw dmacode_fn
+continue
+"""
+    ini = "tests/e2e/dirs/gdb-dmacode.ini"
+    os.makedirs("build/tmp", exist_ok=True)
+    if os.path.exists("build/tmp/gdb-dmacode-disk.img"):
+        os.remove("build/tmp/gdb-dmacode-disk.img")
+    if subprocess.run([POPEK, "disk", "create", ini], capture_output=True).returncode != 0:
+        fail("popek disk create")
+    with tempfile.TemporaryDirectory(prefix="popek-gdb-") as tmp:
+        r = Run(ini, tmp, "run")
+        r.wait_gdb("dbg")
+        out = r.gdb("dbg", script)
+        expect(out, [r"^Breakpoint 1, 0x[0-9a-f]+ in dmacode_mark \(\)", r":\s+0x00100513$",
+                     r"^Breakpoint 1, 0x[0-9a-f]+ in dmacode_mark \(\)", r":\s+0x00200513$",
+                     r"\[Inferior 1 \(Remote target\) exited normally\]"], "session")
+        ok("break dmacode_mark: hit before and again after the disk rewrote its page; "
+           "gdb reads the code the disk wrote")
+        if r.wait() != 0:
+            fail("run status")
+        pat = re.compile(rb"dmacode: before (\d+)\r?\ndmacode: write 0, read 0, code reads "
+                         rb"([0-9a-f]+)\r?\ndmacode: after (\d+)")
+        d, f = pat.search(r.log("dbg")), pat.search(r.log("ref"))
+        if not d or not f:
+            fail("no dmacode lines in the logs")
+        if d.groups() != f.groups() or d.group(3) != b"2":
+            fail(f"debugged {d.groups()}, undebugged {f.groups()}")
+        ok("the debugged kernel runs the code the disk wrote into its breakpointed page, as "
+           f"the undebugged one: before {d.group(1).decode()}, after {d.group(3).decode()}")
+
+
 class Rsp:
     """The GDB remote protocol, by hand."""
 
@@ -486,7 +527,8 @@ def linux():
 
 
 if __name__ == "__main__":
-    scenarios = {"teach": teach, "codesum": codesum, "ctrlc": ctrlc, "linux": linux}
+    scenarios = {"teach": teach, "codesum": codesum, "ctrlc": ctrlc, "linux": linux,
+                 "dmacode": dmacode}
     if len(sys.argv) != 2 or sys.argv[1] not in scenarios:
         fail(f"usage: {sys.argv[0]} {'|'.join(scenarios)}")
     scenarios[sys.argv[1]]()

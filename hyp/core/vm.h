@@ -39,6 +39,7 @@ enum vm_event {
 	VM_EVENT_REBOOTED,
 	VM_EVENT_PAUSED,
 	VM_EVENT_RESUMED,
+	VM_EVENT_GDB, /* its debugger stub was switched on (gdb NAME): the launcher listens */
 	VM_EVENT_COUNT,
 };
 

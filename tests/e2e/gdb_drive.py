@@ -17,6 +17,8 @@ checked and exits non-zero at the first `FAIL ...`.
            spinning with interrupts off, Ctrl-C stops it at once, popek ctl
            list shows it in the debugger, detach lets it finish; VM test1's
            log equals a run without debugger
+  late     `popek ctl gdb spin` switches the stub of a running VM on
+           (dirs/gdb-late.ini); a debugger attaches, stops it, detaches
   linux    gdb-multiarch -batch on Linux (dirs/gdb-linux.ini) with vmlinux's
            symbols: a breakpoint reached by the shell's write, backtrace,
            argument registers, stepi, a watchpoint on jiffies_64, continue to
@@ -416,6 +418,45 @@ def ctrlc():
         same_as_reference(r.log("test1"), ref, "vm test1 beside the stopped VM")
 
 
+def late():
+    spin = symbols("build/guest/teach.elf", ["spin_run"])["spin_run"]
+    with tempfile.TemporaryDirectory(prefix="popek-gdb-") as tmp:
+        r = Run("tests/e2e/dirs/gdb-late.ini", tmp, "run")
+        end = time.time() + 60
+        while not os.path.exists(os.path.join(r.rundir(), "popek.ctl")):
+            if time.time() > end or r.p.poll() is not None:
+                fail("no control socket")
+            time.sleep(0.2)
+        time.sleep(2)  # into its loop
+        if os.path.exists(os.path.join(r.rundir(), "spin.gdb")):
+            fail("a port for spin before gdb spin")
+        c = subprocess.run([POPEK, "ctl", "--run", r.rundir(), "gdb", "spin"], env=r.env,
+                           capture_output=True, text=True)
+        if c.returncode != 0:
+            fail(f"popek ctl gdb spin: {c.stderr.strip()}")
+        port = r.wait_gdb("spin", secs=10)
+        ok("popek ctl gdb spin: the stub of the running VM is on, the launcher listens")
+        g = Rsp(port)
+        if "PacketSize" not in g.ask("qSupported:swbreak+;hwbreak+"):
+            fail("qSupported")
+        if not g.ask("?").startswith("T02"):
+            fail("? after attaching")
+        pc = g.pc()
+        if not spin[0] <= pc < spin[0] + spin[1]:
+            fail(f"attached at pc {pc:x}, not in spin_run")
+        if ctl_state(r, "spin") != "debugger":
+            fail("popek ctl list does not show it in the debugger")
+        ok(f"attached: stopped at pc {pc:x} in spin_run, in the debugger")
+        if g.ask("D") != "OK":
+            fail("detach")
+        g.s.close()
+        if r.wait() != 0:
+            fail("run status")
+        if not re.search(rb"spin: \d+ iterations in 15000 ms", r.log("spin")):
+            fail("the spinning kernel did not finish after the detach")
+        ok("detached: the kernel finished its loop")
+
+
 LINUX_SCRIPT = r"""
 set pagination off
 set style enabled off
@@ -528,7 +569,7 @@ def linux():
 
 if __name__ == "__main__":
     scenarios = {"teach": teach, "codesum": codesum, "ctrlc": ctrlc, "linux": linux,
-                 "dmacode": dmacode}
+                 "dmacode": dmacode, "late": late}
     if len(sys.argv) != 2 or sys.argv[1] not in scenarios:
         fail(f"usage: {sys.argv[0]} {'|'.join(scenarios)}")
     scenarios[sys.argv[1]]()

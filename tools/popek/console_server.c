@@ -156,9 +156,20 @@ static void server_gdb_output(void *arg, unsigned vm, const char *buf, size_t n)
 	gdb_server_output(arg, vm, buf, n);
 }
 
+/* ctl_server's gdb_on: popek switched a VM's stub on (`gdb NAME`). */
+static void server_gdb_on(void *arg, const char *vm)
+{
+	struct console_server *s = arg;
+	for (unsigned i = 0; i < s->nvms; i++) {
+		if (strcmp(s->names[i], vm) == 0)
+			gdb_server_listen(&s->gdb, i);
+	}
+}
+
 void console_server_gdb(struct console_server *s, const bool *want, const char *const *symbols)
 {
 	gdb_server_open(&s->gdb, s->dir, s->names, want, symbols, s->nvms, server_gdb_to_popek, s);
+	s->ctl.gdb_on = server_gdb_on;
 	s->con->gdb_hook = server_gdb_output;
 	s->con->gdb_hook_arg = &s->gdb;
 }

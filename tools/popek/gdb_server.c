@@ -59,7 +59,6 @@ void gdb_server_open(struct gdb_server *g, const char *dir, const char *const *n
                      const bool *want, const char *const *symbols, unsigned nvms,
                      bool (*to_popek)(void *arg, unsigned vm, const char *buf, size_t n), void *arg)
 {
-	const char *base = getenv("POPEK_GDB_PORT");
 	memset(g, 0, sizeof(*g));
 	g->dir = (char *)dir;
 	g->names = names;
@@ -67,22 +66,31 @@ void gdb_server_open(struct gdb_server *g, const char *dir, const char *const *n
 	g->arg = arg;
 	for (unsigned i = 0; i < CONSOLE_MAX_VMS; i++)
 		g->listen_fd[i] = g->client_fd[i] = -1;
-	for (unsigned i = 0; i < nvms && i < CONSOLE_MAX_VMS; i++) {
-		if (!want[i])
-			continue;
-		int p = base ? atoi(base) + (int)i : 0;
-		if ((g->listen_fd[i] = listen_tcp(p, &g->port[i])) < 0) {
-			fprintf(stderr, WHO ": vm %s: cannot listen for gdb on port %d: %s\n",
-			        names[i], p, strerror(errno));
-			continue;
-		}
-		g->pending[i] = malloc(GDB_QUEUE);
-		if (!g->pending[i])
-			abort();
-		port_file(g, i, symbols[i]);
-		fprintf(stderr, WHO ": vm %s: gdb on localhost:%d (popek gdb %s)\r\n", names[i],
-		        g->port[i], names[i]);
+	g->nvms = nvms < CONSOLE_MAX_VMS ? nvms : CONSOLE_MAX_VMS;
+	for (unsigned i = 0; i < g->nvms; i++) {
+		g->symbols[i] = symbols[i];
+		if (want[i])
+			gdb_server_listen(g, i);
 	}
+}
+
+void gdb_server_listen(struct gdb_server *g, unsigned vm)
+{
+	if (vm >= g->nvms || g->listen_fd[vm] >= 0)
+		return;
+	const char *base = getenv("POPEK_GDB_PORT");
+	int p = base ? atoi(base) + (int)vm : 0;
+	if ((g->listen_fd[vm] = listen_tcp(p, &g->port[vm])) < 0) {
+		fprintf(stderr, WHO ": vm %s: cannot listen for gdb on port %d: %s\r\n",
+		        g->names[vm], p, strerror(errno));
+		return;
+	}
+	g->pending[vm] = malloc(GDB_QUEUE);
+	if (!g->pending[vm])
+		abort();
+	port_file(g, vm, g->symbols[vm]);
+	fprintf(stderr, WHO ": vm %s: gdb on localhost:%d (popek gdb %s)\r\n", g->names[vm],
+	        g->port[vm], g->names[vm]);
 }
 
 static void client_drop(struct gdb_server *g, unsigned vm)

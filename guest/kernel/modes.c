@@ -13,6 +13,7 @@
 #include "console.h"
 #include "csrdump.h"
 #include "disk.h"
+#include "dmacode.h"
 #include "display.h"
 #include "printf.h"
 #include "proc.h"
@@ -40,14 +41,23 @@ static const struct mode {
 	const char *name;
 	void (*run)(void);
 } modes[] = {
-    {"test", tests_run},        {"bench", bench_run},
-    {"attack", attack_run},     {"spin", spin_run},
-    {"wedge", wedge_run},       {"disk", disk_run},
-    {"badqueue", badqueue_run}, {"csrdump", csrdump_run},
-    {"reboot", reboot_run},     {"ticker", ticker_run},
-    {"board", board_run},       {"netattack", netattack_run},
-    {"display", display_run},   {"gpuattack", gpuattack_run},
-    {"codesum", codesum_run},   {"", shell_run}, /* default */
+    {"test", tests_run},
+    {"bench", bench_run},
+    {"attack", attack_run},
+    {"spin", spin_run},
+    {"wedge", wedge_run},
+    {"disk", disk_run},
+    {"badqueue", badqueue_run},
+    {"csrdump", csrdump_run},
+    {"reboot", reboot_run},
+    {"ticker", ticker_run},
+    {"board", board_run},
+    {"netattack", netattack_run},
+    {"display", display_run},
+    {"gpuattack", gpuattack_run},
+    {"codesum", codesum_run},
+    {"dmacode", dmacode_run},
+    {"", shell_run}, /* default */
 };
 
 void mode_run(void)

@@ -593,7 +593,8 @@ static void dispatch(struct gdb_rsp *r)
 	unsigned char c = r->len ? (unsigned char)p[0] : 0;
 	gdb_cmd cmd = c < 128 ? commands[c] : NULL;
 	r->hex_error = false;
-	if (!r->attached) {
+	if (!r->attached &&
+	    c != 'D') { /* a D with nobody attached: the launcher's, after a detach */
 		r->attached = true;
 		r->running = false;
 		r->stop = GDB_STOP_INTERRUPT;
@@ -615,6 +616,16 @@ void gdb_rsp_init(struct gdb_rsp *r, const struct gdb_target *ops, void *t)
 
 void gdb_rsp_input(struct gdb_rsp *r, char ch)
 {
+	/*
+	 * A '$' inside a packet is always escaped: a raw one starts a new packet,
+	 * whatever a debugger that went away left unfinished.
+	 */
+	if (ch == '$' && r->state != RSP_IDLE) {
+		r->state = RSP_DATA;
+		r->len = 0;
+		r->sum = 0;
+		return;
+	}
 	switch (r->state) {
 	case RSP_IDLE:
 		if (ch == '$') {

@@ -468,7 +468,7 @@ static const struct gdb_target stub_ops = {
 void gdbstub_boot(struct vm *vm)
 {
 	const struct bundle_vm *bv = vm->entry;
-	if (bv->gdb == BUNDLE_GDB_OFF || vm->id < 0 || vm->id >= CONSOLE_MAX_VMS)
+	if ((bv->gdb == BUNDLE_GDB_OFF && !vm->gdb) || vm->id < 0 || vm->id >= CONSOLE_MAX_VMS)
 		return;
 	struct gdbstub *s = &stubs[vm->id];
 	bool first = !vm->gdb;
@@ -483,6 +483,24 @@ void gdbstub_boot(struct vm *vm)
 	s->why = GDB_STOP_INTERRUPT;
 	if (first && bv->gdb == BUNDLE_GDB_WAIT)
 		watch_stop(vm); /* its first instruction waits for the debugger's continue */
+}
+
+enum vm_verb_result gdbstub_enable(struct vm *vm)
+{
+	if (vm->vcpu.state == VCPU_HALTED && !vm->restart)
+		return VM_VERB_STOPPED;
+	if (!vm->gdb && vm->id >= 0 && vm->id < CONSOLE_MAX_VMS) {
+		struct gdbstub *s = &stubs[vm->id];
+		s->vm = vm;
+		gdb_rsp_init(&s->rsp, &stub_ops, s);
+		vm->gdb = s;
+		points_forget(s);
+		vm->watch.on_stop = stub_stopped;
+		vm->watch.on_stop_arg = s;
+		s->why = GDB_STOP_INTERRUPT;
+	}
+	vm_event(vm, VM_EVENT_GDB);
+	return VM_VERB_OK;
 }
 
 void gdbstub_input(struct vm *vm, char c)

@@ -70,7 +70,7 @@ static const struct {
 	enum vm_verb_result (*run)(struct vm *vm);
 } verbs[] = {
     {"stop", vm_verb_stop},   {"pause", vm_verb_pause}, {"resume", vm_verb_resume},
-    {"reset", vm_verb_reset}, {"ipl", vm_verb_ipl},
+    {"reset", vm_verb_reset}, {"ipl", vm_verb_ipl},     {"gdb", gdbstub_enable},
 };
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -87,7 +87,7 @@ static void cmd_help(const char *arg)
 {
 	(void)arg;
 	kprintf("commands: help | vms | net | stats NAME | stop NAME | pause NAME | resume NAME | "
-	        "reset NAME | ipl NAME | focus NAME    (Ctrl-] leaves the monitor)\n");
+	        "reset NAME | ipl NAME | gdb NAME | focus NAME    (Ctrl-] leaves the monitor)\n");
 }
 
 static void cmd_vms(const char *arg)

@@ -321,6 +321,7 @@ void vm_event(struct vm *vm, enum vm_event e)
 	    [VM_EVENT_STARTED] = "started", [VM_EVENT_STOPPED] = "stopped",
 	    [VM_EVENT_WEDGED] = "wedged",   [VM_EVENT_REBOOTED] = "rebooted",
 	    [VM_EVENT_PAUSED] = "paused",   [VM_EVENT_RESUMED] = "resumed",
+	    [VM_EVENT_GDB] = "gdb",
 	};
 	console_ctl_printf("event %s %s\n", vm->name, names[e]);
 }

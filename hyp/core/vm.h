@@ -39,6 +39,7 @@ enum vm_event {
 	VM_EVENT_REBOOTED,
 	VM_EVENT_PAUSED,
 	VM_EVENT_RESUMED,
+	VM_EVENT_GDB, /* its debugger stub was switched on (gdb NAME): the launcher listens */
 	VM_EVENT_COUNT,
 };
 
@@ -103,6 +104,18 @@ static inline void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
 	if (gpa < vm->ram_gpa || off >= vm->ram_size || len > vm->ram_size - off)
 		return NULL;
 	return pa_to_va(vm->ram_hpa + off);
+}
+
+/*
+ * A device model wrote [gpa, gpa+len) of the VM's RAM (virtio_mem.wrote):
+ * the private copies of watched code pages follow, as after a store, so the
+ * guest runs what the device wrote with gdb's breakpoints still in place.
+ */
+static inline void vm_dma_wrote(void *ctx, uint64_t gpa, uint64_t len)
+{
+	struct vm *vm = ctx;
+	if (vm->watch_on)
+		watch_stored(vm, gpa, (unsigned)len);
 }
 
 /* Builds VM number `id` from its bundle entry: RAM, images, devices, vCPU. */

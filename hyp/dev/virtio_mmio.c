@@ -238,6 +238,32 @@ static bool virtio_mmio_used_notify(struct virtio_queue *q, const uint8_t *avail
 }
 
 /*
+ * The chain at head had `len` bytes written into its device-writable
+ * buffers, in order (§2.6.8.1: used.len): each piece goes to mem.wrote.
+ */
+static void virtio_mmio_wrote(struct virtio_mmio *t, struct virtio_queue *q, uint16_t head,
+                              uint32_t len)
+{
+	const uint8_t *table = virtio_mmio_vq_part(t, q, q->vq.desc, DESC_BYTES(q->vq.num));
+	uint16_t i = head;
+
+	if (!table)
+		return;
+	for (uint32_t n = 0; len && i < q->vq.num && n < q->vq.num; n++) {
+		struct virtio_desc d = desc_read(table, i);
+		uint32_t k = d.len < len ? d.len : len;
+		if ((d.flags & VIRTQ_DESC_F_WRITE) && k) {
+			if (virtio_mmio_at(t, d.addr, k))
+				t->mem.wrote(t->mem.ctx, d.addr, k);
+			len -= k;
+		}
+		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+			break;
+		i = d.next;
+	}
+}
+
+/*
  * Puts {head, len} in the used ring: the element first, then the index
  * (§2.6.8.2).  Never for a queue that is not live: after a reset the
  * guest no longer expects the answer, and once broken (§2.1.2) the device
@@ -258,6 +284,8 @@ void virtio_mmio_push(struct virtio_mmio *t, uint32_t qi, uint16_t head, uint32_
 		virtio_mmio_break(t);
 		return;
 	}
+	if (t->mem.wrote && len)
+		virtio_mmio_wrote(t, q, head, len);
 	elem = used + 4 + 8 * (size_t)(q->used_idx % q->vq.num);
 	ring_wr32(elem, head);
 	ring_wr32(elem + 4, len);

@@ -42,6 +42,12 @@ struct vplic;
 struct virtio_mem {
 	void *(*at)(void *ctx, uint64_t gpa, uint64_t len);
 	void *ctx;
+	/*
+	 * Optional: the device wrote [gpa, gpa+len), a buffer it answers
+	 * (virtio_mmio_push), as DMA would; popek's private copies of watched
+	 * code pages follow it (watch.h).
+	 */
+	void (*wrote)(void *ctx, uint64_t gpa, uint64_t len);
 };
 
 /* What a device is; every field constant. */

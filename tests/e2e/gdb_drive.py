@@ -10,12 +10,20 @@ checked and exits non-zero at the first `FAIL ...`.
            continue to the end; VM test1's log equals a run without debugger
   codesum  the kernel checksums its code with a breakpoint planted in it
            (dirs/gdb-codesum.ini): the sum equals the undebugged VM's
+  dmacode  the kernel rewrites a function by a virtio-blk read into its code
+           page with a breakpoint planted on that page (dirs/gdb-dmacode.ini): it runs
+           the new code, as the undebugged VM, and the breakpoint still stops it
   ctrlc    the remote protocol by hand (dirs/gdb-spin.ini): attach to a kernel
            spinning with interrupts off, Ctrl-C stops it at once, popek ctl
            list shows it in the debugger, detach lets it finish; VM test1's
            log equals a run without debugger
+  late     `popek ctl gdb spin` switches the stub of a running VM on
+           (dirs/gdb-late.ini); a debugger attaches, stops it, detaches
   linux    gdb-multiarch -batch on Linux (dirs/gdb-linux.ini) with vmlinux's
-           symbols while a teaching kernel runs its self-tests beside it
+           symbols: a breakpoint reached by the shell's write, backtrace,
+           argument registers, stepi, a watchpoint on jiffies_64, continue to
+           the end, while VM test1 runs its self-tests again (ipl) beside it;
+           its log equals two runs without debugger
 """
 import atexit
 import os
@@ -259,6 +267,44 @@ continue
            f"{d.group(1).decode()}, the same as without (and after)")
 
 
+def dmacode():
+    script = r"""
+set pagination off
+break *dmacode_mark
+continue
+x/1xw dmacode_fn
+continue
+x/1xw dmacode_fn
+continue
+"""
+    ini = "tests/e2e/dirs/gdb-dmacode.ini"
+    os.makedirs("build/tmp", exist_ok=True)
+    if os.path.exists("build/tmp/gdb-dmacode-disk.img"):
+        os.remove("build/tmp/gdb-dmacode-disk.img")
+    if subprocess.run([POPEK, "disk", "create", ini], capture_output=True).returncode != 0:
+        fail("popek disk create")
+    with tempfile.TemporaryDirectory(prefix="popek-gdb-") as tmp:
+        r = Run(ini, tmp, "run")
+        r.wait_gdb("dbg")
+        out = r.gdb("dbg", script)
+        expect(out, [r"^Breakpoint 1, 0x[0-9a-f]+ in dmacode_mark \(\)", r":\s+0x00100513$",
+                     r"^Breakpoint 1, 0x[0-9a-f]+ in dmacode_mark \(\)", r":\s+0x00200513$",
+                     r"\[Inferior 1 \(Remote target\) exited normally\]"], "session")
+        ok("break dmacode_mark: hit before and again after the disk rewrote its page; "
+           "gdb reads the code the disk wrote")
+        if r.wait() != 0:
+            fail("run status")
+        pat = re.compile(rb"dmacode: before (\d+)\r?\ndmacode: write 0, read 0, code reads "
+                         rb"([0-9a-f]+)\r?\ndmacode: after (\d+)")
+        d, f = pat.search(r.log("dbg")), pat.search(r.log("ref"))
+        if not d or not f:
+            fail("no dmacode lines in the logs")
+        if d.groups() != f.groups() or d.group(3) != b"2":
+            fail(f"debugged {d.groups()}, undebugged {f.groups()}")
+        ok("the debugged kernel runs the code the disk wrote into its breakpointed page, as "
+           f"the undebugged one: before {d.group(1).decode()}, after {d.group(3).decode()}")
+
+
 class Rsp:
     """The GDB remote protocol, by hand."""
 
@@ -372,6 +418,45 @@ def ctrlc():
         same_as_reference(r.log("test1"), ref, "vm test1 beside the stopped VM")
 
 
+def late():
+    spin = symbols("build/guest/teach.elf", ["spin_run"])["spin_run"]
+    with tempfile.TemporaryDirectory(prefix="popek-gdb-") as tmp:
+        r = Run("tests/e2e/dirs/gdb-late.ini", tmp, "run")
+        end = time.time() + 60
+        while not os.path.exists(os.path.join(r.rundir(), "popek.ctl")):
+            if time.time() > end or r.p.poll() is not None:
+                fail("no control socket")
+            time.sleep(0.2)
+        time.sleep(2)  # into its loop
+        if os.path.exists(os.path.join(r.rundir(), "spin.gdb")):
+            fail("a port for spin before gdb spin")
+        c = subprocess.run([POPEK, "ctl", "--run", r.rundir(), "gdb", "spin"], env=r.env,
+                           capture_output=True, text=True)
+        if c.returncode != 0:
+            fail(f"popek ctl gdb spin: {c.stderr.strip()}")
+        port = r.wait_gdb("spin", secs=10)
+        ok("popek ctl gdb spin: the stub of the running VM is on, the launcher listens")
+        g = Rsp(port)
+        if "PacketSize" not in g.ask("qSupported:swbreak+;hwbreak+"):
+            fail("qSupported")
+        if not g.ask("?").startswith("T02"):
+            fail("? after attaching")
+        pc = g.pc()
+        if not spin[0] <= pc < spin[0] + spin[1]:
+            fail(f"attached at pc {pc:x}, not in spin_run")
+        if ctl_state(r, "spin") != "debugger":
+            fail("popek ctl list does not show it in the debugger")
+        ok(f"attached: stopped at pc {pc:x} in spin_run, in the debugger")
+        if g.ask("D") != "OK":
+            fail("detach")
+        g.s.close()
+        if r.wait() != 0:
+            fail("run status")
+        if not re.search(rb"spin: \d+ iterations in 15000 ms", r.log("spin")):
+            fail("the spinning kernel did not finish after the detach")
+        ok("detached: the kernel finished its loop")
+
+
 LINUX_SCRIPT = r"""
 set pagination off
 set style enabled off
@@ -444,6 +529,11 @@ def linux():
         for line in pty_lines(master):
             out += line
             if "Breakpoint 1 at" in line:
+                # test1 ran its self-tests while Linux booted: again, now, beside the debugger
+                ipl = subprocess.run([POPEK, "ctl", "--run", r.rundir(), "ipl", "test1"],
+                                     env=r.env, capture_output=True, text=True)
+                if ipl.returncode != 0:
+                    fail(f"popek ctl ipl test1: {ipl.stderr.strip()}")
                 type_into(r, "linux", "echo gdb-was-here\n")
             if line.startswith("Hardware watchpoint 2:") and not typed_exit:
                 # an idle Linux stops its tick (NO_HZ): sleep 1 wakes it a second later
@@ -455,15 +545,17 @@ def linux():
         with open(os.path.join(r.logs, "linux.gdb-out"), "w") as f:
             f.write(out)
         expect(out, [r"^priv\s+0x1\s", r"^Breakpoint 1, 0x[0-9a-f]+ in tty_write \(\)",
-                     r"^#1 .* in vfs_write \(\)", r"^a0\s+0xffffffd8[0-9a-f]+\s",
-                     r"^a1\s+0xffffffd8[0-9a-f]+\s"], "breakpoint")
+                     r"^#1 .* in vfs_write \(\)", r"^a0\s+0xff[0-9a-f]{14}\s",
+                     r"^a1\s+0xff[0-9a-f]{14}\s"], "breakpoint")
         ok("attached to the running Linux in vS; break tty_write: hit by the shell's write "
            "system call, backtrace vfs_write, a0 and a1 the kernel's iocb and iov_iter")
-        expect(out, [r"^pc\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <tty_write\+\d+>",
+        # stepi: the next instruction, or the trap handler when an interrupt was pending then
+        expect(out, [r"^pc\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <(tty_write\+\d+|handle_exception)>",
                      r"^Hardware watchpoint 2: \*\(unsigned long \*\)&jiffies_64",
                      r"^Old value = \d+", r"^New value = \d+",
                      r"\[Inferior 1 \(Remote target\) exited normally\]"], "watch")
-        ok("stepi inside tty_write; a watchpoint on jiffies_64 hit by the tick; "
+        where = re.search(r"^pc\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <([a-z_]+)", out, re.M).group(1)
+        ok(f"stepi: one instruction, to {where}; a watchpoint on jiffies_64 hit by the tick; "
            "continue to the end")
         st = r.wait(secs=600)
         if st != 0:
@@ -471,11 +563,13 @@ def linux():
         log = r.log("linux").decode(errors="replace")
         expect(log, [r"gdb-was-here", r"powering off"], "linux")
         ok("Linux ran its shell to the end and powered off")
-        same_as_reference(r.log("test1"), ref, "vm test1 beside the debugged Linux")
+        # twice: while Linux booted, and again (ipl) while the debugger stopped and ran it
+        same_as_reference(r.log("test1"), ref * 2, "vm test1 (two runs) beside the debugged Linux")
 
 
 if __name__ == "__main__":
-    scenarios = {"teach": teach, "codesum": codesum, "ctrlc": ctrlc, "linux": linux}
+    scenarios = {"teach": teach, "codesum": codesum, "ctrlc": ctrlc, "linux": linux,
+                 "dmacode": dmacode, "late": late}
     if len(sys.argv) != 2 or sys.argv[1] not in scenarios:
         fail(f"usage: {sys.argv[0]} {'|'.join(scenarios)}")
     scenarios[sys.argv[1]]()

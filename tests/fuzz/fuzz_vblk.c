@@ -92,6 +92,14 @@ static bool in_ram(uint64_t gpa, uint64_t len)
 	return ram_at(NULL, gpa, len) != NULL;
 }
 
+/* What the device says it wrote (popek's watched copies follow it): RAM only, never empty. */
+static void ram_wrote(void *ctx, uint64_t gpa, uint64_t len)
+{
+	(void)ctx;
+	if (!len || !in_ram(gpa, len))
+		abort();
+}
+
 static void fake_commit(void *ctx)
 {
 	(void)ctx;
@@ -357,9 +365,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vplic_init(&f.plic);
 	f.plic.priority[IRQ] = 1;
 	f.plic.enable[1] = 1u << IRQ;
-	vblk_init(
-	    &f.d, START, mode & 4 ? 0 : SIZE, mode & 2, mode & 1, (struct virtio_mem){ram_at, NULL},
-	    (struct vblk_backend){.submit = fake_submit, .commit = fake_commit}, &f.plic, IRQ);
+	vblk_init(&f.d, START, mode & 4 ? 0 : SIZE, mode & 2, mode & 1,
+	          (struct virtio_mem){ram_at, NULL, ram_wrote},
+	          (struct vblk_backend){.submit = fake_submit, .commit = fake_commit}, &f.plic,
+	          IRQ);
 
 	while (r.n) {
 		uint16_t la = f.d.t.q[0].last_avail, ui = f.d.t.q[0].used_idx;

@@ -172,6 +172,11 @@ enum vm_verb_result vm_verb_ipl(struct vm *vm)
 	return vm->vcpu.state == VCPU_HALTED ? VM_VERB_OK : VM_VERB_RUNNING;
 }
 
+enum vm_verb_result gdbstub_enable(struct vm *vm)
+{
+	return vm->vcpu.state == VCPU_HALTED ? VM_VERB_STOPPED : VM_VERB_OK;
+}
+
 const char *vm_verb_why(enum vm_verb_result r)
 {
 	return r == VM_VERB_STOPPED  ? "is stopped"

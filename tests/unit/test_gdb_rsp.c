@@ -329,6 +329,40 @@ static void test_monitor_and_detach(void **state)
 	assert_false(rsp.attached);
 }
 
+/*
+ * A debugger killed in the middle of a packet, in no-ack mode: the
+ * launcher's "$D#44" (tools/popek/gdb_server.c) still detaches, and the next
+ * debugger finds the stub as new (acks on, the VM stopped when it attaches).
+ */
+static void test_detach_after_a_debugger_vanished(void **state)
+{
+	(void)state;
+	assert_string_equal(ask("QStartNoAckMode"), "OK");
+	assert_string_equal(ask("c"), "");
+	assert_int_equal(resumed, 1);
+	feed("$m10,4", 6); /* ... and gone */
+	out_len = 0;
+	feed("$D#44", 5);
+	out[out_len] = '\0';
+	assert_string_equal(out, "$OK#9a");
+	assert_int_equal(detached, 1);
+	assert_false(rsp.attached);
+	assert_false(rsp.no_ack);
+	/* a D with nobody attached (gdb had detached itself) stops nothing */
+	interrupted = 0;
+	assert_string_equal(ask("D"), "OK");
+	assert_int_equal(interrupted, 0);
+	/* the next debugger: acks again, and its arrival stops the VM */
+	assert_string_equal(ask("?"), "T02thread:1;");
+	assert_int_equal(interrupted, 1);
+	/* a '$' in the checksum ends the torn packet there too */
+	out_len = 0;
+	feed("$g#", 3);
+	feed("$?#3f", 5);
+	out[out_len] = '\0';
+	assert_string_equal(out, "+$T02thread:1;#d4");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +373,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_breakpoints_and_stops, setup),
 	    cmocka_unit_test_setup(test_target_xml, setup),
 	    cmocka_unit_test_setup(test_monitor_and_detach, setup),
+	    cmocka_unit_test_setup(test_detach_after_a_debugger_vanished, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,12 +38,14 @@ const struct command_spec cmd_ctl_spec = {
     .name = "ctl",
     .args = "COMMAND [NAME]",
     .summary = "operate the VMs of a running popek run",
-    .description = "Commands: list (each VM's state, virtual mode, traps, restarts), pause NAME,\n"
-                   "resume NAME, reset NAME, ipl NAME, stop NAME, and events (every VM event\n"
-                   "from now until the run ends: started, stopped, wedged, rebooted, paused,\n"
-                   "resumed).  Talks to the run's control socket RUNDIR/popek.ctl, which takes\n"
-                   "one JSON request a line (docs/operating.md).  Exits 0 when popek says ok,\n"
-                   "1 when it refuses (the reason on stderr) or there is no such run.\n",
+    .description =
+        "Commands: list (each VM's state, virtual mode, traps, restarts), pause NAME,\n"
+        "resume NAME, reset NAME, ipl NAME, stop NAME, gdb NAME (switch the VM's\n"
+        "debugger stub on: RUNDIR/NAME.gdb, popek gdb NAME), and events (every VM\n"
+        "event from now until the run ends: started, stopped, wedged, rebooted,\n"
+        "paused, resumed, gdb).  Talks to the run's control socket RUNDIR/popek.ctl, which takes\n"
+        "one JSON request a line (docs/operating.md).  Exits 0 when popek says ok,\n"
+        "1 when it refuses (the reason on stderr) or there is no such run.\n",
     .options = ctl_options,
     .min_args = 1,
     .max_args = 2,

@@ -58,9 +58,24 @@ static bool client_flush(struct console_client *cl)
 	return true;
 }
 
+/*
+ * A client that no longer takes output (`printf ... | popek console`, which
+ * closes as soon as it has sent) may still have input in its socket, sent
+ * before the launcher accepted it: that input is read to its end first.
+ */
+static void client_output_gone(struct console_client *cl)
+{
+	cl->output_gone = true;
+	cl->len = 0;
+	if (cl->input_ended)
+		client_drop(cl);
+}
+
 /* Output for one client: sent now if it can take it, queued if not, cut off if it never does. */
 static void client_send(struct console_client *cl, const char *buf, size_t n)
 {
+	if (cl->output_gone)
+		return;
 	if (cl->len + n > CONSOLE_CLIENT_QUEUE) {
 		client_drop(cl);
 		return;
@@ -68,7 +83,7 @@ static void client_send(struct console_client *cl, const char *buf, size_t n)
 	memcpy(cl->pending + cl->len, buf, n);
 	cl->len += n;
 	if (!client_flush(cl))
-		client_drop(cl);
+		client_output_gone(cl);
 }
 
 /* console.c's vm_hook: VM `vm`'s exact bytes. */
@@ -141,9 +156,20 @@ static void server_gdb_output(void *arg, unsigned vm, const char *buf, size_t n)
 	gdb_server_output(arg, vm, buf, n);
 }
 
+/* ctl_server's gdb_on: popek switched a VM's stub on (`gdb NAME`). */
+static void server_gdb_on(void *arg, const char *vm)
+{
+	struct console_server *s = arg;
+	for (unsigned i = 0; i < s->nvms; i++) {
+		if (strcmp(s->names[i], vm) == 0)
+			gdb_server_listen(&s->gdb, i);
+	}
+}
+
 void console_server_gdb(struct console_server *s, const bool *want, const char *const *symbols)
 {
 	gdb_server_open(&s->gdb, s->dir, s->names, want, symbols, s->nvms, server_gdb_to_popek, s);
+	s->ctl.gdb_on = server_gdb_on;
 	s->con->gdb_hook = server_gdb_output;
 	s->con->gdb_hook_arg = &s->gdb;
 }
@@ -329,13 +355,16 @@ int console_server_serve(void *server, int qemu_in, int qemu_out)
 			if (cl->fd < 0 || cl->fd != p[P_CLIENT + i].fd || !ev)
 				continue;
 			if (ev & POLLOUT && !client_flush(cl)) {
-				client_drop(cl);
-				continue;
+				client_output_gone(cl);
+				if (cl->fd < 0)
+					continue;
 			}
 			if (ev & (POLLIN | POLLHUP | POLLERR) && !cl->input_ended &&
 			    queue_room(s) && !s->enc.qemu_monitor) {
 				ssize_t n = server_read_input(s, cl->fd, (int)cl->vm);
-				if (n == 0)
+				if (n == 0 && cl->output_gone)
+					client_drop(cl);
+				else if (n == 0)
 					cl->input_ended = true; /* it still gets the output */
 				else if (n < 0 && errno != EINTR && errno != EAGAIN)
 					client_drop(cl);

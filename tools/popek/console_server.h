@@ -44,6 +44,7 @@ struct console_client {
 	int fd; /* -1: a free slot */
 	unsigned vm;
 	bool input_ended; /* it has shut down its sending side */
+	bool output_gone; /* its receiving side is closed: what it sent is still read, to the end */
 	char *pending;    /* output it has not taken yet */
 	size_t len;
 };

@@ -19,8 +19,9 @@ static const struct {
 	const char *name;
 	bool vm;
 } commands[] = {
-    {"list", false}, {"events", false}, {"pause", true},      {"resume", true}, {"reset", true},
-    {"ipl", true},   {"stop", true},    {"screenshot", true}, {"key", true},    {"focus", true},
+    {"list", false}, {"events", false}, {"pause", true}, {"resume", true},
+    {"reset", true}, {"ipl", true},     {"stop", true},  {"screenshot", true},
+    {"key", true},   {"focus", true},   {"gdb", true},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -147,7 +148,7 @@ void ctl_server_request(struct ctl_server *s, int client, const char *line, size
 	if (c == NCOMMANDS) {
 		snprintf(msg, sizeof(msg),
 		         "unknown command '%s' (list, events, pause, resume, reset, ipl, stop, "
-		         "screenshot, key, focus)",
+		         "screenshot, key, focus, gdb)",
 		         r.cmd);
 		reply_error(s, client, r.has_id, r.id, msg);
 		return;
@@ -300,6 +301,8 @@ static void record(struct ctl_server *s, char *rec)
 	snprintf(copy, sizeof(copy), "%s", rec);
 	int n = words(copy, w, 8);
 	if (n == 3 && strcmp(w[0], "event") == 0) {
+		if (strcmp(w[2], "gdb") == 0 && s->gdb_on)
+			s->gdb_on(s->arg, w[1]);
 		char buf[256];
 		struct ctl_out o;
 		ctl_out_init(&o, buf, sizeof(buf));

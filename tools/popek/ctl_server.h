@@ -66,6 +66,8 @@ struct ctl_server {
 	bool (*to_popek)(void *arg, const char *line, size_t n);
 	void *arg;
 	const char *dir; /* the run directory (screenshots go there), or NULL */
+	/* popek switched VM `vm`'s debugger stub on (its event "gdb"): listen for a debugger */
+	void (*gdb_on)(void *arg, const char *vm);
 };
 
 /* Listens on dir/popek.ctl; without it (said on stderr) the run goes on. */

@@ -59,7 +59,6 @@ void gdb_server_open(struct gdb_server *g, const char *dir, const char *const *n
                      const bool *want, const char *const *symbols, unsigned nvms,
                      bool (*to_popek)(void *arg, unsigned vm, const char *buf, size_t n), void *arg)
 {
-	const char *base = getenv("POPEK_GDB_PORT");
 	memset(g, 0, sizeof(*g));
 	g->dir = (char *)dir;
 	g->names = names;
@@ -67,22 +66,31 @@ void gdb_server_open(struct gdb_server *g, const char *dir, const char *const *n
 	g->arg = arg;
 	for (unsigned i = 0; i < CONSOLE_MAX_VMS; i++)
 		g->listen_fd[i] = g->client_fd[i] = -1;
-	for (unsigned i = 0; i < nvms && i < CONSOLE_MAX_VMS; i++) {
-		if (!want[i])
-			continue;
-		int p = base ? atoi(base) + (int)i : 0;
-		if ((g->listen_fd[i] = listen_tcp(p, &g->port[i])) < 0) {
-			fprintf(stderr, WHO ": vm %s: cannot listen for gdb on port %d: %s\n",
-			        names[i], p, strerror(errno));
-			continue;
-		}
-		g->pending[i] = malloc(GDB_QUEUE);
-		if (!g->pending[i])
-			abort();
-		port_file(g, i, symbols[i]);
-		fprintf(stderr, WHO ": vm %s: gdb on localhost:%d (popek gdb %s)\r\n", names[i],
-		        g->port[i], names[i]);
+	g->nvms = nvms < CONSOLE_MAX_VMS ? nvms : CONSOLE_MAX_VMS;
+	for (unsigned i = 0; i < g->nvms; i++) {
+		g->symbols[i] = symbols[i];
+		if (want[i])
+			gdb_server_listen(g, i);
 	}
+}
+
+void gdb_server_listen(struct gdb_server *g, unsigned vm)
+{
+	if (vm >= g->nvms || g->listen_fd[vm] >= 0)
+		return;
+	const char *base = getenv("POPEK_GDB_PORT");
+	int p = base ? atoi(base) + (int)vm : 0;
+	if ((g->listen_fd[vm] = listen_tcp(p, &g->port[vm])) < 0) {
+		fprintf(stderr, WHO ": vm %s: cannot listen for gdb on port %d: %s\r\n",
+		        g->names[vm], p, strerror(errno));
+		return;
+	}
+	g->pending[vm] = malloc(GDB_QUEUE);
+	if (!g->pending[vm])
+		abort();
+	port_file(g, vm, g->symbols[vm]);
+	fprintf(stderr, WHO ": vm %s: gdb on localhost:%d (popek gdb %s)\r\n", g->names[vm],
+	        g->port[vm], g->names[vm]);
 }
 
 static void client_drop(struct gdb_server *g, unsigned vm)
@@ -91,6 +99,25 @@ static void client_drop(struct gdb_server *g, unsigned vm)
 		close(g->client_fd[vm]);
 	g->client_fd[vm] = -1;
 	g->len[vm] = 0;
+	g->detach_owed[vm] = g->talked[vm];
+	g->talked[vm] = false;
+}
+
+/*
+ * A debugger that went away without `detach` (gdb killed, its connection
+ * lost) would leave the VM stopped, its breakpoints planted and the stub in
+ * its no-ack mode for the next one: the stub gets the detach gdb did not
+ * send.  A '$' starts a packet whatever came before it (gdb escapes every
+ * '$' in a packet's data), so a packet the debugger left unfinished does not
+ * swallow it.
+ */
+static void detach_send(struct gdb_server *g)
+{
+	static const char detach[] = "$D#44";
+	for (unsigned i = 0; i < CONSOLE_MAX_VMS; i++) {
+		if (g->detach_owed[i] && g->to_popek(g->arg, i, detach, sizeof(detach) - 1))
+			g->detach_owed[i] = false;
+	}
 }
 
 static void client_flush(struct gdb_server *g, unsigned vm)
@@ -152,30 +179,35 @@ static void accept_one(struct gdb_server *g, unsigned vm)
 
 void gdb_server_handle(struct gdb_server *g, const struct pollfd *p)
 {
+	detach_send(g); /* before a next debugger's first bytes */
 	for (unsigned i = 0; i < CONSOLE_MAX_VMS; i++) {
 		const struct pollfd *c = &p[CONSOLE_MAX_VMS + i];
 		if (g->client_fd[i] >= 0 && c->fd == g->client_fd[i] && c->revents) {
 			if (c->revents & POLLOUT)
 				client_flush(g, i);
-			if (g->client_fd[i] >= 0 && c->revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (g->client_fd[i] >= 0 && !g->detach_owed[i] &&
+			    c->revents & (POLLIN | POLLHUP | POLLERR)) {
 				char buf[1024];
 				ssize_t n = recv(g->client_fd[i], buf, sizeof(buf), MSG_PEEK);
 				if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
 					client_drop(g, i);
 				} else if (n > 0 && g->to_popek(g->arg, i, buf, (size_t)n)) {
 					n = recv(g->client_fd[i], buf, (size_t)n, 0);
+					g->talked[i] = true;
 				}
 			}
 		}
 		if (p[i].revents)
 			accept_one(g, i);
 	}
+	detach_send(g); /* for a debugger that left just now */
 }
 
 void gdb_server_close(struct gdb_server *g)
 {
 	for (unsigned i = 0; i < CONSOLE_MAX_VMS; i++) {
 		client_drop(g, i);
+		g->detach_owed[i] = false; /* the run is over */
 		if (g->listen_fd[i] >= 0)
 			close(g->listen_fd[i]);
 		g->listen_fd[i] = -1;

@@ -27,8 +27,12 @@ struct gdb_server {
 	int port[CONSOLE_MAX_VMS];
 	char *pending[CONSOLE_MAX_VMS]; /* output not yet sent to the debugger */
 	size_t len[CONSOLE_MAX_VMS];
-	char *dir; /* the run directory (not owned), or NULL */
+	bool talked[CONSOLE_MAX_VMS];      /* the debugger has sent the stub something */
+	bool detach_owed[CONSOLE_MAX_VMS]; /* it left without detaching: the stub is told */
+	char *dir;                         /* the run directory (not owned), or NULL */
 	const char *const *names;
+	const char *symbols[CONSOLE_MAX_VMS]; /* each VM's `symbols` file, or NULL */
+	unsigned nvms;
 	/* hands a debugger's bytes to popek: false when there is no room now */
 	bool (*to_popek)(void *arg, unsigned vm, const char *buf, size_t n);
 	void *arg;
@@ -39,6 +43,8 @@ void gdb_server_open(struct gdb_server *g, const char *dir, const char *const *n
                      const bool *want, const char *const *symbols, unsigned nvms,
                      bool (*to_popek)(void *arg, unsigned vm, const char *buf, size_t n),
                      void *arg);
+/* Listens for VM vm's debugger from now (popek switched its stub on: `gdb NAME`), if not yet. */
+void gdb_server_listen(struct gdb_server *g, unsigned vm);
 /* VM vm's stub said buf: to its debugger, if one is connected. */
 void gdb_server_output(struct gdb_server *g, unsigned vm, const char *buf, size_t n);
 /* Fills GDB_POLLFDS entries; `reading`: there is room for input toward popek. */

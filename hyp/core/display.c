@@ -54,12 +54,17 @@ void display_create(struct vm *vm, const struct bundle_vm *bv, bool first)
 		panic("vm %s: virtio slot %u overlaps another device", vm->name, slot);
 }
 
-bool display_key(struct vm *vm, uint16_t code)
+bool display_key(struct vm *vm, uint16_t code, uint16_t with)
 {
 	if (!vm->entry->display_width)
 		return false;
+	/* one report a change, as the board's keyboard sends a chord (sendkey shift-a) */
+	if (with)
+		vinput_key(&vm->kbd, with, true);
 	vinput_key(&vm->kbd, code, true);
 	vinput_key(&vm->kbd, code, false);
+	if (with)
+		vinput_key(&vm->kbd, with, false);
 	return true;
 }
 

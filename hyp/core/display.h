@@ -19,8 +19,11 @@ struct vm;
 /* The VM's GPU and keyboard, new, at every boot; the arena is taken at the first. */
 void display_create(struct vm *vm, const struct bundle_vm *bv, bool first);
 
-/* A key press and release from the operator (Linux key code), as the board's keyboard sends them. */
-bool display_key(struct vm *vm, uint16_t code);
+/*
+ * A key press and release from the operator (Linux key codes), as the board's
+ * keyboard sends them; with, when not 0, is held down around it (Shift).
+ */
+bool display_key(struct vm *vm, uint16_t code, uint16_t with);
 
 /*
  * The control channel's `ID screenshot NAME`: "ID frame W H", then the

@@ -164,6 +164,18 @@ static void execute(void)
 		kprintf("unknown command '%s' (try help)\n", line);
 }
 
+#define KEY_CODE_MAX 0x2ff /* KEY_MAX (input-event-codes.h) */
+
+/* The decimal digits at p as *code (past KEY_CODE_MAX when too long); the byte after them. */
+static const char *key_code(const char *p, unsigned *code)
+{
+	for (*code = 0; *p >= '0' && *p <= '9'; p++) {
+		if (*code <= KEY_CODE_MAX)
+			*code = *code * 10 + (unsigned)(*p - '0');
+	}
+	return p;
+}
+
 /*
  * A request of the control channel (docs/operating.md): "ID list" or
  * "ID VERB NAME", ID a word the launcher chose.  The answer: for list one
@@ -205,13 +217,14 @@ static void ctl_execute(char *req)
 		return;
 	}
 	if (vm && strcmp(cmd, "key") == 0 && *rest) {
-		unsigned code = 0;
-		const char *p = rest;
-		for (; *p >= '0' && *p <= '9' && code < 0x10000; p++)
-			code = code * 10 + (unsigned)(*p - '0');
-		if (*p || code == 0 || code > 0x2ff)
+		/* CODE [WITH]: WITH, when not 0, is held down around CODE (Shift) */
+		unsigned code = 0, with = 0;
+		const char *p = key_code(rest, &code);
+		if (*p == ' ')
+			p = key_code(p + 1, &with);
+		if (*p || code == 0 || code > KEY_CODE_MAX || with > KEY_CODE_MAX)
 			console_ctl_printf("%s err bad key code '%s'\n", id, rest);
-		else if (!display_key(vm, (uint16_t)code))
+		else if (!display_key(vm, (uint16_t)code, (uint16_t)with))
 			console_ctl_printf("%s err vm %s has no display\n", id, vm->name);
 		else
 			console_ctl_printf("%s ok\n", id);

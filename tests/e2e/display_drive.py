@@ -15,7 +15,10 @@
                              focused VM's screen under the status bar
   display_drive.py linux     Linux's framebuffer console (console=tty0) on the
                              bare board and under popek: its last boot line,
-                             drawn in the VGA font, found in each screenshot
+                             drawn in the VGA font, found in each screenshot;
+                             a command typed (`popek key`, shifted symbols
+                             too) into the shell on tty1 runs and its output
+                             reaches the serial console; the screen shows it
 
 Prints what it checks as `ok ...` lines and exits non-zero (`FAIL ...`) at
 the first thing that is wrong.  Whatever it started is stopped on the way out.
@@ -250,33 +253,69 @@ elif MODE == "focus":
 elif MODE == "linux":
     import re
 
-    font = {}
-    for line in open("build/gen/font8x16.h"):
-        m = re.match(r"\s*\{(.*)\}, /\* '(.*)' \*/", line)
-        if m and len(m.group(2)) == 1:
-            font[m.group(2)] = [int(x, 16) for x in m.group(1).split(",")]
+    glyphs = {}  # a cell's 16 rows of lit bits: the character the VGA font draws so
+    rows_of = [m.group(1) for m in re.finditer(r"\{(0x[^}]*)\}, /\* ", open("build/gen/font8x16.h").read())]
+    for i, g in enumerate(rows_of):  # ' ' to '~', in order
+        glyphs.setdefault(tuple(int(x, 16) for x in g.split(",")), chr(0x20 + i))
+    # Linux's own VGA font (lib/fonts/font_8x16.c) draws these five otherwise
+    for ch, g in (("'", "0030303060"), ("`", "0030180c"), ("f", "00001c3632307830303030780000"),
+                  ("v", "0000000000c6c6c6c6c66c38"), ("~", "0076dc")):
+        glyphs.setdefault(tuple(bytes.fromhex(g.ljust(32, "0"))), ch)
     LINE = "Run /init as init process"
+    # typed on the display's shell (tty1): every shifted symbol, upper case,
+    # and a sum the shell works out, written to the serial console
+    TYPED = 'echo "Shifted !@#%^&*_+{}|:<>?~ $((6*7))" >/dev/ttyS0'
+    MARKER = "Shifted !@#%^&*_+{}|:<>?~ 42"
+    PROMPT = "(none):/# "
 
-    def text_row(shot):
-        """The text row where LINE is drawn from column 0, lit pixel for lit pixel; or None."""
+    def screen_text(shot):
+        """The screen as text lines, cell by cell (lit: not black); '?' where no glyph fits."""
         w, h, rows = shot
+        lines = []
         for y0 in range(0, h - 15, 16):
-            if all((rows[y0 + r][3 * (8 * i + b):3 * (8 * i + b) + 3] != b"\0\0\0") ==
-                   bool(font[ch][r] >> (7 - b) & 1)
-                   for i, ch in enumerate(LINE) for r in range(16) for b in range(8)):
-                return y0 // 16
-        return None
+            cells = []
+            for x0 in range(0, w - 7, 8):
+                bits = tuple(sum(1 << (7 - b) for b in range(8)
+                                 if rows[y0 + r][3 * (x0 + b):3 * (x0 + b) + 3] != b"\0\0\0")
+                             for r in range(16))
+                cells.append(glyphs.get(bits, "?"))
+            lines.append("".join(cells))
+        return lines
+
+    def shoot(p, env, png):
+        popek(p, env, "screenshot", "linux", png)
+        shot = png_pixels(png)
+        return shot, screen_text(shot)
 
     for name, bare in (("linux-bare", True), ("linux-popek", False)):
         p, env, logs = start(name, "tests/e2e/dirs/display-linux.ini", bare)
         wait_for(f"Linux's shell ({name})", lambda: "(none):/#" in log(logs, "linux"), timeout=300)
-        time.sleep(1)
+        wait_for(f"Linux's shell on tty1 ({name})",
+                 lambda: "popek-init: a shell on tty1" in log(logs, "linux"), timeout=60)
         png = f"{OUT}/{name}.png"
-        popek(p, env, "screenshot", "linux", png)
-        row = text_row(png_pixels(png))
+        end = time.time() + 60  # the tty1 shell's prompt, drawn
+        while True:
+            before, text = shoot(p, env, png)
+            if any(l.startswith(PROMPT) for l in text) or time.time() > end:
+                break
+            time.sleep(1)
+        row = next((i for i, l in enumerate(text) if l.startswith(LINE)), None)
         if row is None:
-            fail(f"{name}: '{LINE}' is not on Linux's screen ({png})")
+            fail(f"{name}: '{LINE}' is not on Linux's screen ({png}):\n" + "\n".join(text))
         ok(f"{name}: Linux's console shows '{LINE}' (text row {row})")
+        if not any(l.startswith(PROMPT) for l in text):
+            fail(f"{name}: no shell prompt on Linux's screen ({png}):\n" + "\n".join(text))
+        popek(p, env, "key", "linux", TYPED + "\\n")
+        wait_for(f"the typed command's output on the serial console ({name})",
+                 lambda: MARKER in log(logs, "linux"), timeout=60)
+        ok(f"{name}: the command typed on tty1 ran: '{MARKER}' on ttyS0")
+        time.sleep(1)
+        after, text = shoot(p, env, f"{OUT}/{name}-typed.png")
+        if after[2] == before[2]:
+            fail(f"{name}: the screen did not change as the command was typed")
+        if not any(l.startswith(PROMPT + TYPED) for l in text):
+            fail(f"{name}: the typed command is not on Linux's screen:\n" + "\n".join(text))
+        ok(f"{name}: the screen changed and shows the typed command after the prompt")
         stop_all()
 else:
     fail(f"unknown mode {MODE}")

@@ -97,11 +97,14 @@ const char *screen_focus_why(int r)
 	return "there is no real screen";
 }
 
-bool display_key(struct vm *vm, uint16_t code)
+static char keyed[256]; /* display_key()'s calls: "NAME CODE WITH;" each */
+
+bool display_key(struct vm *vm, uint16_t code, uint16_t with)
 {
-	(void)vm;
-	(void)code;
-	return false;
+	size_t len = strlen(keyed);
+
+	snprintf(keyed + len, sizeof(keyed) - len, "%s %u %u;", vm->name, code, with);
+	return vm->id != 2; /* gamma has no display */
 }
 
 void display_screenshot(struct vm *vm, const char *id)
@@ -433,6 +436,34 @@ static void test_monitor_control_channel(void **state)
 	assert_string_equal(printed, ""); /* nothing for the operator's terminal */
 }
 
+/* "ID key NAME CODE [WITH]": WITH held around CODE (Shift for upper case), 0 for none. */
+static void test_monitor_key(void **state)
+{
+	(void)state;
+	monitor_reset();
+	ctl_printed[0] = keyed[0] = '\0';
+	FEED(RS "!"
+	        "1 key alpha 30\n"
+	        "2 key alpha 30 42\n"
+	        "3 key beta 2 0\n"
+	        "4 key alpha 30 768\n"
+	        "5 key alpha 0 42\n"
+	        "6 key alpha 30 42 1\n"
+	        "7 key alpha 30 x\n"
+	        "8 key alpha 99999999999999999999 42\n"
+	        "9 key gamma 30 42\n" RS "*");
+	assert_string_equal(keyed, "alpha 30 0;alpha 30 42;beta 2 0;gamma 30 42;");
+	assert_string_equal(ctl_printed, "1 ok\n"
+	                                 "2 ok\n"
+	                                 "3 ok\n"
+	                                 "4 err bad key code '30 768'\n"
+	                                 "5 err bad key code '0 42'\n"
+	                                 "6 err bad key code '30 42 1'\n"
+	                                 "7 err bad key code '30 x'\n"
+	                                 "8 err bad key code '99999999999999999999 42'\n"
+	                                 "9 err vm gamma has no display\n");
+}
+
 /* ---- the whole path ---- */
 
 /* QEMU's mux (chardev/char-mux.c): Ctrl-A Ctrl-A is one Ctrl-A, Ctrl-A c is a command. */
@@ -531,6 +562,7 @@ int main(void)
 	    cmocka_unit_test(test_monitor_unknown_selector_drops),
 	    cmocka_unit_test(test_monitor_framed_command_line),
 	    cmocka_unit_test(test_monitor_control_channel),
+	    cmocka_unit_test(test_monitor_key),
 	    cmocka_unit_test(test_round_trip_every_byte),
 	    cmocka_unit_test(test_round_trip_debugger),
 	};

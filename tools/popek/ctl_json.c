@@ -140,11 +140,17 @@ const char *ctl_request_parse(const char *line, size_t n, struct ctl_request *r)
 				why = parse_id(&c, &r->key);
 				if (why)
 					why = "key must be a non-negative integer";
+			} else if (strcmp(key, "with") == 0 && !r->has_with) {
+				r->has_with = true;
+				why = parse_id(&c, &r->with);
+				if (why)
+					why = "with must be a non-negative integer";
 			} else if (strcmp(key, "cmd") == 0 || strcmp(key, "vm") == 0 ||
-			           strcmp(key, "id") == 0 || strcmp(key, "key") == 0) {
+			           strcmp(key, "id") == 0 || strcmp(key, "key") == 0 ||
+			           strcmp(key, "with") == 0) {
 				why = "duplicate key";
 			} else {
-				why = "unknown key (cmd, vm, key and id are known)";
+				why = "unknown key (cmd, vm, key, with and id are known)";
 			}
 			if (why)
 				return why;

@@ -170,6 +170,11 @@ void ctl_server_request(struct ctl_server *s, int client, const char *line, size
 		reply_error(s, client, r.has_id, r.id, "only key takes \"key\"");
 		return;
 	}
+	if (r.has_with && (!r.has_key || r.with == 0 || r.with > CTL_KEY_MAX)) {
+		reply_error(s, client, r.has_id, r.id,
+		            "\"with\" is key's: a key code, 1 to 767, held around \"key\"");
+		return;
+	}
 	if (strcmp(r.cmd, "screenshot") == 0 && !s->dir) {
 		reply_error(s, client, r.has_id, r.id, "no run directory for the screenshot");
 		return;
@@ -197,10 +202,11 @@ void ctl_server_request(struct ctl_server *s, int client, const char *line, size
 	}
 	char req[128];
 	uint64_t seq = ++s->seq;
-	int len = r.has_key ? snprintf(req, sizeof(req), "%" PRIu64 " key %s %" PRIu64 "\n", seq,
-	                               r.vm, r.key)
-	                    : snprintf(req, sizeof(req), "%" PRIu64 " %s%s%s\n", seq, r.cmd,
-	                               r.vm[0] ? " " : "", r.vm);
+	int len = r.has_key
+	              ? snprintf(req, sizeof(req), "%" PRIu64 " key %s %" PRIu64 " %" PRIu64 "\n",
+	                         seq, r.vm, r.key, r.with)
+	              : snprintf(req, sizeof(req), "%" PRIu64 " %s%s%s\n", seq, r.cmd,
+	                         r.vm[0] ? " " : "", r.vm);
 	if (!s->to_popek(s->arg, req, (size_t)len)) {
 		reply_error(s, client, r.has_id, r.id, "popek is not taking requests now");
 		return;

@@ -13,6 +13,10 @@
                              focus; `popek ctl focus` moves it, and the real
                              screen (`popek screenshot --screen`) shows the
                              focused VM's screen under the status bar
+  display_drive.py window    dirs/demo.ini as `make run` runs it: it checks,
+                             a VM has a display, and `popek run --window`
+                             asks QEMU for gtk or sdl where the host has a
+                             window system and QEMU the UI, else headless
   display_drive.py linux     Linux's framebuffer console (console=tty0) on the
                              bare board and under popek: its last boot line,
                              drawn in the VGA font, found in each screenshot;
@@ -317,5 +321,52 @@ elif MODE == "linux":
             fail(f"{name}: the typed command is not on Linux's screen:\n" + "\n".join(text))
         ok(f"{name}: the screen changed and shows the typed command after the prompt")
         stop_all()
+elif MODE == "window":
+    # dirs/demo.ini as `make run` runs it (popek run --window), its paths made
+    # absolute and its disk made here; QEMU's UIs faked by a script answering
+    # `-display help` as a QEMU with them would
+    demo = f"{OUT}/demo.ini"
+    build = os.path.abspath("build")
+    with open("dirs/demo.ini") as f:
+        text = f.read().replace("../build/demo-disk.img", os.path.abspath(f"{OUT}/disk.img"))
+    with open(demo, "w") as f:
+        f.write(text.replace("../build/", build + "/"))
+    for args in (["disk", "create", demo], ["check", demo]):
+        r = subprocess.run([POPEK, *args], capture_output=True, text=True)
+        if r.returncode != 0:
+            fail(f"popek {' '.join(args)}: {r.stdout}{r.stderr}")
+    if "display = " not in text:
+        fail("no VM of dirs/demo.ini has a display")
+    ok("dirs/demo.ini checks, a VM with a display: " + r.stdout.strip().split(": ok: ", 1)[1])
+    if "popek run --window dirs/demo.ini" not in open("Makefile").read():
+        fail("make run does not ask for a window")
+
+    def dry_run(env_extra, uis):
+        fake = f"{OUT}/fake-qemu"
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\n[ \"$1 $2\" = \"-display help\" ] || exit 1\n"
+                    "echo 'Available display backend types:'\necho none\n" +
+                    "".join(f"echo {u}\n" for u in uis))
+        os.chmod(fake, 0o755)
+        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+        env.update(env_extra, POPEK_QEMU=fake)
+        r = subprocess.run([POPEK, "run", "--dry-run", "--window", demo], capture_output=True,
+                           text=True, env=env)
+        if r.returncode != 0:
+            fail(f"popek run --dry-run --window: {r.stdout}{r.stderr}")
+        return r.stdout, r.stderr
+
+    for env_extra, uis, want, why in (
+            ({}, ["gtk", "sdl"], "-nographic", "no window system"),
+            ({"DISPLAY": ":0"}, [], "-nographic", "QEMU has neither"),
+            ({"DISPLAY": ":0"}, ["sdl", "gtk"], "-display gtk", None),
+            ({"WAYLAND_DISPLAY": "wayland-0"}, ["sdl"], "-display sdl", None)):
+        out, err = dry_run(env_extra, uis)
+        if f" {want} " not in out or (want != "-nographic") == ("-nographic" in out):
+            fail(f"with {env_extra or 'no window system'} and {uis}: not {want}: {out}")
+        if why and f"no window, headless: {why}" not in err:
+            fail(f"with {env_extra or 'no window system'} and {uis}: no reason given: {err}")
+        ok(f"make run with {' '.join(f'{k}={v}' for k, v in env_extra.items()) or 'no window system'}"
+           f" and QEMU's UIs {uis or 'none'}: {want}")
 else:
     fail(f"unknown mode {MODE}")

@@ -91,7 +91,13 @@ static void add_machine(struct qemu_argv *a, const struct qemu_opts *o)
  */
 static void add_console(struct qemu_argv *a, const struct qemu_opts *o, bool modern)
 {
-	qemu_argv_add(a, "-nographic");
+	/* a window shows the display; the console stays this terminal (-serial, -mon below) */
+	if (o->window) {
+		qemu_argv_add(a, "-display");
+		qemu_argv_add(a, o->window);
+	} else {
+		qemu_argv_add(a, "-nographic");
+	}
 	qemu_argv_add(a, "-chardev");
 	if (o->log_file) {
 		char *log = opt_escape(o->log_file);
@@ -163,7 +169,8 @@ static void add_monitor_socket(struct qemu_argv *a, const struct qemu_opts *o);
 /*
  * When some VM has a display: the real display popek shows the focused VM on,
  * as wide as the widest VM screen and as high as the highest plus popek's
- * status bar (core/screen.c), and the real keyboard.  No window: -nographic.
+ * status bar (core/screen.c), and the real keyboard.  Shown in a window only
+ * with o->window (popek run --window).
  */
 static void add_real_display(struct qemu_argv *a, const struct directory *dir)
 {
@@ -470,4 +477,52 @@ int qemu_spawn_serving(const struct qemu_argv *a,
                        int (*serve)(void *arg, int qemu_in, int qemu_out), void *arg)
 {
 	return qemu_run(a, serve, arg);
+}
+
+const char *qemu_window_ui(const char *binary, const char **why)
+{
+	static const char *const uis[] = {"gtk", "sdl"};
+	const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+	char *argv[] = {(char *)binary, "-display", "help", NULL};
+	char out[4096], *line, *save;
+	size_t len = 0;
+	int fds[2], status;
+	pid_t pid;
+
+	if (!(x && *x) && !(wl && *wl)) {
+		*why = "no window system ($DISPLAY and $WAYLAND_DISPLAY are unset)";
+		return NULL;
+	}
+	*why = "QEMU has neither the gtk nor the sdl display (-display help)";
+	if (pipe(fds) < 0)
+		return NULL;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	int err = posix_spawnp(&pid, binary, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	for (ssize_t n = 1; !err && n > 0 && len < sizeof(out) - 1; len += (size_t)n) {
+		n = read(fds[0], out + len, sizeof(out) - 1 - len);
+		if (n < 0)
+			n = 0;
+	}
+	close(fds[0]);
+	if (err)
+		return NULL;
+	waitpid(pid, &status, 0);
+	out[len] = '\0';
+	/* "Available display backend types:", then one name a line */
+	bool has[2] = {false, false};
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		for (size_t i = 0; i < 2; i++)
+			has[i] |= strcmp(line, uis[i]) == 0;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (has[i])
+			return uis[i];
+	}
+	return NULL;
 }

@@ -26,6 +26,15 @@ void display_create(struct vm *vm, const struct bundle_vm *bv, bool first);
 bool display_key(struct vm *vm, uint16_t code, uint16_t with);
 
 /*
+ * The pointer at (x, y) of the VM's screen (clamped to it), with buttons
+ * (bit 0 left, 1 right, 2 middle) held: one tablet report, as the board's
+ * tablet gives a window's pointer (or QMP's input-send-event) that moved
+ * there; a button's change is in the same report.
+ */
+#define DISPLAY_BUTTONS 3
+bool display_pointer(struct vm *vm, uint32_t x, uint32_t y, uint32_t buttons);
+
+/*
  * The control channel's `ID screenshot NAME`: "ID frame W H", then the
  * pixels row by row as "ID px RRGGBB[*N] ..." records, then "ID ok"; or
  * "ID err WHY" when the VM has no display or its scanout is off.

@@ -9,10 +9,14 @@
                              VM under popek: the same answers, popek still
                              running, the other VM's screen equal to the bare one
   display_drive.py focus     two VMs with displays under popek: keys typed on
-                             the real keyboard reach only the one with the
-                             focus; `popek ctl focus` moves it, and the real
+                             the real keyboard, and the real tablet's moves
+                             (scaled to its screen), reach only the one with
+                             the focus; `popek ctl focus` moves it, and the real
                              screen (`popek screenshot --screen`) shows the
                              focused VM's screen under the status bar
+  display_drive.py pointer   the teaching kernel's cross and click marks, moved
+                             by `popek pointer` on the board's tablet (QMP)
+                             and popek's: the screenshots equal pixel for pixel
   display_drive.py window    dirs/demo.ini as `make run` runs it: it checks,
                              a VM has a display, and `popek run --window`
                              asks QEMU for gtk or sdl where the host has a
@@ -235,6 +239,18 @@ elif MODE == "focus":
     if keys_of(logs, "two"):
         fail(f"two got keys it had not the focus for: {keys_of(logs, 'two')!r}")
     ok("the real keyboard's abc reached one, which has the focus, and not two")
+
+    def pointer_of(logs, vm):
+        return [l.split("display: pointer ")[1].strip() for l in log(logs, vm).splitlines()
+                if "display: pointer " in l]
+
+    # the real tablet at (50, 66) of the real screen: (50, 50) of one's, under the bar
+    popek(p, env, "pointer", "--real", "50", "66")
+    wait_for("one to follow the real pointer", lambda: pointer_of(logs, "one"), timeout=60)
+    time.sleep(1)
+    if pointer_of(logs, "one") != ["50 50 buttons 0"] or pointer_of(logs, "two"):
+        fail(f"the real pointer went to one {pointer_of(logs, 'one')}, two {pointer_of(logs, 'two')}")
+    ok("the real tablet's (50, 66) reached one as (50, 50), under the status bar, and not two")
     popek(p, env, "screenshot", "--screen", f"{OUT}/real-one.png")
     popek(p, env, "screenshot", "one", f"{OUT}/one.png")
     real_one = png_pixels(f"{OUT}/real-one.png")
@@ -246,6 +262,15 @@ elif MODE == "focus":
     if keys_of(logs, "one") != "abc":
         fail(f"one got keys after the focus moved: {keys_of(logs, 'one')!r}")
     ok("after focus two, the real keyboard's xy reached two and not one")
+    # past two's 320x200 screen, a click: clamped to its corner; then in the status bar: row 0
+    popek(p, env, "pointer", "--real", "400", "300", "left")
+    popek(p, env, "pointer", "--real", "10", "5")
+    want = ["319 199 buttons 1", "319 199 buttons 0", "10 0 buttons 0"]
+    wait_for("two to follow the real pointer", lambda: len(pointer_of(logs, "two")) >= 3, timeout=60)
+    time.sleep(1)
+    if pointer_of(logs, "two") != want or pointer_of(logs, "one") != ["50 50 buttons 0"]:
+        fail(f"the real pointer went to two {pointer_of(logs, 'two')}, one {pointer_of(logs, 'one')}")
+    ok("the real tablet reached two, clamped to its 320x200 screen, the status bar its row 0")
     time.sleep(0.5)
     popek(p, env, "screenshot", "--screen", f"{OUT}/real-two.png")
     popek(p, env, "screenshot", "two", f"{OUT}/two.png")
@@ -321,6 +346,42 @@ elif MODE == "linux":
             fail(f"{name}: the typed command is not on Linux's screen:\n" + "\n".join(text))
         ok(f"{name}: the screen changed and shows the typed command after the prompt")
         stop_all()
+elif MODE == "pointer":
+    # the same clicks and moves on the board's tablet (QMP) and popek's, the
+    # teaching kernel drawing a cross where the pointer is and a mark per click
+    MOVES = [("100", "50", "left"), ("300", "200", None)]
+    WANT = ["display: pointer 100 50 buttons 1", "display: pointer 100 50 buttons 0",
+            "display: pointer 300 200 buttons 0"]
+    shots, tablets = {}, {}
+    for name, bare in (("pointer-bare", True), ("pointer-popek", False)):
+        p, env, logs = start(name, "tests/e2e/dirs/display-teach.ini", bare)
+        wait_for(f"teach's keyboard ({name})", lambda: "display: keyboard ready" in log(logs, "teach"))
+        tablets[name] = next((l.split("| ")[-1] for l in log(logs, "teach").splitlines()
+                              if "display: tablet" in l), None)
+        if not tablets[name]:
+            fail(f"{name}: teach found no tablet")
+        for x, y, button in MOVES:
+            popek(p, env, "pointer", "teach", x, y, *([button] if button else []))
+        wait_for(f"teach to follow the pointer ({name})",
+                 lambda: WANT[-1] in log(logs, "teach"), timeout=60)
+        got = [l.split("| ")[-1].strip() for l in log(logs, "teach").splitlines()
+               if "display: pointer" in l]
+        if got != WANT:
+            fail(f"{name}: teach's pointer went {got}, not {WANT}")
+        ok(f"{name}: teach's tablet reported the click at (100, 50) and the move to (300, 200)")
+        png = f"{OUT}/{name}.png"
+        popek(p, env, "screenshot", "teach", png)
+        shots[name] = png_pixels(png)
+        stop_all()
+    if tablets["pointer-bare"] != tablets["pointer-popek"]:
+        fail(f"the tablets differ: board {tablets['pointer-bare']!r}, popek {tablets['pointer-popek']!r}")
+    ok(f"the tablet as the board's: {tablets['pointer-popek']}")
+    same_screen(shots["pointer-bare"], shots["pointer-popek"],
+                "teach's screen with the pointer, bare and under popek")
+    rows = shots["pointer-popek"][2]
+    if rows[200][3 * 300:3 * 301] != b"\xff\0\0" or rows[50][3 * 100:3 * 101] != b"\0\xff\0":
+        fail("no cross at (300, 200) or no click mark at (100, 50)")
+    ok("the cross is at (300, 200), the click's mark at (100, 50)")
 elif MODE == "window":
     # dirs/demo.ini as `make run` runs it (popek run --window), its paths made
     # absolute and its disk made here; QEMU's UIs faked by a script answering

@@ -19,8 +19,9 @@ static const struct {
 	const char *name;
 	bool vm;
 } commands[] = {
-    {"list", false}, {"events", false}, {"pause", true},      {"resume", true}, {"reset", true},
-    {"ipl", true},   {"stop", true},    {"screenshot", true}, {"key", true},    {"focus", true},
+    {"list", false}, {"events", false}, {"pause", true},   {"resume", true},
+    {"reset", true}, {"ipl", true},     {"stop", true},    {"screenshot", true},
+    {"key", true},   {"focus", true},   {"pointer", true},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -147,7 +148,7 @@ void ctl_server_request(struct ctl_server *s, int client, const char *line, size
 	if (c == NCOMMANDS) {
 		snprintf(msg, sizeof(msg),
 		         "unknown command '%s' (list, events, pause, resume, reset, ipl, stop, "
-		         "screenshot, key, focus)",
+		         "screenshot, key, focus, pointer)",
 		         r.cmd);
 		reply_error(s, client, r.has_id, r.id, msg);
 		return;
@@ -173,6 +174,19 @@ void ctl_server_request(struct ctl_server *s, int client, const char *line, size
 	if (r.has_with && (!r.has_key || r.with == 0 || r.with > CTL_KEY_MAX)) {
 		reply_error(s, client, r.has_id, r.id,
 		            "\"with\" is key's: a key code, 1 to 767, held around \"key\"");
+		return;
+	}
+	bool pointer = strcmp(r.cmd, "pointer") == 0;
+	if (pointer && (!r.has_x || !r.has_y || r.x > CTL_COORD_MAX || r.y > CTL_COORD_MAX ||
+	                r.buttons > CTL_BUTTONS_MAX)) {
+		reply_error(s, client, r.has_id, r.id,
+		            "pointer needs \"x\" and \"y\" (0 to 65535) and takes \"buttons\" "
+		            "(0 to 7: 1 left, 2 right, 4 middle)");
+		return;
+	}
+	if (!pointer && (r.has_x || r.has_y || r.has_buttons)) {
+		reply_error(s, client, r.has_id, r.id,
+		            "only pointer takes \"x\", \"y\", \"buttons\"");
 		return;
 	}
 	if (strcmp(r.cmd, "screenshot") == 0 && !s->dir) {
@@ -202,11 +216,17 @@ void ctl_server_request(struct ctl_server *s, int client, const char *line, size
 	}
 	char req[128];
 	uint64_t seq = ++s->seq;
-	int len = r.has_key
-	              ? snprintf(req, sizeof(req), "%" PRIu64 " key %s %" PRIu64 " %" PRIu64 "\n",
-	                         seq, r.vm, r.key, r.with)
-	              : snprintf(req, sizeof(req), "%" PRIu64 " %s%s%s\n", seq, r.cmd,
-	                         r.vm[0] ? " " : "", r.vm);
+	int len;
+	if (r.has_key)
+		len = snprintf(req, sizeof(req), "%" PRIu64 " key %s %" PRIu64 " %" PRIu64 "\n",
+		               seq, r.vm, r.key, r.with);
+	else if (pointer)
+		len = snprintf(req, sizeof(req),
+		               "%" PRIu64 " pointer %s %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", seq,
+		               r.vm, r.x, r.y, r.buttons);
+	else
+		len = snprintf(req, sizeof(req), "%" PRIu64 " %s%s%s\n", seq, r.cmd,
+		               r.vm[0] ? " " : "", r.vm);
 	if (!s->to_popek(s->arg, req, (size_t)len)) {
 		reply_error(s, client, r.has_id, r.id, "popek is not taking requests now");
 		return;

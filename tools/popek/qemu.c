@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rundir.h"
 #include "units.h"
 
 extern char **environ;
@@ -169,7 +170,7 @@ static void add_monitor_socket(struct qemu_argv *a, const struct qemu_opts *o);
 /*
  * When some VM has a display: the real display popek shows the focused VM on,
  * as wide as the widest VM screen and as high as the highest plus popek's
- * status bar (core/screen.c), and the real keyboard.  Shown in a window only
+ * status bar (core/screen.c), the real keyboard and tablet.  Shown in a window only
  * with o->window (popek run --window).
  */
 static void add_real_display(struct qemu_argv *a, const struct directory *dir)
@@ -188,6 +189,8 @@ static void add_real_display(struct qemu_argv *a, const struct directory *dir)
 	qemu_argv_addf(a, "virtio-gpu-device,xres=%u,yres=%u,edid=off", w, h + QEMU_STATUS_BAR);
 	qemu_argv_add(a, "-device");
 	qemu_argv_add(a, "virtio-keyboard-device");
+	qemu_argv_add(a, "-device");
+	qemu_argv_add(a, "virtio-tablet-device");
 }
 
 void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a)
@@ -261,7 +264,7 @@ static void add_bare_nics(struct qemu_argv *a, const struct directory *dir,
 }
 
 /*
- * The board's GPU and keyboard for a VM with a display.  No EDID: popek's GPU
+ * The board's GPU, keyboard and tablet for a VM with a display.  No EDID: popek's GPU
  * offers none (dev/vgpu.c), so both give drivers the same modes.
  */
 static void add_bare_display(struct qemu_argv *a, const struct directory_vm *vm, unsigned slot)
@@ -273,6 +276,8 @@ static void add_bare_display(struct qemu_argv *a, const struct directory_vm *vm,
 	               vm->display_width, vm->display_height);
 	qemu_argv_add(a, "-device");
 	qemu_argv_addf(a, "virtio-keyboard-device,bus=virtio-mmio-bus.%u", slot + 1);
+	qemu_argv_add(a, "-device");
+	qemu_argv_addf(a, "virtio-tablet-device,bus=virtio-mmio-bus.%u", slot + 2);
 }
 
 /*
@@ -288,6 +293,13 @@ static void add_monitor_socket(struct qemu_argv *a, const struct qemu_opts *o)
 	qemu_argv_addf(a, "socket,id=mon1,path=%s,server=on,wait=off", path);
 	qemu_argv_add(a, "-mon");
 	qemu_argv_add(a, "chardev=mon1,mode=readline");
+	/* QMP beside it (RUNDIR_QEMU_QMP): a tablet's absolute position (input-send-event) */
+	char *slash = strrchr(path, '/');
+	qemu_argv_add(a, "-chardev");
+	qemu_argv_addf(a, "socket,id=qmp1,path=%.*s%s,server=on,wait=off",
+	               slash ? (int)(slash + 1 - path) : 0, path, RUNDIR_QEMU_QMP);
+	qemu_argv_add(a, "-mon");
+	qemu_argv_add(a, "chardev=qmp1,mode=control");
 	free(path);
 }
 

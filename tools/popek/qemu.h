@@ -57,7 +57,7 @@ void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, s
 /*
  * The first VM's kernel alone on a machine of its size, its minidisks as
  * slices of the disk, then its interfaces, then (display = WxH) QEMU's
- * virtio-gpu-device of that size and virtio-keyboard-device, in the slots
+ * virtio-gpu-device of that size, virtio-keyboard-device and virtio-tablet-device, in the slots
  * they have under popek; on o->firmware, or with -bios none for boot = firmware.
  */
 void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a);

@@ -287,13 +287,15 @@ static uint64_t vinput_features(void *dev)
 	return 0;
 }
 
-/* The space as a read finds it (the transport reads the model's config_len: cfg_len). */
+/* The space as a read finds it: the model's config_len bytes (cfg_len, vinput_attach checks). */
 static void vinput_cfg_fill(void *dev, uint8_t *cfg)
 {
 	struct vinput *v = dev;
+	uint32_t len = v->t.model->config_len;
 
 	cfg_refresh(v);
-	memcpy(cfg, v->cfg, v->cfg_len);
+	memset(cfg, 0, len);
+	memcpy(cfg, v->cfg, v->cfg_len < len ? v->cfg_len : len);
 }
 
 static void vinput_cfg_write(void *dev, uint32_t off, unsigned width, uint32_t val)

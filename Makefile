@@ -54,7 +54,7 @@ all: $(ALL_TARGETS)
 run: setup
 	@$(MAKE) --no-print-directory all
 	@$(BUILD)/bin/popek disk create dirs/demo.ini
-	$(BUILD)/bin/popek run dirs/demo.ini
+	$(BUILD)/bin/popek run --window dirs/demo.ini
 
 test: setup
 	@$(MAKE) --no-print-directory all check-build fuzz-build

@@ -9,6 +9,11 @@
  *   display: WIDTHxHEIGHT pattern drawn
  *   display: keyboard "NAME", N key bytes HEX    (its EV_KEY bitmap, §5.8.4)
  *   display: key 'c'                    (one line per character echoed)
+ *   display: tablet "NAME", abs bits HEX, x 0..MAX, N button bytes HEX
+ *   display: pointer X Y buttons B      (at each report of the tablet)
+ *
+ * The tablet's pointer is drawn as a cross (it moves; what was under it comes
+ * back), and each left-button press leaves a square mark where it happened.
  *
  * mode=gpuattack sends the device a hostile command stream (resource id 0,
  * rectangles past the edge, backing outside RAM...) and prints each answer:
@@ -56,9 +61,10 @@ struct gpu_rect {
 	uint32_t x, y, w, h;
 };
 
-static struct virtio_dev gpu, kbd;
+static struct virtio_dev gpu, kbd, tablet;
 static struct vq gpu_q __attribute__((aligned(4096)));
 static struct vq kbd_q __attribute__((aligned(4096)));
+static struct vq tablet_q __attribute__((aligned(4096)));
 static uint32_t fb[MAX_W * MAX_H] __attribute__((aligned(4096)));
 static uint32_t width, height;
 
@@ -249,25 +255,52 @@ struct input_event {
 	uint32_t value;
 };
 
-static struct input_event events[VQ_SIZE];
+static struct input_event events[VQ_SIZE], tablet_events[VQ_SIZE];
 
-static int kbd_setup(void)
+#define EV_SYN 0
+#define EV_ABS 3
+
+/* §5.8.4: select and subsel, then size and the union. */
+static void input_select(struct virtio_dev *d, uint8_t select, uint8_t subsel)
 {
-	if (virtio_dev_find(&kbd, INPUT_ID) < 0 || virtio_dev_queue(&kbd, 0, &kbd_q) < 0)
+	virtio_dev_config_w8(d, 0, select);
+	virtio_dev_config_w8(d, 1, subsel);
+}
+
+/* A tablet has absolute axes (EV_BITS of EV_ABS), a keyboard none. */
+static int is_tablet(struct virtio_dev *d)
+{
+	input_select(d, 0x11, EV_ABS);
+	return virtio_dev_config_r8(d, 2) != 0;
+}
+
+static int is_keyboard(struct virtio_dev *d)
+{
+	return !is_tablet(d);
+}
+
+/* The device's event queue, VQ_SIZE 8-byte buffers, always offered (§5.8.6). */
+static int input_setup(struct virtio_dev *d, struct vq *q, struct input_event *ev,
+                       int (*want)(struct virtio_dev *d))
+{
+	if (virtio_dev_find_if(d, INPUT_ID, want) < 0 || virtio_dev_queue(d, 0, q) < 0)
 		return -1;
 	for (int i = 0; i < VQ_SIZE; i++)
-		kbd_q.desc[i] = (struct vq_desc){(uint64_t)&events[i], sizeof(events[i]), 2, 0};
-	virtio_dev_ready(&kbd);
+		q->desc[i] = (struct vq_desc){(uint64_t)&ev[i], sizeof(ev[i]), 2, 0};
+	virtio_dev_ready(d);
 	for (int i = 0; i < VQ_SIZE; i++)
-		vq_offer(&kbd, &kbd_q, 0, (uint16_t)i);
+		vq_offer(d, q, 0, (uint16_t)i);
 	return 0;
 }
 
-/* §5.8.4: select and subsel, then size and the union. */
+static int kbd_setup(void)
+{
+	return input_setup(&kbd, &kbd_q, events, is_keyboard);
+}
+
 static void kbd_select(uint8_t select, uint8_t subsel)
 {
-	virtio_dev_config_w8(&kbd, 0, select);
-	virtio_dev_config_w8(&kbd, 1, subsel);
+	input_select(&kbd, select, subsel);
 }
 
 /* The keyboard's name and key bitmap, as the device describes itself. */
@@ -301,16 +334,154 @@ static const char keymap[2][64] = {
      'X', 'C', 'V', 'B', 'N', 'M', '<', '>', '?', 0,   '*', 0,   ' '},
 };
 
-/* Echoes keys for ever. */
+/* The tablet: its name, axes and buttons, as the device describes them. */
+static void tablet_describe(void)
+{
+	char name[129];
+	uint32_t n;
+
+	input_select(&tablet, 0x01, 0); /* VIRTIO_INPUT_CFG_ID_NAME */
+	n = virtio_dev_config_r8(&tablet, 2);
+	for (uint32_t i = 0; i < n && i < 128; i++)
+		name[i] = (char)virtio_dev_config_r8(&tablet, 8 + i);
+	name[n < 128 ? n : 128] = 0;
+	input_select(&tablet, 0x11, EV_ABS);
+	uint32_t abs = virtio_dev_config_r8(&tablet, 8);
+	input_select(&tablet, 0x12, 0); /* VIRTIO_INPUT_CFG_ABS_INFO, ABS_X: min, max */
+	uint32_t min = virtio_dev_config(&tablet, 8), max = virtio_dev_config(&tablet, 12);
+	input_select(&tablet, 0x11, EV_KEY);
+	n = virtio_dev_config_r8(&tablet, 2);
+	kprintf("display: tablet \"%s\", abs bits %02x, x %u..%u, %u button bytes ", name, abs, min,
+	        max, n);
+	for (uint32_t i = 0; i < n; i++)
+		kprintf("%02x", virtio_dev_config_r8(&tablet, 8 + i));
+	kprintf("\n");
+}
+
+/* The pointer: where it is (pixels), its buttons, and what its cross covers. */
+#define CROSS_ARM 6
+#define ABS_RANGE 32767 /* the board's tablet: 0..32767 over the screen */
+static struct {
+	uint32_t x, y, buttons, shown_x, shown_y;
+	int shown;
+	uint32_t under[2][2 * CROSS_ARM + 1];
+} ptr;
+
+/* The cross's pixel i of arm a (0 across, 1 down) at (x, y). */
+static uint32_t *cross_px(uint32_t x, uint32_t y, int a, int i)
+{
+	uint32_t cx = a ? x : x + (uint32_t)i - CROSS_ARM, cy = a ? y + (uint32_t)i - CROSS_ARM : y;
+
+	return cx < width && cy < height ? &fb[cy * width + cx] : 0;
+}
+
+/* Draws the cross, saving what it covers; or puts that back, in reverse (the arms cross). */
+#define CROSS_PX (2 * (2 * CROSS_ARM + 1))
+static void cross(int draw)
+{
+	for (int k = 0; k < CROSS_PX; k++) {
+		int n = draw ? k : CROSS_PX - 1 - k, a = n / (2 * CROSS_ARM + 1),
+		    i = n % (2 * CROSS_ARM + 1);
+		uint32_t *p = cross_px(ptr.shown_x, ptr.shown_y, a, i);
+		if (!p)
+			continue;
+		if (draw) {
+			ptr.under[a][i] = *p;
+			*p = 0xff0000;
+		} else {
+			*p = ptr.under[a][i];
+		}
+	}
+}
+
+static void pointer_show(uint32_t x, uint32_t y)
+{
+	uint32_t x0 = x > CROSS_ARM ? x - CROSS_ARM : 0, y0 = y > CROSS_ARM ? y - CROSS_ARM : 0;
+	uint32_t x1 = x + CROSS_ARM + 1 < width ? x + CROSS_ARM + 1 : width;
+	uint32_t y1 = y + CROSS_ARM + 1 < height ? y + CROSS_ARM + 1 : height;
+
+	gpu_show((struct gpu_rect){x0, y0, x1 - x0, y1 - y0});
+}
+
+/*
+ * A report's end: the cross moves to the pointer, and a left press leaves a
+ * 5x5 mark under it.  The screen, as the board's pixel back from its
+ * x * 32767 / width: the inverse, rounded up.
+ */
+static void pointer_report(uint32_t pressed)
+{
+	uint32_t old_x = ptr.shown_x, old_y = ptr.shown_y;
+	int was = ptr.shown;
+
+	if (ptr.shown)
+		cross(0);
+	if (pressed & 1)
+		for (uint32_t dy = 0; dy < 5; dy++)
+			for (uint32_t dx = 0; dx < 5; dx++)
+				px(ptr.x + dx - 2, ptr.y + dy - 2, 0x00ff00);
+	ptr.shown_x = ptr.x;
+	ptr.shown_y = ptr.y;
+	ptr.shown = 1;
+	cross(1);
+	if (was)
+		pointer_show(old_x, old_y);
+	pointer_show(ptr.x, ptr.y);
+	kprintf("display: pointer %u %u buttons %u\n", ptr.x, ptr.y, ptr.buttons);
+}
+
+static void tablet_event(const struct input_event *e)
+{
+	static uint32_t pressed;
+
+	if (e->type == EV_ABS && e->code < 2) {
+		uint32_t size = e->code ? height : width;
+		uint32_t p = (uint32_t)(((uint64_t)e->value * size + ABS_RANGE - 1) / ABS_RANGE);
+		p = p < size ? p : size - 1;
+		if (e->code)
+			ptr.y = p;
+		else
+			ptr.x = p;
+	} else if (e->type == EV_KEY && e->code >= 0x110 && e->code < 0x113) {
+		uint32_t bit = 1u << (e->code - 0x110);
+		if (e->value) {
+			pressed |= bit & ~ptr.buttons;
+			ptr.buttons |= bit;
+		} else {
+			ptr.buttons &= ~bit;
+		}
+	} else if (e->type == EV_SYN) {
+		pointer_report(pressed);
+		pressed = 0;
+	}
+}
+
+/* The tablet's events, all that came. */
+static void tablet_poll(void)
+{
+	uint32_t len;
+	int id;
+
+	if (!tablet.regs)
+		return;
+	while ((id = vq_used(&tablet_q, &len)) >= 0 && id < VQ_SIZE) {
+		struct input_event e = tablet_events[id];
+		vq_offer(&tablet, &tablet_q, 0, (uint16_t)id);
+		tablet_event(&e);
+	}
+}
+
+/* Echoes keys, and follows the pointer, for ever. */
 static void kbd_loop(void)
 {
 	int shift = 0;
 
 	for (;;) {
 		uint32_t len;
-		int id = vq_used(&kbd_q, &len);
+		int id;
 		struct input_event e;
 
+		tablet_poll();
+		id = vq_used(&kbd_q, &len);
 		if (id < 0 || id >= VQ_SIZE)
 			continue;
 		e = events[id];
@@ -346,6 +517,10 @@ void display_run(void)
 		return;
 	}
 	kbd_describe();
+	if (input_setup(&tablet, &tablet_q, tablet_events, is_tablet) < 0)
+		kprintf("display: no virtio tablet\n");
+	else
+		tablet_describe();
 	kprintf("display: keyboard ready\n");
 	kbd_loop();
 }

@@ -50,6 +50,11 @@ static void wr64(struct virtio_dev *d, uint32_t off, uint64_t v)
 /* §3.1.1: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK. */
 int virtio_dev_find(struct virtio_dev *d, uint32_t device_id)
 {
+	return virtio_dev_find_if(d, device_id, 0);
+}
+
+int virtio_dev_find_if(struct virtio_dev *d, uint32_t device_id, int (*want)(struct virtio_dev *d))
+{
 	for (int node = -1; (node = fdt_find_compatible(node, "virtio,mmio")) >= 0;) {
 		uint64_t base, size;
 
@@ -58,7 +63,7 @@ int virtio_dev_find(struct virtio_dev *d, uint32_t device_id)
 		vm_map_device(base, size);
 		d->regs = (volatile uint8_t *)base;
 		if (rd(d, MAGIC) != 0x74726976 || rd(d, VERSION) != 2 ||
-		    rd(d, DEVICE_ID) != device_id)
+		    rd(d, DEVICE_ID) != device_id || (want && !want(d)))
 			continue;
 		d->irq = fdt_u32(node, "interrupts", 0);
 		wr(d, STATUS, 0);

@@ -38,6 +38,8 @@ struct virtio_dev {
 
 /* Finds the first slot holding device_id, resets it and takes VERSION_1 only; -1: none. */
 int virtio_dev_find(struct virtio_dev *d, uint32_t device_id);
+/* The same, the first of them for which want(d), given its registers, is true. */
+int virtio_dev_find_if(struct virtio_dev *d, uint32_t device_id, int (*want)(struct virtio_dev *d));
 /* Gives queue n its rings; -1 when the device has no such queue or a smaller one. */
 int virtio_dev_queue(struct virtio_dev *d, uint32_t n, struct vq *q);
 void virtio_dev_ready(struct virtio_dev *d);                    /* DRIVER_OK */

@@ -29,7 +29,7 @@
 #define BUNDLE_MAX_BLOBS     4
 #define BUNDLE_MAX_DISKS     8
 #define BUNDLE_MAX_NICS      4    /* network interfaces of one VM */
-#define BUNDLE_DISPLAY_SLOTS 2    /* a display takes a virtio-gpu and a keyboard */
+#define BUNDLE_DISPLAY_SLOTS 3    /* a display takes a virtio-gpu, a keyboard and a tablet */
 #define BUNDLE_DISPLAY_MIN   16   /* the board's smallest scanout */
 #define BUNDLE_DISPLAY_MAX_W 1920 /* what popek sets aside memory for */
 #define BUNDLE_DISPLAY_MAX_H 1200

@@ -47,19 +47,62 @@ void display_create(struct vm *vm, const struct bundle_vm *bv, bool first)
 	          vm->display_arena_size, legacy, &vm->plic, GUEST_VIRTIO_IRQ(slot));
 	vinput_init(&vm->kbd, board_keys, sizeof(board_keys));
 	vinput_attach(&vm->kbd, mem, &vm->plic, GUEST_VIRTIO_IRQ(slot + 1));
-	if (emul_add(&vm->emul, GUEST_VIRTIO_BASE + slot * GUEST_VIRTIO_SIZE, GUEST_VIRTIO_SIZE,
-	             &vgpu_ops, &vm->gpu) < 0 ||
-	    emul_add(&vm->emul, GUEST_VIRTIO_BASE + (slot + 1) * GUEST_VIRTIO_SIZE,
-	             GUEST_VIRTIO_SIZE, &vinput_ops, &vm->kbd) < 0)
-		panic("vm %s: virtio slot %u overlaps another device", vm->name, slot);
+	vinput_init_tablet(&vm->tablet);
+	vm->pointer_buttons = 0;
+	vinput_attach(&vm->tablet, mem, &vm->plic, GUEST_VIRTIO_IRQ(slot + 2));
+	const struct {
+		const struct mmio_ops *ops;
+		void *dev;
+	} devs[BUNDLE_DISPLAY_SLOTS] = {
+	    {&vgpu_ops, &vm->gpu}, {&vinput_ops, &vm->kbd}, {&vinput_ops, &vm->tablet}};
+	for (uint32_t i = 0; i < BUNDLE_DISPLAY_SLOTS; i++) {
+		if (emul_add(&vm->emul, GUEST_VIRTIO_BASE + (slot + i) * GUEST_VIRTIO_SIZE,
+		             GUEST_VIRTIO_SIZE, devs[i].ops, devs[i].dev) < 0)
+			panic("vm %s: virtio slot %u overlaps another device", vm->name, slot + i);
+	}
 }
 
-bool display_key(struct vm *vm, uint16_t code)
+bool display_key(struct vm *vm, uint16_t code, uint16_t with)
 {
 	if (!vm->entry->display_width)
 		return false;
+	/* one report a change, as the board's keyboard sends a chord (sendkey shift-a) */
+	if (with)
+		vinput_key(&vm->kbd, with, true);
 	vinput_key(&vm->kbd, code, true);
 	vinput_key(&vm->kbd, code, false);
+	if (with)
+		vinput_key(&vm->kbd, with, false);
+	return true;
+}
+
+/* A screen coordinate as the board's tablet reports it (QEMU's qemu_input_scale_axis). */
+static uint32_t abs_of(uint32_t px, uint32_t size)
+{
+	return (uint32_t)((uint64_t)px * VINPUT_ABS_MAX / size);
+}
+
+bool display_pointer(struct vm *vm, uint32_t x, uint32_t y, uint32_t buttons)
+{
+	const uint32_t w = vm->entry->display_width, h = vm->entry->display_height;
+	const struct vinput_event syn = {EV_SYN, SYN_REPORT, 0};
+
+	if (!w)
+		return false;
+	/* the position, then each button that changed, in one report */
+	const struct vinput_event ax = {EV_ABS, ABS_X, abs_of(x < w ? x : w - 1, w)},
+	                          ay = {EV_ABS, ABS_Y, abs_of(y < h ? y : h - 1, h)};
+	vinput_event(&vm->tablet, &ax);
+	vinput_event(&vm->tablet, &ay);
+	for (uint32_t b = 0; b < DISPLAY_BUTTONS; b++) {
+		bool down = buttons >> b & 1;
+		if (down == (vm->pointer_buttons >> b & 1))
+			continue;
+		const struct vinput_event e = {EV_KEY, (uint16_t)(BTN_LEFT + b), down};
+		vinput_event(&vm->tablet, &e);
+	}
+	vinput_event(&vm->tablet, &syn);
+	vm->pointer_buttons = buttons;
 	return true;
 }
 

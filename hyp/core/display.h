@@ -19,8 +19,20 @@ struct vm;
 /* The VM's GPU and keyboard, new, at every boot; the arena is taken at the first. */
 void display_create(struct vm *vm, const struct bundle_vm *bv, bool first);
 
-/* A key press and release from the operator (Linux key code), as the board's keyboard sends them. */
-bool display_key(struct vm *vm, uint16_t code);
+/*
+ * A key press and release from the operator (Linux key codes), as the board's
+ * keyboard sends them; with, when not 0, is held down around it (Shift).
+ */
+bool display_key(struct vm *vm, uint16_t code, uint16_t with);
+
+/*
+ * The pointer at (x, y) of the VM's screen (clamped to it), with buttons
+ * (bit 0 left, 1 right, 2 middle) held: one tablet report, as the board's
+ * tablet gives a window's pointer (or QMP's input-send-event) that moved
+ * there; a button's change is in the same report.
+ */
+#define DISPLAY_BUTTONS 3
+bool display_pointer(struct vm *vm, uint32_t x, uint32_t y, uint32_t buttons);
 
 /*
  * The control channel's `ID screenshot NAME`: "ID frame W H", then the

@@ -164,6 +164,32 @@ static void execute(void)
 		kprintf("unknown command '%s' (try help)\n", line);
 }
 
+#define KEY_CODE_MAX 0x2ff   /* KEY_MAX (input-event-codes.h) */
+#define COORD_MAX    0xffff  /* a pointer's coordinate: past any screen, clamped to it */
+#define NUMBER_BIG   1000000 /* what the digits below never grow past */
+
+/* The decimal digits at p as *n (NUMBER_BIG or more when too long); the byte after them. */
+static const char *number(const char *p, unsigned *n)
+{
+	for (*n = 0; *p >= '0' && *p <= '9'; p++) {
+		if (*n < NUMBER_BIG)
+			*n = *n * 10 + (unsigned)(*p - '0');
+	}
+	return p;
+}
+
+/* Exactly count numbers, one space apart, and nothing after them: into n[0..count). */
+static bool numbers(const char *p, unsigned *n, int count)
+{
+	for (int i = 0; i < count; i++) {
+		const char *q = number(p, &n[i]);
+		if (q == p || *q != (i + 1 < count ? ' ' : '\0'))
+			return false;
+		p = q + 1;
+	}
+	return true;
+}
+
 /*
  * A request of the control channel (docs/operating.md): "ID list" or
  * "ID VERB NAME", ID a word the launcher chose.  The answer: for list one
@@ -186,8 +212,8 @@ static void ctl_execute(char *req)
 	}
 	int v = verb_index(cmd);
 	struct vm *vm = find(arg);
-	bool display_verb =
-	    strcmp(cmd, "focus") == 0 || strcmp(cmd, "screenshot") == 0 || strcmp(cmd, "key") == 0;
+	bool display_verb = strcmp(cmd, "focus") == 0 || strcmp(cmd, "screenshot") == 0 ||
+	                    strcmp(cmd, "key") == 0 || strcmp(cmd, "pointer") == 0;
 	if (display_verb && !vm) {
 		console_ctl_printf("%s err no vm named '%s'\n", id, arg);
 		return;
@@ -205,13 +231,26 @@ static void ctl_execute(char *req)
 		return;
 	}
 	if (vm && strcmp(cmd, "key") == 0 && *rest) {
-		unsigned code = 0;
-		const char *p = rest;
-		for (; *p >= '0' && *p <= '9' && code < 0x10000; p++)
-			code = code * 10 + (unsigned)(*p - '0');
-		if (*p || code == 0 || code > 0x2ff)
+		/* CODE [WITH]: WITH, when not 0, is held down around CODE (Shift) */
+		unsigned code = 0, with = 0;
+		const char *p = number(rest, &code);
+		if (*p == ' ')
+			p = number(p + 1, &with);
+		if (*p || code == 0 || code > KEY_CODE_MAX || with > KEY_CODE_MAX)
 			console_ctl_printf("%s err bad key code '%s'\n", id, rest);
-		else if (!display_key(vm, (uint16_t)code))
+		else if (!display_key(vm, (uint16_t)code, (uint16_t)with))
+			console_ctl_printf("%s err vm %s has no display\n", id, vm->name);
+		else
+			console_ctl_printf("%s ok\n", id);
+		return;
+	}
+	if (vm && strcmp(cmd, "pointer") == 0 && *rest) {
+		/* X Y BUTTONS: the tablet's position on the VM's screen, the buttons held */
+		unsigned n[3];
+		if (!numbers(rest, n, 3) || n[0] > COORD_MAX || n[1] > COORD_MAX ||
+		    n[2] >> DISPLAY_BUTTONS)
+			console_ctl_printf("%s err bad pointer '%s'\n", id, rest);
+		else if (!display_pointer(vm, n[0], n[1], n[2]))
 			console_ctl_printf("%s err vm %s has no display\n", id, vm->name);
 		else
 			console_ctl_printf("%s ok\n", id);

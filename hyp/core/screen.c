@@ -56,8 +56,11 @@ void screen_init(struct vm *v, int n, const struct machine *m)
 		kprintf("popek: no real display; VM screens only through popek screenshot\n");
 		return;
 	}
-	if (kbd_init(m) < 0)
+	unsigned found = input_init(m);
+	if (!(found & 1u << INPUT_KEYBOARD))
 		kprintf("popek: no real keyboard; keys only through popek key\n");
+	if (!(found & 1u << INPUT_TABLET))
+		kprintf("popek: no real tablet; the pointer only through popek pointer\n");
 	ready = true;
 }
 
@@ -111,7 +114,7 @@ static void keys(void)
 {
 	struct kbd_event e;
 
-	while (kbd_next(&e)) {
+	while (input_next(INPUT_KEYBOARD, &e)) {
 		bool down = e.value != 0;
 		if (e.type == EV_KEY) {
 			if (e.code == KEY_LEFTCTRL || e.code == KEY_RIGHTCTRL)
@@ -137,6 +140,39 @@ static void keys(void)
 	}
 }
 
+/*
+ * A real tablet axis value (0..VINPUT_ABS_MAX over `real` pixels) as the
+ * focused VM's tablet reports the pixel under it, `off` pixels in (the status
+ * bar's height, for y), on a screen of `size` pixels: the real pixel first
+ * (the inverse of the board's x * 32767 / size, rounded up, so a pixel comes
+ * back whole), clamped to the VM's screen, then scaled as the board scales.
+ */
+static uint32_t pointer_axis(uint32_t abs, uint32_t real, uint32_t off, uint32_t size)
+{
+	uint64_t px = ((uint64_t)abs * real + VINPUT_ABS_MAX - 1) / VINPUT_ABS_MAX;
+
+	px = px < off ? 0 : px - off;
+	if (px >= size)
+		px = size - 1;
+	return (uint32_t)(px * VINPUT_ABS_MAX / size);
+}
+
+/* The tablet's events: the focused VM's, its axes scaled to the VM's screen under the bar. */
+static void pointer(uint32_t fw, uint32_t fh)
+{
+	struct kbd_event e;
+
+	while (input_next(INPUT_TABLET, &e)) {
+		const struct bundle_vm *bv = vms[focus].entry;
+		struct vinput_event ve = {e.type, e.code, e.value};
+		if (e.type == EV_ABS && e.code == ABS_X)
+			ve.value = pointer_axis(e.value, fw, 0, bv->display_width);
+		else if (e.type == EV_ABS && e.code == ABS_Y)
+			ve.value = pointer_axis(e.value, fh, BAR_H, bv->display_height);
+		vinput_event(&vms[focus].tablet, &ve);
+	}
+}
+
 void screen_poll(void)
 {
 	uint32_t fw, fh, *frame;
@@ -147,6 +183,7 @@ void screen_poll(void)
 	frame = gpu_frame(&fw, &fh);
 	if (!frame)
 		return;
+	pointer(fw, fh);
 	uint64_t now = vcpu_now();
 	bool moved = focus != shown_focus;
 	if (!moved && now - last_draw < hz / REDRAW_DIV)

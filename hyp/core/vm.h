@@ -86,10 +86,12 @@ struct vm {
 	/* Last: large, and off the trap path, which then touches fewer pages. */
 	struct vblk disks[BUNDLE_MAX_DISKS]; /* minidisks, then links, at virtio slots 0.. */
 	struct vnet nets[BUNDLE_MAX_NICS];   /* eth0.., at the virtio slots after the disks */
-	/* display = WxH: a GPU and a keyboard at the two slots after the interfaces */
+	/* display = WxH: a GPU, a keyboard and a tablet at the three slots after the interfaces */
 	struct vgpu gpu;
 	struct vinput kbd;
-	uint8_t *display_arena; /* the GPU's resources, taken once (core/display.c) */
+	struct vinput tablet;
+	uint32_t pointer_buttons; /* the tablet's buttons held (display_pointer) */
+	uint8_t *display_arena;   /* the GPU's resources, taken once (core/display.c) */
 	uint64_t display_arena_size;
 };
 

@@ -1,6 +1,6 @@
 /*
- * The virtio-input keyboard (virtio 1.2 §5.8) as the board's
- * virtio-keyboard-device (QEMU 7.2) behaves:
+ * The virtio-input keyboard and tablet (virtio 1.2 §5.8) as the board's
+ * virtio-keyboard-device and virtio-tablet-device (QEMU 7.2) behave:
  *  - the configuration space shows the entry that select and subsel name, or
  *    zeros; it is refreshed at every read, and a write stores its bytes and
  *    then takes select and subsel from the space as it stands, so a driver
@@ -19,9 +19,36 @@
 #define CFG_HDR 8 /* select, subsel, size, reserved[5] */
 
 static const char kbd_name[] = "QEMU Virtio Keyboard";
+static const char tablet_name[] = "QEMU Virtio Tablet";
+/* struct virtio_input_devids: BUS_VIRTUAL, vendor 0627, product, version */
+static const uint8_t kbd_ids[8] = {0x06, 0, 0x27, 0x06, 0x01, 0, 0x01, 0};
+static const uint8_t tablet_ids[8] = {0x06, 0, 0x27, 0x06, 0x03, 0, 0x02, 0};
+static const uint8_t kbd_rep = 0;
+static const uint8_t kbd_leds = 0x07; /* LED_NUML, LED_CAPSL, LED_SCROLLL */
 
-/* LED_NUML, LED_CAPSL, LED_SCROLLL */
-#define KBD_LEDS 0x07
+/*
+ * The tablet's buttons: BTN_LEFT, RIGHT, MIDDLE, SIDE, EXTRA (0x110..0x114)
+ * and BTN_GEAR_DOWN, UP (0x150, 0x151), the board's whole button map (its
+ * wheel is REL_WHEEL, but the map keeps the gears).
+ */
+static const uint8_t tablet_buttons[VINPUT_TABLET_BUTTON_BYTES] = {
+    [0x110 / 8] = 0x1f,
+    [0x150 / 8] = 0x03,
+};
+static const uint8_t tablet_abs = 1 << ABS_X | 1 << ABS_Y;
+static const uint8_t tablet_rel[2] = {0, 1 << (REL_WHEEL - 8)};
+/* struct virtio_input_absinfo: min 0, max 32767 (INPUT_EVENT_ABS_MAX), fuzz, flat, res 0 */
+static const uint8_t tablet_absinfo[20] = {0, 0, 0, 0, 0xff, 0x7f};
+
+/* Adds an entry to the device's table. */
+static void cfg_add(struct vinput *v, uint8_t sel, uint8_t sub, const void *data, uint32_t size)
+{
+	CHECK(v->nitems < VINPUT_CFG_ITEMS && size <= VINPUT_CFG_MAX - CFG_HDR,
+	      "vinput: configuration entry %u of %u bytes", v->nitems, size);
+	v->items[v->nitems++] = (struct vinput_cfg_item){sel, sub, (uint8_t)size, data};
+	if (CFG_HDR + size > v->cfg_len)
+		v->cfg_len = CFG_HDR + size; /* the board's space: the largest entry */
+}
 
 /*
  * The configuration entry for (select, subsel) into buf (VINPUT_CFG_MAX bytes,
@@ -29,50 +56,46 @@ static const char kbd_name[] = "QEMU Virtio Keyboard";
  */
 static bool cfg_entry(const struct vinput *v, uint8_t sel, uint8_t sub, uint8_t *buf)
 {
-	const uint8_t devids[8] = {0x06, 0, 0x27, 0x06,
-	                           0x01, 0, 0x01, 0}; /* BUS_VIRTUAL, 0627:0001 v1 */
-	const void *data = NULL;
-	uint32_t size = 0;
-	uint8_t byte;
-
-	if (sel == VIRTIO_INPUT_CFG_ID_NAME && sub == 0) {
-		data = kbd_name;
-		size = sizeof kbd_name;
-	} else if (sel == VIRTIO_INPUT_CFG_ID_DEVIDS && sub == 0) {
-		data = devids;
-		size = sizeof devids;
-	} else if (sel == VIRTIO_INPUT_CFG_EV_BITS && sub == EV_KEY) {
-		data = v->keys;
-		size = v->keys_len;
-	} else if (sel == VIRTIO_INPUT_CFG_EV_BITS && sub == EV_REP) {
-		byte = 0;
-		data = &byte;
-		size = 1;
-	} else if (sel == VIRTIO_INPUT_CFG_EV_BITS && sub == EV_LED) {
-		byte = KBD_LEDS;
-		data = &byte;
-		size = 1;
-	} else {
-		return false;
+	for (uint32_t i = 0; i < v->nitems; i++) {
+		const struct vinput_cfg_item *it = &v->items[i];
+		if (it->select != sel || it->subsel != sub)
+			continue;
+		buf[0] = sel;
+		buf[1] = sub;
+		buf[2] = it->size;
+		memcpy(buf + CFG_HDR, it->data, it->size);
+		return true;
 	}
-	buf[0] = sel;
-	buf[1] = sub;
-	buf[2] = (uint8_t)size;
-	memcpy(buf + CFG_HDR, data, size);
-	return true;
+	return false;
 }
 
 void vinput_init(struct vinput *v, const uint8_t *keys, uint32_t keys_len)
 {
 	CHECK(keys_len <= VINPUT_KEYS_MAX, "vinput: a key bitmap of %u bytes", keys_len);
 	*v = (struct vinput){.keys = keys, .keys_len = keys_len};
-	/* the largest entry: the name, or the key bitmap */
-	v->cfg_len = CFG_HDR + (keys_len > sizeof kbd_name ? keys_len : sizeof kbd_name);
+	cfg_add(v, VIRTIO_INPUT_CFG_ID_NAME, 0, kbd_name, sizeof kbd_name);
+	cfg_add(v, VIRTIO_INPUT_CFG_ID_DEVIDS, 0, kbd_ids, sizeof kbd_ids);
+	cfg_add(v, VIRTIO_INPUT_CFG_EV_BITS, EV_KEY, keys, keys_len);
+	cfg_add(v, VIRTIO_INPUT_CFG_EV_BITS, EV_REP, &kbd_rep, 1);
+	cfg_add(v, VIRTIO_INPUT_CFG_EV_BITS, EV_LED, &kbd_leds, 1);
+}
+
+void vinput_init_tablet(struct vinput *v)
+{
+	*v = (struct vinput){.tablet = true};
+	cfg_add(v, VIRTIO_INPUT_CFG_ID_NAME, 0, tablet_name, sizeof tablet_name);
+	cfg_add(v, VIRTIO_INPUT_CFG_ID_DEVIDS, 0, tablet_ids, sizeof tablet_ids);
+	cfg_add(v, VIRTIO_INPUT_CFG_EV_BITS, EV_ABS, &tablet_abs, 1);
+	cfg_add(v, VIRTIO_INPUT_CFG_EV_BITS, EV_REL, tablet_rel, sizeof tablet_rel);
+	cfg_add(v, VIRTIO_INPUT_CFG_ABS_INFO, ABS_X, tablet_absinfo, sizeof tablet_absinfo);
+	cfg_add(v, VIRTIO_INPUT_CFG_ABS_INFO, ABS_Y, tablet_absinfo, sizeof tablet_absinfo);
+	cfg_add(v, VIRTIO_INPUT_CFG_EV_BITS, EV_KEY, tablet_buttons, sizeof tablet_buttons);
 }
 
 void vinput_reset(struct vinput *v)
 {
 	v->active = false;
+	v->dropped += v->queued; /* a report the reset cut short: lost, as on the board */
 	v->queued = 0;
 }
 
@@ -264,14 +287,15 @@ static uint64_t vinput_features(void *dev)
 	return 0;
 }
 
-/* The space as a read finds it (the transport reads VINPUT_CFG_LEN bytes, the board's size). */
+/* The space as a read finds it: the model's config_len bytes (cfg_len, vinput_attach checks). */
 static void vinput_cfg_fill(void *dev, uint8_t *cfg)
 {
 	struct vinput *v = dev;
+	uint32_t len = v->t.model->config_len;
 
 	cfg_refresh(v);
-	memset(cfg, 0, VINPUT_CFG_LEN);
-	memcpy(cfg, v->cfg, v->cfg_len < VINPUT_CFG_LEN ? v->cfg_len : VINPUT_CFG_LEN);
+	memset(cfg, 0, len);
+	memcpy(cfg, v->cfg, v->cfg_len < len ? v->cfg_len : len);
 }
 
 static void vinput_cfg_write(void *dev, uint32_t off, unsigned width, uint32_t val)
@@ -287,16 +311,30 @@ static void vinput_model_reset(void *dev)
 	vinput_reset(dev);
 }
 
-static const struct virtio_mmio_model vinput_model = {
-    .device_id = 18, /* §5.8.1 */
-    .nqueues = 2,
-    .queue_max = VINPUT_VQ_MAX,
-    .config_len = VINPUT_CFG_LEN,
-    .features = vinput_features,
-    .config = vinput_cfg_fill,
-    .config_write = vinput_cfg_write,
-    .notify = vinput_notify,
-    .reset = vinput_model_reset,
+/* The two differ in their configuration space's size only (each the board's). */
+static const struct virtio_mmio_model vinput_models[2] = {
+    {
+        .device_id = 18, /* §5.8.1 */
+        .nqueues = 2,
+        .queue_max = VINPUT_VQ_MAX,
+        .config_len = VINPUT_CFG_LEN,
+        .features = vinput_features,
+        .config = vinput_cfg_fill,
+        .config_write = vinput_cfg_write,
+        .notify = vinput_notify,
+        .reset = vinput_model_reset,
+    },
+    {
+        .device_id = 18,
+        .nqueues = 2,
+        .queue_max = VINPUT_VQ_MAX,
+        .config_len = VINPUT_TABLET_CFG_LEN,
+        .features = vinput_features,
+        .config = vinput_cfg_fill,
+        .config_write = vinput_cfg_write,
+        .notify = vinput_notify,
+        .reset = vinput_model_reset,
+    },
 };
 
 static int vinput_mmio_read(void *dev, uint64_t off, unsigned width, uint64_t *val)
@@ -320,5 +358,9 @@ const struct mmio_ops vinput_ops = {
 
 void vinput_attach(struct vinput *v, struct virtio_mem mem, struct vplic *plic, uint32_t irq)
 {
-	virtio_mmio_init(&v->t, &vinput_model, v, false, mem, plic, irq);
+	const struct virtio_mmio_model *model = &vinput_models[v->tablet];
+
+	CHECK(model->config_len == v->cfg_len, "vinput: a %u-byte space on a %u-byte model",
+	      v->cfg_len, model->config_len);
+	virtio_mmio_init(&v->t, model, v, false, mem, plic, irq);
 }

@@ -56,14 +56,20 @@ static void wr64(struct virtio_dev *d, unsigned off, uint64_t v)
 
 int virtio_dev_find(struct virtio_dev *d, const struct machine *m, uint32_t id, const char *what)
 {
-	for (int i = 0; i < m->nvirtio; i++) {
+	return virtio_dev_find_from(d, m, id, what, 0) < 0 ? -1 : 0;
+}
+
+int virtio_dev_find_from(struct virtio_dev *d, const struct machine *m, uint32_t id,
+                         const char *what, int from)
+{
+	for (int i = from < 0 ? 0 : from; i < m->nvirtio; i++) {
 		d->regs = pa_to_va(m->virtio[i].base);
 		d->base = m->virtio[i].base;
 		d->irq = m->virtio[i].irq;
 		if (rd(d, MMIO_MAGIC) != MAGIC_VIRT || rd(d, MMIO_DEVICE_ID) != id)
 			continue;
 		if (rd(d, MMIO_VERSION) == 2)
-			return 0;
+			return i;
 		kprintf("popek: %s at %lx speaks legacy virtio; start QEMU with "
 		        "-global virtio-mmio.force-legacy=false\n",
 		        what, d->base);
@@ -127,6 +133,11 @@ uint32_t virtio_dev_config32(struct virtio_dev *d, unsigned off)
 uint8_t virtio_dev_config8(struct virtio_dev *d, unsigned off)
 {
 	return *(volatile uint8_t *)(d->regs + MMIO_CONFIG + off);
+}
+
+void virtio_dev_config8_write(struct virtio_dev *d, unsigned off, uint8_t v)
+{
+	*(volatile uint8_t *)(d->regs + MMIO_CONFIG + off) = v;
 }
 
 void virtio_dev_irq_ack(struct virtio_dev *d)

@@ -73,6 +73,9 @@ struct virtio_dev {
  * naming `what`).
  */
 int virtio_dev_find(struct virtio_dev *d, const struct machine *m, uint32_t id, const char *what);
+/* The same from the machine's virtio slot `from` on: the slot's index, or -1. */
+int virtio_dev_find_from(struct virtio_dev *d, const struct machine *m, uint32_t id,
+                         const char *what, int from);
 /*
  * §3.1.1 steps 1-6: reset, ACKNOWLEDGE and DRIVER, then the features of
  * `want` the device offers, plus VERSION_1, into *got.  0 once the device
@@ -86,6 +89,7 @@ void virtio_dev_driver_ok(struct virtio_dev *d);
 /* The device's configuration space (§4.2.2, offset 0x100 on). */
 uint32_t virtio_dev_config32(struct virtio_dev *d, unsigned off);
 uint8_t virtio_dev_config8(struct virtio_dev *d, unsigned off);
+void virtio_dev_config8_write(struct virtio_dev *d, unsigned off, uint8_t v);
 /* InterruptACK of both causes, without reading InterruptStatus. */
 void virtio_dev_irq_ack(struct virtio_dev *d);
 /*

@@ -9,13 +9,24 @@
                              VM under popek: the same answers, popek still
                              running, the other VM's screen equal to the bare one
   display_drive.py focus     two VMs with displays under popek: keys typed on
-                             the real keyboard reach only the one with the
-                             focus; `popek ctl focus` moves it, and the real
+                             the real keyboard, and the real tablet's moves
+                             (scaled to its screen), reach only the one with
+                             the focus; `popek ctl focus` moves it, and the real
                              screen (`popek screenshot --screen`) shows the
                              focused VM's screen under the status bar
+  display_drive.py pointer   the teaching kernel's cross and click marks, moved
+                             by `popek pointer` on the board's tablet (QMP)
+                             and popek's: the screenshots equal pixel for pixel
+  display_drive.py window    dirs/demo.ini as `make run` runs it: it checks,
+                             a VM has a display, and `popek run --window`
+                             asks QEMU for gtk or sdl where the host has a
+                             window system and QEMU the UI, else headless
   display_drive.py linux     Linux's framebuffer console (console=tty0) on the
                              bare board and under popek: its last boot line,
-                             drawn in the VGA font, found in each screenshot
+                             drawn in the VGA font, found in each screenshot;
+                             a command typed (`popek key`, shifted symbols
+                             too) into the shell on tty1 runs and its output
+                             reaches the serial console; the screen shows it
 
 Prints what it checks as `ok ...` lines and exits non-zero (`FAIL ...`) at
 the first thing that is wrong.  Whatever it started is stopped on the way out.
@@ -228,6 +239,18 @@ elif MODE == "focus":
     if keys_of(logs, "two"):
         fail(f"two got keys it had not the focus for: {keys_of(logs, 'two')!r}")
     ok("the real keyboard's abc reached one, which has the focus, and not two")
+
+    def pointer_of(logs, vm):
+        return [l.split("display: pointer ")[1].strip() for l in log(logs, vm).splitlines()
+                if "display: pointer " in l]
+
+    # the real tablet at (50, 66) of the real screen: (50, 50) of one's, under the bar
+    popek(p, env, "pointer", "--real", "50", "66")
+    wait_for("one to follow the real pointer", lambda: pointer_of(logs, "one"), timeout=60)
+    time.sleep(1)
+    if pointer_of(logs, "one") != ["50 50 buttons 0"] or pointer_of(logs, "two"):
+        fail(f"the real pointer went to one {pointer_of(logs, 'one')}, two {pointer_of(logs, 'two')}")
+    ok("the real tablet's (50, 66) reached one as (50, 50), under the status bar, and not two")
     popek(p, env, "screenshot", "--screen", f"{OUT}/real-one.png")
     popek(p, env, "screenshot", "one", f"{OUT}/one.png")
     real_one = png_pixels(f"{OUT}/real-one.png")
@@ -239,6 +262,15 @@ elif MODE == "focus":
     if keys_of(logs, "one") != "abc":
         fail(f"one got keys after the focus moved: {keys_of(logs, 'one')!r}")
     ok("after focus two, the real keyboard's xy reached two and not one")
+    # past two's 320x200 screen, a click: clamped to its corner; then in the status bar: row 0
+    popek(p, env, "pointer", "--real", "400", "300", "left")
+    popek(p, env, "pointer", "--real", "10", "5")
+    want = ["319 199 buttons 1", "319 199 buttons 0", "10 0 buttons 0"]
+    wait_for("two to follow the real pointer", lambda: len(pointer_of(logs, "two")) >= 3, timeout=60)
+    time.sleep(1)
+    if pointer_of(logs, "two") != want or pointer_of(logs, "one") != ["50 50 buttons 0"]:
+        fail(f"the real pointer went to two {pointer_of(logs, 'two')}, one {pointer_of(logs, 'one')}")
+    ok("the real tablet reached two, clamped to its 320x200 screen, the status bar its row 0")
     time.sleep(0.5)
     popek(p, env, "screenshot", "--screen", f"{OUT}/real-two.png")
     popek(p, env, "screenshot", "two", f"{OUT}/two.png")
@@ -250,33 +282,152 @@ elif MODE == "focus":
 elif MODE == "linux":
     import re
 
-    font = {}
-    for line in open("build/gen/font8x16.h"):
-        m = re.match(r"\s*\{(.*)\}, /\* '(.*)' \*/", line)
-        if m and len(m.group(2)) == 1:
-            font[m.group(2)] = [int(x, 16) for x in m.group(1).split(",")]
+    glyphs = {}  # a cell's 16 rows of lit bits: the character the VGA font draws so
+    rows_of = [m.group(1) for m in re.finditer(r"\{(0x[^}]*)\}, /\* ", open("build/gen/font8x16.h").read())]
+    for i, g in enumerate(rows_of):  # ' ' to '~', in order
+        glyphs.setdefault(tuple(int(x, 16) for x in g.split(",")), chr(0x20 + i))
+    # Linux's own VGA font (lib/fonts/font_8x16.c) draws these five otherwise
+    for ch, g in (("'", "0030303060"), ("`", "0030180c"), ("f", "00001c3632307830303030780000"),
+                  ("v", "0000000000c6c6c6c6c66c38"), ("~", "0076dc")):
+        glyphs.setdefault(tuple(bytes.fromhex(g.ljust(32, "0"))), ch)
     LINE = "Run /init as init process"
+    # typed on the display's shell (tty1): every shifted symbol, upper case,
+    # and a sum the shell works out, written to the serial console
+    TYPED = 'echo "Shifted !@#%^&*_+{}|:<>?~ $((6*7))" >/dev/ttyS0'
+    MARKER = "Shifted !@#%^&*_+{}|:<>?~ 42"
+    PROMPT = "(none):/# "
 
-    def text_row(shot):
-        """The text row where LINE is drawn from column 0, lit pixel for lit pixel; or None."""
+    def screen_text(shot):
+        """The screen as text lines, cell by cell (lit: not black); '?' where no glyph fits."""
         w, h, rows = shot
+        lines = []
         for y0 in range(0, h - 15, 16):
-            if all((rows[y0 + r][3 * (8 * i + b):3 * (8 * i + b) + 3] != b"\0\0\0") ==
-                   bool(font[ch][r] >> (7 - b) & 1)
-                   for i, ch in enumerate(LINE) for r in range(16) for b in range(8)):
-                return y0 // 16
-        return None
+            cells = []
+            for x0 in range(0, w - 7, 8):
+                bits = tuple(sum(1 << (7 - b) for b in range(8)
+                                 if rows[y0 + r][3 * (x0 + b):3 * (x0 + b) + 3] != b"\0\0\0")
+                             for r in range(16))
+                cells.append(glyphs.get(bits, "?"))
+            lines.append("".join(cells))
+        return lines
+
+    def shoot(p, env, png):
+        popek(p, env, "screenshot", "linux", png)
+        shot = png_pixels(png)
+        return shot, screen_text(shot)
 
     for name, bare in (("linux-bare", True), ("linux-popek", False)):
         p, env, logs = start(name, "tests/e2e/dirs/display-linux.ini", bare)
         wait_for(f"Linux's shell ({name})", lambda: "(none):/#" in log(logs, "linux"), timeout=300)
-        time.sleep(1)
+        wait_for(f"Linux's shell on tty1 ({name})",
+                 lambda: "popek-init: a shell on tty1" in log(logs, "linux"), timeout=60)
         png = f"{OUT}/{name}.png"
-        popek(p, env, "screenshot", "linux", png)
-        row = text_row(png_pixels(png))
+        end = time.time() + 60  # the tty1 shell's prompt, drawn
+        while True:
+            before, text = shoot(p, env, png)
+            if any(l.startswith(PROMPT) for l in text) or time.time() > end:
+                break
+            time.sleep(1)
+        row = next((i for i, l in enumerate(text) if l.startswith(LINE)), None)
         if row is None:
-            fail(f"{name}: '{LINE}' is not on Linux's screen ({png})")
+            fail(f"{name}: '{LINE}' is not on Linux's screen ({png}):\n" + "\n".join(text))
         ok(f"{name}: Linux's console shows '{LINE}' (text row {row})")
+        if not any(l.startswith(PROMPT) for l in text):
+            fail(f"{name}: no shell prompt on Linux's screen ({png}):\n" + "\n".join(text))
+        popek(p, env, "key", "linux", TYPED + "\\n")
+        wait_for(f"the typed command's output on the serial console ({name})",
+                 lambda: MARKER in log(logs, "linux"), timeout=60)
+        ok(f"{name}: the command typed on tty1 ran: '{MARKER}' on ttyS0")
+        time.sleep(1)
+        after, text = shoot(p, env, f"{OUT}/{name}-typed.png")
+        if after[2] == before[2]:
+            fail(f"{name}: the screen did not change as the command was typed")
+        if not any(l.startswith(PROMPT + TYPED) for l in text):
+            fail(f"{name}: the typed command is not on Linux's screen:\n" + "\n".join(text))
+        ok(f"{name}: the screen changed and shows the typed command after the prompt")
         stop_all()
+elif MODE == "pointer":
+    # the same clicks and moves on the board's tablet (QMP) and popek's, the
+    # teaching kernel drawing a cross where the pointer is and a mark per click
+    MOVES = [("100", "50", "left"), ("300", "200", None)]
+    WANT = ["display: pointer 100 50 buttons 1", "display: pointer 100 50 buttons 0",
+            "display: pointer 300 200 buttons 0"]
+    shots, tablets = {}, {}
+    for name, bare in (("pointer-bare", True), ("pointer-popek", False)):
+        p, env, logs = start(name, "tests/e2e/dirs/display-teach.ini", bare)
+        wait_for(f"teach's keyboard ({name})", lambda: "display: keyboard ready" in log(logs, "teach"))
+        tablets[name] = next((l.split("| ")[-1] for l in log(logs, "teach").splitlines()
+                              if "display: tablet" in l), None)
+        if not tablets[name]:
+            fail(f"{name}: teach found no tablet")
+        for x, y, button in MOVES:
+            popek(p, env, "pointer", "teach", x, y, *([button] if button else []))
+        wait_for(f"teach to follow the pointer ({name})",
+                 lambda: WANT[-1] in log(logs, "teach"), timeout=60)
+        got = [l.split("| ")[-1].strip() for l in log(logs, "teach").splitlines()
+               if "display: pointer" in l]
+        if got != WANT:
+            fail(f"{name}: teach's pointer went {got}, not {WANT}")
+        ok(f"{name}: teach's tablet reported the click at (100, 50) and the move to (300, 200)")
+        png = f"{OUT}/{name}.png"
+        popek(p, env, "screenshot", "teach", png)
+        shots[name] = png_pixels(png)
+        stop_all()
+    if tablets["pointer-bare"] != tablets["pointer-popek"]:
+        fail(f"the tablets differ: board {tablets['pointer-bare']!r}, popek {tablets['pointer-popek']!r}")
+    ok(f"the tablet as the board's: {tablets['pointer-popek']}")
+    same_screen(shots["pointer-bare"], shots["pointer-popek"],
+                "teach's screen with the pointer, bare and under popek")
+    rows = shots["pointer-popek"][2]
+    if rows[200][3 * 300:3 * 301] != b"\xff\0\0" or rows[50][3 * 100:3 * 101] != b"\0\xff\0":
+        fail("no cross at (300, 200) or no click mark at (100, 50)")
+    ok("the cross is at (300, 200), the click's mark at (100, 50)")
+elif MODE == "window":
+    # dirs/demo.ini as `make run` runs it (popek run --window), its paths made
+    # absolute and its disk made here; QEMU's UIs faked by a script answering
+    # `-display help` as a QEMU with them would
+    demo = f"{OUT}/demo.ini"
+    build = os.path.abspath("build")
+    with open("dirs/demo.ini") as f:
+        text = f.read().replace("../build/demo-disk.img", os.path.abspath(f"{OUT}/disk.img"))
+    with open(demo, "w") as f:
+        f.write(text.replace("../build/", build + "/"))
+    for args in (["disk", "create", demo], ["check", demo]):
+        r = subprocess.run([POPEK, *args], capture_output=True, text=True)
+        if r.returncode != 0:
+            fail(f"popek {' '.join(args)}: {r.stdout}{r.stderr}")
+    if "display = " not in text:
+        fail("no VM of dirs/demo.ini has a display")
+    ok("dirs/demo.ini checks, a VM with a display: " + r.stdout.strip().split(": ok: ", 1)[1])
+    if "popek run --window dirs/demo.ini" not in open("Makefile").read():
+        fail("make run does not ask for a window")
+
+    def dry_run(env_extra, uis):
+        fake = f"{OUT}/fake-qemu"
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\n[ \"$1 $2\" = \"-display help\" ] || exit 1\n"
+                    "echo 'Available display backend types:'\necho none\n" +
+                    "".join(f"echo {u}\n" for u in uis))
+        os.chmod(fake, 0o755)
+        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+        env.update(env_extra, POPEK_QEMU=fake)
+        r = subprocess.run([POPEK, "run", "--dry-run", "--window", demo], capture_output=True,
+                           text=True, env=env)
+        if r.returncode != 0:
+            fail(f"popek run --dry-run --window: {r.stdout}{r.stderr}")
+        return r.stdout, r.stderr
+
+    for env_extra, uis, want, why in (
+            ({}, ["gtk", "sdl"], "-nographic", "no window system"),
+            ({"DISPLAY": ":0"}, [], "-nographic", "QEMU has neither"),
+            ({"DISPLAY": ":0"}, ["sdl", "gtk"], "-display gtk", None),
+            ({"WAYLAND_DISPLAY": "wayland-0"}, ["sdl"], "-display sdl", None)):
+        out, err = dry_run(env_extra, uis)
+        if f" {want} " not in out or (want != "-nographic") == ("-nographic" in out):
+            fail(f"with {env_extra or 'no window system'} and {uis}: not {want}: {out}")
+        if why and f"no window, headless: {why}" not in err:
+            fail(f"with {env_extra or 'no window system'} and {uis}: no reason given: {err}")
+        ok(f"make run with {' '.join(f'{k}={v}' for k, v in env_extra.items()) or 'no window system'}"
+           f" and QEMU's UIs {uis or 'none'}: {want}")
 else:
     fail(f"unknown mode {MODE}")

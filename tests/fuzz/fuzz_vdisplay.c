@@ -1,16 +1,17 @@
 /*
  * A VM's display devices whole, through their virtio-mmio slots: the GPU
- * (hyp/dev/vgpu.c) and the keyboard (hyp/dev/vinput.c) on the shared
+ * (hyp/dev/vgpu.c), the keyboard and the tablet (hyp/dev/vinput.c) on the shared
  * transport (hyp/dev/virtio_mmio.c), with a real vPLIC.  Operations from the
  * input: register and configuration reads and writes of any width and
  * offset, a standard setup of either device's queues, descriptors and avail
  * entries written into a guard-banded fake RAM, notifies, keys from the real
- * keyboard, device resets.  Besides popek's own invariants (POPEK_CHECK):
+ * keyboard, any events from the real tablet, device resets.  Besides popek's own invariants (POPEK_CHECK):
  *  - nothing is written outside RAM (the guard bands stay as they were);
  *  - the GPU's resources stay in its arena, apart, their backing in RAM;
- *  - the keyboard never holds more than a report's worth of events, and
- *    every event it took is sent or dropped;
- *  - configuration reads past the keyboard's space read all ones.
+ *  - the keyboard and tablet never hold more than a report's worth of
+ *    events, and every event they took is sent, dropped, or (the tablet's,
+ *    whose reports the input may leave open) still held;
+ *  - configuration reads past either's space read all ones.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,9 +34,9 @@
 static uint8_t mem[GUARD + RAM_SIZE + GUARD];
 static struct vplic plic;
 static struct vgpu gpu;
-static struct vinput kbd;
+static struct vinput kbd, tablet;
 static const uint8_t keys[29] = {0xfe, 0xff, 0xff, 0xff};
-static uint16_t avail_idx[2][2];
+static uint16_t avail_idx[3][2]; /* the GPU, the keyboard, the tablet */
 
 static uint8_t *ram(void)
 {
@@ -63,7 +64,7 @@ static const struct mmio_ops *ops_of(int d)
 
 static void *dev_of(int d)
 {
-	return d ? (void *)&kbd : (void *)&gpu;
+	return d == 2 ? (void *)&tablet : d ? (void *)&kbd : (void *)&gpu;
 }
 
 static void wr(int d, uint64_t off, uint32_t v)
@@ -148,6 +149,7 @@ static void check(void)
 		}
 	}
 	REQUIRE(kbd.queued < VINPUT_QUEUE_MAX);
+	REQUIRE(tablet.queued < VINPUT_QUEUE_MAX);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -155,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct reader r = {data, size};
 	uint64_t arena_size = vgpu_arena_bytes(W, H);
 	uint8_t *arena = malloc(arena_size);
-	uint64_t keys_taken = 0;
+	uint64_t keys_taken = 0, tablet_taken = 0;
 
 	memset(mem, GUARD_B, sizeof mem);
 	memset(ram(), 0, RAM_SIZE);
@@ -164,9 +166,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	          7);
 	vinput_init(&kbd, keys, sizeof keys);
 	vinput_attach(&kbd, (struct virtio_mem){ram_at, NULL}, &plic, 8);
+	vinput_init_tablet(&tablet);
+	vinput_attach(&tablet, (struct virtio_mem){ram_at, NULL}, &plic, 9);
 	for (int steps = 0; r.size && steps < 400; steps++) {
 		uint8_t op = reader_u8(&r);
-		int d = op & 1, q = (op >> 1) & 1;
+		int d = op & 1 ? 1 + ((op >> 2) & 1) : 0, q = (op >> 1) & 1;
+		struct vinput *in = d == 2 ? &tablet : &kbd;
 		uint64_t v;
 
 		switch (op >> 4) {
@@ -185,9 +190,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6: {
 			uint64_t off = reader_u16(&r) % 0x1000;
 			unsigned width = 1u << (reader_u8(&r) % 4);
-			if (ops_of(d)->read(dev_of(d), off, width, &v) == 0 && d == 1 &&
-			    off >= 0x100 && off - 0x100 + width > kbd.cfg_len && off < 0x200 &&
-			    width <= 4)
+			if (ops_of(d)->read(dev_of(d), off, width, &v) == 0 && d && off >= 0x100 &&
+			    off - 0x100 + width > in->cfg_len && off < 0x200 && width <= 4)
 				REQUIRE(v ==
 				        (width == 4 ? 0xffffffffull : (1ull << (8 * width)) - 1));
 			break;
@@ -201,6 +205,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 8:
 		case 9:
 		case 10: {
+			if (d == 2) {
+				/* the real tablet: any event, a report ended by its EV_SYN */
+				static const uint16_t types[] = {EV_SYN, EV_KEY, EV_REL, EV_ABS};
+				const struct vinput_event e = {types[reader_u8(&r) % 4],
+				                               reader_u16(&r) % 0x300,
+				                               reader_u32(&r)};
+				uint64_t before = tablet.sent + tablet.dropped + tablet.queued;
+				vinput_event(&tablet, &e);
+				tablet_taken +=
+				    tablet.sent + tablet.dropped + tablet.queued - before;
+				break;
+			}
 			uint64_t before = kbd.sent + kbd.dropped;
 			vinput_key(&kbd, reader_u16(&r) % 0x300, reader_u8(&r) & 1);
 			REQUIRE(kbd.sent + kbd.dropped - before <= 2);
@@ -225,6 +241,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check();
 	}
 	REQUIRE(keys_taken == kbd.sent + kbd.dropped);
+	REQUIRE(tablet_taken == tablet.sent + tablet.dropped + tablet.queued);
 	free(arena);
 	return 0;
 }

@@ -97,11 +97,22 @@ const char *screen_focus_why(int r)
 	return "there is no real screen";
 }
 
-bool display_key(struct vm *vm, uint16_t code)
+static char keyed[256]; /* display_key()'s and display_pointer()'s calls, in order */
+
+bool display_key(struct vm *vm, uint16_t code, uint16_t with)
 {
-	(void)vm;
-	(void)code;
-	return false;
+	size_t len = strlen(keyed);
+
+	snprintf(keyed + len, sizeof(keyed) - len, "%s %u %u;", vm->name, code, with);
+	return vm->id != 2; /* gamma has no display */
+}
+
+bool display_pointer(struct vm *vm, uint32_t x, uint32_t y, uint32_t buttons)
+{
+	size_t len = strlen(keyed);
+
+	snprintf(keyed + len, sizeof(keyed) - len, "%s @%u,%u/%u;", vm->name, x, y, buttons);
+	return vm->id != 2;
 }
 
 void display_screenshot(struct vm *vm, const char *id)
@@ -438,6 +449,64 @@ static void test_monitor_control_channel(void **state)
 	assert_string_equal(printed, ""); /* nothing for the operator's terminal */
 }
 
+/* "ID key NAME CODE [WITH]": WITH held around CODE (Shift for upper case), 0 for none. */
+static void test_monitor_key(void **state)
+{
+	(void)state;
+	monitor_reset();
+	ctl_printed[0] = keyed[0] = '\0';
+	FEED(RS "!"
+	        "1 key alpha 30\n"
+	        "2 key alpha 30 42\n"
+	        "3 key beta 2 0\n"
+	        "4 key alpha 30 768\n"
+	        "5 key alpha 0 42\n"
+	        "6 key alpha 30 42 1\n"
+	        "7 key alpha 30 x\n"
+	        "8 key alpha 99999999999999999999 42\n"
+	        "9 key gamma 30 42\n" RS "*");
+	assert_string_equal(keyed, "alpha 30 0;alpha 30 42;beta 2 0;gamma 30 42;");
+	assert_string_equal(ctl_printed, "1 ok\n"
+	                                 "2 ok\n"
+	                                 "3 ok\n"
+	                                 "4 err bad key code '30 768'\n"
+	                                 "5 err bad key code '0 42'\n"
+	                                 "6 err bad key code '30 42 1'\n"
+	                                 "7 err bad key code '30 x'\n"
+	                                 "8 err bad key code '99999999999999999999 42'\n"
+	                                 "9 err vm gamma has no display\n");
+}
+
+/* "ID pointer NAME X Y BUTTONS": three numbers, one space apart, nothing else. */
+static void test_monitor_pointer(void **state)
+{
+	(void)state;
+	monitor_reset();
+	ctl_printed[0] = keyed[0] = '\0';
+	FEED(RS "!"
+	        "1 pointer alpha 100 50 1\n"
+	        "2 pointer beta 65535 0 0\n"
+	        "3 pointer alpha 100 50\n"
+	        "4 pointer alpha 100 50 8\n"
+	        "5 pointer alpha 65536 50 0\n"
+	        "6 pointer alpha 100  50 0\n"
+	        "7 pointer alpha 100 50 0 \n"
+	        "8 pointer alpha x 50 0\n"
+	        "9 pointer gamma 1 2 3\n"
+	        "10 pointer nosuch 1 2 3\n" RS "*");
+	assert_string_equal(keyed, "alpha @100,50/1;beta @65535,0/0;gamma @1,2/3;");
+	assert_string_equal(ctl_printed, "1 ok\n"
+	                                 "2 ok\n"
+	                                 "3 err bad pointer '100 50'\n"
+	                                 "4 err bad pointer '100 50 8'\n"
+	                                 "5 err bad pointer '65536 50 0'\n"
+	                                 "6 err bad pointer '100  50 0'\n"
+	                                 "7 err bad pointer '100 50 0 '\n"
+	                                 "8 err bad pointer 'x 50 0'\n"
+	                                 "9 err vm gamma has no display\n"
+	                                 "10 err no vm named 'nosuch'\n");
+}
+
 /* ---- the whole path ---- */
 
 /* QEMU's mux (chardev/char-mux.c): Ctrl-A Ctrl-A is one Ctrl-A, Ctrl-A c is a command. */
@@ -536,6 +605,8 @@ int main(void)
 	    cmocka_unit_test(test_monitor_unknown_selector_drops),
 	    cmocka_unit_test(test_monitor_framed_command_line),
 	    cmocka_unit_test(test_monitor_control_channel),
+	    cmocka_unit_test(test_monitor_key),
+	    cmocka_unit_test(test_monitor_pointer),
 	    cmocka_unit_test(test_round_trip_every_byte),
 	    cmocka_unit_test(test_round_trip_debugger),
 	};

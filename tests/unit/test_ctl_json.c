@@ -29,11 +29,20 @@ static const struct {
     {"{\"cmd\":\"list\"", "expected ',' or '}'"},
     {"{\"cmd\":\"list\"} x", "bytes after the object"},
     {"{\"cmd\":\"list\",\"cmd\":\"stop\"}", "duplicate key"},
-    {"{\"cmd\":\"list\",\"force\":true}", "unknown key (cmd, vm, key and id are known)"},
+    {"{\"cmd\":\"list\",\"force\":true}",
+     "unknown key (cmd, vm, id, key, with, x, y and buttons are known)"},
     {"{\"cmd\":\"key\",\"vm\":\"a\",\"key\":30}", NULL, "key", "a", -1},
     {"{\"cmd\":\"key\",\"key\":30,\"key\":31}", "duplicate key"},
     {"{\"cmd\":\"key\",\"key\":-3}", "key must be a non-negative integer"},
     {"{\"cmd\":\"key\",\"key\":\"a\"}", "key must be a non-negative integer"},
+    {"{\"cmd\":\"key\",\"vm\":\"a\",\"key\":30,\"with\":42}", NULL, "key", "a", -1},
+    {"{\"cmd\":\"key\",\"with\":42,\"with\":42}", "duplicate key"},
+    {"{\"cmd\":\"key\",\"with\":true}", "with must be a non-negative integer"},
+    {"{\"cmd\":\"pointer\",\"vm\":\"a\",\"x\":1,\"y\":2,\"buttons\":1}", NULL, "pointer", "a", -1},
+    {"{\"cmd\":\"pointer\",\"x\":1,\"x\":2}", "duplicate key"},
+    {"{\"cmd\":\"pointer\",\"y\":-1}", "y must be a non-negative integer"},
+    {"{\"cmd\":\"pointer\",\"buttons\":1.5}", "buttons must be a non-negative integer"},
+    {"{\"cmd\":\"list\",\"id\":1,\"id\":2}", "duplicate key"},
     {"{\"cmd\":1}", "expected a string"},
     {"{\"cmd\":\"list\",\"vm\":{\"a\":1}}", "expected a string"},
     {"{\"cmd\":\"list\",\"id\":-1}", "id must be a non-negative integer"},
@@ -48,7 +57,7 @@ static const struct {
      "string too long"},
 };
 
-/* The key member reaches the request. */
+/* The key and with members reach the request. */
 static void test_key(void **state)
 {
 	struct ctl_request r;
@@ -58,6 +67,17 @@ static void test_key(void **state)
 	assert_null(ctl_request_parse(line, strlen(line), &r));
 	assert_true(r.has_key);
 	assert_int_equal(r.key, 30);
+	assert_false(r.has_with);
+	line = "{\"cmd\":\"key\",\"vm\":\"a\",\"with\":42,\"key\":4}";
+	assert_null(ctl_request_parse(line, strlen(line), &r));
+	assert_true(r.has_key && r.has_with);
+	assert_int_equal(r.key, 4);
+	assert_int_equal(r.with, 42);
+	line = "{\"cmd\":\"pointer\",\"vm\":\"a\",\"y\":480,\"x\":640}";
+	assert_null(ctl_request_parse(line, strlen(line), &r));
+	assert_true(r.has_x && r.has_y && !r.has_buttons && !r.has_key);
+	assert_int_equal(r.x, 640);
+	assert_int_equal(r.y, 480);
 	line = "{\"cmd\":\"list\"}";
 	assert_null(ctl_request_parse(line, strlen(line), &r));
 	assert_false(r.has_key);

@@ -236,7 +236,17 @@ static const struct dir_case dir_cases[] = {
      "[machine]\ndisk = disk.img\n" VM_OK "display = 640x480\nminidisk = 0 64K\n"
      "minidisk = 64K 64K\nminidisk = 128K 64K\nminidisk = 192K 64K\nminidisk = 256K 64K\n"
      "minidisk = 320K 64K\nminidisk = 384K 64K\n",
-     6, "a display takes 2 more virtio slots"},
+     6, "a display takes 3 more virtio slots"},
+    /* a GPU, a keyboard and a tablet: six disks leave two slots, too few */
+    {"display-tablet-no-slot",
+     "[machine]\ndisk = disk.img\n" VM_OK "display = 640x480\nminidisk = 0 64K\n"
+     "minidisk = 64K 64K\nminidisk = 128K 64K\nminidisk = 192K 64K\nminidisk = 256K 64K\n"
+     "minidisk = 320K 64K\n",
+     6, "a display takes 3 more virtio slots"},
+    {"display-five-disks",
+     "[machine]\ndisk = disk.img\n" VM_OK "display = 640x480\nminidisk = 0 64K\n"
+     "minidisk = 64K 64K\nminidisk = 128K 64K\nminidisk = 192K 64K\nminidisk = 256K 64K\n",
+     0, NULL},
 
     /* structure and syntax */
     {"unknown-section", "[vms a]\nmemory = 16M\n", 1, "unknown section [vms a]"},
@@ -1022,6 +1032,52 @@ static void test_qemu_bare(void **state)
 	directory_free(&dir);
 }
 
+/*
+ * A display: bare, the board's GPU, keyboard and tablet in the three slots
+ * after the disks, as under popek; under popek, the real ones; both with
+ * HMP and QMP sockets in the run directory, and a window only when asked.
+ */
+static void test_qemu_display(void **state)
+{
+	struct directory dir;
+	struct plan plan;
+	struct qemu_argv a = {0};
+	struct qemu_opts o = {
+	    .popek_image = "p", .bundle = "b", .monitor_socket = "/run/x/qemu.mon"};
+
+	(void)state;
+	assert_int_equal(load("[machine]\ndisk = disk.img\n"
+	                      "[vm a]\nmemory = 16M\nkernel = k.elf\nminidisk = 0 64K\n"
+	                      "display = 320x200\n",
+	                      &dir, &plan),
+	                 0);
+	qemu_argv_bare(&dir, &o, &a);
+	assert_true(argv_has(&a, "-device",
+	                     "virtio-gpu-device,bus=virtio-mmio-bus.1,xres=320,yres=200,edid=off"));
+	assert_true(argv_has(&a, "-device", "virtio-keyboard-device,bus=virtio-mmio-bus.2"));
+	assert_true(argv_has(&a, "-device", "virtio-tablet-device,bus=virtio-mmio-bus.3"));
+	assert_true(
+	    argv_has(&a, "-chardev", "socket,id=mon1,path=/run/x/qemu.mon,server=on,wait=off"));
+	assert_true(
+	    argv_has(&a, "-chardev", "socket,id=qmp1,path=/run/x/qemu.qmp,server=on,wait=off"));
+	assert_true(argv_has(&a, "-mon", "chardev=qmp1,mode=control"));
+	qemu_argv_free(&a);
+	qemu_argv_monitor(&dir, &o, &a);
+	assert_true(argv_has(&a, "-device", "virtio-gpu-device,xres=320,yres=216,edid=off"));
+	assert_true(argv_has(&a, "-device", "virtio-keyboard-device"));
+	assert_true(argv_has(&a, "-device", "virtio-tablet-device"));
+	assert_true(argv_has(&a, "-nographic", "-chardev"));
+	qemu_argv_free(&a);
+	o.window = "gtk";
+	qemu_argv_monitor(&dir, &o, &a);
+	assert_true(argv_has(&a, "-display", "gtk"));
+	for (size_t i = 0; i < a.count; i++)
+		assert_string_not_equal(a.argv[i], "-nographic");
+	qemu_argv_free(&a);
+	plan_free(&plan);
+	directory_free(&dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1041,6 +1097,7 @@ int main(void)
 	    cmocka_unit_test(test_plan_memory_sum_overflow),
 	    cmocka_unit_test(test_pack_bundle),
 	    cmocka_unit_test(test_qemu_monitor),
+	    cmocka_unit_test(test_qemu_display),
 	    cmocka_unit_test(test_qemu_bare),
 	};
 	return cmocka_run_group_tests_name("directory", tests, setup, teardown);

@@ -1,7 +1,7 @@
 /*
  * `popek key`: text typed on a VM's virtual keyboard, one key press and
- * release a character.  Only what one key types without Shift: lower-case
- * letters, digits, space, newline (Enter) and - = , . / ;.
+ * release a character, with Shift held around it where the US layout wants
+ * it (keymap.c): any printable ASCII text, and newline (Enter).
  */
 #include "cmd_key.h"
 
@@ -15,6 +15,7 @@
 #include "ctl_client.h"
 #include "ctl_json.h"
 #include "ctl_server.h"
+#include "keymap.h"
 #include "qemu_mon.h"
 #include "rundir.h"
 
@@ -39,56 +40,14 @@ const struct command_spec cmd_key_spec = {
     .args = "NAME TEXT | --real TEXT",
     .summary = "type text on a VM's keyboard",
     .description = "Types TEXT on the virtual keyboard of VM NAME (display = WxH), one key a\n"
-                   "character: lower-case letters, digits, space, - = , . / ; and \\n for\n"
-                   "Enter.  Under popek through the run's control socket; on a bare run through\n"
-                   "QEMU's monitor (sendkey), so that both guests see the same keys.\n",
+                   "character as on a US keyboard, Shift held for upper case and the shifted\n"
+                   "symbols: any printable ASCII, and \\n for Enter.  Under popek through the\n"
+                   "run's control socket; on a bare run through QEMU's monitor (sendkey), so\n"
+                   "that both guests see the same keys.\n",
     .options = key_options,
     .min_args = 1,
     .max_args = 2,
 };
-
-/* A character: its Linux key code (input-event-codes.h) and QEMU's name for the key. */
-struct key {
-	uint16_t code;
-	const char *qemu;
-};
-
-static bool key_of(char c, struct key *k, char *name)
-{
-	static const char letters[] = "qwertyuiop\0\0\0\0asdfghjkl\0\0\0\0\0zxcvbnm";
-	static const struct {
-		char c;
-		struct key k;
-	} others[] = {
-	    {' ', {57, "spc"}},   {'\n', {28, "ret"}},      {'-', {12, "minus"}},
-	    {'=', {13, "equal"}}, {',', {51, "comma"}},     {'.', {52, "dot"}},
-	    {'/', {53, "slash"}}, {';', {39, "semicolon"}},
-	};
-
-	name[0] = c;
-	name[1] = '\0';
-	if (c >= '1' && c <= '9') {
-		*k = (struct key){(uint16_t)(2 + c - '1'), name};
-		return true;
-	}
-	if (c == '0') {
-		*k = (struct key){11, name};
-		return true;
-	}
-	for (size_t i = 0; i < sizeof(letters) - 1; i++) {
-		if (letters[i] && letters[i] == c) {
-			*k = (struct key){(uint16_t)(16 + i), name};
-			return true;
-		}
-	}
-	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
-		if (others[i].c == c) {
-			*k = others[i].k;
-			return true;
-		}
-	}
-	return false;
-}
 
 /* "\n" in the argument is Enter. */
 static char *unescape(const char *s)
@@ -112,8 +71,8 @@ static char *unescape(const char *s)
 static int type_ctl(const char *dir, const char *vm, const char *text)
 {
 	int fd = ctl_client_connect(WHO, dir);
-	char name[2], line[1024], why[512];
-	struct key k;
+	char line[1024], why[512];
+	struct keymap_key k;
 
 	if (fd < 0)
 		return -1;
@@ -121,11 +80,14 @@ static int type_ctl(const char *dir, const char *vm, const char *text)
 		char req[256];
 		struct ctl_out o;
 
-		key_of(*c, &k, name);
+		keymap_lookup(*c, &k);
 		ctl_out_init(&o, req, sizeof(req));
 		ctl_out_raw(&o, "{\"cmd\":\"key\",\"vm\":");
 		ctl_out_str(&o, vm);
-		ctl_out_raw(&o, ",\"key\":%u}\n", k.code);
+		ctl_out_raw(&o, ",\"key\":%u", k.code);
+		if (k.shift)
+			ctl_out_raw(&o, ",\"with\":%u", KEYMAP_SHIFT);
+		ctl_out_raw(&o, "}\n");
 		if (o.overflow ||
 		    send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req) ||
 		    !ctl_client_read_line(fd, line, sizeof(line))) {
@@ -155,15 +117,14 @@ static int type_bare(const char *dir, const char *text)
 	size_t n = strlen(text);
 	char(*cmds)[32] = calloc(n ? n : 1, sizeof(*cmds));
 	const char **list = calloc(n ? n : 1, sizeof(*list));
-	char name[2];
-	struct key k;
+	struct keymap_key k;
 	int r;
 
 	if (!cmds || !list)
 		abort();
 	for (size_t i = 0; i < n; i++) {
-		key_of(text[i], &k, name);
-		snprintf(cmds[i], sizeof(cmds[i]), "sendkey %s", k.qemu);
+		keymap_lookup(text[i], &k);
+		snprintf(cmds[i], sizeof(cmds[i]), "sendkey %s%s", k.shift ? "shift-" : "", k.qemu);
 		list[i] = cmds[i];
 	}
 	r = qemu_mon_run(WHO, dir, list, (int)n);
@@ -174,9 +135,9 @@ static int type_bare(const char *dir, const char *text)
 
 int cmd_key(int argc, char **argv)
 {
-	char **args, name[2];
+	char **args;
 	int nargs, r;
-	struct key k;
+	struct keymap_key k;
 	enum options_result parsed = options_parse(&cmd_key_spec, argc, argv, &args, &nargs);
 
 	if (parsed != OPTIONS_OK)
@@ -188,9 +149,9 @@ int cmd_key(int argc, char **argv)
 	}
 	char *text = unescape(args[nargs - 1]);
 	for (const char *c = text; *c; c++) {
-		if (!key_of(*c, &k, name)) {
-			fprintf(stderr,
-			        WHO ": no key types '%c' on its own (see popek key --help)\n", *c);
+		if (!keymap_lookup(*c, &k)) {
+			fprintf(stderr, WHO ": no key types byte 0x%02x (see popek key --help)\n",
+			        (unsigned char)*c);
 			free(text);
 			return 1;
 		}

@@ -61,6 +61,7 @@ static struct {
 	bool bare;
 	bool gdb;
 	bool dry_run;
+	bool window;
 } opt;
 
 static const struct option_spec run_options[] = {
@@ -71,6 +72,8 @@ static const struct option_spec run_options[] = {
     {"firmware", 'f', OPTION_STRING, &opt.firmware, "FILE",
      "the M-mode firmware (-bios): FILE, or 'default' for QEMU's OpenSBI"},
     {"gdb", 'g', OPTION_FLAG, &opt.gdb, NULL, "start QEMU halted, its gdb stub on :1234"},
+    {"window", 'w', OPTION_FLAG, &opt.window, NULL,
+     "show the display in a window where the host has one (else headless)"},
     {"bundle", 0, OPTION_STRING, &opt.bundle, "FILE", "write the boot bundle to FILE and keep it"},
     {"dry-run", 'n', OPTION_FLAG, &opt.dry_run, NULL,
      "validate and pack, print the QEMU command line, start nothing"},
@@ -102,6 +105,12 @@ const struct command_spec cmd_run_spec = {
                    "FILE boots it on another, --firmware default on QEMU's bundled OpenSBI.\n"
                    "--bare keeps QEMU's bundled OpenSBI, the real board as users have it\n"
                    "(-bios none for a VM with boot = firmware), unless --firmware is given.\n"
+                   "\n"
+                   "Displays (display = WxH): the run is headless (-nographic; popek screenshot\n"
+                   "and popek key reach the screens).  --window shows the real display (the VM\n"
+                   "with the focus, under popek's status bar; --bare: the VM's own) in QEMU's\n"
+                   "gtk or sdl window when $DISPLAY or $WAYLAND_DISPLAY is set and QEMU has\n"
+                   "one, and says why not and stays headless otherwise.\n"
                    "\n"
                    "Environment: POPEK_IMAGE overrides popek.bin (default: ../popek.bin next\n"
                    "to this program's folder); POPEK_QEMU overrides qemu-system-riscv64.\n",
@@ -425,6 +434,24 @@ static bool forwards_free(const struct directory *dir)
 	return ok;
 }
 
+/*
+ * --window: QEMU's gtk or sdl window for a run that has a display (under
+ * popek, some VM's; bare, the first VM's), where the host can show one.
+ */
+static void window_choose(const struct directory *dir, struct qemu_opts *q)
+{
+	bool display = false;
+	const char *why;
+
+	for (unsigned i = 0; i < (opt.bare ? 1u : dir->nvms); i++)
+		display |= dir->vms[i].display_width != 0;
+	if (!opt.window || !display)
+		return;
+	q->window = qemu_window_ui(q->binary, &why);
+	if (!q->window)
+		fprintf(stderr, "popek run: no window, headless: %s\n", why);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct directory dir;
@@ -445,6 +472,7 @@ int cmd_run(int argc, char **argv)
 		    .firmware = firmware,
 		    .gdb = opt.gdb,
 		};
+		window_choose(&dir, &q);
 		fflush(stdout);
 		if (!opt.dry_run && !forwards_free(&dir))
 			status = 1;

@@ -105,6 +105,40 @@ static const char *parse_id(struct cursor *c, uint64_t *id)
 	return NULL;
 }
 
+/* The integer members: where each goes, and the error a bad value gets. */
+#define MEMBER(name, why)                                        \
+	{                                                        \
+#name, offsetof(struct ctl_request, has_##name), \
+		    offsetof(struct ctl_request, name), why      \
+	}
+static const struct {
+	const char *name;
+	size_t has, at;
+	const char *bad; /* NULL: parse_id's own message */
+} numbers[] = {
+    MEMBER(id, NULL),
+    MEMBER(key, "key must be a non-negative integer"),
+    MEMBER(with, "with must be a non-negative integer"),
+    MEMBER(x, "x must be a non-negative integer"),
+    MEMBER(y, "y must be a non-negative integer"),
+    MEMBER(buttons, "buttons must be a non-negative integer"),
+};
+
+static const char *parse_number_member(struct cursor *c, const char *key, struct ctl_request *r)
+{
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+		bool *has = (bool *)((char *)r + numbers[i].has);
+		if (strcmp(key, numbers[i].name) != 0)
+			continue;
+		if (*has)
+			return "duplicate key";
+		*has = true;
+		const char *why = parse_id(c, (uint64_t *)((char *)r + numbers[i].at));
+		return why && numbers[i].bad ? numbers[i].bad : why;
+	}
+	return "unknown key (cmd, vm, id, key, with, x, y and buttons are known)";
+}
+
 const char *ctl_request_parse(const char *line, size_t n, struct ctl_request *r)
 {
 	struct cursor c = {line, line + n};
@@ -132,19 +166,10 @@ const char *ctl_request_parse(const char *line, size_t n, struct ctl_request *r)
 			} else if (strcmp(key, "vm") == 0 && !seen_vm) {
 				seen_vm = true;
 				why = parse_string(&c, r->vm);
-			} else if (strcmp(key, "id") == 0 && !r->has_id) {
-				r->has_id = true;
-				why = parse_id(&c, &r->id);
-			} else if (strcmp(key, "key") == 0 && !r->has_key) {
-				r->has_key = true;
-				why = parse_id(&c, &r->key);
-				if (why)
-					why = "key must be a non-negative integer";
-			} else if (strcmp(key, "cmd") == 0 || strcmp(key, "vm") == 0 ||
-			           strcmp(key, "id") == 0 || strcmp(key, "key") == 0) {
+			} else if (strcmp(key, "cmd") == 0 || strcmp(key, "vm") == 0) {
 				why = "duplicate key";
 			} else {
-				why = "unknown key (cmd, vm, key and id are known)";
+				why = parse_number_member(&c, key, r);
 			}
 			if (why)
 				return why;

@@ -6,7 +6,9 @@
  *
  * Accepted: an object (RFC 8259 §4) of at most CTL_MAX_KEYS members with
  * distinct keys, the keys "cmd" (a string, required), "vm" (a string),
- * "key" (an integer 0..2^53: a key code, for the key command) and
+ * "key" (an integer 0..2^53: a key code, for the key command), "with"
+ * (the same: a key held down around it, such as Shift), "x", "y" and
+ * "buttons" (integers 0..2^53, for the pointer command) and
  * "id" (an integer 0..2^53, echoed in the answer); whitespace around every
  * token.  Anything else (other keys or types, nesting, a string over
  * CTL_STR_MAX bytes, bytes after the object) is refused.
@@ -30,6 +32,10 @@ struct ctl_request {
 	uint64_t id;
 	bool has_key;
 	uint64_t key;
+	bool has_with;
+	uint64_t with;
+	bool has_x, has_y, has_buttons; /* the pointer command's position and buttons */
+	uint64_t x, y, buttons;
 };
 
 /* Parses line[0..n) (no newline); NULL when it is a request, else why not. */

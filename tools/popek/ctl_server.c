@@ -21,7 +21,7 @@ static const struct {
 } commands[] = {
     {"list", false}, {"events", false}, {"pause", true}, {"resume", true},
     {"reset", true}, {"ipl", true},     {"stop", true},  {"screenshot", true},
-    {"key", true},   {"focus", true},   {"gdb", true},
+    {"key", true},   {"focus", true},   {"gdb", true},   {"pointer", true},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -148,7 +148,7 @@ void ctl_server_request(struct ctl_server *s, int client, const char *line, size
 	if (c == NCOMMANDS) {
 		snprintf(msg, sizeof(msg),
 		         "unknown command '%s' (list, events, pause, resume, reset, ipl, stop, "
-		         "screenshot, key, focus, gdb)",
+		         "screenshot, key, focus, gdb, pointer)",
 		         r.cmd);
 		reply_error(s, client, r.has_id, r.id, msg);
 		return;
@@ -169,6 +169,24 @@ void ctl_server_request(struct ctl_server *s, int client, const char *line, size
 	}
 	if (strcmp(r.cmd, "key") != 0 && r.has_key) {
 		reply_error(s, client, r.has_id, r.id, "only key takes \"key\"");
+		return;
+	}
+	if (r.has_with && (!r.has_key || r.with == 0 || r.with > CTL_KEY_MAX)) {
+		reply_error(s, client, r.has_id, r.id,
+		            "\"with\" is key's: a key code, 1 to 767, held around \"key\"");
+		return;
+	}
+	bool pointer = strcmp(r.cmd, "pointer") == 0;
+	if (pointer && (!r.has_x || !r.has_y || r.x > CTL_COORD_MAX || r.y > CTL_COORD_MAX ||
+	                r.buttons > CTL_BUTTONS_MAX)) {
+		reply_error(s, client, r.has_id, r.id,
+		            "pointer needs \"x\" and \"y\" (0 to 65535) and takes \"buttons\" "
+		            "(0 to 7: 1 left, 2 right, 4 middle)");
+		return;
+	}
+	if (!pointer && (r.has_x || r.has_y || r.has_buttons)) {
+		reply_error(s, client, r.has_id, r.id,
+		            "only pointer takes \"x\", \"y\", \"buttons\"");
 		return;
 	}
 	if (strcmp(r.cmd, "screenshot") == 0 && !s->dir) {
@@ -198,10 +216,17 @@ void ctl_server_request(struct ctl_server *s, int client, const char *line, size
 	}
 	char req[128];
 	uint64_t seq = ++s->seq;
-	int len = r.has_key ? snprintf(req, sizeof(req), "%" PRIu64 " key %s %" PRIu64 "\n", seq,
-	                               r.vm, r.key)
-	                    : snprintf(req, sizeof(req), "%" PRIu64 " %s%s%s\n", seq, r.cmd,
-	                               r.vm[0] ? " " : "", r.vm);
+	int len;
+	if (r.has_key)
+		len = snprintf(req, sizeof(req), "%" PRIu64 " key %s %" PRIu64 " %" PRIu64 "\n",
+		               seq, r.vm, r.key, r.with);
+	else if (pointer)
+		len = snprintf(req, sizeof(req),
+		               "%" PRIu64 " pointer %s %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", seq,
+		               r.vm, r.x, r.y, r.buttons);
+	else
+		len = snprintf(req, sizeof(req), "%" PRIu64 " %s%s%s\n", seq, r.cmd,
+		               r.vm[0] ? " " : "", r.vm);
 	if (!s->to_popek(s->arg, req, (size_t)len)) {
 		reply_error(s, client, r.has_id, r.id, "popek is not taking requests now");
 		return;

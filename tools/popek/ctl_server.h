@@ -28,6 +28,8 @@
 #define CTL_POLLFDS     (1 + CTL_MAX_CLIENTS)
 #define CTL_REPLY_MAX   8192
 #define CTL_KEY_MAX     767         /* the highest Linux key code (KEY_MAX) */
+#define CTL_COORD_MAX   65535       /* a pointer coordinate (popek clamps it to the screen) */
+#define CTL_BUTTONS_MAX 7           /* the pointer's buttons: 1 left, 2 right, 4 middle */
 #define CTL_SHOT_WORDS  40          /* words of a screenshot record */
 #define CTL_CLIENT_OUT  (64 * 1024) /* answers and events a client has not taken: then cut off */
 

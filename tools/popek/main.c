@@ -23,6 +23,7 @@
 #include "cmd_gdb.h"
 #include "cmd_pack.h"
 #include "cmd_pg.h"
+#include "cmd_pointer.h"
 #include "cmd_run.h"
 #include "cmd_screenshot.h"
 #include "options.h"
@@ -37,7 +38,8 @@ static const struct command commands[] = {
     {&cmd_console_spec, cmd_console}, {&cmd_ctl_spec, cmd_ctl},
     {&cmd_pack_spec, cmd_pack},       {&cmd_disk_spec, cmd_disk},
     {&cmd_pg_spec, cmd_pg},           {&cmd_screenshot_spec, cmd_screenshot},
-    {&cmd_key_spec, cmd_key},         {&cmd_gdb_spec, cmd_gdb},
+    {&cmd_key_spec, cmd_key},         {&cmd_pointer_spec, cmd_pointer},
+    {&cmd_gdb_spec, cmd_gdb},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rundir.h"
 #include "units.h"
 
 extern char **environ;
@@ -91,7 +92,13 @@ static void add_machine(struct qemu_argv *a, const struct qemu_opts *o)
  */
 static void add_console(struct qemu_argv *a, const struct qemu_opts *o, bool modern)
 {
-	qemu_argv_add(a, "-nographic");
+	/* a window shows the display; the console stays this terminal (-serial, -mon below) */
+	if (o->window) {
+		qemu_argv_add(a, "-display");
+		qemu_argv_add(a, o->window);
+	} else {
+		qemu_argv_add(a, "-nographic");
+	}
 	qemu_argv_add(a, "-chardev");
 	if (o->log_file) {
 		char *log = opt_escape(o->log_file);
@@ -163,7 +170,8 @@ static void add_monitor_socket(struct qemu_argv *a, const struct qemu_opts *o);
 /*
  * When some VM has a display: the real display popek shows the focused VM on,
  * as wide as the widest VM screen and as high as the highest plus popek's
- * status bar (core/screen.c), and the real keyboard.  No window: -nographic.
+ * status bar (core/screen.c), the real keyboard and tablet.  Shown in a window only
+ * with o->window (popek run --window).
  */
 static void add_real_display(struct qemu_argv *a, const struct directory *dir)
 {
@@ -181,6 +189,8 @@ static void add_real_display(struct qemu_argv *a, const struct directory *dir)
 	qemu_argv_addf(a, "virtio-gpu-device,xres=%u,yres=%u,edid=off", w, h + QEMU_STATUS_BAR);
 	qemu_argv_add(a, "-device");
 	qemu_argv_add(a, "virtio-keyboard-device");
+	qemu_argv_add(a, "-device");
+	qemu_argv_add(a, "virtio-tablet-device");
 }
 
 void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a)
@@ -254,7 +264,7 @@ static void add_bare_nics(struct qemu_argv *a, const struct directory *dir,
 }
 
 /*
- * The board's GPU and keyboard for a VM with a display.  No EDID: popek's GPU
+ * The board's GPU, keyboard and tablet for a VM with a display.  No EDID: popek's GPU
  * offers none (dev/vgpu.c), so both give drivers the same modes.
  */
 static void add_bare_display(struct qemu_argv *a, const struct directory_vm *vm, unsigned slot)
@@ -266,6 +276,8 @@ static void add_bare_display(struct qemu_argv *a, const struct directory_vm *vm,
 	               vm->display_width, vm->display_height);
 	qemu_argv_add(a, "-device");
 	qemu_argv_addf(a, "virtio-keyboard-device,bus=virtio-mmio-bus.%u", slot + 1);
+	qemu_argv_add(a, "-device");
+	qemu_argv_addf(a, "virtio-tablet-device,bus=virtio-mmio-bus.%u", slot + 2);
 }
 
 /*
@@ -281,6 +293,13 @@ static void add_monitor_socket(struct qemu_argv *a, const struct qemu_opts *o)
 	qemu_argv_addf(a, "socket,id=mon1,path=%s,server=on,wait=off", path);
 	qemu_argv_add(a, "-mon");
 	qemu_argv_add(a, "chardev=mon1,mode=readline");
+	/* QMP beside it (RUNDIR_QEMU_QMP): a tablet's absolute position (input-send-event) */
+	char *slash = strrchr(path, '/');
+	qemu_argv_add(a, "-chardev");
+	qemu_argv_addf(a, "socket,id=qmp1,path=%.*s%s,server=on,wait=off",
+	               slash ? (int)(slash + 1 - path) : 0, path, RUNDIR_QEMU_QMP);
+	qemu_argv_add(a, "-mon");
+	qemu_argv_add(a, "chardev=qmp1,mode=control");
 	free(path);
 }
 
@@ -470,4 +489,52 @@ int qemu_spawn_serving(const struct qemu_argv *a,
                        int (*serve)(void *arg, int qemu_in, int qemu_out), void *arg)
 {
 	return qemu_run(a, serve, arg);
+}
+
+const char *qemu_window_ui(const char *binary, const char **why)
+{
+	static const char *const uis[] = {"gtk", "sdl"};
+	const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+	char *argv[] = {(char *)binary, "-display", "help", NULL};
+	char out[4096], *line, *save;
+	size_t len = 0;
+	int fds[2], status;
+	pid_t pid;
+
+	if (!(x && *x) && !(wl && *wl)) {
+		*why = "no window system ($DISPLAY and $WAYLAND_DISPLAY are unset)";
+		return NULL;
+	}
+	*why = "QEMU has neither the gtk nor the sdl display (-display help)";
+	if (pipe(fds) < 0)
+		return NULL;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	int err = posix_spawnp(&pid, binary, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	for (ssize_t n = 1; !err && n > 0 && len < sizeof(out) - 1; len += (size_t)n) {
+		n = read(fds[0], out + len, sizeof(out) - 1 - len);
+		if (n < 0)
+			n = 0;
+	}
+	close(fds[0]);
+	if (err)
+		return NULL;
+	waitpid(pid, &status, 0);
+	out[len] = '\0';
+	/* "Available display backend types:", then one name a line */
+	bool has[2] = {false, false};
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		for (size_t i = 0; i < 2; i++)
+			has[i] |= strcmp(line, uis[i]) == 0;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (has[i])
+			return uis[i];
+	}
+	return NULL;
 }

@@ -40,6 +40,7 @@ struct qemu_opts {
 	const char *log_file;       /* console copy, or NULL */
 	bool gdb;                   /* -s -S: wait for gdb on :1234 */
 	const char *monitor_socket; /* a second QEMU monitor on this UNIX socket, or NULL */
+	const char *window;         /* QEMU's UI for a window (-display gtk), or NULL: -nographic */
 };
 
 void qemu_argv_add(struct qemu_argv *a, const char *s);
@@ -56,10 +57,17 @@ void qemu_argv_monitor(const struct directory *dir, const struct qemu_opts *o, s
 /*
  * The first VM's kernel alone on a machine of its size, its minidisks as
  * slices of the disk, then its interfaces, then (display = WxH) QEMU's
- * virtio-gpu-device of that size and virtio-keyboard-device, in the slots
+ * virtio-gpu-device of that size, virtio-keyboard-device and virtio-tablet-device, in the slots
  * they have under popek; on o->firmware, or with -bios none for boot = firmware.
  */
 void qemu_argv_bare(const struct directory *dir, const struct qemu_opts *o, struct qemu_argv *a);
+
+/*
+ * The UI a window can have here: "gtk" or else "sdl" when the host has a
+ * window system ($DISPLAY or $WAYLAND_DISPLAY) and `binary -display help`
+ * lists it; NULL otherwise, with *why saying what is missing.
+ */
+const char *qemu_window_ui(const char *binary, const char **why);
 
 /* Prints the command line, shell-quoted where needed. */
 void qemu_argv_print(const struct qemu_argv *a, FILE *out);

@@ -11,4 +11,12 @@
  */
 int qemu_mon_run(const char *who, const char *dir, const char *const *cmds, int n);
 
+/*
+ * The same on dir's QMP socket (RUNDIR_QEMU_QMP): capabilities negotiated,
+ * then each command (one JSON object, such as {"execute":"input-send-event",
+ * ...}) answered by its return.  0, or -1 having said why (QEMU's error
+ * included) on stderr.
+ */
+int qemu_qmp_run(const char *who, const char *dir, const char *const *cmds, int n);
+
 #endif

@@ -22,6 +22,7 @@
 
 #define RUNDIR_CURRENT  "current"
 #define RUNDIR_QEMU_MON "qemu.mon"
+#define RUNDIR_QEMU_QMP "qemu.qmp" /* beside it: QMP, for what HMP cannot (a tablet's position) */
 
 /*
  * The folder that holds the run directories, created (0700) if `create`.

@@ -77,3 +77,18 @@ int shot_ppm_to_png(const char *who, const char *ppm, const char *png)
 	free(rgb);
 	return r;
 }
+
+int shot_ppm_size(const char *ppm, unsigned *w, unsigned *h)
+{
+	FILE *in = fopen(ppm, "rb");
+	unsigned max;
+	int r = -1;
+
+	if (!in)
+		return -1;
+	if (fscanf(in, "P6 %u %u %u", w, h, &max) == 3 && max == 255 && *w && *h &&
+	    *w <= SHOT_MAX_SIDE && *h <= SHOT_MAX_SIDE)
+		r = 0;
+	fclose(in);
+	return r;
+}

@@ -361,6 +361,8 @@ static inline __attribute__((always_inline)) int csr_rmw(struct vcpu *v, enum vm
 		shadow_flush(v, true, 0);
 	else if (fx & VCSR_SATP) /* another address space: its cached shadow, if any */
 		shadow_switch(v);
+	if ((fx & VCSR_TRIG) || ((fx & VCSR_SATP) && v->trig.on))
+		vtrig_sync(v); /* the triggers, or the pages their addresses reach, changed */
 	return 0;
 }
 
@@ -558,6 +560,8 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 	case INSN_SYS_SFENCE_VMA:
 		/* rs1 = x0: every address; rs2 = x0: every address space (§4.2.1) */
 		shadow_fence(v, s.rs1 == 0, v->x[s.rs1], 1, s.rs2 == 0, v->x[s.rs2]);
+		if (v->trig.on)
+			vtrig_sync(v); /* a trigger's page may translate elsewhere now */
 		v->stats.emulated[EMUL_SFENCE]++;
 		v->note = "emulated sfence.vma";
 		v->pc += 4;
@@ -692,6 +696,10 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, enum emulate_
 			watch_stored(vm, gpa, len); /* a private copy of the page follows it */
 		return 0;
 	}
+	if (v->trig.acc && vtrig_access(v, va, store)) {
+		v->vm->watch.held = true; /* a trigger: the board checks devices' pages too */
+		return 0;
+	}
 	const struct mmio_region *r = emul_find(&v->vm->emul, gpa);
 	if (!r || gpa + len > r->base + r->size)
 		return PIECE_NOTHING;
@@ -717,7 +725,7 @@ int emulate_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc
 	if (!store)
 		*val = 0;
 	int e = access_piece(v, va, first, acc, val, 0, &page_fault, device);
-	if (e >= 0 && first < width)
+	if (e >= 0 && first < width && !v->vm->watch.held) /* held: nothing more happens */
 		e = access_piece(v, va += first, width - first, acc, val, 8 * first, &page_fault,
 		                 device);
 	if (e >= 0)
@@ -725,6 +733,28 @@ int emulate_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc
 	*cause = fault_cause(store, page_fault);
 	*tval = fault_tval(e, store, va, width);
 	return -1;
+}
+
+int emulate_insn_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc acc,
+                        unsigned trig_acc, uint64_t *val, bool *device, uint64_t *cause,
+                        uint64_t *tval)
+{
+	struct vm *vm = v->vm;
+	if (!vm->watch_on && !v->trig.on)
+		return emulate_access(v, va, width, acc, val, device, cause, tval);
+	vm->watch.hold_ok = true; /* a watch may keep this one from happening */
+	v->trig.va = va;
+	v->trig.width = width;
+	v->trig.acc = trig_acc;
+	int e = emulate_access(v, va, width, acc, val, device, cause, tval);
+	vm->watch.hold_ok = false;
+	v->trig.acc = 0;
+	if (vm->watch.held) {
+		vm->watch.held = false;
+		v->note = "watch";
+		return 1;
+	}
+	return e;
 }
 
 enum trap_action emulate_load_store(struct vcpu *v, uint64_t cause, uint64_t va)
@@ -743,19 +773,11 @@ enum trap_action emulate_load_store(struct vcpu *v, uint64_t cause, uint64_t va)
 	 */
 	va = v->x[m.base] + (uint64_t)m.offset;
 	uint64_t val = store ? v->x[m.reg] : 0, tval;
-	bool device = false, watched = v->vm->watch_on;
-	if (watched)
-		v->vm->watch.hold_ok = true; /* a watch may keep this one from happening */
-	int e = emulate_access(v, va, m.width, store ? EMULATE_STORE : EMULATE_LOAD, &val, &device,
-	                       &cause, &tval);
-	if (watched) {
-		v->vm->watch.hold_ok = false;
-		if (v->vm->watch.held) {
-			v->vm->watch.held = false;
-			v->note = "watch";
-			return TRAP_RESUME;
-		}
-	}
+	bool device = false;
+	int e = emulate_insn_access(v, va, m.width, store ? EMULATE_STORE : EMULATE_LOAD,
+	                            store ? VTRIG_W : VTRIG_R, &val, &device, &cause, &tval);
+	if (e > 0)
+		return TRAP_RESUME; /* a watch held it back */
 	if (e < 0)
 		return trap_reflect(v, cause, tval);
 	if (!store)

@@ -696,12 +696,13 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, enum emulate_
 			watch_stored(vm, gpa, len); /* a private copy of the page follows it */
 		return 0;
 	}
-	if (v->trig.acc && vtrig_access(v, va, store)) {
+	const struct mmio_region *r = emul_find(&v->vm->emul, gpa);
+	bool nothing = !r || gpa + len > r->base + r->size;
+	if (v->trig.acc && vtrig_access(v, va, store, nothing ? VTRIG_NOTHING : VTRIG_DEVICE)) {
 		v->vm->watch.held = true; /* a trigger: the board checks devices' pages too */
 		return 0;
 	}
-	const struct mmio_region *r = emul_find(&v->vm->emul, gpa);
-	if (!r || gpa + len > r->base + r->size)
+	if (nothing)
 		return PIECE_NOTHING;
 	*device = true;
 	v->irq_stale = true; /* the vPLIC, the vCLINT, a device raising its line */

@@ -90,7 +90,7 @@ static bool check_range(const struct vcpu *v, uint64_t addr, uint64_t len, unsig
 
 /* Whether piece `piece` (0: first page, 1: second) of the access fires a trigger. */
 static bool access_fires(const struct vcpu *v, uint64_t va, uint64_t width, unsigned acc,
-                         unsigned piece)
+                         unsigned piece, bool nothing)
 {
 	if (acc == (VTRIG_R | VTRIG_W) || !(va & (width - 1)))
 		return piece == 0 && check_range(v, va, width, acc);
@@ -102,9 +102,9 @@ static bool access_fires(const struct vcpu *v, uint64_t va, uint64_t width, unsi
 	}
 	/* load_helper: two aligned loads of the access's width */
 	uint64_t a1 = va & ~(width - 1);
-	if ((va & (PAGE - 1)) + width <= PAGE)
-		return piece == 0 &&
-		       (check_range(v, a1, width, acc) || check_range(v, a1 + width, width, acc));
+	if ((va & (PAGE - 1)) + width <= PAGE) /* where nothing answers, the first one faults */
+		return piece == 0 && (check_range(v, a1, width, acc) ||
+		                      (!nothing && check_range(v, a1 + width, width, acc)));
 	return check_range(v, piece ? a1 + width : a1, width, acc);
 }
 
@@ -136,20 +136,25 @@ static enum watch_verdict exec_hit(struct vcpu *v, const struct watch_hit *hit, 
 	return vtrig_exec_fires(v, hit->pc) ? fire(v) : WATCH_IGNORE;
 }
 
-bool vtrig_access(struct vcpu *v, uint64_t va, bool store)
+bool vtrig_access(struct vcpu *v, uint64_t va, bool store, enum vtrig_where where)
 {
+	bool ram = where == VTRIG_RAM;
 	const struct vtrig *t = &v->trig;
-	if (!t->acc) /* not an instruction's access that can be held back */
+	unsigned acc = t->acc;
+	if (!acc) /* not an instruction's access that can be held back */
 		return false;
 	unsigned piece = va != t->va;
-	if (t->acc == (VTRIG_R | VTRIG_W)) {
+	if (acc == (VTRIG_R | VTRIG_W) && !ram) {
+		/* elsewhere the board makes an AMO or SC a load, then a store, each checked alone */
+		acc = store ? VTRIG_W : VTRIG_R;
+	} else if (acc == (VTRIG_R | VTRIG_W)) {
 		/* the board checks an AMO once its store translates: the load half waits for it */
 		uint64_t gpa;
 		if (store || shadow_walk(v, t->va, GW_STORE, vcsr_data_mode(&v->csr, v->mode),
 		                         false, &gpa) != GW_OK)
 			return false;
 	}
-	if (!access_fires(v, t->va, t->width, t->acc, piece))
+	if (!access_fires(v, t->va, t->width, acc, piece, where == VTRIG_NOTHING))
 		return false;
 	fire(v);
 	return true;
@@ -158,7 +163,7 @@ bool vtrig_access(struct vcpu *v, uint64_t va, bool store)
 static enum watch_verdict data_hit(struct vcpu *v, const struct watch_hit *hit, void *arg)
 {
 	(void)arg;
-	return vtrig_access(v, hit->va, hit->store) ? WATCH_BEFORE : WATCH_IGNORE;
+	return vtrig_access(v, hit->va, hit->store, VTRIG_RAM) ? WATCH_BEFORE : WATCH_IGNORE;
 }
 
 /*

@@ -38,9 +38,10 @@ void vtrig_sync(struct vcpu *v);
  * translated and allowed by PMP, not yet made: true when a trigger fires
  * (the breakpoint is delivered; the access must not happen).  Watches call
  * it for RAM; emulate.c for devices and where nothing is, which the board
- * checks the same way.
+ * checks too (an AMO there as a load and a store).
  */
-bool vtrig_access(struct vcpu *v, uint64_t va, bool store);
+enum vtrig_where { VTRIG_RAM, VTRIG_DEVICE, VTRIG_NOTHING };
+bool vtrig_access(struct vcpu *v, uint64_t va, bool store, enum vtrig_where where);
 /* True when an execute trigger fires for the instruction at pc in the current mode. */
 bool vtrig_exec_fires(const struct vcpu *v, uint64_t pc);
 

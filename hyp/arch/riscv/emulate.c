@@ -667,6 +667,11 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, enum emulate_
 	uint64_t gpa;
 	switch (shadow_walk(v, va, store ? GW_STORE : GW_LOAD, dm, true, &gpa)) {
 	case GW_PAGE_FAULT:
+		/* the board's load/store triggers come before the page fault (seed 224) */
+		if (v->trig.acc && vtrig_access(v, va, store, VTRIG_RAM)) {
+			v->vm->watch.held = true;
+			return 0;
+		}
 		*page_fault = true;
 		return -1;
 	case GW_ACCESS_FAULT:
@@ -715,6 +720,28 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, enum emulate_
 	return 0;
 }
 
+/*
+ * One page of a store that straddles two, translated and checked by PMP:
+ * the board does both pages before it stores a byte (cputlb.c
+ * store_helper_unaligned).  0, or -1 with *page_fault for a page fault.
+ */
+static int store_probe(struct vcpu *v, uint64_t va, unsigned len, bool *page_fault)
+{
+	enum vmode dm = vcsr_data_mode(&v->csr, v->mode);
+	uint64_t gpa;
+	switch (shadow_walk(v, va, GW_STORE, dm, true, &gpa)) {
+	case GW_PAGE_FAULT:
+		*page_fault = true;
+		return -1;
+	case GW_ACCESS_FAULT:
+		return -1;
+	case GW_OK:
+		break;
+	}
+	int pp = pmp_perms(&v->csr, dm, gpa, len);
+	return pp < 0 || !(pp & PMP_W) ? -1 : 0;
+}
+
 int emulate_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc acc, uint64_t *val,
                    bool *device, uint64_t *cause, uint64_t *tval)
 {
@@ -725,6 +752,22 @@ int emulate_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc
 		first = width;
 	if (!store)
 		*val = 0;
+	if (store && first < width) {
+		uint64_t at = va;
+		int p = store_probe(v, va, first, &page_fault);
+		if (p == 0)
+			p = store_probe(v, at = va + first, width - first, &page_fault);
+		if (p < 0) {
+			/* nothing stored; a trigger on the store comes first (vtrig.c) */
+			if (v->trig.acc && vtrig_access(v, va, true, VTRIG_RAM)) {
+				v->vm->watch.held = true;
+				return 0;
+			}
+			*cause = fault_cause(true, page_fault);
+			*tval = at;
+			return -1;
+		}
+	}
 	int e = access_piece(v, va, first, acc, val, 0, &page_fault, device);
 	if (e >= 0 && first < width && !v->vm->watch.held) /* held: nothing more happens */
 		e = access_piece(v, va += first, width - first, acc, val, 8 * first, &page_fault,

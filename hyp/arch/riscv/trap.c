@@ -146,6 +146,9 @@ static enum trap_action handle_page_fault(struct vcpu *v, uint64_t cause, uint64
 	case SHADOW_FILLED:
 		return TRAP_RESUME;
 	case SHADOW_PAGE_FAULT:
+		/* a load or store trigger would fire first: emulate.c finds out (vtrig.c) */
+		if (v->trig.on && cause != CAUSE_FETCH_PAGE)
+			return emulate_load_store(v, cause, va);
 		return trap_reflect(v, cause, va);
 	case SHADOW_ACCESS_FAULT:
 		return trap_reflect(v, access_fault_of[cause], va);

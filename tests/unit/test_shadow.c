@@ -13,7 +13,6 @@
 #include "arch/riscv/emulate.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/shadow.h"
-#include "arch/riscv/watch.h"
 #include "core/vm.h"
 #include "hostvm.h"
 
@@ -873,7 +872,6 @@ static void test_sv57_guest(void **state)
 static struct vcpu *vm_mprv(void)
 {
 	struct vcpu *v = hostvm_create(4 * MIB, true, 8);
-	watch_init(v->vm); /* as vm_boot() does */
 	pmp_napot(v, 0, 0, 0, 7);
 	v->mode = VMODE_M;
 	v->csr.mstatus |= MSTATUS_MPRV | 1UL << MSTATUS_MPP_SHIFT;

@@ -192,7 +192,12 @@ static unsigned reg(void)
  * paging on at the start; Sv48 rather than Sv39; Sv57 rather than Sv48;
  * Sdtrig accesses; interrupt windows after a CLINT store
  */
-static int prog_sv39, prog_sv48, prog_sv57, prog_trig, prog_window;
+static int prog_sv39, prog_sv48, prog_sv57, prog_trig, prog_window, prog_arm;
+/* the data address the last armed load/store trigger watches (0: none), for data_addr() */
+static uint64_t trig_data;
+/* where execute triggers were armed in this program: tdata1 writes keep clear of them */
+static uint64_t exec_tgt[64];
+static unsigned nexec;
 
 #define SATP_SV39 (8ULL << 60)
 #define SATP_SV48 (9ULL << 60)
@@ -229,6 +234,11 @@ static uint64_t sv48_offset(void)
 static uint64_t data_addr(unsigned width)
 {
 	uint64_t base, span;
+	if (prog_arm && trig_data && AUX(chance(35))) {
+		/* at, near or across what a trigger watches (the aux stream: older seeds stay) */
+		uint64_t a = trig_data + AUX(below(16)) - 8;
+		return AUX(chance(60)) ? a & ~(uint64_t)(width - 1) : a;
+	}
 	if (chance(50)) {
 		base = chance(50) ? DIFF_DATA_VA : DIFF_DATA_VA + 0x200000;
 		span = 0x10000;
@@ -626,6 +636,23 @@ static void op_mprv(void)
 }
 
 /*
+ * A breakpoint skips its instruction (the runtime resumes after it): in the
+ * `li` of a tdata1 value it would leave a type that stops the board's QEMU
+ * (1, 8-14).  Nops until the next `words` instructions hold no target.
+ */
+static void avoid_targets(unsigned words)
+{
+	for (unsigned i = 0; i < nexec; i++) {
+		uint64_t t = exec_tgt[i] & ~(uint64_t)DIFF_UALIAS;
+		if (t >= here() && t < here() + 4 * words) {
+			while (here() <= t)
+				emit(0x13);
+			i = (unsigned)-1; /* again from the first */
+		}
+	}
+}
+
+/*
  * Sdtrig (QEMU 7.2 debug.c, docs/conformance.md): tselect, tdata1-3, tinfo
  * and tcontrol (absent), with values shaped for their legalization.  A
  * tdata1 write never enables a trigger (mode bits or load/store/execute
@@ -647,11 +674,79 @@ static void op_trig(void)
 		if (f3 != 1)
 			v = 0;
 	}
+	if (csr == 0x7a1)
+		avoid_targets(12);
+	if (prog_arm && csr == 0x7a2) {
+		/* a read: a tdata2 changed at random could put a breakpoint in a tdata1 li */
+		op_begin("trigger csr 0x%x read rd=x%u", csr, rd);
+		emit(0x73 | rd << 7 | 2 << 12 | csr << 20);
+		return;
+	}
 	op_begin("trigger csr 0x%x f3 %u src=0x%llx rd=x%u", csr, f3, (unsigned long long)v, rd);
 	unsigned rs1 = v == 0 && chance(50) ? ZERO : T5;
 	if (rs1 == T5)
 		li(T5, (int64_t)v);
 	emit(0x73 | rd << 7 | f3 << 12 | rs1 << 15 | csr << 20);
+}
+
+/*
+ * Arms (or disarms) a trigger, in the aux stream (QEMU 7.2 debug.c,
+ * docs/conformance.md): tselect, tdata2 and tdata1 in either order.
+ * Execute triggers at an instruction ahead in this block (sometimes mid-way
+ * into one, sometimes at its U-mode alias); the block's mret/sret take the
+ * code on into S and U.  Load/store triggers at a data address the
+ * program's accesses are drawn to (data_addr).  Type 2 or 6, random modes,
+ * every size encoding, junk in the fields the board clears.
+ */
+static void op_arm(void)
+{
+	static const uint64_t kinds[] = {4, 4, 4, 1, 1, 2, 2, 3, 5, 7};
+	static const uint64_t sizes[] = {0, 0, 0, 1, 2, 3, 5, 4, 6};
+	avoid_targets(40); /* first: the new target's distance counts from here */
+	unsigned t = (unsigned)below(2);
+	uint64_t kind = kinds[below(sizeof kinds / sizeof kinds[0])];
+	uint64_t modes =
+	    chance(80) ? 1ULL << 6 | (chance(40) ? 1ULL << 4 : 0) | (chance(40) ? 1ULL << 3 : 0)
+	               : (rnd() & 0x58);
+	uint64_t size = sizes[below(sizeof sizes / sizeof sizes[0])], t1, t2;
+	if (chance(60)) { /* type 2 */
+		t1 = 2ULL << 60 | (size & 3) << 16 | (size >> 2) << 21;
+		if (chance(30))
+			t1 |=
+			    rnd() &
+			    0x07f8f7a0ULL; /* maskmax, hit, select, timing, action, chain, match */
+	} else {
+		t1 = 6ULL << 60 | size << 16 | (chance(30) ? (uint64_t)below(4) << 23 : 0);
+		if (chance(30))
+			t1 |= rnd() & 0x05c0f780ULL; /* hit, select, timing, action, chain, match */
+	}
+	t1 |= modes | kind;
+	if (chance(10))
+		t1 = 2ULL << 60; /* off */
+	if (kind & 4) {
+		/* past this arming code (up to 20 words): tdata2 may be written first */
+		t2 = here() + 4 * (24 + below(40)) + (chance(10) ? 2 : 0);
+		if (chance(15))
+			t2 += DIFF_UALIAS;
+	} else {
+		/* accesses are drawn to data addresses only: not to the runtime, a device, code */
+		if (chance(80))
+			trig_data = t2 = data_addr(8);
+		else
+			t2 = value();
+	}
+	op_begin("arm trigger %u tdata1=0x%llx tdata2=0x%llx", t, (unsigned long long)t1,
+	         (unsigned long long)t2);
+	li(T5, t);
+	emit(0x73 | 1 << 12 | T5 << 15 | 0x7a0u << 20);
+	int first2 = chance(50);
+	for (int k = 0; k < 2; k++) {
+		int two = (k == 0) == first2;
+		li(T5, (int64_t)(two ? t2 : t1));
+		emit(0x73 | 1 << 12 | T5 << 15 | (two ? 0x7a2u : 0x7a1u) << 20);
+	}
+	if ((kind & 4) && nexec < sizeof exec_tgt / sizeof exec_tgt[0])
+		exec_tgt[nexec++] = t2; /* armed only now: later tdata1 writes keep clear */
 }
 
 /*
@@ -769,6 +864,9 @@ static void program(uint64_t seed, size_t off_slot)
 	/* constants that leave every seed of seeds.txt as it was */
 	prog_trig = (seed * 0x5c3747465cc36c27ULL >> 32) % 100 < 30;
 	prog_window = (seed * 0x1e2feb89414c343dULL >> 32) % 100 < 20;
+	prog_arm = (seed * 0x29c7d509138eec8bULL >> 32) % 100 < 25; /* none of seeds.txt */
+	trig_data = 0;
+	nexec = 0;
 
 	size_t rec = blob_reserve(sizeof(struct diff_prog));
 	put64(off_slot, rec);
@@ -790,9 +888,9 @@ static void program(uint64_t seed, size_t off_slot)
 	put64(rec + offsetof(struct diff_prog, nblock), nblock);
 	size_t blocks = blob_reserve(nblock * sizeof(struct diff_block));
 	if (listing)
-		fprintf(listing, "seed %llu sv39=%d sv48=%d sv57=%d trig=%d window=%d\n",
+		fprintf(listing, "seed %llu sv39=%d sv48=%d sv57=%d trig=%d window=%d arm=%d\n",
 		        (unsigned long long)seed, prog_sv39, prog_sv48, prog_sv57, prog_trig,
-		        prog_window);
+		        prog_window, prog_arm);
 	for (unsigned b = 0; b < nblock; b++) {
 		uint64_t mode = b == 0 ? 3 : (uint64_t[]){0, 1, 3}[below(3)];
 		size_t at = (blob_len + 15) & ~(size_t)15;
@@ -809,6 +907,8 @@ static void program(uint64_t seed, size_t off_slot)
 				AUX((op_trig(), 0));
 			if (prog_window && mode == 3 && AUX(chance(10)))
 				op_window();
+			if (prog_arm && AUX(chance(mode == 3 ? 15 : 3)))
+				AUX((op_arm(), 0));
 		}
 		op_begin("end ecall");
 		uint64_t end = here();

@@ -219,6 +219,7 @@ static void setup_once(void)
 static struct vcpu *make_vm(struct vm *vm, int id, uint8_t *ram, uint64_t size, bool firmware)
 {
 	memset(vm, 0, sizeof(*vm));
+	watch_init(vm); /* as vm_boot(): no watch, no step (a guest's triggers add some) */
 	vm->id = id;
 	snprintf(vm->name, sizeof(vm->name), "host%d", id);
 	vm->ram_gpa = HOSTVM_RAM_GPA;

@@ -13,6 +13,7 @@
 #include "arch/riscv/emulate.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/shadow.h"
+#include "core/vm.h"
 #include "hostvm.h"
 
 #define MIB       (1UL << 20)
@@ -26,6 +27,11 @@
 static void put32(uint64_t gpa, uint32_t insn)
 {
 	memcpy(hostvm_gpa(gpa), &insn, 4);
+}
+
+static void put16(uint64_t gpa, uint16_t insn)
+{
+	memcpy(hostvm_gpa(gpa), &insn, 2);
 }
 
 static uint64_t get64(uint64_t gpa)
@@ -862,6 +868,161 @@ static void test_sv57_guest(void **state)
 	hostvm_check_shadow(v);
 }
 
+/* A vM guest in vM with MPRV on, MPP = S, satp Bare, PMP giving S everything. */
+static struct vcpu *vm_mprv(void)
+{
+	struct vcpu *v = hostvm_create(4 * MIB, true, 8);
+	pmp_napot(v, 0, 0, 0, 7);
+	v->mode = VMODE_M;
+	v->csr.mstatus |= MSTATUS_MPRV | 1UL << MSTATUS_MPP_SHIFT;
+	v->pc = RAM + 0x1000;
+	return v;
+}
+
+/*
+ * Issue 18: c.fld, c.fsd, c.fldsp and c.fsdsp under MPRV are carried out as
+ * the board does them (popek used to give them a load or store access
+ * fault): 8 bytes, the pc 2 on.
+ */
+static void test_compressed_fp_mprv(void **state)
+{
+	(void)state;
+	static const struct {
+		uint16_t insn; /* unpriv §16.3, RV64 */
+		bool store;
+		unsigned base, f;
+		uint64_t off;
+	} c[] = {
+	    {0xa504, true, 10, 9, 8},    /* c.fsd fs1, 8(a0) */
+	    {0x2504, false, 10, 9, 8},   /* c.fld fs1, 8(a0) */
+	    {0xbfaa, true, 2, 10, 504},  /* c.fsdsp fa0, 504(sp) */
+	    {0x347e, false, 2, 8, 504},  /* c.fldsp fs0, 504(sp) */
+	    {0x3fe0, false, 15, 8, 248}, /* c.fld fs0, 248(a5) */
+	};
+	struct vcpu *v = vm_mprv();
+	uint64_t data = RAM + 0x100000;
+	memset(hostvm_gpa(data), 0, 4096);
+	for (unsigned i = 0; i < sizeof c / sizeof c[0]; i++) {
+		uint64_t pc = v->pc, val = 0x1122334455667788UL + i;
+		put16(pc, c[i].insn);
+		v->x[c[i].base] = data;
+		if (c[i].store) {
+			v->fp[c[i].f] = val;
+		} else {
+			memcpy(hostvm_gpa(data + c[i].off), &val, 8);
+			v->fp[c[i].f] = 0;
+		}
+		uint64_t cause = c[i].store ? CAUSE_STORE_PAGE : CAUSE_LOAD_PAGE;
+		assert_int_equal(emulate_load_store(v, cause, data + c[i].off), TRAP_RESUME);
+		assert_int_equal(v->mode, VMODE_M); /* no trap */
+		assert_int_equal(v->pc, pc + 2);
+		assert_int_equal(c[i].store ? get64(data + c[i].off) : v->fp[c[i].f], val);
+	}
+}
+
+static void csrw(struct vcpu *v, unsigned csr, uint64_t val)
+{
+	uint64_t old;
+	assert_int_equal(emulate_csr_rmw(v, VMODE_M, csr, VCSR_RW, val, true, &old), 0);
+}
+
+/* Trigger t: tdata2 then tdata1, as a guest writes them. */
+static void trigger(struct vcpu *v, unsigned t, uint64_t tdata1, uint64_t tdata2)
+{
+	csrw(v, CSR_TSELECT, t);
+	csrw(v, CSR_TSELECT + 2, tdata2);
+	csrw(v, CSR_TSELECT + 1, tdata1);
+}
+
+#define MC_LOAD  1UL
+#define MC_STORE 2UL
+#define MC_EXEC  4UL
+#define MC_U     (1UL << 3)
+#define MC_S     (1UL << 4)
+#define MC_M     (1UL << 6)
+#define MC2(f)   (2UL << 60 | (f))
+
+/* One load or store of insn at the pc on va; true when a trigger's breakpoint was taken. */
+static bool access_breaks(struct vcpu *v, uint32_t insn, bool store, uint64_t va)
+{
+	uint64_t pc = v->pc;
+	v->mode = VMODE_M;
+	v->csr.mcause = 0;
+	put32(pc, insn);
+	emulate_load_store(v, store ? CAUSE_STORE_PAGE : CAUSE_LOAD_PAGE, va);
+	if (v->csr.mcause != CAUSE_BREAKPOINT) {
+		assert_int_equal(v->csr.mcause, 0); /* no trap at all */
+		assert_int_equal(v->pc, pc + 4);
+		v->pc = pc;
+		return false;
+	}
+	assert_int_equal(v->csr.mtval, 0); /* the board's tval for a trigger */
+	assert_int_equal(v->csr.mepc, pc);
+	v->pc = pc;
+	return true;
+}
+
+/*
+ * Issue 18: load and store triggers fire as the board's (QEMU 7.2
+ * debug.c): before the access, on any overlap with tdata2 and the size's
+ * encoding as a length (8 for any), by mode, with the board's pairing of a
+ * watchpoint with any trigger at its address.  popek used to never fire.
+ */
+static void test_trigger_load_store(void **state)
+{
+	(void)state;
+	struct vcpu *v = vm_mprv();
+	v->csr.mstatus &= ~MSTATUS_MPRV; /* M's own loads and stores: untranslated */
+	uint64_t data = RAM + 0x100000;
+	*(uint64_t *)hostvm_gpa(data) = 0x0102030405060708UL;
+	trigger(v, 0, MC2(MC_M | MC_LOAD | 1UL << 16 /* 1 byte */), data + 4);
+	v->x[11] = data;
+	assert_true(access_breaks(v, INSN_LD, false, data)); /* ld a0, 0(a1) covers data+4 */
+	assert_int_equal(v->x[10], 0);                       /* not loaded */
+	v->x[10] = data; /* sd a1, 0(a0) */
+	v->x[11] = 7;
+	assert_false(access_breaks(v, INSN_SD, true, data)); /* a load trigger: stores pass */
+	assert_int_equal(get64(data), 7);
+	/* S and U only: M's load passes */
+	trigger(v, 0, MC2(MC_S | MC_U | MC_LOAD), data);
+	v->x[11] = data;
+	assert_false(access_breaks(v, INSN_LD, false, data));
+	assert_int_equal(v->x[10], 7);
+	/* a store trigger at data + 8, size any (8 bytes): sd at data misses it, at data + 4 not */
+	trigger(v, 1, MC2(MC_M | MC_STORE), data + 8);
+	v->x[10] = data;
+	assert_false(access_breaks(v, INSN_SD, true, data));
+	v->x[10] = data + 4;
+	assert_true(access_breaks(v, INSN_SD, true, data + 4));
+	assert_int_equal(get64(data + 8), 0); /* nothing stored */
+	/* off again: the page is no longer watched */
+	trigger(v, 0, MC2(0), 0);
+	trigger(v, 1, MC2(0), 0);
+	assert_false(v->trig.on);
+	assert_int_equal(v->vm->watch.count, 0);
+}
+
+/*
+ * The board pairs a breakpoint with any execute trigger whose mode bit
+ * matches: an M-only trigger at a and a U-only one at b fire at a in U.
+ */
+static void test_trigger_exec_pairing(void **state)
+{
+	(void)state;
+	struct vcpu *v = vm_mprv();
+	uint64_t a = RAM + 0x2000, b = RAM + 0x3000;
+	trigger(v, 0, MC2(MC_M | MC_EXEC), a);
+	trigger(v, 1, MC2(MC_U | MC_EXEC), b);
+	v->mode = VMODE_U;
+	assert_true(vtrig_exec_fires(v, a));
+	assert_true(vtrig_exec_fires(v, b));
+	assert_false(vtrig_exec_fires(v, a + 4));
+	v->mode = VMODE_S;
+	assert_false(vtrig_exec_fires(v, a));
+	v->mode = VMODE_M;
+	assert_true(vtrig_exec_fires(v, b));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -884,6 +1045,9 @@ int main(void)
 	    cmocka_unit_test(test_fence_filter),
 	    cmocka_unit_test(test_sv48_guest),
 	    cmocka_unit_test(test_sv57_guest),
+	    cmocka_unit_test(test_compressed_fp_mprv),
+	    cmocka_unit_test(test_trigger_load_store),
+	    cmocka_unit_test(test_trigger_exec_pairing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -361,6 +361,8 @@ static inline __attribute__((always_inline)) int csr_rmw(struct vcpu *v, enum vm
 		shadow_flush(v, true, 0);
 	else if (fx & VCSR_SATP) /* another address space: its cached shadow, if any */
 		shadow_switch(v);
+	if ((fx & VCSR_TRIG) || ((fx & VCSR_SATP) && v->trig.on))
+		vtrig_sync(v); /* the triggers, or the pages their addresses reach, changed */
 	return 0;
 }
 
@@ -558,6 +560,8 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 	case INSN_SYS_SFENCE_VMA:
 		/* rs1 = x0: every address; rs2 = x0: every address space (§4.2.1) */
 		shadow_fence(v, s.rs1 == 0, v->x[s.rs1], 1, s.rs2 == 0, v->x[s.rs2]);
+		if (v->trig.on)
+			vtrig_sync(v); /* a trigger's page may translate elsewhere now */
 		v->stats.emulated[EMUL_SFENCE]++;
 		v->note = "emulated sfence.vma";
 		v->pc += 4;
@@ -663,6 +667,11 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, enum emulate_
 	uint64_t gpa;
 	switch (shadow_walk(v, va, store ? GW_STORE : GW_LOAD, dm, true, &gpa)) {
 	case GW_PAGE_FAULT:
+		/* the board's load/store triggers come before the page fault (seed 224) */
+		if (v->trig.acc && vtrig_access(v, va, store, VTRIG_RAM)) {
+			v->vm->watch.held = true;
+			return 0;
+		}
 		*page_fault = true;
 		return -1;
 	case GW_ACCESS_FAULT:
@@ -693,7 +702,12 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, enum emulate_
 		return 0;
 	}
 	const struct mmio_region *r = emul_find(&v->vm->emul, gpa);
-	if (!r || gpa + len > r->base + r->size)
+	bool nothing = !r || gpa + len > r->base + r->size;
+	if (v->trig.acc && vtrig_access(v, va, store, nothing ? VTRIG_NOTHING : VTRIG_DEVICE)) {
+		v->vm->watch.held = true; /* a trigger: the board checks devices' pages too */
+		return 0;
+	}
+	if (nothing)
 		return PIECE_NOTHING;
 	*device = true;
 	v->irq_stale = true; /* the vPLIC, the vCLINT, a device raising its line */
@@ -706,6 +720,28 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, enum emulate_
 	return 0;
 }
 
+/*
+ * One page of a store that straddles two, translated and checked by PMP:
+ * the board does both pages before it stores a byte (cputlb.c
+ * store_helper_unaligned).  0, or -1 with *page_fault for a page fault.
+ */
+static int store_probe(struct vcpu *v, uint64_t va, unsigned len, bool *page_fault)
+{
+	enum vmode dm = vcsr_data_mode(&v->csr, v->mode);
+	uint64_t gpa;
+	switch (shadow_walk(v, va, GW_STORE, dm, true, &gpa)) {
+	case GW_PAGE_FAULT:
+		*page_fault = true;
+		return -1;
+	case GW_ACCESS_FAULT:
+		return -1;
+	case GW_OK:
+		break;
+	}
+	int pp = pmp_perms(&v->csr, dm, gpa, len);
+	return pp < 0 || !(pp & PMP_W) ? -1 : 0;
+}
+
 int emulate_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc acc, uint64_t *val,
                    bool *device, uint64_t *cause, uint64_t *tval)
 {
@@ -716,8 +752,24 @@ int emulate_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc
 		first = width;
 	if (!store)
 		*val = 0;
+	if (store && first < width) {
+		uint64_t at = va;
+		int p = store_probe(v, va, first, &page_fault);
+		if (p == 0)
+			p = store_probe(v, at = va + first, width - first, &page_fault);
+		if (p < 0) {
+			/* nothing stored; a trigger on the store comes first (vtrig.c) */
+			if (v->trig.acc && vtrig_access(v, va, true, VTRIG_RAM)) {
+				v->vm->watch.held = true;
+				return 0;
+			}
+			*cause = fault_cause(true, page_fault);
+			*tval = at;
+			return -1;
+		}
+	}
 	int e = access_piece(v, va, first, acc, val, 0, &page_fault, device);
-	if (e >= 0 && first < width)
+	if (e >= 0 && first < width && !v->vm->watch.held) /* held: nothing more happens */
 		e = access_piece(v, va += first, width - first, acc, val, 8 * first, &page_fault,
 		                 device);
 	if (e >= 0)
@@ -725,6 +777,28 @@ int emulate_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc
 	*cause = fault_cause(store, page_fault);
 	*tval = fault_tval(e, store, va, width);
 	return -1;
+}
+
+int emulate_insn_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc acc,
+                        unsigned trig_acc, uint64_t *val, bool *device, uint64_t *cause,
+                        uint64_t *tval)
+{
+	struct vm *vm = v->vm;
+	if (!vm->watch_on && !v->trig.on)
+		return emulate_access(v, va, width, acc, val, device, cause, tval);
+	vm->watch.hold_ok = true; /* a watch may keep this one from happening */
+	v->trig.va = va;
+	v->trig.width = width;
+	v->trig.acc = trig_acc;
+	int e = emulate_access(v, va, width, acc, val, device, cause, tval);
+	vm->watch.hold_ok = false;
+	v->trig.acc = 0;
+	if (vm->watch.held) {
+		vm->watch.held = false;
+		v->note = "watch";
+		return 1;
+	}
+	return e;
 }
 
 enum trap_action emulate_load_store(struct vcpu *v, uint64_t cause, uint64_t va)
@@ -743,19 +817,11 @@ enum trap_action emulate_load_store(struct vcpu *v, uint64_t cause, uint64_t va)
 	 */
 	va = v->x[m.base] + (uint64_t)m.offset;
 	uint64_t val = store ? v->x[m.reg] : 0, tval;
-	bool device = false, watched = v->vm->watch_on;
-	if (watched)
-		v->vm->watch.hold_ok = true; /* a watch may keep this one from happening */
-	int e = emulate_access(v, va, m.width, store ? EMULATE_STORE : EMULATE_LOAD, &val, &device,
-	                       &cause, &tval);
-	if (watched) {
-		v->vm->watch.hold_ok = false;
-		if (v->vm->watch.held) {
-			v->vm->watch.held = false;
-			v->note = "watch";
-			return TRAP_RESUME;
-		}
-	}
+	bool device = false;
+	int e = emulate_insn_access(v, va, m.width, store ? EMULATE_STORE : EMULATE_LOAD,
+	                            store ? VTRIG_W : VTRIG_R, &val, &device, &cause, &tval);
+	if (e > 0)
+		return TRAP_RESUME; /* a watch held it back */
 	if (e < 0)
 		return trap_reflect(v, cause, tval);
 	if (!store)

@@ -87,6 +87,15 @@ int emulate_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc
                    bool *device, uint64_t *cause, uint64_t *tval);
 
 /*
+ * emulate_access() for the instruction at the pc (its whole access: trig_acc
+ * says how a debug trigger sees it, vtrig.h): 1 when a watch held the
+ * instruction back, nothing done, the guest to resume as the watch left it.
+ */
+int emulate_insn_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc acc,
+                        unsigned trig_acc, uint64_t *val, bool *device, uint64_t *cause,
+                        uint64_t *tval);
+
+/*
  * The accesses emulate_load_store() leaves to emulate_atomic.c: FP loads and
  * stores, AMOs and LR/SC, at v->pc (insn); anything else gets the access
  * fault of the trap (cause, va) that brought it.

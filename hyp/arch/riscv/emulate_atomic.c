@@ -5,6 +5,7 @@
  * device or where nothing is, where PMP is finer than a page.
  */
 #include "arch/riscv/emulate.h"
+#include "arch/riscv/insn.h"
 #include "arch/riscv/riscv.h"
 #include "arch/riscv/trap.h"
 #include "core/vm.h"
@@ -59,27 +60,27 @@ static bool amo_known(unsigned f5)
 	return f5 < 32 && (known >> f5 & 1);
 }
 
-static enum trap_action done(struct vcpu *v, bool device)
+static enum trap_action done(struct vcpu *v, bool device, unsigned len)
 {
 	v->stats.emulated[device ? EMUL_MMIO : EMUL_LDST]++;
 	v->note = device ? "emulated mmio" : "emulated load/store";
-	v->pc += 4;
+	v->pc += len;
 	return TRAP_RESUME;
 }
 
-/* flw, fld, fsw, fsd (RV64 F and D; FS is on, or they would have been illegal) */
-static enum trap_action fp_access(struct vcpu *v, uint32_t insn, bool store)
+/* An FP load or store: register r, width bytes at va, the instruction len bytes long. */
+static enum trap_action fp_access(struct vcpu *v, unsigned r, uint64_t va, unsigned width,
+                                  bool store, unsigned len)
 {
-	unsigned f3 = (insn >> 12) & 7, r = store ? (insn >> 20) & 31 : (insn >> 7) & 31;
-	unsigned width = f3 == 2 ? 4 : 8;
-	int64_t off = store ? (int64_t)(int32_t)((insn >> 25) << 5 | ((insn >> 7) & 31)) << 52 >> 52
-	                    : (int64_t)(int32_t)insn >> 20;
-	uint64_t va = v->x[(insn >> 15) & 31] + (uint64_t)off, val, cause, tval;
+	uint64_t val, cause, tval;
 	bool device = false;
 	vcpu_fp_spill(v);
 	val = v->fp[r];
-	if (emulate_access(v, va, width, store ? EMULATE_STORE : EMULATE_LOAD, &val, &device,
-	                   &cause, &tval) < 0)
+	int e = emulate_insn_access(v, va, width, store ? EMULATE_STORE : EMULATE_LOAD,
+	                            store ? VTRIG_W : VTRIG_R, &val, &device, &cause, &tval);
+	if (e > 0)
+		return TRAP_RESUME; /* a watch held it back */
+	if (e < 0)
 		return trap_reflect(v, cause, tval);
 	if (!store) {
 		v->fp[r] =
@@ -87,7 +88,43 @@ static enum trap_action fp_access(struct vcpu *v, uint32_t insn, bool store)
 		v->csr.mstatus |= SSTATUS_FS;                      /* Dirty */
 		vcpu_fp_fill(v);
 	}
-	return done(v, device);
+	return done(v, device, len);
+}
+
+/* flw, fld, fsw, fsd (RV64 F and D; FS is on, or they would have been illegal) */
+static enum trap_action fp_access32(struct vcpu *v, uint32_t insn, bool store)
+{
+	unsigned f3 = (insn >> 12) & 7, r = store ? (insn >> 20) & 31 : (insn >> 7) & 31;
+	int64_t off = store ? (int64_t)(int32_t)((insn >> 25) << 5 | ((insn >> 7) & 31)) << 52 >> 52
+	                    : (int64_t)(int32_t)insn >> 20;
+	return fp_access(v, r, v->x[(insn >> 15) & 31] + (uint64_t)off, f3 == 2 ? 4 : 8, store, 4);
+}
+
+/*
+ * c.fld, c.fsd, c.fldsp, c.fsdsp (unpriv §16.3; RV64's c.flw/c.fsw slots are
+ * c.ld/c.sd): -1 when insn is none of them.
+ */
+static int fp_access16(struct vcpu *v, uint32_t insn, bool store, enum trap_action *next)
+{
+	unsigned op = insn & 3, f3 = (insn >> 13) & 7, r, base;
+	uint64_t off;
+	if ((f3 != 1 && f3 != 5) || (op != 0 && op != 2) || store != (f3 == 5))
+		return -1;
+	if (op == 0) { /* c.fld, c.fsd: uimm[5:3] = 12:10, uimm[7:6] = 6:5 */
+		r = 8 + ((insn >> 2) & 7);
+		base = 8 + ((insn >> 7) & 7);
+		off = ((insn >> 10) & 7) << 3 | ((insn >> 5) & 3) << 6;
+	} else if (!store) { /* c.fldsp: uimm[5] = 12, uimm[4:3] = 6:5, uimm[8:6] = 4:2 */
+		r = (insn >> 7) & 31;
+		base = 2;
+		off = ((insn >> 12) & 1) << 5 | ((insn >> 5) & 3) << 3 | ((insn >> 2) & 7) << 6;
+	} else { /* c.fsdsp: uimm[5:3] = 12:10, uimm[8:6] = 9:7 */
+		r = (insn >> 2) & 31;
+		base = 2;
+		off = ((insn >> 10) & 7) << 3 | ((insn >> 7) & 7) << 6;
+	}
+	*next = fp_access(v, r, v->x[base] + off, 8, store, 2);
+	return 0;
 }
 
 /*
@@ -113,7 +150,13 @@ static enum trap_action amo_access(struct vcpu *v, uint32_t insn)
 	}
 	if (va & (width - 1))
 		return trap_reflect(v, CAUSE_MISALIGNED_LD, va);
-	if (emulate_access(v, va, width, EMULATE_LOAD, &old, &device, &cause, &tval) < 0)
+	/* the board checks an AMO's triggers (and an SC's) as one load-and-store */
+	int e = emulate_insn_access(v, va, width, EMULATE_LOAD,
+	                            f5 == AMO_LR ? VTRIG_R : VTRIG_R | VTRIG_W, &old, &device,
+	                            &cause, &tval);
+	if (e > 0)
+		return TRAP_RESUME; /* a watch held it back */
+	if (e < 0)
 		return trap_reflect(v, cause, tval);
 	if (width == 4)
 		old = sext32(old);
@@ -122,31 +165,35 @@ static enum trap_action amo_access(struct vcpu *v, uint32_t insn)
 		v->resv_va = va;
 		v->resv_val = old;
 		set_x(v, rd, old);
-		return done(v, device);
+		return done(v, device, 4);
 	}
 	if (f5 == AMO_SC) {
 		bool ok = old == v->resv_val;
 		v->resv_valid = false;
-		if (ok &&
-		    emulate_access(v, va, width, EMULATE_STORE, &rs2, &device, &cause, &tval) < 0)
+		if (ok && emulate_insn_access(v, va, width, EMULATE_STORE, VTRIG_R | VTRIG_W, &rs2,
+		                              &device, &cause, &tval) < 0)
 			return trap_reflect(v, cause, tval);
 		set_x(v, rd, !ok);
-		return done(v, device);
+		return done(v, device, 4);
 	}
 	val = amo_result(f5, old, width == 4 ? sext32(rs2) : rs2);
-	if (emulate_access(v, va, width, EMULATE_STORE, &val, &device, &cause, &tval) < 0)
+	if (emulate_insn_access(v, va, width, EMULATE_STORE, VTRIG_R | VTRIG_W, &val, &device,
+	                        &cause, &tval) < 0)
 		return trap_reflect(v, cause, tval);
 	set_x(v, rd, old);
-	return done(v, device);
+	return done(v, device, 4);
 }
 
 enum trap_action emulate_mem_other(struct vcpu *v, uint32_t insn, uint64_t cause, uint64_t va)
 {
 	bool store = cause == CAUSE_STORE_PAGE || cause == CAUSE_STORE_ACCESS;
 	unsigned op = insn & 0x7f, f3 = (insn >> 12) & 7, f5 = insn >> 27;
+	enum trap_action next;
 	if ((op == OP_LOAD_FP || op == OP_STORE_FP) && (f3 == 2 || f3 == 3) &&
 	    store == (op == OP_STORE_FP))
-		return fp_access(v, insn, store);
+		return fp_access32(v, insn, store);
+	if (insn_length((uint16_t)insn) == 2 && fp_access16(v, insn, store, &next) == 0)
+		return next;
 	/* their loads or their stores faulted; lr's rs2 field must be 0 */
 	if (op == OP_AMO && (f3 == 2 || f3 == 3) && amo_known(f5) &&
 	    (f5 != AMO_LR || (!store && !((insn >> 20) & 31))))

@@ -85,8 +85,22 @@ enum trap_action trap_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
 	return reflect(v, cause, tval);
 }
 
+/*
+ * A fetch that cannot happen: an execute trigger at the pc fires first, as
+ * the board checks its breakpoints before it fetches (vtrig.c).
+ */
+static bool trigger_first(struct vcpu *v, uint64_t cause)
+{
+	return v->trig.on &&
+	       (cause == CAUSE_FETCH_PAGE || cause == CAUSE_FETCH_ACCESS ||
+	        cause == CAUSE_MISALIGNED_PC) &&
+	       vtrig_exec_fires(v, v->pc);
+}
+
 static enum trap_action handle_reflect(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
+	if (trigger_first(v, cause))
+		return trap_reflect(v, CAUSE_BREAKPOINT, 0);
 	return trap_reflect(v, cause, tval);
 }
 
@@ -126,10 +140,15 @@ static const uint64_t access_fault_of[] = {
 /* Shadow miss, guest page fault, guest access fault, or an access popek carries out. */
 static enum trap_action handle_page_fault(struct vcpu *v, uint64_t cause, uint64_t va)
 {
+	if (trigger_first(v, cause))
+		return trap_reflect(v, CAUSE_BREAKPOINT, 0);
 	switch (shadow_fault(v, cause, va)) {
 	case SHADOW_FILLED:
 		return TRAP_RESUME;
 	case SHADOW_PAGE_FAULT:
+		/* a load or store trigger would fire first: emulate.c finds out (vtrig.c) */
+		if (v->trig.on && cause != CAUSE_FETCH_PAGE)
+			return emulate_load_store(v, cause, va);
 		return trap_reflect(v, cause, va);
 	case SHADOW_ACCESS_FAULT:
 		return trap_reflect(v, access_fault_of[cause], va);

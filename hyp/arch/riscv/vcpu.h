@@ -19,6 +19,7 @@
 
 #include "arch/riscv/shadow.h"
 #include "arch/riscv/vcsr.h"
+#include "arch/riscv/vtrig.h"
 #include "core/vclock.h"
 
 struct vm;
@@ -107,6 +108,7 @@ struct vcpu {
 	/* an emulated LR's reservation (emulate_atomic.c); every trap taken drops it */
 	bool resv_valid;
 	uint64_t resv_va, resv_val;
+	struct vtrig trig; /* its debug triggers' state (vtrig.c) */
 	struct shadow shadow;
 	struct vm *vm;
 	struct vcpu_stats stats;

@@ -317,7 +317,7 @@ static unsigned write_tdata(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t 
 	unsigned i = (unsigned)c->tselect;
 	if (csr == CSR_TSELECT + 2) {
 		c->tdata2[i] = v;
-		return 0;
+		return VCSR_TRIG;
 	}
 	if (csr != CSR_TSELECT + 1)
 		return 0; /* tdata3 */
@@ -331,7 +331,7 @@ static unsigned write_tdata(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t 
 		c->tdata1[i] =
 		    6UL << 60 | (v & TRIG_MODES6) | (trigger_size_ok(size) ? v & TRIG_SIZE6 : 0);
 	}
-	return 0;
+	return VCSR_TRIG;
 }
 
 static uint64_t read_pmpcfg(const struct vcsr *c, unsigned csr)

@@ -146,6 +146,7 @@ enum vcsr_effect {
 	VCSR_PMP = 1 << 7,        /* a PMP entry changed: every shadow view is stale */
 	VCSR_COUNTER = 1 << 8,    /* a counter (mcycle, cycle...): emulate.c reads the real one */
 	VCSR_SLOW = 1 << 9,       /* vcsr_fast(): not one of its accesses, nothing done */
+	VCSR_TRIG = 1 << 10,      /* tdata1 or tdata2 written: the triggers' watches follow */
 };
 
 /* Guests may select Sv57 (satp MODE 10): the hart has it (mmu_init() says), true on the host. */

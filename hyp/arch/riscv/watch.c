@@ -40,7 +40,7 @@ void watch_init(struct vm *vm)
 	w->on_stop_arg = arg;
 	for (unsigned i = 0; i < WATCH_PAGES; i++)
 		w->page[i].gpa = NO_GPA;
-	w->step_temp = w->step_over_gpa = NO_GPA;
+	w->step_temp = w->step_over_gpa = w->step_inner = NO_GPA;
 	watch_on_update(vm);
 }
 
@@ -100,7 +100,9 @@ static void copy_build(struct vm *vm, struct watch_page *p)
 		    i < WATCH_MAX
 		        ? (w->w[i].len && (w->w[i].kinds & WATCH_EXEC) ? w->w[i].gpa : NO_GPA)
 		        : w->step_temp;
-		if (gpa == NO_GPA || (gpa & ~(PAGE - 1)) != p->gpa || gpa == w->step_over_gpa)
+		/* a patch inside the instruction being stepped would change it */
+		if (gpa == NO_GPA || (gpa & ~(PAGE - 1)) != p->gpa || gpa == w->step_over_gpa ||
+		    gpa == w->step_inner)
 			continue;
 		copy[gpa & (PAGE - 1)] = C_EBREAK & 0xff;
 		copy[(gpa & (PAGE - 1)) + 1] = C_EBREAK >> 8;
@@ -310,7 +312,10 @@ static bool step_begin(struct vcpu *v, enum watch_step_kind kind, uint64_t over_
 	w->step_pc = v->pc;
 	w->step_mode = v->mode;
 	w->step_over_gpa = over_gpa;
-	w->step_temp = NO_GPA;
+	w->step_temp = w->step_inner = NO_GPA;
+	if (insn && insn_length((uint16_t)insn) == 4 &&
+	    shadow_translate(v, v->pc + 2, true, &gpa) == 0)
+		w->step_inner = gpa;
 	/*
 	 * A fetch that faults, or an instruction that traps, changes the pc or
 	 * the mode (the guest's handler, or popek's emulation): watch_before_enter
@@ -331,7 +336,7 @@ static void step_finish(struct vm *vm)
 	struct watch *w = &vm->watch;
 	enum watch_step_kind kind = w->step;
 	w->step = WATCH_STEP_NONE;
-	w->step_temp = w->step_over_gpa = NO_GPA;
+	w->step_temp = w->step_over_gpa = w->step_inner = NO_GPA;
 	watch_sync(vm);
 	if (kind == WATCH_STEP_STOP)
 		w->stop = true;

@@ -101,6 +101,7 @@ struct watch {
 	unsigned step_mode;
 	uint64_t step_over_gpa; /* WATCH_STEP_OVER: the patch taken out for it */
 	uint64_t step_temp;     /* gpa of a temporary patch at the next pc, or ~0 */
+	uint64_t step_inner;    /* gpa of the stepped 32-bit instruction's second half, or ~0 */
 	bool hold_ok; /* emulate_load_store() can leave the instruction undone (WATCH_BEFORE) */
 	bool held;    /* ... and a watch did */
 	uint64_t catch_mask; /* exception causes (bit per scause) that stop it when delivered */

@@ -310,6 +310,7 @@ static void dump(const struct diff_prog *p)
 		put(t ? "tdata1.1" : "tdata1.0", csr_read(0x7a1));
 		put(t ? "tdata2.1" : "tdata2.0", csr_read(0x7a2));
 		put(t ? "tdata3.1" : "tdata3.0", csr_read(0x7a3));
+		csr_write(0x7a1, 2UL << 60); /* off: the runtime reads the data region next */
 	}
 	csr_set(mstatus, MSTATUS_FS);
 	rt_fp_save(f);

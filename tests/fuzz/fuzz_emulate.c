@@ -142,10 +142,10 @@ static enum trap_action illegal_trap(struct vcpu *v, uint64_t tval, bool lane)
 		 * IRQ one that finds nothing to do (an ordinary instruction, an interrupt) */
 		return TRAP_RESUME;
 	}
-	if (f == EMULATE_FAST_VIEW) /* DONE or IRQ: compared below; AHEAD: not */
+	if (f == EMULATE_FAST_VIEW) /* DONE, LOAD or IRQ: compared below; AHEAD: not */
 		f = emulate_fast_resume(&fast);
 	enum trap_action a = emulate_illegal(v, CAUSE_ILLEGAL_INSN, tval);
-	if (f == EMULATE_FAST_DONE || f == EMULATE_FAST_IRQ) {
+	if (f == EMULATE_FAST_DONE || f == EMULATE_FAST_IRQ || f == EMULATE_FAST_LOAD) {
 		REQUIRE(a == TRAP_RESUME);
 		emulate_ahead(v);
 		require_same(&fast, v);

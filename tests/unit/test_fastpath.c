@@ -132,9 +132,10 @@ static void test_fast_lane_follows_sfence_of_one_page(void **state)
 }
 
 /*
- * sstatus writes take the lane only when nothing but SPP, SPIE and SIE
- * change (SUM, MXR or FS need the full path: views, FP), and say when
- * interrupts on made one deliverable.
+ * sstatus writes take the lane only when nothing but SPP, SPIE, SIE and SUM
+ * change (MXR or FS need the full path: shadow permissions, FP), say when
+ * interrupts on made one deliverable, and when SUM selected the other vS
+ * view (LOAD: the caller loads it).
  */
 static void test_fast_lane_sstatus_writes(void **state)
 {
@@ -149,7 +150,26 @@ static void test_fast_lane_sstatus_writes(void **state)
 	v->pc = CODE_VA;
 	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_DONE);
 	assert_int_equal(v->csr.mstatus, before | SSTATUS_SPP | SSTATUS_SPIE);
-	static const uint64_t slow_bits[] = {SSTATUS_SUM, SSTATUS_MXR, SSTATUS_FS};
+	/*
+	 * SUM on, off, on: the lane, and the view to load is the other one.  The
+	 * next instruction is peeked at through the new view: the first time
+	 * VIEW_S_SUM has no leaf for the code yet (AHEAD: emulate_ahead() fills
+	 * it), then it has.
+	 */
+	for (int i = 0; i < 3; i++) {
+		uint64_t now = v->csr.mstatus;
+		enum shadow_view was = shadow_view_of(v);
+		v->x[14] = now ^ SSTATUS_SUM;
+		v->pc = CODE_VA;
+		enum emulate_fast r = emulate_fast(v, CSRW_SSTATUS_A4);
+		assert_int_equal(r, i == 0 ? EMULATE_FAST_AHEAD : EMULATE_FAST_LOAD);
+		if (r == EMULATE_FAST_AHEAD)
+			emulate_ahead(v);
+		assert_int_equal(v->csr.mstatus, now ^ SSTATUS_SUM);
+		assert_int_equal(v->pc, CODE_VA + 4);
+		assert_int_equal(shadow_view_of(v), was == VIEW_S ? VIEW_S_SUM : VIEW_S);
+	}
+	static const uint64_t slow_bits[] = {SSTATUS_MXR, SSTATUS_FS};
 	for (size_t i = 0; i < sizeof(slow_bits) / sizeof(slow_bits[0]); i++) {
 		uint64_t now = v->csr.mstatus;
 		v->x[14] = now ^ slow_bits[i];

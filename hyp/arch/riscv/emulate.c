@@ -416,23 +416,32 @@ __attribute__((noinline)) static int emulate_fast_ahead_csr(struct vcpu *v, uint
 	return emulate_fast_csr(v, insn);
 }
 
+/* DONE, or LOAD when an access changed the view (VCSR_VIEW in fx). */
+static inline enum emulate_fast fast_done(unsigned fx)
+{
+	return fx & VCSR_VIEW ? EMULATE_FAST_LOAD : EMULATE_FAST_DONE;
+}
+
 /*
  * The accesses after the first, as emulate_ahead() would emulate them,
- * stopping where an interrupt becomes deliverable.  Out of line: the common
- * case (the next instruction is an ordinary one) saves no registers.
+ * stopping where an interrupt becomes deliverable; `fx`: the effects so far.
+ * Out of line: the common case (the next instruction is an ordinary one)
+ * saves no registers.
  */
-__attribute__((noinline)) static enum emulate_fast emulate_fast_more(struct vcpu *v, uint32_t next)
+__attribute__((noinline)) static enum emulate_fast emulate_fast_more(struct vcpu *v, uint32_t next,
+                                                                     unsigned fx)
 {
 	for (int n = 0; n < EMULATE_AHEAD_MAX; n++) {
-		int fx = next ? emulate_fast_ahead_csr(v, next) : -1;
-		if (fx < 0)
+		int f = next ? emulate_fast_ahead_csr(v, next) : -1;
+		if (f < 0)
 			return EMULATE_FAST_AHEAD;
 		v->stats.ahead++;
-		if (fx && vcpu_deliverable_irq(v))
+		fx |= (unsigned)f;
+		if ((f & VCSR_INTERRUPTS) && vcpu_deliverable_irq(v))
 			return EMULATE_FAST_IRQ;
 		next = next_system(v);
 		if (next == NEXT_ORDINARY)
-			return EMULATE_FAST_DONE;
+			return fast_done(fx);
 	}
 	return EMULATE_FAST_AHEAD;
 }
@@ -446,7 +455,7 @@ enum emulate_fast emulate_fast_resume(struct vcpu *v)
 	uint32_t next = next_system(v);
 	if (next == NEXT_ORDINARY)
 		return EMULATE_FAST_DONE;
-	return emulate_fast_more(v, next);
+	return emulate_fast_more(v, next, 0);
 }
 
 static enum trap_action emulate_xret(struct vcpu *v, bool mret);
@@ -465,12 +474,13 @@ enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval)
 		return EMULATE_FAST_VIEW;
 	}
 	/* Interrupts on, or one enabled: the one now deliverable is taken first (§3.1.9). */
-	if (fx && vcpu_deliverable_irq(v))
+	if ((fx & VCSR_INTERRUPTS) && vcpu_deliverable_irq(v))
 		return EMULATE_FAST_IRQ;
+	/* the next instruction is peeked at through the new view after a SUM change */
 	uint32_t next = next_system(v);
 	if (next == NEXT_ORDINARY)
-		return EMULATE_FAST_DONE;
-	return emulate_fast_more(v, next);
+		return fast_done((unsigned)fx);
+	return emulate_fast_more(v, next, (unsigned)fx);
 }
 
 /*

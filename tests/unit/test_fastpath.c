@@ -132,6 +132,50 @@ static void test_fast_lane_follows_sfence_of_one_page(void **state)
 }
 
 /*
+ * sfence.vma takes the lane where the guest's mode may execute it (vS
+ * without TVM, §3.1.6.5): the page it names loses its shadow leaf at once,
+ * and the fetch cache follows (the next trap reads the new page).  vU and
+ * TVM: the full path's (illegal).
+ */
+static void test_fast_lane_sfence(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	uint64_t *pte = vs_paged(&v, PAGE_1);
+	put32(PAGE_1, CSRR_A0_SSCRATCH);
+	put32(PAGE_1 + 4, CSRR_A1_SEPC);
+	put32(PAGE_1 + 8, NOP);
+	put32(PAGE_2, CSRR_A0_SSCRATCH);
+	put32(PAGE_2 + 4, CSRR_A2_STVAL);
+	put32(PAGE_2 + 8, NOP);
+	trap_at_code(v, CSRR_A0_SSCRATCH); /* fills the shadow and the cache */
+	*pte = (PAGE_2 >> 12) << 10 | PTE_V | PTE_R | PTE_X | PTE_A;
+	v->x[13] = CODE_VA;
+	v->pc = 0x5000;
+	v->csr.mstatus |= MSTATUS_TVM;
+	assert_int_equal(emulate_fast(v, SFENCE_VMA_A3), EMULATE_FAST_NONE);
+	v->mode = VMODE_U;
+	v->csr.mstatus &= ~MSTATUS_TVM;
+	assert_int_equal(emulate_fast(v, SFENCE_VMA_A3), EMULATE_FAST_NONE);
+	assert_int_equal(v->pc, 0x5000);
+	assert_int_equal(v->stats.emulated[EMUL_SFENCE], 0);
+	v->mode = VMODE_S;
+	enum emulate_fast r = emulate_fast(v, SFENCE_VMA_A3);
+	assert_true(r == EMULATE_FAST_DONE || r == EMULATE_FAST_AHEAD);
+	assert_int_equal(v->pc, 0x5004);
+	assert_int_equal(v->stats.emulated[EMUL_SFENCE], 1);
+	v->x[11] = v->x[12] = 0;
+	v->pc = CODE_VA;
+	r = emulate_fast(v, CSRR_A0_SSCRATCH);
+	if (r == EMULATE_FAST_AHEAD)
+		emulate_ahead(v);
+	else
+		assert_int_equal(r, EMULATE_FAST_DONE);
+	assert_int_equal(v->x[12], 33); /* page 2's second instruction */
+	assert_int_equal(v->pc, CODE_VA + 8);
+}
+
+/*
  * sstatus writes take the lane only when nothing but SPP, SPIE, SIE and SUM
  * change (MXR or FS need the full path: shadow permissions, FP), say when
  * interrupts on made one deliverable, and when SUM selected the other vS
@@ -359,6 +403,7 @@ int main(void)
 	    cmocka_unit_test(test_ahead_sees_a_line_raised),
 	    cmocka_unit_test(test_fetch_cache_follows_sfence_of_one_page),
 	    cmocka_unit_test(test_fast_lane_follows_sfence_of_one_page),
+	    cmocka_unit_test(test_fast_lane_sfence),
 	    cmocka_unit_test(test_fast_lane_sstatus_writes),
 	    cmocka_unit_test(test_fast_lane_sret),
 	    cmocka_unit_test(test_fast_lane_sret_then_irq),

@@ -461,12 +461,42 @@ enum emulate_fast emulate_fast_resume(struct vcpu *v)
 static enum trap_action emulate_xret(struct vcpu *v, bool mret);
 
 #define INSN_SRET 0x10200073U /* priv spec §3.3.2 */
+/* sfence.vma rs1, rs2 (§4.2.1): funct7 0x09, rd = 0, funct3 = 0 */
+#define INSN_SFENCE_MASK 0xfe007fffU
+#define INSN_SFENCE_VMA  0x12000073U
+
+/* sfence.vma rs1, rs2, which the guest's mode may execute. */
+static void emulate_sfence(struct vcpu *v, unsigned rs1, unsigned rs2)
+{
+	/* rs1 = x0: every address; rs2 = x0: every address space (§4.2.1) */
+	shadow_fence(v, rs1 == 0, v->x[rs1], 1, rs2 == 0, v->x[rs2]);
+	v->stats.emulated[EMUL_SFENCE]++;
+	v->note = "emulated sfence.vma";
+	v->pc += 4;
+}
+
+/*
+ * The lane's sfence.vma (Linux fences every page it maps): in vS unless
+ * TVM, or in vM (§3.1.6.5); then what follows, as after an sret.  The fence
+ * changes no interrupt and not the view; it may fill the page it names.
+ * Out of line: the lane's CSR accesses keep their registers.
+ */
+__attribute__((noinline)) static enum emulate_fast emulate_fast_sfence(struct vcpu *v,
+                                                                       uint32_t insn)
+{
+	if (v->mode == VMODE_U || (v->mode == VMODE_S && (v->csr.mstatus & MSTATUS_TVM)))
+		return EMULATE_FAST_NONE;
+	emulate_sfence(v, (insn >> 15) & 31, (insn >> 20) & 31);
+	return emulate_fast_resume(v);
+}
 
 enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval)
 {
 	CHECK(!vcpu_deliverable_irq(v), "vm %s: entered with an interrupt to deliver", v->vm->name);
 	int fx = emulate_fast_csr(v, (uint32_t)tval);
 	if (fx < 0) {
+		if (((uint32_t)tval & INSN_SFENCE_MASK) == INSN_SFENCE_VMA)
+			return emulate_fast_sfence(v, (uint32_t)tval);
 		/* A return from the guest's trap handler: allowed in vS unless TSR (§3.1.6.5). */
 		if (tval != INSN_SRET || v->mode != VMODE_S || (v->csr.mstatus & MSTATUS_TSR))
 			return EMULATE_FAST_NONE;
@@ -566,11 +596,7 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 		v->note = "emulated wfi";
 		return vcpu_wfi_wakes(v) ? TRAP_RESUME : TRAP_YIELD;
 	case INSN_SYS_SFENCE_VMA:
-		/* rs1 = x0: every address; rs2 = x0: every address space (§4.2.1) */
-		shadow_fence(v, s.rs1 == 0, v->x[s.rs1], 1, s.rs2 == 0, v->x[s.rs2]);
-		v->stats.emulated[EMUL_SFENCE]++;
-		v->note = "emulated sfence.vma";
-		v->pc += 4;
+		emulate_sfence(v, s.rs1, s.rs2);
 		return TRAP_RESUME;
 	default: /* hypervisor instructions, reserved encodings */
 		return illegal(v, tval);

@@ -57,10 +57,10 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
 }
 
 /*
- * What may have removed or changed a shadow leaf since a fetch_cache entry was
- * filled: a fill (which may evict), a flush of a view, a guest sfence.vma
- * (which may unmap one page without counting a flush) and an SBI call (a
- * remote fence).  shadow.c and vsbi.c count all four already.
+ * A fetch_cache entry holds while no shadow tree has lost a leaf since it
+ * was filled (shadow.lost: a fill that only adds leaves, and a fence that
+ * finds nothing to remove — Linux fences every page it maps — keep it).
+ * The cache is a TLB: it is invalidated exactly when the hart's is.
  */
 /*
  * What selects the installed view besides the mode and satp (shadow_view_of):
@@ -70,8 +70,7 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
 
 static uint64_t fetch_gen(const struct vcpu *v)
 {
-	return v->stats.shadow_fills + v->stats.shadow_flushes + v->stats.emulated[EMUL_SFENCE] +
-	       v->stats.sbi_calls;
+	return v->shadow.lost;
 }
 
 /* The fetch cache's entry for va's page. */

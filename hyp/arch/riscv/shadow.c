@@ -239,6 +239,7 @@ static void shadow_empty(struct shadow *s, unsigned asid_base)
 	s->cur = 0;
 	s->clock = 0;
 	s->fences = s->space_hits = s->space_misses = s->ahead = 0;
+	s->lost++; /* the roots are made anew: nothing read from them before holds */
 	s->ndue = 0;
 	s->due_all = false;
 	s->global_levels = 3;
@@ -323,6 +324,7 @@ static void stale_due(struct shadow *s, struct shadow_tree *t)
 /* The TLB may hold anything under t's ASID that t no longer has. */
 static void stale_asid(struct shadow *s, struct shadow_tree *t)
 {
+	s->lost++;
 	if (t->stale == SHADOW_STALE_NONE)
 		stale_due(s, t);
 	t->stale = SHADOW_STALE_ASID;
@@ -332,6 +334,7 @@ static void stale_asid(struct shadow *s, struct shadow_tree *t)
 static void stale_page(struct shadow *s, struct shadow_tree *t, uint64_t va)
 {
 	va &= ~(PAGE_SIZE - 1);
+	s->lost++;
 	if (t->stale == SHADOW_STALE_NONE) {
 		stale_due(s, t);
 		t->stale = SHADOW_STALE_PAGE;

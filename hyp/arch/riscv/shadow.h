@@ -110,6 +110,12 @@ struct shadow {
 	/* Leaves installed ahead of a fault: fault-around, and the page a guest fence names. */
 	uint64_t ahead;
 	/*
+	 * Counts the times a tree lost what the TLB may hold (each stale mark):
+	 * a translation read from the trees before stays good while it is
+	 * unchanged (emulate.c's fetch cache).  Never reset: it only grows.
+	 */
+	uint64_t lost;
+	/*
 	 * The vCPU's own pool, reserved when its VM is created: the roots and
 	 * page_limit table pages, so no guest can take another VM's memory or
 	 * popek's.  Pages come from the bump index, then back through the list.

@@ -42,6 +42,8 @@
  *
  *    With prof=1 it also writes, for every TB of popek, the instructions it
  *    ran (`popek-tb PC insns=N`, all of popek's, traps or not): where they go.
+ *    prof=1,profkind=TEXT counts only the traps whose bucket name contains
+ *    TEXT (profkind=sfence.vma: where a guest fence's instructions go).
  *
  *    At exit, besides the insn-count line, one line per bucket:
  *      popek-trap BUCKET n=N median=M mean=X p10=A p90=B fw=F
@@ -101,6 +103,27 @@ static int prof;
 static struct prof_tb {
 	uint64_t pc, insns;
 } prof_tbs[PROF_SLOTS];
+
+/*
+ * profkind=TEXT: only the traps whose bucket name (its most specific:
+ * "illegal sfence.vma", "illegal csr-write 0x100") contains TEXT count in
+ * the profile.  Each popek TB a trap runs is logged as it starts and added
+ * to the profile at the trap's end, once its bucket is known.
+ */
+static char *prof_kind;
+#define PROF_LOG 65536
+static struct prof_ent {
+	uint64_t *ctr, insns;
+} prof_log[PROF_LOG];
+static size_t prof_logged;
+
+static void on_prof_tb(unsigned int vcpu, void *udata)
+{
+	(void)vcpu;
+	const struct prof_ent *e = udata;
+	if (prof_logged < PROF_LOG)
+		prof_log[prof_logged++] = *e;
+}
 
 static uint64_t *prof_counter(uint64_t pc)
 {
@@ -204,6 +227,16 @@ static void on_trap(unsigned int vcpu, void *udata)
 	trap.csrs = 0;
 	trap.insn = last_sys_guest == guest ? last_sys : 0;
 	last_sys_guest = 0;
+	prof_logged = 0;
+}
+
+/* profkind: the logged TBs of a trap whose bucket is `name` go into the profile. */
+static void prof_trap(const char *name)
+{
+	if (prof_kind && strstr(name, prof_kind))
+		for (size_t i = 0; i < prof_logged; i++)
+			*prof_log[i].ctr += prof_log[i].insns;
+	prof_logged = 0;
 }
 
 static void on_mark(unsigned int vcpu, void *udata)
@@ -244,15 +277,20 @@ static void on_sret(unsigned int vcpu, void *udata)
 		snprintf(cause, sizeof(cause), "%s", trap.first->name);
 	add("all", n, fw);
 	add(cause, n, fw);
-	if (!trap.insn)
+	if (!trap.insn) {
+		prof_trap(cause);
 		return;
+	}
 	const char *kind = sys_kind(trap.insn);
 	snprintf(name, sizeof(name), "%s %s", cause, kind);
 	add(name, n, fw);
-	if (strncmp(kind, "csr-", 4))
+	if (strncmp(kind, "csr-", 4)) {
+		prof_trap(name);
 		return;
+	}
 	snprintf(name, sizeof(name), "%s %s 0x%03x", cause, kind, trap.insn >> 20);
 	add(name, n, fw);
+	prof_trap(name);
 	if (trap.csrs)
 		add(" per-csr", (n + trap.csrs / 2) / trap.csrs, trap.csrs);
 }
@@ -283,9 +321,18 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		if (!in_popek)
 			continue;
 		uint64_t *pctr = prof ? prof_counter(pc) : NULL;
-		if (pctr)
+		if (pctr && !prof_kind)
 			qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
 			                                           pctr, 1);
+		if (pctr && prof_kind && i == 0) {
+			struct prof_ent *e = malloc(sizeof(*e)); /* one per translation: kept */
+			if (e) {
+				e->ctr = pctr;
+				e->insns = n;
+				qemu_plugin_register_vcpu_insn_exec_cb(insn, on_prof_tb,
+				                                       QEMU_PLUGIN_CB_NO_REGS, e);
+			}
+		}
 		if (va == trap_pc)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_trap,
 			                                       QEMU_PLUGIN_CB_NO_REGS, NULL);
@@ -368,6 +415,8 @@ qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char
 			continue;
 		else if (!strncmp(a, "prof=", 5))
 			prof = atoi(a + 5);
+		else if (!strncmp(a, "profkind=", 9))
+			prof_kind = strdup(a + 9);
 		else if (!strncmp(a, "csr=", 4) && n_csr_pcs < MAX_MARKS)
 			csr_pcs[n_csr_pcs++] = strtoull(a + 4, NULL, 0);
 		else if (!strncmp(a, "mark=", 5) && (at = strchr(a, '@')) && n_marks < MAX_MARKS) {

@@ -130,6 +130,20 @@ static enum trap_action illegal_trap(struct vcpu *v, uint64_t tval, bool lane)
 	/* trap_fast's precondition: the guest was entered with nothing to deliver */
 	if (!tval || vcpu_deliverable_irq(v))
 		return emulate_illegal(v, CAUSE_ILLEGAL_INSN, tval);
+	/*
+	 * A fence changes the shadow's tables, which a copy of the vCPU would
+	 * share: the lane's fence runs on the vCPU itself (the same
+	 * emulate_sfence() as the full path's, then emulate_fast_resume(), as
+	 * after an sret), and check_state() checks the shadow after it.
+	 */
+	if ((tval & 0xfe007fffU) == 0x12000073U) {
+		enum emulate_fast f = lane ? emulate_fast(v, tval) : EMULATE_FAST_NONE;
+		if (f == EMULATE_FAST_NONE)
+			return emulate_illegal(v, CAUSE_ILLEGAL_INSN, tval);
+		if (f == EMULATE_FAST_AHEAD)
+			emulate_ahead(v);
+		return TRAP_RESUME;
+	}
 	memcpy(&fast, v, sizeof(fast));
 	enum emulate_fast f = emulate_fast(&fast, tval);
 	if (f == EMULATE_FAST_NONE)
@@ -142,10 +156,10 @@ static enum trap_action illegal_trap(struct vcpu *v, uint64_t tval, bool lane)
 		 * IRQ one that finds nothing to do (an ordinary instruction, an interrupt) */
 		return TRAP_RESUME;
 	}
-	if (f == EMULATE_FAST_VIEW) /* DONE or IRQ: compared below; AHEAD: not */
+	if (f == EMULATE_FAST_VIEW) /* DONE, LOAD or IRQ: compared below; AHEAD: not */
 		f = emulate_fast_resume(&fast);
 	enum trap_action a = emulate_illegal(v, CAUSE_ILLEGAL_INSN, tval);
-	if (f == EMULATE_FAST_DONE || f == EMULATE_FAST_IRQ) {
+	if (f == EMULATE_FAST_DONE || f == EMULATE_FAST_IRQ || f == EMULATE_FAST_LOAD) {
 		REQUIRE(a == TRAP_RESUME);
 		emulate_ahead(v);
 		require_same(&fast, v);

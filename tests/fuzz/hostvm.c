@@ -406,6 +406,28 @@ uint64_t hostvm_check_shadow(const struct vcpu *v)
 	if (tables != v->shadow.pages)
 		FAIL("%lu table pages in the trees, shadow.pages says %lu", tables,
 		     v->shadow.pages);
+	/* every tree's list of own table pages closes after npages, and they add up */
+	uint64_t owned = 0;
+	for (int t = 0; t < VIEW_COUNT + (SHADOW_SPACES + 1) * SHADOW_PAGED; t++) {
+		const struct shadow_tree *tr =
+		    t < VIEW_COUNT ? &v->shadow.fixed[t]
+		    : t < VIEW_COUNT + SHADOW_SPACES * SHADOW_PAGED
+		        ? &v->shadow.space[(t - VIEW_COUNT) / SHADOW_PAGED]
+		               .tree[(t - VIEW_COUNT) % SHADOW_PAGED]
+		        : &v->shadow.global[t - VIEW_COUNT - SHADOW_SPACES * SHADOW_PAGED];
+		uint32_t i = tr->own;
+		for (uint32_t n = 0; n < tr->npages; n++) {
+			if (!i || i > v->shadow.pool_pages)
+				FAIL("tree %d: its list of table pages breaks off", t);
+			i = v->shadow.link[i - 1].next;
+		}
+		if (i != tr->own)
+			FAIL("tree %d: its list of %u table pages does not close", t, tr->npages);
+		owned += tr->npages;
+	}
+	if (owned != v->shadow.pages)
+		FAIL("the trees own %lu table pages, shadow.pages says %lu", owned,
+		     v->shadow.pages);
 	uint64_t listed = 0;
 	for (uint64_t pa = v->shadow.pool_free; pa; pa = *table(pa))
 		if (++listed > v->shadow.pool_pages)

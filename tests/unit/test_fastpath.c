@@ -132,9 +132,54 @@ static void test_fast_lane_follows_sfence_of_one_page(void **state)
 }
 
 /*
- * sstatus writes take the lane only when nothing but SPP, SPIE and SIE
- * change (SUM, MXR or FS need the full path: views, FP), and say when
- * interrupts on made one deliverable.
+ * sfence.vma takes the lane where the guest's mode may execute it (vS
+ * without TVM, §3.1.6.5): the page it names loses its shadow leaf at once,
+ * and the fetch cache follows (the next trap reads the new page).  vU and
+ * TVM: the full path's (illegal).
+ */
+static void test_fast_lane_sfence(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	uint64_t *pte = vs_paged(&v, PAGE_1);
+	put32(PAGE_1, CSRR_A0_SSCRATCH);
+	put32(PAGE_1 + 4, CSRR_A1_SEPC);
+	put32(PAGE_1 + 8, NOP);
+	put32(PAGE_2, CSRR_A0_SSCRATCH);
+	put32(PAGE_2 + 4, CSRR_A2_STVAL);
+	put32(PAGE_2 + 8, NOP);
+	trap_at_code(v, CSRR_A0_SSCRATCH); /* fills the shadow and the cache */
+	*pte = (PAGE_2 >> 12) << 10 | PTE_V | PTE_R | PTE_X | PTE_A;
+	v->x[13] = CODE_VA;
+	v->pc = 0x5000;
+	v->csr.mstatus |= MSTATUS_TVM;
+	assert_int_equal(emulate_fast(v, SFENCE_VMA_A3), EMULATE_FAST_NONE);
+	v->mode = VMODE_U;
+	v->csr.mstatus &= ~MSTATUS_TVM;
+	assert_int_equal(emulate_fast(v, SFENCE_VMA_A3), EMULATE_FAST_NONE);
+	assert_int_equal(v->pc, 0x5000);
+	assert_int_equal(v->stats.emulated[EMUL_SFENCE], 0);
+	v->mode = VMODE_S;
+	enum emulate_fast r = emulate_fast(v, SFENCE_VMA_A3);
+	assert_true(r == EMULATE_FAST_DONE || r == EMULATE_FAST_AHEAD);
+	assert_int_equal(v->pc, 0x5004);
+	assert_int_equal(v->stats.emulated[EMUL_SFENCE], 1);
+	v->x[11] = v->x[12] = 0;
+	v->pc = CODE_VA;
+	r = emulate_fast(v, CSRR_A0_SSCRATCH);
+	if (r == EMULATE_FAST_AHEAD)
+		emulate_ahead(v);
+	else
+		assert_int_equal(r, EMULATE_FAST_DONE);
+	assert_int_equal(v->x[12], 33); /* page 2's second instruction */
+	assert_int_equal(v->pc, CODE_VA + 8);
+}
+
+/*
+ * sstatus writes take the lane only when nothing but SPP, SPIE, SIE and SUM
+ * change (MXR or FS need the full path: shadow permissions, FP), say when
+ * interrupts on made one deliverable, and when SUM selected the other vS
+ * view (LOAD: the caller loads it).
  */
 static void test_fast_lane_sstatus_writes(void **state)
 {
@@ -149,7 +194,26 @@ static void test_fast_lane_sstatus_writes(void **state)
 	v->pc = CODE_VA;
 	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_DONE);
 	assert_int_equal(v->csr.mstatus, before | SSTATUS_SPP | SSTATUS_SPIE);
-	static const uint64_t slow_bits[] = {SSTATUS_SUM, SSTATUS_MXR, SSTATUS_FS};
+	/*
+	 * SUM on, off, on: the lane, and the view to load is the other one.  The
+	 * next instruction is peeked at through the new view: the first time
+	 * VIEW_S_SUM has no leaf for the code yet (AHEAD: emulate_ahead() fills
+	 * it), then it has.
+	 */
+	for (int i = 0; i < 3; i++) {
+		uint64_t now = v->csr.mstatus;
+		enum shadow_view was = shadow_view_of(v);
+		v->x[14] = now ^ SSTATUS_SUM;
+		v->pc = CODE_VA;
+		enum emulate_fast r = emulate_fast(v, CSRW_SSTATUS_A4);
+		assert_int_equal(r, i == 0 ? EMULATE_FAST_AHEAD : EMULATE_FAST_LOAD);
+		if (r == EMULATE_FAST_AHEAD)
+			emulate_ahead(v);
+		assert_int_equal(v->csr.mstatus, now ^ SSTATUS_SUM);
+		assert_int_equal(v->pc, CODE_VA + 4);
+		assert_int_equal(shadow_view_of(v), was == VIEW_S ? VIEW_S_SUM : VIEW_S);
+	}
+	static const uint64_t slow_bits[] = {SSTATUS_MXR, SSTATUS_FS};
 	for (size_t i = 0; i < sizeof(slow_bits) / sizeof(slow_bits[0]); i++) {
 		uint64_t now = v->csr.mstatus;
 		v->x[14] = now ^ slow_bits[i];
@@ -339,6 +403,7 @@ int main(void)
 	    cmocka_unit_test(test_ahead_sees_a_line_raised),
 	    cmocka_unit_test(test_fetch_cache_follows_sfence_of_one_page),
 	    cmocka_unit_test(test_fast_lane_follows_sfence_of_one_page),
+	    cmocka_unit_test(test_fast_lane_sfence),
 	    cmocka_unit_test(test_fast_lane_sstatus_writes),
 	    cmocka_unit_test(test_fast_lane_sret),
 	    cmocka_unit_test(test_fast_lane_sret_then_irq),

@@ -57,10 +57,10 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
 }
 
 /*
- * What may have removed or changed a shadow leaf since a fetch_cache entry was
- * filled: a fill (which may evict), a flush of a view, a guest sfence.vma
- * (which may unmap one page without counting a flush) and an SBI call (a
- * remote fence).  shadow.c and vsbi.c count all four already.
+ * A fetch_cache entry holds while no shadow tree has lost a leaf since it
+ * was filled (shadow.lost: a fill that only adds leaves, and a fence that
+ * finds nothing to remove — Linux fences every page it maps — keep it).
+ * The cache is a TLB: it is invalidated exactly when the hart's is.
  */
 /*
  * What selects the installed view besides the mode and satp (shadow_view_of):
@@ -70,8 +70,7 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
 
 static uint64_t fetch_gen(const struct vcpu *v)
 {
-	return v->stats.shadow_fills + v->stats.shadow_flushes + v->stats.emulated[EMUL_SFENCE] +
-	       v->stats.sbi_calls;
+	return v->shadow.lost;
 }
 
 /* The fetch cache's entry for va's page. */
@@ -418,23 +417,32 @@ __attribute__((noinline)) static int emulate_fast_ahead_csr(struct vcpu *v, uint
 	return emulate_fast_csr(v, insn);
 }
 
+/* DONE, or LOAD when an access changed the view (VCSR_VIEW in fx). */
+static inline enum emulate_fast fast_done(unsigned fx)
+{
+	return fx & VCSR_VIEW ? EMULATE_FAST_LOAD : EMULATE_FAST_DONE;
+}
+
 /*
  * The accesses after the first, as emulate_ahead() would emulate them,
- * stopping where an interrupt becomes deliverable.  Out of line: the common
- * case (the next instruction is an ordinary one) saves no registers.
+ * stopping where an interrupt becomes deliverable; `fx`: the effects so far.
+ * Out of line: the common case (the next instruction is an ordinary one)
+ * saves no registers.
  */
-__attribute__((noinline)) static enum emulate_fast emulate_fast_more(struct vcpu *v, uint32_t next)
+__attribute__((noinline)) static enum emulate_fast emulate_fast_more(struct vcpu *v, uint32_t next,
+                                                                     unsigned fx)
 {
 	for (int n = 0; n < EMULATE_AHEAD_MAX; n++) {
-		int fx = next ? emulate_fast_ahead_csr(v, next) : -1;
-		if (fx < 0)
+		int f = next ? emulate_fast_ahead_csr(v, next) : -1;
+		if (f < 0)
 			return EMULATE_FAST_AHEAD;
 		v->stats.ahead++;
-		if (fx && vcpu_deliverable_irq(v))
+		fx |= (unsigned)f;
+		if ((f & VCSR_INTERRUPTS) && vcpu_deliverable_irq(v))
 			return EMULATE_FAST_IRQ;
 		next = next_system(v);
 		if (next == NEXT_ORDINARY)
-			return EMULATE_FAST_DONE;
+			return fast_done(fx);
 	}
 	return EMULATE_FAST_AHEAD;
 }
@@ -448,18 +456,50 @@ enum emulate_fast emulate_fast_resume(struct vcpu *v)
 	uint32_t next = next_system(v);
 	if (next == NEXT_ORDINARY)
 		return EMULATE_FAST_DONE;
-	return emulate_fast_more(v, next);
+	return emulate_fast_more(v, next, 0);
 }
 
 static enum trap_action emulate_xret(struct vcpu *v, bool mret);
 
 #define INSN_SRET 0x10200073U /* priv spec §3.3.2 */
+/* sfence.vma rs1, rs2 (§4.2.1): funct7 0x09, rd = 0, funct3 = 0 */
+#define INSN_SFENCE_MASK 0xfe007fffU
+#define INSN_SFENCE_VMA  0x12000073U
+
+/* sfence.vma rs1, rs2, which the guest's mode may execute. */
+static void emulate_sfence(struct vcpu *v, unsigned rs1, unsigned rs2)
+{
+	/* rs1 = x0: every address; rs2 = x0: every address space (§4.2.1) */
+	shadow_fence(v, rs1 == 0, v->x[rs1], 1, rs2 == 0, v->x[rs2]);
+	if (v->trig.on)
+		vtrig_sync(v); /* a trigger's page may translate elsewhere now */
+	v->stats.emulated[EMUL_SFENCE]++;
+	v->note = "emulated sfence.vma";
+	v->pc += 4;
+}
+
+/*
+ * The lane's sfence.vma (Linux fences every page it maps): in vS unless
+ * TVM, or in vM (§3.1.6.5); then what follows, as after an sret.  The fence
+ * changes no interrupt and not the view; it may fill the page it names.
+ * Out of line: the lane's CSR accesses keep their registers.
+ */
+__attribute__((noinline)) static enum emulate_fast emulate_fast_sfence(struct vcpu *v,
+                                                                       uint32_t insn)
+{
+	if (v->mode == VMODE_U || (v->mode == VMODE_S && (v->csr.mstatus & MSTATUS_TVM)))
+		return EMULATE_FAST_NONE;
+	emulate_sfence(v, (insn >> 15) & 31, (insn >> 20) & 31);
+	return emulate_fast_resume(v);
+}
 
 enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval)
 {
 	CHECK(!vcpu_deliverable_irq(v), "vm %s: entered with an interrupt to deliver", v->vm->name);
 	int fx = emulate_fast_csr(v, (uint32_t)tval);
 	if (fx < 0) {
+		if (((uint32_t)tval & INSN_SFENCE_MASK) == INSN_SFENCE_VMA)
+			return emulate_fast_sfence(v, (uint32_t)tval);
 		/* A return from the guest's trap handler: allowed in vS unless TSR (§3.1.6.5). */
 		if (tval != INSN_SRET || v->mode != VMODE_S || (v->csr.mstatus & MSTATUS_TSR))
 			return EMULATE_FAST_NONE;
@@ -467,12 +507,13 @@ enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval)
 		return EMULATE_FAST_VIEW;
 	}
 	/* Interrupts on, or one enabled: the one now deliverable is taken first (§3.1.9). */
-	if (fx && vcpu_deliverable_irq(v))
+	if ((fx & VCSR_INTERRUPTS) && vcpu_deliverable_irq(v))
 		return EMULATE_FAST_IRQ;
+	/* the next instruction is peeked at through the new view after a SUM change */
 	uint32_t next = next_system(v);
 	if (next == NEXT_ORDINARY)
-		return EMULATE_FAST_DONE;
-	return emulate_fast_more(v, next);
+		return fast_done((unsigned)fx);
+	return emulate_fast_more(v, next, (unsigned)fx);
 }
 
 /*
@@ -558,13 +599,7 @@ enum trap_action emulate_illegal(struct vcpu *v, uint64_t cause, uint64_t tval)
 		v->note = "emulated wfi";
 		return vcpu_wfi_wakes(v) ? TRAP_RESUME : TRAP_YIELD;
 	case INSN_SYS_SFENCE_VMA:
-		/* rs1 = x0: every address; rs2 = x0: every address space (§4.2.1) */
-		shadow_fence(v, s.rs1 == 0, v->x[s.rs1], 1, s.rs2 == 0, v->x[s.rs2]);
-		if (v->trig.on)
-			vtrig_sync(v); /* a trigger's page may translate elsewhere now */
-		v->stats.emulated[EMUL_SFENCE]++;
-		v->note = "emulated sfence.vma";
-		v->pc += 4;
+		emulate_sfence(v, s.rs1, s.rs2);
 		return TRAP_RESUME;
 	default: /* hypervisor instructions, reserved encodings */
 		return illegal(v, tval);

@@ -44,8 +44,8 @@ void emulate_ahead(struct vcpu *v);
  * sstatus, sie), and those of the next ones it serves too, through the fetch
  * cache; or an sret.  What it does is what emulate_illegal() then emulate_ahead() would
  * do (tests/fuzz/fuzz_emulate.c compares the two), and changes nothing
- * load_hardware() sets up; when it changes interrupt enables, it says
- * whether one became deliverable.
+ * load_hardware() sets up but the view (LOAD says so); when it changes
+ * interrupt enables, it says whether one became deliverable.
  */
 enum emulate_fast {
 	EMULATE_FAST_NONE,  /* not such an access: nothing done */
@@ -57,6 +57,12 @@ enum emulate_fast {
 	 * changed.  The caller goes on with emulate_fast_resume().
 	 */
 	EMULATE_FAST_VIEW,
+	/*
+	 * Done, and the next instruction is not a SYSTEM one, but an access
+	 * changed the view (sstatus.SUM): the caller loads it, then the guest
+	 * runs on.
+	 */
+	EMULATE_FAST_LOAD,
 };
 enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval);
 /*

@@ -96,6 +96,73 @@ static void pool_free(struct shadow *s, uint64_t pa)
 	s->pool_free = pa;
 }
 
+/* ---- a tree's own table pages: a circular list, so that emptying it scans nothing ---- */
+
+static uint32_t link_index(const struct shadow *s, uint64_t pa)
+{
+	return (uint32_t)((pa - s->pool_base) >> PAGE_SHIFT) + 1;
+}
+
+static uint64_t link_pa(const struct shadow *s, uint32_t i)
+{
+	return s->pool_base + (uint64_t)(i - 1) * PAGE_SIZE;
+}
+
+/* Table page pa becomes one of tr's own. */
+static void own_add(struct shadow *s, struct shadow_tree *tr, uint64_t pa)
+{
+	uint32_t i = link_index(s, pa), h = tr->own;
+	struct shadow_link *l = s->link;
+	if (!h) {
+		l[i - 1].next = l[i - 1].prev = i;
+		tr->own = i;
+	} else {
+		uint32_t t = l[h - 1].prev;
+		l[i - 1].next = h;
+		l[i - 1].prev = t;
+		l[t - 1].next = i;
+		l[h - 1].prev = i;
+	}
+	tr->npages++;
+	s->pages++;
+}
+
+/* Table page pa, one of tr's own, is freed. */
+static void own_free(struct shadow *s, struct shadow_tree *tr, uint64_t pa)
+{
+	uint32_t i = link_index(s, pa);
+	struct shadow_link *l = s->link;
+	CHECK(tr->npages > 0 && s->pages > 0, "shadow: freeing more table pages than were taken");
+	if (l[i - 1].next == i) {
+		tr->own = 0;
+	} else {
+		uint32_t n = l[i - 1].next, p = l[i - 1].prev;
+		l[p - 1].next = n;
+		l[n - 1].prev = p;
+		if (tr->own == i)
+			tr->own = n;
+	}
+	tr->npages--;
+	s->pages--;
+	pool_free(s, pa);
+}
+
+/* Every own table page of tr is freed (its root's entries are the caller's to clear). */
+static void own_free_all(struct shadow *s, struct shadow_tree *tr)
+{
+	uint32_t h = tr->own, i = h;
+	CHECK(s->pages >= tr->npages, "shadow: freeing more table pages than were taken");
+	for (uint32_t n = 0; h && n < tr->npages; n++) {
+		uint32_t next = s->link[i - 1].next;
+		pool_free(s, link_pa(s, i));
+		i = next;
+	}
+	CHECK(!h || i == h, "shadow: a tree's list of %u table pages does not close", tr->npages);
+	s->pages -= tr->npages;
+	tr->own = 0;
+	tr->npages = 0;
+}
+
 static bool is_paged(enum shadow_view view)
 {
 	return view >= SHADOW_PAGED_FIRST && view < SHADOW_PAGED_FIRST + SHADOW_PAGED;
@@ -160,6 +227,7 @@ static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid, bo
 	t->coarse = false;
 	t->top_used = t->upper_used = 0;
 	t->regions = 0;
+	t->own = t->npages = 0;
 }
 
 /* Every view and space empty, every pool page free: the roots are made anew. */
@@ -171,6 +239,7 @@ static void shadow_empty(struct shadow *s, unsigned asid_base)
 	s->cur = 0;
 	s->clock = 0;
 	s->fences = s->space_hits = s->space_misses = s->ahead = 0;
+	s->lost++; /* the roots are made anew: nothing read from them before holds */
 	s->ndue = 0;
 	s->due_all = false;
 	s->global_levels = 3;
@@ -194,9 +263,11 @@ int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
 {
 	s->page_limit = SHADOW_PAGE_LIMIT(guest_ram);
 	s->pool_pages = SHADOW_ROOTS + s->page_limit;
-	s->pool_base = mem_alloc_range(s->pool_pages * PAGE_SIZE, PAGE_SIZE);
+	s->pool_base = mem_alloc_range(
+	    s->pool_pages * PAGE_SIZE + SHADOW_LINK_PAGES(guest_ram) * PAGE_SIZE, PAGE_SIZE);
 	if (!s->pool_base)
 		return -1;
+	s->link = pa_to_va(s->pool_base + s->pool_pages * PAGE_SIZE);
 	shadow_empty(s, asid_base); /* new ASIDs: nothing of them can be in the TLB */
 	return 0;
 }
@@ -253,6 +324,7 @@ static void stale_due(struct shadow *s, struct shadow_tree *t)
 /* The TLB may hold anything under t's ASID that t no longer has. */
 static void stale_asid(struct shadow *s, struct shadow_tree *t)
 {
+	s->lost++;
 	if (t->stale == SHADOW_STALE_NONE)
 		stale_due(s, t);
 	t->stale = SHADOW_STALE_ASID;
@@ -262,6 +334,7 @@ static void stale_asid(struct shadow *s, struct shadow_tree *t)
 static void stale_page(struct shadow *s, struct shadow_tree *t, uint64_t va)
 {
 	va &= ~(PAGE_SIZE - 1);
+	s->lost++;
 	if (t->stale == SHADOW_STALE_NONE) {
 		stale_due(s, t);
 		t->stale = SHADOW_STALE_PAGE;
@@ -355,17 +428,15 @@ static bool is_own_table(uint64_t pte)
 	return (pte & PTE_V) && !is_leaf(pte) && !(pte & SHADOW_PTE_SHARED);
 }
 
-/* Frees the table at `pa` (a level-`level` table) and everything below it of its own. */
-static void free_tree(struct shadow *s, uint64_t pa, int level)
+/* Frees tr's table at `pa` (a level-`level` table) and everything below it of tr's own. */
+static void free_tree(struct shadow *s, struct shadow_tree *tr, uint64_t pa, int level)
 {
 	uint64_t *t = table(pa);
 	for (int i = 0; level > 0 && i < 512; i++) {
 		if (is_own_table(t[i]))
-			free_tree(s, PTE_TABLE(t[i]), level - 1);
+			free_tree(s, tr, PTE_TABLE(t[i]), level - 1);
 	}
-	CHECK(s->pages > 0, "shadow: freeing more table pages than were taken");
-	pool_free(s, pa);
-	s->pages--;
+	own_free(s, tr, pa);
 }
 
 /*
@@ -394,19 +465,8 @@ static unsigned popek_slot(const struct shadow_tree *tr, const uint64_t *t)
 	return tr->levels == LEVELS_MAX && t == table(tr->root) ? 511 : DIRECT_MAP_SLOT;
 }
 
-/* Empties slot i of table t, whose tables below are of level `below`. */
-static void empty_slot(struct shadow *s, uint64_t *t, unsigned i, int below)
-{
-	if (!(t[i] & PTE_V))
-		return;
-	if (is_own_table(t[i]))
-		free_tree(s, PTE_TABLE(t[i]), below);
-	t[i] = 0;
-}
-
-/* Empties the slots of `used` in tr's table t (of level `level`), never popek's. */
-static void empty_slots(struct shadow *s, const struct shadow_tree *tr, uint64_t *t, int level,
-                        uint64_t used)
+/* Clears the slots of `used` in tr's table t, never popek's; the tables below are freed apart. */
+static void clear_slots(const struct shadow_tree *tr, uint64_t *t, uint64_t used)
 {
 	unsigned skip = popek_slot(tr, t);
 	for (unsigned b = 0; b < 64 && used >> b; b++) {
@@ -415,19 +475,23 @@ static void empty_slots(struct shadow *s, const struct shadow_tree *tr, uint64_t
 		unsigned first = b * 8;
 		for (unsigned i = first; i < first + 8; i++) {
 			if (i != skip)
-				empty_slot(s, t, i, level - 1);
+				t[i] = 0;
 		}
 	}
 }
 
-/* Empties one tree: every guest slot, never popek's.  The caller fences. */
+/*
+ * Empties one tree: every guest slot, never popek's, and its own tables
+ * freed by their list, unread.  The caller fences.
+ */
 static void empty_tree(struct shadow *s, struct shadow_tree *tr)
 {
 	if (!tr->live)
 		return; /* nothing installed since it was last emptied (and fenced) */
-	empty_slots(s, tr, table(tr->root), tr->levels - 1, tr->top_used);
+	clear_slots(tr, table(tr->root), tr->top_used);
 	if (tr->levels == LEVELS_MAX) /* the upper table itself stays */
-		empty_slots(s, tr, table(tr->upper), LEVELS_MAX - 2, tr->upper_used);
+		clear_slots(tr, table(tr->upper), tr->upper_used);
+	own_free_all(s, tr);
 	tr->coarse = false;
 	tr->live = false;
 	tr->top_used = tr->upper_used = 0;
@@ -702,10 +766,10 @@ void shadow_flush_all(struct vcpu *v)
 }
 
 /* A new table of tr's own. */
-static uint64_t new_table(struct shadow *s)
+static uint64_t new_table(struct shadow *s, struct shadow_tree *tr)
 {
 	uint64_t pa = pool_alloc(s);
-	s->pages++;
+	own_add(s, tr, pa);
 	return table_pte(pa);
 }
 
@@ -718,7 +782,7 @@ static uint64_t new_table(struct shadow *s)
 static uint64_t copy_table(struct shadow *s, struct shadow_tree *tr, const struct shadow_tree *g,
                            const uint64_t *src)
 {
-	uint64_t pte = new_table(s);
+	uint64_t pte = new_table(s, tr);
 	uint64_t *dst = table(PTE_TABLE(pte));
 	for (int i = 0; i < 512; i++) {
 		uint64_t e = src[i];
@@ -769,7 +833,7 @@ static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shad
 		if (*pte & SHADOW_PTE_SHARED) /* a leaf of this space's own below: its own copy */
 			*pte = copy_table(s, tr, g, table(PTE_TABLE(*pte)));
 		if (!(*pte & PTE_V))
-			*pte = gt ? copy_table(s, tr, g, gt) : new_table(s);
+			*pte = gt ? copy_table(s, tr, g, gt) : new_table(s, tr);
 		CHECK(in_pool(s, PTE_TABLE(*pte)), "shadow: table %lx outside the pool",
 		      PTE_TABLE(*pte));
 		t = table(PTE_TABLE(*pte));
@@ -780,7 +844,7 @@ static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shad
 	bool replaced = (*pte & PTE_V) && is_leaf(*pte), freed = false;
 	if ((*pte & PTE_V) && !is_leaf(*pte)) {
 		if (is_own_table(*pte)) /* stale smaller pages under a new superpage */
-			free_tree(s, PTE_TABLE(*pte), level - 1);
+			free_tree(s, tr, PTE_TABLE(*pte), level - 1);
 		*pte = 0;
 		stale_asid(s, tr); /* every one of them, before the tables are reused */
 		fence_stale(s);

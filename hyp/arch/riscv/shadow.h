@@ -62,6 +62,18 @@ struct shadow_tree {
 	uint64_t top_used;   /* root slots that may hold entries: bit i for slots 8i to 8i + 7 */
 	uint64_t upper_used; /* the same for an Sv57 tree's upper table */
 	uint64_t regions;    /* 2 MiB regions (va bits 26:21) that may hold a leaf: a filter */
+	/*
+	 * Its own table pages below the root (and upper table): a circular list
+	 * through shadow.link, by pool page index + 1 (0: none), so that
+	 * emptying the tree frees them without scanning them.
+	 */
+	uint32_t own;
+	uint32_t npages; /* how many */
+};
+
+/* A pool page's place in its tree's list of own tables (pool page index + 1). */
+struct shadow_link {
+	uint32_t next, prev;
 };
 
 /* Trees fenced one by one at most; past this, one global fence. */
@@ -98,14 +110,21 @@ struct shadow {
 	/* Leaves installed ahead of a fault: fault-around, and the page a guest fence names. */
 	uint64_t ahead;
 	/*
+	 * Counts the times a tree lost what the TLB may hold (each stale mark):
+	 * a translation read from the trees before stays good while it is
+	 * unchanged (emulate.c's fetch cache).  Never reset: it only grows.
+	 */
+	uint64_t lost;
+	/*
 	 * The vCPU's own pool, reserved when its VM is created: the roots and
 	 * page_limit table pages, so no guest can take another VM's memory or
 	 * popek's.  Pages come from the bump index, then back through the list.
 	 */
-	uint64_t pool_base;  /* host-physical, page-aligned */
-	uint64_t pool_pages; /* SHADOW_ROOTS + page_limit */
-	uint64_t pool_used;  /* pages handed out from the bump index so far */
-	uint64_t pool_free;  /* freed table pages, linked through their first word */
+	uint64_t pool_base;       /* host-physical, page-aligned */
+	uint64_t pool_pages;      /* SHADOW_ROOTS + page_limit */
+	uint64_t pool_used;       /* pages handed out from the bump index so far */
+	uint64_t pool_free;       /* freed table pages, linked through their first word */
+	struct shadow_link *link; /* per pool page, after the pool: SHADOW_LINK_PAGES */
 };
 
 #define SHADOW_NO_KEY (~0UL)
@@ -116,8 +135,12 @@ struct shadow {
  * plus 32 pages for each cached address space (a Linux process takes ~10-20).
  */
 #define SHADOW_PAGE_LIMIT(ram) (VIEW_COUNT * ((ram) >> 21) + 256 + 32 * SHADOW_SPACES)
-/* Bytes reserved for one vCPU's shadow pool (roots included): the launcher plans for it. */
-#define SHADOW_POOL_BYTES(ram) ((SHADOW_PAGE_LIMIT(ram) + SHADOW_ROOTS) * 4096)
+/* Pages after the pool for its struct shadow_link array. */
+#define SHADOW_LINK_PAGES(ram) \
+	(((SHADOW_PAGE_LIMIT(ram) + SHADOW_ROOTS) * sizeof(struct shadow_link) + 4095) / 4096)
+/* Bytes reserved for one vCPU's shadow pool (roots and links included): the launcher plans for it. */
+#define SHADOW_POOL_BYTES(ram) \
+	((SHADOW_PAGE_LIMIT(ram) + SHADOW_ROOTS + SHADOW_LINK_PAGES(ram)) * 4096)
 
 struct vcpu;
 

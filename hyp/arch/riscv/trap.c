@@ -250,7 +250,7 @@ static enum trap_action trap_fast_view(struct vcpu *v)
 		emulate_ahead(v);
 		return trap_resume(v);
 	}
-	/* DONE: none deliverable, and the lane runs only between syncs */
+	/* DONE or LOAD: none deliverable, and the lane runs only between syncs */
 	CHECK(!v->irq_stale, "vm %s: the fast lane ran with interrupts to sync", v->vm->name);
 	vcpu_load_view(v);
 	return TRAP_REENTER;
@@ -287,6 +287,10 @@ enum trap_action trap_fast(struct vcpu *v)
 	trap_fast_count(v);
 	if (fast == EMULATE_FAST_DONE)
 		return TRAP_REENTER;
+	if (fast == EMULATE_FAST_LOAD) { /* sstatus.SUM changed: the other vS view */
+		vcpu_load_view(v);
+		return TRAP_REENTER;
+	}
 	if (fast == EMULATE_FAST_IRQ)
 		return TRAP_RESUME; /* vcpu_run_slice() delivers it */
 	if (fast == EMULATE_FAST_VIEW)

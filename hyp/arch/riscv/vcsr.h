@@ -224,8 +224,9 @@ static inline uint64_t vcsr_sstatus_read(const struct vcsr *c)
 /*
  * What a trap handler does most (Linux's and the teaching kernel's entry and
  * exit): sscratch, sepc, scause and stval, consecutive in struct vcsr as
- * their numbers are (0x140..0x143); sstatus when only SPP, SPIE and SIE
- * change (reads, the write before sret, interrupts off and on); sie; from vS
+ * their numbers are (0x140..0x143); sstatus when only SPP, SPIE, SIE and SUM
+ * change (reads, the write before sret, interrupts off and on, SUM around a
+ * user copy); sie; from vS
  * or vM.
  * Each is an S-level CSR that exists in every VM, that TVM does not trap
  * and that is neither a counter nor read-only: the general path's checks all
@@ -261,13 +262,17 @@ static inline unsigned vcsr_fast(struct vcsr *c, enum vmode mode, unsigned csr, 
 			                             : val & ~operand;
 			next = (next & ~SSTATUS_WRITABLE) | (w & SSTATUS_WRITABLE);
 		}
-		/* SPP, SPIE and SIE only: set_status() reports VCSR_INTERRUPTS or nothing */
+		/*
+		 * SPP, SPIE, SIE and SUM only (interrupts off and on, Linux's user
+		 * copies): set_status() reports VCSR_INTERRUPTS, VCSR_VIEW or nothing
+		 */
 		uint64_t diff = next ^ c->mstatus;
-		if (diff & ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE))
+		if (diff & ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE | SSTATUS_SUM))
 			return VCSR_SLOW;
 		c->mstatus = next;
 		*old = val;
-		return diff & SSTATUS_SIE ? VCSR_INTERRUPTS : 0;
+		return (diff & SSTATUS_SIE ? VCSR_INTERRUPTS : 0) |
+		       (diff & SSTATUS_SUM ? VCSR_VIEW : 0);
 	}
 	if (csr == CSR_SIE) { /* §4.1.3: only the interrupts mideleg gives S */
 		uint64_t val = c->mie & c->mideleg;

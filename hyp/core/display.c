@@ -29,7 +29,7 @@ static void *guest_mem(void *ctx, uint64_t gpa, uint64_t len)
 void display_create(struct vm *vm, const struct bundle_vm *bv, bool first)
 {
 	uint32_t slot = bv->ndisks + bv->nnics;
-	struct virtio_mem mem = {guest_mem, vm, vm_dma_wrote};
+	struct virtio_mem mem = {guest_mem, vm, vm_dma_wrote, &vm->watch_on};
 	bool legacy = bv->virtio == BUNDLE_VIRTIO_LEGACY;
 
 	if (!bv->display_width)

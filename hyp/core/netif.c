@@ -40,7 +40,8 @@ void netif_create(struct vm *vm, const struct bundle_vm *bv, bool first)
 			if (nnetifs < BUNDLE_MAX_VMS * BUNDLE_MAX_NICS)
 				netifs[nnetifs++] = (struct netif){vm, i, n};
 		}
-		vnet_init(n, nic->mac, legacy, (struct virtio_mem){guest_mem, vm, vm_dma_wrote},
+		vnet_init(n, nic->mac, legacy,
+		          (struct virtio_mem){guest_mem, vm, vm_dma_wrote, &vm->watch_on},
 		          &vm->plic, GUEST_VIRTIO_IRQ(slot), port);
 		if (emul_add(&vm->emul, GUEST_VIRTIO_BASE + slot * GUEST_VIRTIO_SIZE,
 		             GUEST_VIRTIO_SIZE, &vnet_ops, n) < 0)

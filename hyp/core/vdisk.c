@@ -264,7 +264,7 @@ void vdisk_create(struct vm *vm, const struct bundle_vm *bv)
 		}
 		vblk_init(d, bd->start, size, bd->flags & BUNDLE_DISK_RO,
 		          bv->virtio == BUNDLE_VIRTIO_LEGACY,
-		          (struct virtio_mem){guest_mem, vm, vm_dma_wrote},
+		          (struct virtio_mem){guest_mem, vm, vm_dma_wrote, &vm->watch_on},
 		          (struct vblk_backend){submit, commit, v}, &vm->plic, GUEST_VIRTIO_IRQ(i));
 		if (emul_add(&vm->emul, GUEST_VIRTIO_BASE + i * GUEST_VIRTIO_SIZE,
 		             GUEST_VIRTIO_SIZE, &vdisk_ops, d) < 0)

@@ -284,7 +284,7 @@ void virtio_mmio_push(struct virtio_mmio *t, uint32_t qi, uint16_t head, uint32_
 		virtio_mmio_break(t);
 		return;
 	}
-	if (t->mem.wrote && len)
+	if (t->mem.wrote && len && (!t->mem.watched || *t->mem.watched))
 		virtio_mmio_wrote(t, q, head, len);
 	elem = used + 4 + 8 * (size_t)(q->used_idx % q->vq.num);
 	ring_wr32(elem, head);

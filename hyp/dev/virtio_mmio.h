@@ -48,6 +48,7 @@ struct virtio_mem {
 	 * code pages follow it (watch.h).
 	 */
 	void (*wrote)(void *ctx, uint64_t gpa, uint64_t len);
+	const bool *watched; /* optional: wrote is told only while *watched (no walk otherwise) */
 };
 
 /* What a device is; every field constant. */

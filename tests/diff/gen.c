@@ -395,6 +395,24 @@ static uint64_t csr_value(const struct csr *c, int sc)
 	}
 }
 
+/*
+ * A breakpoint skips its instruction (the runtime resumes after it): in the
+ * `li` of a tdata1 value it would leave a type that stops the board's QEMU
+ * (1, 8-14), in an mtvec's a handler nowhere.  Nops until the next `words`
+ * instructions hold no armed execute target.
+ */
+static void avoid_targets(unsigned words)
+{
+	for (unsigned i = 0; i < nexec; i++) {
+		uint64_t t = exec_tgt[i] & ~(uint64_t)DIFF_UALIAS;
+		if (t >= here() && t < here() + 4 * words) {
+			while (here() <= t)
+				emit(0x13);
+			i = (unsigned)-1; /* again from the first */
+		}
+	}
+}
+
 /* one of the six forms on one CSR, from whatever mode the code is in */
 static void op_csr(void)
 {
@@ -431,6 +449,9 @@ static void op_csr(void)
 	} else {
 		rs1 = T5;
 	}
+	if (c->num == 0x305)
+		avoid_targets(
+		    12); /* a half-built mtvec would leave the runtime's handler unreachable */
 	op_begin("%s %s(0x%x) src=0x%llx rd=x%u", form[f3], c->name, c->num,
 	         (unsigned long long)src, rd);
 	if (f3 < 5 && rs1 == T5)
@@ -633,23 +654,6 @@ static void op_mprv(void)
 	emit(0x73 | 3 << 12 | T5 << 15 | 0x300 << 20); /* csrc mstatus, MPP */
 	li(T5, (int64_t)(1ULL << 17 | mpp << 11));
 	emit(0x73 | 2 << 12 | T5 << 15 | 0x300 << 20); /* csrs mstatus */
-}
-
-/*
- * A breakpoint skips its instruction (the runtime resumes after it): in the
- * `li` of a tdata1 value it would leave a type that stops the board's QEMU
- * (1, 8-14).  Nops until the next `words` instructions hold no target.
- */
-static void avoid_targets(unsigned words)
-{
-	for (unsigned i = 0; i < nexec; i++) {
-		uint64_t t = exec_tgt[i] & ~(uint64_t)DIFF_UALIAS;
-		if (t >= here() && t < here() + 4 * words) {
-			while (here() <= t)
-				emit(0x13);
-			i = (unsigned)-1; /* again from the first */
-		}
-	}
 }
 
 /*

@@ -123,8 +123,57 @@ static uint64_t here(void)
 	return code_va + 4 * ncode;
 }
 
+/*
+ * Execute triggers aim at the last instruction of an op ahead (its load,
+ * store, CSR access, xRET...): a breakpoint skips its instruction (the
+ * runtime resumes after it), and skipping one inside a `li` would leave a
+ * register half built: an mtvec nowhere, a tdata1 type that stops the
+ * board's QEMU, a store into the runtime.  The arming code loads tdata2
+ * with auipc/addi, patched once the op it aims at is written.
+ */
+static struct pending {
+	unsigned at;    /* code[] index of the auipc */
+	unsigned left;  /* ops still to come before the target's */
+	uint64_t extra; /* added to the target: 2 (mid-instruction), the U alias */
+} pend[16];
+static unsigned npend, op_last = ~0u;
+
+static uint32_t i_type(unsigned op, unsigned f3, unsigned rd, unsigned rs1, int32_t imm);
+
+static void pend_patch(const struct pending *p, uint64_t target)
+{
+	int64_t off = (int64_t)(target - (code_va + 4ULL * p->at));
+	int64_t hi = (off + 0x800) >> 12, lo = off - hi * 4096;
+	code[p->at] = 0x17 | 30u << 7 | ((uint32_t)hi & 0xfffff) << 12; /* auipc t5 */
+	code[p->at + 1] = i_type(0x13, 0, 30, 30, (int32_t)lo);         /* addi t5, t5 */
+}
+
+/* The op before this point is complete: its last instruction may be a target. */
+static void op_done(void)
+{
+	if (!ncode || op_last == ncode - 1)
+		return;
+	op_last = ncode - 1;
+	for (unsigned i = 0; i < npend; i++) {
+		if (pend[i].left && --pend[i].left == 0)
+			pend_patch(&pend[i], code_va + 4ULL * op_last + pend[i].extra);
+	}
+}
+
+/* The block ends: targets not reached aim at their own auipc, which has run. */
+static void pend_flush(void)
+{
+	for (unsigned i = 0; i < npend; i++) {
+		if (pend[i].left)
+			pend_patch(&pend[i], code_va + 4ULL * pend[i].at);
+	}
+	npend = 0;
+	op_last = ~0u;
+}
+
 static void op_begin(const char *fmt, ...)
 {
+	op_done();
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(opdesc, sizeof opdesc, fmt, ap);
@@ -195,9 +244,6 @@ static unsigned reg(void)
 static int prog_sv39, prog_sv48, prog_sv57, prog_trig, prog_window, prog_arm;
 /* the data address the last armed load/store trigger watches (0: none), for data_addr() */
 static uint64_t trig_data;
-/* where execute triggers were armed in this program: tdata1 writes keep clear of them */
-static uint64_t exec_tgt[64];
-static unsigned nexec;
 
 #define SATP_SV39 (8ULL << 60)
 #define SATP_SV48 (9ULL << 60)
@@ -636,23 +682,6 @@ static void op_mprv(void)
 }
 
 /*
- * A breakpoint skips its instruction (the runtime resumes after it): in the
- * `li` of a tdata1 value it would leave a type that stops the board's QEMU
- * (1, 8-14).  Nops until the next `words` instructions hold no target.
- */
-static void avoid_targets(unsigned words)
-{
-	for (unsigned i = 0; i < nexec; i++) {
-		uint64_t t = exec_tgt[i] & ~(uint64_t)DIFF_UALIAS;
-		if (t >= here() && t < here() + 4 * words) {
-			while (here() <= t)
-				emit(0x13);
-			i = (unsigned)-1; /* again from the first */
-		}
-	}
-}
-
-/*
  * Sdtrig (QEMU 7.2 debug.c, docs/conformance.md): tselect, tdata1-3, tinfo
  * and tcontrol (absent), with values shaped for their legalization.  A
  * tdata1 write never enables a trigger (mode bits or load/store/execute
@@ -674,8 +703,6 @@ static void op_trig(void)
 		if (f3 != 1)
 			v = 0;
 	}
-	if (csr == 0x7a1)
-		avoid_targets(12);
 	if (prog_arm && csr == 0x7a2) {
 		/* a read: a tdata2 changed at random could put a breakpoint in a tdata1 li */
 		op_begin("trigger csr 0x%x read rd=x%u", csr, rd);
@@ -702,7 +729,6 @@ static void op_arm(void)
 {
 	static const uint64_t kinds[] = {4, 4, 4, 1, 1, 2, 2, 3, 5, 7};
 	static const uint64_t sizes[] = {0, 0, 0, 1, 2, 3, 5, 4, 6};
-	avoid_targets(40); /* first: the new target's distance counts from here */
 	unsigned t = (unsigned)below(2);
 	uint64_t kind = kinds[below(sizeof kinds / sizeof kinds[0])];
 	uint64_t modes =
@@ -723,11 +749,11 @@ static void op_arm(void)
 	t1 |= modes | kind;
 	if (chance(10))
 		t1 = 2ULL << 60; /* off */
+	struct pending p = {0, 0, 0};
 	if (kind & 4) {
-		/* past this arming code (up to 20 words): tdata2 may be written first */
-		t2 = here() + 4 * (24 + below(40)) + (chance(10) ? 2 : 0);
-		if (chance(15))
-			t2 += DIFF_UALIAS;
+		p.left = 2 + (unsigned)below(8); /* this op counts first */
+		p.extra = (chance(10) ? 2 : 0) + (chance(15) ? DIFF_UALIAS : 0);
+		t2 = 0; /* patched: the op it aims at is not written yet */
 	} else {
 		/* accesses are drawn to data addresses only: not to the runtime, a device, code */
 		if (chance(80))
@@ -742,11 +768,16 @@ static void op_arm(void)
 	int first2 = chance(50);
 	for (int k = 0; k < 2; k++) {
 		int two = (k == 0) == first2;
-		li(T5, (int64_t)(two ? t2 : t1));
+		if (two && p.left && npend < sizeof pend / sizeof pend[0]) {
+			p.at = ncode;
+			emit(0x13); /* auipc t5 and addi t5, t5: pend_patch() */
+			emit(0x13);
+			pend[npend++] = p;
+		} else {
+			li(T5, (int64_t)(two ? t2 : t1));
+		}
 		emit(0x73 | 1 << 12 | T5 << 15 | (two ? 0x7a2u : 0x7a1u) << 20);
 	}
-	if ((kind & 4) && nexec < sizeof exec_tgt / sizeof exec_tgt[0])
-		exec_tgt[nexec++] = t2; /* armed only now: later tdata1 writes keep clear */
 }
 
 /*
@@ -866,7 +897,6 @@ static void program(uint64_t seed, size_t off_slot)
 	prog_window = (seed * 0x1e2feb89414c343dULL >> 32) % 100 < 20;
 	prog_arm = (seed * 0x29c7d509138eec8bULL >> 32) % 100 < 25; /* none of seeds.txt */
 	trig_data = 0;
-	nexec = 0;
 
 	size_t rec = blob_reserve(sizeof(struct diff_prog));
 	put64(off_slot, rec);
@@ -913,6 +943,7 @@ static void program(uint64_t seed, size_t off_slot)
 		op_begin("end ecall");
 		uint64_t end = here();
 		emit(0x73);
+		pend_flush();
 		blob_reserve(at - blob_len + 4 * ncode);
 		memcpy(blob + at, code, 4 * ncode);
 		size_t d = blocks + b * sizeof(struct diff_block);

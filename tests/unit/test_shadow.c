@@ -979,7 +979,7 @@ static void test_trigger_load_store(void **state)
 	v->x[11] = data;
 	assert_true(access_breaks(v, INSN_LD, false, data)); /* ld a0, 0(a1) covers data+4 */
 	assert_int_equal(v->x[10], 0);                       /* not loaded */
-	v->x[10] = data; /* sd a1, 0(a0) */
+	v->x[10] = data;                                     /* sd a1, 0(a0) */
 	v->x[11] = 7;
 	assert_false(access_breaks(v, INSN_SD, true, data)); /* a load trigger: stores pass */
 	assert_int_equal(get64(data), 7);

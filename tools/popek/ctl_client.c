@@ -10,13 +10,12 @@
 
 #include "ctl_server.h"
 
-int ctl_client_connect(const char *who, const char *dir)
+int ctl_client_connect_at(const char *who, const char *dir, const char *name)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	if ((size_t)snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s", dir, CTL_SOCKET) >=
+	if ((size_t)snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s", dir, name) >=
 	    sizeof(a.sun_path)) {
-		fprintf(stderr, "%s: %s/%s is too long a path for a socket\n", who, dir,
-		        CTL_SOCKET);
+		fprintf(stderr, "%s: %s/%s is too long a path for a socket\n", who, dir, name);
 		return -1;
 	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -26,6 +25,11 @@ int ctl_client_connect(const char *who, const char *dir)
 	if (fd >= 0)
 		close(fd);
 	return -1;
+}
+
+int ctl_client_connect(const char *who, const char *dir)
+{
+	return ctl_client_connect_at(who, dir, CTL_SOCKET);
 }
 
 /* The next line from the socket into buf (NUL-terminated, newline dropped); false at its end. */

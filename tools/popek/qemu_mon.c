@@ -1,14 +1,13 @@
 /* A bare run's QEMU monitor, and its QMP: see qemu_mon.h. */
 #include "qemu_mon.h"
 
-#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl_client.h"
 #include "rundir.h"
 
 #define PROMPT     "(qemu) "
@@ -40,22 +39,10 @@ static bool wait_prompt(int fd)
 
 int qemu_mon_run(const char *who, const char *dir, const char *const *cmds, int n)
 {
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	int fd;
+	int fd = ctl_client_connect_at(who, dir, RUNDIR_QEMU_MON);
 
-	if ((size_t)snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s", dir, RUNDIR_QEMU_MON) >=
-	    sizeof(a.sun_path)) {
-		fprintf(stderr, "%s: %s/%s is too long a path for a socket\n", who, dir,
-		        RUNDIR_QEMU_MON);
+	if (fd < 0)
 		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		fprintf(stderr, "%s: cannot connect to %s: %s\n", who, a.sun_path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
 	bool ok = wait_prompt(fd);
 	for (int i = 0; i < n && ok; i++) {
 		size_t len = strlen(cmds[i]);
@@ -64,7 +51,8 @@ int qemu_mon_run(const char *who, const char *dir, const char *const *cmds, int 
 	}
 	close(fd);
 	if (!ok)
-		fprintf(stderr, "%s: QEMU's monitor at %s did not answer\n", who, a.sun_path);
+		fprintf(stderr, "%s: QEMU's monitor at %s/%s did not answer\n", who, dir,
+		        RUNDIR_QEMU_MON);
 	return ok ? 0 : -1;
 }
 
@@ -102,24 +90,12 @@ static const char *qmp_answer(int fd, char *line, size_t size)
 int qemu_qmp_run(const char *who, const char *dir, const char *const *cmds, int n)
 {
 	static const char caps[] = "{\"execute\":\"qmp_capabilities\"}\n";
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	char line[1024];
 	const char *why = NULL;
-	int fd;
+	int fd = ctl_client_connect_at(who, dir, RUNDIR_QEMU_QMP);
 
-	if ((size_t)snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s", dir, RUNDIR_QEMU_QMP) >=
-	    sizeof(a.sun_path)) {
-		fprintf(stderr, "%s: %s/%s is too long a path for a socket\n", who, dir,
-		        RUNDIR_QEMU_QMP);
+	if (fd < 0)
 		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		fprintf(stderr, "%s: cannot connect to %s: %s\n", who, a.sun_path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
 	/* the greeting ({"QMP": ...}), then capabilities, then the commands */
 	if (!qmp_line(fd, line, sizeof(line)))
 		why = "no greeting";
@@ -137,6 +113,6 @@ int qemu_qmp_run(const char *who, const char *dir, const char *const *cmds, int 
 	}
 	close(fd);
 	if (why)
-		fprintf(stderr, "%s: QEMU's QMP at %s: %s\n", who, a.sun_path, why);
+		fprintf(stderr, "%s: QEMU's QMP at %s/%s: %s\n", who, dir, RUNDIR_QEMU_QMP, why);
 	return why ? -1 : 0;
 }

@@ -11,6 +11,18 @@ extern char __popek_start[], __popek_end[];
 static struct pmem phys;
 static uint64_t free_pages; /* freed page tables, linked through their first word */
 
+/*
+ * QEMU maps the board's RAM zero-filled when it starts; a reset of the
+ * machine (the QEMU monitor's system_reset) reloads the firmware, popek and
+ * the bundle but leaves the rest of RAM as the last run left it.  popek
+ * sets this mark at every boot; it lies past popek's image (hyp.ld
+ * .noinit), where neither QEMU's reload nor entry.S's bss loop reaches, so
+ * a boot that finds it set is not the first since RAM was mapped.
+ */
+#define BOOT_MARK 0x6b72616d2d6b6570ULL /* "pek-mark" */
+static uint64_t boot_mark __attribute__((section(".noinit")));
+static bool ram_fresh;
+
 static uint64_t round_up(uint64_t x, uint64_t a)
 {
 	return (x + a - 1) & ~(a - 1);
@@ -18,6 +30,8 @@ static uint64_t round_up(uint64_t x, uint64_t a)
 
 void mem_init(const struct machine *m, uint64_t dtb_pa, uint64_t dtb_size)
 {
+	ram_fresh = boot_mark != BOOT_MARK;
+	boot_mark = BOOT_MARK;
 	pmem_reset(&phys);
 	for (int i = 0; i < m->nram; i++) {
 		if (pmem_add(&phys, m->ram[i].base, m->ram[i].size) < 0)
@@ -62,6 +76,11 @@ void page_free(uint64_t pa)
 uint64_t mem_alloc_range(uint64_t size, uint64_t align)
 {
 	return pmem_alloc(&phys, size, align);
+}
+
+bool mem_fresh(void)
+{
+	return ram_fresh;
 }
 
 uint64_t mem_free_bytes(void)

@@ -5,6 +5,7 @@
 #ifndef POPEK_CORE_MEM_H
 #define POPEK_CORE_MEM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct machine;
@@ -16,5 +17,12 @@ void page_free(uint64_t pa);
 /* A contiguous, `align`-aligned physical range, or 0 when none is left. */
 uint64_t mem_alloc_range(uint64_t size, uint64_t align);
 uint64_t mem_free_bytes(void);
+/*
+ * True on the first boot since QEMU mapped the board's RAM: every range
+ * mem_alloc_range() hands out still holds zeros (nothing before popek
+ * writes outside the firmware, the images and the device tree, which
+ * mem_init() reserves; popek never hands a range out twice).
+ */
+bool mem_fresh(void);
 
 #endif

@@ -69,11 +69,23 @@ static void test_event(void *arg, enum vtest_event e, uint32_t code)
 	vm->vcpu.state = VCPU_HALTED;
 }
 
-/* Zeroes guest RAM a doubleword at a time: a VM never sees what was there before. */
-static void zero_ram(void *p, uint64_t size)
+/*
+ * A VM never sees what was in its RAM before.  A new VM's range on the
+ * first boot since QEMU mapped RAM is already zero (mem_fresh()): zeroing
+ * it again cost a 256 MiB VM ~0.45 s of its start.  A restart, or a boot
+ * after a reset of the machine, zeroes it a doubleword at a time.
+ */
+static void zero_ram(const struct vm *vm, bool first)
 {
-	uint64_t *d = p;
-	for (uint64_t i = 0; i < size / 8; i++)
+	uint64_t *d = pa_to_va(vm->ram_hpa);
+	if (first && mem_fresh()) {
+		/* a sample, one doubleword per 64 KiB: a range written before would show */
+		for (uint64_t i = 0; POPEK_CHECKING && i < vm->ram_size / 8; i += 8192)
+			CHECK(d[i] == 0, "vm %s: fresh RAM at %lx is not zero", vm->name,
+			      vm->ram_hpa + i * 8);
+		return;
+	}
+	for (uint64_t i = 0; i < vm->ram_size / 8; i++)
 		d[i] = 0;
 }
 
@@ -94,7 +106,7 @@ static void vm_boot(struct vm *vm, bool first)
 		mmu_load_own();
 	watch_init(vm); /* fresh RAM: no copy of the old code stands */
 	gdbstub_boot(vm);
-	zero_ram(pa_to_va(vm->ram_hpa), vm->ram_size);
+	zero_ram(vm, first);
 	/* bundle_check() has verified every blob lies inside the bundle and the VM's RAM. */
 	for (uint32_t i = 0; i < bv->nblobs; i++) {
 		const struct bundle_blob *blob = &bv->blobs[i];

@@ -1,9 +1,11 @@
 /*
- * Byte-at-a-time string functions.  Simple on purpose: popek copies guest
- * images once at start; nothing on a trap path calls these on large buffers.
+ * The string functions popek needs.  Simple on purpose: bytes, or whole
+ * doublewords where the bulk copies (guest images at VM creation, device
+ * buffers) make it count.
  */
 #include "lib/string.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 void *memcpy(void *dst, const void *src, size_t n)
@@ -15,10 +17,24 @@ void *memmove(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
+	/*
+	 * Whole doublewords when both are equally aligned: guest images at VM
+	 * creation and device buffers are megabytes, and a byte loop is 8x the work.
+	 */
+	bool words = (((uintptr_t)d ^ (uintptr_t)s) & 7) == 0;
 	if (d < s) {
-		for (size_t i = 0; i < n; i++)
+		size_t i = 0;
+		for (; words && ((uintptr_t)(d + i) & 7) && i < n; i++)
+			d[i] = s[i];
+		for (; words && i + 8 <= n; i += 8)
+			*(uint64_t *)(d + i) = *(const uint64_t *)(s + i);
+		for (; i < n; i++)
 			d[i] = s[i];
 	} else {
+		for (; words && ((uintptr_t)(d + n) & 7) && n; n--)
+			d[n - 1] = s[n - 1];
+		for (; words && n >= 8; n -= 8)
+			*(uint64_t *)(d + n - 8) = *(const uint64_t *)(s + n - 8);
 		while (n--)
 			d[n] = s[n];
 	}

@@ -50,17 +50,20 @@ def finish(status):
     sys.exit(status)
 
 
-end = time.time() + 120
-while "reboot: waiting for a reset of the machine" not in output():
-    if time.time() > end or run.poll() is not None:
-        print("FAIL the kernel never waited for the reset")
-        finish(1)
-    time.sleep(0.2)
-mon = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-mon.connect(f"{runtime}/popek/{run.pid}/qemu.mon")
-mon.sendall(b"system_reset\n")
 try:
+    end = time.time() + 120
+    while "reboot: waiting for a reset of the machine" not in output():
+        if time.time() > end or run.poll() is not None:
+            print("FAIL the kernel never waited for the reset")
+            finish(1)
+        time.sleep(0.2)
+    mon = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    mon.connect(f"{runtime}/popek/{run.pid}/qemu.mon")
+    mon.sendall(b"system_reset\n")
     finish(run.wait(timeout=120))
 except subprocess.TimeoutExpired:
     print("FAIL the run did not end after the reset")
+    finish(1)
+except OSError as e:
+    print(f"FAIL QEMU's monitor: {e}")
     finish(1)

@@ -69,8 +69,9 @@ static uint32_t vplic_best(const struct vplic *p, int ctx)
 	uint32_t cand = vplic_claimable(p) & p->enable[ctx];
 	uint32_t best = 0, best_prio = p->threshold[ctx];
 
-	for (uint32_t irq = 1; irq < VPLIC_NSOURCES; irq++) {
-		if ((cand & (1u << irq)) && p->priority[irq] > best_prio) {
+	/* Up to the highest candidate only: every claim, complete and raised line asks. */
+	for (uint32_t irq = 1; irq < VPLIC_NSOURCES && cand >> irq; irq++) {
+		if (((cand >> irq) & 1) && p->priority[irq] > best_prio) {
 			best = irq;
 			best_prio = p->priority[irq];
 		}

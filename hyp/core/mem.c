@@ -15,12 +15,12 @@ static uint64_t free_pages; /* freed page tables, linked through their first wor
  * QEMU maps the board's RAM zero-filled when it starts; a reset of the
  * machine (the QEMU monitor's system_reset) reloads the firmware, popek and
  * the bundle but leaves the rest of RAM as the last run left it.  popek
- * sets this mark at every boot; it lies past popek's image (hyp.ld
- * .noinit), where neither QEMU's reload nor entry.S's bss loop reaches, so
- * a boot that finds it set is not the first since RAM was mapped.
+ * sets a mark at every boot in the page after its image, which it keeps for
+ * itself: neither popek.bin nor popek.elf covers that page (an ELF's bss,
+ * which QEMU's loader zeroes again at a reset, ends before it), so a boot
+ * that finds the mark set is not the first since RAM was mapped.
  */
 #define BOOT_MARK 0x6b72616d2d6b6570ULL /* "pek-mark" */
-static uint64_t boot_mark __attribute__((section(".noinit")));
 static bool ram_fresh;
 
 static uint64_t round_up(uint64_t x, uint64_t a)
@@ -30,15 +30,17 @@ static uint64_t round_up(uint64_t x, uint64_t a)
 
 void mem_init(const struct machine *m, uint64_t dtb_pa, uint64_t dtb_size)
 {
-	ram_fresh = boot_mark != BOOT_MARK;
-	boot_mark = BOOT_MARK;
+	uint64_t *mark = (uint64_t *)__popek_end; /* page-aligned: hyp.ld */
+	ram_fresh = *mark != BOOT_MARK;
+	*mark = BOOT_MARK;
 	pmem_reset(&phys);
 	for (int i = 0; i < m->nram; i++) {
 		if (pmem_add(&phys, m->ram[i].base, m->ram[i].size) < 0)
 			panic("mem: too many RAM ranges");
 	}
 	uint64_t popek_pa = va_to_pa(__popek_start);
-	int bad = pmem_reserve(&phys, popek_pa, round_up(__popek_end - __popek_start, PAGE_SIZE));
+	int bad = pmem_reserve(&phys, popek_pa,
+	                       round_up(__popek_end - __popek_start, PAGE_SIZE) + PAGE_SIZE);
 	bad |= pmem_reserve(&phys, dtb_pa & ~(PAGE_SIZE - 1),
 	                    round_up(dtb_size + PAGE_SIZE, PAGE_SIZE));
 	for (int i = 0; i < m->nreserved; i++)

@@ -207,7 +207,8 @@ static void tree_format(struct shadow_tree *t, int levels)
 }
 
 /* `upper`: the tree may become an Sv57 one (a space's or a global tree). */
-static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid, bool upper)
+static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid, bool upper,
+                      uint16_t space_bit)
 {
 	/*
 	 * A reset VM's hart may still be on one of its old roots (popek runs on
@@ -226,7 +227,8 @@ static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid, bo
 	t->stale = SHADOW_STALE_NONE;
 	t->coarse = false;
 	t->top_used = t->upper_used = 0;
-	t->regions = 0;
+	t->regions = t->huge = 0;
+	t->space_bit = space_bit;
 	t->own = t->npages = 0;
 }
 
@@ -243,20 +245,23 @@ static void shadow_empty(struct shadow *s, unsigned asid_base)
 	s->ndue = 0;
 	s->due_all = false;
 	s->global_levels = 3;
+	for (int i = 0; i < 64; i++)
+		s->by_region[i] = s->by_huge[i] = 0;
+	s->by_all = 0;
 	unsigned asid = asid_base;
 	for (int view = 0; view < VIEW_COUNT; view++) {
 		if (!is_paged(view))
-			tree_init(s, &s->fixed[view], asid++, false);
+			tree_init(s, &s->fixed[view], asid++, false, 0);
 	}
 	for (int i = 0; i < SHADOW_SPACES; i++) {
 		s->space[i].key = SHADOW_NO_KEY;
 		s->space[i].used = 0;
 		for (int p = 0; p < SHADOW_PAGED; p++)
-			tree_init(s, &s->space[i].tree[p], asid++, true);
+			tree_init(s, &s->space[i].tree[p], asid++, true, (uint16_t)(1U << i));
 	}
 	for (int p = 0; p < SHADOW_PAGED; p++)
-		tree_init(s, &s->global[p], 0,
-		          true); /* never in satp: its leaves go through spaces */
+		tree_init(s, &s->global[p], 0, true, 0);
+		    /* never in satp: its leaves go through spaces */ /* never in satp: its leaves go through spaces */
 }
 
 int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
@@ -378,43 +383,99 @@ static void fence_stale(struct shadow *s)
 }
 
 /*
- * The bit of va's 2 MiB region in a tree's `regions` filter: a fence by
- * address looks into a tree only when the bit says it may map something
- * there (every Linux process is a cached space, and its fences name every
- * page it maps).  A 1 GiB leaf sets every bit.
+ * The bit of va's 2 MiB region in a tree's `regions` filter, and of its
+ * 1 GiB region in `huge`: a fence by address looks into a tree only when a
+ * bit says it may map something there (every Linux process is a cached
+ * space, and its fences name every page it maps).  A 1 GiB leaf sets its
+ * bit in `huge` alone, so the guest kernel's linear map (1 GiB leaves in
+ * the global trees) does not draw every fence of a user page into them.
  */
-static uint64_t region_bit(uint64_t va)
+static unsigned region_hash(uint64_t r)
 {
-	uint64_t r = va >> 21; /* mixed, so that a process's text, heap and stack differ */
-	return 1UL << ((r ^ r >> 6 ^ r >> 12) & 63);
+	return (r ^ r >> 6 ^ r >> 12) & 63; /* a process's text, heap and stack differ */
 }
 
-/*
- * What a fence of [va, va + pages) may reach in a tree's filter: its
- * regions' bits, or every bit when an address is not canonical (the tree
- * is emptied then).
- */
-static uint64_t regions_of(int levels, uint64_t va, uint64_t pages)
+static unsigned region_of(uint64_t va)
 {
-	uint64_t mask = 0;
+	return region_hash(va >> 21);
+}
+
+static unsigned huge_of(uint64_t va)
+{
+	return region_hash(va >> 30);
+}
+
+static uint64_t region_bit(uint64_t va)
+{
+	return 1UL << region_of(va);
+}
+
+static uint64_t huge_bit(uint64_t va)
+{
+	return 1UL << huge_of(va);
+}
+
+/* What a fence may reach, in the terms of a tree's two filters, and the spaces to look into. */
+struct shadow_reach {
+	uint64_t regions, huge;
+	uint16_t spaces;
+};
+
+/*
+ * What a fence of [va, va + pages) may reach: its regions' bits and the
+ * spaces that may have them, or everything when an address is not
+ * canonical (the trees are emptied then).
+ */
+static struct shadow_reach reach_of(const struct shadow *s, int levels, uint64_t va, uint64_t pages)
+{
+	struct shadow_reach m = {0, 0, s->by_all};
 	for (uint64_t i = 0; i < pages; i++) {
 		uint64_t a = va + i * PAGE_SIZE;
 		if (!gwalk_canonical(levels, a))
-			return ~0UL;
-		mask |= region_bit(a);
+			return (struct shadow_reach){~0UL, ~0UL, 0xffff};
+		m.regions |= region_bit(a);
+		m.huge |= huge_bit(a);
+		m.spaces |= s->by_region[region_of(a)] | s->by_huge[huge_of(a)];
 	}
-	return mask;
+	return m;
+}
+
+/* Whether tr's filters let a fence reaching m in. */
+static bool may_hold(const struct shadow_tree *tr, struct shadow_reach m)
+{
+	return (tr->regions & m.regions) | (tr->huge & m.huge);
+}
+
+/* tr's filters let every fence in. */
+static void add_all(struct shadow *s, struct shadow_tree *tr)
+{
+	tr->regions = tr->huge = ~0UL;
+	s->by_all |= tr->space_bit;
+}
+
+/* tr may hold a leaf of `level` at va from now on. */
+static void add_region(struct shadow *s, struct shadow_tree *tr, uint64_t va, int level)
+{
+	if (level >= 3) { /* 512 GiB or more: every region */
+		add_all(s, tr);
+	} else if (level == 2) {
+		tr->huge |= huge_bit(va);
+		s->by_huge[huge_of(va)] |= tr->space_bit;
+	} else {
+		tr->regions |= region_bit(va);
+		s->by_region[region_of(va)] |= tr->space_bit;
+	}
 }
 
 /*
  * A guest superpage was shadowed in pieces in tr: any fence by address
- * empties it, so its filter lets every fence in.
+ * empties it, so its filters let every fence in.
  */
-static void set_coarse(struct shadow_tree *tr, bool coarse)
+static void set_coarse(struct shadow *s, struct shadow_tree *tr, bool coarse)
 {
 	if (coarse) {
 		tr->coarse = true;
-		tr->regions = ~0UL;
+		add_all(s, tr);
 	}
 }
 
@@ -495,7 +556,7 @@ static void empty_tree(struct shadow *s, struct shadow_tree *tr)
 	tr->coarse = false;
 	tr->live = false;
 	tr->top_used = tr->upper_used = 0;
-	tr->regions = 0;
+	tr->regions = tr->huge = 0;
 	stale_asid(s, tr);
 }
 
@@ -691,7 +752,7 @@ static void flush_tree(struct shadow *s, struct shadow_tree *tr, int levels, uin
 			empty_any(s, tr, global_p); /* the board (QEMU) flushes everything here */
 			return;
 		}
-		if ((tr->regions & region_bit(a)) && unmap_page(tr, a))
+		if (((tr->regions & region_bit(a)) | (tr->huge & huge_bit(a))) && unmap_page(tr, a))
 			stale_page(s, tr, a);
 	}
 }
@@ -704,8 +765,9 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 	va &= ~(PAGE_SIZE - 1);
 	/* the guest's addresses are canonical by its current mode; Bare: Sv39's rule, as before */
 	int levels = gwalk_levels(v->csr.satp) ? gwalk_levels(v->csr.satp) : 3;
-	uint64_t mask = all_va ? 0 : regions_of(levels, va, pages);
-	for (int i = 0; i < SHADOW_SPACES; i++) {
+	struct shadow_reach m =
+	    all_va ? (struct shadow_reach){0, 0, 0xffff} : reach_of(s, levels, va, pages);
+	for (unsigned i = 0; m.spaces >> i; i++) {
 		struct shadow_space *sp = &s->space[i];
 		/*
 		 * By ASID, only that space's non-global entries need go (§4.2.1):
@@ -713,25 +775,30 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 		 * less), the global trees stay.  With rs2 = x0, every space and
 		 * the global trees.
 		 */
-		if (sp->key == SHADOW_NO_KEY || (!all_asid && key_asid(sp->key) != asid))
+		if (!(m.spaces >> i & 1) || sp->key == SHADOW_NO_KEY ||
+		    (!all_asid && key_asid(sp->key) != asid))
 			continue;
-		/* the filters first: most spaces map nothing where a page is fenced */
-		if (!all_va &&
-		    !((sp->tree[0].regions | sp->tree[1].regions | sp->tree[2].regions) & mask))
-			continue;
+		bool hit = false;
 		for (int p = 0; p < SHADOW_PAGED; p++) {
-			if (all_va)
+			if (all_va) {
 				empty_tree(s, &sp->tree[p]);
-			else if (sp->tree[p].regions & mask)
+			} else if (may_hold(&sp->tree[p], m)) {
 				flush_tree(s, &sp->tree[p], levels, va, pages, -1);
+				hit = true;
+			}
 		}
 		if (all_va && !all_asid)
 			link_roots(s, sp); /* the global trees stay (§4.2.1): linked again */
+		if (!all_va && !hit && pages == 1) { /* the index was stale for this page */
+			s->by_region[region_of(va)] &= (uint16_t) ~(1U << i);
+			s->by_huge[huge_of(va)] &= (uint16_t) ~(1U << i);
+			s->by_all &= (uint16_t) ~(1U << i);
+		}
 	}
 	for (int p = 0; p < SHADOW_PAGED && all_asid; p++) {
 		if (all_va)
 			empty_global(s, p);
-		else if (s->global[p].regions & mask)
+		else if (may_hold(&s->global[p], m))
 			flush_tree(s, &s->global[p], levels, va, pages, p);
 	}
 	if (all_va)
@@ -789,8 +856,9 @@ static uint64_t copy_table(struct shadow *s, struct shadow_tree *tr, const struc
 		if (!(e & PTE_V))
 			continue;
 		if (is_leaf(e)) {
-			tr->regions = ~0UL; /* leaves anywhere below: the filter gives up */
-			set_coarse(tr, g && g->coarse);
+			tr->regions = tr->huge =
+			    ~0UL; /* leaves anywhere below: the filters give up */
+			set_coarse(s, tr, g && g->coarse);
 		} else {
 			e |= SHADOW_PTE_SHARED;
 		}
@@ -819,7 +887,7 @@ static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shad
 	mark_slots(tr, va);
 	CHECK(tr->levels == LEVELS_MAX || (int64_t)va >> 47 == 0 || (int64_t)va >> 47 == -1,
 	      "shadow: %lx in a tree of four levels", va);
-	tr->regions |= level >= 2 ? ~0UL : region_bit(va);
+	add_region(s, tr, va, level);
 	uint64_t *t = table(tr->root);
 	const uint64_t *gt = g ? table(g->root) : NULL; /* g's table at the same place */
 	for (int l = tr->levels - 1; l > level; l--) {
@@ -890,7 +958,7 @@ static void link_global(struct shadow *s, struct shadow_tree *tr, const struct s
 		gt = table(PTE_TABLE(ge));
 	}
 	put_leaf(s, tr, NULL, va, level, leaf); /* the last table is tr's own */
-	set_coarse(tr, g->coarse);
+	set_coarse(s, tr, g->coarse);
 }
 
 /*
@@ -925,12 +993,13 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 	uint64_t leaf =
 	    (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
 	if (!is_paged(view)) {
-		set_coarse(tr, coarse); /* after any flush, which clears it: sfence empties all */
+		set_coarse(s, tr,
+		           coarse); /* after any flush, which clears it: sfence empties all */
 		put_leaf(s, tr, NULL, va, level, leaf);
 	} else if (global) {
 		int p = view - SHADOW_PAGED_FIRST;
 		struct shadow_tree *g = &s->global[p];
-		set_coarse(g, coarse);
+		set_coarse(s, g, coarse);
 		if (put_leaf(s, g, NULL, va, level, leaf | SHADOW_PTE_GLOBAL)) {
 			/* g freed tables that spaces may link: they start over */
 			for (int i = 0; i < SHADOW_SPACES; i++)
@@ -939,7 +1008,7 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 		}
 		link_global(s, tr, g, va, level, leaf | SHADOW_PTE_GLOBAL);
 	} else {
-		set_coarse(tr, coarse);
+		set_coarse(s, tr, coarse);
 		put_leaf(s, tr, &s->global[view - SHADOW_PAGED_FIRST], va, level, leaf);
 	}
 	v->stats.shadow_fills++;
@@ -951,7 +1020,8 @@ static enum gwalk_access access_of(uint64_t cause)
 	return cause == CAUSE_FETCH_PAGE ? GW_FETCH : cause == CAUSE_LOAD_PAGE ? GW_LOAD : GW_STORE;
 }
 
-static uint64_t *guest_pte(void *ctx, uint64_t gpa, enum gwalk_status *why)
+static inline __attribute__((always_inline)) uint64_t *guest_pte(void *ctx, uint64_t gpa,
+                                                                 enum gwalk_status *why)
 {
 	struct vcpu *v = ctx;
 	/* §3.7.1: the table walk's own reads are checked by PMP as S-mode loads */
@@ -1154,7 +1224,7 @@ static void fill_view(struct vcpu *v, enum shadow_view view, uint64_t va,
 
 static void fill_fenced(struct vcpu *v, uint64_t va)
 {
-	struct gwalk_result r;
+	struct gwalk_result r = {0};
 	if (in_popek_slot(va))
 		return;
 	/* one walk that accepts any leaf, U or not: vS with SUM, MXR letting X-only pages in */
@@ -1170,7 +1240,7 @@ enum gwalk_status shadow_walk(struct vcpu *v, uint64_t va, enum gwalk_access acc
 		*gpa = va;
 		return GW_OK;
 	}
-	struct gwalk_result r;
+	struct gwalk_result r = {0};
 	bool sum = v->csr.mstatus & SSTATUS_SUM, mxr = v->csr.mstatus & SSTATUS_MXR;
 	enum gwalk_status st =
 	    gwalk(guest_pte, v, v->csr.satp, va, acc, mode, sum, mxr, update_ad, &r);
@@ -1193,7 +1263,7 @@ enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va)
 		return map_guest_page(v, view, cause, va, page, page, level, perms, false);
 	}
 	bool sum = v->csr.mstatus & SSTATUS_SUM, mxr = v->csr.mstatus & SSTATUS_MXR;
-	struct gwalk_result r;
+	struct gwalk_result r = {0};
 	switch (
 	    gwalk(guest_pte, v, v->csr.satp, va, access_of(cause), v->mode, sum, mxr, true, &r)) {
 	case GW_PAGE_FAULT:

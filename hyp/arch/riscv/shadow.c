@@ -64,35 +64,72 @@ __attribute__((unused)) static bool in_pool(const struct shadow *s, uint64_t pa)
 	       !(pa & (PAGE_SIZE - 1));
 }
 
+/* The link entry of pool page pa. */
+static struct shadow_link *link_of(const struct shadow *s, uint64_t pa)
+{
+	return &s->link[(pa - s->pool_base) >> PAGE_SHIFT];
+}
+
+/* Entries [i, i + n) of pool table t may be non-zero now: pool_free() clears them. */
+static void note_entries(struct shadow *s, const uint64_t *t, unsigned i, unsigned n)
+{
+	link_of(s, va_to_pa(t))->used |=
+	    ((2UL << ((i + n - 1) >> 3)) - 1) & ~((1UL << (i >> 3)) - 1);
+}
+
+/* The entry at e, in a pool table, may be non-zero now. */
+static void note_entry(struct shadow *s, const uint64_t *e)
+{
+	uint64_t pa = va_to_pa(e);
+	link_of(s, pa)->used |= 1UL << ((pa & (PAGE_SIZE - 1)) >> 6);
+}
+
 /*
  * A zeroed page of the vCPU's own pool.  The page limit keeps the pool from
  * running dry (install() evicts or starts over first), so running dry is
- * popek's bug.
+ * popek's bug.  A freed page was cleared as it was freed (but for the free
+ * list's word); a page from the bump index may hold a reset VM's old tables.
  */
 static uint64_t pool_alloc(struct shadow *s)
 {
 	uint64_t pa = s->pool_free;
+	uint64_t *t;
 	if (pa) {
-		s->pool_free = table(pa)[0];
+		t = table(pa);
+		s->pool_free = t[0];
+		t[0] = 0;
 	} else {
 		if (s->pool_used == s->pool_pages)
 			panic("shadow: pool of %lu pages exhausted below the page limit",
 			      s->pool_pages);
 		pa = s->pool_base + s->pool_used++ * PAGE_SIZE;
+		t = table(pa);
+		for (int i = 0; i < 512; i += 8) { /* eight stores a turn */
+			t[i] = t[i + 1] = t[i + 2] = t[i + 3] = 0;
+			t[i + 4] = t[i + 5] = t[i + 6] = t[i + 7] = 0;
+		}
 	}
 	CHECK(in_pool(s, pa), "shadow: free list holds %lx, outside the pool", pa);
-	uint64_t *t = table(pa);
-	for (int i = 0; i < 512; i += 8) { /* eight stores a turn: a new table per fill counts */
-		t[i] = t[i + 1] = t[i + 2] = t[i + 3] = 0;
-		t[i + 4] = t[i + 5] = t[i + 6] = t[i + 7] = 0;
-	}
+#if POPEK_CHECKING
+	for (int i = 0; i < 512; i++)
+		CHECK(!t[i], "shadow: pool page %lx handed out with entry %d = %lx", pa, i, t[i]);
+#endif
+	link_of(s, pa)->used = 0;
 	return pa;
 }
 
+/* Clears what pa's entries may hold (note_entry()) and hands it back. */
 static void pool_free(struct shadow *s, uint64_t pa)
 {
 	CHECK(in_pool(s, pa), "shadow: freeing %lx, outside the pool", pa);
-	table(pa)[0] = s->pool_free;
+	uint64_t *t = table(pa), used = link_of(s, pa)->used;
+	for (unsigned b = 0; b < 64 && used >> b; b++) {
+		if (used >> b & 1) {
+			uint64_t *e = &t[b * 8];
+			e[0] = e[1] = e[2] = e[3] = e[4] = e[5] = e[6] = e[7] = 0;
+		}
+	}
+	t[0] = s->pool_free;
 	s->pool_free = pa;
 }
 
@@ -261,7 +298,7 @@ static void shadow_empty(struct shadow *s, unsigned asid_base)
 	}
 	for (int p = 0; p < SHADOW_PAGED; p++)
 		tree_init(s, &s->global[p], 0, true, 0);
-		    /* never in satp: its leaves go through spaces */ /* never in satp: its leaves go through spaces */
+	/* never in satp: its leaves go through spaces */ /* never in satp: its leaves go through spaces */
 }
 
 int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
@@ -863,6 +900,7 @@ static uint64_t copy_table(struct shadow *s, struct shadow_tree *tr, const struc
 			e |= SHADOW_PTE_SHARED;
 		}
 		dst[i] = e;
+		note_entry(s, &dst[i]);
 	}
 	return pte;
 }
@@ -899,9 +937,11 @@ static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shad
 			fence_stale(s);
 		}
 		if (*pte & SHADOW_PTE_SHARED) /* a leaf of this space's own below: its own copy */
-			*pte = copy_table(s, tr, g, table(PTE_TABLE(*pte)));
-		if (!(*pte & PTE_V))
+			*pte = copy_table(s, tr, g, table(PTE_TABLE(*pte))); /* noted before */
+		if (!(*pte & PTE_V)) {
 			*pte = gt ? copy_table(s, tr, g, gt) : new_table(s, tr);
+			note_entry(s, pte);
+		}
 		CHECK(in_pool(s, PTE_TABLE(*pte)), "shadow: table %lx outside the pool",
 		      PTE_TABLE(*pte));
 		t = table(PTE_TABLE(*pte));
@@ -919,6 +959,7 @@ static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shad
 		freed = true;
 	}
 	*pte = leaf;
+	note_entry(s, pte);
 	/* §4.2.1: a valid leaf changed (widened) in place; the old one may be cached */
 	if (replaced) {
 		stale_page(s, tr, va);
@@ -952,6 +993,7 @@ static void link_global(struct shadow *s, struct shadow_tree *tr, const struct s
 				fence_stale(s);
 			}
 			*pte = ge | SHADOW_PTE_SHARED;
+			note_entry(s, pte);
 			return;
 		}
 		t = table(PTE_TABLE(*pte));
@@ -1174,6 +1216,7 @@ static void fill_around(struct vcpu *v, enum shadow_view view, uint64_t va, uint
 		t[first + i] = leaf;
 		v->shadow.ahead++;
 	}
+	note_entries(&v->shadow, t, first, AROUND_PAGES);
 }
 
 /*

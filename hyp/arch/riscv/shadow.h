@@ -73,9 +73,15 @@ struct shadow_tree {
 	uint32_t npages; /* how many */
 };
 
-/* A pool page's place in its tree's list of own tables (pool page index + 1). */
+/*
+ * A pool page's place in its tree's list of own tables (pool page index +
+ * 1), and which of its entries may be non-zero (bit i: entries 8i to 8i + 7),
+ * so that freeing it clears only those and the pool hands out zeroed tables
+ * without zeroing 4 KiB.
+ */
 struct shadow_link {
 	uint32_t next, prev;
+	uint64_t used;
 };
 
 /* Trees fenced one by one at most; past this, one global fence. */

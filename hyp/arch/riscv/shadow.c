@@ -277,7 +277,7 @@ static void shadow_empty(struct shadow *s, unsigned asid_base)
 	s->pool_free = 0;
 	s->cur = 0;
 	s->clock = 0;
-	s->fences = s->space_hits = s->space_misses = s->ahead = 0;
+	s->fences = s->space_hits = s->space_misses = s->ahead = s->kept = 0;
 	s->lost++; /* the roots are made anew: nothing read from them before holds */
 	s->ndue = 0;
 	s->due_all = false;
@@ -613,25 +613,27 @@ static void empty_global(struct shadow *s, int p)
 	empty_tree(s, &s->global[p]);
 }
 
-/* Removes whatever leaf maps va in `tr`; true if there was one. */
-static bool unmap_page(struct shadow_tree *tr, uint64_t va)
+/*
+ * The entry of tr's own tables holding the leaf that maps va, and its
+ * level, or NULL (none, or one of a global tree's tables: fenced there, by
+ * a fence that reaches it).
+ */
+static uint64_t *own_leaf(struct shadow_tree *tr, uint64_t va, int *level)
 {
 	if (in_popek_slot(va))
-		return false; /* popek's own map: never the guest's */
+		return NULL; /* popek's own map: never the guest's */
 	uint64_t *t = table(tr->root);
-	for (int level = tr->levels - 1; level >= 0; level--) {
-		uint64_t *pte = &t[vpn(va, level)];
-		if (!(*pte & PTE_V))
-			return false;
+	for (int l = tr->levels - 1; l >= 0; l--) {
+		uint64_t *pte = &t[vpn(va, l)];
+		if (!(*pte & PTE_V) || (*pte & SHADOW_PTE_SHARED))
+			return NULL;
 		if (is_leaf(*pte)) {
-			*pte = 0;
-			return true;
+			*level = l;
+			return pte;
 		}
-		if (*pte & SHADOW_PTE_SHARED)
-			return false; /* the global tree's: fenced there, by a fence that reaches it */
 		t = table(PTE_TABLE(*pte));
 	}
-	return false;
+	return NULL;
 }
 
 /*
@@ -772,25 +774,89 @@ static void empty_any(struct shadow *s, struct shadow_tree *tr, int global_p)
 		empty_tree(s, tr);
 }
 
-/* tr loses the pages [va, va + pages): stale entries marked. */
-static void flush_tree(struct shadow *s, struct shadow_tree *tr, int levels, uint64_t va,
-                       uint64_t pages, int global_p)
+static inline __attribute__((always_inline)) uint64_t *guest_pte(void *ctx, uint64_t gpa,
+                                                                 enum gwalk_status *why)
 {
+	struct vcpu *v = ctx;
+	/* §3.7.1: the table walk's own reads are checked by PMP as S-mode loads */
+	if (v->csr.has_m && (pmp_perms(&v->csr, VMODE_S, gpa, 8) & PMP_R) == 0) {
+		*why = GW_ACCESS_FAULT;
+		return NULL;
+	}
+	*why = GW_PAGE_FAULT; /* no RAM: the board's PTE load fails, a page fault */
+	return vm_gpa_to_hva(v->vm, gpa, 8);
+}
+
+/* The privilege a view's accesses are made with, for the guest's tables and for PMP. */
+static enum vmode view_mode(const struct vcpu *v, enum shadow_view view)
+{
+	static const enum vmode modes[VIEW_COUNT] = {[VIEW_U] = VMODE_U,
+	                                             [VIEW_S] = VMODE_S,
+	                                             [VIEW_S_SUM] = VMODE_S,
+	                                             [VIEW_M] = VMODE_M,
+	                                             [VIEW_M_MPRV] = VMODE_M};
+	return view == VIEW_BARE ? v->mode : modes[view];
+}
+
+static inline __attribute__((always_inline)) uint64_t
+leaf_ahead(struct vcpu *v, enum shadow_view view, uint64_t pte);
+
+/*
+ * Whether `leaf`, a 4 KiB leaf of space sp's view p at va, is exactly what a
+ * fill would install now: the guest's tables of that space still give a
+ * non-global 4 KiB leaf with A set that shadows to the same entry.  A fence
+ * needs it gone only if it is stale (§4.2.1); a TLB refilled right after the
+ * fence would hold the same translation (§4.3.2: walks may be speculative),
+ * so keeping it is exact, and costs one walk against a fault and a real
+ * fence.  Linux fences every page it maps with every ASID: the other
+ * processes' leaves at that address stay.
+ */
+static bool leaf_unchanged(struct vcpu *v, const struct shadow_space *sp, int p, uint64_t va,
+                           uint64_t leaf)
+{
+	enum shadow_view view = (enum shadow_view)(SHADOW_PAGED_FIRST + p);
+	struct gwalk_result r = {0};
+	if (leaf & SHADOW_PTE_GLOBAL ||
+	    gwalk(guest_pte, v, sp->key, va, leaf & PTE_R ? GW_LOAD : GW_FETCH, view_mode(v, view),
+	          view == VIEW_S_SUM, v->csr.mstatus & SSTATUS_MXR, false, &r) != GW_OK)
+		return false;
+	return r.level == 0 && !(r.pte & PTE_G) && leaf_ahead(v, view, r.pte) == leaf;
+}
+
+/*
+ * tr loses the pages [va, va + pages) (stale entries marked), but for the
+ * leaves of space sp (NULL: a global tree, p its view) still unchanged.
+ */
+static void flush_tree(struct vcpu *v, struct shadow_tree *tr, const struct shadow_space *sp, int p,
+                       int levels, uint64_t va, uint64_t pages)
+{
+	struct shadow *s = &v->shadow;
 	if (!tr->live)
 		return;
 	/* A coarse tree may hold the guest superpage at va in pieces: empty it all. */
 	if (tr->coarse) {
-		empty_any(s, tr, global_p);
+		empty_any(s, tr, sp ? -1 : p);
 		return;
 	}
 	for (uint64_t i = 0; i < pages; i++) {
 		uint64_t a = va + i * PAGE_SIZE; /* wraps past the top as the guest's range does */
 		if (!gwalk_canonical(levels, a)) {
-			empty_any(s, tr, global_p); /* the board (QEMU) flushes everything here */
+			/* the board (QEMU) flushes everything here */
+			empty_any(s, tr, sp ? -1 : p);
 			return;
 		}
-		if (((tr->regions & region_bit(a)) | (tr->huge & huge_bit(a))) && unmap_page(tr, a))
-			stale_page(s, tr, a);
+		int level;
+		uint64_t *e = ((tr->regions & region_bit(a)) | (tr->huge & huge_bit(a)))
+		                  ? own_leaf(tr, a, &level)
+		                  : NULL;
+		if (!e)
+			continue;
+		if (sp && level == 0 && leaf_unchanged(v, sp, p, a, *e)) {
+			s->kept++;
+			continue;
+		}
+		*e = 0;
+		stale_page(s, tr, a);
 	}
 }
 
@@ -820,7 +886,7 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 			if (all_va) {
 				empty_tree(s, &sp->tree[p]);
 			} else if (may_hold(&sp->tree[p], m)) {
-				flush_tree(s, &sp->tree[p], levels, va, pages, -1);
+				flush_tree(v, &sp->tree[p], sp, p, levels, va, pages);
 				hit = true;
 			}
 		}
@@ -836,7 +902,7 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 		if (all_va)
 			empty_global(s, p);
 		else if (may_hold(&s->global[p], m))
-			flush_tree(s, &s->global[p], levels, va, pages, p);
+			flush_tree(v, &s->global[p], NULL, p, levels, va, pages);
 	}
 	if (all_va)
 		v->stats.shadow_flushes++;
@@ -893,8 +959,7 @@ static uint64_t copy_table(struct shadow *s, struct shadow_tree *tr, const struc
 		if (!(e & PTE_V))
 			continue;
 		if (is_leaf(e)) {
-			tr->regions = tr->huge =
-			    ~0UL; /* leaves anywhere below: the filters give up */
+			add_all(s, tr); /* leaves anywhere below: the filters give up */
 			set_coarse(s, tr, g && g->coarse);
 		} else {
 			e |= SHADOW_PTE_SHARED;
@@ -1062,30 +1127,6 @@ static enum gwalk_access access_of(uint64_t cause)
 	return cause == CAUSE_FETCH_PAGE ? GW_FETCH : cause == CAUSE_LOAD_PAGE ? GW_LOAD : GW_STORE;
 }
 
-static inline __attribute__((always_inline)) uint64_t *guest_pte(void *ctx, uint64_t gpa,
-                                                                 enum gwalk_status *why)
-{
-	struct vcpu *v = ctx;
-	/* §3.7.1: the table walk's own reads are checked by PMP as S-mode loads */
-	if (v->csr.has_m && (pmp_perms(&v->csr, VMODE_S, gpa, 8) & PMP_R) == 0) {
-		*why = GW_ACCESS_FAULT;
-		return NULL;
-	}
-	*why = GW_PAGE_FAULT; /* no RAM: the board's PTE load fails, a page fault */
-	return vm_gpa_to_hva(v->vm, gpa, 8);
-}
-
-/* The privilege a view's accesses are made with, for the guest's tables and for PMP. */
-static enum vmode view_mode(const struct vcpu *v, enum shadow_view view)
-{
-	static const enum vmode modes[VIEW_COUNT] = {[VIEW_U] = VMODE_U,
-	                                             [VIEW_S] = VMODE_S,
-	                                             [VIEW_S_SUM] = VMODE_S,
-	                                             [VIEW_M] = VMODE_M,
-	                                             [VIEW_M_MPRV] = VMODE_M};
-	return view == VIEW_BARE ? v->mode : modes[view];
-}
-
 static uint64_t needs(uint64_t cause)
 {
 	return cause == CAUSE_FETCH_PAGE ? PTE_X : cause == CAUSE_LOAD_PAGE ? PTE_R : PTE_W;
@@ -1156,21 +1197,28 @@ static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, u
  * 0: only what a fill of it would install (A set, RAM, PMP deciding the
  * page whole, no wider than the walk allows), never an A or D update.
  */
-static uint64_t leaf_ahead(struct vcpu *v, enum shadow_view view, uint64_t pte)
+static inline __attribute__((always_inline)) uint64_t
+leaf_ahead(struct vcpu *v, enum shadow_view view, uint64_t pte)
 {
+	if ((pte & (PTE_V | PTE_A)) != (PTE_V | PTE_A))
+		return 0; /* most neighbours: nothing to fill (gwalk_shadow_perms() says so too) */
+	/* the bits first (a paged view: vU for VIEW_U, else vS), then the memory behind */
+	enum vmode mode = view == VIEW_U ? VMODE_U : VMODE_S;
+	uint64_t perms =
+	    gwalk_shadow_perms(pte, mode, view == VIEW_S_SUM, v->csr.mstatus & SSTATUS_MXR);
 	uint64_t gpa = gwalk_leaf_gpa(pte);
-	if (gpa == ~0UL || !vm_gpa_to_hva(v->vm, gpa, PAGE_SIZE) ||
+	if (!perms || gpa == ~0UL || !vm_gpa_to_hva(v->vm, gpa, PAGE_SIZE) ||
 	    (v->vm->watch_on && watch_in(v->vm, gpa, PAGE_SIZE)))
 		return 0; /* a watched page is filled on its own fault */
-	bool sum = view == VIEW_S_SUM, mxr = v->csr.mstatus & SSTATUS_MXR;
-	enum vmode mode = view_mode(v, view);
-	int pp = pmp_perms(&v->csr, mode, gpa, PAGE_SIZE);
-	uint64_t perms = pp < 0 ? 0 : gwalk_shadow_perms(pte, mode, sum, mxr) & (uint64_t)pp;
-	if ((perms & (PTE_R | PTE_W)) == PTE_W)
-		perms &=
-		    ~PTE_W; /* PMP's reserved W-only: stores are emulated, as in map_guest_page() */
-	if (!perms)
-		return 0;
+	if (v->csr.has_m) {
+		int pp = pmp_perms(&v->csr, mode, gpa, PAGE_SIZE);
+		perms &= pp < 0 ? 0 : (uint64_t)pp;
+		if ((perms & (PTE_R | PTE_W)) == PTE_W)
+			perms &=
+			    ~PTE_W; /* PMP's reserved W-only: stores are emulated (map_guest_page()) */
+		if (!perms)
+			return 0;
+	}
 	uint64_t hpa = v->vm->ram_hpa + (gpa - v->vm->ram_gpa);
 	return (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
 }

@@ -124,6 +124,8 @@ struct shadow {
 	bool due_all;
 	/* Leaves installed ahead of a fault: fault-around, and the page a guest fence names. */
 	uint64_t ahead;
+	/* Leaves a fence by address found unchanged in the guest's tables and kept. */
+	uint64_t kept;
 	/*
 	 * Counts the times a tree lost what the TLB may hold (each stale mark):
 	 * a translation read from the trees before stays good while it is

@@ -241,6 +241,8 @@ static void tree_format(struct shadow_tree *t, int levels)
 		root[DIRECT_MAP_SLOT] = popek;
 	}
 	t->levels = (uint8_t)levels;
+	t->satp = (levels == LEVELS_MAX ? SATP_MODE_SV57 : SATP_MODE_SV48) |
+	          (t->asid & mmu_asid_mask()) << 44 | t->root >> PAGE_SHIFT;
 }
 
 /* `upper`: the tree may become an Sv57 one (a space's or a global tree). */
@@ -259,8 +261,8 @@ static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid, bo
 	if (upper)
 		table(t->upper)[DIRECT_MAP_SLOT] = popek;
 	t->live = false;
-	tree_format(t, LEVELS);
 	t->asid = (uint16_t)asid;
+	tree_format(t, LEVELS);
 	t->stale = SHADOW_STALE_NONE;
 	t->coarse = false;
 	t->top_used = t->upper_used = 0;
@@ -284,6 +286,8 @@ static void shadow_empty(struct shadow *s, unsigned asid_base)
 	s->global_levels = 3;
 	for (int i = 0; i < 64; i++)
 		s->by_region[i] = s->by_huge[i] = 0;
+	for (int i = 0; i < SHADOW_SPACES; i++)
+		s->hint[i] = 0;
 	s->by_all = 0;
 	unsigned asid = asid_base;
 	for (int view = 0; view < VIEW_COUNT; view++) {
@@ -344,9 +348,7 @@ uint64_t shadow_asid(const struct shadow *s, enum shadow_view view)
 
 uint64_t shadow_satp(const struct shadow *s, enum shadow_view view)
 {
-	const struct shadow_tree *t = tree_of_const(s, view);
-	uint64_t mode = t->levels == LEVELS_MAX ? SATP_MODE_SV57 : SATP_MODE_SV48;
-	return mode | real_asid(t) << 44 | t->root >> PAGE_SHIFT;
+	return tree_of_const(s, view)->satp; /* made with the tree's shape (tree_format()) */
 }
 
 /* ---- fences: only for what the hardware could have cached, and sized to it ---- */
@@ -645,6 +647,12 @@ static uint64_t key_of(uint64_t satp)
 	return satp;
 }
 
+/* A key's place in shadow.hint: its ASID and root mixed. */
+static unsigned key_hash(uint64_t key)
+{
+	return (unsigned)(key ^ key >> 7 ^ key >> 44 ^ key >> 51) & (SHADOW_SPACES - 1);
+}
+
 static uint64_t key_asid(uint64_t key)
 {
 	return key >> 44 & 0xffff;
@@ -721,47 +729,66 @@ static int tree_levels(uint64_t satp)
 	return gwalk_levels(satp) == LEVELS_MAX ? LEVELS_MAX : LEVELS;
 }
 
-void shadow_switch(struct vcpu *v)
+/*
+ * shadow_switch() for a key the hint does not find: the global trees
+ * reshaped for a new guest mode, a scan of the spaces, or the oldest made
+ * anew.  Out of line, so that a process coming back saves no registers.
+ */
+static __attribute__((noinline)) void switch_find(struct shadow *s, uint64_t key, unsigned h)
 {
-	struct shadow *s = &v->shadow;
-	if ((v->csr.satp >> 60) == 0)
-		return; /* Bare: no paged view runs; the current space stays as it is */
-	uint64_t key = key_of(v->csr.satp);
-	struct shadow_space *sp = &s->space[s->cur];
-	int levels = gwalk_levels(v->csr.satp);
+	int levels = gwalk_levels(key);
 	if (levels != s->global_levels) {
 		/* §4.1.11: global leaves of the other mode translate nothing of this one */
 		for (int p = 0; p < SHADOW_PAGED; p++) {
 			empty_global(s, p);
-			tree_format(&s->global[p], tree_levels(v->csr.satp));
+			tree_format(&s->global[p], tree_levels(key));
 		}
 		fence_stale(s);
 		s->global_levels = levels;
 	}
-	if (sp->key != key) {
-		int hit = -1, oldest = 0;
-		for (int i = 0; i < SHADOW_SPACES && hit < 0; i++) {
-			if (s->space[i].key == key)
-				hit = i;
-			else if (s->space[i].used < s->space[oldest].used)
-				oldest = i;
-		}
-		s->cur = (unsigned)(hit >= 0 ? hit : oldest);
-		sp = &s->space[s->cur];
-		if (hit >= 0) {
+	if (s->space[s->cur].key == key)
+		return;
+	int hit = -1, oldest = 0;
+	for (int i = 0; i < SHADOW_SPACES && hit < 0; i++) {
+		if (s->space[i].key == key)
+			hit = i;
+		else if (s->space[i].used < s->space[oldest].used)
+			oldest = i;
+	}
+	s->cur = (unsigned)(hit >= 0 ? hit : oldest);
+	struct shadow_space *sp = &s->space[s->cur];
+	if (hit >= 0) {
+		s->space_hits++;
+	} else {
+		/* the oldest space goes: its tables back to the pool, its ASIDs fenced */
+		s->space_misses++;
+		empty_space(s, sp);
+		fence_stale(s);
+		sp->key = key;
+		for (int p = 0; p < SHADOW_PAGED; p++)
+			tree_format(&sp->tree[p], tree_levels(key));
+		link_roots(s, sp);
+	}
+	s->hint[h] = (uint8_t)s->cur;
+}
+
+void shadow_switch(struct vcpu *v)
+{
+	struct shadow *s = &v->shadow;
+	uint64_t key = key_of(v->csr.satp);
+	if ((key >> 60) == 0)
+		return; /* Bare: no paged view runs; the current space stays as it is */
+	if (s->space[s->cur].key != key || gwalk_levels(key) != s->global_levels) {
+		/* a process coming back: its space is where its key's hash last led */
+		unsigned h = key_hash(key);
+		if (s->space[s->hint[h]].key == key && gwalk_levels(key) == s->global_levels) {
+			s->cur = s->hint[h];
 			s->space_hits++;
 		} else {
-			/* the oldest space goes: its tables back to the pool, its ASIDs fenced */
-			s->space_misses++;
-			empty_space(s, sp);
-			fence_stale(s);
-			sp->key = key;
-			for (int p = 0; p < SHADOW_PAGED; p++)
-				tree_format(&sp->tree[p], tree_levels(key));
-			link_roots(s, sp);
+			switch_find(s, key, h);
 		}
 	}
-	sp->used = ++s->clock;
+	s->space[s->cur].used = ++s->clock;
 }
 
 /* A matching space's trees lose the pages [va, va + pages): stale entries marked. */

@@ -52,6 +52,7 @@ enum shadow_stale {
 /* One Sv48 or Sv57 root and what popek knows of it. */
 struct shadow_tree {
 	uint64_t root;      /* physical address */
+	uint64_t satp;      /* the real satp that runs it (shadow_satp()) */
 	uint64_t upper;     /* a paged tree's table below root slot 511 when it is Sv57 (or 0) */
 	uint64_t stale_va;  /* with stale == SHADOW_STALE_PAGE: the one page to fence */
 	uint16_t asid;      /* its real ASID, before masking to the hart's width */
@@ -111,7 +112,8 @@ struct shadow {
 	 * the trees' filters grow, cleared when a fence finds them stale.
 	 */
 	uint16_t by_region[64], by_huge[64], by_all;
-	unsigned cur;        /* the space of the guest's satp (when it is paged) */
+	uint8_t hint[SHADOW_SPACES]; /* by a hash of a key: the space that last had it */
+	unsigned cur;                /* the space of the guest's satp (when it is paged) */
 	int global_levels;   /* the guest mode (gwalk_levels()) the global trees' leaves are of */
 	uint64_t clock;      /* LRU stamps handed out */
 	uint64_t pages;      /* table pages in use below the roots */

@@ -727,6 +727,45 @@ static void test_fence_filter(void **state)
 }
 
 /*
+ * A fence by address keeps another space's leaf while that space's own
+ * table still gives it unchanged (a TLB refilled at once would hold it):
+ * no fault, no real fence.  Once the table changes, the same fence takes it.
+ */
+static void test_fence_keeps_unchanged(void **state)
+{
+	(void)state;
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t a = space_table(SPACE_A, RAM + 0x200000, false, 1);
+	uint64_t b = space_table(SPACE_B, RAM + 0x300000, false, 2);
+	set_satp(v, a);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	set_satp(v, b);
+	assert_int_equal(shadow_fault(v, CAUSE_LOAD_PAGE, 0x1000), SHADOW_FILLED);
+	/* B remaps its page and fences it with every ASID: A's leaf is still A's */
+	((uint64_t *)hostvm_gpa(SPACE_B + 0x2000))[1] = (RAM + 0x280000) >> 12 << 10 | PTE_LEAF;
+	uint64_t fences =
+	    hostvm_stats.fence_all + hostvm_stats.fence_page + hostvm_stats.fence_asid;
+	shadow_fence(v, false, 0x1000, 1, true, 0);
+	assert_int_equal(v->shadow.kept, 1);
+	/* B's old leaf went, with one real fence; the fenced page is filled ahead */
+	assert_int_equal(hostvm_stats.fence_all + hostvm_stats.fence_page + hostvm_stats.fence_asid,
+	                 fences + 1);
+	assert_int_equal(shadow_page(v), v->vm->ram_hpa + 0x280000);
+	hostvm_check_shadow(v);
+	uint64_t fills = v->stats.shadow_fills;
+	set_satp(v, a);
+	assert_int_equal(shadow_page(v), v->vm->ram_hpa + 0x200000);
+	assert_int_equal(v->stats.shadow_fills, fills);
+	/* A's table changes while B runs: the next fence takes A's leaf */
+	set_satp(v, b);
+	((uint64_t *)hostvm_gpa(SPACE_A + 0x2000))[1] &= ~PTE_W;
+	shadow_fence(v, false, 0x1000, 1, true, 0);
+	set_satp(v, a);
+	assert_int_equal(shadow_page(v), 0);
+	hostvm_check_shadow(v);
+}
+
+/*
  * Guest tables of `levels` levels at `root` mapping va to the 4 KiB page at
  * `page`, G as given: one path per call, its tables from `tables` on (one
  * page each below the root, where an earlier path has none).
@@ -1043,6 +1082,7 @@ int main(void)
 	    cmocka_unit_test(test_fault_around),
 	    cmocka_unit_test(test_global_shared),
 	    cmocka_unit_test(test_fence_filter),
+	    cmocka_unit_test(test_fence_keeps_unchanged),
 	    cmocka_unit_test(test_sv48_guest),
 	    cmocka_unit_test(test_sv57_guest),
 	    cmocka_unit_test(test_compressed_fp_mprv),

@@ -64,35 +64,72 @@ __attribute__((unused)) static bool in_pool(const struct shadow *s, uint64_t pa)
 	       !(pa & (PAGE_SIZE - 1));
 }
 
+/* The link entry of pool page pa. */
+static struct shadow_link *link_of(const struct shadow *s, uint64_t pa)
+{
+	return &s->link[(pa - s->pool_base) >> PAGE_SHIFT];
+}
+
+/* Entries [i, i + n) of pool table t may be non-zero now: pool_free() clears them. */
+static void note_entries(struct shadow *s, const uint64_t *t, unsigned i, unsigned n)
+{
+	link_of(s, va_to_pa(t))->used |=
+	    ((2UL << ((i + n - 1) >> 3)) - 1) & ~((1UL << (i >> 3)) - 1);
+}
+
+/* The entry at e, in a pool table, may be non-zero now. */
+static void note_entry(struct shadow *s, const uint64_t *e)
+{
+	uint64_t pa = va_to_pa(e);
+	link_of(s, pa)->used |= 1UL << ((pa & (PAGE_SIZE - 1)) >> 6);
+}
+
 /*
  * A zeroed page of the vCPU's own pool.  The page limit keeps the pool from
  * running dry (install() evicts or starts over first), so running dry is
- * popek's bug.
+ * popek's bug.  A freed page was cleared as it was freed (but for the free
+ * list's word); a page from the bump index may hold a reset VM's old tables.
  */
 static uint64_t pool_alloc(struct shadow *s)
 {
 	uint64_t pa = s->pool_free;
+	uint64_t *t;
 	if (pa) {
-		s->pool_free = table(pa)[0];
+		t = table(pa);
+		s->pool_free = t[0];
+		t[0] = 0;
 	} else {
 		if (s->pool_used == s->pool_pages)
 			panic("shadow: pool of %lu pages exhausted below the page limit",
 			      s->pool_pages);
 		pa = s->pool_base + s->pool_used++ * PAGE_SIZE;
+		t = table(pa);
+		for (int i = 0; i < 512; i += 8) { /* eight stores a turn */
+			t[i] = t[i + 1] = t[i + 2] = t[i + 3] = 0;
+			t[i + 4] = t[i + 5] = t[i + 6] = t[i + 7] = 0;
+		}
 	}
 	CHECK(in_pool(s, pa), "shadow: free list holds %lx, outside the pool", pa);
-	uint64_t *t = table(pa);
-	for (int i = 0; i < 512; i += 8) { /* eight stores a turn: a new table per fill counts */
-		t[i] = t[i + 1] = t[i + 2] = t[i + 3] = 0;
-		t[i + 4] = t[i + 5] = t[i + 6] = t[i + 7] = 0;
-	}
+#if POPEK_CHECKING
+	for (int i = 0; i < 512; i++)
+		CHECK(!t[i], "shadow: pool page %lx handed out with entry %d = %lx", pa, i, t[i]);
+#endif
+	link_of(s, pa)->used = 0;
 	return pa;
 }
 
+/* Clears what pa's entries may hold (note_entry()) and hands it back. */
 static void pool_free(struct shadow *s, uint64_t pa)
 {
 	CHECK(in_pool(s, pa), "shadow: freeing %lx, outside the pool", pa);
-	table(pa)[0] = s->pool_free;
+	uint64_t *t = table(pa), used = link_of(s, pa)->used;
+	for (unsigned b = 0; b < 64 && used >> b; b++) {
+		if (used >> b & 1) {
+			uint64_t *e = &t[b * 8];
+			e[0] = e[1] = e[2] = e[3] = e[4] = e[5] = e[6] = e[7] = 0;
+		}
+	}
+	t[0] = s->pool_free;
 	s->pool_free = pa;
 }
 
@@ -204,10 +241,13 @@ static void tree_format(struct shadow_tree *t, int levels)
 		root[DIRECT_MAP_SLOT] = popek;
 	}
 	t->levels = (uint8_t)levels;
+	t->satp = (levels == LEVELS_MAX ? SATP_MODE_SV57 : SATP_MODE_SV48) |
+	          (t->asid & mmu_asid_mask()) << 44 | t->root >> PAGE_SHIFT;
 }
 
 /* `upper`: the tree may become an Sv57 one (a space's or a global tree). */
-static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid, bool upper)
+static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid, bool upper,
+                      uint16_t space_bit)
 {
 	/*
 	 * A reset VM's hart may still be on one of its old roots (popek runs on
@@ -221,12 +261,13 @@ static void tree_init(struct shadow *s, struct shadow_tree *t, unsigned asid, bo
 	if (upper)
 		table(t->upper)[DIRECT_MAP_SLOT] = popek;
 	t->live = false;
-	tree_format(t, LEVELS);
 	t->asid = (uint16_t)asid;
+	tree_format(t, LEVELS);
 	t->stale = SHADOW_STALE_NONE;
 	t->coarse = false;
 	t->top_used = t->upper_used = 0;
-	t->regions = 0;
+	t->regions = t->huge = 0;
+	t->space_bit = space_bit;
 	t->own = t->npages = 0;
 }
 
@@ -238,25 +279,30 @@ static void shadow_empty(struct shadow *s, unsigned asid_base)
 	s->pool_free = 0;
 	s->cur = 0;
 	s->clock = 0;
-	s->fences = s->space_hits = s->space_misses = s->ahead = 0;
+	s->fences = s->space_hits = s->space_misses = s->ahead = s->kept = 0;
 	s->lost++; /* the roots are made anew: nothing read from them before holds */
 	s->ndue = 0;
 	s->due_all = false;
 	s->global_levels = 3;
+	for (int i = 0; i < 64; i++)
+		s->by_region[i] = s->by_huge[i] = 0;
+	for (int i = 0; i < SHADOW_SPACES; i++)
+		s->hint[i] = 0;
+	s->by_all = 0;
 	unsigned asid = asid_base;
 	for (int view = 0; view < VIEW_COUNT; view++) {
 		if (!is_paged(view))
-			tree_init(s, &s->fixed[view], asid++, false);
+			tree_init(s, &s->fixed[view], asid++, false, 0);
 	}
 	for (int i = 0; i < SHADOW_SPACES; i++) {
 		s->space[i].key = SHADOW_NO_KEY;
 		s->space[i].used = 0;
 		for (int p = 0; p < SHADOW_PAGED; p++)
-			tree_init(s, &s->space[i].tree[p], asid++, true);
+			tree_init(s, &s->space[i].tree[p], asid++, true, (uint16_t)(1U << i));
 	}
 	for (int p = 0; p < SHADOW_PAGED; p++)
-		tree_init(s, &s->global[p], 0,
-		          true); /* never in satp: its leaves go through spaces */
+		tree_init(s, &s->global[p], 0, true, 0);
+	/* never in satp: its leaves go through spaces */ /* never in satp: its leaves go through spaces */
 }
 
 int shadow_init(struct shadow *s, uint64_t guest_ram, unsigned asid_base)
@@ -302,9 +348,7 @@ uint64_t shadow_asid(const struct shadow *s, enum shadow_view view)
 
 uint64_t shadow_satp(const struct shadow *s, enum shadow_view view)
 {
-	const struct shadow_tree *t = tree_of_const(s, view);
-	uint64_t mode = t->levels == LEVELS_MAX ? SATP_MODE_SV57 : SATP_MODE_SV48;
-	return mode | real_asid(t) << 44 | t->root >> PAGE_SHIFT;
+	return tree_of_const(s, view)->satp; /* made with the tree's shape (tree_format()) */
 }
 
 /* ---- fences: only for what the hardware could have cached, and sized to it ---- */
@@ -378,43 +422,99 @@ static void fence_stale(struct shadow *s)
 }
 
 /*
- * The bit of va's 2 MiB region in a tree's `regions` filter: a fence by
- * address looks into a tree only when the bit says it may map something
- * there (every Linux process is a cached space, and its fences name every
- * page it maps).  A 1 GiB leaf sets every bit.
+ * The bit of va's 2 MiB region in a tree's `regions` filter, and of its
+ * 1 GiB region in `huge`: a fence by address looks into a tree only when a
+ * bit says it may map something there (every Linux process is a cached
+ * space, and its fences name every page it maps).  A 1 GiB leaf sets its
+ * bit in `huge` alone, so the guest kernel's linear map (1 GiB leaves in
+ * the global trees) does not draw every fence of a user page into them.
  */
-static uint64_t region_bit(uint64_t va)
+static unsigned region_hash(uint64_t r)
 {
-	uint64_t r = va >> 21; /* mixed, so that a process's text, heap and stack differ */
-	return 1UL << ((r ^ r >> 6 ^ r >> 12) & 63);
+	return (r ^ r >> 6 ^ r >> 12) & 63; /* a process's text, heap and stack differ */
 }
 
-/*
- * What a fence of [va, va + pages) may reach in a tree's filter: its
- * regions' bits, or every bit when an address is not canonical (the tree
- * is emptied then).
- */
-static uint64_t regions_of(int levels, uint64_t va, uint64_t pages)
+static unsigned region_of(uint64_t va)
 {
-	uint64_t mask = 0;
+	return region_hash(va >> 21);
+}
+
+static unsigned huge_of(uint64_t va)
+{
+	return region_hash(va >> 30);
+}
+
+static uint64_t region_bit(uint64_t va)
+{
+	return 1UL << region_of(va);
+}
+
+static uint64_t huge_bit(uint64_t va)
+{
+	return 1UL << huge_of(va);
+}
+
+/* What a fence may reach, in the terms of a tree's two filters, and the spaces to look into. */
+struct shadow_reach {
+	uint64_t regions, huge;
+	uint16_t spaces;
+};
+
+/*
+ * What a fence of [va, va + pages) may reach: its regions' bits and the
+ * spaces that may have them, or everything when an address is not
+ * canonical (the trees are emptied then).
+ */
+static struct shadow_reach reach_of(const struct shadow *s, int levels, uint64_t va, uint64_t pages)
+{
+	struct shadow_reach m = {0, 0, s->by_all};
 	for (uint64_t i = 0; i < pages; i++) {
 		uint64_t a = va + i * PAGE_SIZE;
 		if (!gwalk_canonical(levels, a))
-			return ~0UL;
-		mask |= region_bit(a);
+			return (struct shadow_reach){~0UL, ~0UL, 0xffff};
+		m.regions |= region_bit(a);
+		m.huge |= huge_bit(a);
+		m.spaces |= s->by_region[region_of(a)] | s->by_huge[huge_of(a)];
 	}
-	return mask;
+	return m;
+}
+
+/* Whether tr's filters let a fence reaching m in. */
+static bool may_hold(const struct shadow_tree *tr, struct shadow_reach m)
+{
+	return (tr->regions & m.regions) | (tr->huge & m.huge);
+}
+
+/* tr's filters let every fence in. */
+static void add_all(struct shadow *s, struct shadow_tree *tr)
+{
+	tr->regions = tr->huge = ~0UL;
+	s->by_all |= tr->space_bit;
+}
+
+/* tr may hold a leaf of `level` at va from now on. */
+static void add_region(struct shadow *s, struct shadow_tree *tr, uint64_t va, int level)
+{
+	if (level >= 3) { /* 512 GiB or more: every region */
+		add_all(s, tr);
+	} else if (level == 2) {
+		tr->huge |= huge_bit(va);
+		s->by_huge[huge_of(va)] |= tr->space_bit;
+	} else {
+		tr->regions |= region_bit(va);
+		s->by_region[region_of(va)] |= tr->space_bit;
+	}
 }
 
 /*
  * A guest superpage was shadowed in pieces in tr: any fence by address
- * empties it, so its filter lets every fence in.
+ * empties it, so its filters let every fence in.
  */
-static void set_coarse(struct shadow_tree *tr, bool coarse)
+static void set_coarse(struct shadow *s, struct shadow_tree *tr, bool coarse)
 {
 	if (coarse) {
 		tr->coarse = true;
-		tr->regions = ~0UL;
+		add_all(s, tr);
 	}
 }
 
@@ -495,7 +595,7 @@ static void empty_tree(struct shadow *s, struct shadow_tree *tr)
 	tr->coarse = false;
 	tr->live = false;
 	tr->top_used = tr->upper_used = 0;
-	tr->regions = 0;
+	tr->regions = tr->huge = 0;
 	stale_asid(s, tr);
 }
 
@@ -515,25 +615,27 @@ static void empty_global(struct shadow *s, int p)
 	empty_tree(s, &s->global[p]);
 }
 
-/* Removes whatever leaf maps va in `tr`; true if there was one. */
-static bool unmap_page(struct shadow_tree *tr, uint64_t va)
+/*
+ * The entry of tr's own tables holding the leaf that maps va, and its
+ * level, or NULL (none, or one of a global tree's tables: fenced there, by
+ * a fence that reaches it).
+ */
+static uint64_t *own_leaf(struct shadow_tree *tr, uint64_t va, int *level)
 {
 	if (in_popek_slot(va))
-		return false; /* popek's own map: never the guest's */
+		return NULL; /* popek's own map: never the guest's */
 	uint64_t *t = table(tr->root);
-	for (int level = tr->levels - 1; level >= 0; level--) {
-		uint64_t *pte = &t[vpn(va, level)];
-		if (!(*pte & PTE_V))
-			return false;
+	for (int l = tr->levels - 1; l >= 0; l--) {
+		uint64_t *pte = &t[vpn(va, l)];
+		if (!(*pte & PTE_V) || (*pte & SHADOW_PTE_SHARED))
+			return NULL;
 		if (is_leaf(*pte)) {
-			*pte = 0;
-			return true;
+			*level = l;
+			return pte;
 		}
-		if (*pte & SHADOW_PTE_SHARED)
-			return false; /* the global tree's: fenced there, by a fence that reaches it */
 		t = table(PTE_TABLE(*pte));
 	}
-	return false;
+	return NULL;
 }
 
 /*
@@ -543,6 +645,12 @@ static bool unmap_page(struct shadow_tree *tr, uint64_t va)
 static uint64_t key_of(uint64_t satp)
 {
 	return satp;
+}
+
+/* A key's place in shadow.hint: its ASID and root mixed. */
+static unsigned key_hash(uint64_t key)
+{
+	return (unsigned)(key ^ key >> 7 ^ key >> 44 ^ key >> 51) & (SHADOW_SPACES - 1);
 }
 
 static uint64_t key_asid(uint64_t key)
@@ -621,47 +729,66 @@ static int tree_levels(uint64_t satp)
 	return gwalk_levels(satp) == LEVELS_MAX ? LEVELS_MAX : LEVELS;
 }
 
-void shadow_switch(struct vcpu *v)
+/*
+ * shadow_switch() for a key the hint does not find: the global trees
+ * reshaped for a new guest mode, a scan of the spaces, or the oldest made
+ * anew.  Out of line, so that a process coming back saves no registers.
+ */
+static __attribute__((noinline)) void switch_find(struct shadow *s, uint64_t key, unsigned h)
 {
-	struct shadow *s = &v->shadow;
-	if ((v->csr.satp >> 60) == 0)
-		return; /* Bare: no paged view runs; the current space stays as it is */
-	uint64_t key = key_of(v->csr.satp);
-	struct shadow_space *sp = &s->space[s->cur];
-	int levels = gwalk_levels(v->csr.satp);
+	int levels = gwalk_levels(key);
 	if (levels != s->global_levels) {
 		/* §4.1.11: global leaves of the other mode translate nothing of this one */
 		for (int p = 0; p < SHADOW_PAGED; p++) {
 			empty_global(s, p);
-			tree_format(&s->global[p], tree_levels(v->csr.satp));
+			tree_format(&s->global[p], tree_levels(key));
 		}
 		fence_stale(s);
 		s->global_levels = levels;
 	}
-	if (sp->key != key) {
-		int hit = -1, oldest = 0;
-		for (int i = 0; i < SHADOW_SPACES && hit < 0; i++) {
-			if (s->space[i].key == key)
-				hit = i;
-			else if (s->space[i].used < s->space[oldest].used)
-				oldest = i;
-		}
-		s->cur = (unsigned)(hit >= 0 ? hit : oldest);
-		sp = &s->space[s->cur];
-		if (hit >= 0) {
+	if (s->space[s->cur].key == key)
+		return;
+	int hit = -1, oldest = 0;
+	for (int i = 0; i < SHADOW_SPACES && hit < 0; i++) {
+		if (s->space[i].key == key)
+			hit = i;
+		else if (s->space[i].used < s->space[oldest].used)
+			oldest = i;
+	}
+	s->cur = (unsigned)(hit >= 0 ? hit : oldest);
+	struct shadow_space *sp = &s->space[s->cur];
+	if (hit >= 0) {
+		s->space_hits++;
+	} else {
+		/* the oldest space goes: its tables back to the pool, its ASIDs fenced */
+		s->space_misses++;
+		empty_space(s, sp);
+		fence_stale(s);
+		sp->key = key;
+		for (int p = 0; p < SHADOW_PAGED; p++)
+			tree_format(&sp->tree[p], tree_levels(key));
+		link_roots(s, sp);
+	}
+	s->hint[h] = (uint8_t)s->cur;
+}
+
+void shadow_switch(struct vcpu *v)
+{
+	struct shadow *s = &v->shadow;
+	uint64_t key = key_of(v->csr.satp);
+	if ((key >> 60) == 0)
+		return; /* Bare: no paged view runs; the current space stays as it is */
+	if (s->space[s->cur].key != key || gwalk_levels(key) != s->global_levels) {
+		/* a process coming back: its space is where its key's hash last led */
+		unsigned h = key_hash(key);
+		if (s->space[s->hint[h]].key == key && gwalk_levels(key) == s->global_levels) {
+			s->cur = s->hint[h];
 			s->space_hits++;
 		} else {
-			/* the oldest space goes: its tables back to the pool, its ASIDs fenced */
-			s->space_misses++;
-			empty_space(s, sp);
-			fence_stale(s);
-			sp->key = key;
-			for (int p = 0; p < SHADOW_PAGED; p++)
-				tree_format(&sp->tree[p], tree_levels(key));
-			link_roots(s, sp);
+			switch_find(s, key, h);
 		}
 	}
-	sp->used = ++s->clock;
+	s->space[s->cur].used = ++s->clock;
 }
 
 /* A matching space's trees lose the pages [va, va + pages): stale entries marked. */
@@ -674,25 +801,89 @@ static void empty_any(struct shadow *s, struct shadow_tree *tr, int global_p)
 		empty_tree(s, tr);
 }
 
-/* tr loses the pages [va, va + pages): stale entries marked. */
-static void flush_tree(struct shadow *s, struct shadow_tree *tr, int levels, uint64_t va,
-                       uint64_t pages, int global_p)
+static inline __attribute__((always_inline)) uint64_t *guest_pte(void *ctx, uint64_t gpa,
+                                                                 enum gwalk_status *why)
 {
+	struct vcpu *v = ctx;
+	/* §3.7.1: the table walk's own reads are checked by PMP as S-mode loads */
+	if (v->csr.has_m && (pmp_perms(&v->csr, VMODE_S, gpa, 8) & PMP_R) == 0) {
+		*why = GW_ACCESS_FAULT;
+		return NULL;
+	}
+	*why = GW_PAGE_FAULT; /* no RAM: the board's PTE load fails, a page fault */
+	return vm_gpa_to_hva(v->vm, gpa, 8);
+}
+
+/* The privilege a view's accesses are made with, for the guest's tables and for PMP. */
+static enum vmode view_mode(const struct vcpu *v, enum shadow_view view)
+{
+	static const enum vmode modes[VIEW_COUNT] = {[VIEW_U] = VMODE_U,
+	                                             [VIEW_S] = VMODE_S,
+	                                             [VIEW_S_SUM] = VMODE_S,
+	                                             [VIEW_M] = VMODE_M,
+	                                             [VIEW_M_MPRV] = VMODE_M};
+	return view == VIEW_BARE ? v->mode : modes[view];
+}
+
+static inline __attribute__((always_inline)) uint64_t
+leaf_ahead(struct vcpu *v, enum shadow_view view, uint64_t pte);
+
+/*
+ * Whether `leaf`, a 4 KiB leaf of space sp's view p at va, is exactly what a
+ * fill would install now: the guest's tables of that space still give a
+ * non-global 4 KiB leaf with A set that shadows to the same entry.  A fence
+ * needs it gone only if it is stale (§4.2.1); a TLB refilled right after the
+ * fence would hold the same translation (§4.3.2: walks may be speculative),
+ * so keeping it is exact, and costs one walk against a fault and a real
+ * fence.  Linux fences every page it maps with every ASID: the other
+ * processes' leaves at that address stay.
+ */
+static bool leaf_unchanged(struct vcpu *v, const struct shadow_space *sp, int p, uint64_t va,
+                           uint64_t leaf)
+{
+	enum shadow_view view = (enum shadow_view)(SHADOW_PAGED_FIRST + p);
+	struct gwalk_result r = {0};
+	if (leaf & SHADOW_PTE_GLOBAL ||
+	    gwalk(guest_pte, v, sp->key, va, leaf & PTE_R ? GW_LOAD : GW_FETCH, view_mode(v, view),
+	          view == VIEW_S_SUM, v->csr.mstatus & SSTATUS_MXR, false, &r) != GW_OK)
+		return false;
+	return r.level == 0 && !(r.pte & PTE_G) && leaf_ahead(v, view, r.pte) == leaf;
+}
+
+/*
+ * tr loses the pages [va, va + pages) (stale entries marked), but for the
+ * leaves of space sp (NULL: a global tree, p its view) still unchanged.
+ */
+static void flush_tree(struct vcpu *v, struct shadow_tree *tr, const struct shadow_space *sp, int p,
+                       int levels, uint64_t va, uint64_t pages)
+{
+	struct shadow *s = &v->shadow;
 	if (!tr->live)
 		return;
 	/* A coarse tree may hold the guest superpage at va in pieces: empty it all. */
 	if (tr->coarse) {
-		empty_any(s, tr, global_p);
+		empty_any(s, tr, sp ? -1 : p);
 		return;
 	}
 	for (uint64_t i = 0; i < pages; i++) {
 		uint64_t a = va + i * PAGE_SIZE; /* wraps past the top as the guest's range does */
 		if (!gwalk_canonical(levels, a)) {
-			empty_any(s, tr, global_p); /* the board (QEMU) flushes everything here */
+			/* the board (QEMU) flushes everything here */
+			empty_any(s, tr, sp ? -1 : p);
 			return;
 		}
-		if ((tr->regions & region_bit(a)) && unmap_page(tr, a))
-			stale_page(s, tr, a);
+		int level;
+		uint64_t *e = ((tr->regions & region_bit(a)) | (tr->huge & huge_bit(a)))
+		                  ? own_leaf(tr, a, &level)
+		                  : NULL;
+		if (!e)
+			continue;
+		if (sp && level == 0 && leaf_unchanged(v, sp, p, a, *e)) {
+			s->kept++;
+			continue;
+		}
+		*e = 0;
+		stale_page(s, tr, a);
 	}
 }
 
@@ -704,8 +895,9 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 	va &= ~(PAGE_SIZE - 1);
 	/* the guest's addresses are canonical by its current mode; Bare: Sv39's rule, as before */
 	int levels = gwalk_levels(v->csr.satp) ? gwalk_levels(v->csr.satp) : 3;
-	uint64_t mask = all_va ? 0 : regions_of(levels, va, pages);
-	for (int i = 0; i < SHADOW_SPACES; i++) {
+	struct shadow_reach m =
+	    all_va ? (struct shadow_reach){0, 0, 0xffff} : reach_of(s, levels, va, pages);
+	for (unsigned i = 0; m.spaces >> i; i++) {
 		struct shadow_space *sp = &s->space[i];
 		/*
 		 * By ASID, only that space's non-global entries need go (§4.2.1):
@@ -713,26 +905,31 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 		 * less), the global trees stay.  With rs2 = x0, every space and
 		 * the global trees.
 		 */
-		if (sp->key == SHADOW_NO_KEY || (!all_asid && key_asid(sp->key) != asid))
+		if (!(m.spaces >> i & 1) || sp->key == SHADOW_NO_KEY ||
+		    (!all_asid && key_asid(sp->key) != asid))
 			continue;
-		/* the filters first: most spaces map nothing where a page is fenced */
-		if (!all_va &&
-		    !((sp->tree[0].regions | sp->tree[1].regions | sp->tree[2].regions) & mask))
-			continue;
+		bool hit = false;
 		for (int p = 0; p < SHADOW_PAGED; p++) {
-			if (all_va)
+			if (all_va) {
 				empty_tree(s, &sp->tree[p]);
-			else if (sp->tree[p].regions & mask)
-				flush_tree(s, &sp->tree[p], levels, va, pages, -1);
+			} else if (may_hold(&sp->tree[p], m)) {
+				flush_tree(v, &sp->tree[p], sp, p, levels, va, pages);
+				hit = true;
+			}
 		}
 		if (all_va && !all_asid)
 			link_roots(s, sp); /* the global trees stay (§4.2.1): linked again */
+		if (!all_va && !hit && pages == 1) { /* the index was stale for this page */
+			s->by_region[region_of(va)] &= (uint16_t) ~(1U << i);
+			s->by_huge[huge_of(va)] &= (uint16_t) ~(1U << i);
+			s->by_all &= (uint16_t) ~(1U << i);
+		}
 	}
 	for (int p = 0; p < SHADOW_PAGED && all_asid; p++) {
 		if (all_va)
 			empty_global(s, p);
-		else if (s->global[p].regions & mask)
-			flush_tree(s, &s->global[p], levels, va, pages, p);
+		else if (may_hold(&s->global[p], m))
+			flush_tree(v, &s->global[p], NULL, p, levels, va, pages);
 	}
 	if (all_va)
 		v->stats.shadow_flushes++;
@@ -789,12 +986,13 @@ static uint64_t copy_table(struct shadow *s, struct shadow_tree *tr, const struc
 		if (!(e & PTE_V))
 			continue;
 		if (is_leaf(e)) {
-			tr->regions = ~0UL; /* leaves anywhere below: the filter gives up */
-			set_coarse(tr, g && g->coarse);
+			add_all(s, tr); /* leaves anywhere below: the filters give up */
+			set_coarse(s, tr, g && g->coarse);
 		} else {
 			e |= SHADOW_PTE_SHARED;
 		}
 		dst[i] = e;
+		note_entry(s, &dst[i]);
 	}
 	return pte;
 }
@@ -819,7 +1017,7 @@ static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shad
 	mark_slots(tr, va);
 	CHECK(tr->levels == LEVELS_MAX || (int64_t)va >> 47 == 0 || (int64_t)va >> 47 == -1,
 	      "shadow: %lx in a tree of four levels", va);
-	tr->regions |= level >= 2 ? ~0UL : region_bit(va);
+	add_region(s, tr, va, level);
 	uint64_t *t = table(tr->root);
 	const uint64_t *gt = g ? table(g->root) : NULL; /* g's table at the same place */
 	for (int l = tr->levels - 1; l > level; l--) {
@@ -831,9 +1029,11 @@ static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shad
 			fence_stale(s);
 		}
 		if (*pte & SHADOW_PTE_SHARED) /* a leaf of this space's own below: its own copy */
-			*pte = copy_table(s, tr, g, table(PTE_TABLE(*pte)));
-		if (!(*pte & PTE_V))
+			*pte = copy_table(s, tr, g, table(PTE_TABLE(*pte))); /* noted before */
+		if (!(*pte & PTE_V)) {
 			*pte = gt ? copy_table(s, tr, g, gt) : new_table(s, tr);
+			note_entry(s, pte);
+		}
 		CHECK(in_pool(s, PTE_TABLE(*pte)), "shadow: table %lx outside the pool",
 		      PTE_TABLE(*pte));
 		t = table(PTE_TABLE(*pte));
@@ -851,6 +1051,7 @@ static bool put_leaf(struct shadow *s, struct shadow_tree *tr, const struct shad
 		freed = true;
 	}
 	*pte = leaf;
+	note_entry(s, pte);
 	/* §4.2.1: a valid leaf changed (widened) in place; the old one may be cached */
 	if (replaced) {
 		stale_page(s, tr, va);
@@ -884,13 +1085,14 @@ static void link_global(struct shadow *s, struct shadow_tree *tr, const struct s
 				fence_stale(s);
 			}
 			*pte = ge | SHADOW_PTE_SHARED;
+			note_entry(s, pte);
 			return;
 		}
 		t = table(PTE_TABLE(*pte));
 		gt = table(PTE_TABLE(ge));
 	}
 	put_leaf(s, tr, NULL, va, level, leaf); /* the last table is tr's own */
-	set_coarse(tr, g->coarse);
+	set_coarse(s, tr, g->coarse);
 }
 
 /*
@@ -925,12 +1127,13 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 	uint64_t leaf =
 	    (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
 	if (!is_paged(view)) {
-		set_coarse(tr, coarse); /* after any flush, which clears it: sfence empties all */
+		set_coarse(s, tr,
+		           coarse); /* after any flush, which clears it: sfence empties all */
 		put_leaf(s, tr, NULL, va, level, leaf);
 	} else if (global) {
 		int p = view - SHADOW_PAGED_FIRST;
 		struct shadow_tree *g = &s->global[p];
-		set_coarse(g, coarse);
+		set_coarse(s, g, coarse);
 		if (put_leaf(s, g, NULL, va, level, leaf | SHADOW_PTE_GLOBAL)) {
 			/* g freed tables that spaces may link: they start over */
 			for (int i = 0; i < SHADOW_SPACES; i++)
@@ -939,7 +1142,7 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 		}
 		link_global(s, tr, g, va, level, leaf | SHADOW_PTE_GLOBAL);
 	} else {
-		set_coarse(tr, coarse);
+		set_coarse(s, tr, coarse);
 		put_leaf(s, tr, &s->global[view - SHADOW_PAGED_FIRST], va, level, leaf);
 	}
 	v->stats.shadow_fills++;
@@ -949,29 +1152,6 @@ static void install(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t
 static enum gwalk_access access_of(uint64_t cause)
 {
 	return cause == CAUSE_FETCH_PAGE ? GW_FETCH : cause == CAUSE_LOAD_PAGE ? GW_LOAD : GW_STORE;
-}
-
-static uint64_t *guest_pte(void *ctx, uint64_t gpa, enum gwalk_status *why)
-{
-	struct vcpu *v = ctx;
-	/* §3.7.1: the table walk's own reads are checked by PMP as S-mode loads */
-	if (v->csr.has_m && (pmp_perms(&v->csr, VMODE_S, gpa, 8) & PMP_R) == 0) {
-		*why = GW_ACCESS_FAULT;
-		return NULL;
-	}
-	*why = GW_PAGE_FAULT; /* no RAM: the board's PTE load fails, a page fault */
-	return vm_gpa_to_hva(v->vm, gpa, 8);
-}
-
-/* The privilege a view's accesses are made with, for the guest's tables and for PMP. */
-static enum vmode view_mode(const struct vcpu *v, enum shadow_view view)
-{
-	static const enum vmode modes[VIEW_COUNT] = {[VIEW_U] = VMODE_U,
-	                                             [VIEW_S] = VMODE_S,
-	                                             [VIEW_S_SUM] = VMODE_S,
-	                                             [VIEW_M] = VMODE_M,
-	                                             [VIEW_M_MPRV] = VMODE_M};
-	return view == VIEW_BARE ? v->mode : modes[view];
 }
 
 static uint64_t needs(uint64_t cause)
@@ -1044,21 +1224,28 @@ static enum shadow_fault map_guest_page(struct vcpu *v, enum shadow_view view, u
  * 0: only what a fill of it would install (A set, RAM, PMP deciding the
  * page whole, no wider than the walk allows), never an A or D update.
  */
-static uint64_t leaf_ahead(struct vcpu *v, enum shadow_view view, uint64_t pte)
+static inline __attribute__((always_inline)) uint64_t
+leaf_ahead(struct vcpu *v, enum shadow_view view, uint64_t pte)
 {
+	if ((pte & (PTE_V | PTE_A)) != (PTE_V | PTE_A))
+		return 0; /* most neighbours: nothing to fill (gwalk_shadow_perms() says so too) */
+	/* the bits first (a paged view: vU for VIEW_U, else vS), then the memory behind */
+	enum vmode mode = view == VIEW_U ? VMODE_U : VMODE_S;
+	uint64_t perms =
+	    gwalk_shadow_perms(pte, mode, view == VIEW_S_SUM, v->csr.mstatus & SSTATUS_MXR);
 	uint64_t gpa = gwalk_leaf_gpa(pte);
-	if (gpa == ~0UL || !vm_gpa_to_hva(v->vm, gpa, PAGE_SIZE) ||
+	if (!perms || gpa == ~0UL || !vm_gpa_to_hva(v->vm, gpa, PAGE_SIZE) ||
 	    (v->vm->watch_on && watch_in(v->vm, gpa, PAGE_SIZE)))
 		return 0; /* a watched page is filled on its own fault */
-	bool sum = view == VIEW_S_SUM, mxr = v->csr.mstatus & SSTATUS_MXR;
-	enum vmode mode = view_mode(v, view);
-	int pp = pmp_perms(&v->csr, mode, gpa, PAGE_SIZE);
-	uint64_t perms = pp < 0 ? 0 : gwalk_shadow_perms(pte, mode, sum, mxr) & (uint64_t)pp;
-	if ((perms & (PTE_R | PTE_W)) == PTE_W)
-		perms &=
-		    ~PTE_W; /* PMP's reserved W-only: stores are emulated, as in map_guest_page() */
-	if (!perms)
-		return 0;
+	if (v->csr.has_m) {
+		int pp = pmp_perms(&v->csr, mode, gpa, PAGE_SIZE);
+		perms &= pp < 0 ? 0 : (uint64_t)pp;
+		if ((perms & (PTE_R | PTE_W)) == PTE_W)
+			perms &=
+			    ~PTE_W; /* PMP's reserved W-only: stores are emulated (map_guest_page()) */
+		if (!perms)
+			return 0;
+	}
 	uint64_t hpa = v->vm->ram_hpa + (gpa - v->vm->ram_gpa);
 	return (hpa >> PAGE_SHIFT) << PTE_PPN_SHIFT | perms | PTE_U | PTE_V | PTE_A | PTE_D;
 }
@@ -1104,6 +1291,7 @@ static void fill_around(struct vcpu *v, enum shadow_view view, uint64_t va, uint
 		t[first + i] = leaf;
 		v->shadow.ahead++;
 	}
+	note_entries(&v->shadow, t, first, AROUND_PAGES);
 }
 
 /*
@@ -1154,7 +1342,7 @@ static void fill_view(struct vcpu *v, enum shadow_view view, uint64_t va,
 
 static void fill_fenced(struct vcpu *v, uint64_t va)
 {
-	struct gwalk_result r;
+	struct gwalk_result r = {0};
 	if (in_popek_slot(va))
 		return;
 	/* one walk that accepts any leaf, U or not: vS with SUM, MXR letting X-only pages in */
@@ -1170,7 +1358,7 @@ enum gwalk_status shadow_walk(struct vcpu *v, uint64_t va, enum gwalk_access acc
 		*gpa = va;
 		return GW_OK;
 	}
-	struct gwalk_result r;
+	struct gwalk_result r = {0};
 	bool sum = v->csr.mstatus & SSTATUS_SUM, mxr = v->csr.mstatus & SSTATUS_MXR;
 	enum gwalk_status st =
 	    gwalk(guest_pte, v, v->csr.satp, va, acc, mode, sum, mxr, update_ad, &r);
@@ -1193,7 +1381,7 @@ enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va)
 		return map_guest_page(v, view, cause, va, page, page, level, perms, false);
 	}
 	bool sum = v->csr.mstatus & SSTATUS_SUM, mxr = v->csr.mstatus & SSTATUS_MXR;
-	struct gwalk_result r;
+	struct gwalk_result r = {0};
 	switch (
 	    gwalk(guest_pte, v, v->csr.satp, va, access_of(cause), v->mode, sum, mxr, true, &r)) {
 	case GW_PAGE_FAULT:

@@ -24,7 +24,7 @@ enum shadow_view {
 /* The views built from the guest's page tables: cached per guest address space. */
 #define SHADOW_PAGED_FIRST VIEW_U
 #define SHADOW_PAGED       3 /* VIEW_U, VIEW_S, VIEW_S_SUM */
-/* Guest address spaces (satp root and ASID) whose shadows a vCPU keeps. */
+/* Guest address spaces (satp root and ASID) whose shadows a vCPU keeps (a bit each in a uint16_t). */
 #define SHADOW_SPACES 16
 /* Real ASIDs of one vCPU: each unpaged view, each paged view of each space. */
 #define SHADOW_ASIDS (VIEW_COUNT - SHADOW_PAGED + SHADOW_SPACES * SHADOW_PAGED)
@@ -51,17 +51,20 @@ enum shadow_stale {
 
 /* One Sv48 or Sv57 root and what popek knows of it. */
 struct shadow_tree {
-	uint64_t root;       /* physical address */
-	uint64_t upper;      /* a paged tree's table below root slot 511 when it is Sv57 (or 0) */
-	uint64_t stale_va;   /* with stale == SHADOW_STALE_PAGE: the one page to fence */
-	uint16_t asid;       /* its real ASID, before masking to the hart's width */
-	uint8_t stale;       /* enum shadow_stale: what the TLB may hold that the tree lost */
-	uint8_t levels;      /* 4 (Sv48: popek at root slot 510) or 5 (Sv57: at upper slot 510) */
-	bool coarse;         /* a guest superpage was shadowed in pieces */
-	bool live;           /* a leaf was installed since the tree was last emptied */
-	uint64_t top_used;   /* root slots that may hold entries: bit i for slots 8i to 8i + 7 */
+	uint64_t root;      /* physical address */
+	uint64_t satp;      /* the real satp that runs it (shadow_satp()) */
+	uint64_t upper;     /* a paged tree's table below root slot 511 when it is Sv57 (or 0) */
+	uint64_t stale_va;  /* with stale == SHADOW_STALE_PAGE: the one page to fence */
+	uint16_t asid;      /* its real ASID, before masking to the hart's width */
+	uint8_t stale;      /* enum shadow_stale: what the TLB may hold that the tree lost */
+	uint8_t levels;     /* 4 (Sv48: popek at root slot 510) or 5 (Sv57: at upper slot 510) */
+	uint16_t space_bit; /* a space's tree: 1 << the space's index (0: a fixed or global tree) */
+	bool coarse;        /* a guest superpage was shadowed in pieces */
+	bool live;          /* a leaf was installed since the tree was last emptied */
+	uint64_t top_used;  /* root slots that may hold entries: bit i for slots 8i to 8i + 7 */
 	uint64_t upper_used; /* the same for an Sv57 tree's upper table */
-	uint64_t regions;    /* 2 MiB regions (va bits 26:21) that may hold a leaf: a filter */
+	uint64_t regions;    /* 2 MiB regions that may hold a leaf of 4 KiB or 2 MiB: a filter */
+	uint64_t huge;       /* the same for 1 GiB regions holding a 1 GiB leaf */
 	/*
 	 * Its own table pages below the root (and upper table): a circular list
 	 * through shadow.link, by pool page index + 1 (0: none), so that
@@ -71,9 +74,15 @@ struct shadow_tree {
 	uint32_t npages; /* how many */
 };
 
-/* A pool page's place in its tree's list of own tables (pool page index + 1). */
+/*
+ * A pool page's place in its tree's list of own tables (pool page index +
+ * 1), and which of its entries may be non-zero (bit i: entries 8i to 8i + 7),
+ * so that freeing it clears only those and the pool hands out zeroed tables
+ * without zeroing 4 KiB.
+ */
 struct shadow_link {
 	uint32_t next, prev;
+	uint64_t used;
 };
 
 /* Trees fenced one by one at most; past this, one global fence. */
@@ -96,7 +105,15 @@ struct shadow {
 	 * a global mapping exists in every address space).
 	 */
 	struct shadow_tree global[SHADOW_PAGED];
-	unsigned cur;        /* the space of the guest's satp (when it is paged) */
+	/*
+	 * Per filter bit (shadow_tree.regions, .huge), the spaces a tree of
+	 * which may have it, and the spaces whose filters have every bit: a
+	 * one-page fence looks only into those.  A superset: bits are set as
+	 * the trees' filters grow, cleared when a fence finds them stale.
+	 */
+	uint16_t by_region[64], by_huge[64], by_all;
+	uint8_t hint[SHADOW_SPACES]; /* by a hash of a key: the space that last had it */
+	unsigned cur;                /* the space of the guest's satp (when it is paged) */
 	int global_levels;   /* the guest mode (gwalk_levels()) the global trees' leaves are of */
 	uint64_t clock;      /* LRU stamps handed out */
 	uint64_t pages;      /* table pages in use below the roots */
@@ -109,6 +126,8 @@ struct shadow {
 	bool due_all;
 	/* Leaves installed ahead of a fault: fault-around, and the page a guest fence names. */
 	uint64_t ahead;
+	/* Leaves a fence by address found unchanged in the guest's tables and kept. */
+	uint64_t kept;
 	/*
 	 * Counts the times a tree lost what the TLB may hold (each stale mark):
 	 * a translation read from the trees before stays good while it is

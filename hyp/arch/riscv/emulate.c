@@ -271,20 +271,36 @@ static bool plain_worth(struct vcpu *v)
 	return false;
 }
 
+/* The hint for a run at the guest's pc. */
+static inline struct plain_hint *plain_hint_at(struct vcpu *v)
+{
+	return &v->plain_hint[(v->pc >> 1) % VCPU_PLAIN_HINTS];
+}
+
+/* Whether the hint already says that no run at the pc reaches a sensitive instruction. */
+static inline bool plain_known_unworthy(struct vcpu *v)
+{
+	const struct plain_hint *h = plain_hint_at(v);
+	return h->pc == v->pc && h->gen == fetch_gen(v) && !h->worth;
+}
+
 /*
  * At the guest's pc, an ordinary instruction.  A trap handler saves what it
  * reads (csrr t0, sscratch; sd t0, 16(sp); csrw sscratch, zero; csrr t0,
  * sepc; sd t0, ...): when stores alone lead to the next sensitive
  * instruction, carrying them out saves its trap.  (Runs of loads, a
- * handler's restore, cost more to carry out than the traps they save.)
- * Returns that SYSTEM instruction, now at the pc; 0 when the guest runs on
- * from where it is (perhaps after some of them).  Out of line: rare.
+ * handler's restore, were measured again with cheap traps: carrying the
+ * teaching kernel's `ld t0; csrw sstatus` saved one trap per system call
+ * but cost some 780 popek instructions more, the decode and shadow walk of
+ * the load; bench/README.md.)  Returns that SYSTEM instruction, now at the
+ * pc; 0 when the guest runs on from where it is (perhaps after some of
+ * them).  Out of line: rare.
  */
 __attribute__((noinline)) static uint32_t emulate_plain(struct vcpu *v)
 {
 	if (v->mode != VMODE_S)
 		return 0;
-	struct plain_hint *h = &v->plain_hint[(v->pc >> 1) % VCPU_PLAIN_HINTS];
+	struct plain_hint *h = plain_hint_at(v);
 	uint64_t gen = fetch_gen(v);
 	if (h->pc != v->pc || h->gen != gen) {
 		h->pc = v->pc;
@@ -311,7 +327,8 @@ static inline __attribute__((always_inline)) uint32_t next_system(struct vcpu *v
 	uint32_t next = fetch_cached(v, v->pc);
 	if (!next || (next & 0x7f) == 0x73)
 		return next;
-	if (maybe_store(next) && (next = emulate_plain(v)))
+	/* the hint is read here: most stores start no run, and the call saves registers */
+	if (maybe_store(next) && !plain_known_unworthy(v) && (next = emulate_plain(v)))
 		return next;
 	return NEXT_ORDINARY;
 }
@@ -411,6 +428,15 @@ static inline __attribute__((always_inline)) int emulate_fast_csr(struct vcpu *v
 	return (int)fx;
 }
 
+/*
+ * vcpu_deliverable_irq() on the lane, whose usual answer (nothing pending
+ * and enabled at all: vcsr_pending_irq's first test) is found inline.
+ */
+static inline bool fast_irq(const struct vcpu *v)
+{
+	return (vcsr_mip(&v->csr) & v->csr.mie) && vcpu_deliverable_irq(v);
+}
+
 /* emulate_fast_csr() after the first; out of line: bench/insn-count.c counts its calls. */
 __attribute__((noinline)) static int emulate_fast_ahead_csr(struct vcpu *v, uint32_t insn)
 {
@@ -438,7 +464,7 @@ __attribute__((noinline)) static enum emulate_fast emulate_fast_more(struct vcpu
 			return EMULATE_FAST_AHEAD;
 		v->stats.ahead++;
 		fx |= (unsigned)f;
-		if ((f & VCSR_INTERRUPTS) && vcpu_deliverable_irq(v))
+		if ((f & VCSR_INTERRUPTS) && fast_irq(v))
 			return EMULATE_FAST_IRQ;
 		next = next_system(v);
 		if (next == NEXT_ORDINARY)
@@ -449,7 +475,7 @@ __attribute__((noinline)) static enum emulate_fast emulate_fast_more(struct vcpu
 
 enum emulate_fast emulate_fast_resume(struct vcpu *v)
 {
-	if (vcpu_deliverable_irq(v))
+	if (fast_irq(v))
 		return EMULATE_FAST_IRQ;
 	if (v->mode == VMODE_U)
 		return EMULATE_FAST_DONE; /* vU's accesses trap: emulate_ahead() stops there too */
@@ -507,7 +533,7 @@ enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval)
 		return EMULATE_FAST_VIEW;
 	}
 	/* Interrupts on, or one enabled: the one now deliverable is taken first (§3.1.9). */
-	if ((fx & VCSR_INTERRUPTS) && vcpu_deliverable_irq(v))
+	if ((fx & VCSR_INTERRUPTS) && fast_irq(v))
 		return EMULATE_FAST_IRQ;
 	/* the next instruction is peeked at through the new view after a SUM change */
 	uint32_t next = next_system(v);

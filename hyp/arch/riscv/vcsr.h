@@ -173,8 +173,11 @@ unsigned vcsr_rmw_general(struct vcsr *c, enum vmode mode, unsigned csr, enum vc
 
 /* The value the guest reads from mstatus (UXL, SXL and SD filled in). */
 uint64_t vcsr_mstatus_read(const struct vcsr *c);
-/* mip as the guest reads it: the stored bits and the vPLIC's S line. */
-uint64_t vcsr_mip(const struct vcsr *c);
+/* mip as the guest reads it: the stored bits and the vPLIC's S line.  Inline: the trap path's. */
+static inline uint64_t vcsr_mip(const struct vcsr *c)
+{
+	return c->mip | (c->seip_line ? 1UL << IRQ_S_EXT : 0);
+}
 
 /* The mode a trap with this cause (interrupt bit included), taken in `mode`, goes to (§3.1.8). */
 enum vmode vcsr_trap_target(const struct vcsr *c, enum vmode mode, uint64_t cause);

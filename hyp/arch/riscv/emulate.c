@@ -67,6 +67,13 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
  * SUM in vS, MPRV and MPP in vM.  A superset of its inputs keys the cache.
  */
 #define FETCH_VIEW_BITS (SSTATUS_SUM | MSTATUS_MPRV | MSTATUS_MPP)
+_Static_assert(!(FETCH_VIEW_BITS & 3), "the mode fits below the view bits");
+
+/* The view key of an entry: FETCH_VIEW_BITS and the mode, one compare. */
+static inline uint64_t fetch_view(const struct vcpu *v)
+{
+	return (v->csr.mstatus & FETCH_VIEW_BITS) | (uint64_t)v->mode;
+}
 
 static uint64_t fetch_gen(const struct vcpu *v)
 {
@@ -98,8 +105,7 @@ static void fetch_remember(struct vcpu *v, uint64_t va, uint64_t hpa)
 {
 	struct fetch_cache_entry *e = fetch_entry(v, va);
 	e->va = va >> PAGE_SHIFT;
-	e->mode = v->mode;
-	e->status = v->csr.mstatus & FETCH_VIEW_BITS;
+	e->view = fetch_view(v);
 	e->guest_satp = v->csr.satp;
 	e->gen = fetch_gen(v);
 	e->host = (const uint8_t *)pa_to_va(hpa) - (va & (PAGE_SIZE - 1));
@@ -124,8 +130,8 @@ static inline __attribute__((always_inline)) const uint16_t *fetch_half_cached(s
                                                                                uint64_t va)
 {
 	const struct fetch_cache_entry *e = fetch_entry(v, va);
-	if (!e->host || e->va != va >> PAGE_SHIFT || e->gen != fetch_gen(v) || e->mode != v->mode ||
-	    e->status != (v->csr.mstatus & FETCH_VIEW_BITS) || e->guest_satp != v->csr.satp)
+	if (!e->host || e->va != va >> PAGE_SHIFT || e->gen != fetch_gen(v) ||
+	    e->view != fetch_view(v) || e->guest_satp != v->csr.satp)
 		return fetch_refill(v, va);
 	CHECK_FETCH_CACHE(v, va);
 	return (const uint16_t *)(e->host + (va & (PAGE_SIZE - 1)));
@@ -422,8 +428,7 @@ static inline __attribute__((always_inline)) int emulate_fast_csr(struct vcpu *v
 	if (fx & VCSR_SLOW)
 		return -1;
 	set_reg(v, rd, old);
-	v->stats.emulated[EMUL_CSR]++;
-	v->note = "emulated csr";
+	v->stats.emulated[EMUL_CSR]++; /* no note: the lane is off while trace = on reads them */
 	v->pc += 4;
 	return (int)fx;
 }

@@ -78,6 +78,9 @@ struct vcpu {
 	 */
 	bool irq_stale;
 	bool on_hart; /* inside vcpu_run_slice(): only then may sync_interrupts() skip */
+	/* near the registers: the fast lane's loads and counts reach them without an address sum */
+	struct vm *vm;
+	struct vcpu_stats stats;
 	/*
 	 * The host pages emulate_ahead() and the fast lane last fetched from
 	 * (emulate.c), direct-mapped by guest page: each valid while what selects
@@ -86,9 +89,8 @@ struct vcpu {
 	 * calls) are what they were when it was found.
 	 */
 	struct fetch_cache_entry {
-		uint64_t va; /* the guest page (va >> 12) */
-		enum vmode mode;
-		uint64_t status; /* mstatus's bits that select a view (emulate.c) */
+		uint64_t va;   /* the guest page (va >> 12) */
+		uint64_t view; /* mstatus's bits that select a view, and the mode (emulate.c) */
 		uint64_t guest_satp;
 		uint64_t gen;
 		const uint8_t *host; /* its first byte, in popek's direct map; NULL: none */
@@ -110,8 +112,6 @@ struct vcpu {
 	uint64_t resv_va, resv_val;
 	struct vtrig trig; /* its debug triggers' state (vtrig.c) */
 	struct shadow shadow;
-	struct vm *vm;
-	struct vcpu_stats stats;
 };
 
 /*

@@ -344,10 +344,16 @@ static enum trap_action illegal(struct vcpu *v, uint64_t tval)
 	return trap_reflect(v, CAUSE_ILLEGAL_INSN, tval);
 }
 
+/* s0-s11 (x8, x9, x18-x27), which the psABI has C preserve */
+#define SREGS 0x0ffc0300U
+
 static void set_reg(struct vcpu *v, unsigned r, uint64_t val)
 {
-	if (r)
+	if (r) {
 		v->x[r] = val;
+		v->sregs_written |=
+		    (SREGS >> r) & 1; /* the lane's re-entry must load it (vcpu.h) */
+	}
 }
 
 /* A counter read the guest may make: cycle and instret as its writes moved them, time, or 0. */
@@ -417,11 +423,11 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 static inline __attribute__((always_inline)) int emulate_fast_csr(struct vcpu *v, uint32_t insn)
 {
 	/* Zicsr (unpriv §9.1): funct3 1..3 and 5..7, its low two bits RW, RS, RC */
-	static const enum vcsr_op ops[4] = {[1] = VCSR_RW, [2] = VCSR_RS, [3] = VCSR_RC};
+	_Static_assert(VCSR_RW == 0 && VCSR_RS == 1 && VCSR_RC == 2, "funct3's order");
 	unsigned f3 = (insn >> 12) & 7, rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31;
 	if ((insn & 0x7f) != 0x73 || (f3 & 3) == 0)
 		return -1;
-	enum vcsr_op op = ops[f3 & 3];
+	enum vcsr_op op = (enum vcsr_op)((f3 & 3) - 1);
 	uint64_t old, operand = f3 & 4 ? rs1 : v->x[rs1];
 	unsigned fx =
 	    vcsr_fast(&v->csr, v->mode, insn >> 20, op, operand, op == VCSR_RW || rs1 != 0, &old);

@@ -24,6 +24,7 @@ _Static_assert(offsetof(struct trap_frame, sstatus) == TF_SSTATUS, "trap frame l
 _Static_assert(offsetof(struct trap_frame, scause) == TF_SCAUSE, "trap frame layout");
 _Static_assert(offsetof(struct trap_frame, stval) == TF_STVAL, "trap frame layout");
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "trap frame layout");
+_Static_assert(offsetof(struct vcpu, sregs_written) == VCPU_SREGS_WRITTEN, "vcpu layout");
 
 extern char trap_vector[];
 

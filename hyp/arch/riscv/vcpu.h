@@ -6,12 +6,13 @@
 #define POPEK_ARCH_RISCV_VCPU_H
 
 /* Offsets used by entry.S (checked by static assertions in vcpu.c). */
-#define VCPU_X(n)         ((n)*8)
-#define VCPU_PC           256
-#define VCPU_POPEK_SP     264
-#define VCPU_TRAP_REENTER 1  /* enum trap_action's TRAP_REENTER, for entry.S */
-#define VCPU_FETCH_CACHE  16 /* guest code pages whose host page emulate.c remembers */
-#define VCPU_PLAIN_HINTS  16 /* guest pcs whose run of stores emulate.c judged */
+#define VCPU_X(n)          ((n)*8)
+#define VCPU_PC            256
+#define VCPU_POPEK_SP      264
+#define VCPU_SREGS_WRITTEN 272
+#define VCPU_TRAP_REENTER  1  /* enum trap_action's TRAP_REENTER, for entry.S */
+#define VCPU_FETCH_CACHE   16 /* guest code pages whose host page emulate.c remembers */
+#define VCPU_PLAIN_HINTS   16 /* guest pcs whose run of stores emulate.c judged */
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -62,7 +63,13 @@ struct vcpu {
 	uint64_t x[32];
 	uint64_t pc;
 	uint64_t popek_sp;
-
+	/*
+	 * The fast lane's re-entry (entry.S) loads only the registers C does
+	 * not preserve: s0-s11 are still the guest's unless popek wrote one of
+	 * them in x[] during the trap (emulate.c set_reg() sets this), and
+	 * then it loads them all.
+	 */
+	bool sregs_written;
 	enum vmode mode;
 	struct vcsr csr;
 	enum vcpu_state state;

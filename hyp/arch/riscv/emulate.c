@@ -326,16 +326,23 @@ __attribute__((noinline)) static uint32_t emulate_plain(struct vcpu *v)
 	return 0;
 }
 
-/* The instruction at pc unless it is ordinary (after emulate_plain): 0 unknown, 1 ordinary. */
+/*
+ * The instruction at pc unless it is ordinary (after emulate_plain): 0
+ * unknown, 1 ordinary.  Its first halfword tells most: SYSTEM is a 32-bit
+ * opcode, and a store shows in the low bits too (maybe_store).
+ */
 #define NEXT_ORDINARY 1U
 static inline __attribute__((always_inline)) uint32_t next_system(struct vcpu *v)
 {
-	uint32_t next = fetch_cached(v, v->pc);
-	if (!next || (next & 0x7f) == 0x73)
-		return next;
+	const uint16_t *p = fetch_half_cached(v, v->pc);
+	if (!p)
+		return 0;
+	uint32_t low = *p;
+	if ((low & 0x7f) == 0x73) /* unknown when its second half is on the next page */
+		return (v->pc & (PAGE_SIZE - 1)) == PAGE_SIZE - 2 ? 0 : low | (uint32_t)p[1] << 16;
 	/* the hint is read here: most stores start no run, and the call saves registers */
-	if (maybe_store(next) && !plain_known_unworthy(v) && (next = emulate_plain(v)))
-		return next;
+	if (maybe_store(low) && !plain_known_unworthy(v) && (low = emulate_plain(v)))
+		return low;
 	return NEXT_ORDINARY;
 }
 

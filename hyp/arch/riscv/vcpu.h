@@ -5,7 +5,7 @@
 #ifndef POPEK_ARCH_RISCV_VCPU_H
 #define POPEK_ARCH_RISCV_VCPU_H
 
-/* Offsets used by entry.S (checked by static assertions in vcpu.c). */
+/* Offsets used by entry.S (checked by static assertions in vcpu.c and trap.c). */
 #define VCPU_X(n)          ((n)*8)
 #define VCPU_PC            256
 #define VCPU_POPEK_SP      264

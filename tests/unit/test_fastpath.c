@@ -235,10 +235,45 @@ static void test_fast_lane_sstatus_writes(void **state)
 	v->pc = CODE_VA;
 	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_IRQ);
 	assert_int_equal(v->pc, CODE_VA + 4); /* done: the interrupt comes after it */
+	/* the vPLIC's line alone pending (mip's stored bits clear): the same */
+	v->csr.mip = 0;
+	v->csr.mie = 1UL << IRQ_S_EXT;
+	v->csr.seip_line = true;
+	v->csr.mstatus &= ~SSTATUS_SIE;
+	v->x[14] = v->csr.mstatus | SSTATUS_SIE;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_IRQ);
+	v->csr.seip_line = false;
 	/* And nothing in vU: its CSR accesses are for vcsr_rmw's rules. */
 	v->mode = VMODE_U;
 	v->x[14] = v->csr.mstatus;
 	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_NONE);
+}
+
+#define CSRR_S1_SSCRATCH 0x140024f3U /* csrrs s1, sscratch, x0 */
+
+/*
+ * The lane's re-entry (entry.S) loads s0-s11 only when popek wrote one of
+ * them: a CSR read into s1 says so, one into a0 does not.
+ */
+static void test_fast_lane_sregs_written(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	vs_paged(&v, PAGE_1);
+	put32(PAGE_1, CSRR_A0_SSCRATCH);
+	put32(PAGE_1 + 4, NOP);
+	trap_at_code(v, CSRR_A0_SSCRATCH); /* fills the cache for the page */
+	v->sregs_written = false;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRR_A0_SSCRATCH), EMULATE_FAST_DONE);
+	assert_int_equal(v->x[10], 11);
+	assert_false(v->sregs_written);
+	put32(PAGE_1, CSRR_S1_SSCRATCH);
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRR_S1_SSCRATCH), EMULATE_FAST_DONE);
+	assert_int_equal(v->x[9], 11);
+	assert_true(v->sregs_written);
 }
 
 /*
@@ -409,6 +444,7 @@ int main(void)
 	    cmocka_unit_test(test_fast_lane_sret_then_irq),
 	    cmocka_unit_test(test_fast_lane_syscall),
 	    cmocka_unit_test(test_fast_lane_store_between),
+	    cmocka_unit_test(test_fast_lane_sregs_written),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,6 +67,13 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc)
  * SUM in vS, MPRV and MPP in vM.  A superset of its inputs keys the cache.
  */
 #define FETCH_VIEW_BITS (SSTATUS_SUM | MSTATUS_MPRV | MSTATUS_MPP)
+_Static_assert(!(FETCH_VIEW_BITS & 3), "the mode fits below the view bits");
+
+/* The view key of an entry: FETCH_VIEW_BITS and the mode, one compare. */
+static inline uint64_t fetch_view(const struct vcpu *v)
+{
+	return (v->csr.mstatus & FETCH_VIEW_BITS) | (uint64_t)v->mode;
+}
 
 static uint64_t fetch_gen(const struct vcpu *v)
 {
@@ -98,8 +105,7 @@ static void fetch_remember(struct vcpu *v, uint64_t va, uint64_t hpa)
 {
 	struct fetch_cache_entry *e = fetch_entry(v, va);
 	e->va = va >> PAGE_SHIFT;
-	e->mode = v->mode;
-	e->status = v->csr.mstatus & FETCH_VIEW_BITS;
+	e->view = fetch_view(v);
 	e->guest_satp = v->csr.satp;
 	e->gen = fetch_gen(v);
 	e->host = (const uint8_t *)pa_to_va(hpa) - (va & (PAGE_SIZE - 1));
@@ -124,8 +130,8 @@ static inline __attribute__((always_inline)) const uint16_t *fetch_half_cached(s
                                                                                uint64_t va)
 {
 	const struct fetch_cache_entry *e = fetch_entry(v, va);
-	if (!e->host || e->va != va >> PAGE_SHIFT || e->gen != fetch_gen(v) || e->mode != v->mode ||
-	    e->status != (v->csr.mstatus & FETCH_VIEW_BITS) || e->guest_satp != v->csr.satp)
+	if (!e->host || e->va != va >> PAGE_SHIFT || e->gen != fetch_gen(v) ||
+	    e->view != fetch_view(v) || e->guest_satp != v->csr.satp)
 		return fetch_refill(v, va);
 	CHECK_FETCH_CACHE(v, va);
 	return (const uint16_t *)(e->host + (va & (PAGE_SIZE - 1)));
@@ -271,20 +277,36 @@ static bool plain_worth(struct vcpu *v)
 	return false;
 }
 
+/* The hint for a run at the guest's pc. */
+static inline struct plain_hint *plain_hint_at(struct vcpu *v)
+{
+	return &v->plain_hint[(v->pc >> 1) % VCPU_PLAIN_HINTS];
+}
+
+/* Whether the hint already says that no run at the pc reaches a sensitive instruction. */
+static inline bool plain_known_unworthy(struct vcpu *v)
+{
+	const struct plain_hint *h = plain_hint_at(v);
+	return h->pc == v->pc && h->gen == fetch_gen(v) && !h->worth;
+}
+
 /*
  * At the guest's pc, an ordinary instruction.  A trap handler saves what it
  * reads (csrr t0, sscratch; sd t0, 16(sp); csrw sscratch, zero; csrr t0,
  * sepc; sd t0, ...): when stores alone lead to the next sensitive
  * instruction, carrying them out saves its trap.  (Runs of loads, a
- * handler's restore, cost more to carry out than the traps they save.)
- * Returns that SYSTEM instruction, now at the pc; 0 when the guest runs on
- * from where it is (perhaps after some of them).  Out of line: rare.
+ * handler's restore, were measured again with cheap traps: carrying the
+ * teaching kernel's `ld t0; csrw sstatus` saved one trap per system call
+ * but cost some 780 popek instructions more, the decode and shadow walk of
+ * the load; bench/README.md.)  Returns that SYSTEM instruction, now at the
+ * pc; 0 when the guest runs on from where it is (perhaps after some of
+ * them).  Out of line: rare.
  */
 __attribute__((noinline)) static uint32_t emulate_plain(struct vcpu *v)
 {
 	if (v->mode != VMODE_S)
 		return 0;
-	struct plain_hint *h = &v->plain_hint[(v->pc >> 1) % VCPU_PLAIN_HINTS];
+	struct plain_hint *h = plain_hint_at(v);
 	uint64_t gen = fetch_gen(v);
 	if (h->pc != v->pc || h->gen != gen) {
 		h->pc = v->pc;
@@ -304,15 +326,23 @@ __attribute__((noinline)) static uint32_t emulate_plain(struct vcpu *v)
 	return 0;
 }
 
-/* The instruction at pc unless it is ordinary (after emulate_plain): 0 unknown, 1 ordinary. */
+/*
+ * The instruction at pc unless it is ordinary (after emulate_plain): 0
+ * unknown, 1 ordinary.  Its first halfword tells most: SYSTEM is a 32-bit
+ * opcode, and a store shows in the low bits too (maybe_store).
+ */
 #define NEXT_ORDINARY 1U
 static inline __attribute__((always_inline)) uint32_t next_system(struct vcpu *v)
 {
-	uint32_t next = fetch_cached(v, v->pc);
-	if (!next || (next & 0x7f) == 0x73)
-		return next;
-	if (maybe_store(next) && (next = emulate_plain(v)))
-		return next;
+	const uint16_t *p = fetch_half_cached(v, v->pc);
+	if (!p)
+		return 0;
+	uint32_t low = *p;
+	if ((low & 0x7f) == 0x73) /* unknown when its second half is on the next page */
+		return (v->pc & (PAGE_SIZE - 1)) == PAGE_SIZE - 2 ? 0 : low | (uint32_t)p[1] << 16;
+	/* the hint is read here: most stores start no run, and the call saves registers */
+	if (maybe_store(low) && !plain_known_unworthy(v) && (low = emulate_plain(v)))
+		return low;
 	return NEXT_ORDINARY;
 }
 
@@ -321,10 +351,16 @@ static enum trap_action illegal(struct vcpu *v, uint64_t tval)
 	return trap_reflect(v, CAUSE_ILLEGAL_INSN, tval);
 }
 
+/* s0-s11 (x8, x9, x18-x27), which the psABI has C preserve */
+#define SREGS 0x0ffc0300U
+
 static void set_reg(struct vcpu *v, unsigned r, uint64_t val)
 {
-	if (r)
+	if (r) {
 		v->x[r] = val;
+		v->sregs_written |=
+		    (SREGS >> r) & 1; /* the lane's re-entry must load it (vcpu.h) */
+	}
 }
 
 /* A counter read the guest may make: cycle and instret as its writes moved them, time, or 0. */
@@ -394,21 +430,29 @@ static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 static inline __attribute__((always_inline)) int emulate_fast_csr(struct vcpu *v, uint32_t insn)
 {
 	/* Zicsr (unpriv §9.1): funct3 1..3 and 5..7, its low two bits RW, RS, RC */
-	static const enum vcsr_op ops[4] = {[1] = VCSR_RW, [2] = VCSR_RS, [3] = VCSR_RC};
+	_Static_assert(VCSR_RW == 0 && VCSR_RS == 1 && VCSR_RC == 2, "funct3's order");
 	unsigned f3 = (insn >> 12) & 7, rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31;
 	if ((insn & 0x7f) != 0x73 || (f3 & 3) == 0)
 		return -1;
-	enum vcsr_op op = ops[f3 & 3];
+	enum vcsr_op op = (enum vcsr_op)((f3 & 3) - 1);
 	uint64_t old, operand = f3 & 4 ? rs1 : v->x[rs1];
 	unsigned fx =
 	    vcsr_fast(&v->csr, v->mode, insn >> 20, op, operand, op == VCSR_RW || rs1 != 0, &old);
 	if (fx & VCSR_SLOW)
 		return -1;
 	set_reg(v, rd, old);
-	v->stats.emulated[EMUL_CSR]++;
-	v->note = "emulated csr";
+	v->stats.emulated[EMUL_CSR]++; /* no note: the lane is off while trace = on reads them */
 	v->pc += 4;
 	return (int)fx;
+}
+
+/*
+ * vcpu_deliverable_irq() on the lane, whose usual answer (nothing pending
+ * and enabled at all: vcsr_pending_irq's first test) is found inline.
+ */
+static inline bool fast_irq(const struct vcpu *v)
+{
+	return (vcsr_mip(&v->csr) & v->csr.mie) && vcpu_deliverable_irq(v);
 }
 
 /* emulate_fast_csr() after the first; out of line: bench/insn-count.c counts its calls. */
@@ -438,7 +482,7 @@ __attribute__((noinline)) static enum emulate_fast emulate_fast_more(struct vcpu
 			return EMULATE_FAST_AHEAD;
 		v->stats.ahead++;
 		fx |= (unsigned)f;
-		if ((f & VCSR_INTERRUPTS) && vcpu_deliverable_irq(v))
+		if ((f & VCSR_INTERRUPTS) && fast_irq(v))
 			return EMULATE_FAST_IRQ;
 		next = next_system(v);
 		if (next == NEXT_ORDINARY)
@@ -449,7 +493,7 @@ __attribute__((noinline)) static enum emulate_fast emulate_fast_more(struct vcpu
 
 enum emulate_fast emulate_fast_resume(struct vcpu *v)
 {
-	if (vcpu_deliverable_irq(v))
+	if (fast_irq(v))
 		return EMULATE_FAST_IRQ;
 	if (v->mode == VMODE_U)
 		return EMULATE_FAST_DONE; /* vU's accesses trap: emulate_ahead() stops there too */
@@ -507,7 +551,7 @@ enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval)
 		return EMULATE_FAST_VIEW;
 	}
 	/* Interrupts on, or one enabled: the one now deliverable is taken first (§3.1.9). */
-	if ((fx & VCSR_INTERRUPTS) && vcpu_deliverable_irq(v))
+	if ((fx & VCSR_INTERRUPTS) && fast_irq(v))
 		return EMULATE_FAST_IRQ;
 	/* the next instruction is peeked at through the new view after a SUM change */
 	uint32_t next = next_system(v);

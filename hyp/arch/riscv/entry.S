@@ -200,7 +200,10 @@ trap_vector:
 	/*
 	 * The fast lane: trap_fast(v) on popek's stack, below the registers
 	 * vcpu_enter() saved there (s1 is one of them: free until they come
-	 * back).  TRAP_REENTER: the guest runs on at once.
+	 * back).  TRAP_REENTER: the guest runs on at once.  trap_fast()
+	 * preserved s0 and s2-s11 (psABI): they are the guest's still, unless
+	 * popek wrote one in v->x (sregs_written), and only s1, which held v,
+	 * is loaded with the registers C may have changed.
 	 */
 	mv	a0, sp
 	ld	sp, VCPU_POPEK_SP(a0)
@@ -209,7 +212,10 @@ trap_vector:
 	li	t0, VCPU_TRAP_REENTER
 	bne	a0, t0, 1f
 	mv	a0, s1
-	j	.Lenter_guest
+	lbu	t0, VCPU_SREGS_WRITTEN(a0)
+	bnez	t0, .Lenter_guest
+	ld	x9, VCPU_X(9)(a0)
+	j	.Lenter_lane
 1:	/* vcpu_enter() returns trap_fast()'s answer */
 	ld	ra, 0(sp)
 	ld	s0, 8(sp)
@@ -251,25 +257,10 @@ vcpu_enter:
 	sd	s11, 96(sp)
 	sd	sp, VCPU_POPEK_SP(a0)
 .Lenter_guest:
-	csrw	sscratch, a0
-	ld	t0, VCPU_PC(a0)
-	csrw	sepc, t0
-	ld	x1, VCPU_X(1)(a0)
-	ld	x2, VCPU_X(2)(a0)
-	ld	x3, VCPU_X(3)(a0)
-	ld	x4, VCPU_X(4)(a0)
-	ld	x5, VCPU_X(5)(a0)
-	ld	x6, VCPU_X(6)(a0)
-	ld	x7, VCPU_X(7)(a0)
+	/* every register from v->x: first s0-s11, which the lane's re-entry skips */
+	sb	zero, VCPU_SREGS_WRITTEN(a0)
 	ld	x8, VCPU_X(8)(a0)
 	ld	x9, VCPU_X(9)(a0)
-	ld	x11, VCPU_X(11)(a0)
-	ld	x12, VCPU_X(12)(a0)
-	ld	x13, VCPU_X(13)(a0)
-	ld	x14, VCPU_X(14)(a0)
-	ld	x15, VCPU_X(15)(a0)
-	ld	x16, VCPU_X(16)(a0)
-	ld	x17, VCPU_X(17)(a0)
 	ld	x18, VCPU_X(18)(a0)
 	ld	x19, VCPU_X(19)(a0)
 	ld	x20, VCPU_X(20)(a0)
@@ -280,6 +271,24 @@ vcpu_enter:
 	ld	x25, VCPU_X(25)(a0)
 	ld	x26, VCPU_X(26)(a0)
 	ld	x27, VCPU_X(27)(a0)
+.Lenter_lane:
+	csrw	sscratch, a0
+	ld	t0, VCPU_PC(a0)
+	csrw	sepc, t0
+	ld	x1, VCPU_X(1)(a0)
+	ld	x2, VCPU_X(2)(a0)
+	ld	x3, VCPU_X(3)(a0)
+	ld	x4, VCPU_X(4)(a0)
+	ld	x5, VCPU_X(5)(a0)
+	ld	x6, VCPU_X(6)(a0)
+	ld	x7, VCPU_X(7)(a0)
+	ld	x11, VCPU_X(11)(a0)
+	ld	x12, VCPU_X(12)(a0)
+	ld	x13, VCPU_X(13)(a0)
+	ld	x14, VCPU_X(14)(a0)
+	ld	x15, VCPU_X(15)(a0)
+	ld	x16, VCPU_X(16)(a0)
+	ld	x17, VCPU_X(17)(a0)
 	ld	x28, VCPU_X(28)(a0)
 	ld	x29, VCPU_X(29)(a0)
 	ld	x30, VCPU_X(30)(a0)

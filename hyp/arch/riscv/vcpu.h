@@ -5,13 +5,14 @@
 #ifndef POPEK_ARCH_RISCV_VCPU_H
 #define POPEK_ARCH_RISCV_VCPU_H
 
-/* Offsets used by entry.S (checked by static assertions in vcpu.c). */
-#define VCPU_X(n)         ((n)*8)
-#define VCPU_PC           256
-#define VCPU_POPEK_SP     264
-#define VCPU_TRAP_REENTER 1  /* enum trap_action's TRAP_REENTER, for entry.S */
-#define VCPU_FETCH_CACHE  16 /* guest code pages whose host page emulate.c remembers */
-#define VCPU_PLAIN_HINTS  16 /* guest pcs whose run of stores emulate.c judged */
+/* Offsets used by entry.S (checked by static assertions in vcpu.c and trap.c). */
+#define VCPU_X(n)          ((n)*8)
+#define VCPU_PC            256
+#define VCPU_POPEK_SP      264
+#define VCPU_SREGS_WRITTEN 272
+#define VCPU_TRAP_REENTER  1  /* enum trap_action's TRAP_REENTER, for entry.S */
+#define VCPU_FETCH_CACHE   16 /* guest code pages whose host page emulate.c remembers */
+#define VCPU_PLAIN_HINTS   16 /* guest pcs whose run of stores emulate.c judged */
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -62,7 +63,13 @@ struct vcpu {
 	uint64_t x[32];
 	uint64_t pc;
 	uint64_t popek_sp;
-
+	/*
+	 * The fast lane's re-entry (entry.S) loads only the registers C does
+	 * not preserve: s0-s11 are still the guest's unless popek wrote one of
+	 * them in x[] during the trap (emulate.c set_reg() sets this), and
+	 * then it loads them all.
+	 */
+	bool sregs_written;
 	enum vmode mode;
 	struct vcsr csr;
 	enum vcpu_state state;
@@ -78,6 +85,9 @@ struct vcpu {
 	 */
 	bool irq_stale;
 	bool on_hart; /* inside vcpu_run_slice(): only then may sync_interrupts() skip */
+	/* near the registers: the fast lane's loads and counts reach them without an address sum */
+	struct vm *vm;
+	struct vcpu_stats stats;
 	/*
 	 * The host pages emulate_ahead() and the fast lane last fetched from
 	 * (emulate.c), direct-mapped by guest page: each valid while what selects
@@ -86,9 +96,8 @@ struct vcpu {
 	 * calls) are what they were when it was found.
 	 */
 	struct fetch_cache_entry {
-		uint64_t va; /* the guest page (va >> 12) */
-		enum vmode mode;
-		uint64_t status; /* mstatus's bits that select a view (emulate.c) */
+		uint64_t va;   /* the guest page (va >> 12) */
+		uint64_t view; /* mstatus's bits that select a view, and the mode (emulate.c) */
 		uint64_t guest_satp;
 		uint64_t gen;
 		const uint8_t *host; /* its first byte, in popek's direct map; NULL: none */
@@ -110,8 +119,6 @@ struct vcpu {
 	uint64_t resv_va, resv_val;
 	struct vtrig trig; /* its debug triggers' state (vtrig.c) */
 	struct shadow shadow;
-	struct vm *vm;
-	struct vcpu_stats stats;
 };
 
 /*

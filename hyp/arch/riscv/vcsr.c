@@ -41,11 +41,6 @@ uint64_t vcsr_mstatus_read(const struct vcsr *c)
 	return v;
 }
 
-uint64_t vcsr_mip(const struct vcsr *c)
-{
-	return c->mip | (c->seip_line ? 1UL << IRQ_S_EXT : 0);
-}
-
 void vcsr_reset_m(struct vcsr *c)
 {
 	*c = (struct vcsr){.has_m = true}; /* §3.4: M-mode, MIE = MPRV = 0, nothing delegated */

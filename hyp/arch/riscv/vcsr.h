@@ -173,8 +173,11 @@ unsigned vcsr_rmw_general(struct vcsr *c, enum vmode mode, unsigned csr, enum vc
 
 /* The value the guest reads from mstatus (UXL, SXL and SD filled in). */
 uint64_t vcsr_mstatus_read(const struct vcsr *c);
-/* mip as the guest reads it: the stored bits and the vPLIC's S line. */
-uint64_t vcsr_mip(const struct vcsr *c);
+/* mip as the guest reads it: the stored bits and the vPLIC's S line.  Inline: the trap path's. */
+static inline uint64_t vcsr_mip(const struct vcsr *c)
+{
+	return c->mip | (c->seip_line ? 1UL << IRQ_S_EXT : 0);
+}
 
 /* The mode a trap with this cause (interrupt bit included), taken in `mode`, goes to (§3.1.8). */
 enum vmode vcsr_trap_target(const struct vcsr *c, enum vmode mode, uint64_t cause);
@@ -242,18 +245,7 @@ static inline unsigned vcsr_fast(struct vcsr *c, enum vmode mode, unsigned csr, 
 {
 	if (mode == VMODE_U)
 		return VCSR_SLOW;
-	if ((csr & ~3U) == CSR_SSCRATCH) {
-		uint64_t *f = &c->sscratch + (csr & 3);
-		uint64_t val = *f;
-		*old = val;
-		if (write) {
-			uint64_t next = op == VCSR_RW   ? operand
-			                : op == VCSR_RS ? val | operand
-			                                : val & ~operand;
-			*f = csr == CSR_SEPC ? next & ~1UL : next;
-		}
-		return 0;
-	}
+	/* sstatus first: Linux's local interrupt toggles are most of its traps */
 	if (csr == CSR_SSTATUS) {
 		uint64_t val = vcsr_sstatus_read(c), next = c->mstatus;
 		if (write) {
@@ -273,6 +265,18 @@ static inline unsigned vcsr_fast(struct vcsr *c, enum vmode mode, unsigned csr, 
 		*old = val;
 		return (diff & SSTATUS_SIE ? VCSR_INTERRUPTS : 0) |
 		       (diff & SSTATUS_SUM ? VCSR_VIEW : 0);
+	}
+	if ((csr & ~3U) == CSR_SSCRATCH) {
+		uint64_t *f = &c->sscratch + (csr & 3);
+		uint64_t val = *f;
+		*old = val;
+		if (write) {
+			uint64_t next = op == VCSR_RW   ? operand
+			                : op == VCSR_RS ? val | operand
+			                                : val & ~operand;
+			*f = csr == CSR_SEPC ? next & ~1UL : next;
+		}
+		return 0;
 	}
 	if (csr == CSR_SIE) { /* §4.1.3: only the interrupts mideleg gives S */
 		uint64_t val = c->mie & c->mideleg;

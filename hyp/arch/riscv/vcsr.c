@@ -549,9 +549,14 @@ enum vmode vcsr_trap_target(const struct vcsr *c, enum vmode mode, uint64_t caus
 	return code < 64 && (deleg >> code & 1) ? VMODE_S : VMODE_M;
 }
 
-/* §3.1.9: the order interrupts are taken in when several are pending at one level. */
-static const unsigned irq_order[] = {IRQ_M_EXT, IRQ_M_SOFT, IRQ_M_TIMER,
-                                     IRQ_S_EXT, IRQ_S_SOFT, IRQ_S_TIMER};
+/*
+ * The order interrupts are taken in when several are pending at one level:
+ * the board's, the lowest cause first (QEMU 7.2 cpu_helper.c
+ * riscv_cpu_pending_to_irq without AIA), not §3.1.9's MEI MSI MTI SEI SSI
+ * STI.
+ */
+static const unsigned irq_order[] = {IRQ_S_SOFT,  IRQ_M_SOFT, IRQ_S_TIMER,
+                                     IRQ_M_TIMER, IRQ_S_EXT,  IRQ_M_EXT};
 
 static uint64_t highest(uint64_t pending)
 {

@@ -220,8 +220,10 @@ static unsigned write_pmpcfg(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t
 	(void)f;
 	unsigned first = (csr - CSR_PMPCFG0) * 4;
 	for (unsigned i = 0; i < 8; i++) {
-		if (!(c->pmpcfg[first + i] & PMP_CFG_L))
+		if (!(c->pmpcfg[first + i] & PMP_CFG_L)) {
 			c->pmpcfg[first + i] = (uint8_t)(v >> (8 * i)) & PMP_CFG_WRITABLE;
+			c->pmp_tor_stale &= ~(1u << (first + i)); /* its range computed anew */
+		}
 	}
 	return VCSR_PMP;
 }
@@ -236,7 +238,13 @@ static unsigned write_pmpaddr(struct vcsr *c, uint64_t *f, unsigned csr, uint64_
 	if (i + 1 < VPMP_ENTRIES && (c->pmpcfg[i + 1] & PMP_CFG_L) &&
 	    (c->pmpcfg[i + 1] & PMP_CFG_A) == PMP_A_TOR)
 		return 0;
+	/* entry i + 1 keeps the bottom it had (vcsr.h pmp_tor_stale) */
+	if (i + 1 < VPMP_ENTRIES && !(c->pmp_tor_stale & 1u << (i + 1))) {
+		c->pmp_tor_prev[i + 1] = c->pmpaddr[i];
+		c->pmp_tor_stale |= 1u << (i + 1);
+	}
 	c->pmpaddr[i] = v & PMP_ADDR_MASK;
+	c->pmp_tor_stale &= ~(1u << i);
 	return VCSR_PMP;
 }
 

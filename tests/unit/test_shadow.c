@@ -959,6 +959,57 @@ static void test_compressed_fp_mprv(void **state)
 	}
 }
 
+/* An AMO of unpriv §8.2, .d: funct5 f5, rd, rs1, rs2. */
+static uint32_t amo_d(unsigned f5, unsigned rd, unsigned rs1, unsigned rs2)
+{
+	return 0x2fU | rd << 7 | 3U << 12 | rs1 << 15 | rs2 << 20 | f5 << 27;
+}
+
+/*
+ * Issue 18: an LR popek carries out (here under MPRV) leaves the hardware
+ * without a reservation, so the guest's SC right after it failed where the
+ * board's succeeds: popek carries that SC out too.  And an SC whose store
+ * faulted had passed the hardware's reservation check: popek stores for it
+ * (it used to fail it without an access).
+ */
+static void test_sc_after_emulated_lr(void **state)
+{
+	(void)state;
+	struct vcpu *v = vm_mprv();
+	uint64_t data = RAM + 0x100000, pc = v->pc;
+	memset(hostvm_gpa(data), 0, 4096);
+	*(uint64_t *)hostvm_gpa(data) = 5;
+	put32(pc, amo_d(0x02, 12, 10, 0));      /* lr.d a2, (a0) */
+	put32(pc + 4, amo_d(0x03, 13, 10, 11)); /* sc.d a3, a1, (a0) */
+	v->x[10] = data;
+	v->x[11] = 9;
+	v->x[13] = 7;
+	/* the hardware fetched the LR: its page is in the view */
+	assert_int_equal(shadow_fault(v, CAUSE_FETCH_PAGE, pc), SHADOW_FILLED);
+	assert_int_equal(emulate_load_store(v, CAUSE_LOAD_PAGE, data), TRAP_RESUME);
+	assert_int_equal(v->mode, VMODE_M); /* no trap */
+	assert_int_equal(v->x[12], 5);
+	assert_int_equal(v->x[13], 0); /* the SC succeeded */
+	assert_int_equal(get64(data), 9);
+	assert_int_equal(v->pc, pc + 8);
+
+	/* an SC alone whose store faulted: the reservation was the hardware's */
+	v->pc = pc + 4;
+	v->x[11] = 11;
+	v->x[13] = 7;
+	assert_int_equal(emulate_load_store(v, CAUSE_STORE_PAGE, data), TRAP_RESUME);
+	assert_int_equal(v->x[13], 0);
+	assert_int_equal(get64(data), 11);
+	assert_int_equal(v->pc, pc + 8);
+
+	/* something else after the LR: the guest runs on (its SC fails, as after any trap) */
+	put32(pc + 4, 0x13); /* nop */
+	v->pc = pc;
+	assert_int_equal(emulate_load_store(v, CAUSE_LOAD_PAGE, data), TRAP_RESUME);
+	assert_int_equal(v->x[12], 11);
+	assert_int_equal(v->pc, pc + 4);
+}
+
 static void csrw(struct vcpu *v, unsigned csr, uint64_t val)
 {
 	uint64_t old;
@@ -1086,6 +1137,7 @@ int main(void)
 	    cmocka_unit_test(test_sv48_guest),
 	    cmocka_unit_test(test_sv57_guest),
 	    cmocka_unit_test(test_compressed_fp_mprv),
+	    cmocka_unit_test(test_sc_after_emulated_lr),
 	    cmocka_unit_test(test_trigger_load_store),
 	    cmocka_unit_test(test_trigger_exec_pairing),
 	};

@@ -200,6 +200,9 @@ static void test_m_csrs(void **state)
 			fail_msg("%s: field %#lx, expected %#lx", k->name, (unsigned long)after,
 			         (unsigned long)k->after);
 		memcpy((char *)&want + k->off, &after, sizeof(after));
+		/* not a CSR: the board's TOR bookkeeping (vcsr.h), which a pmpaddr write moves */
+		memcpy(want.pmp_tor_prev, c.pmp_tor_prev, sizeof(want.pmp_tor_prev));
+		want.pmp_tor_stale = c.pmp_tor_stale;
 		if (memcmp(&c, &want, sizeof(c)))
 			fail_msg("%s: another CSR changed", k->name);
 	}
@@ -322,10 +325,13 @@ static void test_pending_irq(void **state)
 	     ~0UL},
 	    {"STI not delegated goes to M from vS", S, 0, STIP, STIP, 0, IRQ_S_TIMER},
 	    {"STI not delegated in vM needs MIE", M, 0, STIP, STIP, 0, ~0UL},
-	    {"MEI before MSI before MTI", S, 0, MIX, MIX, SIX, IRQ_M_EXT},
+	    /* the board's order (QEMU 7.2 without AIA): the lowest cause first, not §3.1.9's */
+	    {"MSI before MTI before MEI", S, 0, MIX, MIX, SIX, IRQ_M_SOFT},
 	    {"MSI before MTI", S, 0, MIX, MSIP | MTIP, SIX, IRQ_M_SOFT},
 	    {"M-level before S-level", S, SSTATUS_SIE, SIX | MTIP, SEIP | MTIP, SIX, IRQ_M_TIMER},
-	    {"SEI before SSI before STI", S, SSTATUS_SIE, SIX, SIX, SIX, IRQ_S_EXT},
+	    {"SSI before STI before SEI", S, SSTATUS_SIE, SIX, SIX, SIX, IRQ_S_SOFT},
+	    {"STI before SEI", S, SSTATUS_SIE, SIX, STIP | SEIP, SIX, IRQ_S_TIMER},
+	    {"MTI before MEI", M, MSTATUS_MIE, MIX, MTIP | MEIP, 0, IRQ_M_TIMER},
 	    {"SSI before STI", U, 0, SIX, SSIP | STIP, SIX, IRQ_S_SOFT},
 	    {"undelegated S-level taken in M before delegated", S, SSTATUS_SIE, SIX, SSIP | SEIP,
 	     SEIP, IRQ_S_SOFT},

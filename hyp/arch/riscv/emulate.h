@@ -107,5 +107,12 @@ int emulate_insn_access(struct vcpu *v, uint64_t va, unsigned width, enum emulat
  * fault of the trap (cause, va) that brought it.
  */
 enum trap_action emulate_mem_other(struct vcpu *v, uint32_t insn, uint64_t cause, uint64_t va);
+/*
+ * A store fault just filled the shadow: whether it was an SC's (the
+ * instruction at the pc, as the hardware fetches it).  Its reservation was
+ * the hardware's, which this trap dropped: emulate_load_store() carries it
+ * out, where the SC run again would fail.
+ */
+bool emulate_sc_refilled(struct vcpu *v);
 
 #endif

@@ -7,6 +7,8 @@
 #include "arch/riscv/emulate.h"
 #include "arch/riscv/insn.h"
 #include "arch/riscv/riscv.h"
+#include "arch/riscv/shadow.h"
+#include "arch/riscv/watch.h"
 #include "arch/riscv/trap.h"
 #include "core/vm.h"
 
@@ -128,13 +130,59 @@ static int fp_access16(struct vcpu *v, uint32_t insn, bool store, enum trap_acti
 }
 
 /*
- * LR, SC and the AMOs, as the board (QEMU 7.2, one hart) does them: a
- * load, then for SC and the AMOs a store, each faulting as what it is; a
- * misaligned one raises load address misaligned first.  An SC to an
- * address not reserved fails without touching memory; one to the reserved
- * address succeeds if memory still holds what the LR read.
+ * The board's reservation (QEMU 7.2 trans_rva.c.inc, one hart): an LR keeps
+ * its address and the value it read; an SC to another address fails without
+ * an access; one to that address stores if memory still holds that value;
+ * every SC, trap and xRET drops it (cpu_helper.c riscv_cpu_set_mode).  The
+ * hardware popek runs on keeps the guest's the same way, and loses it at
+ * popek's own traps: so popek carries out the SC itself wherever it knows
+ * the reservation (sc_after_lr, emulate_mem_other).
  */
-static enum trap_action amo_access(struct vcpu *v, uint32_t insn)
+struct resv {
+	bool valid;
+	bool any; /* the hardware's: its value is not known (emulate_mem_other) */
+	uint64_t va, val;
+};
+
+/*
+ * LR, SC and the AMOs, as the board does them: a load, then for SC and the
+ * AMOs a store, each faulting as what it is; a misaligned one raises load
+ * address misaligned first.  r: the reservation an SC meets.
+ */
+static enum trap_action amo_access(struct vcpu *v, uint32_t insn, const struct resv *r);
+
+/* Whether insn is an SC.W or SC.D (unpriv §8.2). */
+static bool is_sc(uint32_t insn)
+{
+	unsigned f3 = (insn >> 12) & 7;
+	return (insn & 0x7f) == OP_AMO && (f3 == 2 || f3 == 3) && insn >> 27 == AMO_SC;
+}
+
+/*
+ * An LR popek carried out leaves the hardware without a reservation: the
+ * guest's SC after it would fail where the board's succeeds.  When that SC
+ * comes next, on the LR's page (the hardware just fetched from it: no A bit
+ * to set, the same view), popek carries it out too, from what the
+ * hardware would fetch (a watch's patch there is hit first, watch.c).
+ * Otherwise the guest runs on and its SC fails, as after any trap (the spec
+ * lets an SC fail; unpriv §8.3).
+ */
+static enum trap_action sc_after_lr(struct vcpu *v, uint64_t va, uint64_t val)
+{
+	uint64_t pc = v->pc, off = pc & (PAGE_SIZE - 1), hpa;
+	if (off < 4 || off > PAGE_SIZE - 4 || shadow_lookup(v, pc, PTE_X, &hpa) < 0)
+		return TRAP_RESUME;
+	const uint16_t *h = pa_to_va(hpa);
+	uint32_t insn = h[0] | (uint32_t)h[1] << 16;
+	if (v->vm->watch_on && !watch_run_on(v, hpa, &insn))
+		return TRAP_RESUME;
+	if (!is_sc(insn))
+		return TRAP_RESUME;
+	struct resv r = {.valid = true, .any = false, .va = va, .val = val};
+	return amo_access(v, insn, &r);
+}
+
+static enum trap_action amo_access(struct vcpu *v, uint32_t insn, const struct resv *r)
 {
 	unsigned f3 = (insn >> 12) & 7, f5 = insn >> 27, rd = (insn >> 7) & 31;
 	unsigned width = f3 == 2 ? 4 : 8;
@@ -142,8 +190,7 @@ static enum trap_action amo_access(struct vcpu *v, uint32_t insn)
 	uint64_t old, val, cause, tval;
 	bool device = false;
 
-	if (f5 == AMO_SC && !(v->resv_valid && v->resv_va == va)) {
-		v->resv_valid = false;
+	if (f5 == AMO_SC && !(r->valid && r->va == va)) {
 		set_x(v, rd, 1);
 		v->pc += 4;
 		return TRAP_RESUME;
@@ -161,15 +208,12 @@ static enum trap_action amo_access(struct vcpu *v, uint32_t insn)
 	if (width == 4)
 		old = sext32(old);
 	if (f5 == AMO_LR) {
-		v->resv_valid = true;
-		v->resv_va = va;
-		v->resv_val = old;
 		set_x(v, rd, old);
-		return done(v, device, 4);
+		done(v, device, 4);
+		return sc_after_lr(v, va, old);
 	}
 	if (f5 == AMO_SC) {
-		bool ok = old == v->resv_val;
-		v->resv_valid = false;
+		bool ok = r->any || old == r->val;
 		if (ok && emulate_insn_access(v, va, width, EMULATE_STORE, VTRIG_R | VTRIG_W, &rs2,
 		                              &device, &cause, &tval) < 0)
 			return trap_reflect(v, cause, tval);
@@ -184,6 +228,15 @@ static enum trap_action amo_access(struct vcpu *v, uint32_t insn)
 	return done(v, device, 4);
 }
 
+bool emulate_sc_refilled(struct vcpu *v)
+{
+	uint64_t hpa;
+	if ((v->pc & (PAGE_SIZE - 1)) > PAGE_SIZE - 4 || shadow_lookup(v, v->pc, PTE_X, &hpa) < 0)
+		return false;
+	const uint16_t *h = pa_to_va(hpa);
+	return is_sc(h[0] | (uint32_t)h[1] << 16);
+}
+
 enum trap_action emulate_mem_other(struct vcpu *v, uint32_t insn, uint64_t cause, uint64_t va)
 {
 	bool store = cause == CAUSE_STORE_PAGE || cause == CAUSE_STORE_ACCESS;
@@ -194,9 +247,17 @@ enum trap_action emulate_mem_other(struct vcpu *v, uint32_t insn, uint64_t cause
 		return fp_access32(v, insn, store);
 	if (insn_length((uint16_t)insn) == 2 && fp_access16(v, insn, store, &next) == 0)
 		return next;
-	/* their loads or their stores faulted; lr's rs2 field must be 0 */
+	/*
+	 * Their loads or their stores faulted; lr's rs2 field must be 0.  An SC
+	 * that faulted had passed the hardware's reservation check, which comes
+	 * before any access: the guest holds a reservation at its address (its
+	 * value unknown: the SC stores, as the spec allows, unpriv §8.2).
+	 */
 	if (op == OP_AMO && (f3 == 2 || f3 == 3) && amo_known(f5) &&
-	    (f5 != AMO_LR || (!store && !((insn >> 20) & 31))))
-		return amo_access(v, insn);
+	    (f5 != AMO_LR || (!store && !((insn >> 20) & 31)))) {
+		struct resv r = {
+		    .valid = true, .any = true, .va = v->x[(insn >> 15) & 31], .val = 0};
+		return amo_access(v, insn, &r);
+	}
 	return trap_reflect(v, store ? CAUSE_STORE_ACCESS : CAUSE_LOAD_ACCESS, va);
 }

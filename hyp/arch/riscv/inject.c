@@ -20,7 +20,6 @@ void vcpu_inject_trap(struct vcpu *v, uint64_t cause, uint64_t tval)
 {
 	struct vcsr *c = &v->csr;
 	uint64_t s = c->mstatus;
-	v->resv_valid = false; /* as the board drops its reservation on every trap */
 	if (vcsr_trap_target(c, v->mode, cause) == VMODE_S) {
 		c->sepc = v->pc;
 		c->scause = cause;

@@ -23,13 +23,16 @@
  * off.  TOR is QEMU 7.2's (pmp.c): [pmpaddr[i-1] << 2, (pmpaddr[i] << 2) - 1]
  * with the subtraction wrapping, so pmpaddr[i] = 0 covers everything from
  * the bottom up; a top below the bottom leaves the range [0, 0], not empty.
+ * The bottom is pmpaddr[i - 1] as entry i was last written (vcsr.h).
  */
 static bool entry_range(const struct vcsr *c, unsigned i, uint64_t *lo, uint64_t *last)
 {
 	uint64_t a = c->pmpaddr[i];
 	switch (c->pmpcfg[i] & CFG_A) {
 	case A_TOR:
-		*lo = i ? c->pmpaddr[i - 1] << 2 : 0;
+		*lo = !i ? 0
+		         : (c->pmp_tor_stale >> i & 1 ? c->pmp_tor_prev[i] : c->pmpaddr[i - 1])
+		               << 2;
 		*last = (a << 2) - 1;
 		if (*lo > *last)
 			*lo = *last = 0;

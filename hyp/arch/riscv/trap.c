@@ -145,6 +145,8 @@ static enum trap_action handle_page_fault(struct vcpu *v, uint64_t cause, uint64
 		return trap_reflect(v, CAUSE_BREAKPOINT, 0);
 	switch (shadow_fault(v, cause, va)) {
 	case SHADOW_FILLED:
+		if (cause == CAUSE_STORE_PAGE && emulate_sc_refilled(v))
+			return emulate_load_store(v, cause, va);
 		return TRAP_RESUME;
 	case SHADOW_PAGE_FAULT:
 		/* a load or store trigger would fire first: emulate.c finds out (vtrig.c) */

@@ -113,10 +113,7 @@ struct vcpu {
 		uint64_t gen;
 		bool worth;
 	} plain_hint[VCPU_PLAIN_HINTS];
-	uint64_t fp[33]; /* f0-f31 and fcsr while another vCPU has the real ones */
-	/* an emulated LR's reservation (emulate_atomic.c); every trap taken drops it */
-	bool resv_valid;
-	uint64_t resv_va, resv_val;
+	uint64_t fp[33];   /* f0-f31 and fcsr while another vCPU has the real ones */
 	struct vtrig trig; /* its debug triggers' state (vtrig.c) */
 	struct shadow shadow;
 };

@@ -215,8 +215,10 @@ static unsigned write_pmpcfg(struct vcsr *c, uint64_t *f, unsigned csr, uint64_t
 	(void)f;
 	unsigned first = (csr - CSR_PMPCFG0) * 4;
 	for (unsigned i = 0; i < 8; i++) {
-		if (!(c->pmpcfg[first + i] & PMP_CFG_L))
+		if (!(c->pmpcfg[first + i] & PMP_CFG_L)) {
 			c->pmpcfg[first + i] = (uint8_t)(v >> (8 * i)) & PMP_CFG_WRITABLE;
+			c->pmp_tor_stale &= ~(1u << (first + i)); /* its range computed anew */
+		}
 	}
 	return VCSR_PMP;
 }
@@ -231,7 +233,13 @@ static unsigned write_pmpaddr(struct vcsr *c, uint64_t *f, unsigned csr, uint64_
 	if (i + 1 < VPMP_ENTRIES && (c->pmpcfg[i + 1] & PMP_CFG_L) &&
 	    (c->pmpcfg[i + 1] & PMP_CFG_A) == PMP_A_TOR)
 		return 0;
+	/* entry i + 1 keeps the bottom it had (vcsr.h pmp_tor_stale) */
+	if (i + 1 < VPMP_ENTRIES && !(c->pmp_tor_stale & 1u << (i + 1))) {
+		c->pmp_tor_prev[i + 1] = c->pmpaddr[i];
+		c->pmp_tor_stale |= 1u << (i + 1);
+	}
 	c->pmpaddr[i] = v & PMP_ADDR_MASK;
+	c->pmp_tor_stale &= ~(1u << i);
 	return VCSR_PMP;
 }
 
@@ -544,9 +552,14 @@ enum vmode vcsr_trap_target(const struct vcsr *c, enum vmode mode, uint64_t caus
 	return code < 64 && (deleg >> code & 1) ? VMODE_S : VMODE_M;
 }
 
-/* §3.1.9: the order interrupts are taken in when several are pending at one level. */
-static const unsigned irq_order[] = {IRQ_M_EXT, IRQ_M_SOFT, IRQ_M_TIMER,
-                                     IRQ_S_EXT, IRQ_S_SOFT, IRQ_S_TIMER};
+/*
+ * The order interrupts are taken in when several are pending at one level:
+ * the board's, the lowest cause first (QEMU 7.2 cpu_helper.c
+ * riscv_cpu_pending_to_irq without AIA), not §3.1.9's MEI MSI MTI SEI SSI
+ * STI.
+ */
+static const unsigned irq_order[] = {IRQ_S_SOFT,  IRQ_M_SOFT, IRQ_S_TIMER,
+                                     IRQ_M_TIMER, IRQ_S_EXT,  IRQ_M_EXT};
 
 static uint64_t highest(uint64_t pending)
 {

@@ -60,6 +60,14 @@ struct vcsr {
 	uint64_t mvendorid, marchid, mimpid; /* the real hart's, read-only */
 	uint8_t pmpcfg[VPMP_ENTRIES];
 	uint64_t pmpaddr[VPMP_ENTRIES];
+	/*
+	 * The board computes entry i's range only when pmpcfg i or pmpaddr i is
+	 * written (QEMU 7.2 pmp.c pmp_update_rule): a TOR entry keeps the
+	 * bottom pmpaddr[i - 1] had then.  Bit i of pmp_tor_stale: pmpaddr[i - 1]
+	 * changed since, and pmp_tor_prev[i] is the one the board still uses.
+	 */
+	uint64_t pmp_tor_prev[VPMP_ENTRIES];
+	uint32_t pmp_tor_stale;
 	/* Sdtrig as the board has it: VCSR_TRIGGERS match triggers (mcontrol, mcontrol6) */
 	uint64_t tselect;
 	uint64_t tdata1[VCSR_TRIGGERS], tdata2[VCSR_TRIGGERS];

@@ -450,6 +450,31 @@ bool watch_breakpoint(struct vcpu *v)
 	return true;
 }
 
+bool watch_run_on(struct vcpu *v, uint64_t hpa, uint32_t *insn)
+{
+	struct vm *vm = v->vm;
+	struct watch *w = &vm->watch;
+	uint64_t gpa;
+	if (w->stop || w->stopped || w->step != WATCH_STEP_NONE)
+		return false; /* the instruction runs where the stop or step can catch it */
+	if (!watch_is_copy(vm, hpa))
+		return true;
+	const uint16_t *h;
+	if (shadow_translate(v, v->pc, true, &gpa) < 0 || !(h = vm_gpa_to_hva(vm, gpa, 4)))
+		return false;
+	*insn = h[0] | (uint32_t)h[1] << 16; /* the original, not the copy's patch */
+	/* a patch at its second half has one at its start (vtrig.c plan_exec's guard) */
+	for (unsigned i = 0; i < WATCH_MAX; i++) {
+		const struct watch_entry *e = &w->w[i];
+		if (!e->len || !(e->kinds & WATCH_EXEC) || e->gpa != gpa)
+			continue;
+		struct watch_hit hit = {WATCH_EXEC, v->pc, gpa, 2, v->pc, false};
+		if (e->fn(v, &hit, e->arg) != WATCH_IGNORE)
+			return false;
+	}
+	return true;
+}
+
 void watch_trap(struct vcpu *v, uint64_t cause)
 {
 	struct watch *w = &v->vm->watch;

@@ -158,6 +158,15 @@ void watch_stored(struct vm *vm, uint64_t gpa, unsigned width);
 /* A breakpoint trap: true when a watch (or a step) took it, false when it is the guest's. */
 bool watch_breakpoint(struct vcpu *v);
 /* A trap is being delivered to the guest (watch_on only): stops it if the cause is caught. */
+/*
+ * Popek carries out the instruction at the pc itself, right after the one
+ * it emulated, where the hardware would fetch it from host address hpa
+ * (emulate_atomic.c: an SC after an emulated LR).  false when it must not:
+ * a stop or step is under way, or a watch at the instruction (a patch at
+ * hpa) was hit and its owner acted, as the patch's trap would.  *insn is
+ * then the instruction itself, not the patch.
+ */
+bool watch_run_on(struct vcpu *v, uint64_t hpa, uint32_t *insn);
 void watch_trap(struct vcpu *v, uint64_t cause);
 /* Before every guest entry of a VM with watches or a stop asked for: true to end the slice. */
 bool watch_before_enter(struct vcpu *v);

@@ -839,6 +839,7 @@ static void op_window(void)
 	emit(0x73 | 0 << 7 | 6 << 12 | 8 << 15 | 0x304 << 20); /* csrsi mie, 8 */
 	li(T6, DIFF_CLINT);
 	li(T5, 1);
+	page_last(); /* an mret before may have left M: then the store's interrupt comes at once */
 	emit(s_type(0x23, 2, T6, T5, 0));
 	emit(0x73 | 0 << 7 | 6 << 12 | 8 << 15 | 0x300 << 20); /* csrsi mstatus, 8 */
 	emit(0x73 | 0 << 7 | 7 << 12 | 8 << 15 | 0x300 << 20); /* csrci mstatus, 8 */

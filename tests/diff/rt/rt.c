@@ -211,6 +211,13 @@ static void reset(const struct diff_prog *p)
 	csr_write(pmpaddr5, 0);
 	csr_write(pmpaddr6, 0);
 	csr_write(pmpaddr7, 0);
+	csr_write(pmpaddr8, 0); /* what a program before left would decide this one's PMP */
+	csr_write(pmpaddr9, 0);
+	csr_write(pmpaddr10, 0);
+	csr_write(pmpaddr11, 0);
+	csr_write(pmpaddr12, 0);
+	csr_write(pmpaddr13, 0);
+	csr_write(pmpaddr14, 0);
 	csr_write(pmpaddr15, (1UL << 54) - 1); /* the board keeps 64 bits, the spec 54 */
 	csr_write(pmpcfg2, 0x1fUL << 56);
 	*(volatile uint32_t *)DIFF_CLINT = 0;

@@ -15,6 +15,7 @@
 
 static int have_uart;
 static int source = CONSOLE_POPEK; /* whose bytes the stream carries now */
+static int running = -1;           /* the VM whose slice runs (console_vm_running) */
 static struct {
 	char buf[INPUT_SIZE];
 	unsigned head, tail; /* free-running; head - tail bytes waiting */
@@ -113,9 +114,25 @@ void console_vm_flush_older(uint64_t before)
 	}
 }
 
+void console_vm_running(int id)
+{
+	running = id;
+}
+
+/*
+ * Before popek's message: the unfinished line of the VM it is about, the one
+ * running, so that the VM's words come first.  Another VM's half line waits
+ * for its own end: flushed now, the launcher would show it cut in two.
+ */
+static void console_flush_running(void)
+{
+	if (running >= 0)
+		console_vm_flush(running);
+}
+
 void console_putc(char c)
 {
-	console_vm_flush(-1); /* what the VMs said before popek's message goes out before it */
+	console_flush_running();
 	select_source(CONSOLE_POPEK);
 	if (c == '\n')
 		out('\r');
@@ -180,7 +197,7 @@ int console_ctl_printf(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	console_vm_flush(-1); /* in order with what the VMs said before it */
+	console_flush_running(); /* in order with what the running VM said before it */
 	int n = fmt_vformat(ctl_sink, 0, fmt, ap);
 	va_end(ap);
 	return n;

@@ -41,10 +41,13 @@ void console_putc(char c);
  * One byte of VM `id`'s terminal output.  A VM's bytes go out a line at a
  * time, so that two VMs printing at once do not cut each other's lines on
  * the operator's terminal: a line goes out at its '\n', when it is long, when
- * popek prints, or through console_vm_flush() (the scheduler's: when the VM
- * waits or stops, and for a line left unfinished too long).
+ * popek prints while the VM runs, or through console_vm_flush() (the
+ * scheduler's: when the VM waits or stops, and for a line left unfinished too
+ * long).  popek's messages and records never push out another VM's half line.
  */
 void console_vm_putc(int id, char c);
+/* VM id's slice runs now (-1: none runs); popek's messages meanwhile are about it. */
+void console_vm_running(int id);
 /* Sends VM id's unfinished line now (id -1: every VM's). */
 void console_vm_flush(int id);
 /* Sends every unfinished line begun before time `before`. */

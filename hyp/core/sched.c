@@ -51,7 +51,10 @@ void sched_run(struct vm *vms, int n, uint64_t timebase_hz)
 			cur = i;
 			ran = 1;
 			uint64_t quantum = vms[i].quantum_us * timebase_hz / 1000000;
-			if (vcpu_run_slice(v, vcpu_now() + quantum) != SLICE_EXPIRED)
+			console_vm_running(i);
+			enum slice_end end = vcpu_run_slice(v, vcpu_now() + quantum);
+			console_vm_running(-1);
+			if (end != SLICE_EXPIRED)
 				console_vm_flush(i); /* it waits or stopped: its prompt shows now */
 			if (vms[i].watch_on)
 				watch_slice_end(

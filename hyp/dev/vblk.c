@@ -75,6 +75,13 @@ static void vblk_finish(struct vblk *d, const struct vblk_io *io, uint8_t status
 
 /* Walking a chain (§2.6.5.2). */
 
+static void span_clear(struct vblk_span *sp)
+{
+	sp->n = 0;
+	sp->too_many = false;
+	sp->len = 0;
+}
+
 static void span_add(struct vblk_span *sp, uint64_t gpa, uint64_t len)
 {
 	if (len == 0)
@@ -100,7 +107,12 @@ static int vblk_walk(struct vblk *d, uint16_t head, struct vblk_chain *c, struct
 	struct virtio_desc x[VBLK_QUEUE_MAX];
 	struct virtio_chain ch;
 
-	memset(c, 0, sizeof(*c));
+	/* counters only: hdr and the spans' pieces are read up to what they count */
+	c->n = 0;
+	c->bad = false;
+	c->hdr_len = 0;
+	span_clear(&c->out);
+	span_clear(&c->in);
 	if (virtio_mmio_walk(&d->t, 0, head, x, VBLK_QUEUE_MAX, &ch) != 0)
 		return -1;
 	c->n = ch.n;
@@ -275,8 +287,16 @@ static int vblk_request(struct vblk *d, uint16_t head)
 	struct vblk_io req;
 	int status;
 
-	memset(&req, 0, sizeof(req));
+	/* every field but the pieces, which are read up to nseg (~300 bytes not zeroed) */
+	req.dev = d;
+	req.type = 0;
+	req.sector = 0;
+	req.nseg = 0;
 	req.head = head;
+	req.written = 0;
+	req.status_gpa = 0;
+	req.gen = 0;
+	req.busy = false;
 	if (vblk_walk(d, head, &c, &req) != 0) {
 		/* Nowhere to say why, but the guest gets its head back. */
 		virtio_mmio_push(&d->t, 0, head, 0);

@@ -744,7 +744,21 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, enum emulate_
 	bool store = acc == EMULATE_STORE;
 	enum vmode dm = vcsr_data_mode(&v->csr, v->mode);
 	uint64_t gpa;
-	switch (shadow_walk(v, va, store ? GW_STORE : GW_LOAD, dm, true, &gpa)) {
+	const struct emulate_xlate *x = &v->xlate;
+	enum gwalk_status st;
+	if (x->valid && x->va == va >> PAGE_SHIFT && x->mode == dm && x->store == store) {
+		gpa = x->gpa << PAGE_SHIFT | (va & (PAGE_SIZE - 1)); /* shadow_fault()'s walk */
+		st = GW_OK;
+#if POPEK_CHECKING
+		uint64_t again = 0;
+		CHECK(shadow_walk(v, va, store ? GW_STORE : GW_LOAD, dm, true, &again) == GW_OK &&
+		          again == gpa,
+		      "emulate: %lx handed over as %lx, walks to %lx", va, gpa, again);
+#endif
+	} else {
+		st = shadow_walk(v, va, store ? GW_STORE : GW_LOAD, dm, true, &gpa);
+	}
+	switch (st) {
 	case GW_PAGE_FAULT:
 		/* the board's load/store triggers come before the page fault (seed 224) */
 		if (v->trig.acc && vtrig_access(v, va, store, VTRIG_RAM)) {
@@ -880,11 +894,17 @@ int emulate_insn_access(struct vcpu *v, uint64_t va, unsigned width, enum emulat
 	return e;
 }
 
-enum trap_action emulate_load_store(struct vcpu *v, uint64_t cause, uint64_t va)
+static enum trap_action load_store(struct vcpu *v, uint64_t cause, uint64_t va)
 {
 	bool store = cause == CAUSE_STORE_PAGE || cause == CAUSE_STORE_ACCESS;
 	struct insn_mem m;
-	uint32_t insn = emulate_fetch(v, v->pc);
+	/*
+	 * The instruction just ran: the installed view maps its page (the fetch
+	 * cache, no walk), unless it straddles two or a watch keeps a copy.
+	 */
+	uint32_t insn = v->vm->watch_on ? 0 : fetch_cached(v, v->pc);
+	if (!insn)
+		insn = emulate_fetch(v, v->pc);
 	if (!insn)
 		return trap_reflect(v, fault_cause(store, false), va);
 	/* FP loads and stores, AMOs and LR/SC: emulate_atomic.c */
@@ -909,4 +929,11 @@ enum trap_action emulate_load_store(struct vcpu *v, uint64_t cause, uint64_t va)
 	v->note = device ? "emulated mmio" : "emulated load/store";
 	v->pc += m.len;
 	return TRAP_RESUME;
+}
+
+enum trap_action emulate_load_store(struct vcpu *v, uint64_t cause, uint64_t va)
+{
+	enum trap_action a = load_store(v, cause, va);
+	v->xlate.valid = false; /* shadow_fault()'s walk served this trap alone */
+	return a;
 }

@@ -1398,6 +1398,9 @@ enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va)
 		return SHADOW_PAGE_FAULT;
 	enum shadow_fault f = map_guest_page(v, view, cause, va, r.page_va, r.page_gpa, r.level,
 	                                     perms, r.pte & PTE_G);
+	if (f == SHADOW_EMULATE) /* emulate_load_store() needs this walk: no second one */
+		v->xlate = (struct emulate_xlate){va >> PAGE_SHIFT, r.gpa >> PAGE_SHIFT, v->mode,
+		                                  cause == CAUSE_STORE_PAGE, true};
 	if (f == SHADOW_FILLED && r.level == 0)
 		fill_around(v, view, va, r.pte_gpa);
 	return f;

@@ -115,6 +115,20 @@ struct vcpu {
 	} plain_hint[VCPU_PLAIN_HINTS];
 	uint64_t fp[33];   /* f0-f31 and fcsr while another vCPU has the real ones */
 	struct vtrig trig; /* its debug triggers' state (vtrig.c) */
+	/*
+	 * The guest's translation of the page a load or store faulted on, as
+	 * shadow_fault() walked it before handing the access to
+	 * emulate_load_store() (a device's page): access_piece() takes it
+	 * instead of walking the same table again.  Valid only within that
+	 * emulate_load_store(), which drops it.
+	 */
+	struct emulate_xlate {
+		uint64_t va;  /* the guest page (va >> 12) */
+		uint64_t gpa; /* its guest-physical page (gpa >> 12) */
+		enum vmode mode;
+		bool store;
+		bool valid;
+	} xlate;
 	struct shadow shadow;
 };
 

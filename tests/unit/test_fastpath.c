@@ -213,14 +213,22 @@ static void test_fast_lane_sstatus_writes(void **state)
 		assert_int_equal(v->pc, CODE_VA + 4);
 		assert_int_equal(shadow_view_of(v), was == VIEW_S ? VIEW_S_SUM : VIEW_S);
 	}
-	static const uint64_t slow_bits[] = {SSTATUS_MXR, SSTATUS_FS};
-	for (size_t i = 0; i < sizeof(slow_bits) / sizeof(slow_bits[0]); i++) {
-		uint64_t now = v->csr.mstatus;
-		v->x[14] = now ^ slow_bits[i];
+	/* MXR: the full path's (the shadow's permissions) */
+	uint64_t now = v->csr.mstatus;
+	v->x[14] = now ^ SSTATUS_MXR;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_NONE);
+	assert_int_equal(v->csr.mstatus, now);
+	assert_int_equal(v->pc, CODE_VA);
+	/* FS off and on again (Linux's trap entry and return): LOAD, the real FS follows */
+	for (int i = 0; i < 2; i++) {
+		v->x[14] = now & ~SSTATUS_FS;
+		if (i)
+			v->x[14] |= SSTATUS_FS & (1UL << 13); /* Initial */
 		v->pc = CODE_VA;
-		assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_NONE);
-		assert_int_equal(v->csr.mstatus, now);
-		assert_int_equal(v->pc, CODE_VA);
+		assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_LOAD);
+		assert_int_equal(v->csr.mstatus, v->x[14]);
+		assert_int_equal(v->pc, CODE_VA + 4);
 	}
 	/* SIE: interrupts on with none pending, off, then on with one pending. */
 	v->csr.mstatus &= ~SSTATUS_SIE;

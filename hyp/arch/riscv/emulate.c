@@ -533,10 +533,14 @@ __attribute__((noinline)) static int emulate_fast_ahead_csr(struct vcpu *v, uint
 	return emulate_fast_csr(v, insn);
 }
 
-/* DONE, or LOAD when an access changed the view (VCSR_VIEW in fx). */
+/*
+ * DONE, or LOAD when an access changed the view or FS (VCSR_VIEW, VCSR_FS in
+ * fx): vcpu_load_view() sets the real sstatus.FS, so that the guest's FP
+ * instructions trap exactly while its FS is Off.
+ */
 static inline enum emulate_fast fast_done(unsigned fx)
 {
-	return fx & VCSR_VIEW ? EMULATE_FAST_LOAD : EMULATE_FAST_DONE;
+	return fx & (VCSR_VIEW | VCSR_FS) ? EMULATE_FAST_LOAD : EMULATE_FAST_DONE;
 }
 
 /*

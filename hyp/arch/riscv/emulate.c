@@ -388,11 +388,31 @@ __attribute__((noinline)) static uint32_t emulate_plain(struct vcpu *v)
 	}
 	if (!h->worth)
 		return 0;
+	/*
+	 * The run's instructions through the host page its first was found on,
+	 * while they stay on it: a store changes neither the view nor the shadow.
+	 */
+	uint64_t page = ~0UL;
+	const uint8_t *code = NULL;
 	for (int n = 0; n <= EMULATE_PLAIN_MAX; n++) {
-		uint32_t insn = fetch_cached(v, v->pc);
-		if (insn && (insn & 0x7f) == 0x73)
+		uint64_t off = v->pc & (PAGE_SIZE - 1);
+		if (v->pc >> PAGE_SHIFT != page) {
+			const uint16_t *p = fetch_half_cached(v, v->pc);
+			if (!p)
+				return 0;
+			page = v->pc >> PAGE_SHIFT;
+			code = (const uint8_t *)p - off;
+		}
+		const uint16_t *p = (const uint16_t *)(code + off);
+		uint32_t insn = *p;
+		if (insn_length((uint16_t)insn) != 2) {
+			if (off == PAGE_SIZE - 2) /* its second half is on the next page */
+				return 0;
+			insn |= (uint32_t)p[1] << 16;
+		}
+		if ((insn & 0x7f) == 0x73)
 			return insn;
-		if (!insn || !plain_one(v, insn))
+		if (!plain_one(v, insn))
 			return 0;
 	}
 	return 0;

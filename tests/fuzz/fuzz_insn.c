@@ -1,7 +1,8 @@
 /*
  * The instruction decoder (hyp/arch/riscv/insn.c) on every 32-bit word: what
- * it says of an instruction must be self-consistent, whatever the bits, and
- * insn_decode_sys() must say what the reference row scan says (insn_ref.h).
+ * it says of an instruction must be self-consistent, whatever the bits,
+ * insn_decode_sys() must say what the reference row scan says (insn_ref.h),
+ * and insn_decode_store() what insn_decode_mem() says.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,6 +27,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			REQUIRE(m.reg < 32 && m.len == len);
 			uint64_t x = insn_extend(~0ull, &m);
 			REQUIRE(m.width == 8 || m.sign_extend || x >> (8 * m.width) == 0);
+		}
+		/* insn_decode_store(), where it answers, decodes what the table does */
+		struct insn_mem f, t;
+		if (insn_decode_store(insn, &f) == 0) {
+			REQUIRE(insn_decode_mem(insn, &t) == 0 && t.is_store);
+			REQUIRE(f.is_store == t.is_store && f.sign_extend == t.sign_extend &&
+			        f.width == t.width && f.reg == t.reg && f.len == t.len &&
+			        f.base == t.base && f.offset == t.offset);
 		}
 		enum insn_sys_kind k = insn_decode_sys(insn, &s);
 		REQUIRE(k == s.kind);

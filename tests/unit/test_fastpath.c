@@ -213,14 +213,22 @@ static void test_fast_lane_sstatus_writes(void **state)
 		assert_int_equal(v->pc, CODE_VA + 4);
 		assert_int_equal(shadow_view_of(v), was == VIEW_S ? VIEW_S_SUM : VIEW_S);
 	}
-	static const uint64_t slow_bits[] = {SSTATUS_MXR, SSTATUS_FS};
-	for (size_t i = 0; i < sizeof(slow_bits) / sizeof(slow_bits[0]); i++) {
-		uint64_t now = v->csr.mstatus;
-		v->x[14] = now ^ slow_bits[i];
+	/* MXR: the full path's (the shadow's permissions) */
+	uint64_t now = v->csr.mstatus;
+	v->x[14] = now ^ SSTATUS_MXR;
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_NONE);
+	assert_int_equal(v->csr.mstatus, now);
+	assert_int_equal(v->pc, CODE_VA);
+	/* FS off and on again (Linux's trap entry and return): LOAD, the real FS follows */
+	for (int i = 0; i < 2; i++) {
+		v->x[14] = now & ~SSTATUS_FS;
+		if (i)
+			v->x[14] |= SSTATUS_FS & (1UL << 13); /* Initial */
 		v->pc = CODE_VA;
-		assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_NONE);
-		assert_int_equal(v->csr.mstatus, now);
-		assert_int_equal(v->pc, CODE_VA);
+		assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_LOAD);
+		assert_int_equal(v->csr.mstatus, v->x[14]);
+		assert_int_equal(v->pc, CODE_VA + 4);
 	}
 	/* SIE: interrupts on with none pending, off, then on with one pending. */
 	v->csr.mstatus &= ~SSTATUS_SIE;
@@ -405,6 +413,123 @@ static void test_fast_lane_store_between(void **state)
 	assert_int_equal(stored, 11); /* sscratch, as the guest's sd stores it */
 }
 
+#define DATA_PAGE_B (RAM + 0x13000)
+#define ROOT_B      (RAM + 0x23000) /* its page number as the first's modulo 16: one set */
+
+/*
+ * A second address space (satp B, its tables at ROOT_B) mapping CODE_VA to
+ * PAGE_2 and DATA_VA to DATA_PAGE_B, where the first maps them to PAGE_1
+ * and DATA_PAGE; returns satp B.
+ */
+static uint64_t space_b(void)
+{
+	uint64_t *root = hostvm_gpa(ROOT_B), *l1 = hostvm_gpa(ROOT_B + 0x1000),
+	         *l0 = hostvm_gpa(ROOT_B + 0x2000);
+	root[0] = ((ROOT_B + 0x1000) >> 12) << 10 | PTE_V;
+	l1[0] = ((ROOT_B + 0x2000) >> 12) << 10 | PTE_V;
+	l0[1] = (PAGE_2 >> 12) << 10 | PTE_V | PTE_R | PTE_X | PTE_A;
+	l0[2] = (DATA_PAGE_B >> 12) << 10 | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D;
+	return SATP_MODE_SV39 | ROOT_B >> 12;
+}
+
+static void write_satp(struct vcpu *v, uint64_t satp)
+{
+	uint64_t old;
+	assert_int_equal(emulate_csr_rmw(v, VMODE_S, CSR_SATP, VCSR_RW, satp, true, &old), 0);
+}
+
+/*
+ * A context switch back and forth: the same code and data addresses reach
+ * other pages in each space.  The fetch and store caches keep entries of
+ * both (two ways), and every access goes to its own space's page, as the
+ * hardware's would after its satp write.
+ */
+static void test_fast_lane_two_spaces(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	uint64_t *pte = vs_paged(&v, PAGE_1);
+	pte[1] = (DATA_PAGE >> 12) << 10 | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D;
+	uint64_t satp[2] = {v->csr.satp, space_b()};
+	uint64_t data[2] = {DATA_PAGE, DATA_PAGE_B};
+	put32(PAGE_1, CSRR_A0_SSCRATCH);
+	put32(PAGE_1 + 4, SD_A0_0_A3);
+	put32(PAGE_1 + 8, CSRR_A1_SEPC);
+	put32(PAGE_1 + 12, NOP);
+	put32(PAGE_2, CSRR_A0_SSCRATCH);
+	put32(PAGE_2 + 4, SD_A0_0_A3);
+	put32(PAGE_2 + 8, CSRR_A2_STVAL);
+	put32(PAGE_2 + 12, NOP);
+	v->x[13] = DATA_VA + 8;
+	for (int s = 0; s < 2; s++) { /* each space's pages in its shadow */
+		write_satp(v, satp[s]);
+		trap_at_code(v, CSRR_A0_SSCRATCH);
+		assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, DATA_VA + 8), SHADOW_FILLED);
+	}
+	for (int i = 0; i < 6; i++) {
+		int s = i & 1;
+		write_satp(v, satp[s]);
+		v->x[11] = v->x[12] = 0;
+		v->csr.sscratch = 100 + (uint64_t)i;
+		v->pc = CODE_VA;
+		assert_int_equal(emulate_fast(v, CSRR_A0_SSCRATCH), EMULATE_FAST_DONE);
+		assert_int_equal(v->pc, CODE_VA + 12);
+		assert_int_equal(v->x[11], s ? 0 : 22); /* PAGE_1's csrr a1, sepc */
+		assert_int_equal(v->x[12], s ? 33 : 0); /* PAGE_2's csrr a2, stval */
+		uint64_t stored;
+		memcpy(&stored, hostvm_gpa(data[s] + 8), 8);
+		assert_int_equal(stored, 100 + (uint64_t)i);
+		memcpy(&stored, hostvm_gpa(data[!s] + 8), 8);
+		assert_true(i == 0 ? stored != 100 : stored == 100 + (uint64_t)i - 1);
+	}
+}
+
+/*
+ * The guest points its data page elsewhere and fences it: the lane's next
+ * store goes to the new page once the guest's own store filled its leaf,
+ * never through the page the store cache held.
+ */
+static void test_fast_lane_store_after_sfence(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	uint64_t *pte = vs_paged(&v, PAGE_1);
+	pte[1] = (DATA_PAGE >> 12) << 10 | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D;
+	put32(PAGE_1, CSRR_A0_SSCRATCH);
+	put32(PAGE_1 + 4, SD_A0_0_A3);
+	put32(PAGE_1 + 8, CSRR_A1_SEPC);
+	put32(PAGE_1 + 12, NOP);
+	v->x[13] = DATA_VA + 8;
+	trap_at_code(v, CSRR_A0_SSCRATCH);
+	assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, DATA_VA + 8), SHADOW_FILLED);
+	v->pc = CODE_VA;
+	assert_int_equal(emulate_fast(v, CSRR_A0_SSCRATCH), EMULATE_FAST_DONE);
+	assert_int_equal(v->pc, CODE_VA + 12); /* the store went through the cache's page */
+	uint64_t stored;
+	memcpy(&stored, hostvm_gpa(DATA_PAGE + 8), 8);
+	assert_int_equal(stored, 11);
+
+	pte[1] = (DATA_PAGE_B >> 12) << 10 | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D;
+	v->x[14] = DATA_VA;
+	v->pc = 0x5000;
+	assert_int_equal(emulate_illegal(v, CAUSE_ILLEGAL_INSN, 0x12070073U /* sfence.vma a4 */),
+	                 TRAP_RESUME);
+	v->csr.sscratch = 44;
+	v->pc = CODE_VA;
+	enum emulate_fast r = emulate_fast(v, CSRR_A0_SSCRATCH);
+	assert_true(r == EMULATE_FAST_DONE || r == EMULATE_FAST_AHEAD);
+	if (v->pc == CODE_VA + 4) { /* no leaf yet: the guest stores itself, filling it */
+		assert_int_equal(shadow_fault(v, CAUSE_STORE_PAGE, DATA_VA + 8), SHADOW_FILLED);
+		v->pc = CODE_VA;
+		assert_int_equal(emulate_fast(v, CSRR_A0_SSCRATCH), EMULATE_FAST_DONE);
+	}
+	assert_int_equal(v->pc, CODE_VA + 12);
+	memcpy(&stored, hostvm_gpa(DATA_PAGE_B + 8), 8);
+	assert_int_equal(stored, 44);
+	memcpy(&stored, hostvm_gpa(DATA_PAGE + 8), 8);
+	assert_int_equal(stored, 11);
+}
+
 #define CSRSI_SSTATUS_SIE 0x10016073U /* csrrsi x0, sstatus, 2 */
 #define CSRCI_SSTATUS_SIE 0x10017073U /* csrrci x0, sstatus, 2 */
 
@@ -444,6 +569,8 @@ int main(void)
 	    cmocka_unit_test(test_fast_lane_sret_then_irq),
 	    cmocka_unit_test(test_fast_lane_syscall),
 	    cmocka_unit_test(test_fast_lane_store_between),
+	    cmocka_unit_test(test_fast_lane_two_spaces),
+	    cmocka_unit_test(test_fast_lane_store_after_sfence),
 	    cmocka_unit_test(test_fast_lane_sregs_written),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

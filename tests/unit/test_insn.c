@@ -126,6 +126,55 @@ static void test_decode_mem(void **state)
 	}
 }
 
+/*
+ * insn_decode_store() decodes what it accepts exactly as insn_decode_mem():
+ * every halfword, and every STORE word's fields through a walk of bits
+ * 31:7 (each bit alone and a pseudo-random sweep).
+ */
+static void same_as_table(uint32_t insn)
+{
+	struct insn_mem f = {0}, t = {0};
+	if (insn_decode_store(insn, &f) < 0)
+		return;
+	if (insn_decode_mem(insn, &t) < 0 || f.is_store != t.is_store ||
+	    f.sign_extend != t.sign_extend || f.width != t.width || f.reg != t.reg ||
+	    f.len != t.len || f.base != t.base || f.offset != t.offset)
+		fail_msg("%08x: insn_decode_store width %u reg x%u base x%u offset %ld len %u; "
+		         "the table: width %u reg x%u base x%u offset %ld len %u",
+		         insn, f.width, f.reg, f.base, (long)f.offset, f.len, t.width, t.reg,
+		         t.base, (long)t.offset, t.len);
+}
+
+static void test_decode_store(void **state)
+{
+	(void)state;
+	unsigned accepted = 0;
+	for (uint32_t h = 0; h < 0x10000; h++) {
+		if ((h & 3) == 3)
+			continue;
+		struct insn_mem m;
+		accepted += insn_decode_store(h, &m) == 0;
+		same_as_table(h |
+		              0xdead0000U); /* the upper half of a 16-bit one is not looked at */
+	}
+	assert_int_equal(accepted, 4 * 2048); /* c.sw, c.sd, c.swsp, c.sdsp: every encoding */
+	uint32_t x = 12345;
+	for (unsigned i = 0; i < 200000; i++) {
+		x = x * 1103515245U + 12345U;
+		for (uint32_t f3 = 0; f3 < 8; f3++)
+			same_as_table((x & ~0x707fU) | f3 << 12 | 0x23);
+	}
+	for (unsigned b = 7; b < 32; b++)
+		for (uint32_t f3 = 0; f3 < 4; f3++)
+			same_as_table(1U << b | f3 << 12 | 0x23);
+	struct insn_mem m;
+	assert_int_equal(insn_decode_store(0x00004023, &m), -1); /* STORE funct3 = 4 */
+	assert_int_equal(insn_decode_store(0x00003003, &m), -1); /* ld */
+	assert_int_equal(insn_decode_store(0x0000a000, &m), -1); /* c.fsd (quadrant 0, funct3 5) */
+	assert_int_equal(insn_decode_store(0xfe113c23U, &m), 0); /* sd ra, -8(sp) */
+	assert_int_equal(m.offset, -8);
+}
+
 /* What lb/lh/lw/lbu/lhu/lwu/ld leave in rd for a given device value. */
 static void test_extend(void **state)
 {
@@ -303,9 +352,13 @@ static void test_decode_sys_tables(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_length),     cmocka_unit_test(test_decode_mem),
-	    cmocka_unit_test(test_extend),     cmocka_unit_test(test_address),
-	    cmocka_unit_test(test_decode_sys), cmocka_unit_test(test_decode_sys_tables),
+	    cmocka_unit_test(test_length),
+	    cmocka_unit_test(test_decode_mem),
+	    cmocka_unit_test(test_decode_store),
+	    cmocka_unit_test(test_extend),
+	    cmocka_unit_test(test_address),
+	    cmocka_unit_test(test_decode_sys),
+	    cmocka_unit_test(test_decode_sys_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

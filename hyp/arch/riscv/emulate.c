@@ -80,40 +80,91 @@ static uint64_t fetch_gen(const struct vcpu *v)
 	return v->shadow.lost;
 }
 
-/* The fetch cache's entry for va's page. */
+/*
+ * The fetch and store caches are two-way set-associative, a set's second
+ * way `sets` entries after its first, indexed by the page and the guest's
+ * satp: a kernel's page is reached under each process's satp in turn (a
+ * context switch), and the entries of two stay apart or in one set.
+ */
+static inline unsigned cache_set(const struct vcpu *v, unsigned sets, uint64_t va)
+{
+	return ((va >> PAGE_SHIFT) ^ v->csr.satp) % sets;
+}
+
+/* The fetch cache's set for va's page: its first way. */
 static inline struct fetch_cache_entry *fetch_entry(struct vcpu *v, uint64_t va)
 {
-	return &v->fetch_cache[(va >> PAGE_SHIFT) % VCPU_FETCH_CACHE];
+	return &v->fetch_cache[cache_set(v, VCPU_FETCH_CACHE, va)];
 }
 
 /* With POPEK_CHECK, every fetch cache hit is what a walk of the shadow finds. */
 #if POPEK_CHECKING
-#define CHECK_FETCH_CACHE(v, va)                                                       \
-	do {                                                                           \
-		uint64_t hpa_;                                                         \
-		CHECK(shadow_lookup((v), (va), PTE_X, &hpa_) == 0 &&                   \
-		          (const uint8_t *)pa_to_va(hpa_) ==                           \
-		              fetch_entry((v), (va))->host + ((va) & (PAGE_SIZE - 1)), \
-		      "vm %s: the fetch cache for %lx is stale", (v)->vm->name, (va)); \
+#define CHECK_FETCH_CACHE(v, e, va)                                                                \
+	do {                                                                                       \
+		uint64_t hpa_;                                                                     \
+		CHECK(shadow_lookup((v), (va), PTE_X, &hpa_) == 0 &&                               \
+		          (const uint8_t *)pa_to_va(hpa_) == (e)->host + ((va) & (PAGE_SIZE - 1)), \
+		      "vm %s: the fetch cache for %lx is stale", (v)->vm->name, (va));             \
 	} while (0)
 #else
-#define CHECK_FETCH_CACHE(v, va) ((void)0)
+#define CHECK_FETCH_CACHE(v, e, va) ((void)0)
 #endif
 
-/* The fetch cache now holds va's page, at host address hpa (va's). */
-static void fetch_remember(struct vcpu *v, uint64_t va, uint64_t hpa)
+/* Whether entry e of the fetch or store cache holds va's page. */
+static inline bool cache_holds(const struct vcpu *v, const struct fetch_cache_entry *e, uint64_t va)
 {
-	struct fetch_cache_entry *e = fetch_entry(v, va);
+	return e->host && e->va == va >> PAGE_SHIFT && e->gen == fetch_gen(v) &&
+	       e->view == fetch_view(v) && e->guest_satp == v->csr.satp;
+}
+
+/* Entry e now holds va's page, at host address hpa (va's). */
+static void cache_remember(struct vcpu *v, struct fetch_cache_entry *e, uint64_t va, uint64_t hpa)
+{
 	e->va = va >> PAGE_SHIFT;
 	e->view = fetch_view(v);
 	e->guest_satp = v->csr.satp;
 	e->gen = fetch_gen(v);
-	e->host = (const uint8_t *)pa_to_va(hpa) - (va & (PAGE_SIZE - 1));
+	e->host = (uint8_t *)pa_to_va(hpa) - (va & (PAGE_SIZE - 1));
 }
 
-/* A miss in the fetch cache: a walk of the shadow, remembered.  Out of line: hits save registers. */
+/* Whether set e's second way holds va's page: then the two ways swap, the next hit is first. */
+static bool cache_promote(const struct vcpu *v, struct fetch_cache_entry *e, unsigned sets,
+                          uint64_t va)
+{
+	if (!cache_holds(v, &e[sets], va))
+		return false;
+	struct fetch_cache_entry first = *e;
+	*e = e[sets];
+	e[sets] = first;
+	return true;
+}
+
+/* Set e's first way now holds va's page, at host address hpa (va's); what it held goes second. */
+static void cache_fill(struct vcpu *v, struct fetch_cache_entry *e, unsigned sets, uint64_t va,
+                       uint64_t hpa)
+{
+	e[sets] = *e;
+	cache_remember(v, e, va, hpa);
+}
+
+/* The fetch cache now holds va's page, at host address hpa (va's). */
+static void fetch_remember(struct vcpu *v, uint64_t va, uint64_t hpa)
+{
+	cache_fill(v, fetch_entry(v, va), VCPU_FETCH_CACHE, va, hpa);
+}
+
+/*
+ * A miss in the fetch cache's first way: its second (the two swapped: the
+ * next fetches from the page hit first), else a walk of the shadow,
+ * remembered.  Out of line: hits save registers.
+ */
 __attribute__((noinline)) static const uint16_t *fetch_refill(struct vcpu *v, uint64_t va)
 {
+	struct fetch_cache_entry *e = fetch_entry(v, va);
+	if (cache_promote(v, e, VCPU_FETCH_CACHE, va)) {
+		CHECK_FETCH_CACHE(v, e, va);
+		return (const uint16_t *)(e->host + (va & (PAGE_SIZE - 1)));
+	}
 	uint64_t hpa;
 	if (shadow_lookup(v, va, PTE_X, &hpa) < 0)
 		return NULL;
@@ -130,10 +181,9 @@ static inline __attribute__((always_inline)) const uint16_t *fetch_half_cached(s
                                                                                uint64_t va)
 {
 	const struct fetch_cache_entry *e = fetch_entry(v, va);
-	if (!e->host || e->va != va >> PAGE_SHIFT || e->gen != fetch_gen(v) ||
-	    e->view != fetch_view(v) || e->guest_satp != v->csr.satp)
+	if (!cache_holds(v, e, va))
 		return fetch_refill(v, va);
-	CHECK_FETCH_CACHE(v, va);
+	CHECK_FETCH_CACHE(v, e, va);
 	return (const uint16_t *)(e->host + (va & (PAGE_SIZE - 1)));
 }
 
@@ -194,12 +244,39 @@ static inline bool maybe_store(uint32_t insn)
 
 static void set_reg(struct vcpu *v, unsigned r, uint64_t val);
 
-/* The guest page a run of loads and stores last reached, and its host page. */
-struct plain_page {
-	uint64_t va;   /* the page (va >> 12); ~0: none */
-	uint64_t perm; /* PTE_R, or PTE_R | PTE_W when its leaf allows stores */
-	uint8_t *host; /* its first byte in popek's direct map */
-};
+/* With POPEK_CHECK, every store cache hit is what a walk of the shadow finds. */
+#if POPEK_CHECKING
+#define CHECK_STORE_CACHE(v, va, p)                                                    \
+	do {                                                                           \
+		uint64_t hpa_;                                                         \
+		CHECK(shadow_lookup((v), (va), PTE_W, &hpa_) == 0 &&                   \
+		          (uint8_t *)pa_to_va(hpa_) == (p),                            \
+		      "vm %s: the store cache for %lx is stale", (v)->vm->name, (va)); \
+	} while (0)
+#else
+#define CHECK_STORE_CACHE(v, va, p) ((void)0)
+#endif
+
+/*
+ * The host address of the guest's data at va through a leaf of the
+ * installed view that allows `need` (PTE_R or PTE_W), or NULL.  Stores go
+ * through the store cache, whose entry holds as a fetch cache entry does.
+ */
+static uint8_t *plain_host(struct vcpu *v, uint64_t va, uint64_t need)
+{
+	struct fetch_cache_entry *e = &v->store_cache[cache_set(v, VCPU_STORE_CACHE, va)];
+	uint64_t hpa;
+	if (need == PTE_W && (cache_holds(v, e, va) || cache_promote(v, e, VCPU_STORE_CACHE, va))) {
+		uint8_t *p = e->host + (va & (PAGE_SIZE - 1));
+		CHECK_STORE_CACHE(v, va, p);
+		return p;
+	}
+	if (shadow_lookup(v, va, need, &hpa) < 0)
+		return NULL;
+	if (need == PTE_W)
+		cache_fill(v, e, VCPU_STORE_CACHE, va, hpa);
+	return pa_to_va(hpa);
+}
 
 /*
  * One integer load or store of the guest's in vS, carried out as the hardware
@@ -207,22 +284,18 @@ struct plain_page {
  * it (so the guest's A and D bits are set already, PMP allows it, and it is
  * RAM).  false, with nothing done, for anything else.
  */
-static bool plain_one(struct vcpu *v, uint32_t insn, struct plain_page *pg)
+static bool plain_one(struct vcpu *v, uint32_t insn)
 {
 	struct insn_mem m;
-	if (insn_decode_mem(insn, &m) < 0)
+	/* the stores a handler saves registers with, without the table */
+	if (insn_decode_store(insn, &m) < 0 && insn_decode_mem(insn, &m) < 0)
 		return false;
-	uint64_t va = v->x[m.base] + (uint64_t)m.offset, need = m.is_store ? PTE_W : PTE_R, hpa;
+	uint64_t va = v->x[m.base] + (uint64_t)m.offset;
 	if (va & (m.width - 1))
 		return false;
-	if (pg->va != va >> PAGE_SHIFT || !(pg->perm & need)) {
-		if (shadow_lookup(v, va, need, &hpa) < 0)
-			return false;
-		pg->va = va >> PAGE_SHIFT;
-		pg->perm = need | PTE_R;
-		pg->host = (uint8_t *)pa_to_va(hpa) - (va & (PAGE_SIZE - 1));
-	}
-	void *p = pg->host + (va & (PAGE_SIZE - 1));
+	void *p = plain_host(v, va, m.is_store ? PTE_W : PTE_R);
+	if (!p)
+		return false;
 	uint64_t val = v->x[m.reg];
 	if (m.is_store) {
 		switch (m.width) {
@@ -315,12 +388,31 @@ __attribute__((noinline)) static uint32_t emulate_plain(struct vcpu *v)
 	}
 	if (!h->worth)
 		return 0;
-	struct plain_page pg = {.va = ~0UL};
+	/*
+	 * The run's instructions through the host page its first was found on,
+	 * while they stay on it: a store changes neither the view nor the shadow.
+	 */
+	uint64_t page = ~0UL;
+	const uint8_t *code = NULL;
 	for (int n = 0; n <= EMULATE_PLAIN_MAX; n++) {
-		uint32_t insn = fetch_cached(v, v->pc);
-		if (insn && (insn & 0x7f) == 0x73)
+		uint64_t off = v->pc & (PAGE_SIZE - 1);
+		if (v->pc >> PAGE_SHIFT != page) {
+			const uint16_t *p = fetch_half_cached(v, v->pc);
+			if (!p)
+				return 0;
+			page = v->pc >> PAGE_SHIFT;
+			code = (const uint8_t *)p - off;
+		}
+		const uint16_t *p = (const uint16_t *)(code + off);
+		uint32_t insn = *p;
+		if (insn_length((uint16_t)insn) != 2) {
+			if (off == PAGE_SIZE - 2) /* its second half is on the next page */
+				return 0;
+			insn |= (uint32_t)p[1] << 16;
+		}
+		if ((insn & 0x7f) == 0x73)
 			return insn;
-		if (!insn || !plain_one(v, insn, &pg))
+		if (!plain_one(v, insn))
 			return 0;
 	}
 	return 0;
@@ -461,10 +553,14 @@ __attribute__((noinline)) static int emulate_fast_ahead_csr(struct vcpu *v, uint
 	return emulate_fast_csr(v, insn);
 }
 
-/* DONE, or LOAD when an access changed the view (VCSR_VIEW in fx). */
+/*
+ * DONE, or LOAD when an access changed the view or FS (VCSR_VIEW, VCSR_FS in
+ * fx): vcpu_load_view() sets the real sstatus.FS, so that the guest's FP
+ * instructions trap exactly while its FS is Off.
+ */
 static inline enum emulate_fast fast_done(unsigned fx)
 {
-	return fx & VCSR_VIEW ? EMULATE_FAST_LOAD : EMULATE_FAST_DONE;
+	return fx & (VCSR_VIEW | VCSR_FS) ? EMULATE_FAST_LOAD : EMULATE_FAST_DONE;
 }
 
 /*

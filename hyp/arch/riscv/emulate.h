@@ -59,8 +59,8 @@ enum emulate_fast {
 	EMULATE_FAST_VIEW,
 	/*
 	 * Done, and the next instruction is not a SYSTEM one, but an access
-	 * changed the view (sstatus.SUM): the caller loads it, then the guest
-	 * runs on.
+	 * changed the view (sstatus.SUM) or FP's state (sstatus.FS): the caller
+	 * loads them (vcpu_load_view), then the guest runs on.
 	 */
 	EMULATE_FAST_LOAD,
 };

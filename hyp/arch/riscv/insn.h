@@ -46,6 +46,47 @@ struct insn_mem {
  * encodings: on MMIO those get an access fault.
  */
 int insn_decode_mem(uint32_t insn, struct insn_mem *m);
+/*
+ * insn_decode_mem() for the stores a trap handler saves registers with,
+ * without its table: sb, sh, sw, sd (STORE, funct3 0-3) and c.sw, c.sd,
+ * c.swsp, c.sdsp (RV64C, quadrants 0 and 2, funct3 6 and 7; unpriv §16.3).
+ * -1 for anything else, which insn_decode_mem() then decodes.
+ */
+static inline int insn_decode_store(uint32_t insn, struct insn_mem *m)
+{
+	unsigned q = insn & 3, f3 = (insn >> 13) & 7;
+	m->is_store = true;
+	m->sign_extend = false;
+	if (q == 3) {
+		if ((insn & 0x407f) != 0x23) /* STORE, funct3 0-3 */
+			return -1;
+		m->width = (uint8_t)(1u << ((insn >> 12) & 3));
+		m->reg = (insn >> 20) & 31;
+		m->len = 4;
+		m->base = (insn >> 15) & 31;
+		m->offset =
+		    (int64_t)((uint64_t)((insn >> 25) << 5 | ((insn >> 7) & 31)) << 52) >> 52;
+		return 0;
+	}
+	if (q == 1 || f3 < 6)
+		return -1;
+	m->width = f3 == 7 ? 8 : 4;
+	m->len = 2;
+	if (q == 0) { /* c.sw: uimm[5:3|2|6] at 12:10, 6, 5; c.sd: uimm[5:3|7:6] at 12:10, 6:5 */
+		m->reg = 8 + ((insn >> 2) & 7);
+		m->base = 8 + ((insn >> 7) & 7);
+		m->offset =
+		    ((insn >> 7) & 0x38) |
+		    (f3 == 7 ? (insn << 1) & 0xc0 : ((insn >> 4) & 4) | ((insn << 1) & 0x40));
+		return 0;
+	}
+	/* c.swsp: uimm[5:2|7:6] at 12:9, 8:7; c.sdsp: uimm[5:3|8:6] at 12:10, 9:7 */
+	m->reg = (insn >> 2) & 31;
+	m->base = 2;
+	m->offset = f3 == 7 ? ((insn >> 7) & 0x38) | ((insn >> 1) & 0x1c0)
+	                    : ((insn >> 7) & 0x3c) | ((insn >> 1) & 0xc0);
+	return 0;
+}
 /* v as loaded (low m->width bytes) extended to 64 bits as the load would. */
 uint64_t insn_extend(uint64_t v, const struct insn_mem *m);
 

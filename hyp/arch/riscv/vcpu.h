@@ -11,8 +11,9 @@
 #define VCPU_POPEK_SP      264
 #define VCPU_SREGS_WRITTEN 272
 #define VCPU_TRAP_REENTER  1  /* enum trap_action's TRAP_REENTER, for entry.S */
-#define VCPU_FETCH_CACHE   16 /* guest code pages whose host page emulate.c remembers */
+#define VCPU_FETCH_CACHE   16 /* sets of two guest code pages whose host page emulate.c remembers */
 #define VCPU_PLAIN_HINTS   16 /* guest pcs whose run of stores emulate.c judged */
+#define VCPU_STORE_CACHE   4  /* sets of two guest data pages emulate.c stored to */
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -89,20 +90,6 @@ struct vcpu {
 	struct vm *vm;
 	struct vcpu_stats stats;
 	/*
-	 * The host pages emulate_ahead() and the fast lane last fetched from
-	 * (emulate.c), direct-mapped by guest page: each valid while what selects
-	 * the view (mode, SUM, MPRV, MPP), the guest's satp and the shadow's
-	 * generation (fetch_gen(): shadow fills and flushes, sfence.vma, SBI
-	 * calls) are what they were when it was found.
-	 */
-	struct fetch_cache_entry {
-		uint64_t va;   /* the guest page (va >> 12) */
-		uint64_t view; /* mstatus's bits that select a view, and the mode (emulate.c) */
-		uint64_t guest_satp;
-		uint64_t gen;
-		const uint8_t *host; /* its first byte, in popek's direct map; NULL: none */
-	} fetch_cache[VCPU_FETCH_CACHE];
-	/*
 	 * emulate.c's verdicts on runs of stores at a pc (whether a sensitive
 	 * instruction ends one), direct-mapped by pc, each for the
 	 * fetch cache's generation it was made in.  Only a hint: the run is
@@ -113,7 +100,28 @@ struct vcpu {
 		uint64_t gen;
 		bool worth;
 	} plain_hint[VCPU_PLAIN_HINTS];
-	uint64_t fp[33];   /* f0-f31 and fcsr while another vCPU has the real ones */
+	/*
+	 * The host pages emulate_ahead() and the fast lane last fetched from
+	 * (emulate.c), two-way set-associative by guest page and satp: each
+	 * valid while what selects the view (mode, SUM, MPRV, MPP), the guest's
+	 * satp and the shadow's generation (fetch_gen(): a tree losing a leaf)
+	 * are what they were when it was found.  A set's second way is
+	 * VCPU_FETCH_CACHE entries after its first.
+	 */
+	struct fetch_cache_entry {
+		uint64_t va;   /* the guest page (va >> 12) */
+		uint64_t view; /* mstatus's bits that select a view, and the mode (emulate.c) */
+		uint64_t guest_satp;
+		uint64_t gen;
+		uint8_t *host; /* its first byte, in popek's direct map; NULL: none */
+	} fetch_cache[2 * VCPU_FETCH_CACHE];
+	/*
+	 * The same for the pages runs of stores last reached through a leaf
+	 * that allows them (emulate.c emulate_plain): a trap handler saves
+	 * registers into its process's frame, trap after trap.
+	 */
+	struct fetch_cache_entry store_cache[2 * VCPU_STORE_CACHE];
+	uint64_t fp[33]; /* f0-f31 and fcsr while another vCPU has the real ones */
 	struct vtrig trig; /* its debug triggers' state (vtrig.c) */
 	/*
 	 * The guest's translation of the page a load or store faulted on, as

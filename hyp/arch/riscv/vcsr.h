@@ -263,16 +263,22 @@ static inline unsigned vcsr_fast(struct vcsr *c, enum vmode mode, unsigned csr, 
 			next = (next & ~SSTATUS_WRITABLE) | (w & SSTATUS_WRITABLE);
 		}
 		/*
-		 * SPP, SPIE, SIE and SUM only (interrupts off and on, Linux's user
-		 * copies): set_status() reports VCSR_INTERRUPTS, VCSR_VIEW or nothing
+		 * SPP, SPIE, SIE, SUM and FS only (interrupts off and on, Linux's
+		 * user copies, its trap entry turning FP off and its return on):
+		 * set_status() reports VCSR_INTERRUPTS, VCSR_VIEW, VCSR_FS or nothing
 		 */
 		uint64_t diff = next ^ c->mstatus;
-		if (diff & ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE | SSTATUS_SUM))
-			return VCSR_SLOW;
+		unsigned fs = 0; /* FS apart: the toggles of SIE and SUM test nothing more */
+		if (diff & ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE | SSTATUS_SUM)) {
+			if (diff &
+			    ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE | SSTATUS_SUM | SSTATUS_FS))
+				return VCSR_SLOW;
+			fs = VCSR_FS;
+		}
 		c->mstatus = next;
 		*old = val;
 		return (diff & SSTATUS_SIE ? VCSR_INTERRUPTS : 0) |
-		       (diff & SSTATUS_SUM ? VCSR_VIEW : 0);
+		       (diff & SSTATUS_SUM ? VCSR_VIEW : 0) | fs;
 	}
 	if ((csr & ~3U) == CSR_SSCRATCH) {
 		uint64_t *f = &c->sscratch + (csr & 3);

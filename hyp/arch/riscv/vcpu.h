@@ -121,7 +121,7 @@ struct vcpu {
 	 * registers into its process's frame, trap after trap.
 	 */
 	struct fetch_cache_entry store_cache[2 * VCPU_STORE_CACHE];
-	uint64_t fp[33]; /* f0-f31 and fcsr while another vCPU has the real ones */
+	uint64_t fp[33];   /* f0-f31 and fcsr while another vCPU has the real ones */
 	struct vtrig trig; /* its debug triggers' state (vtrig.c) */
 	/*
 	 * The guest's translation of the page a load or store faulted on, as

@@ -834,8 +834,9 @@ static uint64_t fault_tval(int piece, bool store, uint64_t va, unsigned width)
  * on RAM or on a device.  *val holds the bytes, little-endian, from bit
  * `shift`.
  */
-static int access_piece(struct vcpu *v, uint64_t va, unsigned len, enum emulate_acc acc,
-                        uint64_t *val, unsigned shift, bool *page_fault, bool *device)
+static int access_piece(struct vcpu *v, uint64_t va, unsigned len, unsigned fill,
+                        enum emulate_acc acc, uint64_t *val, unsigned shift, bool *page_fault,
+                        bool *device)
 {
 	bool store = acc == EMULATE_STORE;
 	enum vmode dm = vcsr_data_mode(&v->csr, v->mode);
@@ -854,23 +855,16 @@ static int access_piece(struct vcpu *v, uint64_t va, unsigned len, enum emulate_
 	} else {
 		st = shadow_walk(v, va, store ? GW_STORE : GW_LOAD, dm, true, &gpa);
 	}
-	switch (st) {
-	case GW_PAGE_FAULT:
-		/* the board's load/store triggers come before the page fault (seed 224) */
-		if (v->trig.acc && vtrig_access(v, va, store, VTRIG_RAM)) {
+	int pp = st == GW_OK ? pmp_perms(&v->csr, dm, gpa, len) : -1;
+	if (pp < 0 || !(pp & (store ? PMP_W : PMP_R))) {
+		/* the board's failed fill checks its triggers first (vtrig.h) */
+		if (v->trig.acc && vtrig_fill_failed(v, va, fill, store)) {
 			v->vm->watch.held = true;
 			return 0;
 		}
-		*page_fault = true;
+		*page_fault = st == GW_PAGE_FAULT;
 		return -1;
-	case GW_ACCESS_FAULT:
-		return -1;
-	case GW_OK:
-		break;
 	}
-	int pp = pmp_perms(&v->csr, dm, gpa, len);
-	if (pp < 0 || !(pp & (store ? PMP_W : PMP_R)))
-		return -1;
 	uint8_t *ram = vm_gpa_to_hva(v->vm, gpa, len);
 	if (ram) {
 		struct vm *vm = v->vm;
@@ -947,8 +941,9 @@ int emulate_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc
 		if (p == 0)
 			p = store_probe(v, at = va + first, width - first, &page_fault);
 		if (p < 0) {
-			/* nothing stored; a trigger on the store comes first (vtrig.c) */
-			if (v->trig.acc && vtrig_access(v, va, true, VTRIG_RAM)) {
+			/* nothing stored; the failed fill's triggers first (vtrig.h) */
+			if (v->trig.acc &&
+			    vtrig_fill_failed(v, at, at == va ? width : width - first, true)) {
 				v->vm->watch.held = true;
 				return 0;
 			}
@@ -957,10 +952,11 @@ int emulate_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc
 			return -1;
 		}
 	}
-	int e = access_piece(v, va, first, acc, val, 0, &page_fault, device);
+	/* the board fills a load's second page for the aligned load there: width bytes */
+	int e = access_piece(v, va, first, width, acc, val, 0, &page_fault, device);
 	if (e >= 0 && first < width && !v->vm->watch.held) /* held: nothing more happens */
-		e = access_piece(v, va += first, width - first, acc, val, 8 * first, &page_fault,
-		                 device);
+		e = access_piece(v, va += first, width - first, width, acc, val, 8 * first,
+		                 &page_fault, device);
 	if (e >= 0)
 		return 0;
 	*cause = fault_cause(store, page_fault);

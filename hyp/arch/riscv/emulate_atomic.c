@@ -197,7 +197,7 @@ static enum trap_action amo_access(struct vcpu *v, uint32_t insn, const struct r
 	}
 	if (va & (width - 1))
 		return trap_reflect(v, CAUSE_MISALIGNED_LD, va);
-	/* the board checks an AMO's triggers (and an SC's) as one load-and-store */
+	/* the board makes an AMO (and an SC) a load, then a store: vtrig.c */
 	int e = emulate_insn_access(v, va, width, EMULATE_LOAD,
 	                            f5 == AMO_LR ? VTRIG_R : VTRIG_R | VTRIG_W, &old, &device,
 	                            &cause, &tval);
@@ -212,19 +212,17 @@ static enum trap_action amo_access(struct vcpu *v, uint32_t insn, const struct r
 		done(v, device, 4);
 		return sc_after_lr(v, va, old);
 	}
-	if (f5 == AMO_SC) {
-		bool ok = r->any || old == r->val;
-		if (ok && emulate_insn_access(v, va, width, EMULATE_STORE, VTRIG_R | VTRIG_W, &rs2,
-		                              &device, &cause, &tval) < 0)
+	bool ok = f5 != AMO_SC || r->any || old == r->val;
+	val = f5 == AMO_SC ? rs2 : amo_result(f5, old, width == 4 ? sext32(rs2) : rs2);
+	if (ok) {
+		e = emulate_insn_access(v, va, width, EMULATE_STORE, VTRIG_R | VTRIG_W, &val,
+		                        &device, &cause, &tval);
+		if (e > 0)
+			return TRAP_RESUME; /* a trigger on the store half: rd keeps its value */
+		if (e < 0)
 			return trap_reflect(v, cause, tval);
-		set_x(v, rd, !ok);
-		return done(v, device, 4);
 	}
-	val = amo_result(f5, old, width == 4 ? sext32(rs2) : rs2);
-	if (emulate_insn_access(v, va, width, EMULATE_STORE, VTRIG_R | VTRIG_W, &val, &device,
-	                        &cause, &tval) < 0)
-		return trap_reflect(v, cause, tval);
-	set_x(v, rd, old);
+	set_x(v, rd, f5 == AMO_SC ? !ok : old);
 	return done(v, device, 4);
 }
 

@@ -143,18 +143,18 @@ static enum trap_action handle_page_fault(struct vcpu *v, uint64_t cause, uint64
 {
 	if (trigger_first(v, cause))
 		return trap_reflect(v, CAUSE_BREAKPOINT, 0);
-	switch (shadow_fault(v, cause, va)) {
+	enum shadow_fault r = shadow_fault(v, cause, va);
+	switch (r) {
 	case SHADOW_FILLED:
 		if (cause == CAUSE_STORE_PAGE && emulate_sc_refilled(v))
 			return emulate_load_store(v, cause, va);
 		return TRAP_RESUME;
 	case SHADOW_PAGE_FAULT:
-		/* a load or store trigger would fire first: emulate.c finds out (vtrig.c) */
+	case SHADOW_ACCESS_FAULT:
+		/* a load or store trigger would fire first: emulate.c finds out (vtrig.h) */
 		if (v->trig.on && cause != CAUSE_FETCH_PAGE)
 			return emulate_load_store(v, cause, va);
-		return trap_reflect(v, cause, va);
-	case SHADOW_ACCESS_FAULT:
-		return trap_reflect(v, access_fault_of[cause], va);
+		return trap_reflect(v, r == SHADOW_PAGE_FAULT ? cause : access_fault_of[cause], va);
 	case SHADOW_EMULATE:
 		return emulate_load_store(v, cause, va);
 	}

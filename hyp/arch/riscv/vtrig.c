@@ -11,11 +11,14 @@
  *    before the fetch is tried (no page or access fault first);
  *  - an access overlapping a watchpoint of its kind fires when a trigger
  *    at the same address, of a kind in common, has the mode's bit; after
- *    the page's translation and PMP (their faults come first).  A
- *    misaligned load on a watched page is checked as the two aligned loads
- *    of its width the board makes of it, a misaligned store as the board's
- *    two-part check, an AMO or SC (to its reserved address) as both a
- *    load and a store;
+ *    the page's translation and PMP.  A misaligned load on a watched page
+ *    is checked as the two aligned loads of its width the board makes of
+ *    it, a misaligned store as the board's two-part check, an AMO or SC
+ *    (to its reserved address) as a load, then a store;
+ *  - a translation or PMP check that fails (a TLB fill, QEMU 7.2.17's
+ *    riscv_cpu_tlb_fill) checks the fill's own range first: the whole
+ *    access at its first page, the second page's aligned load or the
+ *    store's bytes there;
  *  - the exception is a breakpoint, tval 0; mepc the instruction's.
  * Addresses are virtual: a watch is on each guest-physical page a
  * trigger's page translates to (untranslated, and through satp), and a
@@ -138,23 +141,26 @@ static enum watch_verdict exec_hit(struct vcpu *v, const struct watch_hit *hit, 
 
 bool vtrig_access(struct vcpu *v, uint64_t va, bool store, enum vtrig_where where)
 {
-	bool ram = where == VTRIG_RAM;
 	const struct vtrig *t = &v->trig;
 	unsigned acc = t->acc;
 	if (!acc) /* not an instruction's access that can be held back */
 		return false;
 	unsigned piece = va != t->va;
-	if (acc == (VTRIG_R | VTRIG_W) && !ram) {
-		/* elsewhere the board makes an AMO or SC a load, then a store, each checked alone */
+	/*
+	 * The board's hart alone (tcg-op.c without CF_PARALLEL) makes an AMO or
+	 * SC a load, then a store, each filled and checked as what it is.
+	 */
+	if (acc == (VTRIG_R | VTRIG_W))
 		acc = store ? VTRIG_W : VTRIG_R;
-	} else if (acc == (VTRIG_R | VTRIG_W)) {
-		/* the board checks an AMO once its store translates: the load half waits for it */
-		uint64_t gpa;
-		if (store || shadow_walk(v, t->va, GW_STORE, vcsr_data_mode(&v->csr, v->mode),
-		                         false, &gpa) != GW_OK)
-			return false;
-	}
 	if (!access_fires(v, t->va, t->width, acc, piece, where == VTRIG_NOTHING))
+		return false;
+	fire(v);
+	return true;
+}
+
+bool vtrig_fill_failed(struct vcpu *v, uint64_t va, uint64_t len, bool store)
+{
+	if (!v->trig.acc || !check_range(v, va, len, store ? VTRIG_W : VTRIG_R))
 		return false;
 	fire(v);
 	return true;

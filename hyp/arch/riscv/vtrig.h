@@ -42,6 +42,14 @@ void vtrig_sync(struct vcpu *v);
  */
 enum vtrig_where { VTRIG_RAM, VTRIG_DEVICE, VTRIG_NOTHING };
 bool vtrig_access(struct vcpu *v, uint64_t va, bool store, enum vtrig_where where);
+/*
+ * A fill of [va, va + len) for the access emulate_insn_access() is carrying
+ * out failed (a page fault or an access fault: translation or PMP): true
+ * when a load (store: a store) trigger over that range fires, which the
+ * board checks before it raises the fault (QEMU 7.2.17 riscv_cpu_tlb_fill).
+ * The breakpoint is delivered; the fault must not be.
+ */
+bool vtrig_fill_failed(struct vcpu *v, uint64_t va, uint64_t len, bool store);
 /* True when an execute trigger fires for the instruction at pc in the current mode. */
 bool vtrig_exec_fires(const struct vcpu *v, uint64_t pc);
 

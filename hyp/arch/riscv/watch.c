@@ -455,6 +455,8 @@ bool watch_run_on(struct vcpu *v, uint64_t hpa, uint32_t *insn)
 	struct vm *vm = v->vm;
 	struct watch *w = &vm->watch;
 	uint64_t gpa;
+	if (w->step == WATCH_STEP_OVER && (v->pc != w->step_pc || v->mode != w->step_mode))
+		step_finish(vm); /* popek carried the stepped one out (watch_before_enter would) */
 	if (w->stop || w->stopped || w->step != WATCH_STEP_NONE)
 		return false; /* the instruction runs where the stop or step can catch it */
 	if (!watch_is_copy(vm, hpa))

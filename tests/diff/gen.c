@@ -148,6 +148,25 @@ static void pend_patch(const struct pending *p, uint64_t target)
 	code[p->at + 1] = i_type(0x13, 0, 30, 30, (int32_t)lo);         /* addi t5, t5 */
 }
 
+/*
+ * Whether popek can patch an execute trigger's target at code address a
+ * (hyp/arch/riscv/vtrig.c plan_exec): the halfwords before it that may
+ * begin a 32-bit instruction (low bits 11), 12 at most in a row, must not
+ * reach the page's first halfword, whose start popek cannot prove (the
+ * halfword before it is on another page; docs/conformance.md).
+ */
+static int patchable(uint64_t a)
+{
+	for (unsigned k = 0;; k++, a -= 2) {
+		if (k > 12 || !(a & 0xfff) || a - 2 < code_va)
+			return 0;
+		uint64_t i = (a - 2 - code_va) / 4;
+		uint32_t h = i < ncode ? code[i] >> (((a - 2) & 2) * 8) : 0;
+		if ((h & 3) != 3)
+			return 1;
+	}
+}
+
 /* The op before this point is complete: its last instruction may be a target. */
 static void op_done(void)
 {
@@ -156,8 +175,9 @@ static void op_done(void)
 	op_last = ncode - 1;
 	for (unsigned i = 0; i < npend; i++) {
 		uint64_t target = code_va + 4ULL * op_last + pend[i].extra;
-		/* never a page's first halfword: popek cannot patch there (docs/conformance.md) */
-		if (pend[i].left == 1 && !(target & 0xfff))
+		/* only where popek can patch: never a page's first halfword, nor a long guard run */
+		if (pend[i].left == 1 &&
+		    !patchable(code_va + 4ULL * op_last + (pend[i].extra & 0xfff)))
 			continue;
 		if (pend[i].left && --pend[i].left == 0)
 			pend_patch(&pend[i], target);

@@ -114,5 +114,12 @@ enum trap_action emulate_mem_other(struct vcpu *v, uint32_t insn, uint64_t cause
  * out, where the SC run again would fail.
  */
 bool emulate_sc_refilled(struct vcpu *v);
+/*
+ * A watch just stepped the instruction at lr_pc over (watch.c) and trapped
+ * at the next: when that one was an LR and this is its SC, the hardware's
+ * reservation went with the trap.  The SC is carried out as the board's
+ * would run it (memory still holds what the LR read: it stores).
+ */
+void emulate_sc_after_step(struct vcpu *v, uint64_t lr_pc);
 
 #endif

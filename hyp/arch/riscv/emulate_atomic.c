@@ -10,6 +10,7 @@
 #include "arch/riscv/shadow.h"
 #include "arch/riscv/watch.h"
 #include "arch/riscv/trap.h"
+#include "arch/riscv/vtrig.h"
 #include "core/vm.h"
 
 #define OP_LOAD_FP  0x07
@@ -180,6 +181,21 @@ static enum trap_action sc_after_lr(struct vcpu *v, uint64_t va, uint64_t val)
 		return TRAP_RESUME;
 	struct resv r = {.valid = true, .any = false, .va = va, .val = val};
 	return amo_access(v, insn, &r);
+}
+
+void emulate_sc_after_step(struct vcpu *v, uint64_t lr_pc)
+{
+	uint32_t lr = emulate_fetch(v, lr_pc), sc = emulate_fetch(v, v->pc);
+	unsigned f3 = (lr >> 12) & 7, rd = (lr >> 7) & 31, rs1 = (lr >> 15) & 31;
+	/* an LR that overwrote its own address register leaves no address to match */
+	if ((lr & 0x7f) != OP_AMO || (f3 != 2 && f3 != 3) || lr >> 27 != AMO_LR ||
+	    (rd == rs1 && rd) || v->pc != lr_pc + 4 || !is_sc(sc))
+		return;
+	/* the step's end changed the watches: read the SC as the guest wrote it */
+	if (v->trig.on && vtrig_exec_fires(v, v->pc))
+		return; /* its trigger first: the patch there fires it */
+	struct resv r = {.valid = true, .any = true, .va = v->x[rs1], .val = 0};
+	(void)amo_access(v, sc, &r);
 }
 
 static enum trap_action amo_access(struct vcpu *v, uint32_t insn, const struct resv *r)

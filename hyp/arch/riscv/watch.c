@@ -429,7 +429,10 @@ bool watch_breakpoint(struct vcpu *v)
 	if (!vm->watch_on || shadow_translate(v, v->pc, true, &gpa) < 0)
 		return false;
 	if (w->step != WATCH_STEP_NONE && gpa == w->step_temp) {
+		bool over = w->step == WATCH_STEP_OVER;
 		step_finish(vm); /* the one instruction is done */
+		if (over)        /* an SC after a stepped LR: this trap dropped its reservation */
+			emulate_sc_after_step(v, w->step_pc);
 		return true;
 	}
 	bool watched = false;

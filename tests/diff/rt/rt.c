@@ -192,6 +192,7 @@ static void reset(const struct diff_prog *p)
 	csr_write(mcounteren, 0);
 	csr_write(scounteren, 0);
 	csr_write(0x30a, 0); /* menvcfg */
+	csr_write(0x320, 0); /* mcountinhibit: a program before may have set it */
 	/* Sdtrig: both triggers as out of reset (mcontrol, off), trigger 0 selected */
 	for (int t = 1; t >= 0; t--) {
 		csr_write(0x7a0, t);

@@ -368,10 +368,12 @@ static inline bool plain_known_unworthy(struct vcpu *v)
  * reads (csrr t0, sscratch; sd t0, 16(sp); csrw sscratch, zero; csrr t0,
  * sepc; sd t0, ...): when stores alone lead to the next sensitive
  * instruction, carrying them out saves its trap.  (Runs of loads, a
- * handler's restore, were measured again with cheap traps: carrying the
+ * handler's restore, were measured twice with cheap traps: carrying the
  * teaching kernel's `ld t0; csrw sstatus` saved one trap per system call
  * but cost some 780 popek instructions more, the decode and shadow walk of
- * the load; bench/README.md.)  Returns that SYSTEM instruction, now at the
+ * the load; with a decoder without the table and the store cache's pages,
+ * 186 more, and its system calls and context switches were no faster:
+ * bench/README.md.)  Returns that SYSTEM instruction, now at the
  * pc; 0 when the guest runs on from where it is (perhaps after some of
  * them).  Out of line: rare.
  */

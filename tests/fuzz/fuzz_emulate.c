@@ -118,6 +118,41 @@ static void require_same(const struct vcpu *a, const struct vcpu *b)
 }
 
 /*
+ * Whether the lane, run from `pc` (its first access `first`, or 0 to read
+ * it), may write satp: a csrw/csrs/csrc of satp there or in the next bytes
+ * it may reach (16 accesses, each after up to 4 stores).  A satp write
+ * switches the shadow's space, whose tables a copy of the vCPU would share:
+ * then the lane runs on the vCPU itself, unchecked against the full path
+ * (tests/unit/test_fastpath.c checks the context switch), and
+ * hostvm_check_shadow() after it.
+ */
+#define LANE_REACH 512
+static bool is_satp_access(uint32_t insn)
+{
+	return (insn & 0x7f) == 0x73 && ((insn >> 12) & 3) != 0 && (insn >> 20) == 0x180;
+}
+
+static bool lane_may_write_satp(struct vcpu *v, uint64_t pc, uint32_t first)
+{
+	if (is_satp_access(first))
+		return true;
+	for (uint64_t off = 0; off < LANE_REACH; off += 2) {
+		uint64_t gpa;
+		uint32_t insn = 0;
+		for (unsigned b = 0; b < 4; b += 2) { /* each half through the guest's tables */
+			const uint8_t *p;
+			if (shadow_translate(v, pc + off + b, true, &gpa) < 0 ||
+			    !(p = vm_gpa_to_hva(v->vm, gpa, 2)))
+				break;
+			insn |= (uint32_t)(p[0] | p[1] << 8) << (8 * b);
+		}
+		if (is_satp_access(insn))
+			return true;
+	}
+	return false;
+}
+
+/*
  * An illegal-instruction trap with bits tval, as trap.c takes it: the fast
  * lane (emulate_fast) first when `lane`, else the full path.  Whenever the
  * lane would finish the trap, it must leave the vCPU exactly as
@@ -136,10 +171,14 @@ static enum trap_action illegal_trap(struct vcpu *v, uint64_t tval, bool lane)
 	 * emulate_sfence() as the full path's, then emulate_fast_resume(), as
 	 * after an sret), and check_state() checks the shadow after it.
 	 */
-	if ((tval & 0xfe007fffU) == 0x12000073U) {
+	if ((tval & 0xfe007fffU) == 0x12000073U || lane_may_write_satp(v, v->pc, (uint32_t)tval) ||
+	    (tval == 0x10200073U && v->mode == VMODE_S &&
+	     lane_may_write_satp(v, v->csr.sepc, 0))) { /* an sret's lane goes on at sepc */
 		enum emulate_fast f = lane ? emulate_fast(v, tval) : EMULATE_FAST_NONE;
 		if (f == EMULATE_FAST_NONE)
 			return emulate_illegal(v, CAUSE_ILLEGAL_INSN, tval);
+		if (f == EMULATE_FAST_VIEW)
+			f = emulate_fast_resume(v);
 		if (f == EMULATE_FAST_AHEAD)
 			emulate_ahead(v);
 		return TRAP_RESUME;
@@ -180,6 +219,10 @@ static void ecall_trap(struct vcpu *v, bool lane)
 	REQUIRE(trap_reflect(v, CAUSE_ECALL_U, 0) == TRAP_RESUME);
 	if (lane) {
 		emulate_fast_resume(v);
+		return;
+	}
+	if (lane_may_write_satp(v, v->pc, 0)) {
+		emulate_ahead(v);
 		return;
 	}
 	memcpy(&fast, v, sizeof(fast));

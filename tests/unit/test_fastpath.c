@@ -484,6 +484,68 @@ static void test_fast_lane_two_spaces(void **state)
 	}
 }
 
+#define CSRW_SATP_A0       0x18051073U /* csrrw x0, satp, a0 */
+#define CSRW_SCOUNTEREN_A1 0x10659073U /* csrrw x0, scounteren, a1 */
+#define CSRR_A0_SCOUNTEREN 0x10602573U /* csrrs a0, scounteren, x0 */
+
+/*
+ * A context switch (csrw satp, then csrw scounteren) on the lane: the satp
+ * write switches to the new space's shadow and asks for the view to be
+ * loaded (LOAD); the next access is fetched through the new space, as the
+ * hardware fetches it, and served too.  A scounteren write alone changes
+ * nothing the hardware runs vS with: DONE.  What the lane leaves to the
+ * full path (vU, and sstatus beyond the lane's bits: MXR) it does not touch.
+ */
+static void test_fast_lane_context_switch(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	vs_paged(&v, PAGE_1);
+	uint64_t satp_a = v->csr.satp, satp_b = space_b();
+	put32(PAGE_1, CSRW_SATP_A0);
+	put32(PAGE_1 + 4, NOP);
+	put32(PAGE_2, NOP);
+	put32(PAGE_2 + 4, CSRW_SCOUNTEREN_A1);
+	put32(PAGE_2 + 8, NOP);
+	/* each space's code page in its shadow, as after the guest ran in both */
+	write_satp(v, satp_b);
+	trap_at_code(v, CSRR_A0_SSCRATCH);
+	uint64_t real_b = shadow_satp(&v->shadow, shadow_view_of(v));
+	write_satp(v, satp_a);
+	trap_at_code(v, CSRR_A0_SSCRATCH);
+	uint64_t real_a = shadow_satp(&v->shadow, shadow_view_of(v));
+	assert_true(real_a != real_b);
+
+	v->pc = CODE_VA;
+	v->x[10] = satp_b;
+	v->x[11] = 5;
+	uint64_t ahead = v->stats.ahead;
+	assert_int_equal(emulate_fast(v, CSRW_SATP_A0), EMULATE_FAST_LOAD);
+	assert_int_equal(v->csr.satp, satp_b);
+	assert_int_equal(shadow_satp(&v->shadow, shadow_view_of(v)), real_b);
+	assert_int_equal(v->csr.scounteren, 5); /* PAGE_2's, through space B */
+	assert_int_equal(v->pc, CODE_VA + 8);
+	assert_int_equal(v->stats.ahead, ahead + 1);
+
+	v->pc = CODE_VA + 4;
+	v->x[11] = 7;
+	assert_int_equal(emulate_fast(v, CSRW_SCOUNTEREN_A1), EMULATE_FAST_DONE);
+	assert_int_equal(v->csr.scounteren, 7);
+	assert_int_equal(v->pc, CODE_VA + 8);
+
+	/* vU's access is emulate_illegal()'s (an illegal instruction, or a counter read) */
+	v->mode = VMODE_U;
+	v->pc = CODE_VA + 4;
+	assert_int_equal(emulate_fast(v, CSRR_A0_SCOUNTEREN), EMULATE_FAST_NONE);
+	assert_int_equal(v->pc, CODE_VA + 4);
+	/* MXR empties every view: the full path's */
+	v->mode = VMODE_S;
+	v->x[14] = v->csr.mstatus | SSTATUS_MXR;
+	assert_int_equal(emulate_fast(v, CSRW_SSTATUS_A4), EMULATE_FAST_NONE);
+	assert_int_equal(v->csr.mstatus & SSTATUS_MXR, 0);
+	assert_int_equal(v->pc, CODE_VA + 4);
+}
+
 /*
  * The guest points its data page elsewhere and fences it: the lane's next
  * store goes to the new page once the guest's own store filled its leaf,
@@ -570,6 +632,7 @@ int main(void)
 	    cmocka_unit_test(test_fast_lane_syscall),
 	    cmocka_unit_test(test_fast_lane_store_between),
 	    cmocka_unit_test(test_fast_lane_two_spaces),
+	    cmocka_unit_test(test_fast_lane_context_switch),
 	    cmocka_unit_test(test_fast_lane_store_after_sfence),
 	    cmocka_unit_test(test_fast_lane_sregs_written),
 	};

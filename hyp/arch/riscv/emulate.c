@@ -368,10 +368,12 @@ static inline bool plain_known_unworthy(struct vcpu *v)
  * reads (csrr t0, sscratch; sd t0, 16(sp); csrw sscratch, zero; csrr t0,
  * sepc; sd t0, ...): when stores alone lead to the next sensitive
  * instruction, carrying them out saves its trap.  (Runs of loads, a
- * handler's restore, were measured again with cheap traps: carrying the
+ * handler's restore, were measured twice with cheap traps: carrying the
  * teaching kernel's `ld t0; csrw sstatus` saved one trap per system call
  * but cost some 780 popek instructions more, the decode and shadow walk of
- * the load; bench/README.md.)  Returns that SYSTEM instruction, now at the
+ * the load; with a decoder without the table and the store cache's pages,
+ * 186 more, and its system calls and context switches were no faster:
+ * bench/README.md.)  Returns that SYSTEM instruction, now at the
  * pc; 0 when the guest runs on from where it is (perhaps after some of
  * them).  Out of line: rare.
  */
@@ -469,7 +471,10 @@ static uint64_t counter_value(const struct vcpu *v, unsigned csr)
 	return 0; /* hpmcounter3..31: no events are counted */
 }
 
-/* emulate_csr_rmw(), inline in emulate_csr(): the trap path keeps its code. */
+/*
+ * emulate_csr_rmw(), inline in emulate_csr(): the trap path keeps its code.
+ * The access's effects (enum vcsr_effect, those done here included), or -1.
+ */
 static inline __attribute__((always_inline)) int csr_rmw(struct vcpu *v, enum vmode mode,
                                                          unsigned csr, enum vcsr_op op,
                                                          uint64_t operand, bool write,
@@ -490,34 +495,78 @@ static inline __attribute__((always_inline)) int csr_rmw(struct vcpu *v, enum vm
 		shadow_switch(v);
 	if ((fx & VCSR_TRIG) || ((fx & VCSR_SATP) && v->trig.on))
 		vtrig_sync(v); /* the triggers, or the pages their addresses reach, changed */
-	return 0;
+	return (int)fx;
 }
 
 int emulate_csr_rmw(struct vcpu *v, enum vmode mode, unsigned csr, enum vcsr_op op,
                     uint64_t operand, bool write, uint64_t *old)
 {
-	return csr_rmw(v, mode, csr, op, operand, write, old);
+	return csr_rmw(v, mode, csr, op, operand, write, old) < 0 ? -1 : 0;
 }
 
-/* Emulates one CSR instruction; false (and nothing changed) when it is illegal. */
+/*
+ * Emulates one CSR instruction (`op` VCSR_RW, _RS or _RC; `operand` the
+ * register's value or the uimm): its effects, or -1 (and nothing changed)
+ * when it is illegal.
+ */
+static int emulate_csr_op(struct vcpu *v, unsigned csr, enum vcsr_op op, uint64_t operand,
+                          bool write, unsigned rd)
+{
+	uint64_t old;
+	int fx = csr_rmw(v, v->mode, csr, op, operand, write, &old);
+	if (fx < 0)
+		return -1;
+	set_reg(v, rd, old);
+	v->stats.emulated[EMUL_CSR]++;
+	v->note = "emulated csr";
+	v->pc += 4;
+	return fx;
+}
+
+/* emulate_csr_op() for a decoded CSR instruction; false when it is illegal. */
 static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 {
 	static const enum vcsr_op ops[] = {
 	    [INSN_CSR_RW] = VCSR_RW, [INSN_CSR_RS] = VCSR_RS, [INSN_CSR_RC] = VCSR_RC};
 	uint64_t operand = s->is_imm ? s->rs1 : v->x[s->rs1];
-	uint64_t old;
-	if (csr_rmw(v, v->mode, s->csr, ops[s->op], operand, s->does_write, &old) < 0)
-		return false;
-	set_reg(v, s->rd, old);
-	v->stats.emulated[EMUL_CSR]++;
-	v->note = "emulated csr";
-	v->pc += 4;
-	return true;
+	return emulate_csr_op(v, s->csr, ops[s->op], operand, s->does_write, s->rd) >= 0;
 }
 
 /*
- * One CSR access vcsr_fast() serves, at the guest's pc: its effects (0 or
- * VCSR_INTERRUPTS), or -1 with nothing done.
+ * Whether the lane may serve an access of csr that vcsr_fast() does not:
+ * not sstatus and mstatus beyond its bits (MXR empties every view), PMP
+ * (0x3a0-0x3ef: every view again), nor the triggers (0x7a0-0x7af: the VM's
+ * watches follow them), which the full path keeps.
+ */
+static inline bool fast_general_csr(unsigned csr)
+{
+	return csr != CSR_SSTATUS && csr != CSR_MSTATUS && csr - CSR_PMPCFG0 >= 0x50 &&
+	       (csr & ~0xfU) != CSR_TSELECT;
+}
+
+/*
+ * A CSR access that vcsr_fast() leaves to the general path, on the lane:
+ * from vS or vM (vU's counter reads go to emulate_illegal(), as its other
+ * accesses), of a CSR fast_general_csr() allows (a context switch's satp
+ * and scounteren, vM's own CSRs), by emulate_csr_op(), with
+ * VCSR_INTERRUPTS added (the lane then asks whether an interrupt became
+ * deliverable, whatever the CSR).  -1 with nothing done otherwise.  Out of
+ * line and given only the bits: the hottest accesses keep their registers.
+ */
+__attribute__((noinline)) static int fast_csr_general(struct vcpu *v, uint32_t insn)
+{
+	unsigned f3 = (insn >> 12) & 7, rs1 = (insn >> 15) & 31, csr = insn >> 20;
+	if ((insn & 0x7f) != 0x73 || (f3 & 3) == 0 || v->mode == VMODE_U || !fast_general_csr(csr))
+		return -1;
+	enum vcsr_op op = (enum vcsr_op)((f3 & 3) - 1);
+	uint64_t operand = f3 & 4 ? rs1 : v->x[rs1];
+	int fx = emulate_csr_op(v, csr, op, operand, op == VCSR_RW || rs1 != 0, (insn >> 7) & 31);
+	return fx < 0 ? -1 : fx | VCSR_INTERRUPTS;
+}
+
+/*
+ * One CSR access at the guest's pc that vcsr_fast() serves: its effects (0
+ * or VCSR_INTERRUPTS, VCSR_VIEW, VCSR_FS), or -1 with nothing done.
  */
 static inline __attribute__((always_inline)) int emulate_fast_csr(struct vcpu *v, uint32_t insn)
 {
@@ -547,20 +596,29 @@ static inline bool fast_irq(const struct vcpu *v)
 	return (vcsr_mip(&v->csr) & v->csr.mie) && vcpu_deliverable_irq(v);
 }
 
-/* emulate_fast_csr() after the first; out of line: bench/insn-count.c counts its calls. */
+/*
+ * emulate_fast_csr(), else fast_csr_general(), after the first; out of
+ * line: bench/insn-count.c counts its calls.
+ */
 __attribute__((noinline)) static int emulate_fast_ahead_csr(struct vcpu *v, uint32_t insn)
 {
-	return emulate_fast_csr(v, insn);
+	int fx = emulate_fast_csr(v, insn);
+	return fx >= 0 ? fx : fast_csr_general(v, insn);
 }
 
 /*
- * DONE, or LOAD when an access changed the view or FS (VCSR_VIEW, VCSR_FS in
- * fx): vcpu_load_view() sets the real sstatus.FS, so that the guest's FP
- * instructions trap exactly while its FS is Off.
+ * What a lane's access may change that vcpu_load_view() sets up: the view
+ * (SUM; satp: another space) and the real sstatus.FS, so that the guest's
+ * FP instructions trap exactly while its FS is Off.  Not the real
+ * scounteren: in vS and vM it is the same whatever scounteren says, and
+ * mcounteren, which does count in vS, is written in vM (vcpu_load_view()).
  */
+#define FAST_LOAD_FX (VCSR_VIEW | VCSR_FS | VCSR_SATP)
+
+/* DONE, or LOAD when an access changed what vcpu_load_view() sets up. */
 static inline enum emulate_fast fast_done(unsigned fx)
 {
-	return fx & (VCSR_VIEW | VCSR_FS) ? EMULATE_FAST_LOAD : EMULATE_FAST_DONE;
+	return fx & FAST_LOAD_FX ? EMULATE_FAST_LOAD : EMULATE_FAST_DONE;
 }
 
 /*
@@ -641,10 +699,14 @@ enum emulate_fast emulate_fast(struct vcpu *v, uint64_t tval)
 		if (((uint32_t)tval & INSN_SFENCE_MASK) == INSN_SFENCE_VMA)
 			return emulate_fast_sfence(v, (uint32_t)tval);
 		/* A return from the guest's trap handler: allowed in vS unless TSR (§3.1.6.5). */
-		if (tval != INSN_SRET || v->mode != VMODE_S || (v->csr.mstatus & MSTATUS_TSR))
+		if (tval == INSN_SRET) {
+			if (v->mode != VMODE_S || (v->csr.mstatus & MSTATUS_TSR))
+				return EMULATE_FAST_NONE;
+			emulate_xret(v, false);
+			return EMULATE_FAST_VIEW;
+		}
+		if ((fx = fast_csr_general(v, (uint32_t)tval)) < 0)
 			return EMULATE_FAST_NONE;
-		emulate_xret(v, false);
-		return EMULATE_FAST_VIEW;
 	}
 	/* Interrupts on, or one enabled: the one now deliverable is taken first (§3.1.9). */
 	if ((fx & VCSR_INTERRUPTS) && fast_irq(v))

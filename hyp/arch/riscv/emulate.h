@@ -40,9 +40,11 @@ uint32_t emulate_fetch(struct vcpu *v, uint64_t pc);
 void emulate_ahead(struct vcpu *v);
 /*
  * The fast lane for an illegal-instruction trap with bits `tval`: a CSR
- * access vcsr_fast() serves (a trap handler's sscratch, sepc, scause, stval,
- * sstatus, sie), and those of the next ones it serves too, through the fetch
- * cache; or an sret.  What it does is what emulate_illegal() then emulate_ahead() would
+ * access from vS or vM (a trap handler's sscratch, sepc, scause, stval,
+ * sstatus, sie through vcsr_fast(); a context switch's satp and scounteren
+ * through the general path; not sstatus and mstatus beyond vcsr_fast()'s
+ * bits, PMP and the triggers), and the next ones, through the fetch cache;
+ * or an sret.  What it does is what emulate_illegal() then emulate_ahead() would
  * do (tests/fuzz/fuzz_emulate.c compares the two), and changes nothing
  * load_hardware() sets up but the view (LOAD says so); when it changes
  * interrupt enables, it says whether one became deliverable.
@@ -59,8 +61,8 @@ enum emulate_fast {
 	EMULATE_FAST_VIEW,
 	/*
 	 * Done, and the next instruction is not a SYSTEM one, but an access
-	 * changed the view (sstatus.SUM) or FP's state (sstatus.FS): the caller
-	 * loads them (vcpu_load_view), then the guest runs on.
+	 * changed the view (sstatus.SUM, satp) or FP's state (sstatus.FS): the
+	 * caller loads them (vcpu_load_view), then the guest runs on.
 	 */
 	EMULATE_FAST_LOAD,
 };

@@ -275,7 +275,12 @@ vcpu_enter:
 	csrw	sscratch, a0
 	ld	t0, VCPU_PC(a0)
 	csrw	sepc, t0
-	ld	x1, VCPU_X(1)(a0)
+	/* a new view: its satp last, so that only the registers' page is refilled after the flush */
+	ld	t0, VCPU_ENTER_SATP(a0)
+	beqz	t0, 1f
+	sd	zero, VCPU_ENTER_SATP(a0)
+	csrw	satp, t0
+1:	ld	x1, VCPU_X(1)(a0)
 	ld	x2, VCPU_X(2)(a0)
 	ld	x3, VCPU_X(3)(a0)
 	ld	x4, VCPU_X(4)(a0)

@@ -292,7 +292,7 @@ enum trap_action trap_fast(struct vcpu *v)
 	trap_fast_count(v);
 	if (fast == EMULATE_FAST_DONE)
 		return TRAP_REENTER;
-	if (fast == EMULATE_FAST_LOAD) { /* sstatus.SUM or FS changed: the view, the real FS */
+	if (fast == EMULATE_FAST_LOAD) { /* the view (SUM, satp) or the real FS changed */
 		vcpu_load_view(v);
 		return TRAP_REENTER;
 	}

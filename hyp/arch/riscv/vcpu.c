@@ -24,6 +24,7 @@
 
 _Static_assert(offsetof(struct vcpu, pc) == VCPU_PC, "vcpu layout");
 _Static_assert(offsetof(struct vcpu, popek_sp) == VCPU_POPEK_SP, "vcpu layout");
+_Static_assert(offsetof(struct vcpu, enter_satp) == VCPU_ENTER_SATP, "vcpu layout");
 _Static_assert(TRAP_REENTER == VCPU_TRAP_REENTER, "entry.S's TRAP_REENTER");
 
 #define MIP_STIP      (1UL << IRQ_S_TIMER)
@@ -256,9 +257,10 @@ void vcpu_fp_fill(struct vcpu *v)
 
 /*
  * Real sstatus, scounteren and satp for the guest's virtual mode and view,
- * each written only when it differs.  satp last: a write that changes it
- * empties QEMU's whole TLB (and its jump cache), and what runs after it
- * until the guest's sret refills them.
+ * each written only when it differs.  satp last, by entry.S on its way into
+ * the guest (v->enter_satp): a write that changes it empties QEMU's whole
+ * TLB (and its jump cache), and what runs after it until the guest's sret
+ * refills them.
  */
 void vcpu_load_view(struct vcpu *v)
 {
@@ -284,12 +286,20 @@ void vcpu_load_view(struct vcpu *v)
 		csr_write(scounteren, en);
 	}
 	uint64_t satp = shadow_satp(&v->shadow, shadow_view_of(v));
-	if (csr_read(satp) != satp) {
+	v->enter_satp = 0;
+	if (csr_read(satp) == satp)
+		return;
+	v->stats.satp_writes++;
+	if (asids_shared) { /* the TLB may hold another view's or VM's entries under this ASID */
 		csr_write(satp, satp);
-		if (asids_shared) /* the TLB may hold another view's or VM's entries under this ASID */
-			sfence_vma_all();
-		v->stats.satp_writes++;
+		sfence_vma_all();
+		return;
 	}
+	/*
+	 * Written by entry.S, its last step before the guest's registers: the
+	 * flush it costs QEMU leaves as little of popek as possible to refill.
+	 */
+	v->enter_satp = satp;
 }
 
 /* Real FP registers, timer, sstatus, scounteren and satp for running the guest. */

@@ -9,7 +9,8 @@
 #define VCPU_X(n)          ((n)*8)
 #define VCPU_PC            256
 #define VCPU_POPEK_SP      264
-#define VCPU_SREGS_WRITTEN 272
+#define VCPU_ENTER_SATP    272
+#define VCPU_SREGS_WRITTEN 280
 #define VCPU_TRAP_REENTER  1  /* enum trap_action's TRAP_REENTER, for entry.S */
 #define VCPU_FETCH_CACHE   16 /* sets of two guest code pages whose host page emulate.c remembers */
 #define VCPU_PLAIN_HINTS   16 /* guest pcs whose run of stores emulate.c judged */
@@ -64,6 +65,12 @@ struct vcpu {
 	uint64_t x[32];
 	uint64_t pc;
 	uint64_t popek_sp;
+	/*
+	 * The real satp entry.S writes just before it enters the guest, or 0:
+	 * a satp write empties QEMU's whole TLB, and popek's own code and data
+	 * after it would be refilled page by page (vcpu_load_view()).
+	 */
+	uint64_t enter_satp;
 	/*
 	 * The fast lane's re-entry (entry.S) loads only the registers C does
 	 * not preserve: s0-s11 are still the guest's unless popek wrote one of

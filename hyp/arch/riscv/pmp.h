@@ -6,6 +6,7 @@
 #ifndef POPEK_ARCH_RISCV_PMP_H
 #define POPEK_ARCH_RISCV_PMP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/riscv/vcsr.h"
@@ -22,5 +23,12 @@
  * shadow mapping of it must be split).  A VM without vM has no PMP: all.
  */
 int pmp_perms(const struct vcsr *c, enum vmode mode, uint64_t addr, uint64_t len);
+
+/* Whether `mode` may load every byte of [addr, addr + len): not where one entry decides part of it. */
+static inline bool pmp_readable(const struct vcsr *c, enum vmode mode, uint64_t addr, uint64_t len)
+{
+	int pp = pmp_perms(c, mode, addr, len);
+	return pp >= 0 && (pp & PMP_R);
+}
 
 #endif

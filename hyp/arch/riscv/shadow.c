@@ -297,6 +297,8 @@ static void shadow_empty(struct shadow *s, unsigned asid_base)
 	for (int i = 0; i < SHADOW_SPACES; i++) {
 		s->space[i].key = SHADOW_NO_KEY;
 		s->space[i].used = 0;
+		s->space[i].recheck = 0;
+		s->space[i].recheck_global = false;
 		for (int p = 0; p < SHADOW_PAGED; p++)
 			tree_init(s, &s->space[i].tree[p], asid++, true, (uint16_t)(1U << i));
 	}
@@ -674,6 +676,8 @@ static void evict_for(struct shadow *s, uint64_t need)
 		empty_space(s, old);
 		old->key = SHADOW_NO_KEY;
 		old->used = 0; /* the first to be reused */
+		old->recheck = 0;
+		old->recheck_global = false;
 	}
 }
 
@@ -765,12 +769,16 @@ static __attribute__((noinline)) void switch_find(struct shadow *s, uint64_t key
 		empty_space(s, sp);
 		fence_stale(s);
 		sp->key = key;
+		sp->recheck = 0;
+		sp->recheck_global = false;
 		for (int p = 0; p < SHADOW_PAGED; p++)
 			tree_format(&sp->tree[p], tree_levels(key));
 		link_roots(s, sp);
 	}
 	s->hint[h] = (uint8_t)s->cur;
 }
+
+static void space_recheck(struct vcpu *v, struct shadow_space *sp);
 
 void shadow_switch(struct vcpu *v)
 {
@@ -789,6 +797,8 @@ void shadow_switch(struct vcpu *v)
 		}
 	}
 	s->space[s->cur].used = ++s->clock;
+	if (s->space[s->cur].recheck)
+		space_recheck(v, &s->space[s->cur]);
 }
 
 /* A matching space's trees lose the pages [va, va + pages): stale entries marked. */
@@ -806,7 +816,7 @@ static inline __attribute__((always_inline)) uint64_t *guest_pte(void *ctx, uint
 {
 	struct vcpu *v = ctx;
 	/* §3.7.1: the table walk's own reads are checked by PMP as S-mode loads */
-	if (v->csr.has_m && (pmp_perms(&v->csr, VMODE_S, gpa, 8) & PMP_R) == 0) {
+	if (v->csr.has_m && !pmp_readable(&v->csr, VMODE_S, gpa, 8)) {
 		*why = GW_ACCESS_FAULT;
 		return NULL;
 	}
@@ -887,6 +897,178 @@ static void flush_tree(struct vcpu *v, struct shadow_tree *tr, const struct shad
 	}
 }
 
+/* A tree with more table pages of its own than this is emptied, not read whole (space_keep()). */
+#define SHADOW_KEEP_PAGES 32
+
+/*
+ * The guest's level-0 table of space `key` for the 2 MiB region at va, as
+ * the hardware walk reaches it (§4.3.2: pointers only, each read checked by
+ * PMP, and the table's own entries readable alike), or NULL.
+ */
+static const uint64_t *guest_table0(struct vcpu *v, uint64_t key, uint64_t va)
+{
+	int levels = gwalk_levels(key);
+	if (!levels || !gwalk_canonical(levels, va))
+		return NULL;
+	uint64_t gpa = (key & ((1UL << 44) - 1)) << PAGE_SHIFT;
+	for (int level = levels - 1; level > 0; level--) {
+		enum gwalk_status why;
+		const uint64_t *e = guest_pte(v, gpa + vpn(va, level) * 8, &why);
+		/* a pointer: V alone of R, W, X, D, A, U (§4.3.1), no reserved bits */
+		if (!e || (*e & (PTE_V | PTE_R | PTE_W | PTE_X | PTE_D | PTE_A | PTE_U)) != PTE_V ||
+		    (*e & GWALK_PTE_RSVD))
+			return NULL;
+		gpa = GWALK_PPN(*e) << PAGE_SHIFT;
+	}
+	if (v->csr.has_m && !pmp_readable(&v->csr, VMODE_S, gpa, PAGE_SIZE))
+		return NULL;
+	return vm_gpa_to_hva(v->vm, gpa, PAGE_SIZE);
+}
+
+/* A pass over one tree: whose tables decide, where it reads, what it kept, whether any went. */
+struct shadow_keep {
+	struct vcpu *v;
+	uint64_t key; /* the guest satp whose tables decide */
+	enum shadow_view view;
+	bool all_asid;    /* a fence with rs2 = x0 came: copies of global leaves are read too */
+	uint64_t regions; /* the 2 MiB regions whose leaves are read (a region_bit() filter) */
+	uint64_t kept;
+	bool dropped;
+};
+
+/*
+ * The entries of `used` in table t (of `level`, mapping from `base`; slot
+ * `skip` is popek's) and below: a 4 KiB leaf stays when the guest's table
+ * gives the leaf a fill would install now (leaf_unchanged()'s rule, a whole
+ * table per walk), a copy of a global one only from a G = 1 leaf; after
+ * fences by ASID alone a copy of a global leaf stays unread (§4.2.1: such a
+ * fence need not remove it); links stay; any other leaf goes.
+ */
+static void keep_table(struct shadow_keep *k, const struct shadow_tree *tr, uint64_t *t, int level,
+                       uint64_t base, uint64_t used, unsigned skip)
+{
+	struct shadow *s = &k->v->shadow;
+	if (level == 0 && !(k->regions & region_bit(base)))
+		return; /* no fence reached this table */
+	const uint64_t *g = level == 0 ? guest_table0(k->v, k->key, base) : NULL;
+	bool top = level == tr->levels - 1;
+	for (unsigned b = 0; b < 64 && used >> b; b++) {
+		if (!(used >> b & 1))
+			continue;
+		for (unsigned i = b * 8; i < b * 8 + 8; i++) {
+			uint64_t e = t[i];
+			if (!(e & PTE_V) || (e & SHADOW_PTE_SHARED) || i == skip)
+				continue;
+			uint64_t va = base | (uint64_t)i << (PAGE_SHIFT + 9 * level);
+			if (top && i >= 256) /* the upper half, sign-extended (§4.5, §4.6) */
+				va |= ~0UL << (PAGE_SHIFT + 9 * tr->levels);
+			if (!is_leaf(e)) {
+				/* an Sv57 tree's upper table has popek's slot, and its own used bits */
+				bool upper = top && tr->levels == LEVELS_MAX && i == 511;
+				keep_table(k, tr, table(PTE_TABLE(e)), level - 1, va,
+				           upper ? tr->upper_used : link_of(s, PTE_TABLE(e))->used,
+				           upper ? DIRECT_MAP_SLOT : 512);
+				continue;
+			}
+			if ((e & SHADOW_PTE_GLOBAL) && !k->all_asid)
+				continue;
+			uint64_t want = 0;
+			if (g) {
+				want = leaf_ahead(k->v, k->view, g[i]);
+				want |= g[i] & PTE_G ? SHADOW_PTE_GLOBAL : 0;
+			}
+			if (want == e) {
+				k->kept++;
+			} else {
+				t[i] = 0;
+				k->dropped = true;
+			}
+		}
+	}
+}
+
+/*
+ * Tree tr of paged view p read where `regions` say, against the guest
+ * tables of satp `key`: the leaves those still give unchanged stay, the
+ * rest go with one fence of the tree's ASID.  Exact for the reason
+ * leaf_unchanged() is: right after a fence a TLB may refill from the same
+ * tables (§4.3.2), and a space that did not run since has had no walk.
+ * A coarse tree, or one too large to read whole, is not read (-1: the
+ * caller empties it).  Returns the leaves kept; the tables stay.
+ */
+static int64_t keep_tree(struct vcpu *v, struct shadow_tree *tr, int p, uint64_t key, bool all_asid,
+                         uint64_t regions)
+{
+	struct shadow *s = &v->shadow;
+	if (!tr->live)
+		return 0;
+	if (tr->coarse || (regions == ~0UL && tr->npages > SHADOW_KEEP_PAGES) ||
+	    gwalk_levels(key) == 0 || tree_levels(key) != tr->levels)
+		return -1;
+	struct shadow_keep k = {
+	    v, key, (enum shadow_view)(SHADOW_PAGED_FIRST + p), all_asid, regions, 0, false};
+	keep_table(&k, tr, table(tr->root), tr->levels - 1, 0, tr->top_used,
+	           tr->levels == LEVELS ? DIRECT_MAP_SLOT : 512);
+	s->kept += k.kept;
+	if (k.dropped)
+		stale_asid(s, tr);
+	return (int64_t)k.kept;
+}
+
+/* Space sp's trees read (keep_tree()); one read whole that keeps nothing is emptied. */
+static void space_keep(struct vcpu *v, struct shadow_space *sp, bool all_asid, uint64_t regions)
+{
+	for (int p = 0; p < SHADOW_PAGED; p++) {
+		int64_t n = keep_tree(v, &sp->tree[p], p, sp->key, all_asid, regions);
+		if (n < 0 || (n == 0 && regions == ~0UL))
+			empty_tree(&v->shadow, &sp->tree[p]);
+	}
+}
+
+/* A fence reached space sp, which does not run: it is read when it does (space_recheck()). */
+static void recheck_later(struct shadow_space *sp, uint64_t regions, bool all_asid)
+{
+	sp->recheck |= regions;
+	sp->recheck_global |= all_asid;
+}
+
+/*
+ * sfence.vma x0, rs2 (§4.2.1): every space of ASID rs2 (every space, and
+ * the global trees, with rs2 = x0) emptied.  Reading them instead, as a
+ * fence by address does, was measured and cost more than the faults it
+ * saved: Linux on one hart makes every whole fence with rs2 = x0 (after
+ * fork, exit, every multi-page unmap), and the global trees, which every
+ * space links, had to be read at each (docs/shadow.md).
+ */
+static void fence_whole(struct vcpu *v, bool all_asid, uint64_t asid)
+{
+	struct shadow *s = &v->shadow;
+	for (int i = 0; i < SHADOW_SPACES; i++) {
+		struct shadow_space *sp = &s->space[i];
+		if (sp->key == SHADOW_NO_KEY || (!all_asid && key_asid(sp->key) != asid))
+			continue;
+		empty_space(s, sp);
+		sp->recheck = 0; /* nothing left to read */
+		sp->recheck_global = false;
+		if (!all_asid)
+			link_roots(s, sp); /* the global trees stay (§4.2.1): linked again */
+	}
+	for (int p = 0; p < SHADOW_PAGED && all_asid; p++)
+		empty_global(s, p);
+}
+
+/* A space fences reached while it did not run comes back: its trees are read there now. */
+static __attribute__((noinline)) void space_recheck(struct vcpu *v, struct shadow_space *sp)
+{
+	uint64_t regions = sp->recheck;
+	bool all_asid = sp->recheck_global;
+	sp->recheck = 0;
+	sp->recheck_global = false;
+	space_keep(v, sp, all_asid, regions);
+	link_roots(&v->shadow, sp); /* the global trees, where a tree was emptied */
+	fence_stale(&v->shadow);
+}
+
 void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool all_asid,
                   uint64_t asid)
 {
@@ -896,7 +1078,9 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 	/* the guest's addresses are canonical by its current mode; Bare: Sv39's rule, as before */
 	int levels = gwalk_levels(v->csr.satp) ? gwalk_levels(v->csr.satp) : 3;
 	struct shadow_reach m =
-	    all_va ? (struct shadow_reach){0, 0, 0xffff} : reach_of(s, levels, va, pages);
+	    all_va ? (struct shadow_reach){0, 0, 0} : reach_of(s, levels, va, pages);
+	if (all_va)
+		fence_whole(v, all_asid, asid);
 	for (unsigned i = 0; m.spaces >> i; i++) {
 		struct shadow_space *sp = &s->space[i];
 		/*
@@ -910,25 +1094,22 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 			continue;
 		bool hit = false;
 		for (int p = 0; p < SHADOW_PAGED; p++) {
-			if (all_va) {
-				empty_tree(s, &sp->tree[p]);
-			} else if (may_hold(&sp->tree[p], m)) {
+			if (!may_hold(&sp->tree[p], m) || !sp->tree[p].live)
+				continue;
+			hit = true;
+			if (i == s->cur)
 				flush_tree(v, &sp->tree[p], sp, p, levels, va, pages);
-				hit = true;
-			}
+			else /* read when it runs again: most never do, or fence again first */
+				recheck_later(sp, m.regions, all_asid);
 		}
-		if (all_va && !all_asid)
-			link_roots(s, sp); /* the global trees stay (§4.2.1): linked again */
-		if (!all_va && !hit && pages == 1) { /* the index was stale for this page */
+		if (!hit && pages == 1) { /* the index was stale for this page */
 			s->by_region[region_of(va)] &= (uint16_t) ~(1U << i);
 			s->by_huge[huge_of(va)] &= (uint16_t) ~(1U << i);
 			s->by_all &= (uint16_t) ~(1U << i);
 		}
 	}
-	for (int p = 0; p < SHADOW_PAGED && all_asid; p++) {
-		if (all_va)
-			empty_global(s, p);
-		else if (may_hold(&s->global[p], m))
+	for (int p = 0; p < SHADOW_PAGED && all_asid && !all_va; p++) {
+		if (may_hold(&s->global[p], m))
 			flush_tree(v, &s->global[p], NULL, p, levels, va, pages);
 	}
 	if (all_va)
@@ -1264,8 +1445,8 @@ static void fill_around(struct vcpu *v, enum shadow_view view, uint64_t va, uint
 {
 	uint64_t win = pte_gpa & ~(AROUND_PAGES * 8UL - 1);
 	/* §3.7.1: the guest's table is read as S-mode loads, as the walk reads it */
-	if (v->csr.has_m && (pmp_perms(&v->csr, VMODE_S, win, AROUND_PAGES * 8) & PMP_R) == 0)
-		return; /* -1 (PMP splits the window) included */
+	if (v->csr.has_m && !pmp_readable(&v->csr, VMODE_S, win, AROUND_PAGES * 8))
+		return; /* a window PMP splits included (-1: no & with PMP_R) */
 	const uint64_t *g = vm_gpa_to_hva(v->vm, win, AROUND_PAGES * 8);
 	const struct shadow_tree *tr = tree_of(&v->shadow, view);
 	uint64_t *t = table(tr->root);

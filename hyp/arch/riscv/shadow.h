@@ -92,6 +92,14 @@ struct shadow_link {
 struct shadow_space {
 	uint64_t key;  /* its satp (MODE, ASID, PPN); SHADOW_NO_KEY while unused */
 	uint64_t used; /* LRU stamp */
+	/*
+	 * Fences that reached the space while another ran: its leaves in these
+	 * 2 MiB regions (shadow_tree.regions' bits; all: ~0) are read against
+	 * its tables when it runs again (shadow_switch()), its copies of global
+	 * leaves too if recheck_global (a fence with rs2 = x0).
+	 */
+	uint64_t recheck;
+	bool recheck_global;
 	struct shadow_tree tree[SHADOW_PAGED];
 };
 

@@ -76,7 +76,7 @@
  *    [lo, img), popek_mem the rest of its direct map: stacks, pools, guest
  *    memory), one line of the run's totals (`popek-refill-total`, the same
  *    fields as counts), a line per page of popek's refilled
- *    (`popek-page ADDR refills=N`), and with phase=NAME@ADDR (a guest virtual
+ *    (`popek-page ADDR refills=N pc=PC`, PC an instruction that refilled it), and with phase=NAME@ADDR (a guest virtual
  *    address; NAME "-" ends a phase) a line per phase:
  *      popek-phase NAME entries=E traps=T flushes=F popek_code=... guest_data=G
  *                  popek_insns=P guest_insns=Q
@@ -290,21 +290,22 @@ static void set_rebuild(void)
 /* popek's pages refilled, for finding which to pack together */
 #define PAGE_SLOTS 65536
 static struct ppage {
-	uint64_t page, n;
+	uint64_t page, n, pc; /* pc: an instruction of popek's that refilled it */
 } ppages[PAGE_SLOTS];
 
-static void ppage_count(uint64_t page)
+static void ppage_count(uint64_t page, uint64_t pc)
 {
 	for (uint64_t i = page % PAGE_SLOTS, k = 0; k < PAGE_SLOTS; k++, i = (i + 1) % PAGE_SLOTS)
 		if (ppages[i].page == page || !ppages[i].page) {
 			ppages[i].page = page;
 			ppages[i].n++;
+			ppages[i].pc = pc;
 			return;
 		}
 }
 
 /* privilege of a touch (QEMU's mmu_idx): 0 the guest (U), 1 popek (S), 3 the firmware (M) */
-static void touch(uint64_t va, int priv, int code)
+static void touch(uint64_t va, int priv, int code, uint64_t pc)
 {
 	if (!set)
 		return;
@@ -323,7 +324,7 @@ static void touch(uint64_t va, int priv, int code)
 		rf[code ? RF_GUEST_CODE : RF_GUEST_DATA]++;
 	else {
 		rf[code ? RF_POPEK_CODE : va >= lo && va < img_hi ? RF_POPEK_DATA : RF_POPEK_MEM]++;
-		ppage_count(page);
+		ppage_count(page, pc);
 	}
 	if (set_used > (3UL << SET_BITS) / 4)
 		set_rebuild();
@@ -333,13 +334,15 @@ static void on_code(unsigned int vcpu, void *udata)
 {
 	(void)vcpu;
 	uint64_t u = (uint64_t)(uintptr_t)udata;
-	touch(u & ~3UL, (int)(u & 3), 1);
+	touch(u & ~3UL, (int)(u & 3), 1, u & ~3UL);
 }
 
+/* udata: the privilege, or for popek's instructions its address | 1 (they are 2-aligned) */
 static void on_data(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t va, void *udata)
 {
 	(void)vcpu, (void)info;
-	touch(va, (int)(uintptr_t)udata, 0);
+	uint64_t u = (uint64_t)(uintptr_t)udata;
+	touch(va, u > 3 ? 1 : (int)u, 0, u > 3 ? u & ~1UL : 0);
 }
 
 static void on_flush(unsigned int vcpu, void *udata)
@@ -522,7 +525,7 @@ static void refill_insn(struct qemu_plugin_insn *insn, uint64_t va, int priv, in
 		    insn, on_code, QEMU_PLUGIN_CB_NO_REGS,
 		    (void *)(uintptr_t)((va & ~0xfffUL) | (uint64_t)priv));
 	qemu_plugin_register_vcpu_mem_cb(insn, on_data, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW,
-	                                 (void *)(uintptr_t)priv);
+	                                 (void *)(uintptr_t)(priv == 1 ? va | 1 : (uint64_t)priv));
 	uint32_t bits = 0;
 	if (priv && qemu_plugin_insn_size(insn) == 4) {
 		memcpy(&bits, qemu_plugin_insn_data(insn), 4);
@@ -648,8 +651,10 @@ static void at_exit(qemu_plugin_id_t id, void *p)
 		fprintf(f, "\n");
 		for (int i = 0; i < PAGE_SLOTS; i++)
 			if (ppages[i].n)
-				fprintf(f, "popek-page %#" PRIx64 " refills=%" PRIu64 "\n",
-				        ppages[i].page << 12, ppages[i].n);
+				fprintf(f,
+				        "popek-page %#" PRIx64 " refills=%" PRIu64 " pc=%#" PRIx64
+				        "\n",
+				        ppages[i].page << 12, ppages[i].n, ppages[i].pc);
 	}
 	phase_close();
 	for (int i = 0; i < n_phases; i++) {

@@ -9,9 +9,9 @@
  */
 #include <stdint.h>
 
-#define UART ((volatile uint8_t *)0x10000000UL)
+#define UART  ((volatile uint8_t *)0x10000000UL)
 #define ITERS 4000
-#define MAXN 256
+#define MAXN  256
 
 static uint64_t root[2][512] __attribute__((aligned(4096)));
 static uint64_t l1[512] __attribute__((aligned(4096)));
@@ -66,10 +66,10 @@ static void s_loop(void)
 	__asm__ volatile("ecall");
 }
 
-#define PTE_V 1UL
+#define PTE_V   1UL
 #define PTE_RWX 0xeUL
-#define PTE_AD 0xc0UL
-#define LEAF (PTE_V | PTE_RWX | PTE_AD)
+#define PTE_AD  0xc0UL
+#define LEAF    (PTE_V | PTE_RWX | PTE_AD)
 
 static uint64_t run(uint64_t n, int flush, uint64_t base)
 {

@@ -70,9 +70,12 @@
  *    (the guest, real U).  This is a lower bound: it does not see evictions
  *    from QEMU's direct-mapped TLB.  At exit:
  *      popek-refill BUCKET n=N flushes=F popek_code=A popek_data=B popek_mem=C
- *                   fw=D guest_code=E guest_data=G
+ *                   fw=D popek_xpage=X guest_code=E guest_data=G
  *    (means per trap of the bucket: flushes and refills within the trap, and
- *    the guest's refills until its next trap; popek_data is popek's image,
+ *    the guest's refills until its next trap; popek_xpage counts popek's
+ *    translation blocks that ran on another page than the one before: QEMU
+ *    chains a direct jump only within a page, so each is a lookup of the
+ *    next block, refill or not; popek_data is popek's image,
  *    [lo, img), popek_mem the rest of its direct map: stacks, pools, guest
  *    memory), one line of the run's totals (`popek-refill-total`, the same
  *    fields as counts), a line per page of popek's refilled
@@ -187,12 +190,13 @@ enum rf {
 	RF_POPEK_DATA,
 	RF_POPEK_MEM,
 	RF_FW,
+	RF_XPAGE,
 	RF_GUEST_CODE,
 	RF_GUEST_DATA,
 	RF_N
 };
-static const char *const rf_names[RF_N] = {"flushes", "popek_code", "popek_data", "popek_mem",
-                                           "fw",      "guest_code", "guest_data"};
+static const char *const rf_names[RF_N] = {"flushes", "popek_code",  "popek_data", "popek_mem",
+                                           "fw",      "popek_xpage", "guest_code", "guest_data"};
 static uint64_t rf[RF_N]; /* the run's counts so far */
 
 static struct bucket {
@@ -330,10 +334,16 @@ static void touch(uint64_t va, int priv, int code, uint64_t pc)
 		set_rebuild();
 }
 
+static uint64_t last_popek_page; /* of the last TB of popek's that ran */
+
 static void on_code(unsigned int vcpu, void *udata)
 {
 	(void)vcpu;
 	uint64_t u = (uint64_t)(uintptr_t)udata;
+	if ((u & 3) == 1) {
+		rf[RF_XPAGE] += (u >> 12) != last_popek_page;
+		last_popek_page = u >> 12;
+	}
 	touch(u & ~3UL, (int)(u & 3), 1, u & ~3UL);
 }
 

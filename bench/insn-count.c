@@ -70,12 +70,15 @@
  *    (the guest, real U).  This is a lower bound: it does not see evictions
  *    from QEMU's direct-mapped TLB.  At exit:
  *      popek-refill BUCKET n=N flushes=F popek_code=A popek_data=B popek_mem=C
- *                   fw=D popek_xpage=X guest_code=E guest_data=G
+ *                   fw=D popek_xpage=X popek_jcmiss=J guest_code=E guest_data=G
+ *                   guest_jcmiss=K
  *    (means per trap of the bucket: flushes and refills within the trap, and
  *    the guest's refills until its next trap; popek_xpage counts popek's
  *    translation blocks that ran on another page than the one before: QEMU
  *    chains a direct jump only within a page, so each is a lookup of the
- *    next block, refill or not; popek_data is popek's image,
+ *    next block, refill or not; popek_jcmiss and guest_jcmiss, the misses
+ *    of QEMU's jump cache in a simulation of it (on_tb_enter); popek_data is
+ *    popek's image,
  *    [lo, img), popek_mem the rest of its direct map: stacks, pools, guest
  *    memory), one line of the run's totals (`popek-refill-total`, the same
  *    fields as counts), a line per page of popek's refilled
@@ -191,12 +194,15 @@ enum rf {
 	RF_POPEK_MEM,
 	RF_FW,
 	RF_XPAGE,
+	RF_JC_POPEK,
 	RF_GUEST_CODE,
 	RF_GUEST_DATA,
+	RF_JC_GUEST,
 	RF_N
 };
-static const char *const rf_names[RF_N] = {"flushes", "popek_code",  "popek_data", "popek_mem",
-                                           "fw",      "popek_xpage", "guest_code", "guest_data"};
+static const char *const rf_names[RF_N] = {
+    "flushes",     "popek_code",   "popek_data", "popek_mem",  "fw",
+    "popek_xpage", "popek_jcmiss", "guest_code", "guest_data", "guest_jcmiss"};
 static uint64_t rf[RF_N]; /* the run's counts so far */
 
 static struct bucket {
@@ -360,6 +366,59 @@ static void on_flush(unsigned int vcpu, void *udata)
 	(void)vcpu, (void)udata;
 	gen++;
 	rf[RF_FLUSH]++;
+}
+
+/*
+ * QEMU's jump cache (accel/tcg/tb-hash.h, tb-jmp-cache.h: 4,096 entries,
+ * emptied by every flush), simulated: a block entered other than by a
+ * chained jump is looked up in it, and a miss is a hash-table lookup.  QEMU
+ * chains a block's direct exit (a branch, jal, or falling through) only to
+ * a block on the same page as the block's start (translator_use_goto_tb);
+ * an indirect jump (jalr, ret), a SYSTEM instruction (sret, ecall, a CSR
+ * write that ends the block) or a trap always looks up.  Estimated from the
+ * blocks' last instructions, not read from QEMU.
+ */
+struct tbinfo {
+	uint64_t pc;
+	int priv, direct_end;
+};
+#define JC_SIZE 4096
+static struct {
+	uint64_t pc, gen;
+} jc[JC_SIZE];
+static const struct tbinfo *prev_tb;
+
+static unsigned jc_hash(uint64_t pc)
+{
+	uint64_t t = pc ^ (pc >> 6);
+	return (unsigned)(((t >> 6) & (JC_SIZE - 64)) | (t & 63));
+}
+
+static void on_tb_enter(unsigned int vcpu, void *udata)
+{
+	(void)vcpu;
+	const struct tbinfo *t = udata, *p = prev_tb;
+	prev_tb = t;
+	if (p && p->direct_end && p->pc >> 12 == t->pc >> 12)
+		return; /* chained */
+	unsigned h = jc_hash(t->pc);
+	if (jc[h].gen == gen && jc[h].pc == t->pc)
+		return;
+	jc[h].gen = gen, jc[h].pc = t->pc;
+	rf[t->priv ? RF_JC_POPEK : RF_JC_GUEST]++;
+}
+
+/* Whether an instruction ending a block leaves it by a chainable exit. */
+static int direct_exit(const uint8_t *b, size_t size)
+{
+	if (size == 2) {
+		unsigned op = b[0] & 3, f3 = b[1] >> 5;
+		if (op == 2 && f3 == 4 && (b[0] >> 2 & 31) == 0 && ((b[0] >> 7 | b[1] << 1) & 31))
+			return 0; /* c.jr, c.jalr */
+		return 1;
+	}
+	unsigned opc = b[0] & 0x7f;
+	return opc != 0x67 && opc != 0x73; /* jalr, SYSTEM */
 }
 
 /* Does this instruction of S or M code empty QEMU's TLB?  (3. above) */
@@ -554,6 +613,19 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	uint64_t *ctr = in_fw ? &firmware : in_popek ? &popek : &guest;
 	size_t n = qemu_plugin_tb_n_insns(tb);
 	uint64_t last_page = ~0UL;
+	if (refill && n) {
+		struct tbinfo *ti = malloc(sizeof(*ti)); /* one per translation: kept */
+		struct qemu_plugin_insn *last = qemu_plugin_tb_get_insn(tb, n - 1);
+		if (ti) {
+			ti->pc = pc;
+			ti->priv = in_fw ? 3 : in_popek ? 1 : 0;
+			ti->direct_end =
+			    direct_exit(qemu_plugin_insn_data(last), qemu_plugin_insn_size(last));
+			qemu_plugin_register_vcpu_insn_exec_cb(qemu_plugin_tb_get_insn(tb, 0),
+			                                       on_tb_enter, QEMU_PLUGIN_CB_NO_REGS,
+			                                       ti);
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		uint64_t va = qemu_plugin_insn_vaddr(insn);

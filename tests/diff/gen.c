@@ -588,9 +588,16 @@ static void op_amo(void)
 	if (chance(30)) {
 		unsigned rd2 = reg();
 		op_begin("lr/sc.%c x%u x%u, 0x%llx", d ? 'd' : 'w', rd, rd2, (unsigned long long)a);
-		if (chance(80))
+		if (chance(80)) {
+			/*
+			 * LR and SC on one page: popek's fill of the SC's page, a trap
+			 * between them, would drop the reservation (docs/conformance.md)
+			 */
+			if ((here() & 0xfff) == 0xffc)
+				emit(0x13);
 			emit(r_type(0x2f, 2 + d, 0x02 << 2 | aqrl, rd, T6, 0)); /* lr */
-		emit(r_type(0x2f, 2 + d, 0x03 << 2 | aqrl, rd2, T6, rs2));      /* sc */
+		}
+		emit(r_type(0x2f, 2 + d, 0x03 << 2 | aqrl, rd2, T6, rs2)); /* sc */
 		return;
 	}
 	unsigned f = f5[below(sizeof f5 / sizeof f5[0])];

@@ -155,6 +155,15 @@ static void test_napot_sizes(void **state)
 	c.pmpaddr[0] = NAPOT_ADDR(0x80000000UL, 1UL << 30);
 	assert_int_equal(pmp_perms(&c, VMODE_U, 0xbffffff8, 8), R);
 	assert_int_equal(pmp_perms(&c, VMODE_U, 0xc0000000, 8), 0);
+	/*
+	 * pmpaddr all ones (the 54 bits popek keeps): 2^57 bytes, as the board
+	 * decodes it (QEMU 7.2 pmp_decode_napot), past the 56-bit physical
+	 * space; popek stopped at 2^56 (diff seed 12019412).
+	 */
+	c.pmpaddr[0] = (1UL << 54) - 1;
+	assert_int_equal(pmp_perms(&c, VMODE_U, 0x0100000140402770UL, 8), R);
+	assert_int_equal(pmp_perms(&c, VMODE_U, (1UL << 57) - 8, 8), R);
+	assert_int_equal(pmp_perms(&c, VMODE_U, 1UL << 57, 8), 0);
 }
 
 int main(void)

@@ -16,7 +16,6 @@
 #define A_NA4   0x10U
 #define A_NAPOT 0x18U
 #define PMP_ALL (PMP_R | PMP_W | PMP_X)
-#define PA_TOP  (1UL << 56) /* pmpaddr holds bits 55:2 of a 56-bit physical address */
 
 /*
  * Entry i's range [*lo, *last], as the board computes it; false when it is
@@ -42,14 +41,14 @@ static bool entry_range(const struct vcsr *c, unsigned i, uint64_t *lo, uint64_t
 		*last = *lo + 3;
 		return true;
 	case A_NAPOT: {
-		unsigned ones = 0; /* trailing ones give the size: 2^(ones + 3) bytes */
+		/*
+		 * Trailing ones give the size, 2^(ones + 3) bytes: all 54 of them
+		 * 2^57, past the 56-bit physical space, as the board's
+		 * pmp_decode_napot computes it.
+		 */
+		unsigned ones = 0;
 		while (ones < 54 && (a >> ones & 1))
 			ones++;
-		if (ones + 3 >= 56) {
-			*lo = 0;
-			*last = PA_TOP - 1;
-			return true;
-		}
 		uint64_t size = 1UL << (ones + 3);
 		*lo = (a << 2) & ~(size - 1);
 		*last = *lo + size - 1;

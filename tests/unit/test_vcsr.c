@@ -343,37 +343,6 @@ static void test_sstatus_read(void **state)
 	}
 }
 
-/*
- * A context switch's scounteren write (after its satp write) is served by
- * vcsr_fast(): the general path reads vcsr_row, a page QEMU refills after
- * the satp write's TLB flush.  Same value and effect as the general path.
- */
-static void test_scounteren_fast(void **state)
-{
-	(void)state;
-	static const enum vmode modes[] = {VMODE_S, VMODE_M};
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		struct vcsr c = baseline, g = baseline;
-		uint64_t old = 1, gold = 2;
-		unsigned fx = vcsr_fast(&c, modes[i], CSR_SCOUNTEREN, VCSR_RW, ~0UL, true, &old);
-		unsigned gfx =
-		    vcsr_rmw_general(&g, modes[i], CSR_SCOUNTEREN, VCSR_RW, ~0UL, true, &gold);
-		assert_int_not_equal(fx, VCSR_SLOW);
-		assert_int_equal(fx, gfx);
-		assert_int_equal(old, gold);
-		assert_int_equal(c.scounteren, 0xffffffffUL);
-		assert_memory_equal(&c, &g, sizeof(c));
-		assert_int_equal(vcsr_fast(&c, modes[i], CSR_SCOUNTEREN, VCSR_RC, 5, true, &old),
-		                 VCSR_COUNTEREN);
-		assert_int_equal(old, 0xffffffffUL);
-		assert_int_equal(c.scounteren, 0xfffffffaUL);
-	}
-	uint64_t old;
-	struct vcsr c = baseline; /* vU: never the fast path's */
-	assert_int_equal(vcsr_fast(&c, VMODE_U, CSR_SCOUNTEREN, VCSR_RS, 0, false, &old),
-	                 VCSR_SLOW);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,7 +350,6 @@ int main(void)
 	    cmocka_unit_test(test_vu_sees_no_supervisor_csr),
 	    cmocka_unit_test(test_read_back),
 	    cmocka_unit_test(test_sstatus_read),
-	    cmocka_unit_test(test_scounteren_fast),
 	};
 	return cmocka_run_group_tests_name("vcsr", tests, NULL, NULL);
 }

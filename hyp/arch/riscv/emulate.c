@@ -547,8 +547,8 @@ static inline bool fast_general_csr(unsigned csr)
 /*
  * A CSR access that vcsr_fast() leaves to the general path, on the lane:
  * from vS or vM (vU's counter reads go to emulate_illegal(), as its other
- * accesses), of a CSR fast_general_csr() allows (a context switch's satp,
- * vM's own CSRs), by emulate_csr_op(), with
+ * accesses), of a CSR fast_general_csr() allows (a context switch's satp
+ * and scounteren, vM's own CSRs), by emulate_csr_op(), with
  * VCSR_INTERRUPTS added (the lane then asks whether an interrupt became
  * deliverable, whatever the CSR).  -1 with nothing done otherwise.  Out of
  * line and given only the bits: the hottest accesses keep their registers.

@@ -41,8 +41,8 @@ void emulate_ahead(struct vcpu *v);
 /*
  * The fast lane for an illegal-instruction trap with bits `tval`: a CSR
  * access from vS or vM (a trap handler's sscratch, sepc, scause, stval,
- * sstatus, sie, a context switch's scounteren through vcsr_fast(); its
- * satp through the general path; not sstatus and mstatus beyond vcsr_fast()'s
+ * sstatus, sie through vcsr_fast(); a context switch's satp and scounteren
+ * through the general path; not sstatus and mstatus beyond vcsr_fast()'s
  * bits, PMP and the triggers), and the next ones, through the fetch cache;
  * or an sret.  What it does is what emulate_illegal() then emulate_ahead() would
  * do (tests/fuzz/fuzz_emulate.c compares the two), and changes nothing

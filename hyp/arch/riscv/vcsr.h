@@ -237,7 +237,8 @@ static inline uint64_t vcsr_sstatus_read(const struct vcsr *c)
  * exit): sscratch, sepc, scause and stval, consecutive in struct vcsr as
  * their numbers are (0x140..0x143); sstatus when only SPP, SPIE, SIE and SUM
  * change (reads, the write before sret, interrupts off and on, SUM around a
- * user copy); sie; scounteren; from vS or vM.
+ * user copy); sie; from vS
+ * or vM.
  * Each is an S-level CSR that exists in every VM, that TVM does not trap
  * and that is neither a counter nor read-only: the general path's checks all
  * pass, so only its WARL rule is left (sepc: bit 0 reads zero, §4.1.7).
@@ -302,21 +303,6 @@ static inline unsigned vcsr_fast(struct vcsr *c, enum vmode mode, unsigned csr, 
 		uint64_t mask = c->mideleg & VCSR_S_INTERRUPTS;
 		c->mie = (c->mie & ~mask) | (w & mask);
 		return VCSR_INTERRUPTS;
-	}
-	/*
-	 * A context switch's (after satp), which the general path would find
-	 * in vcsr_row, a page of its own that QEMU refills after satp's flush.
-	 */
-	if (csr == CSR_SCOUNTEREN) {
-		uint64_t val = c->scounteren;
-		*old = val;
-		if (!write)
-			return 0;
-		uint64_t w = op == VCSR_RW   ? operand
-		             : op == VCSR_RS ? val | operand
-		                             : val & ~operand;
-		c->scounteren = w & 0xffffffffUL; /* §4.1.5: 32 bits, write_counteren()'s rule */
-		return VCSR_COUNTEREN;
 	}
 	return VCSR_SLOW;
 }

@@ -65,7 +65,13 @@ struct vm {
 	bool
 	    watch_on; /* watches, a step, a stop (watch.c): no emulating ahead, a check per entry */
 	uint32_t quantum_us;
-	bool reported;    /* its counters have been printed since it stopped */
+	bool reported; /* its counters have been printed since it stopped */
+	/*
+	 * Its first page holds the scalars above and the part of the vCPU the
+	 * trap path touches (vcpu.h): after each of QEMU's TLB flushes one page
+	 * of the VM is refilled, not three (bench/README.md, *TLB refills*).
+	 */
+	struct vcpu vcpu;
 	struct emul emul; /* guest MMIO ranges */
 	struct vplic plic;
 	struct vuart uart;
@@ -73,7 +79,6 @@ struct vm {
 	struct vclint clint; /* boot = firmware only, as is the test device */
 	struct vtest test;
 	struct vrom rom; /* boot = firmware only: the board's mask ROM */
-	struct vcpu vcpu;
 	/* Off the trap path, after what it touches. */
 	/* What it boots from, at creation and at every restart (docs/operating.md). */
 	const struct bundle_header *bundle;
@@ -93,7 +98,7 @@ struct vm {
 	uint32_t pointer_buttons; /* the tablet's buttons held (display_pointer) */
 	uint8_t *display_arena;   /* the GPU's resources, taken once (core/display.c) */
 	uint64_t display_arena_size;
-};
+} __attribute__((aligned(4096)));
 
 /*
  * The one guest-memory accessor: popek's pointer to [gpa, gpa+len) when it

@@ -104,22 +104,10 @@ struct shadow_space {
 };
 
 struct shadow {
-	struct shadow_tree fixed[VIEW_COUNT]; /* the unpaged views (VIEW_BARE, VIEW_M, ...) */
-	struct shadow_space space[SHADOW_SPACES];
 	/*
-	 * Per paged view, the leaves of guest mappings with G = 1, whichever
-	 * space filled them: a space links its tables (SHADOW_PTE_SHARED), so a
-	 * new process finds the guest kernel's pages already there (§4.3.1:
-	 * a global mapping exists in every address space).
+	 * Scalars first, arrays after: the trap path reads cur, lost and hint,
+	 * and struct vcpu puts this struct's start on the page it touches.
 	 */
-	struct shadow_tree global[SHADOW_PAGED];
-	/*
-	 * Per filter bit (shadow_tree.regions, .huge), the spaces a tree of
-	 * which may have it, and the spaces whose filters have every bit: a
-	 * one-page fence looks only into those.  A superset: bits are set as
-	 * the trees' filters grow, cleared when a fence finds them stale.
-	 */
-	uint16_t by_region[64], by_huge[64], by_all;
 	uint8_t hint[SHADOW_SPACES]; /* by a hash of a key: the space that last had it */
 	unsigned cur;                /* the space of the guest's satp (when it is paged) */
 	int global_levels;   /* the guest mode (gwalk_levels()) the global trees' leaves are of */
@@ -152,6 +140,22 @@ struct shadow {
 	uint64_t pool_used;       /* pages handed out from the bump index so far */
 	uint64_t pool_free;       /* freed table pages, linked through their first word */
 	struct shadow_link *link; /* per pool page, after the pool: SHADOW_LINK_PAGES */
+	struct shadow_tree fixed[VIEW_COUNT]; /* the unpaged views (VIEW_BARE, VIEW_M, ...) */
+	struct shadow_space space[SHADOW_SPACES];
+	/*
+	 * Per paged view, the leaves of guest mappings with G = 1, whichever
+	 * space filled them: a space links its tables (SHADOW_PTE_SHARED), so a
+	 * new process finds the guest kernel's pages already there (§4.3.1:
+	 * a global mapping exists in every address space).
+	 */
+	struct shadow_tree global[SHADOW_PAGED];
+	/*
+	 * Per filter bit (shadow_tree.regions, .huge), the spaces a tree of
+	 * which may have it, and the spaces whose filters have every bit: a
+	 * one-page fence looks only into those.  A superset: bits are set as
+	 * the trees' filters grow, cleared when a fence finds them stale.
+	 */
+	uint16_t by_region[64], by_huge[64], by_all;
 };
 
 #define SHADOW_NO_KEY (~0UL)

@@ -26,6 +26,9 @@ _Static_assert(offsetof(struct vcpu, pc) == VCPU_PC, "vcpu layout");
 _Static_assert(offsetof(struct vcpu, popek_sp) == VCPU_POPEK_SP, "vcpu layout");
 _Static_assert(offsetof(struct vcpu, enter_satp) == VCPU_ENTER_SATP, "vcpu layout");
 _Static_assert(TRAP_REENTER == VCPU_TRAP_REENTER, "entry.S's TRAP_REENTER");
+/* What the trap path touches of a VM (vm.h): its first page, one refill after each TLB flush. */
+_Static_assert(offsetof(struct vm, vcpu) + offsetof(struct vcpu, shadow.fixed) <= 4096,
+               "the trap path's part of struct vm spans two pages");
 
 #define MIP_STIP      (1UL << IRQ_S_TIMER)
 #define MIP_MSIP      (1UL << IRQ_M_SOFT)
@@ -113,6 +116,7 @@ void vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t arg, unsigned asid_base, b
 	if (fp_owner == v)
 		fp_owner = NULL; /* the real FP registers hold the old incarnation's values */
 	memset(v, 0, offsetof(struct vcpu, shadow)); /* registers, CSRs, clock, fetch cache */
+	memset(v->fp, 0, sizeof(*v) - offsetof(struct vcpu, fp)); /* and what follows the shadow */
 	memset(&v->stats, 0, sizeof(v->stats));
 	v->vm = vm;
 	shadow_reset(&v->shadow, asid_base);
@@ -256,6 +260,29 @@ void vcpu_fp_fill(struct vcpu *v)
 }
 
 /*
+ * shadow_satp(), from this vCPU's page rather than the tree's: a view's
+ * real satp changes only when the shadow switches space or reshapes a tree
+ * (its clock moves) or is emptied (lost moves).
+ */
+static uint64_t vcpu_view_satp(struct vcpu *v, enum shadow_view view)
+{
+	const struct shadow *s = &v->shadow;
+	if (v->view_clock != s->clock || v->view_lost != s->lost) {
+		v->view_clock = s->clock;
+		v->view_lost = s->lost;
+		v->view_valid = 0;
+	}
+	if (!(v->view_valid & 1U << view)) {
+		v->view_satp[view] = shadow_satp(s, view);
+		v->view_valid |= 1U << view;
+	}
+	CHECK(v->view_satp[view] == shadow_satp(s, view),
+	      "vm %s: view %d's satp %#lx cached as %#lx", v->vm->name, view, shadow_satp(s, view),
+	      v->view_satp[view]);
+	return v->view_satp[view];
+}
+
+/*
  * Real sstatus, scounteren and satp for the guest's virtual mode and view,
  * each written only when it differs.  satp last, by entry.S on its way into
  * the guest (v->enter_satp): a write that changes it empties QEMU's whole
@@ -285,7 +312,7 @@ void vcpu_load_view(struct vcpu *v)
 		real_scounteren = en;
 		csr_write(scounteren, en);
 	}
-	uint64_t satp = shadow_satp(&v->shadow, shadow_view_of(v));
+	uint64_t satp = vcpu_view_satp(v, shadow_view_of(v));
 	v->enter_satp = 0;
 	if (csr_read(satp) == satp)
 		return;

@@ -128,8 +128,24 @@ struct vcpu {
 	 * registers into its process's frame, trap after trap.
 	 */
 	struct fetch_cache_entry store_cache[2 * VCPU_STORE_CACHE];
-	uint64_t fp[33];   /* f0-f31 and fcsr while another vCPU has the real ones */
 	struct vtrig trig; /* its debug triggers' state (vtrig.c) */
+	/*
+	 * The real satp of each view (shadow_satp()), so that loading a view
+	 * reads this page, not the tree's in shadow.space[] (vcpu_view_satp()).
+	 * view_valid: a bit per view; all stale when the shadow's clock or lost
+	 * moved since view_clock and view_lost (a switch of space or a tree
+	 * reshaped moves the clock, and a reset moves lost).
+	 */
+	uint64_t view_satp[VIEW_COUNT];
+	uint64_t view_clock, view_lost;
+	uint32_t view_valid;
+	/*
+	 * Its hot scalars first: with those above, what the trap path touches
+	 * fits the struct's first page (bench/README.md, *TLB refills*).
+	 */
+	struct shadow shadow;
+	/* Off the trap path. */
+	uint64_t fp[33]; /* f0-f31 and fcsr while another vCPU has the real ones */
 	/*
 	 * The guest's translation of the page a load or store faulted on, as
 	 * shadow_fault() walked it before handing the access to
@@ -144,7 +160,6 @@ struct vcpu {
 		bool store;
 		bool valid;
 	} xlate;
-	struct shadow shadow;
 };
 
 /*

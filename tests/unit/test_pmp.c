@@ -118,6 +118,35 @@ static void test_tor_as_the_board(void **state)
 	assert_int_equal(pmp_perms(&c, VMODE_S, 0, 4), -1);
 }
 
+/*
+ * A TOR entry keeps the bottom pmpaddr[i - 1] had when the entry was last
+ * written (QEMU 7.2 pmp_update_rule), and csrrs/csrrc from a register
+ * holding 0 write nothing on the board (csr.c riscv_csrrw_do64): the entry
+ * keeps it.  popek wrote pmpcfg0 back and took the new bottom, so a page
+ * walk the stale entry denied passed (diff seed 15063370: a page fault
+ * where the board's PTE read is an access fault).
+ */
+static void test_tor_bottom_after_zero_mask(void **state)
+{
+	(void)state;
+	struct vcsr c = firmware();
+	uint64_t old, cfg0 = (uint64_t)CFG(W, TOR, 0) << 24; /* entry 3: TOR, W only */
+	assert_int_equal(vcsr_rmw(&c, VMODE_M, CSR_PMPCFG0, VCSR_RW, cfg0, true, &old), VCSR_PMP);
+	assert_int_equal(
+	    vcsr_rmw(&c, VMODE_M, CSR_PMPADDR0 + 2, VCSR_RW, 0x80408684UL >> 2, true, &old),
+	    VCSR_PMP);
+	/* entry 3 still from 0: the table's page denies S reads */
+	assert_int_equal(pmp_perms(&c, VMODE_S, 0x80300010, 8), W);
+	assert_int_equal(vcsr_rmw(&c, VMODE_M, CSR_PMPCFG0, VCSR_RS, 0, true, &old), 0);
+	assert_int_equal(old, cfg0);
+	assert_int_equal(vcsr_rmw(&c, VMODE_M, CSR_PMPADDR0 + 3, VCSR_RC, 0, true, &old), 0);
+	assert_int_equal(pmp_perms(&c, VMODE_S, 0x80300010, 8), W);
+	/* a write (csrrw, or a nonzero mask) computes the range anew */
+	assert_int_equal(vcsr_rmw(&c, VMODE_M, CSR_PMPCFG0, VCSR_RW, cfg0, true, &old), VCSR_PMP);
+	assert_int_equal(pmp_perms(&c, VMODE_S, 0x80300010, 8), 0);
+	assert_int_equal(pmp_perms(&c, VMODE_S, 0x80408684, 8), W);
+}
+
 static void test_na4_and_priority(void **state)
 {
 	(void)state;
@@ -173,6 +202,7 @@ int main(void)
 	    cmocka_unit_test(test_firmware_region),
 	    cmocka_unit_test(test_tor),
 	    cmocka_unit_test(test_tor_as_the_board),
+	    cmocka_unit_test(test_tor_bottom_after_zero_mask),
 	    cmocka_unit_test(test_na4_and_priority),
 	    cmocka_unit_test(test_locked),
 	    cmocka_unit_test(test_napot_sizes),

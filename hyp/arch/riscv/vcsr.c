@@ -524,7 +524,13 @@ unsigned vcsr_rmw_general(struct vcsr *c, enum vmode mode, unsigned csr, enum vc
 		return VCSR_ILLEGAL;
 	uint64_t val = d->field >= 0 ? *(uint64_t *)((char *)c + d->field) : read_computed(c, csr);
 	*old = val;
-	if (!write)
+	/*
+	 * csrrs/csrrc from a register holding 0 write the value back (Zicsr
+	 * §9.1), nothing architectural; the board writes nothing (QEMU 7.2
+	 * csr.c riscv_csrrw_do64: no write under a zero mask), so what popek
+	 * keeps of its own state stays, a TOR entry's bottom (pmp_tor_stale)
+	 */
+	if (!write || (op != VCSR_RW && !operand))
 		return 0;
 	/* §3.1.9: csrrs/csrrc of mip modify the software SEIP bit, not the vPLIC's line ORed in */
 	if (csr == CSR_MIP)

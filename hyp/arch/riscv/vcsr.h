@@ -168,7 +168,9 @@ void vcsr_reset_sbi(struct vcsr *c, uint64_t entry);
 /*
  * One CSR instruction executed by a guest in virtual mode `mode`:
  * `write` is false for csrrs/csrrc with rs1 = x0 (or uimm = 0), which by
- * the spec do not write.  On success *old holds the value rd receives.
+ * the spec do not write; one from a register holding 0 is checked as a
+ * write and writes nothing, as the board's.  On success *old holds the
+ * value rd receives.
  * Returns a mask of enum vcsr_effect; VCSR_ILLEGAL alone means nothing
  * changed and the guest must get an illegal-instruction trap.  With
  * VCSR_COUNTER the access is allowed but *old is for the caller to fill.
@@ -295,7 +297,7 @@ static inline unsigned vcsr_fast(struct vcsr *c, enum vmode mode, unsigned csr, 
 	if (csr == CSR_SIE) { /* §4.1.3: only the interrupts mideleg gives S */
 		uint64_t val = c->mie & c->mideleg;
 		*old = val;
-		if (!write)
+		if (!write || (op != VCSR_RW && !operand)) /* vcsr_rmw_general: no write */
 			return 0;
 		uint64_t w = op == VCSR_RW   ? operand
 		             : op == VCSR_RS ? val | operand

@@ -158,16 +158,219 @@ trap_vector:
 	sret
 
 /*
- * A trap from the guest: sp = the vCPU, sscratch = the guest's sp.  Save
- * everything, make sscratch 0 again, and return from vcpu_enter().
+ * A trap from the guest: sp = the vCPU, sscratch = the guest's sp.  t0-t6
+ * first, which the express lane works in; then, unless it finishes the
+ * trap, everything else, sscratch 0 again, and a return from vcpu_enter().
  */
 .Lfrom_guest:
+	sd	t0, VCPU_X(5)(sp)
+	sd	t1, VCPU_X(6)(sp)
+	sd	t2, VCPU_X(7)(sp)
+	sd	t3, VCPU_X(28)(sp)
+	sd	t4, VCPU_X(29)(sp)
+	sd	t5, VCPU_X(30)(sp)
+	sd	t6, VCPU_X(31)(sp)
+	/*
+	 * The express lane: a CSR access from vS of sstatus that changes no
+	 * more than SIE, SPIE and SPP (Linux's interrupt toggles, two million
+	 * traps in its bench workload), or of sscratch, sepc, scause or stval,
+	 * done here as vcsr_fast() does it, with no other register saved and
+	 * no call.  Anything else goes on, untouched, to the fast lane, which
+	 * is also where an access that enables an interrupt with one pending
+	 * goes (the lane then delivers it), and where all go while the VM's
+	 * fast lane is off (trace, watches).  Unlike the lane, it does not emulate
+	 * what follows the access: that traps as usual.
+	 */
+	csrr	t0, scause
+	addi	t0, t0, -2		/* CAUSE_ILLEGAL_INSN */
+	bnez	t0, .Lsave_rest
+	csrr	t0, stval		/* t0: the instruction, or 0 */
+	andi	t1, t0, 0x7f
+	addi	t1, t1, -0x73		/* SYSTEM */
+	bnez	t1, .Lsave_rest
+	srli	t1, t0, 12
+	andi	t1, t1, 3		/* t1: funct3's op, 1 RW, 2 RS, 3 RC; 0 not Zicsr */
+	beqz	t1, .Lsave_rest
+	srli	t2, t0, 20
+	addi	t2, t2, -0x100		/* t2: 0 sstatus, 1-4 sscratch, sepc, scause, stval */
+	beqz	t2, 1f
+	addi	t2, t2, -0x3f
+	addi	t3, t2, -1
+	sltiu	t3, t3, 4
+	beqz	t3, .Lsave_rest
+1:	lw	t3, VCPU_MODE(sp)
+	addi	t3, t3, -1		/* VMODE_S */
+	bnez	t3, .Lsave_rest
+	lbu	t3, VCPU_IRQ_STALE(sp)
+	bnez	t3, .Lsave_rest
+	ld	t3, VCPU_VM(sp)
+	lbu	t3, VM_FAST_OFF(t3)
+	bnez	t3, .Lsave_rest
+	/* t4: whether it writes (RW, or rs1/uimm not 0); t3: the operand */
+	srli	t3, t0, 15
+	andi	t3, t3, 31
+	addi	t4, t1, -1
+	seqz	t4, t4
+	or	t4, t4, t3
+	srli	t5, t0, 12
+	andi	t5, t5, 4		/* funct3 bit 2: uimm */
+	bnez	t5, .Lread_done
+	slli	t5, t3, 3
+	lla	t6, .Lxread
+	add	t6, t6, t5
+	jr	t6
+.Lread_done:
+	bnez	t2, .Lx_field
+	/* sstatus: the guest may have dirtied its FP state (trap_fast()) */
+	ld	t2, VCPU_MSTATUS(sp)
+	csrr	t5, sstatus
+	li	t6, 0x6000		/* SSTATUS_FS */
+	and	t5, t5, t6
+	bne	t5, t6, 2f
+	or	t2, t2, t6
+	sd	t2, VCPU_MSTATUS(sp)
+2:	/* t5: what the guest reads (vcsr_sstatus_read()) */
+	li	t6, 0xc6122		/* SSTATUS_WRITABLE */
+	and	t5, t2, t6
+	li	t6, 1
+	slli	t6, t6, 33		/* UXL = 64 */
+	or	t5, t5, t6
+	srli	t6, t2, 13
+	andi	t6, t6, 3
+	addi	t6, t6, -3
+	seqz	t6, t6
+	slli	t6, t6, 63		/* SD: FS is Dirty */
+	or	t5, t5, t6
+	beqz	t4, .Lx_done
+	addi	t4, t1, -2
+	mv	t6, t3			/* RW */
+	bltz	t4, 3f
+	or	t6, t5, t3		/* RS */
+	beqz	t4, 3f
+	not	t6, t3
+	and	t6, t5, t6		/* RC */
+3:	xor	t6, t6, t2
+	li	t4, 0xc6122
+	and	t6, t6, t4		/* t6: the stored bits it changes */
+	li	t4, 0xc6000		/* FS, SUM, MXR: the view or FP changes, the lane's */
+	and	t4, t6, t4
+	bnez	t4, .Lsave_rest
+	xor	t2, t2, t6		/* t2: mstatus after it */
+	andi	t4, t6, 2		/* SIE changes: with one enabled and pending, the lane's */
+	beqz	t4, 4f
+	ld	t4, VCPU_MIP(sp)
+	lbu	t3, VCPU_SEIP_LINE(sp)
+	slli	t3, t3, 9		/* IRQ_S_EXT */
+	or	t4, t4, t3
+	ld	t3, VCPU_MIE(sp)
+	and	t4, t4, t3
+	bnez	t4, .Lsave_rest
+4:	sd	t2, VCPU_MSTATUS(sp)
+	j	.Lx_done
+.Lx_field:
+	slli	t6, t2, 3
+	add	t6, t6, sp
+	ld	t5, VCPU_SSCRATCH - 8(t6)
+	beqz	t4, .Lx_done
+	addi	t4, t1, -2
+	bltz	t4, 5f			/* RW: the operand */
+	bnez	t4, 6f
+	or	t3, t5, t3		/* RS */
+	j	5f
+6:	not	t3, t3
+	and	t3, t5, t3		/* RC */
+5:	addi	t2, t2, -2
+	bnez	t2, 7f
+	andi	t3, t3, -2		/* sepc: bit 0 is always 0 (IALIGN = 16) */
+7:	sd	t3, VCPU_SSCRATCH - 8(t6)
+.Lx_done:
+	/* rd = t5 (.Lxwrite), pc past the access, the trap counted as the lane counts it */
+	srli	t3, t0, 7
+	andi	t3, t3, 31
+	beqz	t3, .Lwrote
+	slli	t3, t3, 3
+	lla	t6, .Lxwrite
+	add	t6, t6, t3
+	jr	t6
+.Lwrote:
+	csrr	t6, sepc
+	addi	t6, t6, 4
+	csrw	sepc, t6
+	/* Named for bench/insn-count.c: a CSR access the express lane emulated. */
+	.globl	trap_express_counted
+trap_express_counted:
+	ld	t6, VCPU_STAT_TRAPS(sp)
+	addi	t6, t6, 1
+	sd	t6, VCPU_STAT_TRAPS(sp)
+	ld	t6, VCPU_STAT_ILLEGAL(sp)
+	addi	t6, t6, 1
+	sd	t6, VCPU_STAT_ILLEGAL(sp)
+	ld	t6, VCPU_STAT_CSR(sp)
+	addi	t6, t6, 1
+	sd	t6, VCPU_STAT_CSR(sp)
+	ld	t0, VCPU_X(5)(sp)
+	ld	t1, VCPU_X(6)(sp)
+	ld	t2, VCPU_X(7)(sp)
+	ld	t3, VCPU_X(28)(sp)
+	ld	t4, VCPU_X(29)(sp)
+	ld	t5, VCPU_X(30)(sp)
+	ld	t6, VCPU_X(31)(sp)
+	csrrw	sp, sscratch, sp	/* the guest's sp (rd may have been sp), sscratch = v */
+	j	vcpu_enter_sret
+
+/*
+ * The express lane's register file by number: t3 = x[i] (.Lxread), x[i] =
+ * t5 (.Lxwrite), 8 bytes an entry.  sp is the guest's in sscratch; t0-t6
+ * wait in the vCPU.
+ */
+#define EXPRESS_IN_VCPU(i) (((i) >= 5 && (i) <= 7) || (i) >= 28)
+.macro XREAD i
+.if \i == 0
+	li	t3, 0
+.elseif \i == 2
+	csrr	t3, sscratch
+.elseif EXPRESS_IN_VCPU(\i)
+	ld	t3, VCPU_X(\i)(sp)
+.else
+	mv	t3, x\i
+.endif
+	j	.Lread_done
+.endm
+.macro XWRITE i
+.if \i == 0
+	j	.Lwrote
+.elseif \i == 2
+	csrw	sscratch, t5
+.elseif EXPRESS_IN_VCPU(\i)
+	sd	t5, VCPU_X(\i)(sp)
+.else
+	mv	x\i, t5
+.endif
+.if \i != 0
+	j	.Lwrote
+.else
+	nop
+.endif
+.endm
+	.option	push
+	.option	norvc
+	.option	norelax
+.Lxread:
+	.irp	i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	XREAD	\i
+	.endr
+	.org	.Lxread + 32 * 8		/* each entry 8 bytes: none longer (rvc is off) */
+.Lxwrite:
+	.irp	i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	XWRITE	\i
+	.endr
+	.org	.Lxwrite + 32 * 8		/* each entry 8 bytes: none longer (rvc is off) */
+	.option	pop
+
+.Lsave_rest:
 	sd	x1, VCPU_X(1)(sp)
 	sd	x3, VCPU_X(3)(sp)
 	sd	x4, VCPU_X(4)(sp)
-	sd	x5, VCPU_X(5)(sp)
-	sd	x6, VCPU_X(6)(sp)
-	sd	x7, VCPU_X(7)(sp)
 	sd	x8, VCPU_X(8)(sp)
 	sd	x9, VCPU_X(9)(sp)
 	sd	x10, VCPU_X(10)(sp)
@@ -188,10 +391,6 @@ trap_vector:
 	sd	x25, VCPU_X(25)(sp)
 	sd	x26, VCPU_X(26)(sp)
 	sd	x27, VCPU_X(27)(sp)
-	sd	x28, VCPU_X(28)(sp)
-	sd	x29, VCPU_X(29)(sp)
-	sd	x30, VCPU_X(30)(sp)
-	sd	x31, VCPU_X(31)(sp)
 	csrr	t0, sscratch
 	sd	t0, VCPU_X(2)(sp)
 	csrr	t0, sepc

@@ -6,6 +6,7 @@
  * (core/sched.c) decides which vCPU runs and for how long.
  */
 #include "arch/riscv/vcpu.h"
+#include "arch/riscv/emulate.h"
 #include "arch/riscv/inject.h"
 #include "arch/riscv/mmu.h"
 #include "arch/riscv/riscv.h"
@@ -26,6 +27,30 @@ _Static_assert(offsetof(struct vcpu, pc) == VCPU_PC, "vcpu layout");
 _Static_assert(offsetof(struct vcpu, popek_sp) == VCPU_POPEK_SP, "vcpu layout");
 _Static_assert(offsetof(struct vcpu, enter_satp) == VCPU_ENTER_SATP, "vcpu layout");
 _Static_assert(TRAP_REENTER == VCPU_TRAP_REENTER, "entry.S's TRAP_REENTER");
+_Static_assert(offsetof(struct vcpu, mode) == VCPU_MODE && VMODE_S == 1, "vcpu layout");
+_Static_assert(offsetof(struct vcpu, csr.mstatus) == VCPU_MSTATUS, "vcpu layout");
+_Static_assert(offsetof(struct vcpu, csr.mie) == VCPU_MIE, "vcpu layout");
+_Static_assert(offsetof(struct vcpu, csr.mip) == VCPU_MIP, "vcpu layout");
+_Static_assert(offsetof(struct vcpu, csr.seip_line) == VCPU_SEIP_LINE &&
+                   sizeof(((struct vcsr *)0)->seip_line) == 1,
+               "vcpu layout");
+_Static_assert(offsetof(struct vcpu, csr.sscratch) == VCPU_SSCRATCH &&
+                   offsetof(struct vcsr, sepc) == offsetof(struct vcsr, sscratch) + 8 &&
+                   offsetof(struct vcsr, scause) == offsetof(struct vcsr, sscratch) + 16 &&
+                   offsetof(struct vcsr, stval) == offsetof(struct vcsr, sscratch) + 24,
+               "vcpu layout: sscratch, sepc, scause, stval in the order of their numbers");
+_Static_assert(offsetof(struct vcpu, irq_stale) == VCPU_IRQ_STALE && sizeof(bool) == 1,
+               "vcpu layout");
+_Static_assert(offsetof(struct vcpu, vm) == VCPU_VM, "vcpu layout");
+_Static_assert(offsetof(struct vcpu, stats.traps) == VCPU_STAT_TRAPS, "vcpu layout");
+_Static_assert(offsetof(struct vcpu, stats.by_cause[CAUSE_ILLEGAL_INSN]) == VCPU_STAT_ILLEGAL,
+               "vcpu layout");
+_Static_assert(offsetof(struct vcpu, stats.emulated[EMUL_CSR]) == VCPU_STAT_CSR, "vcpu layout");
+_Static_assert(offsetof(struct vm, fast_off) == VM_FAST_OFF, "vm layout");
+/* the bits entry.S's express lane tests: vcsr.h's and riscv.h's */
+_Static_assert(SSTATUS_WRITABLE == 0xc6122 && SSTATUS_FS == 0x6000 && SSTATUS_SIE == 2 &&
+                   MSTATUS_UXL_64 == 1UL << 33 && IRQ_S_EXT == 9 && CAUSE_ILLEGAL_INSN == 2,
+               "entry.S's express lane");
 /* What the trap path touches of a VM (vm.h): its first page, one refill after each TLB flush. */
 _Static_assert(offsetof(struct vm, vcpu) + offsetof(struct vcpu, shadow.fixed) <= 4096,
                "the trap path's part of struct vm spans two pages");

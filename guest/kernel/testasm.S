@@ -73,3 +73,68 @@ fp_touch_insn:
 	fmv.d.x	ft0, zero
 	.option	pop
 	ret
+
+/*
+ * void csr_regs_test(uint64_t out[4 * 32]) — every register as a CSR
+ * access's rs1 and rd, so that whatever decodes the instruction's register
+ * fields is checked for each: for register r,
+ *   out[4r]     rd of `csrrw r, sscratch, r` (sscratch held 0x1000 + r),
+ *   out[4r + 1] sscratch after it (r held 0x2000 + r),
+ *   out[4r + 2] rd of `csrrs r, sstatus, r` with r = SPIE (sstatus's old value),
+ *   out[4r + 3] sstatus after it, then `csrrc r, sstatus, r` with r = SPIE.
+ * Clears SIE (interrupts stay off throughout) and SPIE; sscratch is 0
+ * again at the end.
+ */
+#define CRT_ALL 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.macro	CRT_ONE r, s, u
+	la	\u, crt_out
+	ld	\u, 0(\u)
+	li	\s, 0x1000 + \r
+	csrw	sscratch, \s
+	li	x\r, 0x2000 + \r
+	csrrw	x\r, sscratch, x\r
+	csrr	\s, sscratch
+	sd	x\r, (32 * \r)(\u)
+	sd	\s, (32 * \r + 8)(\u)
+	li	x\r, 0x20		/* SPIE */
+	csrrs	x\r, sstatus, x\r
+	csrr	\s, sstatus
+	sd	x\r, (32 * \r + 16)(\u)
+	sd	\s, (32 * \r + 24)(\u)
+	li	x\r, 0x20
+	csrrc	x\r, sstatus, x\r
+	.endm
+	.macro	CRT r
+	.if	\r == 5
+	CRT_ONE	\r, t1, t2
+	.elseif	\r == 6
+	CRT_ONE	\r, t0, t2
+	.else
+	CRT_ONE	\r, t0, t1
+	.endif
+	.endm
+
+	.data
+	.balign	8
+crt_out:	.dword	0
+crt_save:	.space	8 * 32
+	.text
+	.globl	csr_regs_test
+csr_regs_test:
+	la	t0, crt_out
+	sd	a0, 0(t0)
+	la	t0, crt_save
+	.irp	r, 1,2,3,4,8,9,18,19,20,21,22,23,24,25,26,27
+	sd	x\r, (8 * \r)(t0)
+	.endr
+	li	t1, 0x22
+	csrc	sstatus, t1		/* SIE = 0 (nothing may trap into the kernel while sscratch is not 0), SPIE = 0 */
+	.irp	r, CRT_ALL
+	CRT	\r
+	.endr
+	csrw	sscratch, zero
+	la	t0, crt_save
+	.irp	r, 1,2,3,4,8,9,18,19,20,21,22,23,24,25,26,27
+	ld	x\r, (8 * \r)(t0)
+	.endr
+	ret

@@ -152,6 +152,32 @@ static const char *t_sscratch(void)
 	return 0;
 }
 
+extern void csr_regs_test(uint64_t out[4 * 32]);
+
+/* Every register as a CSR access's rs1 and rd (testasm.S csr_regs_test). */
+static const char *t_csr_regs(void)
+{
+	static uint64_t out[4 * 32];
+	uint64_t st = csr_read(sstatus);
+	csr_regs_test(out);
+	uint64_t after = csr_read(sstatus);
+	if (st & SSTATUS_SIE)
+		csr_set(sstatus, SSTATUS_SIE);
+	for (unsigned r = 1; r < 32; r++) {
+		const uint64_t *o = &out[4 * r];
+		CHECK(o[0] == 0x1000 + r, "x%u: csrrw read sscratch as 0x%lx", r, o[0]);
+		CHECK(o[1] == 0x2000 + r, "x%u: csrrw left sscratch 0x%lx", r, o[1]);
+		CHECK((o[2] & ~SSTATUS_SIE) == (st & ~(SSTATUS_SIE | SSTATUS_SPIE)),
+		      "x%u: csrrs read sstatus as 0x%lx (was 0x%lx)", r, o[2], st);
+		CHECK(o[3] == (o[2] | SSTATUS_SPIE), "x%u: csrrs left sstatus 0x%lx", r, o[3]);
+	}
+	CHECK(after == (st & ~(SSTATUS_SIE | SSTATUS_SPIE)), "sstatus 0x%lx after, 0x%lx before",
+	      after, st);
+	if (st & SSTATUS_SPIE)
+		csr_set(sstatus, SSTATUS_SPIE);
+	return 0;
+}
+
 static const char *t_sstatus_bits(void)
 {
 	uint64_t bits[] = {SSTATUS_SUM, SSTATUS_MXR, SSTATUS_SPP, SSTATUS_SPIE};
@@ -994,6 +1020,7 @@ static const struct test {
     {"fdt-devices", t_fdt_devices, 0},
     {"csr-sscratch", t_sscratch, 0},
     {"csr-sstatus-bits", t_sstatus_bits, 0},
+    {"csr-every-register", t_csr_regs, 0},
     {"csr-sie-bits", t_sie_bits, 0},
     {"csr-counters-s", t_counters_s, 0},
     {"csr-satp-modes", t_satp_modes, 0},

@@ -138,3 +138,243 @@ csr_regs_test:
 	ld	x\r, (8 * \r)(t0)
 	.endr
 	ret
+
+/*
+ * uint64_t sum_win_N(uint64_t a, uint64_t b, uint64_t *user) — one Linux
+ * get_user/put_user-style window each: `csrs sstatus, SUM`, an ALU
+ * instruction on a0 and a1 (result in a0), a store to and a load from a
+ * U page, `csrc sstatus, SUM`.  sum_wins[] lists them in order (tests.c
+ * t_sum_windows has each one's expected result).
+ */
+	.macro	SUMWIN n, rvc=0
+	.globl	sum_win_\n
+	.balign	4
+sum_win_\n:
+	lui	t0, 0x40		/* SSTATUS_SUM */
+	csrs	sstatus, t0
+	.if	\rvc
+	.option	push
+	.option	rvc
+	.endif
+	SUMOP_\n
+	.if	\rvc
+	.option	pop
+	.endif
+	sd	a0, 0(a2)
+	ld	a0, 0(a2)
+	csrc	sstatus, t0
+	ret
+	.endm
+
+	.macro	SUMOP_0
+	lui	a0, 0x80001
+	.endm
+	.macro	SUMOP_1
+	addi	a0, a0, -2047
+	.endm
+	.macro	SUMOP_2
+	slti	a0, a0, -1
+	.endm
+	.macro	SUMOP_3
+	sltiu	a0, a0, -1
+	.endm
+	.macro	SUMOP_4
+	xori	a0, a0, -1365
+	.endm
+	.macro	SUMOP_5
+	ori	a0, a0, 1365
+	.endm
+	.macro	SUMOP_6
+	andi	a0, a0, -256
+	.endm
+	.macro	SUMOP_7
+	slli	a0, a0, 63
+	.endm
+	.macro	SUMOP_8
+	srli	a0, a0, 33
+	.endm
+	.macro	SUMOP_9
+	srai	a0, a0, 33
+	.endm
+	.macro	SUMOP_10
+	addiw	a0, a0, 2047
+	.endm
+	.macro	SUMOP_11
+	slliw	a0, a0, 31
+	.endm
+	.macro	SUMOP_12
+	srliw	a0, a0, 31
+	.endm
+	.macro	SUMOP_13
+	sraiw	a0, a0, 3
+	.endm
+	.macro	SUMOP_14
+	add	a0, a0, a1
+	.endm
+	.macro	SUMOP_15
+	sub	a0, a0, a1
+	.endm
+	.macro	SUMOP_16
+	sll	a0, a0, a1
+	.endm
+	.macro	SUMOP_17
+	slt	a0, a0, a1
+	.endm
+	.macro	SUMOP_18
+	sltu	a0, a0, a1
+	.endm
+	.macro	SUMOP_19
+	xor	a0, a0, a1
+	.endm
+	.macro	SUMOP_20
+	srl	a0, a0, a1
+	.endm
+	.macro	SUMOP_21
+	sra	a0, a0, a1
+	.endm
+	.macro	SUMOP_22
+	or	a0, a0, a1
+	.endm
+	.macro	SUMOP_23
+	and	a0, a0, a1
+	.endm
+	.macro	SUMOP_24
+	addw	a0, a0, a1
+	.endm
+	.macro	SUMOP_25
+	subw	a0, a0, a1
+	.endm
+	.macro	SUMOP_26
+	sllw	a0, a0, a1
+	.endm
+	.macro	SUMOP_27
+	srlw	a0, a0, a1
+	.endm
+	.macro	SUMOP_28
+	sraw	a0, a0, a1
+	.endm
+	.macro	SUMOP_29
+	c.li	a0, -32
+	.endm
+	.macro	SUMOP_30
+	c.lui	a0, 0xfffe1
+	.endm
+	.macro	SUMOP_31
+	c.addi	a0, -32
+	.endm
+	.macro	SUMOP_32
+	c.addiw	a0, 31
+	.endm
+	.macro	SUMOP_33
+	c.mv	a0, a1
+	.endm
+	.macro	SUMOP_34
+	c.add	a0, a1
+	.endm
+	.macro	SUMOP_35
+	c.sub	a0, a1
+	.endm
+	.macro	SUMOP_36
+	c.xor	a0, a1
+	.endm
+	.macro	SUMOP_37
+	c.or	a0, a1
+	.endm
+	.macro	SUMOP_38
+	c.and	a0, a1
+	.endm
+	.macro	SUMOP_39
+	c.subw	a0, a1
+	.endm
+	.macro	SUMOP_40
+	c.addw	a0, a1
+	.endm
+	.macro	SUMOP_41
+	c.andi	a0, -17
+	.endm
+	.macro	SUMOP_42
+	c.srli	a0, 63
+	.endm
+	.macro	SUMOP_43
+	c.srai	a0, 1
+	.endm
+	.macro	SUMOP_44
+	c.slli	a0, 1
+	.endm
+	/* loads and stores of each width: a store, then the load under test */
+	.macro	SUMOP_45
+	sw	a0, 0(a2)
+	lw	a0, 0(a2)
+	.endm
+	.macro	SUMOP_46
+	sw	a0, 0(a2)
+	lwu	a0, 0(a2)
+	.endm
+	.macro	SUMOP_47
+	sh	a0, 2(a2)
+	lh	a0, 2(a2)
+	.endm
+	.macro	SUMOP_48
+	sh	a0, 6(a2)
+	lhu	a0, 6(a2)
+	.endm
+	.macro	SUMOP_49
+	sb	a0, 7(a2)
+	lb	a0, 7(a2)
+	.endm
+	.macro	SUMOP_50
+	sb	a0, 5(a2)
+	lbu	a0, 5(a2)
+	.endm
+	.macro	SUMOP_51
+	c.sw	a0, 4(a2)
+	c.lw	a0, 4(a2)
+	.endm
+	.macro	SUMOP_52
+	c.sd	a1, 8(a2)
+	c.ld	a0, 8(a2)
+	.endm
+	.macro	SUMOP_53
+	c.slli	a0, 4
+	c.add	a0, a1
+	c.srai	a0, 2
+	xor	a0, a0, a1
+	sltu	a1, a0, a1
+	add	a0, a0, a1
+	.endm
+	/* auipc: its result less its own address, after the window */
+	.globl	sum_win_auipc
+	.balign	4
+sum_win_auipc:
+	lui	t0, 0x40
+	csrs	sstatus, t0
+1:	auipc	a0, 0x12345
+	sd	a0, 0(a2)
+	ld	a0, 0(a2)
+	csrc	sstatus, t0
+	lla	a1, 1b
+	sub	a0, a0, a1
+	ret
+
+	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28
+	SUMWIN	\n
+	.endr
+	.irp	n, 29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44
+	SUMWIN	\n, 1
+	.endr
+	.irp	n, 45,46,47,48,49,50
+	SUMWIN	\n
+	.endr
+	.irp	n, 51,52,53
+	SUMWIN	\n, 1
+	.endr
+
+	.section .rodata
+	.balign	8
+	.globl	sum_wins
+sum_wins:
+	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53
+	.dword	sum_win_\n
+	.endr
+	.dword	sum_win_auipc
+	.text

@@ -450,6 +450,158 @@ static const char *t_sum(void)
 	return 0;
 }
 
+#define SUM_WINS 55
+extern uint64_t (*const sum_wins[SUM_WINS])(uint64_t a, uint64_t b, uint64_t *user);
+
+/* What sum_win_N (testasm.S) computes from a and b: its instruction, done here in C. */
+static uint64_t sum_win_expect(unsigned n, uint64_t a, uint64_t b)
+{
+	int64_t sa = (int64_t)a, sb = (int64_t)b;
+	uint32_t wa = (uint32_t)a;
+	uint64_t x;
+	switch (n) {
+	case 0:
+		return (uint64_t)(int64_t)(int32_t)0x80001000U;
+	case 1:
+		return a - 2047;
+	case 2:
+		return sa < -1;
+	case 3:
+		return a < ~0UL;
+	case 4:
+		return a ^ (uint64_t)-1365L;
+	case 5:
+		return a | 1365;
+	case 6:
+		return a & (uint64_t)-256L;
+	case 7:
+		return a << 63;
+	case 8:
+		return a >> 33;
+	case 9:
+		return (uint64_t)(sa >> 33);
+	case 10:
+		return (uint64_t)(int64_t)(int32_t)(wa + 2047);
+	case 11:
+		return (uint64_t)(int64_t)(int32_t)(wa << 31);
+	case 12:
+		return (uint64_t)(int64_t)(int32_t)(wa >> 31);
+	case 13:
+		return (uint64_t)(int64_t)((int32_t)wa >> 3);
+	case 14:
+		return a + b;
+	case 15:
+		return a - b;
+	case 16:
+		return a << (b & 63);
+	case 17:
+		return sa < sb;
+	case 18:
+		return a < b;
+	case 19:
+		return a ^ b;
+	case 20:
+		return a >> (b & 63);
+	case 21:
+		return (uint64_t)(sa >> (b & 63));
+	case 22:
+		return a | b;
+	case 23:
+		return a & b;
+	case 24:
+		return (uint64_t)(int64_t)(int32_t)(wa + (uint32_t)b);
+	case 25:
+		return (uint64_t)(int64_t)(int32_t)(wa - (uint32_t)b);
+	case 26:
+		return (uint64_t)(int64_t)(int32_t)(wa << (b & 31));
+	case 27:
+		return (uint64_t)(int64_t)(int32_t)(wa >> (b & 31));
+	case 28:
+		return (uint64_t)(int64_t)((int32_t)wa >> (b & 31));
+	case 29:
+		return (uint64_t)-32L;
+	case 30:
+		return (uint64_t)(-31L * 4096);
+	case 31:
+		return a - 32;
+	case 32:
+		return (uint64_t)(int64_t)(int32_t)(wa + 31);
+	case 33:
+		return b;
+	case 34:
+		return a + b;
+	case 35:
+		return a - b;
+	case 36:
+		return a ^ b;
+	case 37:
+		return a | b;
+	case 38:
+		return a & b;
+	case 39:
+		return (uint64_t)(int64_t)(int32_t)(wa - (uint32_t)b);
+	case 40:
+		return (uint64_t)(int64_t)(int32_t)(wa + (uint32_t)b);
+	case 41:
+		return a & (uint64_t)-17L;
+	case 42:
+		return a >> 63;
+	case 43:
+		return (uint64_t)(sa >> 1);
+	case 44:
+		return a << 1;
+	case 45:
+		return (uint64_t)(int64_t)(int32_t)wa;
+	case 46:
+		return wa;
+	case 47:
+		return (uint64_t)(int64_t)(int16_t)a;
+	case 48:
+		return (uint16_t)a;
+	case 49:
+		return (uint64_t)(int64_t)(int8_t)a;
+	case 50:
+		return (uint8_t)a;
+	case 51:
+		return (uint64_t)(int64_t)(int32_t)wa;
+	case 52:
+		return b;
+	case 53:
+		x = (uint64_t)((int64_t)((a << 4) + b) >> 2) ^ b;
+		return x + (x < b);
+	default:
+		return 0x12345000; /* auipc's, less its address */
+	}
+}
+
+/*
+ * Windows with SUM = 1 as Linux's get_user and put_user have them (testasm.S
+ * sum_win_N): every integer ALU form, loads and stores of every width, each
+ * window three times (the first fills the U page in).
+ */
+static const char *t_sum_windows(void)
+{
+	uint64_t *page = kzalloc();
+	scratch_map(TEST_VA, page, PTE_R | PTE_W | PTE_U | PTE_A | PTE_D);
+	const uint64_t a = 0x8000000012345678UL, b = 0xffffffff80000023UL;
+	const char *res = 0;
+	for (int round = 0; round < 3 && !res; round++) {
+		for (unsigned n = 0; n < SUM_WINS; n++) {
+			uint64_t got = sum_wins[n](a, b, (uint64_t *)TEST_VA);
+			uint64_t want = sum_win_expect(n, a, b);
+			if (got != want) {
+				kprintf("sum window %u: 0x%lx, expected 0x%lx\n", n, got, want);
+				res = "a SUM window computed a wrong value";
+				break;
+			}
+		}
+	}
+	CHECK(!(csr_read(sstatus) & SSTATUS_SUM), "SUM still set");
+	scratch_unmap(TEST_VA);
+	kfree(page);
+	return res;
+}
+
 /* Even with SUM = 1, S-mode never executes a U page (§4.1.1.2). */
 static const char *t_sum_no_exec(void)
 {
@@ -1042,6 +1194,7 @@ static const struct test {
     {"fp-fs-off", t_fp_off, 0},
     {"fp-fs-dirty", t_fp_dirty, 0},
     {"vm-sum", t_sum, 0},
+    {"vm-sum-windows", t_sum_windows, 0},
     {"vm-sum-no-exec", t_sum_no_exec, 0},
     {"vm-mxr", t_mxr, 0},
     {"vm-ad-bits", t_ad_bits, 0},

@@ -19,6 +19,7 @@
 
 #define EMULATE_AHEAD_MAX 16
 #define EMULATE_PLAIN_MAX 4 /* stores carried out to reach a sensitive instruction */
+#define EMULATE_SUM_MAX   8 /* instructions carried out under SUM to reach one */
 
 _Static_assert(EMUL_KIND_COUNT <= sizeof(((struct vcpu_stats *)0)->emulated) / sizeof(uint64_t),
                "vcpu_stats.emulated has a counter for every enum emul_kind");
@@ -334,6 +335,216 @@ static bool plain_one(struct vcpu *v, uint32_t insn)
 	return true;
 }
 
+/* imm sign-extended from bit `bits - 1` */
+static inline uint64_t sext(uint64_t imm, unsigned bits)
+{
+	return (uint64_t)((int64_t)(imm << (64 - bits)) >> (64 - bits));
+}
+
+/* a 32-bit result, sign-extended (the W forms, RV64I §5.2) */
+static inline uint64_t sext32(uint64_t val)
+{
+	return (uint64_t)(int64_t)(int32_t)val;
+}
+
+/*
+ * OP and OP-IMM's operation by funct3 (unpriv §2.4): `alt` is funct7's bit 5
+ * (sub, sra).  The shift amount is b's low 6 bits; the W forms pass 32-bit
+ * operands and sign-extend the result themselves.
+ */
+static uint64_t alu_op(unsigned f3, bool alt, uint64_t a, uint64_t b)
+{
+	switch (f3) {
+	case 0:
+		return alt ? a - b : a + b;
+	case 1:
+		return a << (b & 63);
+	case 2:
+		return (int64_t)a < (int64_t)b;
+	case 3:
+		return a < b;
+	case 4:
+		return a ^ b;
+	case 5:
+		return alt ? (uint64_t)((int64_t)a >> (b & 63)) : a >> (b & 63);
+	case 6:
+		return a | b;
+	default:
+		return a & b;
+	}
+}
+
+/* The W forms (OP-32, OP-IMM-32): addw, subw, sllw, srlw, sraw on 32 bits; -1: not one */
+static int alu_op32(unsigned f3, bool alt, uint64_t a, uint64_t b, uint64_t *out)
+{
+	uint32_t x = (uint32_t)a;
+	unsigned sh = b & 31;
+	switch (f3) {
+	case 0:
+		*out = sext32(alt ? x - (uint32_t)b : x + (uint32_t)b);
+		return 0;
+	case 1:
+		*out = alt ? 0 : sext32(x << sh);
+		return alt ? -1 : 0;
+	case 5:
+		*out = sext32(alt ? (uint32_t)((int32_t)x >> sh) : x >> sh);
+		return 0;
+	}
+	return -1;
+}
+
+/* A 32-bit instruction plain_alu() carries out: rd's new value, or -1. */
+static int alu_32(const struct vcpu *v, uint32_t insn, uint64_t *val)
+{
+	unsigned f3 = (insn >> 12) & 7, rs1 = (insn >> 15) & 31, rs2 = (insn >> 20) & 31;
+	unsigned f7 = insn >> 25;
+	uint64_t a = v->x[rs1], imm = sext(insn >> 20, 12);
+	switch (insn & 0x7f) {
+	case 0x37: /* LUI */
+		*val = sext32(insn & 0xfffff000U);
+		return 0;
+	case 0x17: /* AUIPC */
+		*val = v->pc + sext32(insn & 0xfffff000U);
+		return 0;
+	case 0x13: /* OP-IMM: slli needs imm[11:6] = 0, srli 0 and srai 0x10 */
+		if ((f3 == 1 && insn >> 26) || (f3 == 5 && (insn >> 26) & ~0x10U))
+			return -1;
+		*val = alu_op(f3, f3 == 5 && (insn >> 30), a, f3 == 1 || f3 == 5 ? imm & 63 : imm);
+		return 0;
+	case 0x1b: /* OP-IMM-32: addiw, slliw, srliw, sraiw */
+		if (f3 == 0) {
+			*val = sext32(a + imm);
+			return 0;
+		}
+		if (f7 & ~0x20U || (f3 == 1 && f7))
+			return -1;
+		return alu_op32(f3, f7 != 0, a, rs2, val);
+	case 0x33: /* OP, not M: sub and sra are funct7 0x20 */
+		if (f7 & ~0x20U || (f7 && f3 != 0 && f3 != 5))
+			return -1;
+		*val = alu_op(f3, f7 != 0, a, v->x[rs2]);
+		return 0;
+	case 0x3b: /* OP-32 */
+		if (f7 & ~0x20U || (f7 && f3 != 0 && f3 != 5))
+			return -1;
+		return alu_op32(f3, f7 != 0, a, v->x[rs2], val);
+	}
+	return -1;
+}
+
+/*
+ * A compressed instruction plain_alu() carries out (unpriv §16.5, RV64C):
+ * its rd, *val its new value; -1 for anything else (jumps, branches,
+ * loads, stores, c.addi4spn, c.addi16sp, reserved encodings).
+ */
+static int alu_16(const struct vcpu *v, uint32_t insn, uint64_t *val)
+{
+	unsigned f3 = (insn >> 13) & 7, rd = (insn >> 7) & 31, rs2 = (insn >> 2) & 31;
+	unsigned rdp = 8 + ((insn >> 7) & 7), rs2p = 8 + ((insn >> 2) & 7);
+	uint64_t imm6 = sext(((insn >> 7) & 0x20) | ((insn >> 2) & 0x1f), 6);
+	uint64_t sh = ((insn >> 7) & 0x20) | ((insn >> 2) & 0x1f);
+	if ((insn & 3) == 1) {
+		switch (f3) {
+		case 0: /* c.addi (c.nop) */
+			*val = v->x[rd] + imm6;
+			return (int)rd;
+		case 1: /* c.addiw: rd = 0 reserved */
+			*val = sext32(v->x[rd] + imm6);
+			return rd ? (int)rd : -1;
+		case 2: /* c.li */
+			*val = imm6;
+			return (int)rd;
+		case 3: /* c.lui: not sp (c.addi16sp), nzimm */
+			*val = imm6 << 12;
+			return rd != 2 && imm6 ? (int)rd : -1;
+		case 4:
+			switch ((insn >> 10) & 3) {
+			case 0: /* c.srli */
+				*val = v->x[rdp] >> sh;
+				return (int)rdp;
+			case 1: /* c.srai */
+				*val = (uint64_t)((int64_t)v->x[rdp] >> sh);
+				return (int)rdp;
+			case 2: /* c.andi */
+				*val = v->x[rdp] & imm6;
+				return (int)rdp;
+			}
+			/* c.sub c.xor c.or c.and; with bit 12, c.subw c.addw */
+			static const unsigned f3_of[4] = {0, 4, 6, 7};
+			unsigned op = (insn >> 5) & 3;
+			if (insn & 0x1000)
+				return op < 2 &&
+				               alu_op32(0, op == 0, v->x[rdp], v->x[rs2p], val) == 0
+				           ? (int)rdp
+				           : -1;
+			*val = alu_op(f3_of[op], op == 0, v->x[rdp], v->x[rs2p]);
+			return (int)rdp;
+		}
+		return -1;
+	}
+	if ((insn & 3) == 2 && f3 == 0) { /* c.slli */
+		*val = v->x[rd] << sh;
+		return (int)rd;
+	}
+	if ((insn & 3) == 2 && f3 == 4 && rs2) { /* c.mv, c.add (rs2 = 0: c.jr, c.jalr, c.ebreak) */
+		*val = (insn & 0x1000 ? v->x[rd] : 0) + v->x[rs2];
+		return (int)rd;
+	}
+	return -1;
+}
+
+/*
+ * One ordinary integer instruction that reads and writes only registers
+ * (RV64I's OP-IMM, OP-IMM-32, OP, OP-32, LUI, AUIPC and their compressed
+ * forms; not M): carried out, the pc moved past it.  false, with nothing
+ * done, for anything else.
+ */
+static bool plain_alu(struct vcpu *v, uint32_t insn)
+{
+	uint64_t val;
+	int rd;
+	unsigned len = insn_length((uint16_t)insn);
+	if (len == 4)
+		rd = alu_32(v, insn, &val) < 0 ? -1 : (int)((insn >> 7) & 31);
+	else if (len == 2)
+		rd = alu_16(v, insn & 0xffff, &val);
+	else
+		return false;
+	if (rd < 0)
+		return false;
+	set_reg(v, (unsigned)rd, val);
+	v->pc += len;
+	v->stats.ahead++;
+	return true;
+}
+
+/*
+ * Under SUM, a vS kernel reaching its user's memory: Linux's get_user and
+ * put_user are `csrs sstatus, SUM`, a register move or two and one load or
+ * store, `csrc sstatus, SUM`.  Run by the hardware, that window costs two
+ * view changes (satp writes: two flushes of QEMU's TLB and the refills
+ * after them).  Carried out here, through the SUM view's own leaves
+ * (shadow_lookup() follows the view SUM selects), the installed view stays.
+ * Up to EMULATE_SUM_MAX instructions plain_alu() or plain_one() carry out,
+ * exactly as the hardware would: any other, or an access without a leaf
+ * that allows it (a fault, a device, a page not yet filled), stops the run
+ * where it is and the guest goes on from there in the SUM view.  The
+ * SYSTEM instruction it reached (the csrc), now at the pc, or 0.
+ */
+__attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v)
+{
+	for (int n = 0; n < EMULATE_SUM_MAX; n++) {
+		uint32_t insn = fetch_cached(v, v->pc);
+		if (!insn)
+			return 0;
+		if ((insn & 0x7f) == 0x73)
+			return insn;
+		if (!plain_alu(v, insn) && !plain_one(v, insn))
+			return 0;
+	}
+	return 0;
+}
+
 /* Whether stores alone lead from pc to a SYSTEM instruction, read through the fetch cache. */
 static bool plain_worth(struct vcpu *v)
 {
@@ -436,6 +647,9 @@ static inline __attribute__((always_inline)) uint32_t next_system(struct vcpu *v
 		return (v->pc & (PAGE_SIZE - 1)) == PAGE_SIZE - 2 ? 0 : low | (uint32_t)p[1] << 16;
 	/* the hint is read here: most stores start no run, and the call saves registers */
 	if (maybe_store(low) && !plain_known_unworthy(v) && (low = emulate_plain(v)))
+		return low;
+	/* a user access's window under SUM (emulate_sum_run) */
+	if (v->mode == VMODE_S && (v->csr.mstatus & SSTATUS_SUM) && (low = emulate_sum_run(v)))
 		return low;
 	return NEXT_ORDINARY;
 }

@@ -11,23 +11,23 @@
 #define VCPU_POPEK_SP      264
 #define VCPU_ENTER_SATP    272
 #define VCPU_SREGS_WRITTEN 280
-#define VCPU_TRAP_REENTER  1  /* enum trap_action's TRAP_REENTER, for entry.S */
+#define VCPU_TRAP_REENTER  1 /* enum trap_action's TRAP_REENTER, for entry.S */
 /* What entry.S's express lane reads and counts (vcpu.c asserts each) */
-#define VCPU_MODE          284
-#define VCPU_MSTATUS       296
-#define VCPU_MIE           304
-#define VCPU_MIP           312
-#define VCPU_SEIP_LINE     320
-#define VCPU_SSCRATCH      832 /* then sepc, scause, stval */
-#define VCPU_IRQ_STALE     960
-#define VCPU_VM            968
-#define VCPU_STAT_TRAPS    976
-#define VCPU_STAT_ILLEGAL  1000 /* stats.by_cause[CAUSE_ILLEGAL_INSN] */
-#define VCPU_STAT_CSR      1240 /* stats.emulated[EMUL_CSR] */
-#define VM_FAST_OFF        65
-#define VCPU_FETCH_CACHE   16 /* sets of two guest code pages whose host page emulate.c remembers */
-#define VCPU_PLAIN_HINTS   16 /* guest pcs whose run of stores emulate.c judged */
-#define VCPU_STORE_CACHE   4  /* sets of two guest data pages emulate.c stored to */
+#define VCPU_MODE         284
+#define VCPU_MSTATUS      296
+#define VCPU_MIE          304
+#define VCPU_MIP          312
+#define VCPU_SEIP_LINE    320
+#define VCPU_SSCRATCH     832 /* then sepc, scause, stval */
+#define VCPU_IRQ_STALE    960
+#define VCPU_VM           968
+#define VCPU_STAT_TRAPS   976
+#define VCPU_STAT_ILLEGAL 1000 /* stats.by_cause[CAUSE_ILLEGAL_INSN] */
+#define VCPU_STAT_CSR     1240 /* stats.emulated[EMUL_CSR] */
+#define VM_FAST_OFF       65
+#define VCPU_FETCH_CACHE  16 /* sets of two guest code pages whose host page emulate.c remembers */
+#define VCPU_PLAIN_HINTS  16 /* guest pcs whose run of stores emulate.c judged */
+#define VCPU_STORE_CACHE  4  /* sets of two guest data pages emulate.c stored to */
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>

@@ -531,6 +531,11 @@ static bool plain_alu(struct vcpu *v, uint32_t insn)
  * where it is and the guest goes on from there in the SUM view.  The
  * SYSTEM instruction it reached (the csrc), now at the pc, or 0.
  */
+static inline bool sum_window(const struct vcpu *v)
+{
+	return v->mode == VMODE_S && (v->csr.mstatus & SSTATUS_SUM);
+}
+
 __attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v)
 {
 	for (int n = 0; n < EMULATE_SUM_MAX; n++) {
@@ -649,7 +654,7 @@ static inline __attribute__((always_inline)) uint32_t next_system(struct vcpu *v
 	if (maybe_store(low) && !plain_known_unworthy(v) && (low = emulate_plain(v)))
 		return low;
 	/* a user access's window under SUM (emulate_sum_run) */
-	if (v->mode == VMODE_S && (v->csr.mstatus & SSTATUS_SUM) && (low = emulate_sum_run(v)))
+	if (sum_window(v) && (low = emulate_sum_run(v)))
 		return low;
 	return NEXT_ORDINARY;
 }
@@ -694,9 +699,15 @@ static inline __attribute__((always_inline)) int csr_rmw(struct vcpu *v, enum vm
                                                          uint64_t operand, bool write,
                                                          uint64_t *old)
 {
-	if (vcsr_is_counter_control(csr))
+	unsigned fx;
+	if (vcsr_is_counter_control(csr)) {
 		vcsr_counters_now(&v->csr, csr_read(cycle), csr_read(instret));
-	unsigned fx = vcsr_rmw(&v->csr, mode, csr, op, operand, write, old);
+		fx = vcsr_rmw(&v->csr, mode, csr, op, operand, write, old);
+		/* the access's input only: an illegal one changes nothing (fuzz_emulate) */
+		vcsr_counters_now(&v->csr, 0, 0);
+	} else {
+		fx = vcsr_rmw(&v->csr, mode, csr, op, operand, write, old);
+	}
 	if (fx & VCSR_ILLEGAL)
 		return -1;
 	if (fx & VCSR_COUNTER)
@@ -1056,9 +1067,17 @@ void emulate_ahead(struct vcpu *v)
 		 * to fetch it (none does) may fetch_next fill its page.
 		 */
 		uint32_t insn = fetch_cached(v, v->pc);
-		if (insn && (insn & 0x7f) != 0x73 &&
-		    (!maybe_store(insn) || vcpu_deliverable_irq(v) || !(insn = emulate_plain(v))))
-			return;
+		if (insn && (insn & 0x7f) != 0x73) {
+			/* a run of stores, or a window under SUM, as the lane's next_system() */
+			if (vcpu_deliverable_irq(v))
+				return;
+			uint32_t next = maybe_store(insn) ? emulate_plain(v) : 0;
+			if (!next && sum_window(v))
+				next = emulate_sum_run(v);
+			if (!next)
+				return;
+			insn = next;
+		}
 		if (vcpu_deliverable_irq(v))
 			return;
 		if (!insn)

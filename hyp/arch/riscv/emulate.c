@@ -1250,6 +1250,14 @@ int emulate_access(struct vcpu *v, uint64_t va, unsigned width, enum emulate_acc
 			*tval = at;
 			return -1;
 		}
+		/*
+		 * The board checks both parts' watchpoints before it stores a byte
+		 * (vtrig.c access_fires), whichever page a trigger's watch is on.
+		 */
+		if (v->trig.acc && vtrig_access(v, va, true, VTRIG_RAM)) {
+			v->vm->watch.held = true;
+			return 0;
+		}
 	}
 	/* the board fills a load's second page for the aligned load there: width bytes */
 	int e = access_piece(v, va, first, width, acc, val, 0, &page_fault, device);

@@ -77,6 +77,12 @@ int cmd_gdb(int argc, char **argv)
 	av[n++] = "-q";
 	if (symbols)
 		av[n++] = symbols;
+	/*
+	 * gdb waits 2 s for a reply by default; the stub answers from inside an
+	 * emulated machine, which a loaded host can slow past that.
+	 */
+	av[n++] = "-ex";
+	av[n++] = "set remotetimeout 30";
 	av[n++] = "-ex";
 	av[n++] = target;
 	for (int i = 1; i < nargs; i++)

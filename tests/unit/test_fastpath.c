@@ -26,6 +26,9 @@
 #define SFENCE_VMA_A3    0x12068073U /* sfence.vma a3, x0 */
 #define CSRW_SSTATUS_A4  0x10071073U /* csrrw x0, sstatus, a4 */
 #define NOP              0x00000013U
+#define BEQ_SELF         0x00000063U /* beq x0, x0, . */
+#define ADDI_A5_A5_1     0x00178793U /* addi a5, a5, 1 */
+#define CSRC_SSTATUS_A6  0x10083073U /* csrrc x0, sstatus, a6 */
 #define SRET             0x10200073U
 #define CSRRW_SP_SSCR    0x14011173U /* csrrw sp, sscratch, sp: a trap vector's first */
 #define SD_A0_0_A3       0x00a6b023U /* sd a0, 0(a3) */
@@ -187,7 +190,7 @@ static void test_fast_lane_sstatus_writes(void **state)
 	struct vcpu *v;
 	vs_paged(&v, PAGE_1);
 	put32(PAGE_1, CSRW_SSTATUS_A4);
-	put32(PAGE_1 + 4, NOP);
+	put32(PAGE_1 + 4, BEQ_SELF); /* not carried out under SUM (test_fast_lane_sum_window) */
 	trap_at_code(v, CSRR_A0_SSCRATCH); /* fills the cache for the page */
 	uint64_t before = v->csr.mstatus;
 	v->x[14] = before | SSTATUS_SPP | SSTATUS_SPIE;
@@ -288,6 +291,60 @@ static void test_fast_lane_sregs_written(void **state)
  * sret takes the lane (EMULATE_FAST_VIEW) where vS may execute it, and
  * leaves the vCPU as the full path does; with TSR, or from vU, it does not.
  */
+/*
+ * A user access's window under SUM (Linux's put_user): csrw sstatus (SUM
+ * on), addi, sd to a U page, csrc sstatus (SUM off).  Once the SUM view has
+ * the code's leaf and a leaf allowing the store, the lane carries the whole
+ * window out and the view to load is VIEW_S again: no satp change.  Where
+ * the store has no such leaf (D clear), it stops there and the guest goes
+ * on in VIEW_S_SUM, to store (and fault) itself.
+ */
+static void test_fast_lane_sum_window(void **state)
+{
+	(void)state;
+	struct vcpu *v;
+	uint64_t *pte = vs_paged(&v, PAGE_1);
+	pte[1] = (DATA_PAGE >> 12) << 10 | PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D;
+	put32(PAGE_1, CSRW_SSTATUS_A4);
+	put32(PAGE_1 + 4, ADDI_A5_A5_1);
+	put32(PAGE_1 + 8, SD_A0_0_A3);
+	put32(PAGE_1 + 12, CSRC_SSTATUS_A6);
+	put32(PAGE_1 + 16, BEQ_SELF);
+	trap_at_code(v, CSRR_A0_SSCRATCH); /* VIEW_S's leaf for the code */
+	v->x[13] = DATA_VA;
+	v->x[16] = SSTATUS_SUM;
+	for (int round = 0; round < 4; round++) {
+		if (round == 3) { /* the U page not dirty: no leaf allows the store */
+			pte[1] &= ~PTE_D;
+			shadow_fence(v, false, DATA_VA, 1, true, 0);
+		}
+		v->csr.mstatus &= ~SSTATUS_SUM;
+		v->x[14] = v->csr.mstatus | SSTATUS_SUM;
+		v->x[10] = 0x1234 + (uint64_t)round;
+		v->x[15] = 100;
+		v->pc = CODE_VA;
+		enum emulate_fast r = emulate_fast(v, CSRW_SSTATUS_A4);
+		if (round == 0) { /* VIEW_S_SUM has no leaf for the code: emulate_ahead fills it */
+			assert_int_equal(r, EMULATE_FAST_AHEAD);
+			emulate_ahead(v);
+			continue;
+		}
+		assert_int_equal(r, EMULATE_FAST_LOAD);
+		assert_int_equal(v->x[15], 101);
+		uint64_t stored;
+		memcpy(&stored, hostvm_gpa(DATA_PAGE), 8);
+		if (round == 3) {
+			assert_int_equal(v->pc, CODE_VA + 8);
+			assert_int_equal(shadow_view_of(v), VIEW_S_SUM);
+			assert_int_equal(stored, 0x1234 + 2);
+			continue;
+		}
+		assert_int_equal(v->pc, CODE_VA + 16); /* the whole window, the csrc included */
+		assert_int_equal(shadow_view_of(v), VIEW_S);
+		assert_int_equal(stored, 0x1234 + (uint64_t)round);
+	}
+}
+
 static void test_fast_lane_sret(void **state)
 {
 	(void)state;
@@ -627,6 +684,7 @@ int main(void)
 	    cmocka_unit_test(test_fast_lane_follows_sfence_of_one_page),
 	    cmocka_unit_test(test_fast_lane_sfence),
 	    cmocka_unit_test(test_fast_lane_sstatus_writes),
+	    cmocka_unit_test(test_fast_lane_sum_window),
 	    cmocka_unit_test(test_fast_lane_sret),
 	    cmocka_unit_test(test_fast_lane_sret_then_irq),
 	    cmocka_unit_test(test_fast_lane_syscall),

@@ -391,13 +391,13 @@ static void stale_page(struct shadow *s, struct shadow_tree *t, uint64_t va)
 }
 
 /*
- * Fences what the trees marked stale, before the guest runs again or a
- * freed table page is reused (§4.2.1).  By page and ASID, or by ASID; one
+ * Fences what the trees marked stale (fence_stale()), before the guest runs
+ * again or a freed table page is reused (§4.2.1).  By page and ASID, or by ASID; one
  * global fence instead when more than a few are due, since on QEMU every
  * sfence.vma empties the whole software TLB: the count is what costs there.
  * The trees due are listed as they are marked, so nothing is scanned.
  */
-static void fence_stale(struct shadow *s)
+static __attribute__((noinline)) void fence_due(struct shadow *s)
 {
 	if (s->due_all) {
 		sfence_vma_all();
@@ -421,6 +421,13 @@ static void fence_stale(struct shadow *s)
 	}
 	s->ndue = 0;
 	s->due_all = false;
+}
+
+/* fence_due() when anything is due: most guest fences by address remove nothing. */
+static inline void fence_stale(struct shadow *s)
+{
+	if (s->ndue || s->due_all)
+		fence_due(s);
 }
 
 /*
@@ -846,10 +853,11 @@ leaf_ahead(struct vcpu *v, enum shadow_view view, uint64_t pte);
  * fence would hold the same translation (§4.3.2: walks may be speculative),
  * so keeping it is exact, and costs one walk against a fault and a real
  * fence.  Linux fences every page it maps with every ASID: the other
- * processes' leaves at that address stay.
+ * processes' leaves at that address stay.  Out of line: a fence that finds
+ * a leaf is rare, and the walk's registers would be saved on every one.
  */
-static bool leaf_unchanged(struct vcpu *v, const struct shadow_space *sp, int p, uint64_t va,
-                           uint64_t leaf)
+static __attribute__((noinline)) bool leaf_unchanged(struct vcpu *v, const struct shadow_space *sp,
+                                                     int p, uint64_t va, uint64_t leaf)
 {
 	enum shadow_view view = (enum shadow_view)(SHADOW_PAGED_FIRST + p);
 	struct gwalk_result r = {0};

@@ -1604,54 +1604,41 @@ static void fill_view(struct vcpu *v, enum shadow_view view, uint64_t va,
 }
 
 /*
- * The entry for the 4 KiB leaf at va in a level-0 table the tree has of its
- * own already (not a global tree's: a non-global leaf would need a copy),
- * or NULL: no such table, or a larger leaf on the way.
+ * fill_view() for a 4 KiB non-global guest leaf whose level-0 table the
+ * view's tree has of its own already (the common case: Linux maps the
+ * page it has just faulted on): the leaf written in place, with no table
+ * to make, copy or link.  True when done (filled, or a leaf is there
+ * already); false leaves it to fill_view(), as does anything PMP or a
+ * watch narrows.
  */
-static uint64_t *own_slot(const struct shadow_tree *tr, uint64_t va)
+static bool fill_in_place(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t pte)
 {
+	struct shadow *s = &v->shadow;
+	struct shadow_tree *tr = tree_of(s, view);
 	uint64_t *t = table(tr->root);
 	for (int l = tr->levels - 1; l > 0; l--) {
 		uint64_t e = t[vpn(va, l)];
 		/* a table of its own: V alone of V, R, W, X and SHARED */
 		if ((e & (PTE_V | PTE_R | PTE_W | PTE_X | SHADOW_PTE_SHARED)) != PTE_V)
-			return NULL;
+			return false;
 		t = table(PTE_TABLE(e));
 	}
-	return &t[vpn(va, 0)];
-}
-
-/*
- * A fill of a 4 KiB non-global guest leaf `pte` at va into entry e of
- * paged view `view` (own_slot()): the leaf written in place, with no table
- * to make, copy or link, when it is the one map_guest_page() would
- * install, i.e. when neither PMP nor a watch narrows it (leaf_ahead() gives
- * the walk's own permissions).  False leaves it to map_guest_page().  A
- * leaf replaced (widened: W after the first store) is fenced, as
- * put_leaf() fences it (§4.2.1).
- */
-static bool fill_in_place(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t pte,
-                          uint64_t *e)
-{
-	struct shadow *s = &v->shadow;
-	struct shadow_tree *tr = tree_of(s, view);
+	uint64_t *e = &t[vpn(va, 0)];
+	if (*e & PTE_V)
+		return true; /* a narrower leaf widens on its own fault (fill_view()) */
 	uint64_t leaf = leaf_ahead(v, view, pte);
 	if (!leaf || (leaf & (PTE_R | PTE_W | PTE_X)) !=
 	                 gwalk_shadow_perms(pte, view_mode(v, view), view == VIEW_S_SUM,
 	                                    v->csr.mstatus & SSTATUS_MXR))
 		return false;
 	CHECK(tr->live && (tr->top_used & slot_bit(vpn(va, tr->levels - 1))),
-	      "shadow: filling %lx in place in a tree that does not mark it", va);
-	uint64_t old = *e;
+	      "shadow: a table for %lx in a tree that does not mark it", va);
 	add_region(s, tr, va, 0);
 	*e = leaf;
 	note_entry(s, e);
-	if ((old & PTE_V) && old != leaf) {
-		stale_page(s, tr, va);
-		fence_stale(s);
-	}
 	v->stats.shadow_fills++;
 	v->note = "shadow filled";
+	s->ahead++;
 	return true;
 }
 
@@ -1664,15 +1651,9 @@ static void fill_fenced(struct vcpu *v, uint64_t va)
 	if (gwalk(guest_pte, v, v->csr.satp, va, GW_LOAD, VMODE_S, true, true, false, &r) != GW_OK)
 		return;
 	enum shadow_view view = r.pte & PTE_U ? VIEW_U : VIEW_S;
-	/* the common case (Linux maps the page it has just faulted on): its table is there */
-	uint64_t *e =
-	    r.level == 0 && !(r.pte & PTE_G) ? own_slot(tree_of(&v->shadow, view), va) : NULL;
-	if (e && (*e & PTE_V))
-		return; /* a narrower leaf widens on its own fault (fill_view()) */
-	if (e && fill_in_place(v, view, va, r.pte, e))
-		v->shadow.ahead++;
-	else
-		fill_view(v, view, va, &r);
+	if (r.level == 0 && !(r.pte & PTE_G) && fill_in_place(v, view, va, r.pte))
+		return;
+	fill_view(v, view, va, &r);
 }
 
 enum gwalk_status shadow_walk(struct vcpu *v, uint64_t va, enum gwalk_access acc, enum vmode mode,
@@ -1717,13 +1698,6 @@ enum shadow_fault shadow_fault(struct vcpu *v, uint64_t cause, uint64_t va)
 	}
 	if (in_popek_slot(va)) /* an Sv48 guest's page where popek's map is: no shadow leaf */
 		return cause == CAUSE_FETCH_PAGE ? SHADOW_ACCESS_FAULT : SHADOW_EMULATE;
-	/* a 4 KiB page in a table the view has already: no tables to make (fill_in_place()) */
-	uint64_t *e =
-	    r.level == 0 && !(r.pte & PTE_G) ? own_slot(tree_of(&v->shadow, view), va) : NULL;
-	if (e && fill_in_place(v, view, va, r.pte, e)) {
-		fill_around(v, view, va, r.pte_gpa);
-		return SHADOW_FILLED;
-	}
 	uint64_t perms = gwalk_shadow_perms(r.pte, v->mode, sum, mxr);
 	if (!perms) /* cannot follow a walk that allowed the access; never install V with no R/W/X */
 		return SHADOW_PAGE_FAULT;

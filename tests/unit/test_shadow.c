@@ -599,6 +599,78 @@ static void test_fence_fills_ahead(void **state)
 	hostvm_check_shadow(v);
 }
 
+/* What the installed view lets the guest do at va: R, W, X of its shadow leaf, and the page. */
+static uint64_t view_leaf(struct vcpu *v, uint64_t va)
+{
+	uint64_t r = user_page(v, va, PTE_R), w = user_page(v, va, PTE_W),
+	         x = user_page(v, va, PTE_X);
+	uint64_t page = r | w | x;
+	assert_true((!r || r == page) && (!w || w == page) && (!x || x == page));
+	return page | (r ? PTE_R : 0) | (w ? PTE_W : 0) | (x ? PTE_X : 0);
+}
+
+/*
+ * A fenced page whose level-0 shadow table is there already is written in
+ * place, with no table made (shadow.pages stays): for every kind of guest
+ * leaf, in the view the fill picks, the leaf a fill that makes its tables
+ * gives, and nothing where that fill gives nothing.
+ */
+static void test_fence_fill_in_place(void **state)
+{
+	(void)state;
+	static const uint64_t kinds[] = {
+	    PTE_R | PTE_U | PTE_A,
+	    PTE_R | PTE_W | PTE_U | PTE_A | PTE_D,
+	    PTE_R | PTE_W | PTE_U | PTE_A,
+	    PTE_R | PTE_X | PTE_U | PTE_A,
+	    PTE_X | PTE_U | PTE_A,
+	    PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D,
+	    PTE_R | PTE_A,
+	    PTE_R | PTE_W | PTE_A | PTE_D,
+	    PTE_R | PTE_X | PTE_A,
+	    PTE_X | PTE_A,
+	    PTE_R | PTE_U,
+	    PTE_R | PTE_W | PTE_D,
+	};
+	enum { N = sizeof kinds / sizeof kinds[0] };
+	struct vcpu *v = hostvm_create(4 * MIB, false, 4);
+	uint64_t *l0 = hostvm_gpa(SPACE_A + 0x2000);
+	set_satp(v, space_table(SPACE_A, RAM + 0x200000, false, 1));
+	uint64_t in_place[N];
+	for (int pass = 0; pass < 2; pass++) {
+		unmap_guest(SPACE_A);
+		v->mode = VMODE_S;
+		for (unsigned k = 0; k < N; k++) {
+			uint64_t va = (k + 2) * 4096UL;
+			l0[k + 2] = ((RAM + 0x200000 + va) >> 12) << 10 | PTE_V | kinds[k];
+			if (pass == 0) { /* both views' tables made first, by a U and an S page */
+				l0[0] = ((RAM + 0x300000) >> 12) << 10 | PTE_V | PTE_R | PTE_A;
+				l0[1] =
+				    ((RAM + 0x301000) >> 12) << 10 | PTE_V | PTE_R | PTE_U | PTE_A;
+				shadow_fence(v, false, 0, 1, true, 0);
+				shadow_fence(v, false, 0x1000, 1, true, 0);
+			}
+			uint64_t pages = v->shadow.pages;
+			shadow_fence(v, false, va, 1, true, 0);
+			if (pass == 0 || !(kinds[k] & PTE_A))
+				assert_int_equal(v->shadow.pages, pages); /* in place, or nothing */
+			else
+				assert_int_not_equal(v->shadow.pages, pages); /* tables made */
+			v->mode = kinds[k] & PTE_U ? VMODE_U : VMODE_S;
+			uint64_t leaf = view_leaf(v, va);
+			v->mode = VMODE_S;
+			if (pass == 0)
+				in_place[k] = leaf;
+			else
+				assert_int_equal(leaf, in_place[k]);
+			assert_int_equal(leaf != 0, (kinds[k] & PTE_A) != 0);
+			hostvm_check_shadow(v);
+			shadow_fence(v, true, 0, 0, true, 0); /* every table goes */
+			l0[k + 2] = 0;
+		}
+	}
+}
+
 /*
  * Fault-around: a fill brings in the accessed leaves of its aligned 16-page
  * window of the guest's table, each no wider than its own fill would be,
@@ -1197,6 +1269,7 @@ int main(void)
 	    cmocka_unit_test(test_asid_rollover),
 	    cmocka_unit_test(test_space_eviction),
 	    cmocka_unit_test(test_fence_fills_ahead),
+	    cmocka_unit_test(test_fence_fill_in_place),
 	    cmocka_unit_test(test_fault_around),
 	    cmocka_unit_test(test_global_shared),
 	    cmocka_unit_test(test_fence_filter),

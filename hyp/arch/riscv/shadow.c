@@ -391,13 +391,13 @@ static void stale_page(struct shadow *s, struct shadow_tree *t, uint64_t va)
 }
 
 /*
- * Fences what the trees marked stale, before the guest runs again or a
- * freed table page is reused (§4.2.1).  By page and ASID, or by ASID; one
+ * Fences what the trees marked stale (fence_stale()), before the guest runs
+ * again or a freed table page is reused (§4.2.1).  By page and ASID, or by ASID; one
  * global fence instead when more than a few are due, since on QEMU every
  * sfence.vma empties the whole software TLB: the count is what costs there.
  * The trees due are listed as they are marked, so nothing is scanned.
  */
-static void fence_stale(struct shadow *s)
+static __attribute__((noinline)) void fence_due(struct shadow *s)
 {
 	if (s->due_all) {
 		sfence_vma_all();
@@ -421,6 +421,13 @@ static void fence_stale(struct shadow *s)
 	}
 	s->ndue = 0;
 	s->due_all = false;
+}
+
+/* fence_due() when anything is due: most guest fences by address remove nothing. */
+static inline void fence_stale(struct shadow *s)
+{
+	if (s->ndue || s->due_all)
+		fence_due(s);
 }
 
 /*
@@ -846,10 +853,11 @@ leaf_ahead(struct vcpu *v, enum shadow_view view, uint64_t pte);
  * fence would hold the same translation (§4.3.2: walks may be speculative),
  * so keeping it is exact, and costs one walk against a fault and a real
  * fence.  Linux fences every page it maps with every ASID: the other
- * processes' leaves at that address stay.
+ * processes' leaves at that address stay.  Out of line: a fence that finds
+ * a leaf is rare, and the walk's registers would be saved on every one.
  */
-static bool leaf_unchanged(struct vcpu *v, const struct shadow_space *sp, int p, uint64_t va,
-                           uint64_t leaf)
+static __attribute__((noinline)) bool leaf_unchanged(struct vcpu *v, const struct shadow_space *sp,
+                                                     int p, uint64_t va, uint64_t leaf)
 {
 	enum shadow_view view = (enum shadow_view)(SHADOW_PAGED_FIRST + p);
 	struct gwalk_result r = {0};
@@ -858,6 +866,23 @@ static bool leaf_unchanged(struct vcpu *v, const struct shadow_space *sp, int p,
 	          view == VIEW_S_SUM, v->csr.mstatus & SSTATUS_MXR, false, &r) != GW_OK)
 		return false;
 	return r.level == 0 && !(r.pte & PTE_G) && leaf_ahead(v, view, r.pte) == leaf;
+}
+
+/* The leaf at canonical va leaves tr (not coarse), unless unchanged (leaf_unchanged()). */
+static void flush_page(struct vcpu *v, struct shadow_tree *tr, const struct shadow_space *sp, int p,
+                       uint64_t va)
+{
+	struct shadow *s = &v->shadow;
+	int level;
+	uint64_t *e = own_leaf(tr, va, &level);
+	if (!e)
+		return;
+	if (sp && level == 0 && leaf_unchanged(v, sp, p, va, *e)) {
+		s->kept++;
+		return;
+	}
+	*e = 0;
+	stale_page(s, tr, va);
 }
 
 /*
@@ -882,18 +907,8 @@ static void flush_tree(struct vcpu *v, struct shadow_tree *tr, const struct shad
 			empty_any(s, tr, sp ? -1 : p);
 			return;
 		}
-		int level;
-		uint64_t *e = ((tr->regions & region_bit(a)) | (tr->huge & huge_bit(a)))
-		                  ? own_leaf(tr, a, &level)
-		                  : NULL;
-		if (!e)
-			continue;
-		if (sp && level == 0 && leaf_unchanged(v, sp, p, a, *e)) {
-			s->kept++;
-			continue;
-		}
-		*e = 0;
-		stale_page(s, tr, a);
+		if ((tr->regions & region_bit(a)) | (tr->huge & huge_bit(a)))
+			flush_page(v, tr, sp, p, a);
 	}
 }
 
@@ -1069,6 +1084,71 @@ static __attribute__((noinline)) void space_recheck(struct vcpu *v, struct shado
 	fence_stale(&v->shadow);
 }
 
+/* The index of x's lowest set bit (x != 0): a de Bruijn multiply, as the hart has no ctz. */
+static unsigned lowest_bit(uint32_t x)
+{
+	static const uint8_t index[32] = {0,  1,  28, 2,  29, 14, 24, 3,  30, 22, 20,
+	                                  15, 25, 17, 4,  8,  31, 27, 13, 23, 21, 19,
+	                                  16, 7,  26, 12, 18, 6,  11, 5,  10, 9};
+	return index[((x & -x) * 0x077cb531U) >> 27];
+}
+
+/* Whether the guest's fence of one page in space sp may make popek fill it (fill_fenced()). */
+static bool fills_fenced(const struct vcpu *v, const struct shadow_space *sp, bool all_asid,
+                         uint64_t asid)
+{
+	return (v->csr.satp >> 60) != 0 && sp->key == key_of(v->csr.satp) &&
+	       (all_asid || key_asid(sp->key) == asid);
+}
+
+/*
+ * sfence.vma va of one page, canonical in the guest's `levels`: shadow_fence()'s work for it, with
+ * no loop over pages and a look only at the spaces the index names, one by
+ * one.  Linux makes one after every page it maps and unmaps.
+ */
+static void fence_page(struct vcpu *v, int levels, uint64_t va, bool all_asid, uint64_t asid)
+{
+	struct shadow *s = &v->shadow;
+	uint64_t rb = region_bit(va), hb = huge_bit(va);
+	uint32_t spaces = s->by_all | s->by_region[region_of(va)] | s->by_huge[huge_of(va)];
+	while (spaces) {
+		unsigned i = lowest_bit(spaces);
+		struct shadow_space *sp = &s->space[i];
+		spaces &= spaces - 1;
+		if (sp->key == SHADOW_NO_KEY || (!all_asid && key_asid(sp->key) != asid))
+			continue;
+		bool hit = false;
+		for (int p = 0; p < SHADOW_PAGED; p++) {
+			struct shadow_tree *tr = &sp->tree[p];
+			if (!tr->live || !((tr->regions & rb) | (tr->huge & hb)))
+				continue;
+			hit = true;
+			/* another space is read when it runs again: most never do, or fence again first */
+			if (i != s->cur) {
+				recheck_later(sp, rb, all_asid);
+				break;
+			}
+			if (tr->coarse) /* it may hold the guest superpage at va in pieces */
+				empty_tree(s, tr);
+			else
+				flush_page(v, tr, sp, p, va);
+		}
+		if (!hit) { /* the index was stale for this page */
+			s->by_region[region_of(va)] &= (uint16_t) ~(1U << i);
+			s->by_huge[huge_of(va)] &= (uint16_t) ~(1U << i);
+			s->by_all &= (uint16_t) ~(1U << i);
+		}
+	}
+	for (int p = 0; p < SHADOW_PAGED && all_asid; p++) {
+		struct shadow_tree *g = &s->global[p];
+		if (g->live && ((g->regions & rb) | (g->huge & hb)))
+			flush_tree(v, g, NULL, p, levels, va, 1);
+	}
+	fence_stale(s);
+	if (fills_fenced(v, &s->space[s->cur], all_asid, asid))
+		fill_fenced(v, va);
+}
+
 void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool all_asid,
                   uint64_t asid)
 {
@@ -1077,6 +1157,10 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 	va &= ~(PAGE_SIZE - 1);
 	/* the guest's addresses are canonical by its current mode; Bare: Sv39's rule, as before */
 	int levels = gwalk_levels(v->csr.satp) ? gwalk_levels(v->csr.satp) : 3;
+	if (!all_va && pages == 1 && gwalk_canonical(levels, va)) {
+		fence_page(v, levels, va, all_asid, asid);
+		return;
+	}
 	struct shadow_reach m =
 	    all_va ? (struct shadow_reach){0, 0, 0} : reach_of(s, levels, va, pages);
 	if (all_va)
@@ -1115,9 +1199,7 @@ void shadow_fence(struct vcpu *v, bool all_va, uint64_t va, uint64_t pages, bool
 	if (all_va)
 		v->stats.shadow_flushes++;
 	fence_stale(s);
-	struct shadow_space *cur = &s->space[s->cur];
-	if (!all_va && pages == 1 && (v->csr.satp >> 60) != 0 && cur->key == key_of(v->csr.satp) &&
-	    (all_asid || key_asid(cur->key) == asid))
+	if (!all_va && pages == 1 && fills_fenced(v, &s->space[s->cur], all_asid, asid))
 		fill_fenced(v, va);
 }
 
@@ -1521,6 +1603,45 @@ static void fill_view(struct vcpu *v, enum shadow_view view, uint64_t va,
 		v->shadow.ahead++;
 }
 
+/*
+ * fill_view() for a 4 KiB non-global guest leaf whose level-0 table the
+ * view's tree has of its own already (the common case: Linux maps the
+ * page it has just faulted on): the leaf written in place, with no table
+ * to make, copy or link.  True when done (filled, or a leaf is there
+ * already); false leaves it to fill_view(), as does anything PMP or a
+ * watch narrows.
+ */
+static bool fill_in_place(struct vcpu *v, enum shadow_view view, uint64_t va, uint64_t pte)
+{
+	struct shadow *s = &v->shadow;
+	struct shadow_tree *tr = tree_of(s, view);
+	uint64_t *t = table(tr->root);
+	for (int l = tr->levels - 1; l > 0; l--) {
+		uint64_t e = t[vpn(va, l)];
+		/* a table of its own: V alone of V, R, W, X and SHARED */
+		if ((e & (PTE_V | PTE_R | PTE_W | PTE_X | SHADOW_PTE_SHARED)) != PTE_V)
+			return false;
+		t = table(PTE_TABLE(e));
+	}
+	uint64_t *e = &t[vpn(va, 0)];
+	if (*e & PTE_V)
+		return true; /* a narrower leaf widens on its own fault (fill_view()) */
+	uint64_t leaf = leaf_ahead(v, view, pte);
+	if (!leaf || (leaf & (PTE_R | PTE_W | PTE_X)) !=
+	                 gwalk_shadow_perms(pte, view_mode(v, view), view == VIEW_S_SUM,
+	                                    v->csr.mstatus & SSTATUS_MXR))
+		return false;
+	CHECK(tr->live && (tr->top_used & slot_bit(vpn(va, tr->levels - 1))),
+	      "shadow: a table for %lx in a tree that does not mark it", va);
+	add_region(s, tr, va, 0);
+	*e = leaf;
+	note_entry(s, e);
+	v->stats.shadow_fills++;
+	v->note = "shadow filled";
+	s->ahead++;
+	return true;
+}
+
 static void fill_fenced(struct vcpu *v, uint64_t va)
 {
 	struct gwalk_result r = {0};
@@ -1529,7 +1650,10 @@ static void fill_fenced(struct vcpu *v, uint64_t va)
 	/* one walk that accepts any leaf, U or not: vS with SUM, MXR letting X-only pages in */
 	if (gwalk(guest_pte, v, v->csr.satp, va, GW_LOAD, VMODE_S, true, true, false, &r) != GW_OK)
 		return;
-	fill_view(v, r.pte & PTE_U ? VIEW_U : VIEW_S, va, &r);
+	enum shadow_view view = r.pte & PTE_U ? VIEW_U : VIEW_S;
+	if (r.level == 0 && !(r.pte & PTE_G) && fill_in_place(v, view, va, r.pte))
+		return;
+	fill_view(v, view, va, &r);
 }
 
 enum gwalk_status shadow_walk(struct vcpu *v, uint64_t va, enum gwalk_access acc, enum vmode mode,

@@ -296,8 +296,8 @@ static void test_fast_lane_sregs_written(void **state)
  * on), addi, sd to a U page, csrc sstatus (SUM off).  Once the SUM view has
  * the code's leaf and a leaf allowing the store, the lane carries the whole
  * window out and the view to load is VIEW_S again: no satp change.  Where
- * the store has no such leaf (D clear), it stops there and the guest goes
- * on in VIEW_S_SUM, to store (and fault) itself.
+ * the store has no such leaf (D clear, or a non-canonical address), it stops
+ * there and the guest goes on in VIEW_S_SUM, to store (and fault) itself.
  */
 static void test_fast_lane_sum_window(void **state)
 {
@@ -313,8 +313,11 @@ static void test_fast_lane_sum_window(void **state)
 	trap_at_code(v, CSRR_A0_SSCRATCH); /* VIEW_S's leaf for the code */
 	v->x[13] = DATA_VA;
 	v->x[16] = SSTATUS_SUM;
-	for (int round = 0; round < 4; round++) {
-		if (round == 3) { /* the U page not dirty: no leaf allows the store */
+	for (int round = 0; round < 5; round++) {
+		if (round == 3) /* non-canonical: the hardware faults, no alias of DATA_VA's leaf */
+			v->x[13] = DATA_VA | 1UL << 50;
+		if (round == 4) { /* the U page not dirty: no leaf allows the store */
+			v->x[13] = DATA_VA;
 			pte[1] &= ~PTE_D;
 			shadow_fence(v, false, DATA_VA, 1, true, 0);
 		}
@@ -333,7 +336,7 @@ static void test_fast_lane_sum_window(void **state)
 		assert_int_equal(v->x[15], 101);
 		uint64_t stored;
 		memcpy(&stored, hostvm_gpa(DATA_PAGE), 8);
-		if (round == 3) {
+		if (round >= 3) {
 			assert_int_equal(v->pc, CODE_VA + 8);
 			assert_int_equal(shadow_view_of(v), VIEW_S_SUM);
 			assert_int_equal(stored, 0x1234 + 2);

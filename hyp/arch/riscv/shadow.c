@@ -1720,6 +1720,9 @@ int shadow_translate(struct vcpu *v, uint64_t va, bool fetch, uint64_t *gpa)
 int shadow_lookup(const struct vcpu *v, uint64_t va, uint64_t perm, uint64_t *hpa)
 {
 	const struct shadow_tree *tr = tree_of_const(&v->shadow, shadow_view_of(v));
+	/* the hardware's own rule for the tree's mode: bits above its top index are no alias */
+	if (!gwalk_canonical(tr->levels, va))
+		return -1;
 	const uint64_t *t = table(tr->root);
 	for (int level = tr->levels - 1; level >= 0; level--) {
 		uint64_t pte = t[vpn(va, level)];

@@ -335,18 +335,6 @@ static bool plain_one(struct vcpu *v, uint32_t insn)
 	return true;
 }
 
-/* imm sign-extended from bit `bits - 1` */
-static inline uint64_t sext(uint64_t imm, unsigned bits)
-{
-	return (uint64_t)((int64_t)(imm << (64 - bits)) >> (64 - bits));
-}
-
-/* a 32-bit result, sign-extended (the W forms, RV64I §5.2) */
-static inline uint64_t sext32(uint64_t val)
-{
-	return (uint64_t)(int64_t)(int32_t)val;
-}
-
 /*
  * OP and OP-IMM's operation by funct3 (unpriv §2.4): `alt` is funct7's bit 5
  * (sub, sra).  The shift amount is b's low 6 bits; the W forms pass 32-bit
@@ -381,13 +369,13 @@ static int alu_op32(unsigned f3, bool alt, uint64_t a, uint64_t b, uint64_t *out
 	unsigned sh = b & 31;
 	switch (f3) {
 	case 0:
-		*out = sext32(alt ? x - (uint32_t)b : x + (uint32_t)b);
+		*out = insn_sext32(alt ? x - (uint32_t)b : x + (uint32_t)b);
 		return 0;
 	case 1:
-		*out = alt ? 0 : sext32(x << sh);
+		*out = alt ? 0 : insn_sext32(x << sh);
 		return alt ? -1 : 0;
 	case 5:
-		*out = sext32(alt ? (uint32_t)((int32_t)x >> sh) : x >> sh);
+		*out = insn_sext32(alt ? (uint32_t)((int32_t)x >> sh) : x >> sh);
 		return 0;
 	}
 	return -1;
@@ -398,13 +386,13 @@ static int alu_32(const struct vcpu *v, uint32_t insn, uint64_t *val)
 {
 	unsigned f3 = (insn >> 12) & 7, rs1 = (insn >> 15) & 31, rs2 = (insn >> 20) & 31;
 	unsigned f7 = insn >> 25;
-	uint64_t a = v->x[rs1], imm = sext(insn >> 20, 12);
+	uint64_t a = v->x[rs1], imm = insn_sext(insn >> 20, 12);
 	switch (insn & 0x7f) {
 	case 0x37: /* LUI */
-		*val = sext32(insn & 0xfffff000U);
+		*val = insn_sext32(insn & 0xfffff000U);
 		return 0;
 	case 0x17: /* AUIPC */
-		*val = v->pc + sext32(insn & 0xfffff000U);
+		*val = v->pc + insn_sext32(insn & 0xfffff000U);
 		return 0;
 	case 0x13: /* OP-IMM: slli needs imm[11:6] = 0, srli 0 and srai 0x10 */
 		if ((f3 == 1 && insn >> 26) || (f3 == 5 && (insn >> 26) & ~0x10U))
@@ -413,7 +401,7 @@ static int alu_32(const struct vcpu *v, uint32_t insn, uint64_t *val)
 		return 0;
 	case 0x1b: /* OP-IMM-32: addiw, slliw, srliw, sraiw */
 		if (f3 == 0) {
-			*val = sext32(a + imm);
+			*val = insn_sext32(a + imm);
 			return 0;
 		}
 		if (f7 & ~0x20U || (f3 == 1 && f7))
@@ -441,7 +429,7 @@ static int alu_16(const struct vcpu *v, uint32_t insn, uint64_t *val)
 {
 	unsigned f3 = (insn >> 13) & 7, rd = (insn >> 7) & 31, rs2 = (insn >> 2) & 31;
 	unsigned rdp = 8 + ((insn >> 7) & 7), rs2p = 8 + ((insn >> 2) & 7);
-	uint64_t imm6 = sext(((insn >> 7) & 0x20) | ((insn >> 2) & 0x1f), 6);
+	uint64_t imm6 = insn_sext(((insn >> 7) & 0x20) | ((insn >> 2) & 0x1f), 6);
 	uint64_t sh = ((insn >> 7) & 0x20) | ((insn >> 2) & 0x1f);
 	if ((insn & 3) == 1) {
 		switch (f3) {
@@ -449,7 +437,7 @@ static int alu_16(const struct vcpu *v, uint32_t insn, uint64_t *val)
 			*val = v->x[rd] + imm6;
 			return (int)rd;
 		case 1: /* c.addiw: rd = 0 reserved */
-			*val = sext32(v->x[rd] + imm6);
+			*val = insn_sext32(v->x[rd] + imm6);
 			return rd ? (int)rd : -1;
 		case 2: /* c.li */
 			*val = imm6;
@@ -699,15 +687,12 @@ static inline __attribute__((always_inline)) int csr_rmw(struct vcpu *v, enum vm
                                                          uint64_t operand, bool write,
                                                          uint64_t *old)
 {
-	unsigned fx;
-	if (vcsr_is_counter_control(csr)) {
+	bool counters = vcsr_is_counter_control(csr);
+	if (counters)
 		vcsr_counters_now(&v->csr, csr_read(cycle), csr_read(instret));
-		fx = vcsr_rmw(&v->csr, mode, csr, op, operand, write, old);
-		/* the access's input only: an illegal one changes nothing (fuzz_emulate) */
+	unsigned fx = vcsr_rmw(&v->csr, mode, csr, op, operand, write, old);
+	if (counters) /* the access's input only: an illegal one changes nothing (fuzz_emulate) */
 		vcsr_counters_now(&v->csr, 0, 0);
-	} else {
-		fx = vcsr_rmw(&v->csr, mode, csr, op, operand, write, old);
-	}
 	if (fx & VCSR_ILLEGAL)
 		return -1;
 	if (fx & VCSR_COUNTER)

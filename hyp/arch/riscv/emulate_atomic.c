@@ -25,11 +25,6 @@ static void set_x(struct vcpu *v, unsigned r, uint64_t val)
 		v->x[r] = val;
 }
 
-static uint64_t sext32(uint64_t x)
-{
-	return (uint64_t)(int64_t)(int32_t)(uint32_t)x;
-}
-
 /* unpriv §8.4: what an AMO stores, from the old value a and rs2's b (both extended for .w) */
 static uint64_t amo_result(unsigned f5, uint64_t a, uint64_t b)
 {
@@ -222,14 +217,14 @@ static enum trap_action amo_access(struct vcpu *v, uint32_t insn, const struct r
 	if (e < 0)
 		return trap_reflect(v, cause, tval);
 	if (width == 4)
-		old = sext32(old);
+		old = insn_sext32(old);
 	if (f5 == AMO_LR) {
 		set_x(v, rd, old);
 		done(v, device, 4);
 		return sc_after_lr(v, va, old);
 	}
 	bool ok = f5 != AMO_SC || r->any || old == r->val;
-	val = f5 == AMO_SC ? rs2 : amo_result(f5, old, width == 4 ? sext32(rs2) : rs2);
+	val = f5 == AMO_SC ? rs2 : amo_result(f5, old, width == 4 ? insn_sext32(rs2) : rs2);
 	if (ok) {
 		e = emulate_insn_access(v, va, width, EMULATE_STORE, VTRIG_R | VTRIG_W, &val,
 		                        &device, &cause, &tval);

@@ -29,6 +29,18 @@ static inline int insn_length(uint16_t first_half)
 	return 0;
 }
 
+/* imm sign-extended from bit `bits - 1` */
+static inline uint64_t insn_sext(uint64_t imm, unsigned bits)
+{
+	return (uint64_t)((int64_t)(imm << (64 - bits)) >> (64 - bits));
+}
+
+/* a 32-bit value sign-extended (RV64's W forms, lw, AMO .w) */
+static inline uint64_t insn_sext32(uint64_t val)
+{
+	return (uint64_t)(int64_t)(int32_t)val;
+}
+
 /* An integer load or store. */
 struct insn_mem {
 	bool is_store;

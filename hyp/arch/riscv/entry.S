@@ -508,7 +508,4 @@ vcpu_enter_sret:
 	.globl boot_pgtable
 boot_pgtable:
 	.space	4096
-	.globl boot_stack, boot_stack_top
-boot_stack:
-	.space	16384
-boot_stack_top:
+	/* boot_stack and boot_stack_top: hyp.ld places the stack, its top on .data's page */

@@ -103,6 +103,12 @@ static void uart_cases(void)
 	uart[IER] = IER_THRI | IER_RX;
 	window();
 	seen[3] = requests;
+	/*
+	 * Interrupts off again, as the rest of the kernel runs: the disk's
+	 * wait checks its ring and then sleeps, and an interrupt taken between
+	 * the two would wake no one.
+	 */
+	intr_off();
 
 	(void)uart[IIR]; /* acknowledges THRI */
 	uart_console_restore();

@@ -178,13 +178,16 @@ trap_vector:
 	 * no call.  Anything else goes on, untouched, to the fast lane, which
 	 * is also where an access that enables an interrupt with one pending
 	 * goes (the lane then delivers it), and where all go while the VM's
-	 * fast lane is off (trace, watches).  Unlike the lane, it does not emulate
-	 * what follows the access: that traps as usual.
+	 * fast lane is off (trace, watches).  What follows the access it
+	 * emulates too only when that is another access of sscratch, sepc,
+	 * scause or stval, found through the fetch cache (.Lpeek below);
+	 * anything else traps as usual.
 	 */
 	csrr	t0, scause
 	addi	t0, t0, -2		/* CAUSE_ILLEGAL_INSN */
 	bnez	t0, .Lsave_rest
 	csrr	t0, stval		/* t0: the instruction, or 0 */
+.Lx_decode:
 	andi	t1, t0, 0x7f
 	addi	t1, t1, -0x73		/* SYSTEM */
 	bnez	t1, .Lsave_rest
@@ -296,6 +299,70 @@ trap_vector:
 	csrr	t6, sepc
 	addi	t6, t6, 4
 	csrw	sepc, t6
+	/*
+	 * .Lpeek: the next instruction, when the fetch cache's first way holds
+	 * its page (emulate.c cache_holds(): page, guest satp, the shadow's
+	 * generation, the view's key) and it lies whole on that page.  When it
+	 * is a Zicsr access of sscratch, sepc, scause or stval, which passes
+	 * every check above (vS, nothing stale, the lane on: none of that
+	 * changed), it is carried out now, as emulate_ahead() would, and
+	 * counted as emulated ahead.  Its page came from the shadow's leaf
+	 * for execution in this view, as the hart's fetch would.
+	 */
+	srli	t5, t6, 12		/* t5: its page */
+	ld	t4, VCPU_SATP(sp)
+	xor	t3, t5, t4
+	andi	t3, t3, VCPU_FETCH_CACHE - 1
+	slli	t2, t3, 5
+	slli	t3, t3, 3
+	add	t3, t3, t2		/* x 40: sizeof(struct fetch_cache_entry) */
+	add	t3, t3, sp
+	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_VA(t3)
+	bne	t2, t5, .Lx_count
+	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_SATP(t3)
+	bne	t2, t4, .Lx_count
+	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_GEN(t3)
+	addi	t4, sp, 2047
+	ld	t4, VCPU_SHADOW_LOST - 2047(t4)
+	bne	t2, t4, .Lx_count
+	ld	t4, VCPU_MSTATUS(sp)
+	li	t2, EXPRESS_VIEW_BITS
+	and	t4, t4, t2
+	ori	t4, t4, 1		/* VMODE_S */
+	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_VIEW(t3)
+	bne	t2, t4, .Lx_count
+	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_HOST(t3)
+	beqz	t2, .Lx_count
+	slli	t4, t6, 52
+	srli	t4, t4, 52		/* its offset in the page */
+	li	t3, 4096 - 3
+	bgeu	t4, t3, .Lx_count	/* it would end on the next page */
+	add	t2, t2, t4
+	lhu	t0, 0(t2)
+	lhu	t1, 2(t2)
+	slli	t1, t1, 16
+	or	t0, t0, t1		/* t0: the next instruction */
+	andi	t1, t0, 0x7f
+	addi	t1, t1, -0x73		/* SYSTEM */
+	bnez	t1, .Lx_count
+	srli	t1, t0, 12
+	andi	t1, t1, 3
+	beqz	t1, .Lx_count		/* not Zicsr */
+	srli	t2, t0, 20
+	addi	t2, t2, -0x140
+	sltiu	t2, t2, 4
+	beqz	t2, .Lx_count		/* not sscratch, sepc, scause or stval */
+	/* Named for bench/insn-count.c: a CSR access the express lane emulated ahead. */
+	.globl	trap_express_ahead
+trap_express_ahead:
+	ld	t6, VCPU_STAT_AHEAD(sp)
+	addi	t6, t6, 1
+	sd	t6, VCPU_STAT_AHEAD(sp)
+	ld	t6, VCPU_STAT_CSR(sp)
+	addi	t6, t6, 1
+	sd	t6, VCPU_STAT_CSR(sp)
+	j	.Lx_decode
+.Lx_count:
 	/* Named for bench/insn-count.c: a CSR access the express lane emulated. */
 	.globl	trap_express_counted
 trap_express_counted:

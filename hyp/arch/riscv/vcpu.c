@@ -47,6 +47,23 @@ _Static_assert(offsetof(struct vcpu, stats.by_cause[CAUSE_ILLEGAL_INSN]) == VCPU
                "vcpu layout");
 _Static_assert(offsetof(struct vcpu, stats.emulated[EMUL_CSR]) == VCPU_STAT_CSR, "vcpu layout");
 _Static_assert(offsetof(struct vm, fast_off) == VM_FAST_OFF, "vm layout");
+/* what the express lane's peek reads (entry.S .Lpeek) */
+_Static_assert(offsetof(struct vcpu, stats.ahead) == VCPU_STAT_AHEAD &&
+                   offsetof(struct vcpu, csr.satp) == VCPU_SATP &&
+                   offsetof(struct vcpu, shadow.lost) == VCPU_SHADOW_LOST &&
+                   offsetof(struct vcpu, fetch_cache) == VCPU_FETCH_CACHE_AT,
+               "vcpu layout");
+_Static_assert(offsetof(struct fetch_cache_entry, va) == FETCH_VA &&
+                   offsetof(struct fetch_cache_entry, view) == FETCH_VIEW &&
+                   offsetof(struct fetch_cache_entry, guest_satp) == FETCH_SATP &&
+                   offsetof(struct fetch_cache_entry, gen) == FETCH_GEN &&
+                   offsetof(struct fetch_cache_entry, host) == FETCH_HOST &&
+                   sizeof(struct fetch_cache_entry) == 40,
+               "fetch cache layout");
+_Static_assert(EXPRESS_VIEW_BITS == (SSTATUS_SUM | MSTATUS_MPRV | MSTATUS_MPP) &&
+                   (VCPU_FETCH_CACHE & (VCPU_FETCH_CACHE - 1)) == 0 &&
+                   VCPU_SHADOW_LOST - 2047 < 2048,
+               "entry.S's peek");
 /* the bits entry.S's express lane tests: vcsr.h's and riscv.h's */
 _Static_assert(SSTATUS_WRITABLE == 0xc6122 && SSTATUS_FS == 0x6000 && SSTATUS_SIE == 2 &&
                    MSTATUS_UXL_64 == 1UL << 33 && IRQ_S_EXT == 9 && CAUSE_ILLEGAL_INSN == 2,

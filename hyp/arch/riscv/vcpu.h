@@ -24,6 +24,17 @@
 #define VCPU_STAT_TRAPS   976
 #define VCPU_STAT_ILLEGAL 1000 /* stats.by_cause[CAUSE_ILLEGAL_INSN] */
 #define VCPU_STAT_CSR     1240 /* stats.emulated[EMUL_CSR] */
+#define VCPU_STAT_AHEAD   1344
+#define VCPU_SATP         864  /* csr.satp */
+/* The express lane's peek at the fetch cache (emulate.c cache_holds()) */
+#define VCPU_FETCH_CACHE_AT 1736
+#define FETCH_VA            0
+#define FETCH_VIEW          8
+#define FETCH_SATP          16
+#define FETCH_GEN           24
+#define FETCH_HOST          32
+#define EXPRESS_VIEW_BITS   0x61800 /* SUM, MPRV, MPP: emulate.c FETCH_VIEW_BITS */
+#define VCPU_SHADOW_LOST    3552
 #define VM_FAST_OFF       65
 #define VCPU_FETCH_CACHE  16 /* sets of two guest code pages whose host page emulate.c remembers */
 #define VCPU_PLAIN_HINTS  16 /* guest pcs whose run of stores emulate.c judged */

@@ -211,6 +211,16 @@ static const uint16_t *fetch_half(struct vcpu *v, uint64_t va)
 	return pa_to_va(hpa);
 }
 
+/*
+ * entry.S's express lane peeked at va and missed the fetch cache: whether
+ * the page is reachable for execution through the installed view's shadow
+ * as it is (a walk, never a fill), now remembered.
+ */
+bool express_fetch_fill(struct vcpu *v, uint64_t va)
+{
+	return fetch_half_cached(v, va) != NULL;
+}
+
 /* The instruction at pc through the shadow as it is (both halves, fetch_half_cached), or 0. */
 static inline __attribute__((always_inline)) uint32_t fetch_cached(struct vcpu *v, uint64_t pc)
 {

@@ -36,6 +36,11 @@ int emulate_csr_rmw(struct vcpu *v, enum vmode mode, unsigned csr, enum vcsr_op 
                     uint64_t operand, bool write, uint64_t *old);
 /* The guest's instruction at pc, read through its own page tables; 0 when unreadable. */
 uint32_t emulate_fetch(struct vcpu *v, uint64_t pc);
+/*
+ * entry.S's express lane missed the fetch cache at va: whether va's page is
+ * reachable for execution through the installed view's shadow, remembered.
+ */
+bool express_fetch_fill(struct vcpu *v, uint64_t va);
 /* Emulates the sensitive instructions that follow, saving their traps (emulate.c). */
 void emulate_ahead(struct vcpu *v);
 /*

@@ -157,6 +157,53 @@ trap_vector:
 	addi	sp, sp, TF_SIZE
 	sret
 
+.macro EXPRESS_PEEK miss
+	srli	t5, t6, 12		/* t5: its page */
+	ld	t4, VCPU_SATP(sp)
+	xor	t3, t5, t4
+	andi	t3, t3, VCPU_FETCH_CACHE - 1
+	slli	t2, t3, 5
+	slli	t3, t3, 3
+	add	t3, t3, t2		/* x 40: sizeof(struct fetch_cache_entry) */
+	add	t3, t3, sp
+	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_VA(t3)
+	bne	t2, t5, \miss
+	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_SATP(t3)
+	bne	t2, t4, \miss
+	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_GEN(t3)
+	addi	t4, sp, 2047
+	ld	t4, VCPU_SHADOW_LOST - 2047(t4)
+	bne	t2, t4, \miss
+	ld	t4, VCPU_MSTATUS(sp)
+	li	t2, EXPRESS_VIEW_BITS
+	and	t4, t4, t2
+	ori	t4, t4, 1		/* VMODE_S */
+	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_VIEW(t3)
+	bne	t2, t4, \miss
+	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_HOST(t3)
+	beqz	t2, \miss
+	slli	t4, t6, 52
+	srli	t4, t4, 52		/* its offset in the page */
+	li	t3, 4096 - 3
+	bgeu	t4, t3, .Lx_count	/* it would end on the next page */
+	add	t2, t2, t4
+	lhu	t0, 0(t2)
+	lhu	t1, 2(t2)
+	slli	t1, t1, 16
+	or	t0, t0, t1		/* t0: the next instruction */
+	andi	t1, t0, 0x7f
+	addi	t1, t1, -0x73		/* SYSTEM */
+	bnez	t1, .Lx_count
+	srli	t1, t0, 12
+	andi	t1, t1, 3
+	beqz	t1, .Lx_count		/* not Zicsr */
+	srli	t2, t0, 20
+	addi	t2, t2, -0x140
+	sltiu	t2, t2, 4
+	beqz	t2, .Lx_count		/* not sscratch, sepc, scause or stval */
+	j	trap_express_ahead
+.endm
+
 /*
  * A trap from the guest: sp = the vCPU, sscratch = the guest's sp.  t0-t6
  * first, which the express lane works in; then, unless it finishes the
@@ -184,8 +231,9 @@ trap_vector:
 	 * anything else traps as usual.
 	 */
 	csrr	t0, scause
+	sb	t0, VCPU_LANE_CAUSE(sp)	/* for .Lx_count: a CSR read costs QEMU a lookup */
 	addi	t0, t0, -2		/* CAUSE_ILLEGAL_INSN */
-	bnez	t0, .Lsave_rest
+	bnez	t0, .Lx_ecall
 	csrr	t0, stval		/* t0: the instruction, or 0 */
 .Lx_decode:
 	andi	t1, t0, 0x7f
@@ -193,7 +241,7 @@ trap_vector:
 	bnez	t1, .Lsave_rest
 	srli	t1, t0, 12
 	andi	t1, t1, 3		/* t1: funct3's op, 1 RW, 2 RS, 3 RC; 0 not Zicsr */
-	beqz	t1, .Lsave_rest
+	beqz	t1, .Lx_sret
 	srli	t2, t0, 20
 	addi	t2, t2, -0x100		/* t2: 0 sstatus, 1-4 sscratch, sepc, scause, stval */
 	beqz	t2, 1f
@@ -296,86 +344,60 @@ trap_vector:
 	add	t6, t6, t3
 	jr	t6
 .Lwrote:
+	/* Named for bench/insn-count.c: a CSR access the express lane emulated. */
+	.globl	trap_express_csr
+trap_express_csr:
+	ld	t6, VCPU_STAT_CSR(sp)
+	addi	t6, t6, 1
+	sd	t6, VCPU_STAT_CSR(sp)
 	csrr	t6, sepc
 	addi	t6, t6, 4
 	csrw	sepc, t6
+.Lpeek:
 	/*
-	 * .Lpeek: the next instruction, when the fetch cache's first way holds
-	 * its page (emulate.c cache_holds(): page, guest satp, the shadow's
-	 * generation, the view's key) and it lies whole on that page.  When it
-	 * is a Zicsr access of sscratch, sepc, scause or stval, which passes
-	 * every check above (vS, nothing stale, the lane on: none of that
-	 * changed), it is carried out now, as emulate_ahead() would, and
-	 * counted as emulated ahead.  Its page came from the shadow's leaf
-	 * for execution in this view, as the hart's fetch would.
+	 * .Lpeek: the next instruction (t6: its pc), when the fetch cache's
+	 * first way holds its page (emulate.c cache_holds(): page, guest satp,
+	 * the shadow's generation, the view's key) and it lies whole on that
+	 * page.  When it is a Zicsr access of sscratch, sepc, scause or stval,
+	 * which passes every check above (vS, nothing stale, the lane on: none
+	 * of that changed), it is carried out now, as emulate_ahead() would,
+	 * and counted as emulated ahead.  Its page came from the shadow's leaf
+	 * for execution in this view, as the hart's fetch would.  On a miss,
+	 * .Lx_fill asks emulate.c once to find the page and remember it.
 	 */
-	srli	t5, t6, 12		/* t5: its page */
-	ld	t4, VCPU_SATP(sp)
-	xor	t3, t5, t4
-	andi	t3, t3, VCPU_FETCH_CACHE - 1
-	slli	t2, t3, 5
-	slli	t3, t3, 3
-	add	t3, t3, t2		/* x 40: sizeof(struct fetch_cache_entry) */
-	add	t3, t3, sp
-	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_VA(t3)
-	bne	t2, t5, .Lx_count
-	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_SATP(t3)
-	bne	t2, t4, .Lx_count
-	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_GEN(t3)
-	addi	t4, sp, 2047
-	ld	t4, VCPU_SHADOW_LOST - 2047(t4)
-	bne	t2, t4, .Lx_count
-	ld	t4, VCPU_MSTATUS(sp)
-	li	t2, EXPRESS_VIEW_BITS
-	and	t4, t4, t2
-	ori	t4, t4, 1		/* VMODE_S */
-	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_VIEW(t3)
-	bne	t2, t4, .Lx_count
-	ld	t2, VCPU_FETCH_CACHE_AT + FETCH_HOST(t3)
-	beqz	t2, .Lx_count
-	slli	t4, t6, 52
-	srli	t4, t4, 52		/* its offset in the page */
-	li	t3, 4096 - 3
-	bgeu	t4, t3, .Lx_count	/* it would end on the next page */
-	add	t2, t2, t4
-	lhu	t0, 0(t2)
-	lhu	t1, 2(t2)
-	slli	t1, t1, 16
-	or	t0, t0, t1		/* t0: the next instruction */
-	andi	t1, t0, 0x7f
-	addi	t1, t1, -0x73		/* SYSTEM */
-	bnez	t1, .Lx_count
-	srli	t1, t0, 12
-	andi	t1, t1, 3
-	beqz	t1, .Lx_count		/* not Zicsr */
-	srli	t2, t0, 20
-	addi	t2, t2, -0x140
-	sltiu	t2, t2, 4
-	beqz	t2, .Lx_count		/* not sscratch, sepc, scause or stval */
+	EXPRESS_PEEK .Lx_fill
+.Lpeek_filled:
+	EXPRESS_PEEK .Lx_count
 	/* Named for bench/insn-count.c: a CSR access the express lane emulated ahead. */
 	.globl	trap_express_ahead
 trap_express_ahead:
 	ld	t6, VCPU_STAT_AHEAD(sp)
 	addi	t6, t6, 1
 	sd	t6, VCPU_STAT_AHEAD(sp)
-	ld	t6, VCPU_STAT_CSR(sp)
-	addi	t6, t6, 1
-	sd	t6, VCPU_STAT_CSR(sp)
 	j	.Lx_decode
 .Lx_count:
-	/* Named for bench/insn-count.c: a CSR access the express lane emulated. */
+	/*
+	 * The trap counted by its cause as trap_from_guest() counts one; then
+	 * a new view's satp (the lanes below), the last page popek touches
+	 * before the guest's registers: the flush it costs QEMU leaves only
+	 * this code's page and the vCPU's to refill.
+	 */
 	.globl	trap_express_counted
 trap_express_counted:
 	ld	t6, VCPU_STAT_TRAPS(sp)
 	addi	t6, t6, 1
 	sd	t6, VCPU_STAT_TRAPS(sp)
-	ld	t6, VCPU_STAT_ILLEGAL(sp)
-	addi	t6, t6, 1
-	sd	t6, VCPU_STAT_ILLEGAL(sp)
-	ld	t6, VCPU_STAT_CSR(sp)
-	addi	t6, t6, 1
-	sd	t6, VCPU_STAT_CSR(sp)
-	ld	t0, VCPU_X(5)(sp)
+	lbu	t6, VCPU_LANE_CAUSE(sp)
+	slli	t6, t6, 3
+	add	t6, t6, sp
+	ld	t5, VCPU_STAT_BY_CAUSE(t6)
+	addi	t5, t5, 1
+	sd	t5, VCPU_STAT_BY_CAUSE(t6)
+	ld	t6, VCPU_ENTER_SATP(sp)
+	beqz	t6, 1f
+	sd	zero, VCPU_ENTER_SATP(sp)
+	csrw	satp, t6
+1:	ld	t0, VCPU_X(5)(sp)
 	ld	t1, VCPU_X(6)(sp)
 	ld	t2, VCPU_X(7)(sp)
 	ld	t3, VCPU_X(28)(sp)
@@ -384,6 +406,230 @@ trap_express_counted:
 	ld	t6, VCPU_X(31)(sp)
 	csrrw	sp, sscratch, sp	/* the guest's sp (rd may have been sp), sscratch = v */
 	j	vcpu_enter_sret
+
+/*
+ * The two lanes that change the guest's mode, as the fast lane's
+ * trap_fast_ecall() and sret do, when nothing else is involved: the
+ * lane on (no trace, no watches), nothing stale, no interrupt pending and
+ * enabled (vU takes every one at once; the fast lane delivers it), the
+ * new view's real satp cached in the vCPU (vcpu_view_satp()), and views
+ * with ASIDs of their own (no fence after the satp write).  Anything
+ * else goes on, untouched, to the fast lane.
+ *
+ * EXPRESS_LANE_ON: to .Lsave_rest unless the lane is on and nothing is
+ * stale or pending-and-enabled.  Clobbers t3-t4.
+ */
+.macro EXPRESS_LANE_ON
+	lbu	t3, VCPU_IRQ_STALE(sp)
+	bnez	t3, .Lsave_rest
+	lbu	t3, VCPU_OWN_ASIDS(sp)
+	beqz	t3, .Lsave_rest
+	ld	t3, VCPU_VM(sp)
+	lbu	t3, VM_FAST_OFF(t3)
+	bnez	t3, .Lsave_rest
+	ld	t4, VCPU_MIP(sp)
+	lbu	t3, VCPU_SEIP_LINE(sp)
+	slli	t3, t3, 9		/* IRQ_S_EXT */
+	or	t4, t4, t3
+	ld	t3, VCPU_MIE(sp)
+	and	t4, t4, t3
+	bnez	t4, .Lsave_rest
+.endm
+/*
+ * EXPRESS_VIEW_SATP: t4 = the cached real satp of view t3 (enum
+ * shadow_view), or to .Lsave_rest when the cache is stale
+ * (vcpu_view_satp()).  Clobbers t5-t6.
+ */
+.macro EXPRESS_VIEW_SATP
+	addi	t6, sp, 2047
+	ld	t4, VCPU_VIEW_CLOCK - 2047(t6)
+	ld	t5, VCPU_SHADOW_CLOCK - 2047(t6)
+	bne	t4, t5, .Lsave_rest
+	ld	t4, VCPU_VIEW_LOST - 2047(t6)
+	ld	t5, VCPU_SHADOW_LOST - 2047(t6)
+	bne	t4, t5, .Lsave_rest
+	lw	t4, VCPU_VIEW_VALID - 2047(t6)
+	srl	t4, t4, t3
+	andi	t4, t4, 1
+	beqz	t4, .Lsave_rest
+	slli	t4, t3, 3
+	add	t4, t4, t6
+	ld	t4, VCPU_VIEW_SATP - 2047(t4)
+.endm
+/*
+ * EXPRESS_LOAD: the real scounteren and satp for the new mode, as
+ * vcpu_load_view() would have them, without reading either (a CSR access
+ * costs QEMU a return to its main loop): the hardware holds the old mode's.
+ * scounteren: all counters in vS without vM, else mcounteren; in vU, and
+ * scounteren; never `time` on a virtual clock; written when vU's and vS's
+ * differ.  satp: t4, left for the exit, unless the view is VIEW_BARE (t3),
+ * which both modes share; paged views are trees of their own.  Clobbers t5,
+ * t6.
+ */
+.macro EXPRESS_LOAD to_u
+	li	t6, -1
+	srli	t6, t6, 32
+	lbu	t5, VCPU_HAS_M(sp)
+	beqz	t5, 1f
+	ld	t6, VCPU_MCOUNTEREN(sp)
+1:	lbu	t5, VCPU_CLOCK_VIRTUAL(sp)
+	beqz	t5, 2f
+	andi	t6, t6, -3		/* SCOUNTEREN_TM */
+2:	ld	t5, VCPU_SCOUNTEREN(sp)
+	not	t5, t5
+	and	t5, t5, t6
+	beqz	t5, 3f			/* vU's are vS's */
+.if \to_u
+	ld	t5, VCPU_SCOUNTEREN(sp)
+	and	t6, t6, t5
+.endif
+	csrw	scounteren, t6
+3:	beqz	t3, 4f			/* VIEW_BARE */
+	sd	t4, VCPU_ENTER_SATP(sp)
+	ld	t5, VCPU_STAT_SATP_WRITES(sp)
+	addi	t5, t5, 1
+	sd	t5, VCPU_STAT_SATP_WRITES(sp)
+4:
+.endm
+
+/*
+ * sret from vS to vU (SPP = 0; with vM, TSR clear), emulate.c
+ * emulate_xret(): SIE = SPIE, SPIE = 1, MPRV = 0, the pc = sepc.  vU
+ * executes nothing sensitive, so nothing is emulated after it.
+ */
+.Lx_sret:
+	li	t1, 0x10200073		/* sret */
+	bne	t0, t1, .Lsave_rest
+	lw	t1, VCPU_MODE(sp)
+	addi	t1, t1, -1		/* VMODE_S */
+	bnez	t1, .Lsave_rest
+	ld	t2, VCPU_MSTATUS(sp)
+	li	t1, 0x400100		/* TSR, SPP */
+	and	t1, t2, t1
+	bnez	t1, .Lsave_rest
+	EXPRESS_LANE_ON
+	ld	t3, VCPU_SATP(sp)
+	srli	t3, t3, 60
+	snez	t3, t3			/* VIEW_U, or VIEW_BARE when satp is Bare */
+	EXPRESS_VIEW_SATP
+	andi	t5, t2, 0x20		/* SPIE */
+	srli	t5, t5, 4
+	andi	t2, t2, -3		/* SIE = SPIE */
+	or	t2, t2, t5
+	ori	t2, t2, 0x20		/* SPIE = 1 */
+	li	t5, 1
+	slli	t5, t5, 17
+	not	t5, t5
+	and	t2, t2, t5		/* MPRV = 0 */
+	sd	t2, VCPU_MSTATUS(sp)
+	sw	zero, VCPU_MODE(sp)	/* VMODE_U */
+	ld	t5, VCPU_SEPC(sp)
+	csrw	sepc, t5
+	sd	zero, VCPU_FAULT_LOOP(sp)	/* it returned from a trap: progress */
+	ld	t5, VCPU_STAT_SRET(sp)
+	addi	t5, t5, 1
+	sd	t5, VCPU_STAT_SRET(sp)
+	EXPRESS_LOAD 1
+	j	.Lx_count
+
+/*
+ * A system call: ecall from vU, which goes to vS (no vM, or medeleg
+ * delegates it), trap.c reflect() and inject.c vcpu_inject_trap(); then
+ * the handler's first instruction through .Lpeek, as the fast lane
+ * emulates it ahead, when it is an access of sscratch (both Linux's and
+ * the teaching kernel's are).  t0 = scause - 2.
+ */
+.Lx_ecall:
+	addi	t0, t0, -6		/* CAUSE_ECALL_U */
+	bnez	t0, .Lsave_rest
+	lw	t1, VCPU_MODE(sp)
+	bnez	t1, .Lsave_rest		/* VMODE_U */
+	lbu	t1, VCPU_HAS_M(sp)
+	beqz	t1, 1f
+	ld	t1, VCPU_MEDELEG(sp)
+	andi	t1, t1, 0x100
+	beqz	t1, .Lsave_rest		/* to vM */
+1:	ld	t1, VCPU_FAULT_LOOP(sp)
+	li	t2, WEDGED_AFTER - 1
+	bgeu	t1, t2, .Lsave_rest	/* the full path stops a wedged VM */
+	EXPRESS_LANE_ON
+	ld	t2, VCPU_MSTATUS(sp)
+	andi	t5, t2, 2		/* SIE */
+	slli	t5, t5, 4
+	andi	t2, t2, ~0x122		/* SPP = 0 (from vU), SIE = 0 */
+	or	t2, t2, t5		/* SPIE = SIE */
+	ld	t3, VCPU_SATP(sp)
+	srli	t3, t3, 60
+	beqz	t3, 2f			/* VIEW_BARE */
+	srli	t3, t2, 18
+	andi	t3, t3, 1
+	addi	t3, t3, 2		/* VIEW_S, or VIEW_S_SUM with SUM */
+2:	EXPRESS_VIEW_SATP
+	sd	t2, VCPU_MSTATUS(sp)
+	li	t5, 1
+	sw	t5, VCPU_MODE(sp)	/* VMODE_S */
+	csrr	t5, sepc
+	sd	t5, VCPU_SEPC(sp)
+	li	t5, 8
+	sd	t5, VCPU_SCAUSE(sp)
+	sd	zero, VCPU_STVAL(sp)
+	ld	t5, VCPU_FAULT_LOOP(sp)
+	addi	t5, t5, 1
+	sd	t5, VCPU_FAULT_LOOP(sp)
+	ld	t5, VCPU_STAT_REFLECTED(sp)
+	addi	t5, t5, 1
+	sd	t5, VCPU_STAT_REFLECTED(sp)
+	EXPRESS_LOAD 0
+	/* Named for bench/insn-count.c: a system call the express lane reflected. */
+	.globl	trap_express_reflect
+trap_express_reflect:
+	ld	t6, VCPU_STVEC(sp)
+	andi	t6, t6, -4		/* an exception goes to the base */
+	csrw	sepc, t6
+	j	.Lpeek
+
+/*
+ * .Lpeek missed the fetch cache: emulate.c express_fetch_fill(v, pc) finds
+ * the page through the shadow as it is and remembers it, on popek's
+ * stack with sscratch 0 as for any call, the registers C may change kept
+ * in the vCPU (t0-t6 are there already).  Then the peek once more, which
+ * goes to .Lx_count whatever it finds.
+ */
+.Lx_fill:
+	sd	ra, VCPU_X(1)(sp)
+	sd	a0, VCPU_X(10)(sp)
+	sd	a1, VCPU_X(11)(sp)
+	sd	a2, VCPU_X(12)(sp)
+	sd	a3, VCPU_X(13)(sp)
+	sd	a4, VCPU_X(14)(sp)
+	sd	a5, VCPU_X(15)(sp)
+	sd	a6, VCPU_X(16)(sp)
+	sd	a7, VCPU_X(17)(sp)
+	csrr	t0, sscratch
+	sd	t0, VCPU_X(2)(sp)
+	csrw	sscratch, zero
+	mv	a0, sp
+	mv	a1, t6
+	ld	sp, VCPU_POPEK_SP(a0)
+	addi	sp, sp, -16
+	sd	a0, 0(sp)
+	call	express_fetch_fill
+	mv	t1, a0
+	ld	sp, 0(sp)
+	ld	t0, VCPU_X(2)(sp)
+	csrw	sscratch, t0
+	ld	ra, VCPU_X(1)(sp)
+	ld	a0, VCPU_X(10)(sp)
+	ld	a1, VCPU_X(11)(sp)
+	ld	a2, VCPU_X(12)(sp)
+	ld	a3, VCPU_X(13)(sp)
+	ld	a4, VCPU_X(14)(sp)
+	ld	a5, VCPU_X(15)(sp)
+	ld	a6, VCPU_X(16)(sp)
+	ld	a7, VCPU_X(17)(sp)
+	beqz	t1, .Lx_count		/* no page to find */
+	csrr	t6, sepc
+	j	.Lpeek_filled
 
 /*
  * The express lane's register file by number: t3 = x[i] (.Lxread), x[i] =

@@ -47,7 +47,7 @@ void trap_from_popek(struct trap_frame *tf)
  * delivered since the guest last executed sret; past WEDGED_AFTER it reports
  * the VM and stops it rather than let it spin.
  */
-#define WEDGED_AFTER 10000
+/* WEDGED_AFTER: vcpu.h, which entry.S's system-call lane reads too */
 
 static inline __attribute__((always_inline)) enum trap_action reflect(struct vcpu *v,
                                                                       uint64_t cause, uint64_t tval)

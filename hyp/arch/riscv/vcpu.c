@@ -43,10 +43,39 @@ _Static_assert(offsetof(struct vcpu, irq_stale) == VCPU_IRQ_STALE && sizeof(bool
                "vcpu layout");
 _Static_assert(offsetof(struct vcpu, vm) == VCPU_VM, "vcpu layout");
 _Static_assert(offsetof(struct vcpu, stats.traps) == VCPU_STAT_TRAPS, "vcpu layout");
-_Static_assert(offsetof(struct vcpu, stats.by_cause[CAUSE_ILLEGAL_INSN]) == VCPU_STAT_ILLEGAL,
-               "vcpu layout");
+_Static_assert(offsetof(struct vcpu, stats.by_cause) == VCPU_STAT_BY_CAUSE, "vcpu layout");
 _Static_assert(offsetof(struct vcpu, stats.emulated[EMUL_CSR]) == VCPU_STAT_CSR, "vcpu layout");
 _Static_assert(offsetof(struct vm, fast_off) == VM_FAST_OFF, "vm layout");
+#define SCOUNTEREN_TM (1UL << 1) /* priv spec §4.1.5: time */
+/* what its system-call and sret lanes read and write (entry.S .Lx_ecall, .Lx_sret) */
+_Static_assert(offsetof(struct vcpu, views_own_asids) == VCPU_OWN_ASIDS &&
+                   offsetof(struct vcpu, lane_cause) == VCPU_LANE_CAUSE &&
+                   offsetof(struct vcpu, csr.has_m) == VCPU_HAS_M &&
+                   offsetof(struct vcpu, csr.medeleg) == VCPU_MEDELEG &&
+                   offsetof(struct vcpu, csr.mcounteren) == VCPU_MCOUNTEREN &&
+                   offsetof(struct vcpu, csr.stvec) == VCPU_STVEC &&
+                   offsetof(struct vcpu, csr.sepc) == VCPU_SEPC &&
+                   offsetof(struct vcpu, csr.scause) == VCPU_SCAUSE &&
+                   offsetof(struct vcpu, csr.stval) == VCPU_STVAL &&
+                   offsetof(struct vcpu, csr.scounteren) == VCPU_SCOUNTEREN &&
+                   offsetof(struct vcpu, clock.virtual) == VCPU_CLOCK_VIRTUAL &&
+                   offsetof(struct vcpu, fault_loop) == VCPU_FAULT_LOOP &&
+                   offsetof(struct vcpu, stats.emulated[EMUL_SRET]) == VCPU_STAT_SRET &&
+                   offsetof(struct vcpu, stats.reflected) == VCPU_STAT_REFLECTED &&
+                   offsetof(struct vcpu, stats.satp_writes) == VCPU_STAT_SATP_WRITES &&
+                   offsetof(struct vcpu, view_satp) == VCPU_VIEW_SATP &&
+                   offsetof(struct vcpu, view_clock) == VCPU_VIEW_CLOCK &&
+                   offsetof(struct vcpu, view_lost) == VCPU_VIEW_LOST &&
+                   offsetof(struct vcpu, view_valid) == VCPU_VIEW_VALID &&
+                   offsetof(struct vcpu, shadow.clock) == VCPU_SHADOW_CLOCK,
+               "vcpu layout");
+_Static_assert(sizeof(bool) == 1 && sizeof(enum vmode) == 4 &&
+                   sizeof(((struct vcpu *)0)->view_valid) == 4 && VMODE_U == 0 && VIEW_BARE == 0 &&
+                   VIEW_U == 1 && VIEW_S == 2 && VIEW_S_SUM == 3 && CAUSE_ECALL_U == 8 &&
+                   SSTATUS_SUM == 1UL << 18 && MSTATUS_MPRV == 1UL << 17 &&
+                   MSTATUS_TSR == 1UL << 22 && SSTATUS_SPP == 0x100 && SSTATUS_SPIE == 0x20 &&
+                   SCOUNTEREN_TM == 2 && VCPU_VIEW_CLOCK - 2047 < 2048,
+               "entry.S's system-call and sret lanes");
 /* what the express lane's peek reads (entry.S .Lpeek) */
 _Static_assert(offsetof(struct vcpu, stats.ahead) == VCPU_STAT_AHEAD &&
                    offsetof(struct vcpu, csr.satp) == VCPU_SATP &&
@@ -72,23 +101,21 @@ _Static_assert(SSTATUS_WRITABLE == 0xc6122 && SSTATUS_FS == 0x6000 && SSTATUS_SI
 _Static_assert(offsetof(struct vm, vcpu) + offsetof(struct vcpu, shadow.fixed) <= 4096,
                "the trap path's part of struct vm spans two pages");
 
-#define MIP_STIP      (1UL << IRQ_S_TIMER)
-#define MIP_MSIP      (1UL << IRQ_M_SOFT)
-#define MIP_MTIP      (1UL << IRQ_M_TIMER)
-#define MIP_MEIP      (1UL << IRQ_M_EXT)
-#define NO_DEADLINE   UINT64_MAX
-#define FS_INITIAL    (1UL << 13)
-#define SCOUNTEREN_TM (1UL << 1) /* priv spec §4.1.5: time */
-#define PLIC_CTX_M    0          /* the vPLIC's contexts for hart 0 (core/guest_layout.h) */
-#define PLIC_CTX_S    1
+#define MIP_STIP    (1UL << IRQ_S_TIMER)
+#define MIP_MSIP    (1UL << IRQ_M_SOFT)
+#define MIP_MTIP    (1UL << IRQ_M_TIMER)
+#define MIP_MEIP    (1UL << IRQ_M_EXT)
+#define NO_DEADLINE UINT64_MAX
+#define FS_INITIAL  (1UL << 13)
+#define PLIC_CTX_M  0 /* the vPLIC's contexts for hart 0 (core/guest_layout.h) */
+#define PLIC_CTX_S  1
 
 void fp_save(uint64_t *area);
 void fp_restore(const uint64_t *area);
 
 static uint64_t real_deadline = NO_DEADLINE; /* what the real timer is set to */
 static struct vcpu *fp_owner;                /* whose FP state is in the real registers */
-static bool asids_shared;               /* too few ASID bits: address spaces share ASIDs (mmu.c) */
-static uint64_t real_scounteren = ~0UL; /* what the real scounteren holds; ~0: not known */
+static bool asids_shared; /* too few ASID bits: address spaces share ASIDs (mmu.c) */
 
 uint64_t vcpu_now(void)
 {
@@ -120,6 +147,7 @@ const char *vcpu_mode_name(enum vmode m)
 static void vcpu_setup(struct vcpu *v, uint64_t pc, uint64_t arg, bool firmware)
 {
 	v->hart_id = 0;
+	v->views_own_asids = !asids_shared;
 	v->pc = pc;
 	v->x[10] = v->hart_id;
 	v->x[11] = arg;
@@ -349,11 +377,9 @@ void vcpu_load_view(struct vcpu *v)
 	if (v->mode == VMODE_U)
 		en &= c->scounteren;
 	if (v->clock.virtual)
-		en &= ~SCOUNTEREN_TM; /* every `time` read traps: it reads the VM's own clock */
-	if (en != real_scounteren) {
-		real_scounteren = en;
+		en &= ~SCOUNTEREN_TM;   /* every `time` read traps: it reads the VM's own clock */
+	if (en != csr_read(scounteren)) /* the hardware's, which entry.S's lanes write too */
 		csr_write(scounteren, en);
-	}
 	uint64_t satp = vcpu_view_satp(v, shadow_view_of(v));
 	v->enter_satp = 0;
 	if (csr_read(satp) == satp)

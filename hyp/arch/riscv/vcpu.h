@@ -11,21 +11,44 @@
 #define VCPU_POPEK_SP      264
 #define VCPU_ENTER_SATP    272
 #define VCPU_SREGS_WRITTEN 280
-#define VCPU_TRAP_REENTER  1 /* enum trap_action's TRAP_REENTER, for entry.S */
+#define VCPU_OWN_ASIDS     281 /* views_own_asids */
+#define VCPU_LANE_CAUSE    282 /* lane_cause */
+#define VCPU_TRAP_REENTER  1   /* enum trap_action's TRAP_REENTER, for entry.S */
 /* What entry.S's express lane reads and counts (vcpu.c asserts each) */
-#define VCPU_MODE         284
-#define VCPU_MSTATUS      296
-#define VCPU_MIE          304
-#define VCPU_MIP          312
-#define VCPU_SEIP_LINE    320
-#define VCPU_SSCRATCH     832 /* then sepc, scause, stval */
-#define VCPU_IRQ_STALE    960
-#define VCPU_VM           968
-#define VCPU_STAT_TRAPS   976
-#define VCPU_STAT_ILLEGAL 1000 /* stats.by_cause[CAUSE_ILLEGAL_INSN] */
-#define VCPU_STAT_CSR     1240 /* stats.emulated[EMUL_CSR] */
-#define VCPU_STAT_AHEAD   1344
-#define VCPU_SATP         864  /* csr.satp */
+#define VCPU_MODE             284
+#define VCPU_MSTATUS          296
+#define VCPU_MIE              304
+#define VCPU_MIP              312
+#define VCPU_SEIP_LINE        320
+#define VCPU_SSCRATCH         832 /* then sepc, scause, stval */
+#define VCPU_IRQ_STALE        960
+#define VCPU_VM               968
+#define VCPU_STAT_TRAPS       976
+#define VCPU_STAT_BY_CAUSE    984  /* stats.by_cause[0] */
+#define VCPU_STAT_CSR         1240 /* stats.emulated[EMUL_CSR] */
+#define VCPU_STAT_SRET        1248 /* stats.emulated[EMUL_SRET] */
+#define VCPU_STAT_REFLECTED   1320
+#define VCPU_STAT_SATP_WRITES 1336
+#define VCPU_STAT_AHEAD       1344
+#define VCPU_SATP             864 /* csr.satp */
+/* What its system-call and sret lanes read and write (vcpu.c asserts each) */
+#define VCPU_HAS_M         288
+#define VCPU_MEDELEG       328
+#define VCPU_MCOUNTEREN    384
+#define VCPU_STVEC         824
+#define VCPU_SEPC          840
+#define VCPU_SCAUSE        848
+#define VCPU_STVAL         856
+#define VCPU_SCOUNTEREN    872
+#define VCPU_CLOCK_VIRTUAL 904
+#define VCPU_FAULT_LOOP    952
+#define VCPU_VIEW_SATP     3360 /* view_satp[0] */
+#define VCPU_VIEW_CLOCK    3408
+#define VCPU_VIEW_LOST     3416
+#define VCPU_VIEW_VALID    3424
+#define VCPU_SHADOW_CLOCK  3456
+/* Traps delivered without an sret in between before popek stops the VM as wedged (trap.c) */
+#define WEDGED_AFTER 10000
 /* The express lane's peek at the fetch cache (emulate.c cache_holds()) */
 #define VCPU_FETCH_CACHE_AT 1736
 #define FETCH_VA            0
@@ -35,10 +58,10 @@
 #define FETCH_HOST          32
 #define EXPRESS_VIEW_BITS   0x61800 /* SUM, MPRV, MPP: emulate.c FETCH_VIEW_BITS */
 #define VCPU_SHADOW_LOST    3552
-#define VM_FAST_OFF       65
-#define VCPU_FETCH_CACHE  16 /* sets of two guest code pages whose host page emulate.c remembers */
-#define VCPU_PLAIN_HINTS  16 /* guest pcs whose run of stores emulate.c judged */
-#define VCPU_STORE_CACHE  4  /* sets of two guest data pages emulate.c stored to */
+#define VM_FAST_OFF         65
+#define VCPU_FETCH_CACHE    16 /* sets of two guest code pages whose host page emulate.c remembers */
+#define VCPU_PLAIN_HINTS    16 /* guest pcs whose run of stores emulate.c judged */
+#define VCPU_STORE_CACHE    4  /* sets of two guest data pages emulate.c stored to */
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -102,6 +125,12 @@ struct vcpu {
 	 * then it loads them all.
 	 */
 	bool sregs_written;
+	/*
+	 * Each of its views has a real ASID of its own (vcpu_share_asids()):
+	 * a satp write needs no fence, and entry.S's lanes may change views.
+	 */
+	bool views_own_asids;
+	uint8_t lane_cause; /* entry.S's express lane: the trap's scause, read once */
 	enum vmode mode;
 	struct vcsr csr;
 	enum vcpu_state state;

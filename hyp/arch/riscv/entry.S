@@ -220,9 +220,10 @@ trap_vector:
 	/*
 	 * The express lane: a CSR access from vS of sstatus that changes no
 	 * more than SIE, SPIE and SPP (Linux's interrupt toggles, two million
-	 * traps in its bench workload), or of sscratch, sepc, scause or stval,
-	 * done here as vcsr_fast() does it, with no other register saved and
-	 * no call.  Anything else goes on, untouched, to the fast lane, which
+	 * traps in its bench workload), or of sscratch, sepc, scause, stval or
+	 * scounteren (a context switch's, which changes nothing real in vS),
+	 * done here as vcsr_fast() and vcsr.c do it, with no other register
+	 * saved and no call.  Anything else goes on, untouched, to the fast lane, which
 	 * is also where an access that enables an interrupt with one pending
 	 * goes (the lane then delivers it), and where all go while the VM's
 	 * fast lane is off (trace, watches).  What follows the access it
@@ -230,8 +231,10 @@ trap_vector:
 	 * scause or stval, found through the fetch cache (.Lpeek below);
 	 * anything else traps as usual.
 	 */
+	csrr	t0, sepc
+	sd	t0, VCPU_PC(sp)		/* the lanes' pc, until the exit writes sepc */
 	csrr	t0, scause
-	sb	t0, VCPU_LANE_CAUSE(sp)	/* for .Lx_count: a CSR read costs QEMU a lookup */
+	sb	t0, VCPU_LANE_CAUSE(sp)	/* for .Lx_count: each CSR access costs QEMU a lookup */
 	addi	t0, t0, -2		/* CAUSE_ILLEGAL_INSN */
 	bnez	t0, .Lx_ecall
 	csrr	t0, stval		/* t0: the instruction, or 0 */
@@ -245,6 +248,8 @@ trap_vector:
 	srli	t2, t0, 20
 	addi	t2, t2, -0x100		/* t2: 0 sstatus, 1-4 sscratch, sepc, scause, stval */
 	beqz	t2, 1f
+	addi	t3, t2, -6		/* 6: scounteren, which follows satp in struct vcsr */
+	beqz	t3, 1f
 	addi	t2, t2, -0x3f
 	addi	t3, t2, -1
 	sltiu	t3, t3, 4
@@ -331,8 +336,12 @@ trap_vector:
 6:	not	t3, t3
 	and	t3, t5, t3		/* RC */
 5:	addi	t2, t2, -2
-	bnez	t2, 7f
+	bnez	t2, 8f
 	andi	t3, t3, -2		/* sepc: bit 0 is always 0 (IALIGN = 16) */
+8:	addi	t2, t2, -4
+	bnez	t2, 7f
+	slli	t3, t3, 32		/* scounteren: 32 bits, none of them vS's own */
+	srli	t3, t3, 32
 7:	sd	t3, VCPU_SSCRATCH - 8(t6)
 .Lx_done:
 	/* rd = t5 (.Lxwrite), pc past the access, the trap counted as the lane counts it */
@@ -350,9 +359,9 @@ trap_express_csr:
 	ld	t6, VCPU_STAT_CSR(sp)
 	addi	t6, t6, 1
 	sd	t6, VCPU_STAT_CSR(sp)
-	csrr	t6, sepc
+	ld	t6, VCPU_PC(sp)
 	addi	t6, t6, 4
-	csrw	sepc, t6
+	sd	t6, VCPU_PC(sp)
 .Lpeek:
 	/*
 	 * .Lpeek: the next instruction (t6: its pc), when the fetch cache's
@@ -393,6 +402,8 @@ trap_express_counted:
 	ld	t5, VCPU_STAT_BY_CAUSE(t6)
 	addi	t5, t5, 1
 	sd	t5, VCPU_STAT_BY_CAUSE(t6)
+	ld	t6, VCPU_PC(sp)
+	csrw	sepc, t6
 	ld	t6, VCPU_ENTER_SATP(sp)
 	beqz	t6, 1f
 	sd	zero, VCPU_ENTER_SATP(sp)
@@ -524,7 +535,7 @@ trap_express_counted:
 	sd	t2, VCPU_MSTATUS(sp)
 	sw	zero, VCPU_MODE(sp)	/* VMODE_U */
 	ld	t5, VCPU_SEPC(sp)
-	csrw	sepc, t5
+	sd	t5, VCPU_PC(sp)
 	sd	zero, VCPU_FAULT_LOOP(sp)	/* it returned from a trap: progress */
 	ld	t5, VCPU_STAT_SRET(sp)
 	addi	t5, t5, 1
@@ -568,7 +579,7 @@ trap_express_counted:
 	sd	t2, VCPU_MSTATUS(sp)
 	li	t5, 1
 	sw	t5, VCPU_MODE(sp)	/* VMODE_S */
-	csrr	t5, sepc
+	ld	t5, VCPU_PC(sp)
 	sd	t5, VCPU_SEPC(sp)
 	li	t5, 8
 	sd	t5, VCPU_SCAUSE(sp)
@@ -585,7 +596,7 @@ trap_express_counted:
 trap_express_reflect:
 	ld	t6, VCPU_STVEC(sp)
 	andi	t6, t6, -4		/* an exception goes to the base */
-	csrw	sepc, t6
+	sd	t6, VCPU_PC(sp)
 	j	.Lpeek
 
 /*
@@ -628,7 +639,7 @@ trap_express_reflect:
 	ld	a6, VCPU_X(16)(sp)
 	ld	a7, VCPU_X(17)(sp)
 	beqz	t1, .Lx_count		/* no page to find */
-	csrr	t6, sepc
+	ld	t6, VCPU_PC(sp)
 	j	.Lpeek_filled
 
 /*
@@ -706,9 +717,7 @@ trap_express_reflect:
 	sd	x27, VCPU_X(27)(sp)
 	csrr	t0, sscratch
 	sd	t0, VCPU_X(2)(sp)
-	csrr	t0, sepc
-	sd	t0, VCPU_PC(sp)
-	csrw	sscratch, zero
+	csrw	sscratch, zero		/* the pc is in v->pc already */
 	/*
 	 * The fast lane: trap_fast(v) on popek's stack, below the registers
 	 * vcpu_enter() saved there (s1 is one of them: free until they come

@@ -48,6 +48,8 @@ _Static_assert(offsetof(struct vcpu, stats.emulated[EMUL_CSR]) == VCPU_STAT_CSR,
 _Static_assert(offsetof(struct vm, fast_off) == VM_FAST_OFF, "vm layout");
 #define SCOUNTEREN_TM (1UL << 1) /* priv spec §4.1.5: time */
 /* what its system-call and sret lanes read and write (entry.S .Lx_ecall, .Lx_sret) */
+_Static_assert(offsetof(struct vcpu, csr.scounteren) == VCPU_SSCRATCH - 8 + 6 * 8,
+               "entry.S's express lane: scounteren is field 6");
 _Static_assert(offsetof(struct vcpu, views_own_asids) == VCPU_OWN_ASIDS &&
                    offsetof(struct vcpu, lane_cause) == VCPU_LANE_CAUSE &&
                    offsetof(struct vcpu, csr.has_m) == VCPU_HAS_M &&

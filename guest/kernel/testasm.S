@@ -75,13 +75,17 @@ fp_touch_insn:
 	ret
 
 /*
- * void csr_regs_test(uint64_t out[4 * 32]) — every register as a CSR
+ * void csr_regs_test(uint64_t out[6 * 32]) — every register as a CSR
  * access's rs1 and rd, so that whatever decodes the instruction's register
  * fields is checked for each: for register r,
- *   out[4r]     rd of `csrrw r, sscratch, r` (sscratch held 0x1000 + r),
- *   out[4r + 1] sscratch after it (r held 0x2000 + r),
- *   out[4r + 2] rd of `csrrs r, sstatus, r` with r = SPIE (sstatus's old value),
- *   out[4r + 3] sstatus after it, then `csrrc r, sstatus, r` with r = SPIE.
+ *   out[6r]     rd of `csrrw r, sscratch, r` (sscratch held 0x1000 + r),
+ *   out[6r + 1] sscratch after it (r held 0x2000 + r),
+ *   out[6r + 2] rd of `csrrs r, sstatus, r` with r = SPIE (sstatus's old value),
+ *   out[6r + 3] sstatus after it, then `csrrc r, sstatus, r` with r = SPIE,
+ *   out[6r + 4] rd of `csrrw r, sepc, r` right after `csrw sepc` (sepc held
+ *               0x5000 + 2r): the second of three adjacent accesses, which
+ *               a monitor may carry out without a trap of its own,
+ *   out[6r + 5] sepc after it, read by the third (r held 0x6000 + 2r).
  * Clears SIE (interrupts stay off throughout) and SPIE; sscratch is 0
  * again at the end.
  */
@@ -94,15 +98,22 @@ fp_touch_insn:
 	li	x\r, 0x2000 + \r
 	csrrw	x\r, sscratch, x\r
 	csrr	\s, sscratch
-	sd	x\r, (32 * \r)(\u)
-	sd	\s, (32 * \r + 8)(\u)
+	sd	x\r, (48 * \r)(\u)
+	sd	\s, (48 * \r + 8)(\u)
 	li	x\r, 0x20		/* SPIE */
 	csrrs	x\r, sstatus, x\r
 	csrr	\s, sstatus
-	sd	x\r, (32 * \r + 16)(\u)
-	sd	\s, (32 * \r + 24)(\u)
+	sd	x\r, (48 * \r + 16)(\u)
+	sd	\s, (48 * \r + 24)(\u)
 	li	x\r, 0x20
 	csrrc	x\r, sstatus, x\r
+	li	x\r, 0x6000 + 2 * \r
+	li	\s, 0x5000 + 2 * \r
+	csrw	sepc, \s
+	csrrw	x\r, sepc, x\r
+	csrr	\s, sepc
+	sd	x\r, (48 * \r + 32)(\u)
+	sd	\s, (48 * \r + 40)(\u)
 	.endm
 	.macro	CRT r
 	.if	\r == 5

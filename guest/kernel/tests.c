@@ -152,29 +152,50 @@ static const char *t_sscratch(void)
 	return 0;
 }
 
-extern void csr_regs_test(uint64_t out[4 * 32]);
+extern void csr_regs_test(uint64_t out[6 * 32]);
 
 /* Every register as a CSR access's rs1 and rd (testasm.S csr_regs_test). */
 static const char *t_csr_regs(void)
 {
-	static uint64_t out[4 * 32];
-	uint64_t st = csr_read(sstatus);
+	static uint64_t out[6 * 32];
+	uint64_t st = csr_read(sstatus), epc = csr_read(sepc);
 	csr_regs_test(out);
+	csr_write(sepc, epc);
 	uint64_t after = csr_read(sstatus);
 	if (st & SSTATUS_SIE)
 		csr_set(sstatus, SSTATUS_SIE);
 	for (unsigned r = 1; r < 32; r++) {
-		const uint64_t *o = &out[4 * r];
+		const uint64_t *o = &out[6 * r];
 		CHECK(o[0] == 0x1000 + r, "x%u: csrrw read sscratch as 0x%lx", r, o[0]);
 		CHECK(o[1] == 0x2000 + r, "x%u: csrrw left sscratch 0x%lx", r, o[1]);
 		CHECK((o[2] & ~SSTATUS_SIE) == (st & ~(SSTATUS_SIE | SSTATUS_SPIE)),
 		      "x%u: csrrs read sstatus as 0x%lx (was 0x%lx)", r, o[2], st);
 		CHECK(o[3] == (o[2] | SSTATUS_SPIE), "x%u: csrrs left sstatus 0x%lx", r, o[3]);
+		CHECK(o[4] == 0x5000 + 2 * r, "x%u: csrrw read sepc as 0x%lx", r, o[4]);
+		CHECK(o[5] == 0x6000 + 2 * r, "x%u: csrrw left sepc 0x%lx", r, o[5]);
 	}
 	CHECK(after == (st & ~(SSTATUS_SIE | SSTATUS_SPIE)), "sstatus 0x%lx after, 0x%lx before",
 	      after, st);
 	if (st & SSTATUS_SPIE)
 		csr_set(sstatus, SSTATUS_SPIE);
+	return 0;
+}
+
+/*
+ * scounteren: what is written reads back.  The spec makes it 32 bits
+ * (§4.1.5); the board (QEMU 7.2) keeps all 64, and so must a duplicate.
+ */
+static const char *t_scounteren(void)
+{
+	static const uint64_t vals[] = {0, 5, 0xffffffffUL, 0xdeadbeef00000007UL};
+	uint64_t saved = csr_read(scounteren);
+	for (unsigned i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		csr_write(scounteren, vals[i]);
+		uint64_t got = csr_read(scounteren);
+		CHECK(got == vals[i], "wrote 0x%lx, read 0x%lx", vals[i], got);
+	}
+	csr_write(scounteren, saved);
+	CHECK(csr_read(scounteren) == saved, "not restored");
 	return 0;
 }
 
@@ -1173,6 +1194,7 @@ static const struct test {
     {"csr-sscratch", t_sscratch, 0},
     {"csr-sstatus-bits", t_sstatus_bits, 0},
     {"csr-every-register", t_csr_regs, 0},
+    {"csr-scounteren", t_scounteren, 0},
     {"csr-sie-bits", t_sie_bits, 0},
     {"csr-counters-s", t_counters_s, 0},
     {"csr-satp-modes", t_satp_modes, 0},

@@ -130,8 +130,8 @@ static const struct mcase mcases[] = {
     {"mcause any value", M, CSR_MCAUSE, RW, CAUSE_INTERRUPT | 7, W, OFF(mcause), 0, 0,
      CAUSE_INTERRUPT | 7, 0},
     {"mtval any value", M, CSR_MTVAL, RW, 0x1234, W, OFF(mtval), 0, 0, 0x1234, 0},
-    {"mcounteren keeps 32 bits", M, CSR_MCOUNTEREN, RW, ONES, W, OFF(mcounteren), 0, 0,
-     0xffffffffUL, VCSR_COUNTEREN},
+    {"mcounteren keeps 64 bits, as the board", M, CSR_MCOUNTEREN, RW, ONES, W, OFF(mcounteren), 0,
+     0, ONES, VCSR_COUNTEREN},
     {"menvcfg keeps FIOM only", M, CSR_MENVCFG, RW, ONES, W, OFF(menvcfg), 0, 0, 1, 0},
 
     /* ID registers: read-only (bits 11:10 = 3) */

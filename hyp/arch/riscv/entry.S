@@ -338,11 +338,7 @@ trap_vector:
 5:	addi	t2, t2, -2
 	bnez	t2, 8f
 	andi	t3, t3, -2		/* sepc: bit 0 is always 0 (IALIGN = 16) */
-8:	addi	t2, t2, -4
-	bnez	t2, 7f
-	slli	t3, t3, 32		/* scounteren: 32 bits, none of them vS's own */
-	srli	t3, t3, 32
-7:	sd	t3, VCPU_SSCRATCH - 8(t6)
+8:	sd	t3, VCPU_SSCRATCH - 8(t6)	/* scounteren: all 64 bits, as the board keeps them */
 .Lx_done:
 	/* rd = t5 (.Lxwrite), pc past the access, the trap counted as the lane counts it */
 	srli	t3, t0, 7

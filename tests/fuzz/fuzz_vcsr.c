@@ -34,7 +34,7 @@ static void check_legal(const struct vcsr *c)
 	REQUIRE((c->mtvec & 3) < 2 && (c->stvec & 3) < 2);
 	REQUIRE((c->mepc & 1) == 0 && (c->sepc & 1) == 0);
 	REQUIRE((c->satp >> 60) == 0 || ((c->satp >> 60) >= 8 && (c->satp >> 60) <= 10));
-	REQUIRE(c->mcounteren >> 32 == 0 && c->scounteren >> 32 == 0);
+	/* mcounteren and scounteren: any 64 bits, as the board keeps them (vcsr.c write_counteren) */
 	REQUIRE(c->tselect < VCSR_TRIGGERS);
 	for (int i = 0; i < VCSR_TRIGGERS && c->has_m; i++)
 		REQUIRE(c->tdata1[i] >> 60 == 2 || c->tdata1[i] >> 60 == 6);

@@ -343,6 +343,15 @@ static uint64_t vcpu_view_satp(struct vcpu *v, enum shadow_view view)
 		v->view_clock = s->clock;
 		v->view_lost = s->lost;
 		v->view_valid = 0;
+		/*
+		 * The current space's three views at once (their trees are one
+		 * page's): entry.S's system-call and sret lanes change between
+		 * them without C, and find each cached, also right after a switch.
+		 */
+		for (int w = SHADOW_PAGED_FIRST; w < SHADOW_PAGED_FIRST + SHADOW_PAGED; w++) {
+			v->view_satp[w] = shadow_satp(s, (enum shadow_view)w);
+			v->view_valid |= 1U << w;
+		}
 	}
 	if (!(v->view_valid & 1U << view)) {
 		v->view_satp[view] = shadow_satp(s, view);

@@ -157,6 +157,21 @@ trap_vector:
 	addi	sp, sp, TF_SIZE
 	sret
 
+/*
+ * EXPRESS_NONE_PENDING: to .Lsave_rest when an interrupt is pending and
+ * enabled (mip | the SEIP line, & mie): the fast lane decides whether it is
+ * deliverable, and delivers it.  Clobbers t3-t4.
+ */
+.macro EXPRESS_NONE_PENDING
+	ld	t4, VCPU_MIP(sp)
+	lbu	t3, VCPU_SEIP_LINE(sp)
+	slli	t3, t3, 9		/* IRQ_S_EXT */
+	or	t4, t4, t3
+	ld	t3, VCPU_MIE(sp)
+	and	t4, t4, t3
+	bnez	t4, .Lsave_rest
+.endm
+
 .macro EXPRESS_PEEK miss
 	srli	t5, t6, 12		/* t5: its page */
 	ld	t4, VCPU_SATP(sp)
@@ -314,13 +329,7 @@ trap_vector:
 	xor	t2, t2, t6		/* t2: mstatus after it */
 	andi	t4, t6, 2		/* SIE changes: with one enabled and pending, the lane's */
 	beqz	t4, 4f
-	ld	t4, VCPU_MIP(sp)
-	lbu	t3, VCPU_SEIP_LINE(sp)
-	slli	t3, t3, 9		/* IRQ_S_EXT */
-	or	t4, t4, t3
-	ld	t3, VCPU_MIE(sp)
-	and	t4, t4, t3
-	bnez	t4, .Lsave_rest
+	EXPRESS_NONE_PENDING
 4:	sd	t2, VCPU_MSTATUS(sp)
 	j	.Lx_done
 .Lx_field:
@@ -434,13 +443,7 @@ trap_express_counted:
 	ld	t3, VCPU_VM(sp)
 	lbu	t3, VM_FAST_OFF(t3)
 	bnez	t3, .Lsave_rest
-	ld	t4, VCPU_MIP(sp)
-	lbu	t3, VCPU_SEIP_LINE(sp)
-	slli	t3, t3, 9		/* IRQ_S_EXT */
-	or	t4, t4, t3
-	ld	t3, VCPU_MIE(sp)
-	and	t4, t4, t3
-	bnez	t4, .Lsave_rest
+	EXPRESS_NONE_PENDING
 .endm
 /*
  * EXPRESS_VIEW_SATP: t4 = the cached real satp of view t3 (enum

@@ -19,7 +19,9 @@
 
 #define EMULATE_AHEAD_MAX 16
 #define EMULATE_PLAIN_MAX 4 /* stores carried out to reach a sensitive instruction */
-#define EMULATE_SUM_MAX   8 /* instructions carried out under SUM to reach one */
+#define EMULATE_SUM_MAX   48 /* instructions carried out under SUM to reach one, loops aside */
+#define LOOP_OPS_MAX      18 /* instructions in a loop's body that sum_loop() reads */
+#define LOOP_INSNS_MAX    2048 /* instructions it runs before the hardware goes on */
 
 _Static_assert(EMUL_KIND_COUNT <= sizeof(((struct vcpu_stats *)0)->emulated) / sizeof(uint64_t),
                "vcpu_stats.emulated has a counter for every enum emul_kind");
@@ -492,28 +494,306 @@ static int alu_16(const struct vcpu *v, uint32_t insn, uint64_t *val)
 }
 
 /*
- * One ordinary integer instruction that reads and writes only registers
+ * An ordinary integer instruction that reads and writes only registers
  * (RV64I's OP-IMM, OP-IMM-32, OP, OP-32, LUI, AUIPC and their compressed
- * forms; not M): carried out, the pc moved past it.  false, with nothing
- * done, for anything else.
+ * forms; not M): its rd, *val its new value; -1 for anything else.  Which
+ * instructions it takes depends on their bits alone, never on the values.
  */
+static int alu_value(const struct vcpu *v, uint32_t insn, uint64_t *val)
+{
+	unsigned len = insn_length((uint16_t)insn);
+	if (len == 4)
+		return alu_32(v, insn, val) < 0 ? -1 : (int)((insn >> 7) & 31);
+	if (len == 2)
+		return alu_16(v, insn & 0xffff, val);
+	return -1;
+}
+
+/* alu_value()'s instruction carried out, the pc moved past it; false, with nothing done, for others. */
 static bool plain_alu(struct vcpu *v, uint32_t insn)
 {
 	uint64_t val;
-	int rd;
-	unsigned len = insn_length((uint16_t)insn);
-	if (len == 4)
-		rd = alu_32(v, insn, &val) < 0 ? -1 : (int)((insn >> 7) & 31);
-	else if (len == 2)
-		rd = alu_16(v, insn & 0xffff, &val);
-	else
-		return false;
+	int rd = alu_value(v, insn, &val);
 	if (rd < 0)
 		return false;
 	set_reg(v, (unsigned)rd, val);
-	v->pc += len;
+	v->pc += (uint64_t)insn_length((uint16_t)insn);
 	v->stats.ahead++;
 	return true;
+}
+
+/* A conditional branch or a jump that links nothing, decoded (branch_decode()). */
+struct branch {
+	uint8_t cond; /* funct3's condition (0 beq, 1 bne, 4 blt, 5 bge, 6 bltu, 7 bgeu); 8 always */
+	uint8_t rs1, rs2, len;
+	int64_t off;
+};
+
+/*
+ * beq, bne, blt, bge, bltu, bgeu, jal x0 (unpriv §2.5) and c.beqz, c.bnez,
+ * c.j (§16.4) into *b: 0, or -1 for anything else.  Targets are even, and
+ * the hart has C (misa is fixed): none is misaligned.
+ */
+static int branch_decode(uint32_t insn, struct branch *b)
+{
+	b->cond = 8;
+	b->rs1 = b->rs2 = 0;
+	b->len = 4;
+	if ((insn & 3) == 3 && (insn & 0x7f) == 0x63) {
+		b->cond = (insn >> 12) & 7;
+		if (b->cond == 2 || b->cond == 3)
+			return -1;
+		b->rs1 = (insn >> 15) & 31;
+		b->rs2 = (insn >> 20) & 31;
+		b->off = (int64_t)insn_sext((insn >> 31) << 12 | ((insn >> 7) & 1) << 11 |
+		                                ((insn >> 25) & 0x3f) << 5 | ((insn >> 8) & 0xf) << 1,
+		                            13);
+	} else if ((insn & 0xfff) == 0x06f) { /* jal x0 */
+		b->off = (int64_t)insn_sext((insn >> 31) << 20 | ((insn >> 12) & 0xff) << 12 |
+		                                ((insn >> 20) & 1) << 11 | ((insn >> 21) & 0x3ff) << 1,
+		                            21);
+	} else if ((insn & 0xe003) == 0xa001) { /* c.j: offset[11|4|9:8|10|6|7|3:1|5] */
+		b->len = 2;
+		b->off = (int64_t)insn_sext(((insn >> 12) & 1) << 11 | ((insn >> 11) & 1) << 4 |
+		                                ((insn >> 9) & 3) << 8 | ((insn >> 8) & 1) << 10 |
+		                                ((insn >> 7) & 1) << 6 | ((insn >> 6) & 1) << 7 |
+		                                ((insn >> 3) & 7) << 1 | ((insn >> 2) & 1) << 5,
+		                            12);
+	} else if ((insn & 0xc003) == 0xc001 && !(insn >> 16)) {
+		/* c.beqz, c.bnez (rs2 = x0): offset[8|4:3] at 12:10, offset[7:6|2:1|5] at 6:2 */
+		b->len = 2;
+		b->cond = (insn >> 13) & 1;
+		b->rs1 = (uint8_t)(8 + ((insn >> 7) & 7));
+		b->off = (int64_t)insn_sext(((insn >> 12) & 1) << 8 | ((insn >> 10) & 3) << 3 |
+		                                ((insn >> 5) & 3) << 6 | ((insn >> 3) & 3) << 1 |
+		                                ((insn >> 2) & 1) << 5,
+		                            9);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether branch b is taken with the guest's registers now. */
+static inline bool branch_taken(const struct vcpu *v, const struct branch *b)
+{
+	uint64_t x = v->x[b->rs1], y = v->x[b->rs2];
+	switch (b->cond) {
+	case 0:
+		return x == y;
+	case 1:
+		return x != y;
+	case 4:
+		return (int64_t)x < (int64_t)y;
+	case 5:
+		return (int64_t)x >= (int64_t)y;
+	case 6:
+		return x < y;
+	case 7:
+		return x >= y;
+	}
+	return true;
+}
+
+/* A branch_decode() instruction carried out: whether it was taken; -1, with nothing done, for others. */
+static int plain_branch(struct vcpu *v, uint32_t insn, struct branch *b)
+{
+	if (branch_decode(insn, b) < 0)
+		return -1;
+	bool taken = branch_taken(v, b);
+	v->pc += taken ? (uint64_t)b->off : b->len;
+	v->stats.ahead++;
+	return taken;
+}
+
+/* One instruction of a loop's body (sum_loop()). */
+enum loop_kind { LOOP_LOAD, LOOP_STORE, LOOP_ADDI };
+struct loop_op {
+	uint8_t kind; /* enum loop_kind */
+	uint8_t reg;  /* rd; a store's rs2 */
+	uint8_t base; /* rs1 */
+	uint8_t width;
+	bool sign_extend;
+	int64_t imm; /* the offset, or addi's immediate */
+};
+
+/* insn as a loop_op: 0, or -1 for anything but integer loads, stores, addi and c.addi. */
+static int loop_decode(uint32_t insn, struct loop_op *op)
+{
+	struct insn_mem m;
+	if (insn_decode_store(insn, &m) == 0 || insn_decode_mem(insn, &m) == 0) {
+		op->kind = m.is_store ? LOOP_STORE : LOOP_LOAD;
+		op->reg = m.reg;
+		op->base = m.base;
+		op->width = m.width;
+		op->sign_extend = m.sign_extend;
+		op->imm = m.offset;
+	} else if ((insn & 0x707f) == 0x13) { /* addi */
+		op->kind = LOOP_ADDI;
+		op->reg = (insn >> 7) & 31;
+		op->base = (insn >> 15) & 31;
+		op->imm = (int64_t)insn_sext(insn >> 20, 12);
+	} else if ((insn & 0xe003) == 0x0001 && !(insn >> 16)) { /* c.addi */
+		op->kind = LOOP_ADDI;
+		op->reg = op->base = (insn >> 7) & 31;
+		op->imm = (int64_t)insn_sext(((insn >> 7) & 0x20) | ((insn >> 2) & 0x1f), 6);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static inline bool is_addi(const struct loop_op *op, unsigned r, int64_t imm)
+{
+	return op->kind == LOOP_ADDI && op->reg == r && op->base == r && op->imm == imm;
+}
+
+/*
+ * The copy loops sum_loop() knows: with `to` and `from` the registers
+ * holding the two addresses, `unit` the bytes of a round, `words` the
+ * loads (and stores) of a round (0: the byte loop).  -1 for any other body.
+ *
+ *   byte:  lb/lbu r, 0(from); addi from, 1; sb r, 0(to); addi to, 1
+ *   block: ld r0..rk-1, 0..8(k-1)(from); sd r0..rk-1, 0..8(k-1)(to);
+ *          addi to, 8k; addi from, 8k            (k = 1..8)
+ *
+ * The registers are distinct and none is x0; the loop closes with bltu to, end.
+ */
+struct copy_loop {
+	unsigned to, from, unit, words;
+	uint8_t regs[8];
+	bool sign_extend;
+};
+static int copy_loop_match(const struct loop_op *ops, unsigned n, const struct branch *b,
+                           struct copy_loop *c)
+{
+	uint32_t seen = 1; /* x0 may be none of them */
+	if (b->cond != 6 || n < 3)
+		return -1;
+	c->to = b->rs1;
+	if (n == 4 && ops[0].kind == LOOP_LOAD && ops[0].width == 1 && !ops[0].imm &&
+	    ops[2].kind == LOOP_STORE && ops[2].width == 1 && !ops[2].imm &&
+	    ops[2].reg == ops[0].reg && ops[2].base == c->to) {
+		c->from = ops[0].base;
+		c->unit = 1;
+		c->words = 0;
+		c->regs[0] = ops[0].reg;
+		c->sign_extend = ops[0].sign_extend;
+		if (!is_addi(&ops[1], c->from, 1) || !is_addi(&ops[3], c->to, 1))
+			return -1;
+	} else {
+		unsigned k = (n - 2) / 2;
+		if (n != 2 * k + 2 || k > 8 || ops[0].kind != LOOP_LOAD)
+			return -1;
+		c->from = ops[0].base;
+		c->unit = 8 * k;
+		c->words = k;
+		c->sign_extend = false;
+		for (unsigned i = 0; i < k; i++) {
+			const struct loop_op *l = &ops[i], *st = &ops[k + i];
+			if (l->kind != LOOP_LOAD || l->width != 8 || l->base != c->from ||
+			    l->imm != 8 * (int64_t)i || st->kind != LOOP_STORE || st->width != 8 ||
+			    st->base != c->to || st->imm != 8 * (int64_t)i || st->reg != l->reg ||
+			    (seen >> l->reg & 1))
+				return -1;
+			seen |= 1U << l->reg;
+			c->regs[i] = l->reg;
+		}
+		if (!is_addi(&ops[n - 2], c->to, c->unit) || !is_addi(&ops[n - 1], c->from, c->unit))
+			return -1;
+	}
+	if (!c->words && (seen >> c->regs[0] & 1))
+		return -1;
+	seen |= c->words ? 0 : 1U << c->regs[0];
+	if ((seen >> c->to & 1) || (seen >> c->from & 1) || c->to == c->from ||
+	    (seen >> b->rs2 & 1) || b->rs2 == c->to || b->rs2 == c->from)
+		return -1;
+	return 0;
+}
+
+/*
+ * Rounds of copy loop c, up to `rounds`, that stay on the pages `to` and
+ * `from` are on now, carried out as the guest's own instructions would,
+ * in their order (overlapping buffers included): the rounds done, 0 when
+ * the hardware must make the next one (a page without a leaf allowing it,
+ * a round across a page's end, a misaligned word).
+ */
+static uint64_t copy_rounds(struct vcpu *v, const struct copy_loop *c, uint64_t rounds)
+{
+	uint64_t to = v->x[c->to], from = v->x[c->from];
+	uint64_t room_to = PAGE_SIZE - (to & (PAGE_SIZE - 1)),
+	         room_from = PAGE_SIZE - (from & (PAGE_SIZE - 1));
+	uint64_t room = room_to < room_from ? room_to : room_from;
+	if (rounds > room / c->unit)
+		rounds = room / c->unit;
+	if (!rounds || (c->words && ((to | from) & 7)))
+		return 0;
+	const uint8_t *src = plain_host(v, from, PTE_R);
+	uint8_t *dst = src ? plain_host(v, to, PTE_W) : NULL;
+	if (!dst)
+		return 0;
+	if (!c->words) {
+		uint8_t last = 0;
+		for (uint64_t i = 0; i < rounds; i++)
+			dst[i] = last = src[i];
+		set_reg(v, c->regs[0], c->sign_extend ? (uint64_t)(int64_t)(int8_t)last : last);
+	} else {
+		uint64_t w[8];
+		for (uint64_t r = 0; r < rounds; r++) {
+			for (unsigned i = 0; i < c->words; i++)
+				w[i] = ((const uint64_t *)(const void *)src)[r * c->words + i];
+			for (unsigned i = 0; i < c->words; i++)
+				((uint64_t *)(void *)dst)[r * c->words + i] = w[i];
+		}
+		for (unsigned i = 0; i < c->words; i++)
+			set_reg(v, c->regs[i], w[i]);
+	}
+	set_reg(v, c->to, to + rounds * c->unit);
+	set_reg(v, c->from, from + rounds * c->unit);
+	return rounds;
+}
+
+/*
+ * The guest took backward branch b at bpc, and the pc is at its target: a
+ * loop.  When it is one of the copy loops copy_loop_match() knows (Linux's
+ * copies to and from user memory: a user buffer of 64 bytes takes its byte
+ * loop 320 instructions), its rounds are carried out here, a page at a
+ * time, as plain_one() would carry out each access.  True when the loop
+ * ended (the pc past the branch); false where the hardware goes on, at the
+ * start of the loop's next round: another loop (nothing done), a round
+ * copy_rounds() leaves to it, or LOOP_INSNS_MAX instructions run.  Stores
+ * never change the instructions it read: the guest needs fence.i for that.
+ */
+static bool sum_loop(struct vcpu *v, uint64_t bpc, const struct branch *b)
+{
+	struct loop_op ops[LOOP_OPS_MAX];
+	struct copy_loop c;
+	unsigned n = 0;
+	for (uint64_t pc = v->pc; pc != bpc; n++) {
+		uint32_t insn;
+		if (n == LOOP_OPS_MAX || pc > bpc || !(insn = fetch_cached(v, pc)) ||
+		    loop_decode(insn, &ops[n]) < 0)
+			return false;
+		pc += (uint64_t)insn_length((uint16_t)insn);
+	}
+	if (copy_loop_match(ops, n, b, &c) < 0)
+		return false;
+	/* bltu to, end after each round: the rounds left, the one the branch just began included */
+	uint64_t end = v->x[b->rs2], budget = LOOP_INSNS_MAX / (n + 1);
+	while (budget) {
+		uint64_t to = v->x[c.to];
+		uint64_t left = to < end ? (end - to + c.unit - 1) / c.unit : 1;
+		uint64_t done = copy_rounds(v, &c, left < budget ? left : budget);
+		if (!done)
+			return false;
+		v->stats.ahead += done * (n + 1);
+		budget -= done;
+		if (done == left) {
+			v->pc = bpc + b->len;
+			return true;
+		}
+	}
+	return false;
 }
 
 /*
@@ -523,11 +803,13 @@ static bool plain_alu(struct vcpu *v, uint32_t insn)
  * view changes (satp writes: two flushes of QEMU's TLB and the refills
  * after them).  Carried out here, through the SUM view's own leaves
  * (shadow_lookup() follows the view SUM selects), the installed view stays.
- * Up to EMULATE_SUM_MAX instructions plain_alu() or plain_one() carry out,
- * exactly as the hardware would: any other, or an access without a leaf
- * that allows it (a fault, a device, a page not yet filled), stops the run
- * where it is and the guest goes on from there in the SUM view.  The
- * SYSTEM instruction it reached (the csrc), now at the pc, or 0.
+ * Up to EMULATE_SUM_MAX instructions plain_alu(), plain_one() or
+ * plain_branch() carry out, exactly as the hardware would, and the loops a
+ * backward branch closes (sum_loop(): Linux's copies to and from user
+ * memory): any other, or an access without a leaf that allows it (a fault,
+ * a device, a page not yet filled), stops the run where it is and the
+ * guest goes on from there in the SUM view.  The SYSTEM instruction it
+ * reached (the csrc), now at the pc, or 0.
  */
 static inline bool sum_window(const struct vcpu *v)
 {
@@ -537,12 +819,21 @@ static inline bool sum_window(const struct vcpu *v)
 __attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v)
 {
 	for (int n = 0; n < EMULATE_SUM_MAX; n++) {
-		uint32_t insn = fetch_cached(v, v->pc);
+		/* the hart fetches it next (no interrupt comes first): its page may be filled */
+		uint32_t insn = fetch_next(v, v->pc);
 		if (!insn)
 			return 0;
 		if ((insn & 0x7f) == 0x73)
 			return insn;
-		if (!plain_alu(v, insn) && !plain_one(v, insn))
+		if (plain_alu(v, insn) || plain_one(v, insn))
+			continue;
+		/* an execute trigger may sit at any target: the hardware checks */
+		uint64_t at = v->pc;
+		struct branch b;
+		int taken = v->trig.on ? -1 : plain_branch(v, insn, &b);
+		if (taken < 0)
+			return 0;
+		if (taken && v->pc < at && !sum_loop(v, at, &b))
 			return 0;
 	}
 	return 0;
@@ -643,8 +934,8 @@ __attribute__((noinline)) static uint32_t emulate_plain(struct vcpu *v)
 static inline __attribute__((always_inline)) uint32_t next_system(struct vcpu *v)
 {
 	const uint16_t *p = fetch_half_cached(v, v->pc);
-	if (!p)
-		return 0;
+	if (!p) /* after a SUM change the new view's fetch cache has seldom seen the page */
+		return sum_window(v) ? emulate_sum_run(v) : 0;
 	uint32_t low = *p;
 	if ((low & 0x7f) == 0x73) /* unknown when its second half is on the next page */
 		return (v->pc & (PAGE_SIZE - 1)) == PAGE_SIZE - 2 ? 0 : low | (uint32_t)p[1] << 16;
@@ -1078,6 +1369,8 @@ void emulate_ahead(struct vcpu *v)
 		if (!insn)
 			insn = fetch_next(v, v->pc);
 		struct insn_sys s;
+		if (insn && (insn & 0x7f) != 0x73 && sum_window(v))
+			insn = emulate_sum_run(v);
 		if ((insn & 0x7f) != 0x73)
 			return;
 		enum insn_sys_kind kind = insn_decode_sys(insn, &s);

@@ -19,7 +19,7 @@
 
 #define EMULATE_AHEAD_MAX 16
 #define EMULATE_PLAIN_MAX 4 /* stores carried out to reach a sensitive instruction */
-#define EMULATE_SUM_MAX   48 /* instructions carried out under SUM to reach one, loops aside */
+#define EMULATE_SUM_MAX   160 /* instructions carried out under SUM to reach one, copy loops aside */
 #define LOOP_OPS_MAX      18 /* instructions in a loop's body that sum_loop() reads */
 #define LOOP_INSNS_MAX    2048 /* instructions it runs before the hardware goes on */
 
@@ -292,12 +292,28 @@ static uint8_t *plain_host(struct vcpu *v, uint64_t va, uint64_t need)
 }
 
 /*
+ * plain_host() for an access the guest is certain to make next (no
+ * interrupt comes first): a page without a leaf is filled as its fault
+ * would fill it (A and D set as the hardware sets them), and the leaf
+ * taken; NULL when the fault is the guest's, or a device's.
+ */
+static uint8_t *plain_host_fill(struct vcpu *v, uint64_t va, uint64_t need)
+{
+	uint8_t *p = plain_host(v, va, need);
+	if (p || shadow_fault(v, need == PTE_W ? CAUSE_STORE_PAGE : CAUSE_LOAD_PAGE, va) !=
+	             SHADOW_FILLED)
+		return p;
+	return plain_host(v, va, need);
+}
+
+/*
  * One integer load or store of the guest's in vS, carried out as the hardware
  * would: naturally aligned, through a leaf of the installed view that allows
  * it (so the guest's A and D bits are set already, PMP allows it, and it is
- * RAM).  false, with nothing done, for anything else.
+ * RAM); with `fill`, a leaf its fault would install first (plain_host_fill()).
+ * false, with nothing done but that fill, for anything else.
  */
-static bool plain_one(struct vcpu *v, uint32_t insn)
+static bool plain_one(struct vcpu *v, uint32_t insn, bool fill)
 {
 	struct insn_mem m;
 	/* the stores a handler saves registers with, without the table */
@@ -306,7 +322,8 @@ static bool plain_one(struct vcpu *v, uint32_t insn)
 	uint64_t va = v->x[m.base] + (uint64_t)m.offset;
 	if (va & (m.width - 1))
 		return false;
-	void *p = plain_host(v, va, m.is_store ? PTE_W : PTE_R);
+	uint64_t need = m.is_store ? PTE_W : PTE_R;
+	void *p = fill ? plain_host_fill(v, va, need) : plain_host(v, va, need);
 	if (!p)
 		return false;
 	uint64_t val = v->x[m.reg];
@@ -728,8 +745,8 @@ static uint64_t copy_rounds(struct vcpu *v, const struct copy_loop *c, uint64_t 
 		rounds = room / c->unit;
 	if (!rounds || (c->words && ((to | from) & 7)))
 		return 0;
-	const uint8_t *src = plain_host(v, from, PTE_R);
-	uint8_t *dst = src ? plain_host(v, to, PTE_W) : NULL;
+	const uint8_t *src = plain_host_fill(v, from, PTE_R);
+	uint8_t *dst = src ? plain_host_fill(v, to, PTE_W) : NULL;
 	if (!dst)
 		return 0;
 	if (!c->words) {
@@ -758,13 +775,14 @@ static uint64_t copy_rounds(struct vcpu *v, const struct copy_loop *c, uint64_t 
  * loop.  When it is one of the copy loops copy_loop_match() knows (Linux's
  * copies to and from user memory: a user buffer of 64 bytes takes its byte
  * loop 320 instructions), its rounds are carried out here, a page at a
- * time, as plain_one() would carry out each access.  True when the loop
- * ended (the pc past the branch); false where the hardware goes on, at the
- * start of the loop's next round: another loop (nothing done), a round
- * copy_rounds() leaves to it, or LOOP_INSNS_MAX instructions run.  Stores
- * never change the instructions it read: the guest needs fence.i for that.
+ * time, as plain_one() would carry out each access.  1 when the loop
+ * ended (the pc past the branch); 0 for another loop (nothing done); -1
+ * where the hardware goes on, at the start of the loop's next round: a
+ * round copy_rounds() leaves to it, or LOOP_INSNS_MAX instructions run.
+ * Stores never change the instructions it read: the guest needs fence.i
+ * for that.
  */
-static bool sum_loop(struct vcpu *v, uint64_t bpc, const struct branch *b)
+static int sum_loop(struct vcpu *v, uint64_t bpc, const struct branch *b)
 {
 	struct loop_op ops[LOOP_OPS_MAX];
 	struct copy_loop c;
@@ -773,11 +791,11 @@ static bool sum_loop(struct vcpu *v, uint64_t bpc, const struct branch *b)
 		uint32_t insn;
 		if (n == LOOP_OPS_MAX || pc > bpc || !(insn = fetch_cached(v, pc)) ||
 		    loop_decode(insn, &ops[n]) < 0)
-			return false;
+			return 0;
 		pc += (uint64_t)insn_length((uint16_t)insn);
 	}
 	if (copy_loop_match(ops, n, b, &c) < 0)
-		return false;
+		return 0;
 	/* bltu to, end after each round: the rounds left, the one the branch just began included */
 	uint64_t end = v->x[b->rs2], budget = LOOP_INSNS_MAX / (n + 1);
 	while (budget) {
@@ -785,15 +803,15 @@ static bool sum_loop(struct vcpu *v, uint64_t bpc, const struct branch *b)
 		uint64_t left = to < end ? (end - to + c.unit - 1) / c.unit : 1;
 		uint64_t done = copy_rounds(v, &c, left < budget ? left : budget);
 		if (!done)
-			return false;
+			return -1;
 		v->stats.ahead += done * (n + 1);
 		budget -= done;
 		if (done == left) {
 			v->pc = bpc + b->len;
-			return true;
+			return 1;
 		}
 	}
-	return false;
+	return -1;
 }
 
 /*
@@ -818,6 +836,10 @@ static inline bool sum_window(const struct vcpu *v)
 
 __attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v)
 {
+	uint64_t *skip = &v->sum_skip[(v->pc >> 1) % VCPU_SUM_HINTS];
+	if (*skip == v->pc)
+		return 0;
+	uint64_t start = v->pc;
 	for (int n = 0; n < EMULATE_SUM_MAX; n++) {
 		/* the hart fetches it next (no interrupt comes first): its page may be filled */
 		uint32_t insn = fetch_next(v, v->pc);
@@ -825,18 +847,24 @@ __attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v)
 			return 0;
 		if ((insn & 0x7f) == 0x73)
 			return insn;
-		if (plain_alu(v, insn) || plain_one(v, insn))
+		if (plain_alu(v, insn) || plain_one(v, insn, true))
 			continue;
 		/* an execute trigger may sit at any target: the hardware checks */
 		uint64_t at = v->pc;
 		struct branch b;
 		int taken = v->trig.on ? -1 : plain_branch(v, insn, &b);
-		if (taken < 0)
+		if (taken < 0) {
+			struct insn_mem m;
+			/* a load or store the hardware must make (a page to fill) says nothing of the next */
+			if (insn_decode_mem(insn, &m) < 0)
+				*skip = start;
 			return 0;
-		if (taken && v->pc < at && !sum_loop(v, at, &b))
+		}
+		/* a copy loop runs whole here; any other goes on a step at a time */
+		if (taken && v->pc < at && sum_loop(v, at, &b) < 0)
 			return 0;
 	}
-	return 0;
+	return 0; /* a longer window: the next one from here may be shorter */
 }
 
 /* Whether stores alone lead from pc to a SYSTEM instruction, read through the fetch cache. */
@@ -919,7 +947,7 @@ __attribute__((noinline)) static uint32_t emulate_plain(struct vcpu *v)
 		}
 		if ((insn & 0x7f) == 0x73)
 			return insn;
-		if (!plain_one(v, insn))
+		if (!plain_one(v, insn, false))
 			return 0;
 	}
 	return 0;

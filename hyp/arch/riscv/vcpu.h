@@ -61,6 +61,7 @@
 #define VM_FAST_OFF         65
 #define VCPU_FETCH_CACHE    16 /* sets of two guest code pages whose host page emulate.c remembers */
 #define VCPU_PLAIN_HINTS    16 /* guest pcs whose run of stores emulate.c judged */
+#define VCPU_SUM_HINTS      8  /* guest pcs whose window under SUM emulate.c gave up on */
 #define VCPU_STORE_CACHE    4  /* sets of two guest data pages emulate.c stored to */
 
 #ifndef __ASSEMBLER__
@@ -213,6 +214,13 @@ struct vcpu {
 		bool store;
 		bool valid;
 	} xlate;
+	/*
+	 * Where emulate.c's runs of a window under SUM (emulate_sum_run())
+	 * began and met what they cannot carry out (an instruction they do not
+	 * know, a window longer than they run), direct-mapped by pc: the
+	 * hardware runs those windows from then on.  0: none.
+	 */
+	uint64_t sum_skip[VCPU_SUM_HINTS];
 };
 
 /*

@@ -317,7 +317,8 @@ static void test_fast_lane_sum_window(void **state)
 	for (int round = 0; round < 5; round++) {
 		if (round == 3) /* non-canonical: the hardware faults, no alias of DATA_VA's leaf */
 			v->x[13] = DATA_VA | 1UL << 50;
-		if (round == 4) { /* the U page not dirty: the store's fill sets D, as the hardware's */
+		if (round ==
+		    4) { /* the U page not dirty: the store's fill sets D, as the hardware's */
 			v->x[13] = DATA_VA;
 			pte[1] &= ~PTE_D;
 			shadow_fence(v, false, DATA_VA, 1, true, 0);
@@ -386,10 +387,10 @@ static void test_fast_lane_sum_copy_loop(void **state)
 	struct {
 		uint64_t from, to, len, stop_pc, done;
 	} rounds[] = {
-	    {SRC_VA + 5, DATA_VA + 8, 64, CODE_VA + 32, 64},          /* the whole window */
+	    {SRC_VA + 5, DATA_VA + 8, 64, CODE_VA + 32, 64},         /* the whole window */
 	    {SRC_VA + 0xff0, DATA_VA + 0x100, 64, CODE_VA + 12, 16}, /* 0x4000: no page */
-	    {SRC_VA, DATA_VA, 1000, CODE_VA + 12, 5 * 409 / 5},       /* 2048 instructions: stops */
-	    {SRC_VA + 9, DATA_VA + 3, 0, CODE_VA + 32, 0},            /* nothing to copy */
+	    {SRC_VA, DATA_VA, 1000, CODE_VA + 12, 410},              /* 2048 instructions: stops */
+	    {SRC_VA + 9, DATA_VA + 3, 0, CODE_VA + 32, 0},           /* nothing to copy */
 	};
 	for (unsigned r = 0; r < sizeof(rounds) / sizeof(rounds[0]); r++) {
 		memset(dst, 0, 4096);
@@ -401,17 +402,20 @@ static void test_fast_lane_sum_copy_loop(void **state)
 		v->x[15] = 0x55;
 		v->pc = CODE_VA;
 		emulate_fast(v, 0x100fa073U);
+		/* a long copy: the first round by steps, then 409 rounds of 5 in 2048 */
 		uint64_t done = rounds[r].done;
-		if (r == 2) /* the first round by steps, then 409 rounds of 5 in 2048 */
-			done = 1 + 409;
 		assert_int_equal(v->pc, rounds[r].stop_pc);
 		assert_int_equal(v->x[10], rounds[r].to + done);
 		assert_int_equal(v->x[11], rounds[r].from + done);
 		if (done)
-			assert_int_equal(v->x[15], (uint64_t)(int64_t)(int8_t)src[rounds[r].from - SRC_VA + done - 1]);
-		assert_memory_equal(dst + (rounds[r].to - DATA_VA), src + (rounds[r].from - SRC_VA), done);
+			assert_int_equal(
+			    v->x[15],
+			    (uint64_t)(int64_t)(int8_t)src[rounds[r].from - SRC_VA + done - 1]);
+		assert_memory_equal(dst + (rounds[r].to - DATA_VA), src + (rounds[r].from - SRC_VA),
+		                    done);
 		assert_int_equal(dst[rounds[r].to - DATA_VA + done], 0);
-		assert_int_equal(shadow_view_of(v), rounds[r].stop_pc == CODE_VA + 32 ? VIEW_S : VIEW_S_SUM);
+		assert_int_equal(shadow_view_of(v),
+		                 rounds[r].stop_pc == CODE_VA + 32 ? VIEW_S : VIEW_S_SUM);
 	}
 }
 

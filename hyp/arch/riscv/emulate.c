@@ -18,9 +18,9 @@
 #include "core/vm.h"
 
 #define EMULATE_AHEAD_MAX 16
-#define EMULATE_PLAIN_MAX 4 /* stores carried out to reach a sensitive instruction */
+#define EMULATE_PLAIN_MAX 4   /* stores carried out to reach a sensitive instruction */
 #define EMULATE_SUM_MAX   160 /* instructions carried out under SUM to reach one, copy loops aside */
-#define LOOP_OPS_MAX      18 /* instructions in a loop's body that sum_loop() reads */
+#define LOOP_OPS_MAX      18  /* instructions in a loop's body that sum_loop() reads */
 #define LOOP_INSNS_MAX    2048 /* instructions it runs before the hardware goes on */
 
 _Static_assert(EMUL_KIND_COUNT <= sizeof(((struct vcpu_stats *)0)->emulated) / sizeof(uint64_t),
@@ -541,7 +541,8 @@ static bool plain_alu(struct vcpu *v, uint32_t insn)
 
 /* A conditional branch or a jump that links nothing, decoded (branch_decode()). */
 struct branch {
-	uint8_t cond; /* funct3's condition (0 beq, 1 bne, 4 blt, 5 bge, 6 bltu, 7 bgeu); 8 always */
+	uint8_t
+	    cond; /* funct3's condition (0 beq, 1 bne, 4 blt, 5 bge, 6 bltu, 7 bgeu); 8 always */
 	uint8_t rs1, rs2, len;
 	int64_t off;
 };
@@ -562,13 +563,15 @@ static int branch_decode(uint32_t insn, struct branch *b)
 			return -1;
 		b->rs1 = (insn >> 15) & 31;
 		b->rs2 = (insn >> 20) & 31;
-		b->off = (int64_t)insn_sext((insn >> 31) << 12 | ((insn >> 7) & 1) << 11 |
-		                                ((insn >> 25) & 0x3f) << 5 | ((insn >> 8) & 0xf) << 1,
-		                            13);
+		b->off =
+		    (int64_t)insn_sext((insn >> 31) << 12 | ((insn >> 7) & 1) << 11 |
+		                           ((insn >> 25) & 0x3f) << 5 | ((insn >> 8) & 0xf) << 1,
+		                       13);
 	} else if ((insn & 0xfff) == 0x06f) { /* jal x0 */
-		b->off = (int64_t)insn_sext((insn >> 31) << 20 | ((insn >> 12) & 0xff) << 12 |
-		                                ((insn >> 20) & 1) << 11 | ((insn >> 21) & 0x3ff) << 1,
-		                            21);
+		b->off =
+		    (int64_t)insn_sext((insn >> 31) << 20 | ((insn >> 12) & 0xff) << 12 |
+		                           ((insn >> 20) & 1) << 11 | ((insn >> 21) & 0x3ff) << 1,
+		                       21);
 	} else if ((insn & 0xe003) == 0xa001) { /* c.j: offset[11|4|9:8|10|6|7|3:1|5] */
 		b->len = 2;
 		b->off = (int64_t)insn_sext(((insn >> 12) & 1) << 11 | ((insn >> 11) & 1) << 4 |
@@ -716,7 +719,8 @@ static int copy_loop_match(const struct loop_op *ops, unsigned n, const struct b
 			seen |= 1U << l->reg;
 			c->regs[i] = l->reg;
 		}
-		if (!is_addi(&ops[n - 2], c->to, c->unit) || !is_addi(&ops[n - 1], c->from, c->unit))
+		if (!is_addi(&ops[n - 2], c->to, c->unit) ||
+		    !is_addi(&ops[n - 1], c->from, c->unit))
 			return -1;
 	}
 	if (!c->words && (seen >> c->regs[0] & 1))

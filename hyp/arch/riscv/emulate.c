@@ -486,15 +486,14 @@ static int alu_16(const struct vcpu *v, uint32_t insn, uint64_t *val)
 				*val = v->x[rdp] & imm6;
 				return (int)rdp;
 			}
-			/* c.sub c.xor c.or c.and; with bit 12, c.subw c.addw */
-			static const unsigned f3_of[4] = {0, 4, 6, 7};
-			unsigned op = (insn >> 5) & 3;
+			/* c.sub c.xor c.or c.and (funct3 0, 4, 6, 7); with bit 12, c.subw c.addw */
+			unsigned op = (insn >> 5) & 3, f3 = (0x7640U >> (op * 4)) & 0xf;
 			if (insn & 0x1000)
 				return op < 2 &&
 				               alu_op32(0, op == 0, v->x[rdp], v->x[rs2p], val) == 0
 				           ? (int)rdp
 				           : -1;
-			*val = alu_op(f3_of[op], op == 0, v->x[rdp], v->x[rs2p]);
+			*val = alu_op(f3, op == 0, v->x[rdp], v->x[rs2p]);
 			return (int)rdp;
 		}
 		return -1;
@@ -1073,10 +1072,12 @@ static int emulate_csr_op(struct vcpu *v, unsigned csr, enum vcsr_op op, uint64_
  */
 __attribute__((noinline, used)) static bool emulate_csr(struct vcpu *v, const struct insn_sys *s)
 {
-	static const enum vcsr_op ops[] = {
-	    [INSN_CSR_RW] = VCSR_RW, [INSN_CSR_RS] = VCSR_RS, [INSN_CSR_RC] = VCSR_RC};
+	/* the same order: no table (a page of its own to refill after each flush) */
+	_Static_assert((int)INSN_CSR_RW == (int)VCSR_RW && (int)INSN_CSR_RS == (int)VCSR_RS &&
+	                   (int)INSN_CSR_RC == (int)VCSR_RC,
+	               "insn_csr_op and vcsr_op agree");
 	uint64_t operand = s->is_imm ? s->rs1 : v->x[s->rs1];
-	return emulate_csr_op(v, s->csr, ops[s->op], operand, s->does_write, s->rd) >= 0;
+	return emulate_csr_op(v, s->csr, (enum vcsr_op)s->op, operand, s->does_write, s->rd) >= 0;
 }
 
 /*

@@ -138,8 +138,11 @@ static unsigned mem_key(uint32_t insn)
 	return 32 + ((insn >> 5) & 1) * 8 + ((insn >> 12) & 7);
 }
 
-/* mem_key → row + 1 (0: none), built from the rows on first use. */
-static uint8_t mem_rows_by_key[MEM_KEYS];
+/*
+ * mem_key → row + 1 (0: none), built from the rows on first use; in .data,
+ * whose page the trap path reads anyway (hyp.ld), not on a page of .bss.
+ */
+static uint8_t mem_rows_by_key[MEM_KEYS] __attribute__((section(".data.mem_rows_by_key")));
 static bool mem_rows_indexed;
 
 static void mem_rows_index(void)

@@ -1084,13 +1084,17 @@ static __attribute__((noinline)) void space_recheck(struct vcpu *v, struct shado
 	fence_stale(&v->shadow);
 }
 
-/* The index of x's lowest set bit (x != 0): a de Bruijn multiply, as the hart has no ctz. */
+/*
+ * The index of x's lowest set bit (x != 0, a set of SHADOW_SPACES): the
+ * hart has no ctz, and a table would be one more page to refill after each
+ * flush.
+ */
 static unsigned lowest_bit(uint32_t x)
 {
-	static const uint8_t index[32] = {0,  1,  28, 2,  29, 14, 24, 3,  30, 22, 20,
-	                                  15, 25, 17, 4,  8,  31, 27, 13, 23, 21, 19,
-	                                  16, 7,  26, 12, 18, 6,  11, 5,  10, 9};
-	return index[((x & -x) * 0x077cb531U) >> 27];
+	unsigned i = 0;
+	while (!(x >> i & 1))
+		i++;
+	return i;
 }
 
 /* Whether the guest's fence of one page in space sp may make popek fill it (fill_fenced()). */

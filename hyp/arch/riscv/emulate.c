@@ -840,7 +840,8 @@ static inline bool sum_window(const struct vcpu *v)
 __attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v)
 {
 	uint64_t *skip = &v->sum_skip[(v->pc >> 1) % VCPU_SUM_HINTS];
-	if (*skip == v->pc)
+	/* a trigger may fire on any access or at any target: the hardware checks */
+	if (*skip == v->pc || v->trig.on)
 		return 0;
 	uint64_t start = v->pc;
 	for (int n = 0; n < EMULATE_SUM_MAX; n++) {
@@ -852,10 +853,9 @@ __attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v)
 			return insn;
 		if (plain_alu(v, insn) || plain_one(v, insn, true))
 			continue;
-		/* an execute trigger may sit at any target: the hardware checks */
 		uint64_t at = v->pc;
 		struct branch b;
-		int taken = v->trig.on ? -1 : plain_branch(v, insn, &b);
+		int taken = plain_branch(v, insn, &b);
 		if (taken < 0) {
 			struct insn_mem m;
 			/* a load or store the hardware must make (a page to fill) says nothing of the next */

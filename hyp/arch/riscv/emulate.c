@@ -307,13 +307,41 @@ static uint8_t *plain_host_fill(struct vcpu *v, uint64_t va, uint64_t need)
 }
 
 /*
+ * The guest pages a window's run (emulate_sum_run()) reached last, for its
+ * fetches, loads and stores: each translation holds for the run, as the
+ * hart's TLB would hold it (the run only fills leaves; the guest's tables
+ * change only by its own stores, and the hart needs its fence to see that).
+ */
+struct run_pages {
+	uint64_t code_page, load_page, store_page; /* va >> PAGE_SHIFT, or ~0 */
+	const uint8_t *code;
+	uint8_t *load, *store; /* the pages' host addresses */
+};
+
+/* plain_host_fill() through the run's pages. */
+static uint8_t *run_host(struct vcpu *v, struct run_pages *rp, uint64_t va, uint64_t need)
+{
+	uint64_t *page = need == PTE_W ? &rp->store_page : &rp->load_page;
+	uint8_t **host = need == PTE_W ? &rp->store : &rp->load;
+	if (va >> PAGE_SHIFT != *page) {
+		uint8_t *p = plain_host_fill(v, va, need);
+		if (!p)
+			return NULL;
+		*page = va >> PAGE_SHIFT;
+		*host = p - (va & (PAGE_SIZE - 1));
+	}
+	return *host + (va & (PAGE_SIZE - 1));
+}
+
+/*
  * One integer load or store of the guest's in vS, carried out as the hardware
  * would: naturally aligned, through a leaf of the installed view that allows
  * it (so the guest's A and D bits are set already, PMP allows it, and it is
- * RAM); with `fill`, a leaf its fault would install first (plain_host_fill()).
- * false, with nothing done but that fill, for anything else.
+ * RAM); with the pages of a run (rp), a leaf its fault would install first
+ * (plain_host_fill()).  false, with nothing done but that fill, for anything
+ * else.
  */
-static bool plain_one(struct vcpu *v, uint32_t insn, bool fill)
+static bool plain_one(struct vcpu *v, uint32_t insn, struct run_pages *rp)
 {
 	struct insn_mem m;
 	/* the stores a handler saves registers with, without the table */
@@ -323,7 +351,7 @@ static bool plain_one(struct vcpu *v, uint32_t insn, bool fill)
 	if (va & (m.width - 1))
 		return false;
 	uint64_t need = m.is_store ? PTE_W : PTE_R;
-	void *p = fill ? plain_host_fill(v, va, need) : plain_host(v, va, need);
+	void *p = rp ? run_host(v, rp, va, need) : plain_host(v, va, need);
 	if (!p)
 		return false;
 	uint64_t val = v->x[m.reg];
@@ -844,14 +872,29 @@ __attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v)
 	if (*skip == v->pc || v->trig.on)
 		return 0;
 	uint64_t start = v->pc;
+	struct run_pages rp = {~0UL, ~0UL, ~0UL, NULL, NULL, NULL};
 	for (int n = 0; n < EMULATE_SUM_MAX; n++) {
 		/* the hart fetches it next (no interrupt comes first): its page may be filled */
-		uint32_t insn = fetch_next(v, v->pc);
+		uint64_t off = v->pc & (PAGE_SIZE - 1);
+		uint32_t insn;
+		if (v->pc >> PAGE_SHIFT != rp.code_page) {
+			const uint16_t *h = fetch_half(v, v->pc);
+			if (!h)
+				return 0;
+			rp.code_page = v->pc >> PAGE_SHIFT;
+			rp.code = (const uint8_t *)h - off;
+		}
+		insn = *(const uint16_t *)(rp.code + off);
+		if (insn_length((uint16_t)insn) != 2) /* its second half may be on the next page */
+			insn = off == PAGE_SIZE - 2
+			           ? fetch_next(v, v->pc)
+			           : insn | (uint32_t) * (const uint16_t *)(rp.code + off + 2)
+			                        << 16;
 		if (!insn)
 			return 0;
 		if ((insn & 0x7f) == 0x73)
 			return insn;
-		if (plain_alu(v, insn) || plain_one(v, insn, true))
+		if (plain_alu(v, insn) || plain_one(v, insn, &rp))
 			continue;
 		uint64_t at = v->pc;
 		struct branch b;
@@ -950,7 +993,7 @@ __attribute__((noinline)) static uint32_t emulate_plain(struct vcpu *v)
 		}
 		if ((insn & 0x7f) == 0x73)
 			return insn;
-		if (!plain_one(v, insn, false))
+		if (!plain_one(v, insn, NULL))
 			return 0;
 	}
 	return 0;

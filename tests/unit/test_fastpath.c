@@ -293,12 +293,13 @@ static void test_fast_lane_sregs_written(void **state)
  */
 /*
  * A user access's window under SUM (Linux's put_user): csrw sstatus (SUM
- * on), addi, sd to a U page, csrc sstatus (SUM off).  The lane carries the
- * whole window out, filling the SUM view's leaves for the code and the
- * store as their faults would (D set for the store, as the hardware sets
- * it), and the view to load is VIEW_S again: no satp change.  Where the
- * store would fault (a non-canonical address), it stops there and the guest
- * goes on in VIEW_S_SUM, to store (and fault) itself.
+ * on), addi, sd to a U page, csrc sstatus (SUM off).  Once the SUM view has
+ * the code's leaf and a leaf allowing the store, the lane carries the whole
+ * window out and the view to load is VIEW_S again: no satp change.  The
+ * lane fills nothing: the first time, emulate_ahead() does (as the fetch
+ * would) and carries the window out.  Where the store has no such leaf (D
+ * clear, or a non-canonical address), it stops there and the guest goes on
+ * in VIEW_S_SUM, to store (and fault) itself.
  */
 static void test_fast_lane_sum_window(void **state)
 {
@@ -317,8 +318,7 @@ static void test_fast_lane_sum_window(void **state)
 	for (int round = 0; round < 5; round++) {
 		if (round == 3) /* non-canonical: the hardware faults, no alias of DATA_VA's leaf */
 			v->x[13] = DATA_VA | 1UL << 50;
-		if (round ==
-		    4) { /* the U page not dirty: the store's fill sets D, as the hardware's */
+		if (round == 4) { /* the U page not dirty: no leaf allows the store */
 			v->x[13] = DATA_VA;
 			pte[1] &= ~PTE_D;
 			shadow_fence(v, false, DATA_VA, 1, true, 0);
@@ -328,15 +328,17 @@ static void test_fast_lane_sum_window(void **state)
 		v->x[10] = 0x1234 + (uint64_t)round;
 		v->x[15] = 100;
 		v->pc = CODE_VA;
-		/* round 0: VIEW_S_SUM has no leaf for the code yet; the run fills it, as the fetch would */
 		enum emulate_fast r = emulate_fast(v, CSRW_SSTATUS_A4);
-		assert_int_equal(r, EMULATE_FAST_LOAD);
+		if (round == 0) { /* VIEW_S_SUM has no leaf for the code: the lane fills nothing */
+			assert_int_equal(r, EMULATE_FAST_AHEAD);
+			emulate_ahead(v); /* trap_fast's next step: it fills, as the fetch would */
+		} else {
+			assert_int_equal(r, EMULATE_FAST_LOAD);
+		}
 		assert_int_equal(v->x[15], 101);
 		uint64_t stored;
 		memcpy(&stored, hostvm_gpa(DATA_PAGE), 8);
-		if (round == 4)
-			assert_true(pte[1] & PTE_D);
-		if (round == 3) {
+		if (round >= 3) {
 			assert_int_equal(v->pc, CODE_VA + 8);
 			assert_int_equal(shadow_view_of(v), VIEW_S_SUM);
 			assert_int_equal(stored, 0x1234 + 2);
@@ -344,7 +346,7 @@ static void test_fast_lane_sum_window(void **state)
 		}
 		assert_int_equal(v->pc, CODE_VA + 16); /* the whole window, the csrc included */
 		assert_int_equal(shadow_view_of(v), VIEW_S);
-		assert_int_equal(stored, round == 4 ? 0x1234 + 4 : 0x1234 + (uint64_t)round);
+		assert_int_equal(stored, 0x1234 + (uint64_t)round);
 	}
 }
 
@@ -401,7 +403,9 @@ static void test_fast_lane_sum_copy_loop(void **state)
 		v->x[12] = rounds[r].len;
 		v->x[15] = 0x55;
 		v->pc = CODE_VA;
-		emulate_fast(v, 0x100fa073U);
+		/* the lane fills nothing; trap_fast's emulate_ahead() does, as the accesses would */
+		if (emulate_fast(v, 0x100fa073U) == EMULATE_FAST_AHEAD)
+			emulate_ahead(v);
 		/* a long copy: the first round by steps, then 409 rounds of 5 in 2048 */
 		uint64_t done = rounds[r].done;
 		assert_int_equal(v->pc, rounds[r].stop_pc);

@@ -319,12 +319,13 @@ struct run_pages {
 };
 
 /* plain_host_fill() through the run's pages. */
-static uint8_t *run_host(struct vcpu *v, struct run_pages *rp, uint64_t va, uint64_t need)
+static uint8_t *run_host(struct vcpu *v, struct run_pages *rp, uint64_t va, uint64_t need,
+                         bool fill)
 {
 	uint64_t *page = need == PTE_W ? &rp->store_page : &rp->load_page;
 	uint8_t **host = need == PTE_W ? &rp->store : &rp->load;
 	if (va >> PAGE_SHIFT != *page) {
-		uint8_t *p = plain_host_fill(v, va, need);
+		uint8_t *p = fill ? plain_host_fill(v, va, need) : plain_host(v, va, need);
 		if (!p)
 			return NULL;
 		*page = va >> PAGE_SHIFT;
@@ -341,7 +342,7 @@ static uint8_t *run_host(struct vcpu *v, struct run_pages *rp, uint64_t va, uint
  * (plain_host_fill()).  false, with nothing done but that fill, for anything
  * else.
  */
-static bool plain_one(struct vcpu *v, uint32_t insn, struct run_pages *rp)
+static bool plain_one(struct vcpu *v, uint32_t insn, struct run_pages *rp, bool fill)
 {
 	struct insn_mem m;
 	/* the stores a handler saves registers with, without the table */
@@ -351,7 +352,7 @@ static bool plain_one(struct vcpu *v, uint32_t insn, struct run_pages *rp)
 	if (va & (m.width - 1))
 		return false;
 	uint64_t need = m.is_store ? PTE_W : PTE_R;
-	void *p = rp ? run_host(v, rp, va, need) : plain_host(v, va, need);
+	void *p = rp ? run_host(v, rp, va, need, fill) : plain_host(v, va, need);
 	if (!p)
 		return false;
 	uint64_t val = v->x[m.reg];
@@ -766,7 +767,7 @@ static int copy_loop_match(const struct loop_op *ops, unsigned n, const struct b
  * the hardware must make the next one (a page without a leaf allowing it,
  * a round across a page's end, a misaligned word).
  */
-static uint64_t copy_rounds(struct vcpu *v, const struct copy_loop *c, uint64_t rounds)
+static uint64_t copy_rounds(struct vcpu *v, const struct copy_loop *c, uint64_t rounds, bool fill)
 {
 	uint64_t to = v->x[c->to], from = v->x[c->from];
 	uint64_t room_to = PAGE_SIZE - (to & (PAGE_SIZE - 1)),
@@ -776,8 +777,10 @@ static uint64_t copy_rounds(struct vcpu *v, const struct copy_loop *c, uint64_t 
 		rounds = room / c->unit;
 	if (!rounds || (c->words && ((to | from) & 7)))
 		return 0;
-	const uint8_t *src = plain_host_fill(v, from, PTE_R);
-	uint8_t *dst = src ? plain_host_fill(v, to, PTE_W) : NULL;
+	const uint8_t *src = fill ? plain_host_fill(v, from, PTE_R) : plain_host(v, from, PTE_R);
+	uint8_t *dst = !src   ? NULL
+	               : fill ? plain_host_fill(v, to, PTE_W)
+	                      : plain_host(v, to, PTE_W);
 	if (!dst)
 		return 0;
 	if (!c->words) {
@@ -813,7 +816,7 @@ static uint64_t copy_rounds(struct vcpu *v, const struct copy_loop *c, uint64_t 
  * Stores never change the instructions it read: the guest needs fence.i
  * for that.
  */
-static int sum_loop(struct vcpu *v, uint64_t bpc, const struct branch *b)
+static int sum_loop(struct vcpu *v, uint64_t bpc, const struct branch *b, bool fill)
 {
 	struct loop_op ops[LOOP_OPS_MAX];
 	struct copy_loop c;
@@ -832,7 +835,7 @@ static int sum_loop(struct vcpu *v, uint64_t bpc, const struct branch *b)
 	while (budget) {
 		uint64_t to = v->x[c.to];
 		uint64_t left = to < end ? (end - to + c.unit - 1) / c.unit : 1;
-		uint64_t done = copy_rounds(v, &c, left < budget ? left : budget);
+		uint64_t done = copy_rounds(v, &c, left < budget ? left : budget, fill);
 		if (!done)
 			return -1;
 		v->stats.ahead += done * (n + 1);
@@ -865,7 +868,7 @@ static inline bool sum_window(const struct vcpu *v)
 	return v->mode == VMODE_S && (v->csr.mstatus & SSTATUS_SUM);
 }
 
-__attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v)
+__attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v, bool fill)
 {
 	uint64_t *skip = &v->sum_skip[(v->pc >> 1) % VCPU_SUM_HINTS];
 	/* a trigger may fire on any access or at any target: the hardware checks */
@@ -878,7 +881,8 @@ __attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v)
 		uint64_t off = v->pc & (PAGE_SIZE - 1);
 		uint32_t insn;
 		if (v->pc >> PAGE_SHIFT != rp.code_page) {
-			const uint16_t *h = fetch_half(v, v->pc);
+			const uint16_t *h =
+			    fill ? fetch_half(v, v->pc) : fetch_half_cached(v, v->pc);
 			if (!h)
 				return 0;
 			rp.code_page = v->pc >> PAGE_SHIFT;
@@ -887,14 +891,14 @@ __attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v)
 		insn = *(const uint16_t *)(rp.code + off);
 		if (insn_length((uint16_t)insn) != 2) /* its second half may be on the next page */
 			insn = off == PAGE_SIZE - 2
-			           ? fetch_next(v, v->pc)
+			           ? (fill ? fetch_next(v, v->pc) : fetch_cached(v, v->pc))
 			           : insn | (uint32_t) * (const uint16_t *)(rp.code + off + 2)
 			                        << 16;
 		if (!insn)
 			return 0;
 		if ((insn & 0x7f) == 0x73)
 			return insn;
-		if (plain_alu(v, insn) || plain_one(v, insn, &rp))
+		if (plain_alu(v, insn) || plain_one(v, insn, &rp, fill))
 			continue;
 		uint64_t at = v->pc;
 		struct branch b;
@@ -907,7 +911,7 @@ __attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v)
 			return 0;
 		}
 		/* a copy loop runs whole here; any other goes on a step at a time */
-		if (taken && v->pc < at && sum_loop(v, at, &b) < 0)
+		if (taken && v->pc < at && sum_loop(v, at, &b, fill) < 0)
 			return 0;
 	}
 	return 0; /* a longer window: the next one from here may be shorter */
@@ -993,7 +997,7 @@ __attribute__((noinline)) static uint32_t emulate_plain(struct vcpu *v)
 		}
 		if ((insn & 0x7f) == 0x73)
 			return insn;
-		if (!plain_one(v, insn, NULL))
+		if (!plain_one(v, insn, NULL, false))
 			return 0;
 	}
 	return 0;
@@ -1008,8 +1012,8 @@ __attribute__((noinline)) static uint32_t emulate_plain(struct vcpu *v)
 static inline __attribute__((always_inline)) uint32_t next_system(struct vcpu *v)
 {
 	const uint16_t *p = fetch_half_cached(v, v->pc);
-	if (!p) /* after a SUM change the new view's fetch cache has seldom seen the page */
-		return sum_window(v) ? emulate_sum_run(v) : 0;
+	if (!p)
+		return 0;
 	uint32_t low = *p;
 	if ((low & 0x7f) == 0x73) /* unknown when its second half is on the next page */
 		return (v->pc & (PAGE_SIZE - 1)) == PAGE_SIZE - 2 ? 0 : low | (uint32_t)p[1] << 16;
@@ -1017,7 +1021,7 @@ static inline __attribute__((always_inline)) uint32_t next_system(struct vcpu *v
 	if (maybe_store(low) && !plain_known_unworthy(v) && (low = emulate_plain(v)))
 		return low;
 	/* a user access's window under SUM (emulate_sum_run) */
-	if (sum_window(v) && (low = emulate_sum_run(v)))
+	if (sum_window(v) && (low = emulate_sum_run(v, false)))
 		return low;
 	return NEXT_ORDINARY;
 }
@@ -1435,7 +1439,7 @@ void emulate_ahead(struct vcpu *v)
 				return;
 			uint32_t next = maybe_store(insn) ? emulate_plain(v) : 0;
 			if (!next && sum_window(v))
-				next = emulate_sum_run(v);
+				next = emulate_sum_run(v, true);
 			if (!next)
 				return;
 			insn = next;
@@ -1446,7 +1450,7 @@ void emulate_ahead(struct vcpu *v)
 			insn = fetch_next(v, v->pc);
 		struct insn_sys s;
 		if (insn && (insn & 0x7f) != 0x73 && sum_window(v))
-			insn = emulate_sum_run(v);
+			insn = emulate_sum_run(v, true);
 		if ((insn & 0x7f) != 0x73)
 			return;
 		enum insn_sys_kind kind = insn_decode_sys(insn, &s);

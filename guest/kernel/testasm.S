@@ -389,3 +389,72 @@ sum_wins:
 	.endr
 	.dword	sum_win_auipc
 	.text
+
+/*
+ * uint64_t sum_copy(void *dst, const void *src, uint64_t n) — a copy under
+ * SUM in the shape of Linux 6.1's __asm_copy_to_user: blocks of 8 ld and 8
+ * sd when both are 8-aligned and n >= 72, then bytes (lb, addi, sb, addi,
+ * bltu).  Returns a5, the last value it loaded (0 when none).
+ */
+	.globl	sum_copy
+	.balign	4
+sum_copy:
+	lui	t6, 0x40		/* SSTATUS_SUM */
+	csrs	sstatus, t6
+	li	a5, 0
+	add	t0, a0, a2
+	li	a3, 72
+	bltu	a2, a3, 2f
+	or	a3, a0, a1
+	andi	a3, a3, 7
+	bnez	a3, 2f
+	addi	t0, t0, -64
+1:	ld	a4, 0(a1)
+	ld	a5, 8(a1)
+	ld	a6, 16(a1)
+	ld	a7, 24(a1)
+	ld	t1, 32(a1)
+	ld	t2, 40(a1)
+	ld	t3, 48(a1)
+	ld	t4, 56(a1)
+	sd	a4, 0(a0)
+	sd	a5, 8(a0)
+	sd	a6, 16(a0)
+	sd	a7, 24(a0)
+	sd	t1, 32(a0)
+	sd	t2, 40(a0)
+	sd	t3, 48(a0)
+	sd	t4, 56(a0)
+	addi	a0, a0, 64
+	addi	a1, a1, 64
+	bltu	a0, t0, 1b
+	addi	t0, t0, 64
+2:	bgeu	a0, t0, 3f
+4:	lb	a5, 0(a1)
+	addi	a1, a1, 1
+	sb	a5, 0(a0)
+	addi	a0, a0, 1
+	bltu	a0, t0, 4b
+3:	csrc	sstatus, t6
+	mv	a0, a5
+	ret
+
+/*
+ * uint64_t sum_bytes(const uint8_t *p, uint64_t n) — under SUM, the sum of
+ * n > 0 bytes: a loop that is no copy (lbu, add, addi, bltu), which popek
+ * carries out a step at a time or leaves to the hart when it is long.
+ */
+	.globl	sum_bytes
+	.balign	4
+sum_bytes:
+	lui	t6, 0x40
+	csrs	sstatus, t6
+	add	a1, a0, a1
+	li	a2, 0
+1:	lbu	a5, 0(a0)
+	add	a2, a2, a5
+	addi	a0, a0, 1
+	bltu	a0, a1, 1b
+	csrc	sstatus, t6
+	mv	a0, a2
+	ret

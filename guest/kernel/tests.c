@@ -623,6 +623,87 @@ static const char *t_sum_windows(void)
 	return res;
 }
 
+uint64_t sum_copy(void *dst, const void *src, uint64_t n);
+uint64_t sum_bytes(const uint8_t *p, uint64_t n);
+
+/* sum_copy()'s a5: the last byte loaded, or the block's second word when no byte followed. */
+static uint64_t sum_copy_expect(uintptr_t dst, uintptr_t src, const uint8_t *from, uint64_t n)
+{
+	uint64_t copied = 0, a5 = 0;
+	if (n >= 72 && !((dst | src) & 7)) {
+		uint64_t rounds = (n - 64 + 63) / 64;
+		copied = rounds * 64;
+		a5 = *(const uint64_t *)(const void *)(from + copied - 56);
+	}
+	if (copied < n)
+		a5 = (uint64_t)(int64_t)(int8_t)from[n - 1];
+	return a5;
+}
+
+/*
+ * Copies to and from a U page under SUM in Linux's shapes (testasm.S
+ * sum_copy: the block and byte loops popek carries out whole, as
+ * emulate.c's sum_loop()), every size around the loops' limits, aligned and
+ * not, three rounds each (the first fills the U page in); and a loop that is
+ * no copy (sum_bytes), short and long.  Memory and the last value loaded
+ * must be the hart's.
+ */
+static const char *t_sum_copy_loops(void)
+{
+	uint8_t *page = kzalloc(), *kbuf = kzalloc();
+	scratch_map(TEST_VA, page, PTE_R | PTE_W | PTE_U | PTE_A | PTE_D);
+	static const uint64_t sizes[] = {0, 1, 7, 8, 63, 64, 71, 72, 73, 128, 129, 500, 1500};
+	static const uint64_t offs[] = {0, 8, 3};
+	const char *res = 0;
+	for (int round = 0; round < 3 && !res; round++) {
+		for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && !res; i++) {
+			for (unsigned k = 0; k < sizeof(offs) / sizeof(offs[0]) && !res; k++) {
+				uint64_t n = sizes[i], o = offs[k];
+				uint8_t *user = (uint8_t *)TEST_VA + o, *kern = kbuf + 2048;
+				for (uint64_t j = 0; j < n + 16; j++)
+					kbuf[j] = (uint8_t)(j * 37 + round * 11 + i + 0x80);
+				csr_set(sstatus, SSTATUS_SUM);
+				memset(page, 0, 4096); /* through the kernel's own map of it */
+				csr_clear(sstatus, SSTATUS_SUM);
+				/* to the user page, then back to the kernel's */
+				uint64_t got = sum_copy(user, kbuf, n);
+				uint64_t want =
+				    sum_copy_expect((uintptr_t)user, (uintptr_t)kbuf, kbuf, n);
+				csr_set(sstatus, SSTATUS_SUM);
+				int same = !memcmp(user, kbuf, n) && user[n] == 0;
+				csr_clear(sstatus, SSTATUS_SUM);
+				uint64_t got2 = sum_copy(kern, user, n);
+				uint64_t want2 =
+				    sum_copy_expect((uintptr_t)kern, (uintptr_t)user, kbuf, n);
+				if (got != want || got2 != want2 || !same ||
+				    memcmp(kern, kbuf, n)) {
+					kprintf("sum copy of %lu at +%lu: 0x%lx, 0x%lx, expected "
+					        "0x%lx, 0x%lx\n",
+					        n, o, got, got2, want, want2);
+					res = "a copy under SUM went wrong";
+				}
+			}
+		}
+		for (uint64_t n = 1; n < 400 && !res; n = n * 3 + 1) {
+			uint64_t want = 0;
+			for (uint64_t j = 0; j < n; j++)
+				want += kbuf[j];
+			sum_copy((void *)TEST_VA, kbuf, n);
+			uint64_t got = sum_bytes((const uint8_t *)TEST_VA, n);
+			if (got != want) {
+				kprintf("sum of %lu bytes under SUM: 0x%lx, expected 0x%lx\n", n,
+				        got, want);
+				res = "a loop under SUM went wrong";
+			}
+		}
+	}
+	CHECK(!(csr_read(sstatus) & SSTATUS_SUM), "SUM still set");
+	scratch_unmap(TEST_VA);
+	kfree(page);
+	kfree(kbuf);
+	return res;
+}
+
 /* Even with SUM = 1, S-mode never executes a U page (§4.1.1.2). */
 static const char *t_sum_no_exec(void)
 {
@@ -1217,6 +1298,7 @@ static const struct test {
     {"fp-fs-dirty", t_fp_dirty, 0},
     {"vm-sum", t_sum, 0},
     {"vm-sum-windows", t_sum_windows, 0},
+    {"vm-sum-copy-loops", t_sum_copy_loops, 0},
     {"vm-sum-no-exec", t_sum_no_exec, 0},
     {"vm-mxr", t_mxr, 0},
     {"vm-ad-bits", t_ad_bits, 0},

@@ -217,6 +217,52 @@ static void test_extend(void **state)
  * offset (immediates as the assembler encodes them), so an access that
  * faulted on its second page is emulated from its start (issue 15 item 7).
  */
+/*
+ * Branches and direct jumps (insn_decode_branch): the encodings GNU as
+ * gives for these targets, and what it refuses.
+ */
+static void test_decode_branch(void **state)
+{
+	(void)state;
+	static const struct {
+		uint32_t insn;
+		int cond, rs1, rs2, rd, len;
+		int64_t off;
+	} ok[] = {
+	    {0xfe556ae3, 6, 10, 5, 0, 4, -12},  /* bltu a0, t0, -12 */
+	    {0x00557a63, 7, 10, 5, 0, 4, 20},   /* bgeu a0, t0, +20 */
+	    {0x00000063, 0, 0, 0, 0, 4, 0},     /* beq x0, x0, . */
+	    {0x80000ee3, 0, 0, 0, 0, 4, -2020}, /* beq x0, x0, -2020 */
+	    {0x7f90006f, 8, 0, 0, 0, 4, 4088},  /* jal x0, +4088 */
+	    {0x93dff0ef, 8, 0, 0, 1, 4, -1732}, /* jal ra, -1732 */
+	    {0xb7d9, 8, 0, 0, 0, 2, -58},       /* c.j -58 */
+	    {0xeaa1, 1, 13, 0, 0, 2, 80},       /* c.bnez a3, +80 */
+	    {0xc335, 0, 14, 0, 0, 2, 100},      /* c.beqz a4, +100 */
+	};
+	for (unsigned i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct insn_branch b;
+		assert_int_equal(insn_decode_branch(ok[i].insn, &b), 0);
+		assert_int_equal(b.cond, ok[i].cond);
+		assert_int_equal(b.rs1, ok[i].rs1);
+		assert_int_equal(b.rs2, ok[i].rs2);
+		assert_int_equal(b.rd, ok[i].rd);
+		assert_int_equal(b.len, ok[i].len);
+		assert_int_equal(b.off, ok[i].off);
+	}
+	/* funct3 2 and 3 are reserved; jalr, c.jr, c.addi are no branches */
+	static const uint32_t no[] = {0x00002063, 0x00003063, 0x00008067, 0x8082, 0x0585};
+	for (unsigned i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		struct insn_branch b;
+		assert_int_equal(insn_decode_branch(no[i], &b), -1);
+	}
+	struct insn_branch b = {.cond = 6};
+	assert_true(insn_branch_taken(&b, 1, 2) && !insn_branch_taken(&b, 2, 1));
+	b.cond = 4;
+	assert_true(insn_branch_taken(&b, (uint64_t)-1, 0));
+	b.cond = INSN_BRANCH_ALWAYS;
+	assert_true(insn_branch_taken(&b, 5, 5));
+}
+
 static void test_address(void **state)
 {
 	static const struct {
@@ -352,13 +398,10 @@ static void test_decode_sys_tables(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_length),
-	    cmocka_unit_test(test_decode_mem),
-	    cmocka_unit_test(test_decode_store),
-	    cmocka_unit_test(test_extend),
-	    cmocka_unit_test(test_address),
-	    cmocka_unit_test(test_decode_sys),
-	    cmocka_unit_test(test_decode_sys_tables),
+	    cmocka_unit_test(test_length),        cmocka_unit_test(test_decode_mem),
+	    cmocka_unit_test(test_decode_store),  cmocka_unit_test(test_extend),
+	    cmocka_unit_test(test_decode_branch), cmocka_unit_test(test_address),
+	    cmocka_unit_test(test_decode_sys),    cmocka_unit_test(test_decode_sys_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

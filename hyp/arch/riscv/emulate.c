@@ -335,6 +335,29 @@ static uint8_t *run_host(struct vcpu *v, struct run_pages *rp, uint64_t va, uint
 }
 
 /*
+ * The instruction at the pc through the run's code page (found again on
+ * another page: with `fill`, filled as the hart's fetch would fill it), or
+ * 0.  One on two pages is read through the fetch cache.
+ */
+static uint32_t run_fetch(struct vcpu *v, struct run_pages *rp, bool fill)
+{
+	uint64_t off = v->pc & (PAGE_SIZE - 1);
+	if (v->pc >> PAGE_SHIFT != rp->code_page) {
+		const uint16_t *h = fill ? fetch_half(v, v->pc) : fetch_half_cached(v, v->pc);
+		if (!h)
+			return 0;
+		rp->code_page = v->pc >> PAGE_SHIFT;
+		rp->code = (const uint8_t *)h - off;
+	}
+	const uint16_t *p = (const uint16_t *)(rp->code + off);
+	if (insn_length(*p) == 2)
+		return *p;
+	if (off == PAGE_SIZE - 2) /* its second half is on the next page */
+		return fill ? fetch_next(v, v->pc) : fetch_cached(v, v->pc);
+	return *p | (uint32_t)p[1] << 16;
+}
+
+/*
  * One integer load or store of the guest's in vS, carried out as the hardware
  * would: naturally aligned, through a leaf of the installed view that allows
  * it (so the guest's A and D bits are set already, PMP allows it, and it is
@@ -567,88 +590,17 @@ static bool plain_alu(struct vcpu *v, uint32_t insn)
 	return true;
 }
 
-/* A conditional branch or a jump that links nothing, decoded (branch_decode()). */
-struct branch {
-	uint8_t
-	    cond; /* funct3's condition (0 beq, 1 bne, 4 blt, 5 bge, 6 bltu, 7 bgeu); 8 always */
-	uint8_t rs1, rs2, len;
-	int64_t off;
-};
-
 /*
- * beq, bne, blt, bge, bltu, bgeu, jal x0 (unpriv §2.5) and c.beqz, c.bnez,
- * c.j (§16.4) into *b: 0, or -1 for anything else.  Targets are even, and
- * the hart has C (misa is fixed): none is misaligned.
+ * A conditional branch or a jump that links nothing (insn_decode_branch():
+ * jal x0 but no other jal), carried out: whether it was taken; -1, with
+ * nothing done, for anything else.  Targets are even, and the hart has C
+ * (misa is fixed): none is misaligned.
  */
-static int branch_decode(uint32_t insn, struct branch *b)
+static int plain_branch(struct vcpu *v, uint32_t insn, struct insn_branch *b)
 {
-	b->cond = 8;
-	b->rs1 = b->rs2 = 0;
-	b->len = 4;
-	if ((insn & 3) == 3 && (insn & 0x7f) == 0x63) {
-		b->cond = (insn >> 12) & 7;
-		if (b->cond == 2 || b->cond == 3)
-			return -1;
-		b->rs1 = (insn >> 15) & 31;
-		b->rs2 = (insn >> 20) & 31;
-		b->off =
-		    (int64_t)insn_sext((insn >> 31) << 12 | ((insn >> 7) & 1) << 11 |
-		                           ((insn >> 25) & 0x3f) << 5 | ((insn >> 8) & 0xf) << 1,
-		                       13);
-	} else if ((insn & 0xfff) == 0x06f) { /* jal x0 */
-		b->off =
-		    (int64_t)insn_sext((insn >> 31) << 20 | ((insn >> 12) & 0xff) << 12 |
-		                           ((insn >> 20) & 1) << 11 | ((insn >> 21) & 0x3ff) << 1,
-		                       21);
-	} else if ((insn & 0xe003) == 0xa001) { /* c.j: offset[11|4|9:8|10|6|7|3:1|5] */
-		b->len = 2;
-		b->off = (int64_t)insn_sext(((insn >> 12) & 1) << 11 | ((insn >> 11) & 1) << 4 |
-		                                ((insn >> 9) & 3) << 8 | ((insn >> 8) & 1) << 10 |
-		                                ((insn >> 7) & 1) << 6 | ((insn >> 6) & 1) << 7 |
-		                                ((insn >> 3) & 7) << 1 | ((insn >> 2) & 1) << 5,
-		                            12);
-	} else if ((insn & 0xc003) == 0xc001 && !(insn >> 16)) {
-		/* c.beqz, c.bnez (rs2 = x0): offset[8|4:3] at 12:10, offset[7:6|2:1|5] at 6:2 */
-		b->len = 2;
-		b->cond = (insn >> 13) & 1;
-		b->rs1 = (uint8_t)(8 + ((insn >> 7) & 7));
-		b->off = (int64_t)insn_sext(((insn >> 12) & 1) << 8 | ((insn >> 10) & 3) << 3 |
-		                                ((insn >> 5) & 3) << 6 | ((insn >> 3) & 3) << 1 |
-		                                ((insn >> 2) & 1) << 5,
-		                            9);
-	} else {
+	if (insn_decode_branch(insn, b) < 0 || b->rd)
 		return -1;
-	}
-	return 0;
-}
-
-/* Whether branch b is taken with the guest's registers now. */
-static inline bool branch_taken(const struct vcpu *v, const struct branch *b)
-{
-	uint64_t x = v->x[b->rs1], y = v->x[b->rs2];
-	switch (b->cond) {
-	case 0:
-		return x == y;
-	case 1:
-		return x != y;
-	case 4:
-		return (int64_t)x < (int64_t)y;
-	case 5:
-		return (int64_t)x >= (int64_t)y;
-	case 6:
-		return x < y;
-	case 7:
-		return x >= y;
-	}
-	return true;
-}
-
-/* A branch_decode() instruction carried out: whether it was taken; -1, with nothing done, for others. */
-static int plain_branch(struct vcpu *v, uint32_t insn, struct branch *b)
-{
-	if (branch_decode(insn, b) < 0)
-		return -1;
-	bool taken = branch_taken(v, b);
+	bool taken = insn_branch_taken(b, v->x[b->rs1], v->x[b->rs2]);
 	v->pc += taken ? (uint64_t)b->off : b->len;
 	v->stats.ahead++;
 	return taken;
@@ -712,7 +664,7 @@ struct copy_loop {
 	uint8_t regs[8];
 	bool sign_extend;
 };
-static int copy_loop_match(const struct loop_op *ops, unsigned n, const struct branch *b,
+static int copy_loop_match(const struct loop_op *ops, unsigned n, const struct insn_branch *b,
                            struct copy_loop *c)
 {
 	uint32_t seen = 1; /* x0 may be none of them */
@@ -816,7 +768,7 @@ static uint64_t copy_rounds(struct vcpu *v, const struct copy_loop *c, uint64_t 
  * Stores never change the instructions it read: the guest needs fence.i
  * for that.
  */
-static int sum_loop(struct vcpu *v, uint64_t bpc, const struct branch *b, bool fill)
+static int sum_loop(struct vcpu *v, uint64_t bpc, const struct insn_branch *b, bool fill)
 {
 	struct loop_op ops[LOOP_OPS_MAX];
 	struct copy_loop c;
@@ -878,22 +830,7 @@ __attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v, bool f
 	struct run_pages rp = {~0UL, ~0UL, ~0UL, NULL, NULL, NULL};
 	for (int n = 0; n < EMULATE_SUM_MAX; n++) {
 		/* the hart fetches it next (no interrupt comes first): its page may be filled */
-		uint64_t off = v->pc & (PAGE_SIZE - 1);
-		uint32_t insn;
-		if (v->pc >> PAGE_SHIFT != rp.code_page) {
-			const uint16_t *h =
-			    fill ? fetch_half(v, v->pc) : fetch_half_cached(v, v->pc);
-			if (!h)
-				return 0;
-			rp.code_page = v->pc >> PAGE_SHIFT;
-			rp.code = (const uint8_t *)h - off;
-		}
-		insn = *(const uint16_t *)(rp.code + off);
-		if (insn_length((uint16_t)insn) != 2) /* its second half may be on the next page */
-			insn = off == PAGE_SIZE - 2
-			           ? (fill ? fetch_next(v, v->pc) : fetch_cached(v, v->pc))
-			           : insn | (uint32_t) * (const uint16_t *)(rp.code + off + 2)
-			                        << 16;
+		uint32_t insn = run_fetch(v, &rp, fill);
 		if (!insn)
 			return 0;
 		if ((insn & 0x7f) == 0x73)
@@ -901,7 +838,7 @@ __attribute__((noinline)) static uint32_t emulate_sum_run(struct vcpu *v, bool f
 		if (plain_alu(v, insn) || plain_one(v, insn, &rp, fill))
 			continue;
 		uint64_t at = v->pc;
-		struct branch b;
+		struct insn_branch b;
 		int taken = plain_branch(v, insn, &b);
 		if (taken < 0) {
 			struct insn_mem m;
@@ -973,28 +910,12 @@ __attribute__((noinline)) static uint32_t emulate_plain(struct vcpu *v)
 	}
 	if (!h->worth)
 		return 0;
-	/*
-	 * The run's instructions through the host page its first was found on,
-	 * while they stay on it: a store changes neither the view nor the shadow.
-	 */
-	uint64_t page = ~0UL;
-	const uint8_t *code = NULL;
+	/* the run's instructions through its code page: a store changes neither the view nor the shadow */
+	struct run_pages rp = {~0UL, ~0UL, ~0UL, NULL, NULL, NULL};
 	for (int n = 0; n <= EMULATE_PLAIN_MAX; n++) {
-		uint64_t off = v->pc & (PAGE_SIZE - 1);
-		if (v->pc >> PAGE_SHIFT != page) {
-			const uint16_t *p = fetch_half_cached(v, v->pc);
-			if (!p)
-				return 0;
-			page = v->pc >> PAGE_SHIFT;
-			code = (const uint8_t *)p - off;
-		}
-		const uint16_t *p = (const uint16_t *)(code + off);
-		uint32_t insn = *p;
-		if (insn_length((uint16_t)insn) != 2) {
-			if (off == PAGE_SIZE - 2) /* its second half is on the next page */
-				return 0;
-			insn |= (uint32_t)p[1] << 16;
-		}
+		uint32_t insn = run_fetch(v, &rp, false);
+		if (!insn)
+			return 0;
 		if ((insn & 0x7f) == 0x73)
 			return insn;
 		if (!plain_one(v, insn, NULL, false))

@@ -174,6 +174,55 @@ int insn_decode_mem(uint32_t insn, struct insn_mem *m)
 	return 0;
 }
 
+int insn_decode_branch(uint32_t insn, struct insn_branch *b)
+{
+	b->cond = INSN_BRANCH_ALWAYS;
+	b->rs1 = b->rs2 = b->rd = 0;
+	b->len = 4;
+	if ((insn & 0x7f) == 0x63) {
+		b->cond = (insn >> 12) & 7;
+		if (b->cond == 2 || b->cond == 3)
+			return -1;
+		b->rs1 = (insn >> 15) & 31;
+		b->rs2 = (insn >> 20) & 31;
+		b->off =
+		    (int64_t)insn_sext((insn >> 31) << 12 | ((insn >> 7) & 1) << 11 |
+		                           ((insn >> 25) & 0x3f) << 5 | ((insn >> 8) & 0xf) << 1,
+		                       13);
+		return 0;
+	}
+	if ((insn & 0x7f) == 0x6f) { /* jal */
+		b->rd = (insn >> 7) & 31;
+		b->off =
+		    (int64_t)insn_sext((insn >> 31) << 20 | ((insn >> 12) & 0xff) << 12 |
+		                           ((insn >> 20) & 1) << 11 | ((insn >> 21) & 0x3ff) << 1,
+		                       21);
+		return 0;
+	}
+	if ((insn & 3) == 3)
+		return -1;
+	b->len = 2;
+	if ((insn & 0xe003) == 0xa001) { /* c.j: offset[11|4|9:8|10|6|7|3:1|5] */
+		b->off = (int64_t)insn_sext(((insn >> 12) & 1) << 11 | ((insn >> 11) & 1) << 4 |
+		                                ((insn >> 9) & 3) << 8 | ((insn >> 8) & 1) << 10 |
+		                                ((insn >> 7) & 1) << 6 | ((insn >> 6) & 1) << 7 |
+		                                ((insn >> 3) & 7) << 1 | ((insn >> 2) & 1) << 5,
+		                            12);
+		return 0;
+	}
+	if ((insn & 0xc003) ==
+	    0xc001) { /* c.beqz, c.bnez: offset[8|4:3] at 12:10, [7:6|2:1|5] at 6:2 */
+		b->cond = (insn >> 13) & 1;
+		b->rs1 = (uint8_t)(8 + ((insn >> 7) & 7));
+		b->off = (int64_t)insn_sext(((insn >> 12) & 1) << 8 | ((insn >> 10) & 3) << 3 |
+		                                ((insn >> 5) & 3) << 6 | ((insn >> 3) & 3) << 1 |
+		                                ((insn >> 2) & 1) << 5,
+		                            9);
+		return 0;
+	}
+	return -1;
+}
+
 uint64_t insn_extend(uint64_t v, const struct insn_mem *m)
 {
 	unsigned bits = m->width * 8u;

@@ -102,6 +102,44 @@ static inline int insn_decode_store(uint32_t insn, struct insn_mem *m)
 /* v as loaded (low m->width bytes) extended to 64 bits as the load would. */
 uint64_t insn_extend(uint64_t v, const struct insn_mem *m);
 
+/* A conditional branch or a direct jump. */
+#define INSN_BRANCH_ALWAYS 8
+struct insn_branch {
+	uint8_t cond;     /* funct3's (0 beq, 1 bne, 4 blt, 5 bge, 6 bltu, 7 bgeu), or ..._ALWAYS */
+	uint8_t rs1, rs2; /* compared (c.beqz, c.bnez: rs2 = x0) */
+	uint8_t rd;       /* jal's link register; 0 for the others */
+	uint8_t len;      /* 2 or 4 */
+	int64_t off;      /* the target, from the instruction's pc */
+};
+
+/*
+ * 0 and *b filled when insn is beq, bne, blt, bge, bltu, bgeu or jal (unpriv
+ * §2.5), or c.beqz, c.bnez or c.j (§16.4; a 16-bit instruction's upper
+ * halfword is ignored); -1 for anything else (jalr, c.jr and c.jalr jump
+ * through a register).
+ */
+int insn_decode_branch(uint32_t insn, struct insn_branch *b);
+
+/* Whether branch b is taken with x1 in its rs1 and x2 in its rs2. */
+static inline bool insn_branch_taken(const struct insn_branch *b, uint64_t x1, uint64_t x2)
+{
+	switch (b->cond) {
+	case 0:
+		return x1 == x2;
+	case 1:
+		return x1 != x2;
+	case 4:
+		return (int64_t)x1 < (int64_t)x2;
+	case 5:
+		return (int64_t)x1 >= (int64_t)x2;
+	case 6:
+		return x1 < x2;
+	case 7:
+		return x1 >= x2;
+	}
+	return true;
+}
+
 enum insn_sys_kind {
 	INSN_SYS_OTHER, /* not one of the below (hfence, sinval, uret, dret, reserved...) */
 	INSN_SYS_CSR,

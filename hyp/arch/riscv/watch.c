@@ -230,30 +230,6 @@ void watch_resume(struct vm *vm)
 
 /* ---- one instruction ---- */
 
-static uint64_t sext(uint64_t x, unsigned bits)
-{
-	return (uint64_t)((int64_t)(x << (64 - bits)) >> (64 - bits));
-}
-
-static bool branch_taken(unsigned funct3, uint64_t a, uint64_t b)
-{
-	switch (funct3) {
-	case 0:
-		return a == b;
-	case 1:
-		return a != b;
-	case 4:
-		return (int64_t)a < (int64_t)b;
-	case 5:
-		return (int64_t)a >= (int64_t)b;
-	case 6:
-		return a < b;
-	case 7:
-		return a >= b;
-	}
-	return false;
-}
-
 /*
  * Where the instruction at the pc goes when it does not trap (unpriv spec
  * §2.5 jumps and branches, §16.4 RVC's): the registers as they are now.
@@ -261,39 +237,18 @@ static bool branch_taken(unsigned funct3, uint64_t a, uint64_t b)
 static uint64_t next_pc(const struct vcpu *v, uint32_t insn)
 {
 	const uint64_t *x = v->x, pc = v->pc;
+	struct insn_branch b;
+	if (insn_decode_branch(insn, &b) == 0)
+		return insn_branch_taken(&b, x[b.rs1], x[b.rs2]) ? pc + (uint64_t)b.off
+		                                                 : pc + b.len;
 	if (insn_length((uint16_t)insn) == 2) {
 		unsigned op = insn & 3, f3 = (insn >> 13) & 7, r1 = (insn >> 7) & 31;
-		if (op == 1 && f3 == 5) { /* c.j */
-			uint64_t imm = ((insn >> 12) & 1) << 11 | ((insn >> 11) & 1) << 4 |
-			               ((insn >> 9) & 3) << 8 | ((insn >> 8) & 1) << 10 |
-			               ((insn >> 7) & 1) << 6 | ((insn >> 6) & 1) << 7 |
-			               ((insn >> 3) & 7) << 1 | ((insn >> 2) & 1) << 5;
-			return pc + sext(imm, 12);
-		}
-		if (op == 1 && (f3 == 6 || f3 == 7)) { /* c.beqz, c.bnez */
-			uint64_t imm = ((insn >> 12) & 1) << 8 | ((insn >> 10) & 3) << 3 |
-			               ((insn >> 5) & 3) << 6 | ((insn >> 3) & 3) << 1 |
-			               ((insn >> 2) & 1) << 5;
-			bool zero = x[8 + ((insn >> 7) & 7)] == 0;
-			return zero == (f3 == 6) ? pc + sext(imm, 9) : pc + 2;
-		}
 		if (op == 2 && f3 == 4 && r1 && ((insn >> 2) & 31) == 0) /* c.jr, c.jalr */
 			return x[r1] & ~1UL;
 		return pc + 2;
 	}
-	unsigned opcode = insn & 0x7f, rs1 = (insn >> 15) & 31, rs2 = (insn >> 20) & 31;
-	if (opcode == 0x6f) { /* jal */
-		uint64_t imm = ((insn >> 31) & 1) << 20 | ((insn >> 21) & 0x3ff) << 1 |
-		               ((insn >> 20) & 1) << 11 | ((insn >> 12) & 0xff) << 12;
-		return pc + sext(imm, 21);
-	}
-	if (opcode == 0x67) /* jalr */
-		return (x[rs1] + sext(insn >> 20, 12)) & ~1UL;
-	if (opcode == 0x63) { /* branches */
-		uint64_t imm = ((insn >> 31) & 1) << 12 | ((insn >> 7) & 1) << 11 |
-		               ((insn >> 25) & 0x3f) << 5 | ((insn >> 8) & 0xf) << 1;
-		return branch_taken((insn >> 12) & 7, x[rs1], x[rs2]) ? pc + sext(imm, 13) : pc + 4;
-	}
+	if ((insn & 0x7f) == 0x67) /* jalr */
+		return (x[(insn >> 15) & 31] + insn_sext(insn >> 20, 12)) & ~1UL;
 	return pc + 4;
 }
 

@@ -40,7 +40,16 @@ POPEK = "build/bin/popek"
 IMAGE = os.environ.get("POPEK_IMAGE", "build/check/popek.bin")
 
 
+# the files of the runs that tell why a scenario failed: their temporary
+# directory goes with the driver, so fail() shows their ends first
+EVIDENCE = []
+
+
 def fail(why):
+    for path in EVIDENCE:
+        tail = read(path).decode(errors="replace").splitlines()[-8:]
+        print(f"-- end of {os.path.basename(os.path.dirname(path))}/{os.path.basename(path)}:")
+        print("\n".join("   " + line for line in tail))
     print(f"FAIL {why}", flush=True)
     sys.exit(1)
 
@@ -84,6 +93,7 @@ class Run:
         self.env = dict(os.environ, XDG_RUNTIME_DIR=os.path.join(tmp, "xdg"), POPEK_IMAGE=IMAGE)
         os.makedirs(self.env["XDG_RUNTIME_DIR"], mode=0o700, exist_ok=True)
         self.out = open(os.path.join(self.logs, "run.out"), "wb")
+        EVIDENCE.append(os.path.join(self.logs, "run.out"))
         self.p = subprocess.Popen([POPEK, "run", "--log-dir", self.logs, ini],
                                   stdin=subprocess.DEVNULL, stdout=self.out,
                                   stderr=subprocess.STDOUT, env=self.env)
@@ -126,6 +136,7 @@ class Run:
             fail(f"gdb did not finish in {secs} s")
         with open(os.path.join(self.logs, vm + ".gdb-out"), "w") as f:
             f.write(r.stdout + r.stderr)
+        EVIDENCE.append(os.path.join(self.logs, vm + ".log"))
         return r.stdout + r.stderr
 
 

@@ -80,6 +80,16 @@ def run_case(c):
     return True, "", secs
 
 
+def log_tail(name, lines=40):
+    """The end of a failed case's log, indented: CI keeps what the runner prints, not build/."""
+    try:
+        with open(os.path.join(LOG_DIR, name + ".log"), errors="replace") as fh:
+            tail = fh.read().splitlines()[-lines:]
+    except OSError:
+        return "     (no log)"
+    return "\n".join("     " + line[:200] for line in tail) or "     (empty log)"
+
+
 def run_all(pattern=None, jobs=2):
     os.makedirs(LOG_DIR, exist_ok=True)
     cases = load_cases(pattern)
@@ -100,6 +110,7 @@ def run_all(pattern=None, jobs=2):
             else:
                 failed += 1
                 print(f"FAIL e2e {c['name']}: {why}", flush=True)
+                print(log_tail(c["name"]), flush=True)
     return passed, failed
 
 

@@ -130,6 +130,25 @@ static const char *t_fdt_machine(void)
 	return 0;
 }
 
+/* The board passes 32 fresh random bytes in /chosen rng-seed (QEMU's virt does at every reset). */
+static const char *t_fdt_rng_seed(void)
+{
+	int len = 0, chosen = fdt_find_child(fdt_root(), "chosen");
+	CHECK(chosen >= 0, "no /chosen");
+	const uint8_t *seed = fdt_getprop(chosen, "rng-seed", &len);
+	CHECK(seed, "no /chosen rng-seed");
+	CHECK(len == 32, "rng-seed has %d bytes, not 32", len);
+	int zero = 0, same = 0;
+	for (int i = 0; i < len; i++) {
+		zero += seed[i] == 0;
+		same += i && seed[i] == seed[i - 1];
+	}
+	/* 32 random bytes hold a run or a zero now and then, never mostly */
+	CHECK(zero < 8 && same < 8, "rng-seed does not look random: %d zero bytes, %d repeats",
+	      zero, same);
+	return 0;
+}
+
 static const char *t_fdt_devices(void)
 {
 	CHECK(fdt_find_compatible(-1, "ns16550a") >= 0, "no ns16550a");
@@ -1272,6 +1291,7 @@ static const struct test {
     {"sbi-unknown-extension", t_sbi_unknown, 0},
     {"fdt-machine", t_fdt_machine, 0},
     {"fdt-devices", t_fdt_devices, 0},
+    {"fdt-rng-seed", t_fdt_rng_seed, 0},
     {"csr-sscratch", t_sscratch, 0},
     {"csr-sstatus-bits", t_sstatus_bits, 0},
     {"csr-every-register", t_csr_regs, 0},

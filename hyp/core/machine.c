@@ -184,6 +184,12 @@ static void read_chosen(struct machine *m, const struct dt *dt)
 		m->initrd_start = dt_cells(s, ls, 0, ls / 4);
 		m->initrd_end = dt_cells(e, le, 0, le / 4);
 	}
+	uint32_t lr;
+	const uint8_t *seed = dt_prop(dt, chosen, "rng-seed", &lr);
+	if (seed) {
+		m->seed_len = lr < sizeof(m->seed) ? lr : sizeof(m->seed);
+		memcpy(m->seed, seed, m->seed_len);
+	}
 }
 
 int machine_from_dt(struct machine *m, const struct dt *dt, uint64_t boot_hart, char *err,

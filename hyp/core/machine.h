@@ -52,6 +52,9 @@ struct machine {
 
 	uint64_t initrd_start, initrd_end; /* 0, 0 when there is none */
 	const char *bootargs;              /* points into the tree; "" when absent */
+	/* /chosen rng-seed: the board's fresh random bytes for this boot (first 32) */
+	uint8_t seed[32];
+	uint32_t seed_len; /* 0: the tree had none */
 };
 
 /*

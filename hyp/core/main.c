@@ -154,6 +154,10 @@ void popek_main(uint64_t hart, uint64_t dtb_pa)
 		               : "each VM's views have their own, no TLB flush between VMs");
 		lan_init(b, lan_queue_alloc); // the virtual LANs, before any port joins one
 		uplink_init(&machine);        // an uplinked LAN's port on the real NIC
+		vm_seed_init(machine.seed, machine.seed_len); // each boot's /chosen rng-seed
+		if (!machine.seed_len)
+			kprintf("popek: no /chosen rng-seed in the device tree: guests' seeds come "
+			        "from the time alone\n");
 		for (int i = 0; i < n; i++)
 			vm_create(&vms[i], i, b, &b->vms[i]); // RAM, images, devices, vCPU
 		screen_init(vms, n, &machine);             // the real display and keyboard, if any

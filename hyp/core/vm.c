@@ -17,6 +17,8 @@
 #include "core/display.h"
 #include "core/vdisk.h"
 #include "arch/riscv/memlayout.h"
+#include "lib/chacha.h"
+#include "lib/dt.h"
 #include "lib/string.h"
 
 void vm_console_out(struct vm *vm, char c)
@@ -89,6 +91,40 @@ static void zero_ram(const struct vm *vm, bool first)
 		d[i] = 0;
 }
 
+/* The key every boot's /chosen rng-seed comes from (vm_seed_init()). */
+static uint8_t seed_key[CHACHA_KEY_BYTES];
+
+void vm_seed_init(const uint8_t *seed, uint32_t len)
+{
+	memcpy(seed_key, seed, len < sizeof(seed_key) ? len : sizeof(seed_key));
+}
+
+/*
+ * The board puts fresh random bytes in /chosen rng-seed at every reset
+ * (QEMU's virt), and a guest may trust them as its first entropy: each boot
+ * of each VM gets its own, the key stream of the board's seed to popek,
+ * numbered by VM and boot, with the time as the last word (so a machine
+ * whose tree gave popek no seed still gives each boot other bytes).
+ */
+static void seed_guest_dt(struct vm *vm)
+{
+	const struct bundle_vm *bv = vm->entry;
+	for (uint32_t i = 0; i < bv->nblobs; i++) {
+		const struct bundle_blob *blob = &bv->blobs[i];
+		struct dt dt;
+		uint32_t len;
+		if (blob->kind != BUNDLE_BLOB_DTB)
+			continue;
+		void *tree = vm_gpa_to_hva(vm, blob->gpa, blob->size);
+		if (dt_init(&dt, tree, blob->size) < 0)
+			return;
+		uint8_t *seed = (uint8_t *)dt_prop(&dt, dt_path(&dt, "/chosen"), "rng-seed", &len);
+		uint32_t nonce[3] = {(uint32_t)vm->id, vm->boots, (uint32_t)vcpu_now()};
+		if (seed)
+			chacha20_fill(seed_key, nonce, seed, len);
+	}
+}
+
 /*
  * Everything of the VM that its directory entry makes: fresh RAM holding
  * the bundle's images, its devices, its vCPU at its entry point, its clock.
@@ -113,6 +149,7 @@ static void vm_boot(struct vm *vm, bool first)
 		memcpy(vm_gpa_to_hva(vm, blob->gpa, blob->size),
 		       (const char *)vm->bundle + blob->offset, blob->size);
 	}
+	seed_guest_dt(vm);
 
 	bool firmware = bv->boot == BUNDLE_BOOT_FIRMWARE;
 	vm->emul = (struct emul){0};

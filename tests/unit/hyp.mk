@@ -1,7 +1,7 @@
 # Unit tests of popek's pure logic (compiled for the host).
 
 UNIT_TESTS += dt pmem printf bundle
-dt_SRCS     := tests/unit/test_dt.c hyp/lib/dt.c hyp/core/machine.c hyp/lib/printf.c
+dt_SRCS     := tests/unit/test_dt.c hyp/lib/dt.c hyp/core/machine.c hyp/lib/printf.c hyp/lib/chacha.c
 pmem_SRCS   := tests/unit/test_pmem.c hyp/core/pmem.c
 printf_SRCS := tests/unit/test_printf.c hyp/lib/printf.c
 bundle_SRCS := tests/unit/test_bundle.c hyp/core/bundle.c

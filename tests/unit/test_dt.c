@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "core/machine.h"
+#include "lib/chacha.h"
 #include "lib/dt.h"
 
 #define DTB_DIR "build/tests/unit/dtb/"
@@ -65,7 +66,41 @@ static void test_qemu_virt(void **state)
 	assert_int_equal(m.initrd_start, 0);
 	assert_int_equal(m.initrd_end, 0);
 	assert_string_equal(m.bootargs, "");
+	/* the board's /chosen rng-seed, 32 random bytes */
+	assert_int_equal(m.seed_len, 32);
+	int zero = 0;
+	for (int i = 0; i < 32; i++)
+		zero += m.seed[i] == 0;
+	assert_true(zero < 8);
 	free(b.data);
+}
+
+/* RFC 8439 §2.3.2's block; the fill is its blocks in order, cut at any length. */
+static void test_chacha20(void **state)
+{
+	static const uint8_t want[16] = {0x10, 0xf1, 0xe7, 0xe4, 0xd1, 0x3b, 0x59, 0x15,
+	                                 0x50, 0x0f, 0xdd, 0x1f, 0xa3, 0x20, 0x71, 0xc4};
+	static const uint8_t want_end[4] = {0xa2, 0x50, 0x3c, 0x4e};
+	uint8_t key[32], out[64], fill[200], block[64];
+	uint32_t nonce[3] = {0x09000000, 0x4a000000, 0};
+	(void)state;
+	for (int i = 0; i < 32; i++)
+		key[i] = (uint8_t)i;
+	chacha20_block(key, 1, nonce, out);
+	assert_memory_equal(out, want, sizeof(want));
+	assert_memory_equal(out + 60, want_end, sizeof(want_end));
+	memset(fill, 0xee, sizeof(fill));
+	chacha20_fill(key, nonce, fill, 130);
+	chacha20_block(key, 1, nonce, block);
+	assert_memory_equal(fill + 64, block, 64);
+	chacha20_block(key, 2, nonce, block);
+	assert_memory_equal(fill + 128, block, 2);
+	assert_int_equal(fill[130], 0xee);
+	/* another nonce (another VM or boot): other bytes */
+	uint8_t other[32];
+	nonce[1]++;
+	chacha20_fill(key, nonce, other, sizeof(other));
+	assert_memory_not_equal(fill, other, sizeof(other));
 }
 
 static void test_qemu_smp_initrd(void **state)
@@ -186,6 +221,7 @@ int main(void)
 	    cmocka_unit_test(test_qemu_virt),      cmocka_unit_test(test_qemu_smp_initrd),
 	    cmocka_unit_test(test_hand_written),   cmocka_unit_test(test_missing_parts),
 	    cmocka_unit_test(test_paths_and_walk), cmocka_unit_test(test_rejects_garbage),
+	    cmocka_unit_test(test_chacha20),
 	};
 	return cmocka_run_group_tests_name("dt", tests, NULL, NULL);
 }

@@ -105,6 +105,15 @@ static void test_guestfdt_sbi(void **state)
 
 	assert_string_prop("/chosen", "bootargs", "console=ttyS0 root=/dev/vda");
 	assert_string_prop("/chosen", "stdout-path", "/soc/serial@10000000");
+	/* the board's 32 bytes, first in /chosen as in its tree; zero until popek fills them */
+	int seed_len;
+	const uint8_t *seed = prop("/chosen", "rng-seed", &seed_len);
+	assert_int_equal(seed_len, 32);
+	for (int i = 0; i < seed_len; i++)
+		assert_int_equal(seed[i], 0);
+	const char *first;
+	fdt_getprop_by_offset(fdt, fdt_first_property_offset(fdt, node("/chosen")), &first, NULL);
+	assert_string_equal(first, "rng-seed");
 	assert_u64("/chosen", "linux,initrd-start", 0x8f000000);
 	assert_u64("/chosen", "linux,initrd-end", 0x8f123456);
 

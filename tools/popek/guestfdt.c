@@ -6,6 +6,7 @@
 
 #include <libfdt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/guest_layout.h"
 
@@ -44,10 +45,14 @@ static int begin_node_at(void *fdt, const char *name, uint64_t addr)
 static int build_chosen(void *fdt, const struct guestfdt_vm *vm)
 {
 	char stdout_path[64];
+	void *seed;
 
 	snprintf(stdout_path, sizeof(stdout_path), "/soc/serial@%llx",
 	         (unsigned long long)GUEST_UART_BASE);
 	TRY(fdt_begin_node(fdt, "chosen"));
+	/* the board's 32 random bytes, first as in its tree: popek fills them at every boot */
+	TRY(fdt_property_placeholder(fdt, "rng-seed", GUESTFDT_RNG_SEED_BYTES, &seed));
+	memset(seed, 0, GUESTFDT_RNG_SEED_BYTES);
 	if (vm->bootargs)
 		TRY(fdt_property_string(fdt, "bootargs", vm->bootargs));
 	TRY(fdt_property_string(fdt, "stdout-path", stdout_path));

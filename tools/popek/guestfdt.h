@@ -14,7 +14,8 @@
 /* phandles in every guest tree */
 #define GUESTFDT_PHANDLE_CPU0_INTC 1
 #define GUESTFDT_PHANDLE_PLIC      2
-#define GUESTFDT_PHANDLE_TEST      3 /* boot = firmware: the test device, a syscon */
+#define GUESTFDT_PHANDLE_TEST      3  /* boot = firmware: the test device, a syscon */
+#define GUESTFDT_RNG_SEED_BYTES    32 /* /chosen rng-seed, as the board passes; popek fills it */
 
 struct guestfdt_vm {
 	uint64_t memory;       /* bytes of RAM at GUEST_RAM_BASE */

@@ -21,8 +21,8 @@ static void quarter(uint32_t *s, int a, int b, int c, int d)
 	s[c] += s[d], s[b] = rotl(s[b] ^ s[c], 7);
 }
 
-void chacha20_block(const uint8_t key[CHACHA_KEY_BYTES], uint32_t counter,
-                    const uint32_t nonce[3], uint8_t out[CHACHA_BLOCK_BYTES])
+void chacha20_block(const uint8_t key[CHACHA_KEY_BYTES], uint32_t counter, const uint32_t nonce[3],
+                    uint8_t out[CHACHA_BLOCK_BYTES])
 {
 	/* "expand 32-byte k" */
 	uint32_t in[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};

@@ -222,3 +222,9 @@ int fdt_reg(int off, int idx, uint64_t *addr, uint64_t *size)
 	*size = read_cells(p + 4 * ac, sc);
 	return 0;
 }
+
+const uint8_t *fdt_rng_seed(int *len)
+{
+	int chosen = fdt_find_child(fdt_root(), "chosen");
+	return chosen < 0 ? 0 : fdt_getprop(chosen, "rng-seed", len);
+}

@@ -13,6 +13,8 @@ int fdt_find_compatible(int after, const char *compat);
 int fdt_find_child(int parent, const char *name);
 int fdt_find_phandle(uint32_t phandle);
 int fdt_reg(int off, int idx, uint64_t *addr, uint64_t *size);
+/* /chosen rng-seed and its length, or 0 (the board's fresh random bytes). */
+const uint8_t *fdt_rng_seed(int *len);
 uint32_t fdt_u32(int off, const char *name, uint32_t dflt);
 uint32_t fdt_be32(const void *p);
 

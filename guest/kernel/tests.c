@@ -133,9 +133,8 @@ static const char *t_fdt_machine(void)
 /* The board passes 32 fresh random bytes in /chosen rng-seed (QEMU's virt does at every reset). */
 static const char *t_fdt_rng_seed(void)
 {
-	int len = 0, chosen = fdt_find_child(fdt_root(), "chosen");
-	CHECK(chosen >= 0, "no /chosen");
-	const uint8_t *seed = fdt_getprop(chosen, "rng-seed", &len);
+	int len = 0;
+	const uint8_t *seed = fdt_rng_seed(&len);
 	CHECK(seed, "no /chosen rng-seed");
 	CHECK(len == 32, "rng-seed has %d bytes, not 32", len);
 	int zero = 0, same = 0;

@@ -16,6 +16,7 @@ first thing that is wrong.  Whatever it started is killed on the way out.
 """
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -121,6 +122,10 @@ def ops():
     ctl("ipl", "once")
     wait_for("once to run again", lambda: log("once").count("ticker: 3") == 2)
     ok("ipl once: it ran again from the start (ticker: 1..3 twice)")
+    seeds = re.findall(r"ticker: rng-seed ([0-9a-f]{16})", log("once") + log("tick"))
+    if len(seeds) != 3 or len(set(seeds)) != 3:
+        fail(f"rng-seeds of once's two boots and tick's: {seeds}, not three different")
+    ok("rng-seed: once's two boots and tick's boot each had their own")
 
     # pause stops tick's progress; resume continues it
     ctl("pause", "tick")

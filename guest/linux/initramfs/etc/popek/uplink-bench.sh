@@ -28,10 +28,17 @@ rtts=$(ping -c 20 -i 0.2 "$peer" | sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | so
 set -- $rtts
 [ $# -gt 0 ] && echo "bench-net: rtt ms median $(echo "$rtts" | sed -n "$(($# / 2 + 1))p") min $1 n $#"
 # the peer's listener may start after its pings are answered: a few tries
+# nanoseconds of the clock without leading zeros (in the first second after
+# boot, with no RTC, `date +%s%N` starts with 0: shell arithmetic reads octal)
+now_ns() {
+	t=$(date +%s%N)
+	t=${t#"${t%%[!0]*}"}
+	echo "${t:-0}"
+}
 for i in $(seq 30); do
-	t0=$(date +%s%N)
+	t0=$(now_ns)
 	got=$(dd if=/dev/zero bs=65536 count=$((mib * 16)) 2>/dev/null | nc "$peer" "$port")
-	t1=$(date +%s%N)
+	t1=$(now_ns)
 	if [ -n "$got" ]; then
 		echo "bench-net: tcp $mib MiB in $(((t1 - t0) / 1000000)) ms, the peer got $got bytes"
 		exit 0

@@ -17,9 +17,15 @@ PATH=/bin:/sbin:/usr/bin:/usr/sbin
 failed=""
 
 # Milliseconds since some fixed point: busybox date with nanoseconds when it
-# has them, /proc/uptime (10 ms resolution) otherwise.
+# has them, /proc/uptime (10 ms resolution) otherwise.  With no RTC the
+# clock starts at 0, so in the first second after boot `date +%s%N` is
+# "0NNNNNNNNN", which shell arithmetic would read as octal: the zeros go.
 case $(date +%N 2>/dev/null) in
-[0-9]*[0-9]) now_ms() { t=$(date +%s%N) && echo $((t / 1000000)); } ;;
+[0-9]*[0-9]) now_ms() {
+	t=$(date +%s%N) || return 1
+	t=${t#"${t%%[!0]*}"}
+	echo $((${t:-0} / 1000000))
+} ;;
 *) now_ms() {
 	read -r up _ </proc/uptime
 	echo $((${up%.*} * 1000 + ${up#*.} * 10))

@@ -123,9 +123,9 @@ static inline void vm_dma_wrote(void *ctx, uint64_t gpa, uint64_t len)
 	watch_stored(ctx, gpa, (unsigned)len); /* told only while the VM's watch_on */
 }
 
-/* Builds VM number `id` from its bundle entry: RAM, images, devices, vCPU. */
 /* The board's seed to popek (/chosen rng-seed), from which each boot's guest seed comes. */
 void vm_seed_init(const uint8_t *seed, uint32_t len);
+/* Builds VM number `id` from its bundle entry: RAM, images, devices, vCPU. */
 void vm_create(struct vm *vm, int id, const struct bundle_header *b, const struct bundle_vm *bv);
 /* Output from the VM's terminal (its UART or SBI console) to the operator console. */
 void vm_console_out(struct vm *vm, char c);
